@@ -1,0 +1,285 @@
+/**
+ * The one data type of dlfs: a dense, row-major matrix of float64 values.
+ *
+ * Element (i, j) of an `rows × cols` matrix lives at `data[i * cols + j]`.
+ * A batch of N samples with D features is an N×D matrix (one sample per row);
+ * a bias vector is a 1×D matrix.
+ *
+ * @module
+ */
+
+/**
+ * A dense row-major matrix backed by a `Float64Array`.
+ *
+ * The shape is fixed at construction and `data.length === rows * cols` always
+ * holds. Layers update matrices in place (`data` is written, never rebound),
+ * so a reference to a parameter stays valid for the life of a network.
+ *
+ * @example Build a 2×3 matrix and read an element
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Matrix } from "./matrix.ts";
+ *
+ * const m = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]);
+ * assert(m.rows === 2 && m.cols === 3);
+ * assert(m.get(1, 2) === 6); // data[1 * 3 + 2]
+ * ```
+ */
+export class Matrix {
+  /** Number of rows (the batch size N for activations). */
+  readonly rows: number;
+  /** Number of columns (the feature count D for activations). */
+  readonly cols: number;
+  /** The `rows * cols` elements, row after row. */
+  readonly data: Float64Array;
+
+  /**
+   * Wraps `data` (not copied) as a `rows × cols` matrix; with no `data`,
+   * allocates zeros.
+   *
+   * @throws {RangeError} if `rows` or `cols` is not a non-negative integer, or
+   * if `data.length !== rows * cols`.
+   * @throws {TypeError} if `data` is not a `Float64Array`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Matrix } from "./matrix.ts";
+   *
+   * const z = new Matrix(2, 2); // zeros
+   * const m = new Matrix(1, 3, new Float64Array([1, 2, 3])); // shares the array
+   * assert(z.data[3] === 0 && m.get(0, 1) === 2);
+   * ```
+   */
+  constructor(rows: number, cols: number, data?: Float64Array) {
+    checkDim("Matrix", "rows", rows);
+    checkDim("Matrix", "cols", cols);
+    if (data === undefined) {
+      data = new Float64Array(rows * cols);
+    } else if (!(data instanceof Float64Array)) {
+      throw new TypeError(
+        `Matrix: expected data to be a Float64Array but found ${kindOf(data)}`,
+      );
+    } else if (data.length !== rows * cols) {
+      throw new RangeError(
+        `Matrix: expected data of length ${
+          rows * cols
+        } for shape ${rows}×${cols} but found length ${data.length}`,
+      );
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data;
+  }
+
+  /**
+   * A `rows × cols` matrix of zeros.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Matrix } from "./matrix.ts";
+   *
+   * assert(Matrix.zeros(3, 4).data.length === 12);
+   * ```
+   */
+  static zeros(rows: number, cols: number): Matrix {
+    return new Matrix(rows, cols);
+  }
+
+  /**
+   * Copies an array of equal-length rows into a new matrix.
+   *
+   * @throws {RangeError} if there are no rows, or the rows differ in length.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Matrix } from "./matrix.ts";
+   *
+   * const b = Matrix.fromRows([[0.1, 0.2]]); // a 1×2 bias
+   * assert(b.rows === 1 && b.cols === 2);
+   * ```
+   */
+  static fromRows(rows: readonly (readonly number[])[]): Matrix {
+    if (rows.length === 0) {
+      throw new RangeError(
+        "Matrix.fromRows(): expected at least one row but found none (use Matrix.zeros(0, cols) for an empty matrix)",
+      );
+    }
+    const cols = rows[0].length;
+    const m = new Matrix(rows.length, cols);
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i].length !== cols) {
+        throw new RangeError(
+          `Matrix.fromRows(): expected every row to have ${cols} elements (like row 0) but found ${
+            rows[i].length
+          } in row ${i}`,
+        );
+      }
+      m.data.set(rows[i], i * cols);
+    }
+    return m;
+  }
+
+  /** The shape as text, `"rows×cols"`, as used in every error message. */
+  get shape(): string {
+    return `${this.rows}×${this.cols}`;
+  }
+
+  /**
+   * Element (i, j). No bounds check beyond the typed array's own: use it in
+   * examples and tests, not in hot loops.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Matrix } from "./matrix.ts";
+   *
+   * assert(Matrix.fromRows([[1, 2], [3, 4]]).get(1, 0) === 3);
+   * ```
+   */
+  get(i: number, j: number): number {
+    return this.data[i * this.cols + j];
+  }
+
+  /**
+   * A deep copy with its own `data`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Matrix } from "./matrix.ts";
+   *
+   * const a = Matrix.fromRows([[1, 2]]);
+   * const b = a.clone();
+   * b.data[0] = 9;
+   * assert(a.data[0] === 1);
+   * ```
+   */
+  clone(): Matrix {
+    return new Matrix(this.rows, this.cols, this.data.slice());
+  }
+
+  /**
+   * The rows as plain arrays (for printing and tests).
+   *
+   * @example
+   * ```ts
+   * import { Matrix } from "./matrix.ts";
+   *
+   * console.log(Matrix.fromRows([[1, 2], [3, 4]]).toRows()); // [[1, 2], [3, 4]]
+   * ```
+   */
+  toRows(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.rows; i++) {
+      out.push(
+        Array.from(this.data.subarray(i * this.cols, (i + 1) * this.cols)),
+      );
+    }
+    return out;
+  }
+}
+
+/**
+ * Returns `buf` when it already has shape `rows × cols`, otherwise a new
+ * zeroed matrix of that shape. This is how layers reuse their output buffers
+ * across calls: allocated on first use, reallocated only when the batch size
+ * changes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureShape, Matrix } from "./matrix.ts";
+ *
+ * let out: Matrix | undefined;
+ * out = ensureShape(out, 100, 50); // allocates
+ * const same = ensureShape(out, 100, 50); // reuses
+ * assert(same === out);
+ * ```
+ */
+export function ensureShape(
+  buf: Matrix | undefined,
+  rows: number,
+  cols: number,
+): Matrix {
+  return buf !== undefined && buf.rows === rows && buf.cols === cols
+    ? buf
+    : new Matrix(rows, cols);
+}
+
+/**
+ * Throws a `RangeError` unless `a` and `b` have the same shape.
+ *
+ * @param where the function to name in the message, e.g. `"Relu.backward()"`.
+ * @throws {RangeError} `"<where>: expected <what> of shape A but found B"`.
+ *
+ * @example
+ * ```ts
+ * import { assertSameShape, Matrix } from "./matrix.ts";
+ *
+ * try {
+ *   assertSameShape("demo()", "dout", Matrix.zeros(2, 3), Matrix.zeros(3, 2));
+ * } catch (e) {
+ *   console.log((e as Error).message); // demo(): expected dout of shape 2×3 but found 3×2
+ * }
+ * ```
+ */
+export function assertSameShape(
+  where: string,
+  what: string,
+  expected: Matrix,
+  found: Matrix,
+): void {
+  if (expected.rows !== found.rows || expected.cols !== found.cols) {
+    throw new RangeError(
+      `${where}: expected ${what} of shape ${expected.shape} but found ${found.shape}`,
+    );
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `x` is a {@linkcode Matrix}. Used at the API
+ * boundary so that a plain array gets a clear message instead of a crash deep
+ * inside a loop.
+ *
+ * @example
+ * ```ts
+ * import { assertMatrix, Matrix } from "./matrix.ts";
+ *
+ * assertMatrix("demo()", "x", Matrix.zeros(1, 1)); // passes
+ * ```
+ */
+export function assertMatrix(where: string, what: string, x: unknown): void {
+  if (!(x instanceof Matrix)) {
+    throw new TypeError(
+      `${where}: expected ${what} to be a Matrix but found ${kindOf(x)}`,
+    );
+  }
+}
+
+/**
+ * A short name for the kind of a value, for error messages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kindOf } from "./matrix.ts";
+ *
+ * assert(kindOf([1, 2]) === "Array" && kindOf(null) === "null");
+ * ```
+ */
+export function kindOf(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x !== "object") return typeof x;
+  return x.constructor?.name ?? "object";
+}
+
+function checkDim(where: string, what: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(
+      `${where}: expected ${what} to be a non-negative integer but found ${n}`,
+    );
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The naive reference kernels: the plainest loops that compute each product,
+ * kept forever as the test oracle for faster kernels and as the baseline of
+ * every benchmark group. Each writes into `out` when given one (reused across
+ * calls) and otherwise allocates it.
+ *
+ * Shapes, with A of shape M×K:
+ * - `matmul`:   A (M×K) · B (K×N)  → M×N
+ * - `matmulTN`: Aᵀ (K×M) · B (M×N) → K×N   (dW = xᵀ · dout)
+ * - `matmulNT`: A (M×K) · Bᵀ (K×N) → M×N, with B of shape N×K (dx = dout · Wᵀ)
+ *
+ * @module
+ */
+
+import { assertMatrix, ensureShape, type Matrix } from "./matrix.ts";
+
+/**
+ * C = A · B, the i-j-k triple loop.
+ *
+ * @param out optional M×N output; must not be `a` or `b`.
+ * @throws {RangeError} if `a.cols !== b.rows` or `out` has the wrong shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Matrix } from "./matrix.ts";
+ * import { matmul } from "./naive.ts";
+ *
+ * const c = matmul(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]]));
+ * assert(c.get(0, 0) === 11); // 1·3 + 2·4
+ * ```
+ */
+export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  checkOperands("matmul()", a, b, out);
+  if (a.cols !== b.rows) {
+    throw new RangeError(
+      `matmul(): expected b with ${a.cols} rows (a is ${a.shape}) but found b of shape ${b.shape}`,
+    );
+  }
+  const m = a.rows, k = a.cols, n = b.cols;
+  const c = checkOut("matmul()", out, m, n);
+  const A = a.data, B = b.data, C = c.data;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += A[i * k + p] * B[p * n + j];
+      C[i * n + j] = sum;
+    }
+  }
+  return c;
+}
+
+/**
+ * C = Aᵀ · B without forming Aᵀ; A is M×K, B is M×N, C is K×N. This is the
+ * weight gradient `dW = xᵀ · dout`.
+ *
+ * @throws {RangeError} if `a.rows !== b.rows` or `out` has the wrong shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Matrix } from "./matrix.ts";
+ * import { matmulTN } from "./naive.ts";
+ *
+ * const c = matmulTN(Matrix.fromRows([[1], [2]]), Matrix.fromRows([[3], [4]]));
+ * assert(c.get(0, 0) === 11); // [1 2] · [3 4]ᵀ
+ * ```
+ */
+export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  checkOperands("matmulTN()", a, b, out);
+  if (a.rows !== b.rows) {
+    throw new RangeError(
+      `matmulTN(): expected b with ${a.rows} rows (a is ${a.shape}, used transposed) but found b of shape ${b.shape}`,
+    );
+  }
+  const m = a.rows, k = a.cols, n = b.cols;
+  const c = checkOut("matmulTN()", out, k, n);
+  const A = a.data, B = b.data, C = c.data;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < m; p++) sum += A[p * k + i] * B[p * n + j];
+      C[i * n + j] = sum;
+    }
+  }
+  return c;
+}
+
+/**
+ * C = A · Bᵀ without forming Bᵀ; A is M×K, B is N×K, C is M×N. This is the
+ * input gradient `dx = dout · Wᵀ`.
+ *
+ * @throws {RangeError} if `a.cols !== b.cols` or `out` has the wrong shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Matrix } from "./matrix.ts";
+ * import { matmulNT } from "./naive.ts";
+ *
+ * const c = matmulNT(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3, 4]]));
+ * assert(c.get(0, 0) === 11); // [1 2] · [3 4]ᵀ
+ * ```
+ */
+export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  checkOperands("matmulNT()", a, b, out);
+  if (a.cols !== b.cols) {
+    throw new RangeError(
+      `matmulNT(): expected b with ${a.cols} columns (a is ${a.shape}; b is used transposed) but found b of shape ${b.shape}`,
+    );
+  }
+  const m = a.rows, k = a.cols, n = b.rows;
+  const c = checkOut("matmulNT()", out, m, n);
+  const A = a.data, B = b.data, C = c.data;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += A[i * k + p] * B[j * k + p];
+      C[i * n + j] = sum;
+    }
+  }
+  return c;
+}
+
+/**
+ * out = A + b broadcast over rows: `out[i][j] = a[i][j] + b[0][j]`, the bias
+ * add of an affine layer. `out` may be `a` (in place).
+ *
+ * @throws {RangeError} unless `b` is 1×`a.cols` and `out` (if given) is
+ * `a.rows`×`a.cols`.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { addRowVector } from "./naive.ts";
+ *
+ * const y = addRowVector(Matrix.fromRows([[1, 2], [3, 4]]), Matrix.fromRows([[10, 20]]));
+ * console.log(y.toRows()); // [[11, 22], [13, 24]]
+ * ```
+ */
+export function addRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  assertMatrix("addRowVector()", "a", a);
+  assertMatrix("addRowVector()", "b", b);
+  if (b.rows !== 1 || b.cols !== a.cols) {
+    throw new RangeError(
+      `addRowVector(): expected b of shape 1×${a.cols} (a is ${a.shape}) but found ${b.shape}`,
+    );
+  }
+  const m = a.rows, n = a.cols;
+  const c = checkOut("addRowVector()", out, m, n);
+  const A = a.data, B = b.data, C = c.data;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) C[i * n + j] = A[i * n + j] + B[j];
+  }
+  return c;
+}
+
+/**
+ * The column sums of A as a 1×N matrix: `out[0][j] = Σᵢ a[i][j]`, the bias
+ * gradient `db = Σ over the batch of dout`.
+ *
+ * @throws {RangeError} if `out` is given and is not 1×`a.cols`.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { sumColumns } from "./naive.ts";
+ *
+ * console.log(sumColumns(Matrix.fromRows([[1, 2], [3, 4]])).toRows()); // [[4, 6]]
+ * ```
+ */
+export function sumColumns(a: Matrix, out?: Matrix): Matrix {
+  assertMatrix("sumColumns()", "a", a);
+  const m = a.rows, n = a.cols;
+  const c = checkOut("sumColumns()", out, 1, n);
+  const A = a.data, C = c.data;
+  for (let j = 0; j < n; j++) {
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += A[i * n + j];
+    C[j] = sum;
+  }
+  return c;
+}
+
+function checkOperands(
+  where: string,
+  a: Matrix,
+  b: Matrix,
+  out: Matrix | undefined,
+): void {
+  assertMatrix(where, "a", a);
+  assertMatrix(where, "b", b);
+  if (out !== undefined && (out.data === a.data || out.data === b.data)) {
+    throw new RangeError(
+      `${where}: expected out to be a separate matrix but found it shares its data with an operand`,
+    );
+  }
+}
+
+function checkOut(
+  where: string,
+  out: Matrix | undefined,
+  rows: number,
+  cols: number,
+): Matrix {
+  if (out === undefined) return ensureShape(undefined, rows, cols);
+  assertMatrix(where, "out", out);
+  if (out.rows !== rows || out.cols !== cols) {
+    throw new RangeError(
+      `${where}: expected out of shape ${rows}×${cols} but found ${out.shape}`,
+    );
+  }
+  return out;
+}

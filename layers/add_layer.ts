@@ -1,0 +1,31 @@
+/**
+ * The addition node of the chapter's computational graph, on scalars.
+ *
+ * @module
+ */
+
+/**
+ * out = x + y. Backward passes `dout` to both inputs unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AddLayer } from "./add_layer.ts";
+ *
+ * const add = new AddLayer();
+ * assert(add.forward(200, 450) === 650);
+ * const [dx, dy] = add.backward(1.1);
+ * assert(dx === 1.1 && dy === 1.1);
+ * ```
+ */
+export class AddLayer {
+  /** Returns x + y (nothing to remember: the derivative is 1 for both). */
+  forward(x: number, y: number): number {
+    return x + y;
+  }
+
+  /** Returns [∂L/∂x, ∂L/∂y] = [dout, dout]. */
+  backward(dout: number): [dx: number, dy: number] {
+    return [dout, dout];
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The affine (fully connected) layer.
+ *
+ * @module
+ */
+
+import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
+import {
+  addRowVector,
+  matmul,
+  matmulNT,
+  matmulTN,
+  sumColumns,
+} from "../core/naive.ts";
+import type { Layer, Param } from "./layer.ts";
+
+/**
+ * out = x · W + b, with W of shape D×H and b of shape 1×H.
+ *
+ * Forward keeps a reference to `x` (the caller must not change it before
+ * `backward`). Backward computes
+ * - dx = dout · Wᵀ  (N×H · H×D → N×D)
+ * - dW = xᵀ · dout  (D×N · N×H → D×H)
+ * - db = Σₙ dout    (column sums, 1×H)
+ *
+ * `W` and `b` are the matrices passed in, not copies: a network that owns
+ * them sees every update, and an optimiser that writes `W.data` trains the
+ * layer.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "../core/matrix.ts";
+ * import { Affine } from "./affine.ts";
+ *
+ * const affine = new Affine(Matrix.fromRows([[1, 0], [0, 1], [1, 1]]), Matrix.fromRows([[0.5, -0.5]]));
+ * console.log(affine.forward(Matrix.fromRows([[1, 2, 3]])).toRows()); // [[4.5, 4.5]]
+ * affine.backward(Matrix.fromRows([[1, 1]]));
+ * console.log(affine.dW.toRows(), affine.db.toRows()); // [[1, 1], [2, 2], [3, 3]] [[1, 1]]
+ * ```
+ */
+export class Affine implements Layer {
+  /** Weights, D×H (shared with the owner, updated in place). */
+  readonly W: Matrix;
+  /** Bias, 1×H (shared with the owner, updated in place). */
+  readonly b: Matrix;
+  /** ∂L/∂W from the last `backward`, D×H. */
+  readonly dW: Matrix;
+  /** ∂L/∂b from the last `backward`, 1×H. */
+  readonly db: Matrix;
+  #x?: Matrix; // N×D, the last input (a reference, not a copy)
+  #out?: Matrix; // N×H
+  #dx?: Matrix; // N×D
+
+  /**
+   * Wraps `W` (D×H) and `b` (1×H); allocates dW and db.
+   *
+   * @throws {RangeError} unless `b` is 1×H for H = `W.cols`.
+   */
+  constructor(W: Matrix, b: Matrix) {
+    assertMatrix("Affine", "W", W);
+    assertMatrix("Affine", "b", b);
+    if (b.rows !== 1 || b.cols !== W.cols) {
+      throw new RangeError(
+        `Affine: expected b of shape 1×${W.cols} (W is ${W.shape}) but found ${b.shape}`,
+      );
+    }
+    this.W = W;
+    this.b = b;
+    this.dW = new Matrix(W.rows, W.cols);
+    this.db = new Matrix(1, b.cols);
+  }
+
+  /**
+   * out = x · W + b; N×D → N×H.
+   *
+   * @throws {RangeError} if `x` does not have D = `W.rows` columns.
+   */
+  forward(x: Matrix): Matrix {
+    assertMatrix("Affine.forward()", "x", x);
+    if (x.cols !== this.W.rows) {
+      throw new RangeError(
+        `Affine.forward(): expected x with ${this.W.rows} columns (W is ${this.W.shape}) but found x of shape ${x.shape}`,
+      );
+    }
+    this.#x = x;
+    const out = (this.#out = ensureShape(this.#out, x.rows, this.W.cols));
+    matmul(x, this.W, out);
+    return addRowVector(out, this.b, out);
+  }
+
+  /**
+   * Returns dx (N×D) and overwrites dW and db.
+   *
+   * @throws {RangeError} if `dout` is not N×H for the last forward's N.
+   */
+  backward(dout: Matrix): Matrix {
+    assertMatrix("Affine.backward()", "dout", dout);
+    const x = this.#x;
+    if (x === undefined) {
+      throw new Error("Affine.backward(): called before forward()");
+    }
+    if (dout.rows !== x.rows || dout.cols !== this.W.cols) {
+      throw new RangeError(
+        `Affine.backward(): expected dout of shape ${x.rows}×${this.W.cols} (x was ${x.shape}, W is ${this.W.shape}) but found ${dout.shape}`,
+      );
+    }
+    const dx = (this.#dx = ensureShape(this.#dx, x.rows, x.cols));
+    matmulNT(dout, this.W, dx); // dx = dout · Wᵀ
+    matmulTN(x, dout, this.dW); // dW = xᵀ · dout
+    sumColumns(dout, this.db); // db = Σₙ dout
+    return dx;
+  }
+
+  /** [W, b] with their gradients dW, db. */
+  params(): Param[] {
+    return [
+      { name: "W", value: this.W, grad: this.dW },
+      { name: "b", value: this.b, grad: this.db },
+    ];
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Class labels, in either of the book's two forms, and their validation.
+ *
+ * @module
+ */
+
+import { kindOf, Matrix } from "../core/matrix.ts";
+
+/**
+ * The true classes of a batch of N samples over C classes: either a one-hot
+ * N×C {@linkcode Matrix} (`oneHotLabel: true` in the book) or N class indices
+ * in [0, C) (e.g. an `Int32Array`, a `Uint8Array` or a `number[]`).
+ *
+ * @example Both forms of the labels 2, 0
+ * ```ts
+ * import type { Labels } from "./labels.ts";
+ * import { Matrix } from "../core/matrix.ts";
+ *
+ * const asIndices: Labels = [2, 0];
+ * const asOneHot: Labels = Matrix.fromRows([[0, 0, 1], [1, 0, 0]]);
+ * ```
+ */
+export type Labels = Matrix | ArrayLike<number>;
+
+/**
+ * Checks `t` against a batch of `n` samples over `classes` classes and
+ * returns its class indices (written into `out` when it has length `n`).
+ *
+ * @param where the function to name in error messages.
+ * @throws {RangeError} when the count, the one-hot shape or a value is wrong.
+ * @throws {TypeError} when `t` is neither a Matrix nor array-like.
+ *
+ * @example
+ * ```ts
+ * import { labelIndices } from "./labels.ts";
+ * import { Matrix } from "../core/matrix.ts";
+ *
+ * const oneHot = Matrix.fromRows([[0, 0, 1], [1, 0, 0]]);
+ * console.log(labelIndices("demo()", oneHot, 2, 3)); // Int32Array(2) [ 2, 0 ]
+ * ```
+ */
+export function labelIndices(
+  where: string,
+  t: Labels,
+  n: number,
+  classes: number,
+  out?: Int32Array,
+): Int32Array {
+  const idx = out?.length === n ? out : new Int32Array(n);
+  if (t instanceof Matrix) {
+    if (t.rows !== n || t.cols !== classes) {
+      throw new RangeError(
+        `${where}: expected one-hot t of shape ${n}×${classes} but found ${t.shape}`,
+      );
+    }
+    const T = t.data;
+    for (let i = 0; i < n; i++) {
+      let ones = 0, hot = -1, others = 0;
+      for (let j = 0; j < classes; j++) {
+        const v = T[i * classes + j];
+        if (v === 1) (ones++, hot = j);
+        else if (v !== 0) others++;
+      }
+      if (ones !== 1 || others !== 0) {
+        throw new RangeError(
+          `${where}: expected each row of one-hot t to hold a single 1 and zeros but found row ${i} = [${
+            Array.from(T.subarray(i * classes, (i + 1) * classes)).join(", ")
+          }]`,
+        );
+      }
+      idx[i] = hot;
+    }
+    return idx;
+  }
+  if (
+    t === null || typeof t !== "object" || typeof t.length !== "number"
+  ) {
+    throw new TypeError(
+      `${where}: expected t to be a one-hot Matrix or an array of class indices but found ${
+        kindOf(t)
+      }`,
+    );
+  }
+  if (t.length !== n) {
+    throw new RangeError(
+      `${where}: expected ${n} labels (one per row of x) but found ${t.length}`,
+    );
+  }
+  for (let i = 0; i < n; i++) {
+    const v = t[i];
+    if (!Number.isInteger(v) || v < 0 || v >= classes) {
+      throw new RangeError(
+        `${where}: expected labels to be integers in [0, ${classes}) but found t[${i}] = ${v}`,
+      );
+    }
+    idx[i] = v;
+  }
+  return idx;
+}

@@ -1,0 +1,31 @@
+/**
+ * The layers of chapter 5: the scalar {@linkcode MulLayer} and
+ * {@linkcode AddLayer} of the computational-graph examples, and the matrix
+ * layers {@linkcode Relu}, {@linkcode Sigmoid}, {@linkcode Affine} and
+ * {@linkcode SoftmaxWithLoss} that a network is built from.
+ *
+ * @example One forward and backward pass through Affine → Relu → SoftmaxWithLoss
+ * ```ts
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Affine, Relu, SoftmaxWithLoss } from "@dlfs/nn/layers";
+ *
+ * const affine = new Affine(Matrix.fromRows([[1, -1], [2, 0]]), Matrix.fromRows([[0, 0]]));
+ * const relu = new Relu();
+ * const last = new SoftmaxWithLoss();
+ * const x = Matrix.fromRows([[1, 1]]);
+ * const loss = last.forward(relu.forward(affine.forward(x)), [0]);
+ * affine.backward(relu.backward(last.backward()));
+ * console.log(loss, affine.dW.toRows());
+ * ```
+ *
+ * @module
+ */
+
+export type { Layer, Param } from "./layer.ts";
+export { labelIndices, type Labels } from "./labels.ts";
+export { MulLayer } from "./mul_layer.ts";
+export { AddLayer } from "./add_layer.ts";
+export { Relu } from "./relu.ts";
+export { Sigmoid } from "./sigmoid.ts";
+export { Affine } from "./affine.ts";
+export { CROSS_ENTROPY_DELTA, SoftmaxWithLoss } from "./softmax_with_loss.ts";

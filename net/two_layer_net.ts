@@ -1,0 +1,251 @@
+/**
+ * The book's two-layer network (chapter 5, `two_layer_net.py`) built from
+ * layers: Affine1 → Relu1 → Affine2 → SoftmaxWithLoss.
+ *
+ * @module
+ */
+
+import { assertMatrix, Matrix } from "../core/matrix.ts";
+import type { Rng } from "../core/rng.ts";
+import { Affine } from "../layers/affine.ts";
+import { labelIndices, type Labels } from "../layers/labels.ts";
+import type { Layer } from "../layers/layer.ts";
+import { Relu } from "../layers/relu.ts";
+import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
+
+/**
+ * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
+ * units and C classes: W1 D×H, b1 1×H, W2 H×C, b2 1×C. `gradient()` and
+ * `numericalGradient()` return the same keys and shapes.
+ */
+export interface TwoLayerNetParams {
+  /** First-layer weights, D×H. */
+  W1: Matrix;
+  /** First-layer bias, 1×H. */
+  b1: Matrix;
+  /** Second-layer weights, H×C. */
+  W2: Matrix;
+  /** Second-layer bias, 1×C. */
+  b2: Matrix;
+}
+
+/** Options of the {@linkcode TwoLayerNet} constructor. */
+export interface TwoLayerNetOptions {
+  /** Standard deviation of the normal initial weights (the book's 0.01). */
+  weightInitStd?: number;
+  /** The generator the initial weights are drawn from (seeded, explicit). */
+  rng: Rng;
+}
+
+/**
+ * A two-layer fully connected classifier, as in the book: W1 and W2 drawn
+ * from N(0, weightInitStd²) (W1 first, row by row, then W2), biases zero.
+ *
+ * `params` holds the matrices the layers use, so updating `params.W1.data` in
+ * place trains the net. `gradient()` returns the Affine layers' own dW and db
+ * buffers: read them (or apply them) before the next call.
+ *
+ * @example Gradient check on a tiny random batch, the book's ten lines
+ * ```ts
+ * import { Matrix, Rng } from "@dlfs/nn/core";
+ * import { TwoLayerNet } from "@dlfs/nn/net";
+ *
+ * const rng = new Rng(1);
+ * const net = new TwoLayerNet(4, 5, 3, { rng });
+ * const x = new Matrix(2, 4, Float64Array.from({ length: 8 }, () => rng.uniform()));
+ * const t = [0, 2];
+ * const numerical = net.numericalGradient(x, t);
+ * const backprop = net.gradient(x, t);
+ * for (const key of ["W1", "b1", "W2", "b2"] as const) {
+ *   const a = backprop[key].data, n = numerical[key].data;
+ *   let diff = 0;
+ *   for (let i = 0; i < a.length; i++) diff += Math.abs(a[i] - n[i]);
+ *   console.log(`${key}: ${diff / a.length}`); // each well below 1e-6
+ * }
+ * ```
+ */
+export class TwoLayerNet {
+  /** D, the number of input features. */
+  readonly inputSize: number;
+  /** H, the number of hidden units. */
+  readonly hiddenSize: number;
+  /** C, the number of classes. */
+  readonly outputSize: number;
+  /** W1, b1, W2, b2: the very matrices the layers compute with. */
+  readonly params: Readonly<TwoLayerNetParams>;
+  /** The layers in forward order: Affine1, Relu1, Affine2. */
+  readonly layers: ReadonlyMap<string, Layer>;
+  /** The loss layer that follows `layers`. */
+  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  #affine1: Affine;
+  #affine2: Affine;
+
+  /**
+   * Creates the net with normal random weights and zero biases.
+   *
+   * @param inputSize D (784 for MNIST)
+   * @param hiddenSize H (50 in the book)
+   * @param outputSize C (10 for MNIST)
+   * @throws {RangeError} unless the sizes are positive integers and
+   * `weightInitStd` is finite and non-negative.
+   */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    outputSize: number,
+    options: TwoLayerNetOptions,
+  ) {
+    for (
+      const [name, v] of [
+        ["inputSize", inputSize],
+        ["hiddenSize", hiddenSize],
+        ["outputSize", outputSize],
+      ] as const
+    ) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new RangeError(
+          `TwoLayerNet: expected ${name} to be a positive integer but found ${v}`,
+        );
+      }
+    }
+    const { weightInitStd = 0.01, rng } = options ?? {};
+    if (!Number.isFinite(weightInitStd) || weightInitStd < 0) {
+      throw new RangeError(
+        `TwoLayerNet: expected weightInitStd to be a finite number ≥ 0 but found ${weightInitStd}`,
+      );
+    }
+    if (typeof rng?.normal !== "function") {
+      throw new TypeError(
+        "TwoLayerNet: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none",
+      );
+    }
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.outputSize = outputSize;
+    const randn = (rows: number, cols: number) => {
+      const m = new Matrix(rows, cols);
+      for (let i = 0; i < m.data.length; i++) {
+        m.data[i] = weightInitStd * rng.normal();
+      }
+      return m;
+    };
+    const W1 = randn(inputSize, hiddenSize);
+    const W2 = randn(hiddenSize, outputSize);
+    this.params = {
+      W1,
+      b1: new Matrix(1, hiddenSize),
+      W2,
+      b2: new Matrix(1, outputSize),
+    };
+    this.#affine1 = new Affine(this.params.W1, this.params.b1);
+    this.#affine2 = new Affine(this.params.W2, this.params.b2);
+    this.layers = new Map<string, Layer>([
+      ["Affine1", this.#affine1],
+      ["Relu1", new Relu()],
+      ["Affine2", this.#affine2],
+    ]);
+  }
+
+  /**
+   * The class scores (before softmax) of each row of `x`: N×D → N×C, a buffer
+   * owned by the last Affine layer.
+   *
+   * @throws {RangeError} if `x` does not have D columns.
+   */
+  predict(x: Matrix): Matrix {
+    this.#checkX("TwoLayerNet.predict()", x, false);
+    return this.#predict(x);
+  }
+
+  /**
+   * The mean cross-entropy loss of the batch.
+   *
+   * @param t one-hot N×C or N class indices.
+   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
+   */
+  loss(x: Matrix, t: Labels): number {
+    return this.#loss("TwoLayerNet.loss()", x, t);
+  }
+
+  /**
+   * The fraction of rows whose highest score is the true class (ties go to
+   * the lowest index, as `np.argmax`).
+   *
+   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
+   */
+  accuracy(x: Matrix, t: Labels): number {
+    const where = "TwoLayerNet.accuracy()";
+    this.#checkX(where, x, true);
+    const labels = labelIndices(where, t, x.rows, this.outputSize);
+    const y = this.#predict(x);
+    const c = y.cols, Y = y.data;
+    let correct = 0;
+    for (let i = 0; i < y.rows; i++) {
+      let best = 0;
+      for (let j = 1; j < c; j++) if (Y[i * c + j] > Y[i * c + best]) best = j;
+      if (best === labels[i]) correct++;
+    }
+    return correct / y.rows;
+  }
+
+  /**
+   * The gradient of the loss by central differences (slow: two forward
+   * passes per parameter element). Returns new matrices.
+   */
+  numericalGradient(x: Matrix, t: Labels): TwoLayerNetParams {
+    const where = "TwoLayerNet.numericalGradient()";
+    this.#loss(where, x, t); // validate once, up front
+    const f = () => this.lastLayer.forward(this.#predict(x), t);
+    const p = this.params;
+    return {
+      W1: numericalGradient(f, p.W1),
+      b1: numericalGradient(f, p.b1),
+      W2: numericalGradient(f, p.W2),
+      b2: numericalGradient(f, p.b2),
+    };
+  }
+
+  /**
+   * The gradient of the loss by backpropagation: one forward pass, then
+   * `backward` through the layers in reverse order. Returns the Affine
+   * layers' dW/db buffers, overwritten by the next call.
+   */
+  gradient(x: Matrix, t: Labels): TwoLayerNetParams {
+    this.#loss("TwoLayerNet.gradient()", x, t);
+    let dout = this.lastLayer.backward(1);
+    const layers = [...this.layers.values()].reverse();
+    for (const layer of layers) dout = layer.backward(dout);
+    return {
+      W1: this.#affine1.dW,
+      b1: this.#affine1.db,
+      W2: this.#affine2.dW,
+      b2: this.#affine2.db,
+    };
+  }
+
+  #predict(x: Matrix): Matrix {
+    for (const layer of this.layers.values()) x = layer.forward(x);
+    return x;
+  }
+
+  #loss(where: string, x: Matrix, t: Labels): number {
+    this.#checkX(where, x, true);
+    labelIndices(where, t, x.rows, this.outputSize);
+    return this.lastLayer.forward(this.#predict(x), t);
+  }
+
+  #checkX(where: string, x: Matrix, needRows: boolean): void {
+    assertMatrix(where, "x", x);
+    if (x.cols !== this.inputSize) {
+      throw new RangeError(
+        `${where}: expected x with ${this.inputSize} columns (inputSize) but found x of shape ${x.shape}`,
+      );
+    }
+    if (needRows && x.rows === 0) {
+      throw new RangeError(
+        `${where}: expected a batch of at least one row but found x of shape ${x.shape}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// Small helpers shared by the tests (not part of the published package).
+
+import { Matrix } from "../core/matrix.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Layer } from "../layers/layer.ts";
+import { numericalGradient } from "../net/numerical_gradient.ts";
+
+/** A rows×cols matrix of uniform samples in [lo, hi). */
+export function uniformMatrix(
+  rng: Rng,
+  rows: number,
+  cols: number,
+  lo = -1,
+  hi = 1,
+): Matrix {
+  const m = new Matrix(rows, cols);
+  for (let i = 0; i < m.data.length; i++) {
+    m.data[i] = lo + (hi - lo) * rng.uniform();
+  }
+  return m;
+}
+
+/** The largest |a − b| over two equal-length arrays. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) {
+    throw new RangeError(`maxAbsDiff(): lengths ${a.length} and ${b.length}`);
+  }
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/**
+ * Checks a layer's backward against the numerical gradient of the scalar
+ * L = Σ forward(x) ⊙ R for a fixed random R, so that ∂L/∂out = R is the
+ * `dout` fed to backward. Returns the largest |backprop − numerical| over dx
+ * and every parameter's grad.
+ */
+export function layerGradientError(layer: Layer, x: Matrix, rng: Rng): number {
+  const out = layer.forward(x);
+  const R = uniformMatrix(rng, out.rows, out.cols);
+  const L = () => {
+    const y = layer.forward(x).data;
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += y[i] * R.data[i];
+    return s;
+  };
+  // Backprop first (forward on the unperturbed x), copied out before the
+  // numerical gradient's forward passes reuse the layer's buffers.
+  layer.forward(x);
+  const dx = layer.backward(R).data.slice();
+  const grads = layer.params().map((p) => p.grad.data.slice());
+  let err = maxAbsDiff(dx, numericalGradient(L, x).data);
+  layer.params().forEach((p, k) => {
+    err = Math.max(
+      err,
+      maxAbsDiff(grads[k], numericalGradient(L, p.value).data),
+    );
+  });
+  return err;
+}

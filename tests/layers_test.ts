@@ -1,0 +1,273 @@
+import assert from "node:assert/strict";
+import { Matrix, Rng } from "../core/mod.ts";
+import {
+  AddLayer,
+  Affine,
+  CROSS_ENTROPY_DELTA,
+  type Layer,
+  MulLayer,
+  Relu,
+  Sigmoid,
+  SoftmaxWithLoss,
+} from "../layers/mod.ts";
+import { numericalGradient } from "../net/mod.ts";
+import { layerGradientError, maxAbsDiff, uniformMatrix } from "./helpers.ts";
+
+// Bound for the layer checks below. The central difference with h = 1e-4 has
+// truncation error h²/6·|L'''| and rounding error ≈ ε·|L|/h. With inputs and R
+// in [-1, 1) and at most 11×13 elements, |L| < 200 and |L'''| < 10 for these
+// smooth layers, so the error is below 2e-8 + 5e-10; 1e-6 leaves a wide margin
+// while a wrong derivative (an error of order |dout| ≈ 0.1 to 1) stays far
+// above it, as the failing-check test shows.
+const TOL = 1e-6;
+const SHAPES = [[1, 1], [2, 3], [5, 4], [11, 13]] as const;
+
+/** Inputs at least `gap` away from 0, so the ReLU kink is never within h. */
+function awayFromZero(rng: Rng, rows: number, cols: number, gap: number) {
+  const x = uniformMatrix(rng, rows, cols);
+  for (let i = 0; i < x.data.length; i++) {
+    if (Math.abs(x.data[i]) < gap) x.data[i] = x.data[i] < 0 ? -gap : gap;
+  }
+  return x;
+}
+
+Deno.test("Relu.backward() matches the numerical gradient", () => {
+  const rng = new Rng(1);
+  for (const [n, d] of SHAPES) {
+    // ReLU is piecewise linear: away from the kink the central difference is
+    // exact up to rounding. Keeping |x| ≥ 1e-2 ≫ h rules the kink out.
+    const err = layerGradientError(
+      new Relu(),
+      awayFromZero(rng, n, d, 1e-2),
+      rng,
+    );
+    assert.ok(err < TOL, `${n}×${d}: ${err}`);
+  }
+});
+
+Deno.test("Sigmoid.backward() matches the numerical gradient", () => {
+  const rng = new Rng(2);
+  for (const [n, d] of SHAPES) {
+    const x = uniformMatrix(rng, n, d, -4, 4);
+    const err = layerGradientError(new Sigmoid(), x, rng);
+    assert.ok(err < TOL, `${n}×${d}: ${err}`);
+  }
+});
+
+Deno.test("Affine.backward() matches the numerical gradient for dx, dW and db", () => {
+  const rng = new Rng(3);
+  for (const [n, d] of SHAPES) {
+    for (const h of [1, 7]) {
+      const layer = new Affine(
+        uniformMatrix(rng, d, h),
+        uniformMatrix(rng, 1, h),
+      );
+      const err = layerGradientError(layer, uniformMatrix(rng, n, d), rng);
+      assert.ok(err < TOL, `${n}×${d}·${d}×${h}: ${err}`);
+    }
+  }
+});
+
+Deno.test("the layer check fails for a deliberately wrong backward", () => {
+  // Sigmoid whose derivative is off by a factor of 2.
+  class WrongSigmoid extends Sigmoid {
+    override backward(dout: Matrix): Matrix {
+      const dx = super.backward(dout);
+      for (let i = 0; i < dx.data.length; i++) dx.data[i] *= 2;
+      return dx;
+    }
+  }
+  const rng = new Rng(4);
+  const err = layerGradientError(
+    new WrongSigmoid(),
+    uniformMatrix(rng, 3, 4),
+    rng,
+  );
+  assert.ok(err > 1e-2, `a wrong derivative must be caught, but err = ${err}`);
+});
+
+Deno.test("backward never writes into dout", () => {
+  const rng = new Rng(5);
+  const layers: Layer[] = [
+    new Relu(),
+    new Sigmoid(),
+    new Affine(uniformMatrix(rng, 4, 3), uniformMatrix(rng, 1, 3)),
+  ];
+  for (const layer of layers) {
+    const out = layer.forward(uniformMatrix(rng, 6, 4));
+    const dout = uniformMatrix(rng, out.rows, out.cols);
+    const before = dout.data.slice();
+    layer.backward(dout);
+    assert.deepEqual(dout.data, before, layer.constructor.name);
+  }
+});
+
+Deno.test("Affine updates the matrices it was given, in place", () => {
+  const W = Matrix.fromRows([[1], [1]]), b = Matrix.fromRows([[0]]);
+  const affine = new Affine(W, b);
+  const x = Matrix.fromRows([[1, 2]]);
+  assert.equal(affine.forward(x).data[0], 3);
+  W.data[0] = 10; // an optimiser writing into the shared matrix
+  assert.equal(affine.forward(x).data[0], 12);
+  assert.equal(affine.params()[0].value, W);
+});
+
+Deno.test("MulLayer and AddLayer backward match the numerical derivative", () => {
+  const rng = new Rng(6);
+  for (let trial = 0; trial < 5; trial++) {
+    const x = rng.uniform() * 4 - 2,
+      y = rng.uniform() * 4 - 2,
+      dout = rng.uniform();
+    const mul = new MulLayer(), add = new AddLayer();
+    mul.forward(x, y);
+    const [mdx, mdy] = mul.backward(dout);
+    const [adx, ady] = add.backward(dout);
+    // L = dout · f(x, y); derivatives by central difference on a 1×2 point.
+    const p = Matrix.fromRows([[x, y]]);
+    const gm = numericalGradient(
+      (p) => dout * new MulLayer().forward(p.data[0], p.data[1]),
+      p,
+    );
+    const ga = numericalGradient(
+      (p) => dout * new AddLayer().forward(p.data[0], p.data[1]),
+      p,
+    );
+    assert.ok(maxAbsDiff([mdx, mdy], gm.data) < 1e-9);
+    assert.ok(maxAbsDiff([adx, ady], ga.data) < 1e-9);
+  }
+});
+
+Deno.test("SoftmaxWithLoss.backward() matches the numerical gradient, with both label forms", () => {
+  const rng = new Rng(7);
+  for (const [n, c] of [[1, 2], [3, 10], [8, 5]]) {
+    const x = uniformMatrix(rng, n, c, -3, 3);
+    const t = Array.from({ length: n }, () => rng.int(c));
+    const oneHot = new Matrix(n, c);
+    t.forEach((k, i) => (oneHot.data[i * c + k] = 1));
+    const layer = new SoftmaxWithLoss();
+    const lossIdx = layer.forward(x, t);
+    const dx = layer.backward().data.slice();
+    assert.equal(layer.forward(x, oneHot), lossIdx);
+    assert.deepEqual(layer.backward().data, dx);
+    // The numerical gradient also sees the 1e-7 guard inside the log, which
+    // backward ignores. Differentiating −log(y_t + δ) instead of −log(y_t)
+    // scales each element of row n by y_t/(y_t + δ), a shift of at most
+    // δ/(N·y_t). With x in [-3, 3) and C ≤ 10, y_t ≥ e^-6/10 ≈ 2.5e-4, so the
+    // shift is < 4e-4/N; the central difference adds ~1e-8. Bound: 1e-3/N.
+    const num = numericalGradient(
+      (x) => new SoftmaxWithLoss().forward(x, t),
+      x,
+    );
+    assert.ok(maxAbsDiff(dx, num.data) < 1e-3 / n, `${n}×${c}`);
+  }
+});
+
+Deno.test("SoftmaxWithLoss is stable for logits of ±1000 and applies the 1e-7 guard", () => {
+  const layer = new SoftmaxWithLoss();
+  const x = Matrix.fromRows([[1000, -1000, 0], [-1000, 1000, 999]]);
+  // Row 0: class 0 has probability 1; row 1: class 0 has probability 0, so the
+  // guard gives −log(0 + 1e-7) instead of infinity.
+  const loss = layer.forward(x, [0, 0]);
+  const expected =
+    (-Math.log(1 + CROSS_ENTROPY_DELTA) - Math.log(CROSS_ENTROPY_DELTA)) / 2;
+  assert.ok(Math.abs(loss - expected) < 1e-12, `${loss} vs ${expected}`);
+  const dx = layer.backward();
+  assert.ok(dx.data.every(Number.isFinite));
+  // Backward divides by the batch size N = 2: row 1 is (y − t)/2.
+  const y1 = 1 / (1 + Math.exp(-1));
+  assert.ok(maxAbsDiff(dx.toRows()[1], [-0.5, y1 / 2, (1 - y1) / 2]) < 1e-12);
+});
+
+Deno.test("every layer rejects a mismatched shape and names itself and both shapes", () => {
+  const relu = new Relu(), sig = new Sigmoid();
+  relu.forward(Matrix.zeros(2, 3));
+  sig.forward(Matrix.zeros(2, 3));
+  assert.throws(() => relu.backward(Matrix.zeros(3, 2)), {
+    name: "RangeError",
+    message: "Relu.backward(): expected dout of shape 2×3 but found 3×2",
+  });
+  assert.throws(() => sig.backward(Matrix.zeros(2, 4)), {
+    name: "RangeError",
+    message: "Sigmoid.backward(): expected dout of shape 2×3 but found 2×4",
+  });
+  const affine = new Affine(Matrix.zeros(4, 3), Matrix.zeros(1, 3));
+  assert.throws(() => affine.forward(Matrix.zeros(2, 5)), {
+    name: "RangeError",
+    message:
+      "Affine.forward(): expected x with 4 columns (W is 4×3) but found x of shape 2×5",
+  });
+  affine.forward(Matrix.zeros(2, 4));
+  assert.throws(() => affine.backward(Matrix.zeros(2, 4)), {
+    name: "RangeError",
+    message:
+      "Affine.backward(): expected dout of shape 2×3 (x was 2×4, W is 4×3) but found 2×4",
+  });
+  assert.throws(() => new Affine(Matrix.zeros(4, 3), Matrix.zeros(3, 1)), {
+    name: "RangeError",
+    message: "Affine: expected b of shape 1×3 (W is 4×3) but found 3×1",
+  });
+  const last = new SoftmaxWithLoss();
+  assert.throws(() => last.forward(Matrix.zeros(2, 3), Matrix.zeros(2, 4)), {
+    name: "RangeError",
+    message:
+      "SoftmaxWithLoss.forward(): expected one-hot t of shape 2×3 but found 2×4",
+  });
+  assert.throws(() => last.forward(Matrix.zeros(2, 3), [0]), {
+    name: "RangeError",
+    message:
+      "SoftmaxWithLoss.forward(): expected 2 labels (one per row of x) but found 1",
+  });
+  assert.throws(() => relu.forward([[1]] as unknown as Matrix), {
+    name: "TypeError",
+    message: "Relu.forward(): expected x to be a Matrix but found Array",
+  });
+});
+
+Deno.test("SoftmaxWithLoss rejects bad labels and an empty batch", () => {
+  const last = new SoftmaxWithLoss();
+  const x = Matrix.zeros(2, 3);
+  assert.throws(() => last.forward(x, [0, 3]), {
+    name: "RangeError",
+    message:
+      "SoftmaxWithLoss.forward(): expected labels to be integers in [0, 3) but found t[1] = 3",
+  });
+  assert.throws(
+    () => last.forward(x, [0, 1.5]),
+    /integers in \[0, 3\) but found t\[1\] = 1.5/,
+  );
+  assert.throws(() => last.forward(x, [-1, 0]), /but found t\[0\] = -1/);
+  assert.throws(
+    () => last.forward(x, Matrix.fromRows([[1, 0, 0], [0.5, 0.5, 0]])),
+    {
+      name: "RangeError",
+      message:
+        "SoftmaxWithLoss.forward(): expected each row of one-hot t to hold a single 1 and zeros but found row 1 = [0.5, 0.5, 0]",
+    },
+  );
+  assert.throws(() => last.forward(Matrix.zeros(0, 3), []), {
+    name: "RangeError",
+    message:
+      "SoftmaxWithLoss.forward(): expected a batch of at least one row and one class but found x of shape 0×3",
+  });
+  assert.throws(() => last.forward(x, "01" as unknown as number[]), TypeError);
+});
+
+Deno.test("backward before forward is a clear error", () => {
+  for (
+    const layer of [
+      new Relu(),
+      new Sigmoid(),
+      new Affine(Matrix.zeros(1, 1), Matrix.zeros(1, 1)),
+    ]
+  ) {
+    assert.throws(
+      () => layer.backward(Matrix.zeros(1, 1)),
+      /backward\(\): called before forward\(\)/,
+    );
+  }
+  assert.throws(
+    () => new SoftmaxWithLoss().backward(),
+    /called before forward/,
+  );
+  assert.throws(() => new MulLayer().backward(1), /called before forward/);
+});
