@@ -1,0 +1,187 @@
+/**
+ * Compact image sets: pixels stay as bytes (MNIST's 60000 training images are
+ * 47 MB as u8, 376 MB as float64) and become float64 matrices only a batch at
+ * a time. Pure code: no file access.
+ *
+ * @module
+ */
+
+import { ensureShape, Matrix } from "../core/matrix.ts";
+
+/**
+ * `count` images of `sampleShape` (e.g. [784] flattened, or [1, 28, 28]) kept
+ * as u8 pixels. `batch()` and `rows()` turn the chosen images into an N×D
+ * float64 matrix (D = the product of `sampleShape`), scaled to [0, 1] when
+ * `normalize` is on, as the book's `load_mnist(normalize=True)` does.
+ *
+ * @example
+ * ```ts
+ * import { ImageSet } from "./dataset.ts";
+ *
+ * const images = new ImageSet(new Uint8Array([0, 255, 51, 102]), [2], { normalize: true });
+ * console.log(images.count, images.batch([1, 0]).toRows()); // 2 [[0.2, 0.4], [0, 1]]
+ * ```
+ */
+export class ImageSet {
+  /** The pixels of image i are `pixels[i·D … (i+1)·D)`. */
+  readonly pixels: Uint8Array;
+  /** The shape of one image: [784] when flattened, [1, 28, 28] when not. */
+  readonly sampleShape: readonly number[];
+  /** D, the number of values per image. */
+  readonly sampleSize: number;
+  /** The number of images. */
+  readonly count: number;
+  /** Whether pixels are scaled by 1/255 into [0, 1]. */
+  readonly normalize: boolean;
+
+  /**
+   * Wraps `pixels` (not copied).
+   *
+   * @throws {RangeError} if `pixels.length` is not a multiple of the sample
+   * size, or the shape has a non-positive dimension.
+   */
+  constructor(
+    pixels: Uint8Array,
+    sampleShape: readonly number[],
+    options: { normalize: boolean },
+  ) {
+    const size = sampleShape.reduce((a, b) => a * b, 1);
+    if (!sampleShape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new RangeError(
+        `ImageSet: expected sampleShape of positive integers but found [${
+          sampleShape.join(", ")
+        }]`,
+      );
+    }
+    if (pixels.length % size !== 0) {
+      throw new RangeError(
+        `ImageSet: expected a multiple of ${size} pixels for samples of shape [${
+          sampleShape.join(", ")
+        }] but found ${pixels.length}`,
+      );
+    }
+    this.pixels = pixels;
+    this.sampleShape = [...sampleShape];
+    this.sampleSize = size;
+    this.count = pixels.length / size;
+    this.normalize = options.normalize;
+  }
+
+  /**
+   * The images at `indices` as an N×D matrix, written into `out` when it has
+   * that shape (so a training loop allocates nothing).
+   *
+   * @throws {RangeError} if an index is not an integer in [0, count).
+   */
+  batch(indices: ArrayLike<number>, out?: Matrix): Matrix {
+    const d = this.sampleSize, n = indices.length;
+    const x = ensureShape(out, n, d);
+    const P = this.pixels, X = x.data, scale = this.normalize ? 1 / 255 : 1;
+    for (let r = 0; r < n; r++) {
+      const k = indices[r];
+      if (!Number.isInteger(k) || k < 0 || k >= this.count) {
+        throw new RangeError(
+          `ImageSet.batch(): expected indices in [0, ${this.count}) but found indices[${r}] = ${k}`,
+        );
+      }
+      for (let j = 0, src = k * d, dst = r * d; j < d; j++) {
+        X[dst + j] = P[src + j] * scale;
+      }
+    }
+    return x;
+  }
+
+  /**
+   * Images `start … end−1` as an (end−start)×D matrix.
+   *
+   * @throws {RangeError} unless 0 ≤ start ≤ end ≤ count.
+   */
+  rows(start: number, end: number, out?: Matrix): Matrix {
+    if (
+      !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start &&
+        start <= end && end <= this.count)
+    ) {
+      throw new RangeError(
+        `ImageSet.rows(): expected 0 ≤ start ≤ end ≤ ${this.count} but found start ${start}, end ${end}`,
+      );
+    }
+    const indices = new Int32Array(end - start);
+    for (let i = 0; i < indices.length; i++) indices[i] = start + i;
+    return this.batch(indices, out);
+  }
+}
+
+/**
+ * Labels as the book's `load_mnist` returns them: class indices (u8), or a
+ * one-hot N×10 {@linkcode Matrix} with `oneHotLabel`.
+ */
+export type LabelSet = Uint8Array | Matrix;
+
+/**
+ * The labels at `indices`: class indices stay indices (an `Int32Array`),
+ * one-hot rows stay one-hot rows (a Matrix). Reuses `out` when it fits.
+ *
+ * @throws {RangeError} if an index is out of range.
+ *
+ * @example
+ * ```ts
+ * import { gatherLabels } from "./dataset.ts";
+ *
+ * console.log(gatherLabels(new Uint8Array([7, 2, 1]), [2, 0])); // Int32Array(2) [ 1, 7 ]
+ * ```
+ */
+export function gatherLabels(
+  t: LabelSet,
+  indices: ArrayLike<number>,
+  out?: Int32Array | Matrix,
+): Int32Array | Matrix {
+  const n = indices.length;
+  const count = t instanceof Matrix ? t.rows : t.length;
+  for (let r = 0; r < n; r++) {
+    const k = indices[r];
+    if (!Number.isInteger(k) || k < 0 || k >= count) {
+      throw new RangeError(
+        `gatherLabels(): expected indices in [0, ${count}) but found indices[${r}] = ${k}`,
+      );
+    }
+  }
+  if (t instanceof Matrix) {
+    const c = t.cols;
+    const m = ensureShape(out instanceof Matrix ? out : undefined, n, c);
+    for (let r = 0; r < n; r++) {
+      m.data.set(t.data.subarray(indices[r] * c, (indices[r] + 1) * c), r * c);
+    }
+    return m;
+  }
+  const idx = out instanceof Int32Array && out.length === n
+    ? out
+    : new Int32Array(n);
+  for (let r = 0; r < n; r++) idx[r] = t[indices[r]];
+  return idx;
+}
+
+/**
+ * One-hot encodes class indices in [0, classes) as an N×classes matrix.
+ *
+ * @throws {RangeError} if a label is outside [0, classes).
+ *
+ * @example
+ * ```ts
+ * import { oneHot } from "./dataset.ts";
+ *
+ * console.log(oneHot([2, 0], 3).toRows()); // [[0, 0, 1], [1, 0, 0]]
+ * ```
+ */
+export function oneHot(labels: ArrayLike<number>, classes: number): Matrix {
+  const m = new Matrix(labels.length, classes);
+  for (let i = 0; i < labels.length; i++) {
+    const k = labels[i];
+    if (!Number.isInteger(k) || k < 0 || k >= classes) {
+      throw new RangeError(
+        `oneHot(): expected labels in [0, ${classes}) but found labels[${i}] = ${k}`,
+      );
+    }
+    m.data[i * classes + k] = 1;
+  }
+  return m;
+}

