@@ -31,14 +31,8 @@ import { assertMatrix, ensureShape, type Matrix } from "./matrix.ts";
  * ```
  */
 export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-  checkOperands("matmul()", a, b, out);
-  if (a.cols !== b.rows) {
-    throw new RangeError(
-      `matmul(): expected b with ${a.cols} rows (a is ${a.shape}) but found b of shape ${b.shape}`,
-    );
-  }
+  const c = checkMatmul("matmul()", a, b, out);
   const m = a.rows, k = a.cols, n = b.cols;
-  const c = checkOut("matmul()", out, m, n);
   const A = a.data, B = b.data, C = c.data;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -67,14 +61,8 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * ```
  */
 export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-  checkOperands("matmulTN()", a, b, out);
-  if (a.rows !== b.rows) {
-    throw new RangeError(
-      `matmulTN(): expected b with ${a.rows} rows (a is ${a.shape}, used transposed) but found b of shape ${b.shape}`,
-    );
-  }
+  const c = checkMatmulTN("matmulTN()", a, b, out);
   const m = a.rows, k = a.cols, n = b.cols;
-  const c = checkOut("matmulTN()", out, k, n);
   const A = a.data, B = b.data, C = c.data;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < n; j++) {
@@ -103,14 +91,8 @@ export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * ```
  */
 export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-  checkOperands("matmulNT()", a, b, out);
-  if (a.cols !== b.cols) {
-    throw new RangeError(
-      `matmulNT(): expected b with ${a.cols} columns (a is ${a.shape}; b is used transposed) but found b of shape ${b.shape}`,
-    );
-  }
+  const c = checkMatmulNT("matmulNT()", a, b, out);
   const m = a.rows, k = a.cols, n = b.rows;
-  const c = checkOut("matmulNT()", out, m, n);
   const A = a.data, B = b.data, C = c.data;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -182,6 +164,58 @@ export function sumColumns(a: Matrix, out?: Matrix): Matrix {
   return c;
 }
 
+/**
+ * The checks of `matmul` shared by every kernel of that product: operand
+ * kinds, `a.cols === b.rows`, and `out` (M×N, not aliasing an operand).
+ * Returns `out`, or a new M×N matrix. Internal: not exported from `mod.ts`.
+ */
+export function checkMatmul(
+  where: string,
+  a: Matrix,
+  b: Matrix,
+  out: Matrix | undefined,
+): Matrix {
+  checkOperands(where, a, b, out);
+  if (a.cols !== b.rows) {
+    throw new RangeError(
+      `${where}: expected b with ${a.cols} rows (a is ${a.shape}) but found b of shape ${b.shape}`,
+    );
+  }
+  return checkOut(where, out, a.rows, b.cols);
+}
+
+/** The checks of `matmulTN` (see {@linkcode checkMatmul}); out is K×N. */
+export function checkMatmulTN(
+  where: string,
+  a: Matrix,
+  b: Matrix,
+  out: Matrix | undefined,
+): Matrix {
+  checkOperands(where, a, b, out);
+  if (a.rows !== b.rows) {
+    throw new RangeError(
+      `${where}: expected b with ${a.rows} rows (a is ${a.shape}, used transposed) but found b of shape ${b.shape}`,
+    );
+  }
+  return checkOut(where, out, a.cols, b.cols);
+}
+
+/** The checks of `matmulNT` (see {@linkcode checkMatmul}); out is M×N. */
+export function checkMatmulNT(
+  where: string,
+  a: Matrix,
+  b: Matrix,
+  out: Matrix | undefined,
+): Matrix {
+  checkOperands(where, a, b, out);
+  if (a.cols !== b.cols) {
+    throw new RangeError(
+      `${where}: expected b with ${a.cols} columns (a is ${a.shape}; b is used transposed) but found b of shape ${b.shape}`,
+    );
+  }
+  return checkOut(where, out, a.rows, b.rows);
+}
+
 function checkOperands(
   where: string,
   a: Matrix,
@@ -197,14 +231,25 @@ function checkOperands(
   }
 }
 
-function checkOut(
+/**
+ * Returns `out` after checking it is a `rows × cols` Matrix that shares no
+ * data with `operand`, or a new zeroed matrix when `out` is undefined.
+ * Internal: not exported from `mod.ts`.
+ */
+export function checkOut(
   where: string,
   out: Matrix | undefined,
   rows: number,
   cols: number,
+  operand?: Matrix,
 ): Matrix {
   if (out === undefined) return ensureShape(undefined, rows, cols);
   assertMatrix(where, "out", out);
+  if (operand !== undefined && out.data === operand.data) {
+    throw new RangeError(
+      `${where}: expected out to be a separate matrix but found it shares its data with an operand`,
+    );
+  }
   if (out.rows !== rows || out.cols !== cols) {
     throw new RangeError(
       `${where}: expected out of shape ${rows}×${cols} but found ${out.shape}`,

@@ -33,9 +33,15 @@ export const CROSS_ENTROPY_DELTA = 1e-7;
  * ```
  */
 export class SoftmaxWithLoss {
+  #loss = NaN;
   #y?: Matrix; // N×C, softmax output
   #t: Int32Array = new Int32Array(0); // N class indices
   #dx?: Matrix; // N×C
+
+  /** The loss computed by the last forward (NaN before the first). */
+  get loss(): number {
+    return this.#loss;
+  }
 
   /** The softmax output of the last forward (N×C), or undefined before it. */
   get y(): Matrix | undefined {
@@ -75,7 +81,7 @@ export class SoftmaxWithLoss {
       for (let j = 0; j < c; j++) Y[row + j] /= sum;
       loss -= Math.log(Y[row + this.#t[i]] + CROSS_ENTROPY_DELTA);
     }
-    return loss / n;
+    return (this.#loss = loss / n);
   }
 
   /**

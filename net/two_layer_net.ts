@@ -80,6 +80,7 @@ export class TwoLayerNet {
   readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
   #affine1: Affine;
   #affine2: Affine;
+  #order: Layer[]; // the values of `layers`, in forward order
 
   /**
    * Creates the net with normal random weights and zero biases.
@@ -145,6 +146,7 @@ export class TwoLayerNet {
       ["Relu1", new Relu()],
       ["Affine2", this.#affine2],
     ]);
+    this.#order = [...this.layers.values()];
   }
 
   /**
@@ -214,8 +216,10 @@ export class TwoLayerNet {
   gradient(x: Matrix, t: Labels): TwoLayerNetParams {
     this.#loss("TwoLayerNet.gradient()", x, t);
     let dout = this.lastLayer.backward(1);
-    const layers = [...this.layers.values()].reverse();
-    for (const layer of layers) dout = layer.backward(dout);
+    const layers = this.#order;
+    for (let i = layers.length - 1; i > 0; i--) dout = layers[i].backward(dout);
+    // Nothing needs ∂L/∂x of the input batch: the first layer skips it.
+    this.#affine1.backwardParams(dout);
     return {
       W1: this.#affine1.dW,
       b1: this.#affine1.db,
@@ -225,7 +229,7 @@ export class TwoLayerNet {
   }
 
   #predict(x: Matrix): Matrix {
-    for (const layer of this.layers.values()) x = layer.forward(x);
+    for (const layer of this.#order) x = layer.forward(x);
     return x;
   }
 

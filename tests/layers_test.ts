@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Matrix, Rng } from "../core/mod.ts";
+import { addRowVector, matmul, matmulTN, Matrix, Rng } from "../core/mod.ts";
 import {
   AddLayer,
   Affine,
@@ -146,6 +146,7 @@ Deno.test("SoftmaxWithLoss.backward() matches the numerical gradient, with both 
     t.forEach((k, i) => (oneHot.data[i * c + k] = 1));
     const layer = new SoftmaxWithLoss();
     const lossIdx = layer.forward(x, t);
+    assert.equal(layer.loss, lossIdx);
     const dx = layer.backward().data.slice();
     assert.equal(layer.forward(x, oneHot), lossIdx);
     assert.deepEqual(layer.backward().data, dx);
@@ -270,4 +271,43 @@ Deno.test("backward before forward is a clear error", () => {
     /called before forward/,
   );
   assert.throws(() => new MulLayer().backward(1), /called before forward/);
+});
+
+Deno.test("Affine gives the naive kernels' results on its sparse and dense paths, NaN and ∞ included", () => {
+  const rng = new Rng(13);
+  // x mostly zeros (the sparse path) and fully dense (the blocked path).
+  const sparseX = uniformMatrix(rng, 7, 13).data.map((
+    v,
+    i,
+  ) => (i % 5 === 0 ? v : 0));
+  const inputs = [new Matrix(7, 13, sparseX), uniformMatrix(rng, 7, 13)];
+  for (const x of inputs) {
+    for (const poison of [undefined, Infinity, NaN]) {
+      const W = uniformMatrix(rng, 13, 4), b = uniformMatrix(rng, 1, 4);
+      // A non-finite weight in a row that x's zeros would skip: the dense
+      // result there is 0·∞ = NaN, and the layer must give the same.
+      if (poison !== undefined) W.data[1 * 4 + 2] = poison;
+      const affine = new Affine(W, b);
+      const dout = uniformMatrix(rng, 7, 4);
+      const out = affine.forward(x).data.slice();
+      affine.backward(dout);
+      assert.deepEqual(
+        out,
+        addRowVector(matmul(x, W), b).data,
+        `forward, poison ${poison}`,
+      );
+      assert.deepEqual(
+        affine.dW.data,
+        matmulTN(x, dout).data,
+        `dW, poison ${poison}`,
+      );
+    }
+    // A non-finite dout reaches dW through the zeros of x as well.
+    const affine = new Affine(uniformMatrix(rng, 13, 4), new Matrix(1, 4));
+    affine.forward(x);
+    const dout = uniformMatrix(rng, 7, 4);
+    dout.data[5] = -Infinity;
+    affine.backwardParams(dout);
+    assert.deepEqual(affine.dW.data, matmulTN(x, dout).data);
+  }
 });

@@ -73,7 +73,8 @@ Deno.test("train.ts --help prints the usage and exits 0", async () => {
 });
 
 Deno.test("train.ts stops a diverging run with the iteration and a hint", async () => {
-  // lr 1e300 overflows the weights to ±Infinity in the first step: NaN loss.
+  // lr 1e300 overflows the weights to ±Infinity in the first step, so the
+  // second iteration's loss is NaN.
   const { code, stderr } = await train(
     "--iters",
     "5",
@@ -84,7 +85,7 @@ Deno.test("train.ts stops a diverging run with the iteration and a hint", async 
   assert.equal(code, 1);
   assert.equal(
     stderr.trim(),
-    "train: the loss became NaN at iteration 1 (lr 1e+300): training diverged; try a lower --lr",
+    "train: the loss became NaN at iteration 2 (lr 1e+300): training diverged; try a lower --lr",
   );
 });
 

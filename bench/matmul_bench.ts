@@ -1,0 +1,97 @@
+// Naive vs fast kernels at the shapes TwoLayerNet(784, 50, 10) really uses.
+// The naive kernel is each group's baseline; each name carries the product's
+// FLOP count (2·M·K·N), so GFLOP/s = MFLOP / (µs per call) · 1000.
+// `deno task bench:gflops` prints that division for every kernel.
+import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
+import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
+import { matmulSparse, matmulTNSparse, SparseRows } from "../core/sparse.ts";
+import { data, normalMatrix } from "./batches.ts";
+
+const rng = new Rng(1);
+const W1 = normalMatrix(rng, 784, 50, 0.01),
+  W2 = normalMatrix(rng, 50, 10, 0.1);
+const mflop = (m: number, k: number, n: number) =>
+  `${((2 * m * k * n) / 1e6).toFixed(2)} MFLOP`;
+const src = data.source;
+
+function group(
+  name: string,
+  [m, k, n]: [number, number, number],
+  kernels: Record<string, () => void>,
+  options: { n?: number; warmup?: number } = {},
+) {
+  const g = `${name}, ${mflop(m, k, n)}`;
+  let first = true;
+  for (const [label, fn] of Object.entries(kernels)) {
+    // Deno wants bench names unique per file: the short shape tag does it.
+    Deno.bench(`${label} [${m}×${k}×${n}]`, {
+      group: g,
+      baseline: first,
+      ...options,
+    }, fn);
+    first = false;
+  }
+}
+
+// Forward of the first layer: x (100×784, pixels) · W1.
+{
+  const { x } = data.batch(rng, 100);
+  const out = new Matrix(100, 50), s = new SparseRows();
+  group(`x·W1 100×784·784×50 (${src} x)`, [100, 784, 50], {
+    naive: () => void matmul(x, W1, out),
+    fast: () => void matmulFast(x, W1, out),
+    "sparse (incl. CSR build)": () =>
+      void (s.fill(x), matmulSparse(s, W1, out)),
+  });
+}
+// The first layer's weight gradient: xᵀ (784×100) · dout (100×50).
+{
+  const { x } = data.batch(rng, 100);
+  const dY = normalMatrix(rng, 100, 50),
+    out = new Matrix(784, 50),
+    s = new SparseRows();
+  s.fill(x);
+  group(`dW1 = xᵀ·dout 784×100·100×50 (${src} x)`, [784, 100, 50], {
+    naive: () => void matmulTN(x, dY, out),
+    fast: () => void matmulTNFast(x, dY, out),
+    "sparse (CSR given, incl. CSC build)": () => {
+      s.fill(x); // invalidates the columns, so they are rebuilt as in training
+      matmulTNSparse(s, dY, out);
+    },
+  });
+}
+// Second layer: h (100×50) · W2, and its dx = dout · W2ᵀ.
+{
+  const h = normalMatrix(rng, 100, 50), out = new Matrix(100, 10);
+  group("h·W2 100×50·50×10", [100, 50, 10], {
+    naive: () => void matmul(h, W2, out),
+    fast: () => void matmulFast(h, W2, out),
+  });
+  const dY = normalMatrix(rng, 100, 10), dx = new Matrix(100, 50);
+  group("dx2 = dout·W2ᵀ 100×10·10×50", [100, 10, 50], {
+    naive: () => void matmulNT(dY, W2, dx),
+    fast: () => void matmulNTFast(dY, W2, dx),
+  });
+}
+// The gradient check's forward: 3 images.
+{
+  const { x } = data.batch(rng, 3);
+  const out = new Matrix(3, 50), s = new SparseRows();
+  group(`x·W1 3×784·784×50 (${src} x, gradient check)`, [3, 784, 50], {
+    naive: () => void matmul(x, W1, out),
+    fast: () => void matmulFast(x, W1, out),
+    "sparse (incl. CSR build)": () =>
+      void (s.fill(x), matmulSparse(s, W1, out)),
+  });
+}
+// Evaluation: 10000 images at once (train.ts evaluates 1000 rows per call).
+{
+  const x = data.images.rows(0, 10000);
+  const out = new Matrix(10000, 50), s = new SparseRows();
+  group(`x·W1 10000×784·784×50 (${src} x, evaluation)`, [10000, 784, 50], {
+    naive: () => void matmul(x, W1, out),
+    fast: () => void matmulFast(x, W1, out),
+    "sparse (incl. CSR build)": () =>
+      void (s.fill(x), matmulSparse(s, W1, out)),
+  }, { n: 5, warmup: 1 });
+}

@@ -1,0 +1,63 @@
+// One full training iteration of TwoLayerNet(784, 50, 10) at batch 100, as
+// train.ts runs it: batch gather + gradient + SGD update. Beside it, the
+// book's loop, which calls loss() again after the step (one more forward
+// pass), and dense random batches of the same shape, where no input is zero.
+// Real MNIST batches, or the seeded stand-in (see the name).
+import { type Matrix, Rng } from "../core/mod.ts";
+import { gatherLabels } from "../data/mod.ts";
+import { TwoLayerNet } from "../net/mod.ts";
+import { data, denseBatch } from "./batches.ts";
+
+const KEYS = ["W1", "b1", "W2", "b2"] as const;
+
+function sgd(
+  net: TwoLayerNet,
+  grads: Record<(typeof KEYS)[number], Matrix>,
+  lr: number,
+) {
+  for (const key of KEYS) {
+    const W = net.params[key].data, dW = grads[key].data;
+    for (let j = 0; j < W.length; j++) W[j] -= lr * dW[j];
+  }
+}
+
+{
+  const rng = new Rng(2);
+  const net = new TwoLayerNet(784, 50, 10, { rng });
+  const indices = new Int32Array(100);
+  let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
+  const step = () => {
+    for (let k = 0; k < 100; k++) indices[k] = rng.int(data.images.count);
+    x = data.images.batch(indices, x);
+    t = gatherLabels(data.labels, indices, t);
+    sgd(net, net.gradient(x, t), 0.1);
+  };
+  Deno.bench(`iteration, batch 100, ${data.source} batches`, {
+    group: "iteration",
+    baseline: true,
+  }, step);
+  Deno.bench(
+    `iteration + loss() after the step (the book's loop), ${data.source}`,
+    {
+      group: "iteration",
+    },
+    () => {
+      step();
+      net.loss(x!, t!);
+    },
+  );
+}
+{
+  const rng = new Rng(3);
+  const net = new TwoLayerNet(784, 50, 10, { rng });
+  // Fresh dense batches (no zeros) cycled from a pool, so the sparse path
+  // never applies and the dense kernels carry the whole product.
+  const pool = Array.from({ length: 8 }, () => denseBatch(rng, 100));
+  let i = 0;
+  Deno.bench("iteration, batch 100, dense random batches", {
+    group: "iteration",
+  }, () => {
+    const { x, t } = pool[i++ % pool.length];
+    sgd(net, net.gradient(x, t), 0.1);
+  });
+}

@@ -1,0 +1,271 @@
+/**
+ * Products that skip the zeros of their left operand. MNIST pixels are about
+ * 80 % zeros, so the first layer's forward product x·W1 and its weight
+ * gradient xᵀ·dout do a fifth of the dense work this way (measured in
+ * `bench/matmul_bench.ts`).
+ *
+ * Zero skipping and non-finite values: the dense kernels compute 0·∞ = NaN
+ * and 0·NaN = NaN, which skipping would lose. So these kernels are only to be
+ * used when B is all finite ({@linkcode allFinite}); the layers check that
+ * first and take the dense kernel otherwise. Non-finite values in A are never
+ * skipped (they are not zero), so they propagate as in the dense kernels.
+ *
+ * Each output is still one sum in ascending order of p, over the non-zero
+ * terms only; adding an exact zero changes no sum (beyond the sign of a zero
+ * result), so the results equal the dense kernels' bit for bit.
+ *
+ * @module
+ */
+
+import { assertMatrix, type Matrix } from "./matrix.ts";
+import { checkOut } from "./naive.ts";
+
+/**
+ * A matrix in compressed sparse row (CSR) form, refilled from a dense matrix
+ * for each batch with buffers that are reused: the non-zeros of row i are
+ * `val[rowPtr[i] … rowPtr[i+1])` at columns `col[…]`, in ascending column
+ * order. A column-major copy (CSC) for Aᵀ·B products is built on demand.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { SparseRows } from "./sparse.ts";
+ *
+ * const s = new SparseRows();
+ * s.fill(Matrix.fromRows([[0, 2, 0], [1, 0, 0]]));
+ * console.log(s.nnz, Array.from(s.col.subarray(0, s.nnz))); // 2 [ 1, 0 ]
+ * ```
+ */
+export class SparseRows {
+  /** Rows of the source matrix. */
+  rows = 0;
+  /** Columns of the source matrix. */
+  cols = 0;
+  /** Number of stored non-zeros. */
+  nnz = 0;
+  /** Row i's entries are at positions rowPtr[i] … rowPtr[i+1]−1. */
+  rowPtr: Int32Array = new Int32Array(1);
+  /** Column of each entry. */
+  col: Int32Array = new Int32Array(0);
+  /** Value of each entry. */
+  val: Float64Array = new Float64Array(0);
+  // The same entries by column (CSC), built by columns() when first needed.
+  #colPtr: Int32Array = new Int32Array(1);
+  #colRow: Int32Array = new Int32Array(0);
+  #colVal: Float64Array = new Float64Array(0);
+  #colsValid = false;
+
+  /**
+   * Refills from dense `a`. Returns false, leaving this empty, as soon as
+   * more than `maxDensity` of the elements turn out non-zero: then a dense
+   * kernel is faster.
+   *
+   * @example
+   * ```ts
+   * import { Matrix } from "./matrix.ts";
+   * import { SparseRows } from "./sparse.ts";
+   *
+   * const s = new SparseRows();
+   * console.log(s.fill(Matrix.fromRows([[1, 2], [3, 0]]), 0.5)); // false: 3 of 4 are non-zero
+   * ```
+   */
+  fill(a: Matrix, maxDensity = 1): boolean {
+    assertMatrix("SparseRows.fill()", "a", a);
+    const m = a.rows, k = a.cols, A = a.data;
+    const limit = Math.floor(maxDensity * m * k);
+    if (this.rowPtr.length < m + 1) this.rowPtr = new Int32Array(m + 1);
+    const cap = Math.min(limit, m * k);
+    if (this.col.length < cap) {
+      this.col = new Int32Array(cap);
+      this.val = new Float64Array(cap);
+    }
+    const rowPtr = this.rowPtr, col = this.col, val = this.val;
+    this.#colsValid = false;
+    let q = 0;
+    for (let i = 0; i < m; i++) {
+      rowPtr[i] = q;
+      const base = i * k;
+      for (let p = 0; p < k; p++) {
+        const v = A[base + p];
+        if (v !== 0) { // NaN !== 0 too: non-finite entries are kept
+          if (q === cap) {
+            this.rows = this.cols = this.nnz = 0;
+            return false;
+          }
+          col[q] = p;
+          val[q] = v;
+          q++;
+        }
+      }
+    }
+    rowPtr[m] = q;
+    this.rows = m;
+    this.cols = k;
+    this.nnz = q;
+    return true;
+  }
+
+  /**
+   * The entries by column: the non-zeros of column p are at rows
+   * `row[colPtr[p] … colPtr[p+1])`, in ascending row order. Built once per
+   * `fill` by a counting sort, O(nnz + cols).
+   */
+  columns(): { colPtr: Int32Array; row: Int32Array; val: Float64Array } {
+    if (!this.#colsValid) {
+      const m = this.rows, k = this.cols, nnz = this.nnz;
+      if (this.#colPtr.length < k + 1) this.#colPtr = new Int32Array(k + 1);
+      if (this.#colRow.length < nnz) {
+        this.#colRow = new Int32Array(this.col.length);
+        this.#colVal = new Float64Array(this.col.length);
+      }
+      const colPtr = this.#colPtr, colRow = this.#colRow, colVal = this.#colVal;
+      colPtr.fill(0, 0, k + 1);
+      for (let q = 0; q < nnz; q++) colPtr[this.col[q] + 1]++;
+      for (let p = 0; p < k; p++) colPtr[p + 1] += colPtr[p];
+      // Walk rows in order, so each column's rows come out ascending. `next`
+      // reuses colPtr shifted by one slot, restored by the final pass.
+      for (let i = 0; i < m; i++) {
+        for (let q = this.rowPtr[i]; q < this.rowPtr[i + 1]; q++) {
+          const slot = colPtr[this.col[q]]++;
+          colRow[slot] = i;
+          colVal[slot] = this.val[q];
+        }
+      }
+      for (let p = k; p > 0; p--) colPtr[p] = colPtr[p - 1];
+      colPtr[0] = 0;
+      this.#colsValid = true;
+    }
+    return { colPtr: this.#colPtr, row: this.#colRow, val: this.#colVal };
+  }
+}
+
+/**
+ * True when every element of `a` is finite. One pass: Σ a·0 is 0 for finite
+ * elements and NaN as soon as one is ±∞ or NaN.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { allFinite } from "./sparse.ts";
+ *
+ * console.log(allFinite(Matrix.fromRows([[1, Infinity]]))); // false
+ * ```
+ */
+export function allFinite(a: Matrix): boolean {
+  const A = a.data;
+  let s = 0;
+  for (let i = 0; i < A.length; i++) s += A[i] * 0;
+  return s === 0;
+}
+
+/**
+ * C = A · B for sparse A (M×K) and dense B (K×N), five output columns at a
+ * time. B must be all finite (see the module doc).
+ *
+ * @throws {RangeError} if `a.cols !== b.rows` or `out` is not M×N.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { matmulSparse, SparseRows } from "./sparse.ts";
+ *
+ * const a = new SparseRows();
+ * a.fill(Matrix.fromRows([[0, 2], [1, 0]]));
+ * console.log(matmulSparse(a, Matrix.fromRows([[1, 2], [3, 4]])).toRows()); // [[6, 8], [1, 2]]
+ * ```
+ */
+export function matmulSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
+  assertMatrix("matmulSparse()", "b", b);
+  if (a.cols !== b.rows) {
+    throw new RangeError(
+      `matmulSparse(): expected b with ${a.cols} rows (a is ${a.rows}×${a.cols}) but found b of shape ${b.shape}`,
+    );
+  }
+  const m = a.rows, n = b.cols;
+  const c = checkOut("matmulSparse()", out, m, n, b);
+  const rowPtr = a.rowPtr, col = a.col, val = a.val, B = b.data, C = c.data;
+  const n5 = n - (n % 5);
+  for (let i = 0; i < m; i++) {
+    const start = rowPtr[i], end = rowPtr[i + 1], o = i * n;
+    for (let j = 0; j < n5; j += 5) {
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
+      for (let q = start; q < end; q++) {
+        const v = val[q], bp = (col[q] * n + j) | 0;
+        c0 += v * B[bp];
+        c1 += v * B[bp + 1];
+        c2 += v * B[bp + 2];
+        c3 += v * B[bp + 3];
+        c4 += v * B[bp + 4];
+      }
+      C[o + j] = c0;
+      C[o + j + 1] = c1;
+      C[o + j + 2] = c2;
+      C[o + j + 3] = c3;
+      C[o + j + 4] = c4;
+    }
+    for (let j = n5; j < n; j++) {
+      let sum = 0;
+      for (let q = start; q < end; q++) sum += val[q] * B[col[q] * n + j];
+      C[o + j] = sum;
+    }
+  }
+  return c;
+}
+
+/**
+ * C = Aᵀ · B for sparse A (M×K) and dense B (M×N), giving K×N: the weight
+ * gradient xᵀ·dout of a layer whose input x is sparse. Walks A by columns, so
+ * each output row is one short list of B's rows; rows of C whose column of A
+ * is all zero (MNIST's border pixels) cost nothing but their zeroing. B must
+ * be all finite (see the module doc).
+ *
+ * @throws {RangeError} if `a.rows !== b.rows` or `out` is not K×N.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { matmulTNSparse, SparseRows } from "./sparse.ts";
+ *
+ * const x = new SparseRows();
+ * x.fill(Matrix.fromRows([[0, 2], [1, 0]]));
+ * console.log(matmulTNSparse(x, Matrix.fromRows([[1], [3]])).toRows()); // [[3], [2]]
+ * ```
+ */
+export function matmulTNSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
+  assertMatrix("matmulTNSparse()", "b", b);
+  if (a.rows !== b.rows) {
+    throw new RangeError(
+      `matmulTNSparse(): expected b with ${a.rows} rows (a is ${a.rows}×${a.cols}, used transposed) but found b of shape ${b.shape}`,
+    );
+  }
+  const k = a.cols, n = b.cols;
+  const c = checkOut("matmulTNSparse()", out, k, n, b);
+  const { colPtr, row, val } = a.columns();
+  const B = b.data, C = c.data;
+  const n5 = n - (n % 5);
+  for (let p = 0; p < k; p++) {
+    const start = colPtr[p], end = colPtr[p + 1], o = p * n;
+    for (let j = 0; j < n5; j += 5) {
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
+      for (let q = start; q < end; q++) {
+        const v = val[q], bp = (row[q] * n + j) | 0;
+        c0 += v * B[bp];
+        c1 += v * B[bp + 1];
+        c2 += v * B[bp + 2];
+        c3 += v * B[bp + 3];
+        c4 += v * B[bp + 4];
+      }
+      C[o + j] = c0;
+      C[o + j + 1] = c1;
+      C[o + j + 2] = c2;
+      C[o + j + 3] = c3;
+      C[o + j + 4] = c4;
+    }
+    for (let j = n5; j < n; j++) {
+      let sum = 0;
+      for (let q = start; q < end; q++) sum += val[q] * B[row[q] * n + j];
+      C[o + j] = sum;
+    }
+  }
+  return c;
+}

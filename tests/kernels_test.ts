@@ -1,0 +1,155 @@
+// One suite, every kernel: each fast kernel against the naive oracle.
+import assert from "node:assert/strict";
+import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
+import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
+import {
+  allFinite,
+  matmulSparse,
+  matmulTNSparse,
+  SparseRows,
+} from "../core/sparse.ts";
+
+// Sizes that hit every remainder of the 3×2 and 5-column blockings (m, k, n
+// mod 3, 2 and 5), plus 1×1 and primes.
+const DIMS = [1, 2, 3, 4, 5, 6, 7, 11, 13];
+
+/** A matrix with about `zeros` of its elements exactly 0 (and some −0). */
+function sparseish(
+  rng: Rng,
+  rows: number,
+  cols: number,
+  zeros: number,
+): Matrix {
+  const m = new Matrix(rows, cols);
+  for (let i = 0; i < m.data.length; i++) {
+    const u = rng.uniform();
+    m.data[i] = u < zeros ? (u < zeros / 10 ? -0 : 0) : rng.normal();
+  }
+  return m;
+}
+
+function transpose(a: Matrix): Matrix {
+  const t = new Matrix(a.cols, a.rows);
+  for (let i = 0; i < a.rows; i++) {
+    for (let j = 0; j < a.cols; j++) {
+      t.data[j * a.rows + i] = a.data[i * a.cols + j];
+    }
+  }
+  return t;
+}
+
+Deno.test("fast dense kernels equal the naive ones bit for bit on every blocking remainder", () => {
+  const rng = new Rng(100);
+  for (const m of DIMS) {
+    for (const k of [1, 2, 3, 5, 13]) {
+      for (const n of DIMS) {
+        const a = sparseish(rng, m, k, 0.3), b = sparseish(rng, k, n, 0.3);
+        const shape = `${m}×${k}·${k}×${n}`;
+        assert.deepEqual(
+          matmulFast(a, b).data,
+          matmul(a, b).data,
+          `matmul ${shape}`,
+        );
+        const at = transpose(a), bt = transpose(b);
+        assert.deepEqual(
+          matmulTNFast(at, b).data,
+          matmulTN(at, b).data,
+          `matmulTN ${shape}`,
+        );
+        assert.deepEqual(
+          matmulNTFast(a, bt).data,
+          matmulNT(a, bt).data,
+          `matmulNT ${shape}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("sparse kernels equal the naive ones bit for bit, at any density", () => {
+  const rng = new Rng(101);
+  const s = new SparseRows(); // reused across shapes, as a layer reuses it
+  for (const zeros of [0, 0.5, 0.8, 1]) {
+    for (const m of DIMS) {
+      for (const k of [1, 4, 13]) {
+        for (const n of DIMS) {
+          const a = sparseish(rng, m, k, zeros), b = sparseish(rng, k, n, 0.2);
+          const d = sparseish(rng, m, n, 0.2);
+          assert.ok(s.fill(a));
+          const shape = `${m}×${k}, n ${n}, zeros ${zeros}`;
+          assert.deepEqual(
+            matmulSparse(s, b).data,
+            matmul(a, b).data,
+            `A·B ${shape}`,
+          );
+          assert.deepEqual(
+            matmulTNSparse(s, d).data,
+            matmulTN(a, d).data,
+            `Aᵀ·B ${shape}`,
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("kernels write into a reused out and reject a wrong one", () => {
+  const rng = new Rng(102);
+  const a = sparseish(rng, 4, 5, 0.5), b = sparseish(rng, 5, 3, 0);
+  const out = new Matrix(4, 3);
+  out.data.fill(NaN); // every element must be overwritten
+  assert.equal(matmulFast(a, b, out), out);
+  assert.deepEqual(out.data, matmul(a, b).data);
+  const s = new SparseRows();
+  s.fill(a);
+  out.data.fill(NaN);
+  assert.equal(matmulSparse(s, b, out), out);
+  assert.deepEqual(out.data, matmul(a, b).data);
+  assert.throws(() => matmulFast(a, b, new Matrix(3, 3)), {
+    name: "RangeError",
+    message: "matmulFast(): expected out of shape 4×3 but found 3×3",
+  });
+  assert.throws(() => matmulSparse(s, new Matrix(4, 3)), {
+    name: "RangeError",
+    message:
+      "matmulSparse(): expected b with 5 rows (a is 4×5) but found b of shape 4×3",
+  });
+  s.fill(sparseish(rng, 4, 4, 0.5));
+  const d = sparseish(rng, 4, 4, 0);
+  assert.throws(
+    () => matmulTNSparse(s, d, d),
+    /shares its data with an operand/,
+  );
+});
+
+Deno.test("non-finite values: NaN in A propagates through the sparse kernels; allFinite guards B", () => {
+  const a = Matrix.fromRows([[0, NaN, 0], [1, 0, 0]]);
+  const b = Matrix.fromRows([[1], [2], [3]]);
+  const s = new SparseRows();
+  s.fill(a);
+  assert.deepEqual(matmulSparse(s, b).data, matmul(a, b).data); // [NaN, 1]
+  assert.ok(Number.isNaN(matmulSparse(s, b).data[0]));
+  // With ∞ in B, the dense result has 0·∞ = NaN where skipping would not: the
+  // layers test allFinite(B) and take the dense kernel then.
+  const inf = Matrix.fromRows([[Infinity], [2], [3]]);
+  assert.ok(Number.isNaN(matmul(Matrix.fromRows([[0, 1, 0]]), inf).data[0]));
+  assert.equal(allFinite(inf), false);
+  assert.equal(allFinite(Matrix.fromRows([[NaN]])), false);
+  assert.equal(allFinite(Matrix.fromRows([[-Infinity, 1]])), false);
+  assert.equal(allFinite(Matrix.fromRows([[1e308, -0, 5e-324]])), true);
+});
+
+Deno.test("SparseRows.fill() gives up past maxDensity and builds correct columns", () => {
+  const s = new SparseRows();
+  assert.equal(s.fill(Matrix.fromRows([[1, 1], [1, 0]]), 0.5), false);
+  assert.equal(s.nnz, 0);
+  assert.equal(
+    s.fill(Matrix.fromRows([[0, 5, 0], [6, 0, 7], [0, 8, 0]]), 0.5),
+    true,
+  );
+  assert.deepEqual(Array.from(s.rowPtr.subarray(0, 4)), [0, 1, 3, 4]);
+  const { colPtr, row, val } = s.columns();
+  assert.deepEqual(Array.from(colPtr.subarray(0, 4)), [0, 1, 3, 4]);
+  assert.deepEqual(Array.from(row.subarray(0, 4)), [1, 0, 2, 1]);
+  assert.deepEqual(Array.from(val.subarray(0, 4)), [6, 5, 8, 7]);
+});
