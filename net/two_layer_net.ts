@@ -81,6 +81,7 @@ export class TwoLayerNet {
   #affine1: Affine;
   #affine2: Affine;
   #order: Layer[]; // the values of `layers`, in forward order
+  #labels: Int32Array = new Int32Array(0); // scratch for label checks
 
   /**
    * Creates the net with normal random weights and zero biases.
@@ -179,7 +180,13 @@ export class TwoLayerNet {
   accuracy(x: Matrix, t: Labels): number {
     const where = "TwoLayerNet.accuracy()";
     this.#checkX(where, x, true);
-    const labels = labelIndices(where, t, x.rows, this.outputSize);
+    const labels = (this.#labels = labelIndices(
+      where,
+      t,
+      x.rows,
+      this.outputSize,
+      this.#labels,
+    ));
     const y = this.#predict(x);
     const c = y.cols, Y = y.data;
     let correct = 0;
@@ -235,7 +242,13 @@ export class TwoLayerNet {
 
   #loss(where: string, x: Matrix, t: Labels): number {
     this.#checkX(where, x, true);
-    labelIndices(where, t, x.rows, this.outputSize);
+    this.#labels = labelIndices(
+      where,
+      t,
+      x.rows,
+      this.outputSize,
+      this.#labels,
+    );
     return this.lastLayer.forward(this.#predict(x), t);
   }
 
