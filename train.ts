@@ -16,6 +16,7 @@ import {
   type ImageSet,
   loadMnist,
   MnistError,
+  writeFileAtomic,
 } from "./data/mod.ts";
 
 const USAGE = `Usage: deno task train [flags]
@@ -138,23 +139,6 @@ function evaluator(net: TwoLayerNet, chunk = 1000) {
     }
     return correct / x.count;
   };
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
-  const tmp = await Deno.makeTempFile({
-    dir,
-    prefix: ".train-",
-    suffix: ".tmp",
-  });
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 async function main(args: string[]): Promise<number> {
@@ -282,7 +266,7 @@ async function main(args: string[]): Promise<number> {
       final: { trainAcc, testAcc, loss: lossHistory[lossHistory.length - 1] },
       wallSeconds: wall,
     };
-    await writeAtomically(config.json, JSON.stringify(report) + "\n");
+    await writeFileAtomic(config.json, JSON.stringify(report) + "\n");
   }
   console.log(
     `final: train acc ${trainAcc.toFixed(4)}, test acc ${

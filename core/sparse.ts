@@ -183,32 +183,7 @@ export function matmulSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
   }
   const m = a.rows, n = b.cols;
   const c = checkOut("matmulSparse()", out, m, n, b);
-  const rowPtr = a.rowPtr, col = a.col, val = a.val, B = b.data, C = c.data;
-  const n5 = n - (n % 5);
-  for (let i = 0; i < m; i++) {
-    const start = rowPtr[i], end = rowPtr[i + 1], o = i * n;
-    for (let j = 0; j < n5; j += 5) {
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
-      for (let q = start; q < end; q++) {
-        const v = val[q], bp = (col[q] * n + j) | 0;
-        c0 += v * B[bp];
-        c1 += v * B[bp + 1];
-        c2 += v * B[bp + 2];
-        c3 += v * B[bp + 3];
-        c4 += v * B[bp + 4];
-      }
-      C[o + j] = c0;
-      C[o + j + 1] = c1;
-      C[o + j + 2] = c2;
-      C[o + j + 3] = c3;
-      C[o + j + 4] = c4;
-    }
-    for (let j = n5; j < n; j++) {
-      let sum = 0;
-      for (let q = start; q < end; q++) sum += val[q] * B[col[q] * n + j];
-      C[o + j] = sum;
-    }
-  }
+  productByLists(a.rowPtr, a.col, a.val, m, b.data, n, c.data);
   return c;
 }
 
@@ -241,14 +216,32 @@ export function matmulTNSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
   const k = a.cols, n = b.cols;
   const c = checkOut("matmulTNSparse()", out, k, n, b);
   const { colPtr, row, val } = a.columns();
-  const B = b.data, C = c.data;
+  productByLists(colPtr, row, val, k, b.data, n, c.data);
+  return c;
+}
+
+/**
+ * The loop both sparse products share: output row r (of `rows`) is
+ * Σ_q val[q] · B[index[q]][·] over q in ptr[r] … ptr[r+1]−1, with B of N
+ * columns, five output columns at a time. For A·B the lists are A's rows
+ * (index = column of A); for Aᵀ·B they are A's columns (index = row of A).
+ */
+function productByLists(
+  ptr: Int32Array,
+  index: Int32Array,
+  val: Float64Array,
+  rows: number,
+  B: Float64Array,
+  n: number,
+  C: Float64Array,
+): void {
   const n5 = n - (n % 5);
-  for (let p = 0; p < k; p++) {
-    const start = colPtr[p], end = colPtr[p + 1], o = p * n;
+  for (let r = 0; r < rows; r++) {
+    const start = ptr[r], end = ptr[r + 1], o = r * n;
     for (let j = 0; j < n5; j += 5) {
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
       for (let q = start; q < end; q++) {
-        const v = val[q], bp = (row[q] * n + j) | 0;
+        const v = val[q], bp = (index[q] * n + j) | 0;
         c0 += v * B[bp];
         c1 += v * B[bp + 1];
         c2 += v * B[bp + 2];
@@ -263,9 +256,8 @@ export function matmulTNSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
     }
     for (let j = n5; j < n; j++) {
       let sum = 0;
-      for (let q = start; q < end; q++) sum += val[q] * B[row[q] * n + j];
+      for (let q = start; q < end; q++) sum += val[q] * B[index[q] * n + j];
       C[o + j] = sum;
     }
   }
-  return c;
 }

@@ -17,6 +17,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { ImageSet, oneHot } from "./dataset.ts";
+import { writeFileAtomic } from "./write_atomic.ts";
 import {
   type IdxData,
   IdxFormatError,
@@ -421,18 +422,7 @@ export async function fetchMnistFile(
       }
       const bytes = new Uint8Array(await res.arrayBuffer());
       await verifyBytes(name, bytes, true);
-      const tmp = await Deno.makeTempFile({
-        dir: cacheDir,
-        prefix: `.${name}.`,
-        suffix: ".part",
-      });
-      try {
-        await Deno.writeFile(tmp, bytes);
-        await Deno.rename(tmp, dest);
-      } catch (e) {
-        await Deno.remove(tmp).catch(() => {});
-        throw e;
-      }
+      await writeFileAtomic(dest, bytes); // only a verified file reaches dest
       return dest;
     } catch (e) {
       if (

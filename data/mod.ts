@@ -36,3 +36,4 @@ export {
   type MnistFileName,
   sha256,
 } from "./mnist.ts";
+export { writeFileAtomic } from "./write_atomic.ts";

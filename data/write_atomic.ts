@@ -1,0 +1,42 @@
+/**
+ * Writing a file so that nothing half-written is ever left at its path.
+ *
+ * @module
+ */
+
+/**
+ * Writes `data` to a temporary file beside `path`, then renames it onto
+ * `path`: a reader sees the old file or the whole new one, never a part, and
+ * a failed write leaves no temporary file behind. Needs `--allow-write`.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./write_atomic.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/report.json`, JSON.stringify({ ok: true }));
+ * console.log(await Deno.readTextFile(`${dir}/report.json`)); // {"ok":true}
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
+  const name = path.slice(slash + 1);
+  const tmp = await Deno.makeTempFile({
+    dir,
+    prefix: `.${name}.`,
+    suffix: ".part",
+  });
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
