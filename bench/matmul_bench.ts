@@ -95,3 +95,10 @@ function group(
       void (s.fill(x), matmulSparse(s, W1, out)),
   }, { n: 5, warmup: 1 });
 }
+// The finiteness check that guards the sparse path, once per forward.
+{
+  const { allFinite } = await import("../core/sparse.ts");
+  Deno.bench("allFinite(W1), 784×50", { group: "guards" }, () => {
+    allFinite(W1);
+  });
+}

@@ -140,8 +140,9 @@ export class SparseRows {
 }
 
 /**
- * True when every element of `a` is finite. One pass: Σ a·0 is 0 for finite
- * elements and NaN as soon as one is ±∞ or NaN.
+ * True when every element of `a` is finite: Σ a·0 is 0 for finite elements
+ * and NaN as soon as one is ±∞ or NaN. Four running sums, because one sum is
+ * a chain of dependent additions 13× slower here (bench/matmul_bench.ts).
  *
  * @example
  * ```ts
@@ -152,10 +153,16 @@ export class SparseRows {
  * ```
  */
 export function allFinite(a: Matrix): boolean {
-  const A = a.data;
-  let s = 0;
-  for (let i = 0; i < A.length; i++) s += A[i] * 0;
-  return s === 0;
+  const A = a.data, n4 = A.length - (A.length % 4);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < n4; i += 4) {
+    s0 += A[i] * 0;
+    s1 += A[i + 1] * 0;
+    s2 += A[i + 2] * 0;
+    s3 += A[i + 3] * 0;
+  }
+  for (let i = n4; i < A.length; i++) s0 += A[i] * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 /**

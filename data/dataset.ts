@@ -84,9 +84,8 @@ export class ImageSet {
           `ImageSet.batch(): expected indices in [0, ${this.count}) but found indices[${r}] = ${k}`,
         );
       }
-      for (let j = 0, src = k * d, dst = r * d; j < d; j++) {
-        X[dst + j] = P[src + j] * scale;
-      }
+      const src = k * d, dst = r * d;
+      for (let j = 0; j < d; j++) X[(dst + j) | 0] = P[(src + j) | 0] * scale;
     }
     return x;
   }
