@@ -9,13 +9,18 @@
  */
 
 import { Rng } from "./core/mod.ts";
-import { gatherLabels, loadMnist } from "./data/mod.ts";
+import { gatherLabels, loadMnist, MnistError } from "./data/mod.ts";
 import { gradientCheck, TwoLayerNet } from "./net/mod.ts";
 
 const LIMIT = 1e-6;
 const rng = new Rng(0);
 const net = new TwoLayerNet(784, 50, 10, { rng });
-const { xTrain, tTrain, source } = await loadMnist({ oneHotLabel: true });
+const mnist = await loadMnist({ oneHotLabel: true }).catch((e) => {
+  if (!(e instanceof MnistError)) throw e;
+  console.error(`gradient-check: ${e.message}`);
+  Deno.exit(1);
+});
+const { xTrain, tTrain, source } = mnist;
 const x = xTrain.rows(0, 3); // normalised to [0, 1], as the book
 const t = gatherLabels(tTrain, [0, 1, 2]); // one-hot rows, as the book
 console.log(

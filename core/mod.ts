@@ -1,6 +1,8 @@
 /**
- * The foundations: the {@linkcode Matrix} type, the seeded {@linkcode Rng}
- * and the naive reference kernels every faster kernel is tested against.
+ * The foundations: the {@linkcode Matrix} type, the seeded {@linkcode Rng},
+ * the naive reference kernels every faster kernel is tested against, the
+ * register-blocked kernels ({@linkcode matmulFast} …) and the zero-skipping
+ * ones ({@linkcode matmulSparse} …) that the layers use.
  *
  * @example Multiply two matrices
  * ```ts
@@ -28,3 +30,10 @@ export {
   matmulTN,
   sumColumns,
 } from "./naive.ts";
+export { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
+export {
+  allFinite,
+  matmulSparse,
+  matmulTNSparse,
+  SparseRows,
+} from "./sparse.ts";

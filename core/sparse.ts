@@ -109,6 +109,17 @@ export class SparseRows {
    * The entries by column: the non-zeros of column p are at rows
    * `row[colPtr[p] … colPtr[p+1])`, in ascending row order. Built once per
    * `fill` by a counting sort, O(nnz + cols).
+   *
+   * @example
+   * ```ts
+   * import { Matrix } from "./matrix.ts";
+   * import { SparseRows } from "./sparse.ts";
+   *
+   * const s = new SparseRows();
+   * s.fill(Matrix.fromRows([[0, 5], [6, 7]]));
+   * const { colPtr, row } = s.columns();
+   * console.log(Array.from(colPtr.subarray(0, 3)), Array.from(row.subarray(0, 3))); // [0, 1, 3] [1, 0, 1]
+   * ```
    */
   columns(): { colPtr: Int32Array; row: Int32Array; val: Float64Array } {
     if (!this.#colsValid) {
