@@ -5,11 +5,23 @@
 import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import { matmulSparse, matmulTNSparse, SparseRows } from "../core/sparse.ts";
+import { WorkerPool } from "../core/pool.ts";
 import { data, normalMatrix } from "./batches.ts";
 
 const rng = new Rng(1);
+// A second thread for the "+ pool" rows. Not closed: deno bench ends the
+// process when the benches are done.
+const pool = new WorkerPool();
+await pool.ready();
+/** A copy of `m` in the pool's shared memory (as a net built with it has). */
+const shared = (m: Matrix) => {
+  const c = pool.matrix(m.rows, m.cols);
+  c.data.set(m.data);
+  return c;
+};
 const W1 = normalMatrix(rng, 784, 50, 0.01),
   W2 = normalMatrix(rng, 50, 10, 0.1);
+const W1shared = shared(W1);
 const mflop = (m: number, k: number, n: number) =>
   `${((2 * m * k * n) / 1e6).toFixed(2)} MFLOP`;
 const src = data.source;
@@ -36,12 +48,16 @@ function group(
 // Forward of the first layer: x (100×784, pixels) · W1.
 {
   const { x } = data.batch(rng, 100);
-  const out = new Matrix(100, 50), s = new SparseRows();
+  const out = new Matrix(100, 50),
+    s = new SparseRows(),
+    sp = new SparseRows(pool);
   group(`x·W1 100×784·784×50 (${src} x)`, [100, 784, 50], {
     naive: () => void matmul(x, W1, out),
     fast: () => void matmulFast(x, W1, out),
     "sparse (incl. CSR build)": () =>
       void (s.fill(x), matmulSparse(s, W1, out)),
+    "sparse + pool (shared W1, CSR)": () =>
+      void (sp.fill(x), matmulSparse(sp, W1shared, out, pool)),
   });
 }
 // The first layer's weight gradient: xᵀ (784×100) · dout (100×50).
@@ -49,7 +65,9 @@ function group(
   const { x } = data.batch(rng, 100);
   const dY = normalMatrix(rng, 100, 50),
     out = new Matrix(784, 50),
-    s = new SparseRows();
+    s = new SparseRows(),
+    sp = new SparseRows(pool),
+    outShared = pool.matrix(784, 50);
   s.fill(x);
   group(`dW1 = xᵀ·dout 784×100·100×50 (${src} x)`, [784, 100, 50], {
     naive: () => void matmulTN(x, dY, out),
@@ -57,6 +75,10 @@ function group(
     "sparse (CSR given, incl. CSC build)": () => {
       s.fill(x); // invalidates the columns, so they are rebuilt as in training
       matmulTNSparse(s, dY, out);
+    },
+    "sparse + pool (shared dW1, CSR)": () => {
+      sp.fill(x);
+      matmulTNSparse(sp, dY, outShared, pool);
     },
   });
 }
@@ -87,12 +109,16 @@ function group(
 // Evaluation: 10000 images at once (train.ts evaluates 1000 rows per call).
 {
   const x = data.images.rows(0, 10000);
-  const out = new Matrix(10000, 50), s = new SparseRows();
+  const out = new Matrix(10000, 50),
+    s = new SparseRows(),
+    sp = new SparseRows(pool);
   group(`x·W1 10000×784·784×50 (${src} x, evaluation)`, [10000, 784, 50], {
     naive: () => void matmul(x, W1, out),
     fast: () => void matmulFast(x, W1, out),
     "sparse (incl. CSR build)": () =>
       void (s.fill(x), matmulSparse(s, W1, out)),
+    "sparse + pool": () =>
+      void (sp.fill(x), matmulSparse(sp, W1shared, out, pool)),
   }, { n: 5, warmup: 1 });
 }
 // The finiteness check that guards the sparse path, once per forward.

@@ -3,7 +3,7 @@
 // book's loop, which calls loss() again after the step (one more forward
 // pass), and dense random batches of the same shape, where no input is zero.
 // Real MNIST batches, or the seeded stand-in (see the name).
-import { type Matrix, Rng } from "../core/mod.ts";
+import { type Matrix, Rng, WorkerPool } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { TwoLayerNet } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
@@ -21,9 +21,14 @@ function sgd(
   }
 }
 
-{
+// Not closed: deno bench ends the process when the benches are done.
+const pool = new WorkerPool();
+await pool.ready();
+
+for (const p of [undefined, pool]) {
   const rng = new Rng(2);
-  const net = new TwoLayerNet(784, 50, 10, { rng });
+  const net = new TwoLayerNet(784, 50, 10, { rng, pool: p });
+  const threads = p ? "2 threads" : "1 thread";
   const indices = new Int32Array(100);
   let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
   const step = () => {
@@ -32,12 +37,12 @@ function sgd(
     t = gatherLabels(data.labels, indices, t);
     sgd(net, net.gradient(x, t), 0.1);
   };
-  Deno.bench(`iteration, batch 100, ${data.source} batches`, {
+  Deno.bench(`iteration, batch 100, ${data.source} batches, ${threads}`, {
     group: "iteration",
-    baseline: true,
+    baseline: !p,
   }, step);
   Deno.bench(
-    `iteration + loss() after the step (the book's loop), ${data.source}`,
+    `iteration + loss() after the step (the book's loop), ${data.source}, ${threads}`,
     {
       group: "iteration",
     },
@@ -50,14 +55,14 @@ function sgd(
 {
   const rng = new Rng(3);
   const net = new TwoLayerNet(784, 50, 10, { rng });
-  // Fresh dense batches (no zeros) cycled from a pool, so the sparse path
+  // Fresh dense batches (no zeros), cycled, so the sparse path
   // never applies and the dense kernels carry the whole product.
-  const pool = Array.from({ length: 8 }, () => denseBatch(rng, 100));
+  const batches = Array.from({ length: 8 }, () => denseBatch(rng, 100));
   let i = 0;
   Deno.bench("iteration, batch 100, dense random batches", {
     group: "iteration",
   }, () => {
-    const { x, t } = pool[i++ % pool.length];
+    const { x, t } = batches[i++ % batches.length];
     sgd(net, net.gradient(x, t), 0.1);
   });
 }

@@ -33,7 +33,10 @@ export {
 export { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
 export {
   allFinite,
+  type ArrayAllocator,
+  type ListRunner,
   matmulSparse,
   matmulTNSparse,
   SparseRows,
 } from "./sparse.ts";
+export { WorkerPool, type WorkerPoolOptions } from "./pool.ts";

@@ -54,6 +54,15 @@ export class SparseRows {
   #colRow: Int32Array = new Int32Array(0);
   #colVal: Float64Array = new Float64Array(0);
   #colsValid = false;
+  #alloc: ArrayAllocator;
+
+  /**
+   * An empty matrix; `fill` it. With `alloc`, its arrays come from there
+   * (e.g. a `WorkerPool`'s shared memory).
+   */
+  constructor(alloc: ArrayAllocator = PLAIN) {
+    this.#alloc = alloc;
+  }
 
   /**
    * Refills from dense `a`. Returns false, leaving this empty, as soon as
@@ -73,11 +82,11 @@ export class SparseRows {
     assertMatrix("SparseRows.fill()", "a", a);
     const m = a.rows, k = a.cols, A = a.data;
     const limit = Math.floor(maxDensity * m * k);
-    if (this.rowPtr.length < m + 1) this.rowPtr = new Int32Array(m + 1);
+    if (this.rowPtr.length < m + 1) this.rowPtr = this.#alloc.int32(m + 1);
     const cap = Math.min(limit, m * k);
     if (this.col.length < cap) {
-      this.col = new Int32Array(cap);
-      this.val = new Float64Array(cap);
+      this.col = this.#alloc.int32(cap);
+      this.val = this.#alloc.float64(cap);
     }
     const rowPtr = this.rowPtr, col = this.col, val = this.val;
     this.#colsValid = false;
@@ -124,10 +133,10 @@ export class SparseRows {
   columns(): { colPtr: Int32Array; row: Int32Array; val: Float64Array } {
     if (!this.#colsValid) {
       const m = this.rows, k = this.cols, nnz = this.nnz;
-      if (this.#colPtr.length < k + 1) this.#colPtr = new Int32Array(k + 1);
+      if (this.#colPtr.length < k + 1) this.#colPtr = this.#alloc.int32(k + 1);
       if (this.#colRow.length < nnz) {
-        this.#colRow = new Int32Array(this.col.length);
-        this.#colVal = new Float64Array(this.col.length);
+        this.#colRow = this.#alloc.int32(this.col.length);
+        this.#colVal = this.#alloc.float64(this.col.length);
       }
       const colPtr = this.#colPtr, colRow = this.#colRow, colVal = this.#colVal;
       colPtr.fill(0, 0, k + 1);
@@ -180,6 +189,7 @@ export function allFinite(a: Matrix): boolean {
  * C = A · B for sparse A (M×K) and dense B (K×N), five output columns at a
  * time. B must be all finite (see the module doc).
  *
+ * @param pool optional second thread (see `pool.ts`); same results.
  * @throws {RangeError} if `a.cols !== b.rows` or `out` is not M×N.
  *
  * @example
@@ -192,7 +202,12 @@ export function allFinite(a: Matrix): boolean {
  * console.log(matmulSparse(a, Matrix.fromRows([[1, 2], [3, 4]])).toRows()); // [[6, 8], [1, 2]]
  * ```
  */
-export function matmulSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
+export function matmulSparse(
+  a: SparseRows,
+  b: Matrix,
+  out?: Matrix,
+  pool?: ListRunner,
+): Matrix {
   assertMatrix("matmulSparse()", "b", b);
   if (a.cols !== b.rows) {
     throw new RangeError(
@@ -201,7 +216,7 @@ export function matmulSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
   }
   const m = a.rows, n = b.cols;
   const c = checkOut("matmulSparse()", out, m, n, b);
-  productByLists(a.rowPtr, a.col, a.val, m, b.data, n, c.data);
+  (pool ?? SERIAL).runLists(a.rowPtr, a.col, a.val, m, b.data, n, c.data);
   return c;
 }
 
@@ -212,6 +227,7 @@ export function matmulSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
  * is all zero (MNIST's border pixels) cost nothing but their zeroing. B must
  * be all finite (see the module doc).
  *
+ * @param pool optional second thread (see `pool.ts`); same results.
  * @throws {RangeError} if `a.rows !== b.rows` or `out` is not K×N.
  *
  * @example
@@ -224,7 +240,12 @@ export function matmulSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
  * console.log(matmulTNSparse(x, Matrix.fromRows([[1], [3]])).toRows()); // [[3], [2]]
  * ```
  */
-export function matmulTNSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
+export function matmulTNSparse(
+  a: SparseRows,
+  b: Matrix,
+  out?: Matrix,
+  pool?: ListRunner,
+): Matrix {
   assertMatrix("matmulTNSparse()", "b", b);
   if (a.rows !== b.rows) {
     throw new RangeError(
@@ -234,27 +255,69 @@ export function matmulTNSparse(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
   const k = a.cols, n = b.cols;
   const c = checkOut("matmulTNSparse()", out, k, n, b);
   const { colPtr, row, val } = a.columns();
-  productByLists(colPtr, row, val, k, b.data, n, c.data);
+  (pool ?? SERIAL).runLists(colPtr, row, val, k, b.data, n, c.data);
   return c;
 }
 
 /**
- * The loop both sparse products share: output row r (of `rows`) is
+ * Runs {@linkcode productByLists}, possibly over several threads: the
+ * `WorkerPool` of `pool.ts` implements it; without one the products run on
+ * the calling thread.
+ */
+export interface ListRunner {
+  /** Computes output rows 0 … rows−1 exactly as `productByLists` does. */
+  runLists(
+    ptr: Int32Array,
+    index: Int32Array,
+    val: Float64Array,
+    rows: number,
+    B: Float64Array,
+    n: number,
+    C: Float64Array,
+  ): void;
+}
+
+const SERIAL: ListRunner = {
+  runLists: (ptr, index, val, rows, B, n, C) =>
+    productByLists(ptr, index, val, 0, rows, B, n, C),
+};
+
+/**
+ * Where {@linkcode SparseRows} gets its arrays: plain typed arrays by default,
+ * or shared memory from a `WorkerPool`, so that the pool's worker reads them
+ * without a copy.
+ */
+export interface ArrayAllocator {
+  /** A zeroed Int32Array of `length` elements. */
+  int32(length: number): Int32Array;
+  /** A zeroed Float64Array of `length` elements. */
+  float64(length: number): Float64Array;
+}
+
+const PLAIN: ArrayAllocator = {
+  int32: (length) => new Int32Array(length),
+  float64: (length) => new Float64Array(length),
+};
+
+/**
+ * The loop both sparse products share (exported for the worker pool, not
+ * from `mod.ts`): output row r, for r in rowStart … rowEnd−1, is
  * Σ_q val[q] · B[index[q]][·] over q in ptr[r] … ptr[r+1]−1, with B of N
  * columns, five output columns at a time. For A·B the lists are A's rows
  * (index = column of A); for Aᵀ·B they are A's columns (index = row of A).
  */
-function productByLists(
+export function productByLists(
   ptr: Int32Array,
   index: Int32Array,
   val: Float64Array,
-  rows: number,
+  rowStart: number,
+  rowEnd: number,
   B: Float64Array,
   n: number,
   C: Float64Array,
 ): void {
   const n5 = n - (n % 5);
-  for (let r = 0; r < rows; r++) {
+  for (let r = rowStart; r < rowEnd; r++) {
     const start = ptr[r], end = ptr[r + 1], o = r * n;
     for (let j = 0; j < n5; j += 5) {
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;

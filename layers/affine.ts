@@ -9,10 +9,27 @@ import { addRowVector, sumColumns } from "../core/naive.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import {
   allFinite,
+  type ArrayAllocator,
+  type ListRunner,
   matmulSparse,
   matmulTNSparse,
   SparseRows,
 } from "../core/sparse.ts";
+
+/**
+ * A second thread for the sparse products and the shared memory it reads
+ * (a `WorkerPool` from `core/pool.ts`).
+ */
+export type Pool = ListRunner & ArrayAllocator;
+
+/** Options of the {@linkcode Affine} constructor. */
+export interface AffineOptions {
+  /**
+   * Share the sparse products with a `WorkerPool`'s worker (dW and the
+   * sparse input then live in its shared memory). Same results.
+   */
+  pool?: Pool;
+}
 
 /**
  * Inputs with at most this fraction of non-zeros take the sparse kernels
@@ -63,17 +80,19 @@ export class Affine implements Layer {
   /** ∂L/∂b from the last `backward`, 1×H. */
   readonly db: Matrix;
   #x?: Matrix; // N×D, the last input (a reference, not a copy)
-  #xSparse = new SparseRows(); // x's non-zeros, when #isSparse
+  #pool?: Pool;
+  #xSparse: SparseRows; // x's non-zeros, when #isSparse
   #isSparse = false;
   #out?: Matrix; // N×H
   #dx?: Matrix; // N×D
 
   /**
-   * Wraps `W` (D×H) and `b` (1×H); allocates dW and db.
+   * Wraps `W` (D×H) and `b` (1×H); allocates dW and db (dW from
+   * `options.pool`'s shared memory when given).
    *
    * @throws {RangeError} unless `b` is 1×H for H = `W.cols`.
    */
-  constructor(W: Matrix, b: Matrix) {
+  constructor(W: Matrix, b: Matrix, options: AffineOptions = {}) {
     assertMatrix("Affine", "W", W);
     assertMatrix("Affine", "b", b);
     if (b.rows !== 1 || b.cols !== W.cols) {
@@ -83,8 +102,10 @@ export class Affine implements Layer {
     }
     this.W = W;
     this.b = b;
-    this.dW = new Matrix(W.rows, W.cols);
+    const pool = this.#pool = options.pool;
+    this.dW = new Matrix(W.rows, W.cols, pool?.float64(W.rows * W.cols));
     this.db = new Matrix(1, b.cols);
+    this.#xSparse = new SparseRows(pool);
   }
 
   /**
@@ -103,7 +124,7 @@ export class Affine implements Layer {
     const out = (this.#out = ensureShape(this.#out, x.rows, this.W.cols));
     this.#isSparse = allFinite(this.W) &&
       this.#xSparse.fill(x, SPARSE_MAX_DENSITY);
-    if (this.#isSparse) matmulSparse(this.#xSparse, this.W, out);
+    if (this.#isSparse) matmulSparse(this.#xSparse, this.W, out, this.#pool);
     else matmulFast(x, this.W, out);
     return addRowVector(out, this.b, out);
   }
@@ -154,7 +175,7 @@ export class Affine implements Layer {
     }
     // dW = xᵀ · dout, skipping x's zeros when dout is finite (0·∞ = NaN).
     if (this.#isSparse && allFinite(dout)) {
-      matmulTNSparse(this.#xSparse, dout, this.dW);
+      matmulTNSparse(this.#xSparse, dout, this.dW, this.#pool);
     } else {
       matmulTNFast(x, dout, this.dW);
     }

@@ -7,7 +7,7 @@
 
 import { assertMatrix, Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
-import { Affine } from "../layers/affine.ts";
+import { Affine, type Pool } from "../layers/affine.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
@@ -36,6 +36,12 @@ export interface TwoLayerNetOptions {
   weightInitStd?: number;
   /** The generator the initial weights are drawn from (seeded, explicit). */
   rng: Rng;
+  /**
+   * A `WorkerPool` to share the large sparse products with (the first
+   * layer's x·W1 and xᵀ·dout); the parameters then live in its shared
+   * memory. Same results, bit for bit. The caller closes the pool.
+   */
+  pool?: Pool;
 }
 
 /**
@@ -111,7 +117,7 @@ export class TwoLayerNet {
         );
       }
     }
-    const { weightInitStd = 0.01, rng } = options ?? {};
+    const { weightInitStd = 0.01, rng, pool } = options ?? {};
     if (!Number.isFinite(weightInitStd) || weightInitStd < 0) {
       throw new RangeError(
         `TwoLayerNet: expected weightInitStd to be a finite number ≥ 0 but found ${weightInitStd}`,
@@ -125,8 +131,10 @@ export class TwoLayerNet {
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.outputSize = outputSize;
+    const zeros = (rows: number, cols: number) =>
+      new Matrix(rows, cols, pool?.float64(rows * cols));
     const randn = (rows: number, cols: number) => {
-      const m = new Matrix(rows, cols);
+      const m = zeros(rows, cols);
       for (let i = 0; i < m.data.length; i++) {
         m.data[i] = weightInitStd * rng.normal();
       }
@@ -136,12 +144,12 @@ export class TwoLayerNet {
     const W2 = randn(hiddenSize, outputSize);
     this.params = {
       W1,
-      b1: new Matrix(1, hiddenSize),
+      b1: zeros(1, hiddenSize),
       W2,
-      b2: new Matrix(1, outputSize),
+      b2: zeros(1, outputSize),
     };
-    this.#affine1 = new Affine(this.params.W1, this.params.b1);
-    this.#affine2 = new Affine(this.params.W2, this.params.b2);
+    this.#affine1 = new Affine(this.params.W1, this.params.b1, { pool });
+    this.#affine2 = new Affine(this.params.W2, this.params.b2, { pool });
     this.layers = new Map<string, Layer>([
       ["Affine1", this.#affine1],
       ["Relu1", new Relu()],
