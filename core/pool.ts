@@ -49,7 +49,8 @@ const MAX_BYTES = 1 << 30;
  * shared memory, so the worker reads and writes them in place; any other
  * operand is copied in (and the worker's output rows copied out) per call.
  * A net built with `{ pool }` keeps its parameters, gradients and sparse
- * inputs there. That memory is released by `close()`, not before.
+ * inputs there. Allocations are never freed one by one: the memory lives as
+ * long as the pool or a matrix that uses it.
  *
  * @example
  * ```ts

