@@ -1,7 +1,8 @@
 /**
  * dlfs: chapter 5 of *Deep Learning from Scratch* (backpropagation) in
  * TypeScript, over typed arrays, with no dependencies. Everything from
- * `@dlfs/nn/core`, `@dlfs/nn/layers` and `@dlfs/nn/net` in one import.
+ * `@dlfs/nn/core`, `@dlfs/nn/layers`, `@dlfs/nn/net` and `@dlfs/nn/optim` in
+ * one import (`@dlfs/nn/data` reads files, so it stays apart).
  *
  * @example The book's TwoLayerNet on a random batch
  * ```ts
@@ -19,3 +20,4 @@
 export * from "./core/mod.ts";
 export * from "./layers/mod.ts";
 export * from "./net/mod.ts";
+export * from "./optim/mod.ts";

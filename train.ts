@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { type Matrix, Rng, WorkerPool } from "./core/mod.ts";
 import { TwoLayerNet } from "./net/mod.ts";
+import { SGD } from "./optim/mod.ts";
 import {
   gatherLabels,
   type ImageSet,
@@ -37,8 +38,6 @@ Flags:
   --json FILE       write config, per-epoch history, loss history and results
   --quiet           print only the final line
   --help            show this help`;
-
-const PARAM_KEYS = ["W1", "b1", "W2", "b2"] as const;
 
 /** A bad command line: reported as one line plus the usage, exit code 2. */
 class UsageError extends Error {}
@@ -201,6 +200,7 @@ async function run(
   const rng = new Rng(seed);
   const net = new TwoLayerNet(784, hidden, 10, { rng, pool });
   const accuracy = evaluator(net);
+  const optimizer = new SGD({ lr });
   const trainSize = xTrain.count;
   const iterPerEpoch = Math.max(Math.floor(trainSize / batchSize), 1);
   const epochs = Math.ceil(iters / iterPerEpoch);
@@ -228,10 +228,7 @@ async function run(
     // step. (The book calls network.loss() again after the step; that costs a
     // whole extra forward pass per iteration for a curve that looks the same.)
     const loss = net.lastLayer.loss;
-    for (const key of PARAM_KEYS) {
-      const W = net.params[key].data, dW = grad[key].data;
-      for (let j = 0; j < W.length; j++) W[j] -= lr * dW[j]; // SGD, in place
-    }
+    optimizer.update(net.params, grad); // W ← W − lr·∂L/∂W, in place
     if (!Number.isFinite(loss)) {
       if (bar) Deno.stderr.writeSync(encoder.encode("\n"));
       console.error(

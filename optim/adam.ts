@@ -1,0 +1,89 @@
+/**
+ * Adam, the book's `Adam`.
+ *
+ * @module
+ */
+
+import {
+  checkParams,
+  checkRate,
+  type Optimizer,
+  type ParamSet,
+  StateByKey,
+} from "./optimizer.ts";
+
+/**
+ * Momentum and RMSprop together, with bias correction folded into the rate
+ * as in the book:
+ *
+ *   t ← t + 1;  lr_t = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+ *   m ← m + (1 − β₁)(g − m);  v ← v + (1 − β₂)(g² − v)
+ *   W ← W − lr_t · m / (√v + 1e-7)
+ *
+ * `t` counts `update` calls (one per training iteration).
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "../core/matrix.ts";
+ * import { Adam } from "./adam.ts";
+ *
+ * const W = Matrix.fromRows([[0]]);
+ * new Adam({ lr: 0.001 }).update({ W }, { W: Matrix.fromRows([[5]]) });
+ * console.log(W.data[0]); // ≈ −0.001: Adam's first step is lr, whatever the gradient's scale
+ * ```
+ */
+export class Adam implements Optimizer {
+  /** The learning rate (default 0.001). */
+  readonly lr: number;
+  /** Decay of the gradient's running mean (default 0.9). */
+  readonly beta1: number;
+  /** Decay of the squared gradient's running mean (default 0.999). */
+  readonly beta2: number;
+  #t = 0;
+  #m = new StateByKey();
+  #v = new StateByKey();
+
+  /**
+   * Creates it, with the book's defaults for what is left out.
+   *
+   * @throws {RangeError} for a non-positive `lr` or betas outside [0, 1).
+   */
+  constructor(
+    { lr = 0.001, beta1 = 0.9, beta2 = 0.999 }: {
+      lr?: number;
+      beta1?: number;
+      beta2?: number;
+    } = {},
+  ) {
+    checkRate("Adam", "lr", lr);
+    for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
+      if (!(b >= 0 && b < 1)) {
+        throw new RangeError(`Adam: expected ${name} in [0, 1) but found ${b}`);
+      }
+    }
+    this.lr = lr;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+  }
+
+  /** Number of `update` calls so far (t). */
+  get steps(): number {
+    return this.#t;
+  }
+
+  /** One step for every parameter, in place. */
+  update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
+    const keys = checkParams("Adam.update()", params, grads);
+    const t = ++this.#t, b1 = this.beta1, b2 = this.beta2;
+    const lrT = this.lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+    for (const key of keys) {
+      const W = params[key].data, dW = grads[key].data;
+      const m = this.#m.get(key, W.length), v = this.#v.get(key, W.length);
+      for (let i = 0; i < W.length; i++) {
+        m[i] += (1 - b1) * (dW[i] - m[i]);
+        v[i] += (1 - b2) * (dW[i] * dW[i] - v[i]);
+        W[i] -= lrT * m[i] / (Math.sqrt(v[i]) + 1e-7);
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Momentum SGD, the book's `Momentum`.
+ *
+ * @module
+ */
+
+import {
+  checkParams,
+  checkRate,
+  type Optimizer,
+  type ParamSet,
+  StateByKey,
+} from "./optimizer.ts";
+
+/**
+ * v ← momentum · v − lr · ∂L/∂W;  W ← W + v. The velocity v starts at zero,
+ * one per parameter: a ball rolling downhill, gathering speed where the
+ * gradient keeps its direction.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "../core/matrix.ts";
+ * import { Momentum } from "./momentum.ts";
+ *
+ * const W = Matrix.fromRows([[0]]), g = Matrix.fromRows([[1]]);
+ * const opt = new Momentum({ lr: 0.1, momentum: 0.9 });
+ * opt.update({ W }, { W: g }); // v = −0.1
+ * opt.update({ W }, { W: g }); // v = −0.19
+ * console.log(W.data[0]); // ≈ −0.29
+ * ```
+ */
+export class Momentum implements Optimizer {
+  /** The learning rate (default 0.01). */
+  readonly lr: number;
+  /** The velocity's decay per step (default 0.9). */
+  readonly momentum: number;
+  #v = new StateByKey();
+
+  /**
+   * Creates it, with the book's defaults for what is left out.
+   *
+   * @throws {RangeError} for a non-positive `lr` or a negative `momentum`.
+   */
+  constructor(
+    { lr = 0.01, momentum = 0.9 }: { lr?: number; momentum?: number } = {},
+  ) {
+    checkRate("Momentum", "lr", lr);
+    checkRate("Momentum", "momentum", momentum, true);
+    this.lr = lr;
+    this.momentum = momentum;
+  }
+
+  /** One step for every parameter, in place. */
+  update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
+    for (const key of checkParams("Momentum.update()", params, grads)) {
+      const W = params[key].data, dW = grads[key].data;
+      const v = this.#v.get(key, W.length);
+      for (let i = 0; i < W.length; i++) {
+        v[i] = this.momentum * v[i] - this.lr * dW[i];
+        W[i] += v[i];
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Stochastic gradient descent, the book's `SGD`.
+ *
+ * @module
+ */
+
+import {
+  checkParams,
+  checkRate,
+  type Optimizer,
+  type ParamSet,
+} from "./optimizer.ts";
+
+/**
+ * W ← W − lr · ∂L/∂W.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "../core/matrix.ts";
+ * import { SGD } from "./sgd.ts";
+ *
+ * const W = Matrix.fromRows([[1, 2]]);
+ * new SGD({ lr: 0.5 }).update({ W }, { W: Matrix.fromRows([[2, 2]]) });
+ * console.log(W.toRows()); // [[0, 1]]
+ * ```
+ */
+export class SGD implements Optimizer {
+  /** The learning rate (the book's default 0.01). */
+  readonly lr: number;
+
+  /**
+   * Creates it, with the book's defaults for what is left out.
+   *
+   * @throws {RangeError} unless `lr` is a finite number > 0.
+   */
+  constructor({ lr = 0.01 }: { lr?: number } = {}) {
+    checkRate("SGD", "lr", lr);
+    this.lr = lr;
+  }
+
+  /** One step for every parameter, in place. */
+  update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
+    for (const key of checkParams("SGD.update()", params, grads)) {
+      const W = params[key].data, dW = grads[key].data;
+      for (let i = 0; i < W.length; i++) W[i] -= this.lr * dW[i];
+    }
+  }
+}
