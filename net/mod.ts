@@ -1,6 +1,8 @@
 /**
- * Networks and the tools to check them: {@linkcode TwoLayerNet}, the generic
- * {@linkcode numericalGradient} and {@linkcode gradientCheck}.
+ * Networks and the tools to check them: {@linkcode TwoLayerNet} (chapter 5),
+ * {@linkcode MultiLayerNet} (chapter 6), weight initialisation
+ * ({@linkcode initWeights}), the generic {@linkcode numericalGradient} and
+ * {@linkcode gradientCheck}.
  *
  * @example Train a tiny net for a few steps of SGD
  * ```ts
@@ -34,6 +36,8 @@ export {
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
 } from "./two_layer_net.ts";
+export { MultiLayerNet, type MultiLayerNetOptions } from "./multi_layer_net.ts";
+export { initScale, initWeights, type WeightInit } from "./init.ts";
 export {
   compareGradients,
   gradientCheck,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertMatrix, Matrix } from "../core/matrix.ts";
+import { Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
 import { Affine, type Pool } from "../layers/affine.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
@@ -13,6 +13,8 @@ import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
+import { checkBatch, countCorrect } from "./batch.ts";
+import { initScale, initWeights, type WeightInit } from "./init.ts";
 
 /**
  * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
@@ -32,8 +34,11 @@ export interface TwoLayerNetParams {
 
 /** Options of the {@linkcode TwoLayerNet} constructor. */
 export interface TwoLayerNetOptions {
-  /** Standard deviation of the normal initial weights (the book's 0.01). */
-  weightInitStd?: number;
+  /**
+   * Standard deviation of the normal initial weights (the book's 0.01), or
+   * `"he"` / `"xavier"` (see {@linkcode WeightInit}).
+   */
+  weightInitStd?: WeightInit;
   /** The generator the initial weights are drawn from (seeded, explicit). */
   rng: Rng;
   /**
@@ -47,6 +52,8 @@ export interface TwoLayerNetOptions {
 /**
  * A two-layer fully connected classifier, as in the book: W1 and W2 drawn
  * from N(0, weightInitStd²) (W1 first, row by row, then W2), biases zero.
+ * With `weightInitStd: "he"` or `"xavier"` the standard deviation is set per
+ * layer from its fan-in instead.
  *
  * `params` holds the matrices the layers use, so updating `params.W1.data` in
  * place trains the net. `gradient()` returns the Affine layers' own dW and db
@@ -118,11 +125,7 @@ export class TwoLayerNet {
       }
     }
     const { weightInitStd = 0.01, rng, pool } = options ?? {};
-    if (!Number.isFinite(weightInitStd) || weightInitStd < 0) {
-      throw new RangeError(
-        `TwoLayerNet: expected weightInitStd to be a finite number ≥ 0 but found ${weightInitStd}`,
-      );
-    }
+    initScale(weightInitStd, inputSize, "TwoLayerNet"); // validates it
     if (typeof rng?.normal !== "function") {
       throw new TypeError(
         "TwoLayerNet: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none",
@@ -133,13 +136,8 @@ export class TwoLayerNet {
     this.outputSize = outputSize;
     const zeros = (rows: number, cols: number) =>
       new Matrix(rows, cols, pool?.float64(rows * cols));
-    const randn = (rows: number, cols: number) => {
-      const m = zeros(rows, cols);
-      for (let i = 0; i < m.data.length; i++) {
-        m.data[i] = weightInitStd * rng.normal();
-      }
-      return m;
-    };
+    const randn = (rows: number, cols: number) =>
+      initWeights(rng, rows, cols, weightInitStd, pool?.float64(rows * cols));
     const W1 = randn(inputSize, hiddenSize);
     const W2 = randn(hiddenSize, outputSize);
     this.params = {
@@ -195,15 +193,7 @@ export class TwoLayerNet {
       this.outputSize,
       this.#labels,
     ));
-    const y = this.#predict(x);
-    const c = y.cols, Y = y.data;
-    let correct = 0;
-    for (let i = 0; i < y.rows; i++) {
-      let best = 0;
-      for (let j = 1; j < c; j++) if (Y[i * c + j] > Y[i * c + best]) best = j;
-      if (best === labels[i]) correct++;
-    }
-    return correct / y.rows;
+    return countCorrect(this.#predict(x), labels) / x.rows;
   }
 
   /**
@@ -261,16 +251,6 @@ export class TwoLayerNet {
   }
 
   #checkX(where: string, x: Matrix, needRows: boolean): void {
-    assertMatrix(where, "x", x);
-    if (x.cols !== this.inputSize) {
-      throw new RangeError(
-        `${where}: expected x with ${this.inputSize} columns (inputSize) but found x of shape ${x.shape}`,
-      );
-    }
-    if (needRows && x.rows === 0) {
-      throw new RangeError(
-        `${where}: expected a batch of at least one row but found x of shape ${x.shape}`,
-      );
-    }
+    checkBatch(where, x, this.inputSize, needRows);
   }
 }

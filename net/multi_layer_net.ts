@@ -1,0 +1,269 @@
+/**
+ * The book's `MultiLayerNet` (chapter 6, `common/multi_layer_net.py`): any
+ * number of hidden layers, ReLU or sigmoid, a choice of initial weights, and
+ * L2 weight decay.
+ *
+ * @module
+ */
+
+import { Matrix } from "../core/matrix.ts";
+import type { Rng } from "../core/rng.ts";
+import { Affine, type Pool } from "../layers/affine.ts";
+import { labelIndices, type Labels } from "../layers/labels.ts";
+import type { Layer } from "../layers/layer.ts";
+import { Relu } from "../layers/relu.ts";
+import { Sigmoid } from "../layers/sigmoid.ts";
+import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
+import { checkBatch, countCorrect } from "./batch.ts";
+import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
+
+/** Options of the {@linkcode MultiLayerNet} constructor. */
+export interface MultiLayerNetOptions {
+  /** The generator the initial weights are drawn from (seeded, explicit). */
+  rng: Rng;
+  /** The hidden layers' activation (default `"relu"`). */
+  activation?: "relu" | "sigmoid";
+  /**
+   * Initial weights (default `"relu"`, i.e. He): a standard deviation, or
+   * `"he"`/`"relu"` for √(2/n), `"xavier"`/`"sigmoid"` for √(1/n).
+   */
+  weightInit?: WeightInit;
+  /** λ of the L2 penalty ½·λ·ΣW² added to the loss (default 0: none). */
+  weightDecayLambda?: number;
+  /** A `WorkerPool` for the large sparse products (see `core/pool.ts`). */
+  pool?: Pool;
+}
+
+/**
+ * Affine → activation → … → Affine → SoftmaxWithLoss, with layer sizes
+ * `inputSize, ...hiddenSizes, outputSize`. Parameters `W1 b1 … Wn bn`, layers
+ * named as in the book (`Affine1`, `Activation_function1`, …).
+ *
+ * With weight decay the loss is the cross-entropy plus ½·λ·Σ‖Wᵢ‖² and the
+ * gradient of each Wᵢ gains λ·Wᵢ; biases are not decayed.
+ *
+ * @example A 784-100-100-10 ReLU net with He initialisation
+ * ```ts
+ * import { Matrix, Rng } from "@dlfs/nn/core";
+ * import { MultiLayerNet } from "@dlfs/nn/net";
+ *
+ * const rng = new Rng(0);
+ * const net = new MultiLayerNet(784, [100, 100], 10, { rng, weightInit: "he" });
+ * console.log(Object.keys(net.params)); // [ "W1", "b1", "W2", "b2", "W3", "b3" ]
+ * console.log([...net.layers.keys()]); // Affine1, Activation_function1, Affine2, …
+ * const x = new Matrix(2, 784, Float64Array.from({ length: 1568 }, () => rng.uniform()));
+ * console.log(net.loss(x, [3, 8])); // ≈ log 10 ± a little
+ * ```
+ */
+export class MultiLayerNet {
+  /** D, the number of input features. */
+  readonly inputSize: number;
+  /** The sizes of the hidden layers, in order. */
+  readonly hiddenSizes: readonly number[];
+  /** C, the number of classes. */
+  readonly outputSize: number;
+  /** λ of the L2 penalty (0: none). */
+  readonly weightDecayLambda: number;
+  /** W1, b1, …, Wn, bn: the very matrices the layers compute with. */
+  readonly params: Readonly<Record<string, Matrix>>;
+  /** The layers in forward order. */
+  readonly layers: ReadonlyMap<string, Layer>;
+  /** The loss layer that follows `layers`. */
+  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  #affines: Affine[] = [];
+  #order: Layer[];
+  #decayed = new Map<string, Matrix>(); // dW + λW, when λ > 0
+  #labels: Int32Array = new Int32Array(0);
+
+  /**
+   * Creates the net with its initial weights drawn from `options.rng`
+   * (W1 first, row by row, then W2, …), biases zero.
+   *
+   * @throws {RangeError} for sizes that are not positive integers, a bad
+   * `weightInit`, a negative `weightDecayLambda` or an unknown activation.
+   */
+  constructor(
+    inputSize: number,
+    hiddenSizes: readonly number[],
+    outputSize: number,
+    options: MultiLayerNetOptions,
+  ) {
+    const where = "MultiLayerNet";
+    const sizes = [inputSize, ...(hiddenSizes ?? []), outputSize];
+    sizes.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < 1) {
+        const name = i === 0
+          ? "inputSize"
+          : i === sizes.length - 1
+          ? "outputSize"
+          : `hiddenSizes[${i - 1}]`;
+        throw new RangeError(
+          `${where}: expected ${name} to be a positive integer but found ${v}`,
+        );
+      }
+    });
+    const {
+      rng,
+      activation = "relu",
+      weightInit = "relu",
+      weightDecayLambda = 0,
+      pool,
+    } = options ?? {};
+    if (typeof rng?.normal !== "function") {
+      throw new TypeError(
+        `${where}: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none`,
+      );
+    }
+    if (activation !== "relu" && activation !== "sigmoid") {
+      throw new RangeError(
+        `${where}: expected activation "relu" or "sigmoid" but found ${
+          JSON.stringify(activation)
+        }`,
+      );
+    }
+    if (!Number.isFinite(weightDecayLambda) || weightDecayLambda < 0) {
+      throw new RangeError(
+        `${where}: expected weightDecayLambda to be a finite number ≥ 0 but found ${weightDecayLambda}`,
+      );
+    }
+    initScale(weightInit, inputSize, where); // validates it
+    this.inputSize = inputSize;
+    this.hiddenSizes = [...hiddenSizes];
+    this.outputSize = outputSize;
+    this.weightDecayLambda = weightDecayLambda;
+
+    const params: Record<string, Matrix> = {};
+    const layers = new Map<string, Layer>();
+    for (let i = 1; i < sizes.length; i++) {
+      const fanIn = sizes[i - 1], fanOut = sizes[i];
+      const W = initWeights(
+        rng,
+        fanIn,
+        fanOut,
+        weightInit,
+        pool?.float64(fanIn * fanOut),
+      );
+      const b = new Matrix(1, fanOut, pool?.float64(fanOut));
+      params[`W${i}`] = W;
+      params[`b${i}`] = b;
+      const affine = new Affine(W, b, { pool });
+      this.#affines.push(affine);
+      layers.set(`Affine${i}`, affine);
+      if (i < sizes.length - 1) {
+        layers.set(
+          `Activation_function${i}`,
+          activation === "relu" ? new Relu() : new Sigmoid(),
+        );
+      }
+    }
+    this.params = params;
+    this.layers = layers;
+    this.#order = [...layers.values()];
+  }
+
+  /**
+   * The class scores (before softmax): N×D → N×C, a buffer owned by the last
+   * Affine layer.
+   *
+   * @throws {RangeError} if `x` does not have D columns.
+   */
+  predict(x: Matrix): Matrix {
+    checkBatch("MultiLayerNet.predict()", x, this.inputSize, false);
+    return this.#predict(x);
+  }
+
+  /**
+   * The mean cross-entropy loss of the batch plus ½·λ·Σ‖Wᵢ‖².
+   *
+   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
+   */
+  loss(x: Matrix, t: Labels): number {
+    this.#check("MultiLayerNet.loss()", x, t);
+    return this.#loss(x, t);
+  }
+
+  /**
+   * The fraction of rows whose highest score is the true class.
+   *
+   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
+   */
+  accuracy(x: Matrix, t: Labels): number {
+    const labels = this.#check("MultiLayerNet.accuracy()", x, t);
+    return countCorrect(this.#predict(x), labels) / x.rows;
+  }
+
+  /**
+   * The gradient of `loss` (weight decay included) by central differences.
+   * Returns new matrices, keyed like `params`.
+   */
+  numericalGradient(x: Matrix, t: Labels): Record<string, Matrix> {
+    this.#check("MultiLayerNet.numericalGradient()", x, t);
+    const f = () => this.#loss(x, t);
+    const grads: Record<string, Matrix> = {};
+    for (const [key, p] of Object.entries(this.params)) {
+      grads[key] = numericalGradient(f, p);
+    }
+    return grads;
+  }
+
+  /**
+   * The gradient of `loss` by backpropagation, keyed like `params`: each
+   * layer's dW (+ λW with weight decay) and db. The matrices are reused by
+   * the next call.
+   */
+  gradient(x: Matrix, t: Labels): Record<string, Matrix> {
+    this.#check("MultiLayerNet.gradient()", x, t);
+    this.#loss(x, t);
+    let dout = this.lastLayer.backward(1);
+    const layers = this.#order;
+    for (let i = layers.length - 1; i > 0; i--) dout = layers[i].backward(dout);
+    this.#affines[0].backwardParams(dout); // nobody needs ∂L/∂x of the input
+    const grads: Record<string, Matrix> = {};
+    const lambda = this.weightDecayLambda;
+    this.#affines.forEach((affine, k) => {
+      let dW = affine.dW;
+      if (lambda > 0) {
+        const key = `W${k + 1}`;
+        const out = this.#decayed.get(key) ?? new Matrix(dW.rows, dW.cols);
+        this.#decayed.set(key, out);
+        const W = affine.W.data, G = dW.data, D = out.data;
+        for (let i = 0; i < D.length; i++) D[i] = G[i] + lambda * W[i]; // ∂(½λW²)/∂W = λW
+        dW = out;
+      }
+      grads[`W${k + 1}`] = dW;
+      grads[`b${k + 1}`] = affine.db;
+    });
+    return grads;
+  }
+
+  #predict(x: Matrix): Matrix {
+    for (const layer of this.#order) x = layer.forward(x);
+    return x;
+  }
+
+  /** Cross-entropy plus weight decay; inputs already checked. */
+  #loss(x: Matrix, t: Labels): number {
+    let decay = 0;
+    if (this.weightDecayLambda > 0) {
+      for (const affine of this.#affines) {
+        const W = affine.W.data;
+        let sum = 0;
+        for (let i = 0; i < W.length; i++) sum += W[i] * W[i];
+        decay += 0.5 * this.weightDecayLambda * sum;
+      }
+    }
+    return this.lastLayer.forward(this.#predict(x), t) + decay;
+  }
+
+  #check(where: string, x: Matrix, t: Labels): Int32Array {
+    checkBatch(where, x, this.inputSize, true);
+    return (this.#labels = labelIndices(
+      where,
+      t,
+      x.rows,
+      this.outputSize,
+      this.#labels,
+    ));
+  }
+}

@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import { Matrix, Rng } from "../core/mod.ts";
+import type { Affine } from "../layers/mod.ts";
+import {
+  gradientCheck,
+  initScale,
+  initWeights,
+  MultiLayerNet,
+} from "../net/mod.ts";
+import { uniformMatrix } from "./helpers.ts";
+
+/**
+ * The smallest |pre-activation| over the hidden layers for batch x. A central
+ * difference step of h = 1e-4 moves a pre-activation by at most h times the
+ * product of the weight magnitudes on the way (|W| < 2.5 here, two layers
+ * deep at most: < 10), so a margin above 1e-3 = 10·h keeps every step clear
+ * of ReLU's kink: the loss is smooth along each step and the check tests
+ * backprop.
+ */
+function hiddenMargin(net: MultiLayerNet, x: Matrix): number {
+  let margin = Infinity, h = x;
+  const layers = [...net.layers.entries()];
+  for (const [name, layer] of layers.slice(0, -1)) {
+    h = layer.forward(h).clone();
+    if (name.startsWith("Affine")) {
+      for (const v of h.data) margin = Math.min(margin, Math.abs(v));
+    }
+  }
+  return margin;
+}
+
+/**
+ * A batch of `rows` samples in [0, 1)^cols, each drawn again (from the same
+ * seeded rng, so deterministically) while one of its hidden pre-activations
+ * is within the margin of ReLU's kink.
+ */
+function clearOfKinks(
+  net: MultiLayerNet,
+  rng: Rng,
+  rows: number,
+  cols: number,
+): Matrix {
+  const x = new Matrix(rows, cols);
+  for (let r = 0; r < rows; r++) {
+    for (let tries = 0;; tries++) {
+      const row = uniformMatrix(rng, 1, cols, 0, 1);
+      if (hiddenMargin(net, row) > 1e-3) {
+        x.data.set(row.data, r * cols);
+        break;
+      }
+      if (tries === 100) {
+        throw new Error("no sample clear of the kinks in 100 draws");
+      }
+    }
+  }
+  return x;
+}
+
+Deno.test("MultiLayerNet.gradient() matches the numerical gradient: relu/sigmoid, he/xavier, with and without weight decay", () => {
+  let seed = 10;
+  for (const activation of ["relu", "sigmoid"] as const) {
+    for (const weightInit of ["he", "xavier", 0.3] as const) {
+      for (const weightDecayLambda of [0, 0.1]) {
+        const rng = new Rng(seed++);
+        const net = new MultiLayerNet(7, [6, 5, 4], 3, {
+          rng,
+          activation,
+          weightInit,
+          weightDecayLambda,
+        });
+        // Random biases: with the initial zeros, a sample whose hidden row is
+        // all zero (every unit off) puts the next pre-activation at exactly 0,
+        // on the kink, and b's step of ±h straddles it.
+        for (const [key, p] of Object.entries(net.params)) {
+          if (key.startsWith("b")) {
+            p.data.set(uniformMatrix(rng, 1, p.cols, -0.5, 0.5).data);
+          }
+        }
+        const x = clearOfKinks(net, rng, 4, 7);
+        const t = [0, 2, 1, 2];
+        const what = `${activation}, ${weightInit}, λ ${weightDecayLambda}`;
+        const diff = gradientCheck(net, x, t);
+        assert.deepEqual(Object.keys(diff), [
+          "W1",
+          "b1",
+          "W2",
+          "b2",
+          "W3",
+          "b3",
+          "W4",
+          "b4",
+        ]);
+        for (const [key, d] of Object.entries(diff)) {
+          // Same bound as the chapter-5 check: float64 central differences
+          // are accurate to ~1e-9 here; the b's carry the 1e-7 log guard.
+          assert.ok(d.meanAbsDiff < 1e-6, `${what} ${key}: ${d.meanAbsDiff}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("weight decay adds ½·λ·ΣW² to the loss and λ·W to each weight gradient", () => {
+  const make = (weightDecayLambda: number) =>
+    new MultiLayerNet(5, [4], 3, { rng: new Rng(4), weightDecayLambda });
+  const plain = make(0), decayed = make(0.5);
+  const x = uniformMatrix(new Rng(5), 3, 5, 0, 1), t = [0, 1, 2];
+  let sumSq = 0;
+  for (const key of ["W1", "W2"]) {
+    for (const v of plain.params[key].data) sumSq += v * v;
+  }
+  assert.ok(
+    Math.abs(decayed.loss(x, t) - (plain.loss(x, t) + 0.25 * sumSq)) < 1e-12,
+  );
+  const g0 = plain.gradient(x, t), g1 = decayed.gradient(x, t);
+  g1.W1.data.forEach((v, i) =>
+    assert.ok(
+      Math.abs(v - (g0.W1.data[i] + 0.5 * plain.params.W1.data[i])) < 1e-12,
+    )
+  );
+  assert.deepEqual(g1.b1.data, g0.b1.data, "biases are not decayed");
+});
+
+Deno.test("He and Xavier initial weights have the book's standard deviations", () => {
+  for (
+    const [init, fanIn, std] of [["he", 200, Math.sqrt(2 / 200)], [
+      "xavier",
+      200,
+      Math.sqrt(1 / 200),
+    ], [0.01, 200, 0.01]] as const
+  ) {
+    const W = initWeights(new Rng(6), fanIn, 500, init);
+    const mean = W.data.reduce((a, b) => a + b, 0) / W.data.length;
+    const sd = Math.sqrt(
+      W.data.reduce((a, b) => a + (b - mean) ** 2, 0) / W.data.length,
+    );
+    // 1e5 samples: the sample sd is within 1 % of σ with overwhelming odds.
+    assert.ok(Math.abs(sd / std - 1) < 0.01, `${init}: sd ${sd} vs ${std}`);
+  }
+  assert.equal(initScale("relu", 50), initScale("he", 50));
+  assert.equal(initScale("sigmoid", 50), initScale("xavier", 50));
+});
+
+Deno.test("MultiLayerNet with the same seed is bit-identical; it builds the book's layers", () => {
+  const a = new MultiLayerNet(4, [3, 3], 2, { rng: new Rng(1) });
+  const b = new MultiLayerNet(4, [3, 3], 2, { rng: new Rng(1) });
+  assert.deepEqual(a.params, b.params);
+  assert.deepEqual([...a.layers.keys()], [
+    "Affine1",
+    "Activation_function1",
+    "Affine2",
+    "Activation_function2",
+    "Affine3",
+  ]);
+  assert.equal((a.layers.get("Affine2") as Affine).W, a.params.W2);
+  assert.equal(new MultiLayerNet(4, [], 2, { rng: new Rng(1) }).layers.size, 1);
+});
+
+Deno.test("MultiLayerNet rejects bad settings and shapes, naming what it expected", () => {
+  const rng = new Rng(0);
+  assert.throws(() => new MultiLayerNet(4, [3, 0], 2, { rng }), {
+    name: "RangeError",
+    message:
+      "MultiLayerNet: expected hiddenSizes[1] to be a positive integer but found 0",
+  });
+  assert.throws(
+    () => new MultiLayerNet(4, [3], 2, { rng, activation: "tanh" as "relu" }),
+    {
+      name: "RangeError",
+      message:
+        'MultiLayerNet: expected activation "relu" or "sigmoid" but found "tanh"',
+    },
+  );
+  assert.throws(
+    () => new MultiLayerNet(4, [3], 2, { rng, weightDecayLambda: -1 }),
+    /weightDecayLambda to be a finite number ≥ 0 but found -1/,
+  );
+  assert.throws(
+    () => new MultiLayerNet(4, [3], 2, { rng, weightInit: "lecun" as "he" }),
+    {
+      name: "RangeError",
+      message:
+        'MultiLayerNet: expected a weight init of a number, "he", "relu", "xavier" or "sigmoid" but found "lecun"',
+    },
+  );
+  const net = new MultiLayerNet(4, [3], 2, { rng });
+  for (
+    const method of [
+      "predict",
+      "loss",
+      "accuracy",
+      "gradient",
+      "numericalGradient",
+    ] as const
+  ) {
+    assert.throws(() => net[method](Matrix.zeros(2, 5), [0, 1]), {
+      name: "RangeError",
+      message:
+        `MultiLayerNet.${method}(): expected x with 4 columns (inputSize) but found x of shape 2×5`,
+    });
+  }
+  assert.throws(
+    () => net.loss(Matrix.zeros(2, 4), [0, 2]),
+    /MultiLayerNet.loss\(\): expected labels to be integers in \[0, 2\) but found t\[1\] = 2/,
+  );
+});
