@@ -2,7 +2,8 @@
  * The layers of chapter 5: the scalar {@linkcode MulLayer} and
  * {@linkcode AddLayer} of the computational-graph examples, and the matrix
  * layers {@linkcode Relu}, {@linkcode Sigmoid}, {@linkcode Affine} and
- * {@linkcode SoftmaxWithLoss} that a network is built from.
+ * {@linkcode SoftmaxWithLoss} that a network is built from; and chapter 6's
+ * {@linkcode BatchNormalization} and {@linkcode Dropout}.
  *
  * @example One forward and backward pass through Affine → Relu → SoftmaxWithLoss
  * ```ts
@@ -29,3 +30,9 @@ export { Relu } from "./relu.ts";
 export { Sigmoid } from "./sigmoid.ts";
 export { Affine, type AffineOptions, type Pool } from "./affine.ts";
 export { CROSS_ENTROPY_DELTA, SoftmaxWithLoss } from "./softmax_with_loss.ts";
+export {
+  BATCH_NORM_EPSILON,
+  BatchNormalization,
+  type BatchNormalizationOptions,
+} from "./batch_normalization.ts";
+export { Dropout, type DropoutOptions } from "./dropout.ts";

@@ -36,7 +36,11 @@ export {
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
 } from "./two_layer_net.ts";
-export { MultiLayerNet, type MultiLayerNetOptions } from "./multi_layer_net.ts";
+export {
+  type ModeOptions,
+  MultiLayerNet,
+  type MultiLayerNetOptions,
+} from "./multi_layer_net.ts";
 export { initScale, initWeights, type WeightInit } from "./init.ts";
 export {
   compareGradients,

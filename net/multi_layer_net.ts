@@ -13,6 +13,8 @@ import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
 import { Sigmoid } from "../layers/sigmoid.ts";
+import { BatchNormalization } from "../layers/batch_normalization.ts";
+import { Dropout } from "../layers/dropout.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import { checkBatch, countCorrect } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
@@ -31,8 +33,20 @@ export interface MultiLayerNetOptions {
   weightInit?: WeightInit;
   /** λ of the L2 penalty ½·λ·ΣW² added to the loss (default 0: none). */
   weightDecayLambda?: number;
+  /** Put a BatchNormalization after each hidden Affine (the book's `use_batchnorm`). */
+  useBatchnorm?: boolean;
+  /** Put a Dropout after each hidden activation (the book's `use_dropout`). */
+  useDropout?: boolean;
+  /** The fraction dropped by those Dropout layers (default 0.5). */
+  dropoutRatio?: number;
   /** A `WorkerPool` for the large sparse products (see `core/pool.ts`). */
   pool?: Pool;
+}
+
+/** Whether layers with a training mode run in it (the book's `train_flg`). */
+export interface ModeOptions {
+  /** Training mode: batch statistics, random dropout (default false). */
+  train?: boolean;
 }
 
 /**
@@ -42,6 +56,12 @@ export interface MultiLayerNetOptions {
  *
  * With weight decay the loss is the cross-entropy plus ½·λ·Σ‖Wᵢ‖² and the
  * gradient of each Wᵢ gains λ·Wᵢ; biases are not decayed.
+ *
+ * With `useBatchnorm` / `useDropout` it is the book's `MultiLayerNetExtend`:
+ * hidden layer i is Affine → BatchNorm → activation → Dropout, with trainable
+ * `gamma{i}` (ones) and `beta{i}` (zeros). `predict` and `loss` run those
+ * layers in test mode unless `{ train: true }`; `gradient` and
+ * `numericalGradient` run them in training mode, as the book's code does.
  *
  * @example A 784-100-100-10 ReLU net with He initialisation
  * ```ts
@@ -72,6 +92,8 @@ export class MultiLayerNet {
   /** The loss layer that follows `layers`. */
   readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
   #affines: Affine[] = [];
+  #norms: BatchNormalization[] = [];
+  #dropouts: Dropout[] = [];
   #order: Layer[];
   #decayed = new Map<string, Matrix>(); // dW + λW, when λ > 0
   #labels: Int32Array = new Int32Array(0);
@@ -108,6 +130,9 @@ export class MultiLayerNet {
       activation = "relu",
       weightInit = "relu",
       weightDecayLambda = 0,
+      useBatchnorm = false,
+      useDropout = false,
+      dropoutRatio = 0.5,
       pool,
     } = options ?? {};
     if (typeof rng?.normal !== "function") {
@@ -135,6 +160,7 @@ export class MultiLayerNet {
 
     const params: Record<string, Matrix> = {};
     const layers = new Map<string, Layer>();
+    const norms: [number, Matrix, Matrix][] = [];
     for (let i = 1; i < sizes.length; i++) {
       const fanIn = sizes[i - 1], fanOut = sizes[i];
       const W = initWeights(
@@ -150,12 +176,27 @@ export class MultiLayerNet {
       const affine = new Affine(W, b, { pool });
       this.#affines.push(affine);
       layers.set(`Affine${i}`, affine);
-      if (i < sizes.length - 1) {
-        layers.set(
-          `Activation_function${i}`,
-          activation === "relu" ? new Relu() : new Sigmoid(),
-        );
+      if (i === sizes.length - 1) break; // the output layer: Affine only
+      if (useBatchnorm) {
+        const gamma = new Matrix(1, fanOut), beta = new Matrix(1, fanOut);
+        gamma.data.fill(1);
+        norms.push([i, gamma, beta]);
+        const bn = new BatchNormalization(gamma, beta);
+        this.#norms.push(bn);
+        layers.set(`BatchNorm${i}`, bn);
       }
+      const act = activation === "relu" ? new Relu() : new Sigmoid();
+      layers.set(`Activation_function${i}`, act);
+      if (useDropout) {
+        const dropout = new Dropout({ rng, ratio: dropoutRatio });
+        this.#dropouts.push(dropout);
+        layers.set(`Dropout${i}`, dropout);
+      }
+    }
+    // As the book's dict: all W and b first, then gamma1, beta1, gamma2, …
+    for (const [i, gamma, beta] of norms) {
+      params[`gamma${i}`] = gamma;
+      params[`beta${i}`] = beta;
     }
     this.params = params;
     this.layers = layers;
@@ -168,29 +209,30 @@ export class MultiLayerNet {
    *
    * @throws {RangeError} if `x` does not have D columns.
    */
-  predict(x: Matrix): Matrix {
+  predict(x: Matrix, options: ModeOptions = {}): Matrix {
     checkBatch("MultiLayerNet.predict()", x, this.inputSize, false);
-    return this.#predict(x);
+    return this.#predict(x, options.train ?? false);
   }
 
   /**
-   * The mean cross-entropy loss of the batch plus ½·λ·Σ‖Wᵢ‖².
+   * The mean cross-entropy loss of the batch plus ½·λ·Σ‖Wᵢ‖² (test mode
+   * unless `{ train: true }`).
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  loss(x: Matrix, t: Labels): number {
+  loss(x: Matrix, t: Labels, options: ModeOptions = {}): number {
     this.#check("MultiLayerNet.loss()", x, t);
-    return this.#loss(x, t);
+    return this.#loss(x, t, options.train ?? false);
   }
 
   /**
-   * The fraction of rows whose highest score is the true class.
+   * The fraction of rows whose highest score is the true class (test mode).
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
   accuracy(x: Matrix, t: Labels): number {
     const labels = this.#check("MultiLayerNet.accuracy()", x, t);
-    return countCorrect(this.#predict(x), labels) / x.rows;
+    return countCorrect(this.#predict(x, false), labels) / x.rows;
   }
 
   /**
@@ -199,7 +241,7 @@ export class MultiLayerNet {
    */
   numericalGradient(x: Matrix, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.numericalGradient()", x, t);
-    const f = () => this.#loss(x, t);
+    const f = () => this.#loss(x, t, true);
     const grads: Record<string, Matrix> = {};
     for (const [key, p] of Object.entries(this.params)) {
       grads[key] = numericalGradient(f, p);
@@ -214,7 +256,7 @@ export class MultiLayerNet {
    */
   gradient(x: Matrix, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.gradient()", x, t);
-    this.#loss(x, t);
+    this.#loss(x, t, true);
     let dout = this.lastLayer.backward(1);
     const layers = this.#order;
     for (let i = layers.length - 1; i > 0; i--) dout = layers[i].backward(dout);
@@ -234,16 +276,22 @@ export class MultiLayerNet {
       grads[`W${k + 1}`] = dW;
       grads[`b${k + 1}`] = affine.db;
     });
+    this.#norms.forEach((bn, k) => {
+      grads[`gamma${k + 1}`] = bn.dgamma;
+      grads[`beta${k + 1}`] = bn.dbeta;
+    });
     return grads;
   }
 
-  #predict(x: Matrix): Matrix {
+  #predict(x: Matrix, train: boolean): Matrix {
+    for (const bn of this.#norms) bn.training = train;
+    for (const dropout of this.#dropouts) dropout.training = train;
     for (const layer of this.#order) x = layer.forward(x);
     return x;
   }
 
   /** Cross-entropy plus weight decay; inputs already checked. */
-  #loss(x: Matrix, t: Labels): number {
+  #loss(x: Matrix, t: Labels, train: boolean): number {
     let decay = 0;
     if (this.weightDecayLambda > 0) {
       for (const affine of this.#affines) {
@@ -253,7 +301,7 @@ export class MultiLayerNet {
         decay += 0.5 * this.weightDecayLambda * sum;
       }
     }
-    return this.lastLayer.forward(this.#predict(x), t) + decay;
+    return this.lastLayer.forward(this.#predict(x, train), t) + decay;
   }
 
   #check(where: string, x: Matrix, t: Labels): Int32Array {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Matrix, Rng } from "../core/mod.ts";
-import type { Affine } from "../layers/mod.ts";
+import type { Affine, Dropout } from "../layers/mod.ts";
 import {
   gradientCheck,
   initScale,
@@ -19,12 +19,12 @@ import { uniformMatrix } from "./helpers.ts";
  */
 function hiddenMargin(net: MultiLayerNet, x: Matrix): number {
   let margin = Infinity, h = x;
-  const layers = [...net.layers.entries()];
-  for (const [name, layer] of layers.slice(0, -1)) {
-    h = layer.forward(h).clone();
-    if (name.startsWith("Affine")) {
+  for (const [name, layer] of [...net.layers].slice(0, -1)) {
+    // The input of an activation is its pre-activation (after BatchNorm, if any).
+    if (name.startsWith("Activation")) {
       for (const v of h.data) margin = Math.min(margin, Math.abs(v));
     }
+    h = layer.forward(h).clone();
   }
   return margin;
 }
@@ -203,4 +203,68 @@ Deno.test("MultiLayerNet rejects bad settings and shapes, naming what it expecte
     () => net.loss(Matrix.zeros(2, 4), [0, 2]),
     /MultiLayerNet.loss\(\): expected labels to be integers in \[0, 2\) but found t\[1\] = 2/,
   );
+});
+
+Deno.test("MultiLayerNet with BatchNorm and Dropout (the book's MultiLayerNetExtend) passes the gradient check", () => {
+  let seed = 40;
+  for (
+    const [useBatchnorm, useDropout] of [[true, false], [false, true], [
+      true,
+      true,
+    ]]
+  ) {
+    for (const activation of ["relu", "sigmoid"] as const) {
+      const rng = new Rng(seed++);
+      const net = new MultiLayerNet(6, [5, 4], 3, {
+        rng,
+        activation,
+        useBatchnorm,
+        useDropout,
+        dropoutRatio: 0.3,
+        weightDecayLambda: 0.05,
+      });
+      const x = uniformMatrix(rng, 5, 6, 0, 1), t = [0, 1, 2, 1, 0];
+      // One training-mode pass draws the dropout masks; freezing them makes
+      // every forward of the numerical gradient the same function.
+      net.loss(x, t, { train: true });
+      for (const [name, layer] of net.layers) {
+        if (name.startsWith("Dropout")) (layer as Dropout).frozenMask = true;
+      }
+      const what =
+        `batchnorm ${useBatchnorm}, dropout ${useDropout}, ${activation}`;
+      const diff = gradientCheck(net, x, t);
+      if (useBatchnorm) assert.ok("gamma2" in diff && "beta2" in diff, what);
+      for (const [key, d] of Object.entries(diff)) {
+        assert.ok(d.meanAbsDiff < 1e-6, `${what} ${key}: ${d.meanAbsDiff}`);
+      }
+    }
+  }
+});
+
+Deno.test("MultiLayerNet runs BatchNorm and Dropout in test mode for predict, loss and accuracy by default", () => {
+  const net = new MultiLayerNet(4, [6], 2, {
+    rng: new Rng(8),
+    useBatchnorm: true,
+    useDropout: true,
+  });
+  const x = uniformMatrix(new Rng(9), 5, 4, 0, 1);
+  assert.deepEqual(
+    [...net.layers.keys()],
+    ["Affine1", "BatchNorm1", "Activation_function1", "Dropout1", "Affine2"],
+  );
+  assert.deepEqual(Object.keys(net.params), [
+    "W1",
+    "b1",
+    "W2",
+    "b2",
+    "gamma1",
+    "beta1",
+  ]);
+  // Test mode is deterministic (running averages, scaling by 1 − ratio)…
+  const a = net.predict(x).clone(), b = net.predict(x).clone();
+  assert.deepEqual(a.data, b.data);
+  // …training mode draws a new dropout mask each time.
+  const c = net.predict(x, { train: true }).clone(),
+    d = net.predict(x, { train: true }).clone();
+  assert.notDeepEqual(c.data, d.data);
 });

@@ -1,0 +1,132 @@
+/**
+ * Dropout (Srivastava et al. 2014), the book's `Dropout` (chapter 6).
+ *
+ * @module
+ */
+
+import {
+  assertMatrix,
+  assertSameShape,
+  ensureShape,
+  type Matrix,
+} from "../core/matrix.ts";
+import type { Rng } from "../core/rng.ts";
+import type { Layer, Param } from "./layer.ts";
+
+/** Options of {@linkcode Dropout}. */
+export interface DropoutOptions {
+  /** The generator of the masks (seeded, explicit). */
+  rng: Rng;
+  /** The fraction of units dropped in training (default 0.5). */
+  ratio?: number;
+}
+
+/**
+ * In training mode, zeroes each unit with probability `ratio` (a fresh mask
+ * per forward, drawn from `rng`: unit kept when u > ratio, u uniform in
+ * [0, 1)); in test mode, scales every unit by (1 − ratio), as the book does
+ * (not "inverted" dropout, which would scale in training instead). Backward
+ * passes dout through the kept units.
+ *
+ * `frozenMask = true` keeps the current mask for the following forwards, so
+ * that a numerical gradient sees one fixed function.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "../core/matrix.ts";
+ * import { Rng } from "../core/rng.ts";
+ * import { Dropout } from "./dropout.ts";
+ *
+ * const drop = new Dropout({ rng: new Rng(1), ratio: 0.5 });
+ * console.log(drop.forward(Matrix.fromRows([[1, 2, 3, 4]])).toRows()); // some units 0, the rest kept
+ * drop.training = false;
+ * console.log(drop.forward(Matrix.fromRows([[1, 2, 3, 4]])).toRows()); // [[0.5, 1, 1.5, 2]]
+ * ```
+ */
+export class Dropout implements Layer {
+  /** The fraction of units dropped in training. */
+  readonly ratio: number;
+  /** Training mode (random mask) or test mode (scale by 1 − ratio). */
+  training = true;
+  /** Keep the current mask instead of drawing a new one (for gradient checks). */
+  frozenMask = false;
+  #rng: Rng;
+  #mask = new Uint8Array(0); // N·D, 1 where the unit is kept
+  #maskShape?: Matrix; // the shape the mask was drawn for
+  #out?: Matrix;
+  #dx?: Matrix;
+
+  /**
+   * Creates the layer.
+   *
+   * @throws {RangeError} unless ratio is in [0, 1).
+   * @throws {TypeError} without an rng.
+   */
+  constructor(options: DropoutOptions) {
+    const { rng, ratio = 0.5 } = options ?? {};
+    if (typeof rng?.uniform !== "function") {
+      throw new TypeError(
+        "Dropout: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none",
+      );
+    }
+    if (!(ratio >= 0 && ratio < 1)) {
+      throw new RangeError(
+        `Dropout: expected ratio in [0, 1) but found ${ratio}`,
+      );
+    }
+    this.#rng = rng;
+    this.ratio = ratio;
+  }
+
+  /**
+   * Training: x · mask; test: x · (1 − ratio). N×D → N×D.
+   *
+   * @throws {RangeError} with `frozenMask` and a shape other than the mask's.
+   */
+  forward(x: Matrix): Matrix {
+    const where = "Dropout.forward()";
+    assertMatrix(where, "x", x);
+    const out = (this.#out = ensureShape(this.#out, x.rows, x.cols));
+    const X = x.data, O = out.data;
+    if (!this.training) {
+      const keep = 1 - this.ratio;
+      for (let i = 0; i < X.length; i++) O[i] = X[i] * keep;
+      return out;
+    }
+    if (this.frozenMask && this.#maskShape !== undefined) {
+      assertSameShape(where, "x (the frozen mask's shape)", this.#maskShape, x);
+    } else {
+      if (this.#mask.length !== X.length) this.#mask = new Uint8Array(X.length);
+      for (let i = 0; i < X.length; i++) {
+        this.#mask[i] = this.#rng.uniform() > this.ratio ? 1 : 0;
+      }
+      this.#maskShape = ensureShape(this.#maskShape, x.rows, x.cols);
+    }
+    const mask = this.#mask;
+    for (let i = 0; i < X.length; i++) O[i] = mask[i] ? X[i] : 0;
+    return out;
+  }
+
+  /**
+   * dx = dout · mask (training-mode forward only).
+   *
+   * @throws {RangeError} if dout's shape differs from the mask's.
+   */
+  backward(dout: Matrix): Matrix {
+    const where = "Dropout.backward()";
+    assertMatrix(where, "dout", dout);
+    if (this.#maskShape === undefined) {
+      throw new Error(`${where}: called before a forward() in training mode`);
+    }
+    assertSameShape(where, "dout", this.#maskShape, dout);
+    const dx = (this.#dx = ensureShape(this.#dx, dout.rows, dout.cols));
+    const D = dout.data, G = dx.data, mask = this.#mask;
+    for (let i = 0; i < D.length; i++) G[i] = mask[i] ? D[i] : 0;
+    return dx;
+  }
+
+  /** Dropout has no parameters. */
+  params(): Param[] {
+    return [];
+  }
+}
