@@ -10,8 +10,18 @@
 
 import { parseArgs } from "node:util";
 import { type Matrix, Rng, WorkerPool } from "./core/mod.ts";
-import { TwoLayerNet } from "./net/mod.ts";
-import { SGD } from "./optim/mod.ts";
+import { MultiLayerNet, TwoLayerNet, type WeightInit } from "./net/mod.ts";
+import {
+  AdaGrad,
+  Adam,
+  Momentum,
+  Nesterov,
+  RMSprop,
+  SGD,
+} from "./optim/mod.ts";
+
+/** What train.ts needs of a network; both nets have it. */
+type Net = TwoLayerNet | MultiLayerNet;
 import {
   gatherLabels,
   type ImageSet,
@@ -22,15 +32,24 @@ import {
 
 const USAGE = `Usage: deno task train [flags]
 
-Trains the book's TwoLayerNet on MNIST with minibatch SGD and prints the train
-and test accuracy once per epoch.
+Trains a network on MNIST with minibatch gradient descent and prints the train
+and test accuracy once per epoch. The defaults are the book's chapter-5 run.
 
 Flags:
+  --net NAME        two-layer (default: the book's TwoLayerNet) or multi-layer
+  --hidden N[,N…]   hidden layer sizes (default 50; two-layer takes exactly one)
   --iters N         iterations (default 10000)
+  --epochs N        or: epochs of train-size / batch-size iterations each
   --batch-size N    samples per minibatch, drawn with replacement (default 100)
-  --lr X            learning rate, > 0 (default 0.1)
-  --hidden N        hidden units (default 50)
-  --seed N          seed of the weights and minibatches, 0 to 4294967295 (default 42)
+  --optimizer NAME  sgd (default), momentum, nesterov, adagrad, rmsprop or adam
+  --lr X            learning rate, > 0 (default 0.1 for sgd, else the
+                    optimizer's own: 0.01, or 0.001 for adam)
+  --init STD|NAME   initial weights: a standard deviation, he or xavier
+                    (default 0.01 for two-layer, he for multi-layer)
+  --batchnorm       BatchNormalization after each hidden Affine (multi-layer)
+  --dropout RATIO   Dropout after each hidden activation (multi-layer)
+  --weight-decay λ  L2 weight decay λ ≥ 0 (multi-layer; default 0)
+  --seed N          seed of the weights, minibatches and dropout, 0 to 4294967295 (default 42)
   --threads N       1, or 2 to share the large products with a worker thread
                     (default 2 on a machine with 2 or more cores; same results)
   --data-dir DIR    read the four MNIST files (raw or .gz) from DIR
@@ -42,11 +61,27 @@ Flags:
 /** A bad command line: reported as one line plus the usage, exit code 2. */
 class UsageError extends Error {}
 
+const OPTIMIZERS = {
+  sgd: (lr?: number) => new SGD({ lr: lr ?? 0.1 }), // 0.1: the chapter-5 run
+  momentum: (lr?: number) => new Momentum({ lr }),
+  nesterov: (lr?: number) => new Nesterov({ lr }),
+  adagrad: (lr?: number) => new AdaGrad({ lr }),
+  rmsprop: (lr?: number) => new RMSprop({ lr }),
+  adam: (lr?: number) => new Adam({ lr }),
+};
+
 interface Config {
-  iters: number;
+  net: "two-layer" | "multi-layer";
+  hidden: number[];
+  iters?: number;
+  epochs?: number;
   batchSize: number;
-  lr: number;
-  hidden: number;
+  optimizer: keyof typeof OPTIMIZERS;
+  lr?: number;
+  init?: WeightInit;
+  batchnorm: boolean;
+  dropout?: number;
+  weightDecay: number;
   seed: number;
   threads: number;
   dataDir?: string;
@@ -62,10 +97,17 @@ function parseConfig(args: string[]): Config | "help" {
       strict: true,
       allowPositionals: false,
       options: {
-        iters: { type: "string" },
-        "batch-size": { type: "string" },
-        lr: { type: "string" },
+        net: { type: "string" },
         hidden: { type: "string" },
+        iters: { type: "string" },
+        epochs: { type: "string" },
+        "batch-size": { type: "string" },
+        optimizer: { type: "string" },
+        lr: { type: "string" },
+        init: { type: "string" },
+        batchnorm: { type: "boolean" },
+        dropout: { type: "string" },
+        "weight-decay": { type: "string" },
         seed: { type: "string" },
         threads: { type: "string" },
         "data-dir": { type: "string" },
@@ -78,11 +120,56 @@ function parseConfig(args: string[]): Config | "help" {
     throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, " "));
   }
   if (values.help) return "help";
+  const net = oneOf(
+    "--net",
+    values.net,
+    ["two-layer", "multi-layer"],
+    "two-layer",
+  );
+  const hidden = (values.hidden ?? "50").split(",").map((h) =>
+    integer("--hidden", h, 0, 1)
+  );
+  if (net === "two-layer" && hidden.length !== 1) {
+    throw new UsageError(
+      `--hidden for --net two-layer expects one size but got "${values.hidden}"`,
+    );
+  }
+  if (net === "two-layer") {
+    for (const flag of ["batchnorm", "dropout", "weight-decay"] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} needs --net multi-layer`);
+      }
+    }
+  }
+  if (values.iters !== undefined && values.epochs !== undefined) {
+    throw new UsageError("--iters and --epochs are alternatives: give one");
+  }
+  const dropout = values.dropout === undefined
+    ? undefined
+    : fraction("--dropout", values.dropout);
   return {
-    iters: integer("--iters", values.iters, 10000, 1),
+    net,
+    hidden,
+    iters: values.iters === undefined
+      ? undefined
+      : integer("--iters", values.iters, 0, 1),
+    epochs: values.epochs === undefined
+      ? undefined
+      : integer("--epochs", values.epochs, 0, 1),
     batchSize: integer("--batch-size", values["batch-size"], 100, 1),
-    lr: positive("--lr", values.lr, 0.1),
-    hidden: integer("--hidden", values.hidden, 50, 1),
+    optimizer: oneOf(
+      "--optimizer",
+      values.optimizer,
+      Object.keys(OPTIMIZERS) as (keyof typeof OPTIMIZERS)[],
+      "sgd",
+    ),
+    lr: values.lr === undefined ? undefined : positive("--lr", values.lr),
+    init: values.init === undefined ? undefined : weightInit(values.init),
+    batchnorm: values.batchnorm ?? false,
+    dropout,
+    weightDecay: values["weight-decay"] === undefined
+      ? 0
+      : nonNegative("--weight-decay", values["weight-decay"]),
     seed: integer("--seed", values.seed, 42, 0, 0xffffffff),
     threads: integer(
       "--threads",
@@ -116,16 +203,55 @@ function integer(
   return v;
 }
 
-function positive(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-): number {
-  if (text === undefined) return fallback;
+function positive(flag: string, text: string): number {
   const v = Number(text);
   if (text.trim() === "" || !Number.isFinite(v) || v <= 0) {
     throw new UsageError(
       `${flag} expects a finite number > 0 but got "${text}"`,
+    );
+  }
+  return v;
+}
+
+function nonNegative(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v < 0) {
+    throw new UsageError(
+      `${flag} expects a finite number ≥ 0 but got "${text}"`,
+    );
+  }
+  return v;
+}
+
+function fraction(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !(v >= 0 && v < 1)) {
+    throw new UsageError(`${flag} expects a ratio in [0, 1) but got "${text}"`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `${flag} expects one of ${choices.join(", ")} but got "${text}"`,
+    );
+  }
+  return text as T;
+}
+
+function weightInit(text: string): WeightInit {
+  if (text === "he" || text === "xavier") return text;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v < 0) {
+    throw new UsageError(
+      `--init expects a standard deviation ≥ 0, he or xavier but got "${text}"`,
     );
   }
   return v;
@@ -136,7 +262,7 @@ function positive(
  * chunk buffer kept across calls (a fresh one per call would be 6 MB of
  * garbage per evaluation).
  */
-function evaluator(net: TwoLayerNet, chunk = 1000) {
+function evaluator(net: Net, chunk = 1000) {
   let buf: Matrix | undefined;
   return (x: ImageSet, t: Uint8Array): number => {
     let correct = 0;
@@ -183,7 +309,7 @@ async function run(
   config: Config,
   pool: WorkerPool | undefined,
 ): Promise<number> {
-  const { iters, batchSize, lr, hidden, seed, quiet } = config;
+  const { batchSize, hidden, seed, quiet } = config;
   const log = (line: string) => quiet || console.log(line);
   const start = performance.now();
   const seconds = () => (performance.now() - start) / 1000;
@@ -191,19 +317,43 @@ async function run(
   const { xTrain, tTrain, xTest, tTest, source } = await loadMnist({
     dir: config.dataDir,
   });
-  log(
-    `MNIST from ${source}: ${xTrain.count} training, ${xTest.count} test images; ` +
-      `TwoLayerNet(784, ${hidden}, 10), ${iters} iterations, batch ${batchSize}, lr ${lr}, seed ${seed}, ` +
-      `${config.threads} thread${config.threads > 1 ? "s" : ""}`,
-  );
-
-  const rng = new Rng(seed);
-  const net = new TwoLayerNet(784, hidden, 10, { rng, pool });
-  const accuracy = evaluator(net);
-  const optimizer = new SGD({ lr });
   const trainSize = xTrain.count;
   const iterPerEpoch = Math.max(Math.floor(trainSize / batchSize), 1);
+  const iters = config.iters ??
+    (config.epochs !== undefined ? config.epochs * iterPerEpoch : 10000);
   const epochs = Math.ceil(iters / iterPerEpoch);
+
+  const rng = new Rng(seed);
+  const net: Net = config.net === "two-layer"
+    ? new TwoLayerNet(784, hidden[0], 10, {
+      rng,
+      pool,
+      weightInitStd: config.init ?? 0.01,
+    })
+    : new MultiLayerNet(784, hidden, 10, {
+      rng,
+      pool,
+      weightInit: config.init ?? "he",
+      useBatchnorm: config.batchnorm,
+      useDropout: config.dropout !== undefined,
+      dropoutRatio: config.dropout,
+      weightDecayLambda: config.weightDecay,
+    });
+  const accuracy = evaluator(net);
+  const optimizer = OPTIMIZERS[config.optimizer](config.lr);
+  const lr = optimizer.lr;
+  const netName = config.net === "two-layer"
+    ? `TwoLayerNet(784, ${hidden[0]}, 10)`
+    : `MultiLayerNet(784, [${hidden.join(", ")}], 10${
+      config.batchnorm ? ", batchnorm" : ""
+    }${config.dropout !== undefined ? `, dropout ${config.dropout}` : ""}${
+      config.weightDecay > 0 ? `, weight decay ${config.weightDecay}` : ""
+    })`;
+  log(
+    `MNIST from ${source}: ${xTrain.count} training, ${xTest.count} test images; ` +
+      `${netName}, ${iters} iterations, batch ${batchSize}, ${config.optimizer} lr ${lr}, seed ${seed}, ` +
+      `${config.threads} thread${config.threads > 1 ? "s" : ""}`,
+  );
   const lossHistory: number[] = [];
   const history: {
     iter: number;
@@ -273,15 +423,15 @@ async function run(
   if (config.json !== undefined) {
     const report = {
       config: {
-        net: "TwoLayerNet",
-        threads: config.threads,
-        inputSize: 784,
-        hiddenSize: hidden,
-        outputSize: 10,
+        net: netName,
+        hiddenSizes: hidden,
         iters,
         batchSize,
+        optimizer: config.optimizer,
         lr,
+        init: config.init ?? (config.net === "two-layer" ? 0.01 : "he"),
         seed,
+        threads: config.threads,
         source,
       },
       history,

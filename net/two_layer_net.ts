@@ -21,7 +21,7 @@ import { initScale, initWeights, type WeightInit } from "./init.ts";
  * units and C classes: W1 D×H, b1 1×H, W2 H×C, b2 1×C. `gradient()` and
  * `numericalGradient()` return the same keys and shapes.
  */
-export interface TwoLayerNetParams {
+export type TwoLayerNetParams = {
   /** First-layer weights, D×H. */
   W1: Matrix;
   /** First-layer bias, 1×H. */
@@ -30,7 +30,7 @@ export interface TwoLayerNetParams {
   W2: Matrix;
   /** Second-layer bias, 1×C. */
   b2: Matrix;
-}
+};
 
 /** Options of the {@linkcode TwoLayerNet} constructor. */
 export interface TwoLayerNetOptions {

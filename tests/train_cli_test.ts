@@ -43,6 +43,31 @@ Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit
       ["--data-dir", "/nonexistent/mnist"],
       "train: --data-dir /nonexistent/mnist: no such directory",
     ],
+    [["--dropout", "0.3"], "train: --dropout needs --net multi-layer"],
+    [
+      ["--iters", "5", "--epochs", "1"],
+      "train: --iters and --epochs are alternatives: give one",
+    ],
+    [
+      ["--optimizer", "foo"],
+      'train: --optimizer expects one of sgd, momentum, nesterov, adagrad, rmsprop, adam but got "foo"',
+    ],
+    [
+      ["--hidden", "50,50"],
+      'train: --hidden for --net two-layer expects one size but got "50,50"',
+    ],
+    [
+      ["--net", "multi-layer", "--dropout", "1"],
+      'train: --dropout expects a ratio in [0, 1) but got "1"',
+    ],
+    [
+      ["--init", "lecun"],
+      'train: --init expects a standard deviation ≥ 0, he or xavier but got "lecun"',
+    ],
+    [
+      ["--net", "convnet"],
+      'train: --net expects one of two-layer, multi-layer but got "convnet"',
+    ],
     [
       ["extra"],
       "train: Unexpected argument 'extra'. This command does not take positional arguments",
@@ -138,6 +163,37 @@ Deno.test("train.ts on real MNIST: 1000 iterations reach test accuracy ≥ 0.90"
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
       "run.json",
     ], "no temp file left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train.ts trains a MultiLayerNet with Adam, BatchNorm, Dropout and weight decay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-train-" });
+  try {
+    const json = `${dir}/run.json`;
+    const { code, stderr } = await train(
+      "--net=multi-layer",
+      "--hidden=40,30",
+      "--optimizer=adam",
+      "--batchnorm",
+      "--dropout=0.1",
+      "--weight-decay=0.0001",
+      "--epochs=1",
+      "--quiet",
+      "--json",
+      json,
+    );
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(json));
+    assert.equal(report.config.iters, 600);
+    assert.equal(report.config.optimizer, "adam");
+    assert.equal(report.config.lr, 0.001);
+    assert.deepEqual(report.config.hiddenSizes, [40, 30]);
+    assert.ok(
+      report.final.testAcc > 0.85,
+      `test accuracy ${report.final.testAcc}`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
