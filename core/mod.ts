@@ -40,3 +40,10 @@ export {
   SparseRows,
 } from "./sparse.ts";
 export { WorkerPool, type WorkerPoolOptions } from "./pool.ts";
+export {
+  col2im,
+  im2col,
+  type ImageShape,
+  outputSize,
+  type Window,
+} from "./im2col.ts";

@@ -3,7 +3,8 @@
  * {@linkcode AddLayer} of the computational-graph examples, and the matrix
  * layers {@linkcode Relu}, {@linkcode Sigmoid}, {@linkcode Affine} and
  * {@linkcode SoftmaxWithLoss} that a network is built from; and chapter 6's
- * {@linkcode BatchNormalization} and {@linkcode Dropout}.
+ * {@linkcode BatchNormalization} and {@linkcode Dropout}, and chapter 7's
+ * {@linkcode Convolution} and {@linkcode Pooling}.
  *
  * @example One forward and backward pass through Affine → Relu → SoftmaxWithLoss
  * ```ts
@@ -36,3 +37,5 @@ export {
   type BatchNormalizationOptions,
 } from "./batch_normalization.ts";
 export { Dropout, type DropoutOptions } from "./dropout.ts";
+export { Convolution, type ConvolutionOptions } from "./convolution.ts";
+export { Pooling, type PoolingOptions } from "./pooling.ts";

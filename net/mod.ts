@@ -1,6 +1,7 @@
 /**
  * Networks and the tools to check them: {@linkcode TwoLayerNet} (chapter 5),
- * {@linkcode MultiLayerNet} (chapter 6), weight initialisation
+ * {@linkcode MultiLayerNet} (chapter 6), {@linkcode SimpleConvNet}
+ * (chapter 7), weight initialisation
  * ({@linkcode initWeights}), the generic {@linkcode numericalGradient} and
  * {@linkcode gradientCheck}.
  *
@@ -42,6 +43,7 @@ export {
   type MultiLayerNetOptions,
 } from "./multi_layer_net.ts";
 export { initScale, initWeights, type WeightInit } from "./init.ts";
+export { SimpleConvNet, type SimpleConvNetOptions } from "./simple_conv_net.ts";
 export {
   compareGradients,
   gradientCheck,

@@ -1,0 +1,137 @@
+/**
+ * Max pooling (chapter 7).
+ *
+ * @module
+ */
+
+import { assertMatrix, ensureShape, type Matrix } from "../core/matrix.ts";
+import { checkImages, type ImageShape, outputSize } from "../core/im2col.ts";
+import type { Layer, Param } from "./layer.ts";
+
+/** Options of {@linkcode Pooling}. */
+export interface PoolingOptions {
+  /** The shape of one input, C×H×W. */
+  input: ImageShape;
+  /** Pool height and width (the book's pool_h, pool_w). */
+  pool: readonly [height: number, width: number];
+  /** Step between windows (default 1, as the book's default; use 2 with 2×2 pools). */
+  stride?: number;
+  /** Zeros added around each image (default 0). */
+  pad?: number;
+}
+
+/**
+ * The maximum of each PH×PW window, channel by channel: N×(C·H·W) in,
+ * N×(C·OH·OW) out. Backward sends each dout to the position that held the
+ * maximum (the first one, in window order, on a tie, as `np.argmax`); a
+ * padding zero can be that maximum, and then the gradient goes nowhere.
+ *
+ * Computed directly rather than through im2col: the same values, without
+ * the copy.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "../core/matrix.ts";
+ * import { Pooling } from "./pooling.ts";
+ *
+ * const pool = new Pooling({ input: [1, 2, 4], pool: [2, 2], stride: 2 });
+ * console.log(pool.forward(Matrix.fromRows([[1, 5, 2, 0, 3, 4, 8, 6]])).toRows()); // [[5, 8]]
+ * ```
+ */
+export class Pooling implements Layer {
+  /** One input's C×H×W. */
+  readonly inputShape: ImageShape;
+  /** One output's C×OH×OW. */
+  readonly outputShape: ImageShape;
+  #window: { height: number; width: number; stride: number; pad: number };
+  #argmax = new Int32Array(0); // per output: index into the input row, −1 for padding
+  #out?: Matrix;
+  #dx?: Matrix;
+  #n = -1;
+
+  /**
+   * Sets up the window.
+   *
+   * @throws {RangeError} if the window does not tile the input.
+   */
+  constructor(options: PoolingOptions) {
+    const { input, pool, stride = 1, pad = 0 } = options;
+    const window = { height: pool[0], width: pool[1], stride, pad };
+    const [oh, ow] = outputSize(input, window, "Pooling");
+    this.inputShape = [...input] as unknown as ImageShape;
+    this.outputShape = [input[0], oh, ow];
+    this.#window = window;
+  }
+
+  /** N×(C·H·W) → N×(C·OH·OW). */
+  forward(x: Matrix): Matrix {
+    const where = "Pooling.forward()";
+    assertMatrix(where, "x", x);
+    checkImages(where, x, this.inputShape);
+    const [c, h, w] = this.inputShape, [, oh, ow] = this.outputShape;
+    const { height: ph, width: pw, stride, pad } = this.#window;
+    const n = x.rows, outSize = c * oh * ow;
+    const out = (this.#out = ensureShape(this.#out, n, outSize));
+    if (this.#argmax.length !== n * outSize) {
+      this.#argmax = new Int32Array(n * outSize);
+    }
+    const X = x.data, O = out.data, arg = this.#argmax;
+    for (let i = 0; i < n; i++) {
+      for (let ch = 0; ch < c; ch++) {
+        const plane = i * c * h * w + ch * h * w;
+        for (let oy = 0; oy < oh; oy++) {
+          for (let ox = 0; ox < ow; ox++) {
+            let best = -Infinity, at = -1;
+            for (let fy = 0; fy < ph; fy++) {
+              const y = oy * stride + fy - pad;
+              for (let fx = 0; fx < pw; fx++) {
+                const xx = ox * stride + fx - pad;
+                const inside = y >= 0 && y < h && xx >= 0 && xx < w;
+                const v = inside ? X[plane + y * w + xx] : 0; // padding is 0, as im2col's
+                if (v > best || (at === -1 && best === -Infinity)) {
+                  best = v;
+                  at = inside ? plane + y * w + xx - i * c * h * w : -1;
+                }
+              }
+            }
+            const o = i * outSize + (ch * oh + oy) * ow + ox;
+            O[o] = best;
+            arg[o] = at;
+          }
+        }
+      }
+    }
+    this.#n = n;
+    return out;
+  }
+
+  /** Routes each dout to its window's maximum. N×(C·OH·OW) → N×(C·H·W). */
+  backward(dout: Matrix): Matrix {
+    const where = "Pooling.backward()";
+    assertMatrix(where, "dout", dout);
+    const n = this.#n;
+    if (n < 0) throw new Error(`${where}: called before forward()`);
+    const [c, h, w] = this.inputShape, [, oh, ow] = this.outputShape;
+    const outSize = c * oh * ow, inSize = c * h * w;
+    if (dout.rows !== n || dout.cols !== outSize) {
+      throw new RangeError(
+        `${where}: expected dout of shape ${n}×${outSize} but found ${dout.shape}`,
+      );
+    }
+    const dx = (this.#dx = ensureShape(this.#dx, n, inSize));
+    const D = dout.data, DX = dx.data, arg = this.#argmax;
+    DX.fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let o = 0; o < outSize; o++) {
+        const at = arg[i * outSize + o];
+        if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
+      }
+    }
+    return dx;
+  }
+
+  /** Pooling has no parameters. */
+  params(): Param[] {
+    return [];
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The book's `SimpleConvNet` (chapter 7, `ch07/simple_convnet.py`):
+ * conv → relu → pool → affine → relu → affine → softmax.
+ *
+ * @module
+ */
+
+import { Matrix } from "../core/matrix.ts";
+import type { Rng } from "../core/rng.ts";
+import { type ImageShape, outputSize } from "../core/im2col.ts";
+import { Affine, type Pool } from "../layers/affine.ts";
+import { Convolution } from "../layers/convolution.ts";
+import { labelIndices, type Labels } from "../layers/labels.ts";
+import type { Layer } from "../layers/layer.ts";
+import { Pooling } from "../layers/pooling.ts";
+import { Relu } from "../layers/relu.ts";
+import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
+import { checkBatch, countCorrect } from "./batch.ts";
+import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
+
+/** Options of {@linkcode SimpleConvNet}, with the book's defaults. */
+export interface SimpleConvNetOptions {
+  /** The generator the initial weights are drawn from (seeded, explicit). */
+  rng: Rng;
+  /** One input image, C×H×W (default [1, 28, 28]). */
+  input?: ImageShape;
+  /** Number of filters (default 30). */
+  filterNum?: number;
+  /** Filter height and width (default 5). */
+  filterSize?: number;
+  /** Padding of the convolution (default 0). */
+  pad?: number;
+  /** Stride of the convolution (default 1). */
+  stride?: number;
+  /** Units of the hidden affine layer (default 100). */
+  hiddenSize?: number;
+  /** Classes (default 10). */
+  outputSize?: number;
+  /** Initial weights' standard deviation, or "he"/"xavier" (default 0.01). */
+  weightInitStd?: WeightInit;
+  /** A `WorkerPool` for the affine layers' sparse products. */
+  pool?: Pool;
+}
+
+/**
+ * Conv(FN filters of FS×FS) → ReLU → 2×2 max pool (stride 2) → Affine(H) →
+ * ReLU → Affine(C) → SoftmaxWithLoss; the book's defaults give 30 filters of
+ * 5×5 over 1×28×28, a 30×12×12 pooled map, 100 hidden units, 10 classes.
+ * Parameters W1 (FN×(C·FS·FS), the filters), b1, W2, b2, W3, b3.
+ *
+ * Inputs are N×(C·H·W) matrices (MNIST with `flatten` either way: the rows
+ * are the same 784 pixels).
+ *
+ * @example
+ * ```ts
+ * import { Matrix, Rng } from "@dlfs/nn/core";
+ * import { SimpleConvNet } from "@dlfs/nn/net";
+ *
+ * const rng = new Rng(0);
+ * const net = new SimpleConvNet({ rng, input: [1, 10, 10], filterNum: 4, filterSize: 3, hiddenSize: 8, outputSize: 3 });
+ * const x = new Matrix(2, 100, Float64Array.from({ length: 200 }, () => rng.uniform()));
+ * console.log(net.loss(x, [0, 2])); // ≈ log 3
+ * ```
+ */
+export class SimpleConvNet {
+  /** One input image's C×H×W. */
+  readonly inputShape: ImageShape;
+  /** C, the number of classes. */
+  readonly outputSize: number;
+  /** W1, b1, W2, b2, W3, b3: the matrices the layers compute with. */
+  readonly params: Readonly<
+    Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix>
+  >;
+  /** Conv1, Relu1, Pool1, Affine1, Relu2, Affine2. */
+  readonly layers: ReadonlyMap<string, Layer>;
+  /** The loss layer after `layers`. */
+  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  #conv: Convolution;
+  #affine1: Affine;
+  #affine2: Affine;
+  #order: Layer[];
+  #labels: Int32Array = new Int32Array(0);
+
+  /**
+   * Creates the net with normal random weights (W1, W2, W3 in order) and
+   * zero biases.
+   *
+   * @throws {RangeError} for sizes that do not fit together.
+   */
+  constructor(options: SimpleConvNetOptions) {
+    const where = "SimpleConvNet";
+    const {
+      rng,
+      input = [1, 28, 28],
+      filterNum = 30,
+      filterSize = 5,
+      pad = 0,
+      stride = 1,
+      hiddenSize = 100,
+      outputSize: classes = 10,
+      weightInitStd = 0.01,
+      pool,
+    } = options ?? {};
+    if (typeof rng?.normal !== "function") {
+      throw new TypeError(
+        `${where}: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none`,
+      );
+    }
+    for (
+      const [name, v] of [
+        ["filterNum", filterNum],
+        ["hiddenSize", hiddenSize],
+        ["outputSize", classes],
+      ] as const
+    ) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new RangeError(
+          `${where}: expected ${name} to be a positive integer but found ${v}`,
+        );
+      }
+    }
+    initScale(weightInitStd, 1, where); // validates it
+    const [c] = input;
+    const [oh, ow] = outputSize(input, {
+      height: filterSize,
+      width: filterSize,
+      stride,
+      pad,
+    }, where);
+    const poolShape: ImageShape = [filterNum, oh, ow];
+    const [ph, pw] = outputSize(
+      poolShape,
+      { height: 2, width: 2, stride: 2 },
+      where,
+    );
+    const pooled = filterNum * ph * pw;
+
+    const W1 = initWeights(
+      rng,
+      filterNum,
+      c * filterSize * filterSize,
+      weightInitStd,
+    );
+    const W2 = initWeights(
+      rng,
+      pooled,
+      hiddenSize,
+      weightInitStd,
+      pool?.float64(pooled * hiddenSize),
+    );
+    const W3 = initWeights(rng, hiddenSize, classes, weightInitStd);
+    const zeros = (n: number) => new Matrix(1, n, pool?.float64(n));
+    this.params = {
+      W1,
+      b1: new Matrix(1, filterNum),
+      W2,
+      b2: zeros(hiddenSize),
+      W3,
+      b3: zeros(classes),
+    };
+    this.inputShape = [...input] as unknown as ImageShape;
+    this.outputSize = classes;
+    this.#conv = new Convolution(W1, this.params.b1, {
+      input,
+      filter: [filterSize, filterSize],
+      stride,
+      pad,
+    });
+    this.#affine1 = new Affine(W2, this.params.b2, { pool });
+    this.#affine2 = new Affine(W3, this.params.b3, { pool });
+    this.layers = new Map<string, Layer>([
+      ["Conv1", this.#conv],
+      ["Relu1", new Relu()],
+      ["Pool1", new Pooling({ input: poolShape, pool: [2, 2], stride: 2 })],
+      ["Affine1", this.#affine1],
+      ["Relu2", new Relu()],
+      ["Affine2", this.#affine2],
+    ]);
+    this.#order = [...this.layers.values()];
+  }
+
+  /** The class scores: N×(C·H·W) → N×classes. */
+  predict(x: Matrix): Matrix {
+    checkBatch("SimpleConvNet.predict()", x, this.#inputSize, false);
+    return this.#predict(x);
+  }
+
+  /** The mean cross-entropy loss of the batch. */
+  loss(x: Matrix, t: Labels): number {
+    this.#check("SimpleConvNet.loss()", x, t);
+    return this.lastLayer.forward(this.#predict(x), t);
+  }
+
+  /**
+   * The fraction classified correctly, `batchSize` rows at a time (the book
+   * evaluates in batches of 100 to bound the im2col memory).
+   */
+  accuracy(x: Matrix, t: Labels, batchSize = 100): number {
+    const labels = this.#check("SimpleConvNet.accuracy()", x, t).slice();
+    let correct = 0;
+    for (let start = 0; start < x.rows; start += batchSize) {
+      const end = Math.min(start + batchSize, x.rows);
+      const rows = new Matrix(
+        end - start,
+        x.cols,
+        x.data.subarray(start * x.cols, end * x.cols),
+      );
+      correct += countCorrect(this.#predict(rows), labels.subarray(start, end));
+    }
+    return correct / x.rows;
+  }
+
+  /** The gradient by central differences (very slow: for small nets). */
+  numericalGradient(
+    x: Matrix,
+    t: Labels,
+  ): Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix> {
+    this.#check("SimpleConvNet.numericalGradient()", x, t);
+    const f = () => this.lastLayer.forward(this.#predict(x), t);
+    const p = this.params;
+    return {
+      W1: numericalGradient(f, p.W1),
+      b1: numericalGradient(f, p.b1),
+      W2: numericalGradient(f, p.W2),
+      b2: numericalGradient(f, p.b2),
+      W3: numericalGradient(f, p.W3),
+      b3: numericalGradient(f, p.b3),
+    };
+  }
+
+  /** The gradient by backpropagation (buffers reused by the next call). */
+  gradient(
+    x: Matrix,
+    t: Labels,
+  ): Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix> {
+    this.#check("SimpleConvNet.gradient()", x, t);
+    this.lastLayer.forward(this.#predict(x), t);
+    let dout = this.lastLayer.backward(1);
+    for (let i = this.#order.length - 1; i > 0; i--) {
+      dout = this.#order[i].backward(dout);
+    }
+    this.#conv.backwardParams(dout); // the input needs no gradient
+    return {
+      W1: this.#conv.dW,
+      b1: this.#conv.db,
+      W2: this.#affine1.dW,
+      b2: this.#affine1.db,
+      W3: this.#affine2.dW,
+      b3: this.#affine2.db,
+    };
+  }
+
+  get #inputSize(): number {
+    const [c, h, w] = this.inputShape;
+    return c * h * w;
+  }
+
+  #predict(x: Matrix): Matrix {
+    for (const layer of this.#order) x = layer.forward(x);
+    return x;
+  }
+
+  #check(where: string, x: Matrix, t: Labels): Int32Array {
+    checkBatch(where, x, this.#inputSize, true);
+    return (this.#labels = labelIndices(
+      where,
+      t,
+      x.rows,
+      this.outputSize,
+      this.#labels,
+    ));
+  }
+}
