@@ -98,50 +98,65 @@ export function matmulTNFast(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
   const A = a.data, B = b.data, C = c.data;
   const k3 = k - (k % 3), n2 = n - (n % 2);
-  for (let i = 0; i < k3; i += 3) {
-    const o0 = i * n, o1 = o0 + n, o2 = o1 + n;
-    for (let j = 0; j < n2; j += 2) {
-      let c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0;
-      for (let p = 0; p < m; p++) {
-        const ap = (p * k + i) | 0, bp = (p * n + j) | 0;
-        const x0 = A[ap], x1 = A[ap + 1], x2 = A[ap + 2];
-        const b0 = B[bp], b1 = B[bp + 1];
-        c00 += x0 * b0;
-        c01 += x0 * b1;
-        c10 += x1 * b0;
-        c11 += x1 * b1;
-        c20 += x2 * b0;
-        c21 += x2 * b1;
+  C.fill(0);
+  // The sum over p runs in chunks of TN_CHUNK rows, each chunk's rows of A
+  // and B staying in cache while every 3×2 block of C takes its share: with
+  // a tall A (a convolution's 57600 im2col rows) one pass per block would
+  // stream all of A and B from memory each time (bench/matmul_bench.ts).
+  // Each output still adds its terms in ascending p, so the result is the
+  // naive kernel's to the bit.
+  for (let p0 = 0; p0 < m; p0 += TN_CHUNK) {
+    const p1 = Math.min(m, p0 + TN_CHUNK);
+    for (let i = 0; i < k3; i += 3) {
+      const o0 = i * n, o1 = o0 + n, o2 = o1 + n;
+      for (let j = 0; j < n2; j += 2) {
+        let c00 = C[o0 + j], c01 = C[o0 + j + 1];
+        let c10 = C[o1 + j], c11 = C[o1 + j + 1];
+        let c20 = C[o2 + j], c21 = C[o2 + j + 1];
+        for (let p = p0; p < p1; p++) {
+          const ap = (p * k + i) | 0, bp = (p * n + j) | 0;
+          const x0 = A[ap], x1 = A[ap + 1], x2 = A[ap + 2];
+          const b0 = B[bp], b1 = B[bp + 1];
+          c00 += x0 * b0;
+          c01 += x0 * b1;
+          c10 += x1 * b0;
+          c11 += x1 * b1;
+          c20 += x2 * b0;
+          c21 += x2 * b1;
+        }
+        C[o0 + j] = c00;
+        C[o0 + j + 1] = c01;
+        C[o1 + j] = c10;
+        C[o1 + j + 1] = c11;
+        C[o2 + j] = c20;
+        C[o2 + j + 1] = c21;
       }
-      C[o0 + j] = c00;
-      C[o0 + j + 1] = c01;
-      C[o1 + j] = c10;
-      C[o1 + j + 1] = c11;
-      C[o2 + j] = c20;
-      C[o2 + j + 1] = c21;
-    }
-    if (n2 < n) {
-      let c0 = 0, c1 = 0, c2 = 0;
-      for (let p = 0; p < m; p++) {
-        const ap = (p * k + i) | 0, bv = B[(p * n + n2) | 0];
-        c0 += A[ap] * bv;
-        c1 += A[ap + 1] * bv;
-        c2 += A[ap + 2] * bv;
+      if (n2 < n) {
+        let c0 = C[o0 + n2], c1 = C[o1 + n2], c2 = C[o2 + n2];
+        for (let p = p0; p < p1; p++) {
+          const ap = (p * k + i) | 0, bv = B[(p * n + n2) | 0];
+          c0 += A[ap] * bv;
+          c1 += A[ap + 1] * bv;
+          c2 += A[ap + 2] * bv;
+        }
+        C[o0 + n2] = c0;
+        C[o1 + n2] = c1;
+        C[o2 + n2] = c2;
       }
-      C[o0 + n2] = c0;
-      C[o1 + n2] = c1;
-      C[o2 + n2] = c2;
     }
-  }
-  for (let i = k3; i < k; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < m; p++) sum += A[p * k + i] * B[p * n + j];
-      C[i * n + j] = sum;
+    for (let i = k3; i < k; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = C[i * n + j];
+        for (let p = p0; p < p1; p++) sum += A[p * k + i] * B[p * n + j];
+        C[i * n + j] = sum;
+      }
     }
   }
   return c;
 }
+
+/** Rows of A and B per pass of {@linkcode matmulTNFast}. */
+const TN_CHUNK = 256;
 
 /**
  * C = A · Bᵀ (A is M×K, B is N×K, C is M×N): each output is a dot product of

@@ -156,10 +156,11 @@ export function sumColumns(a: Matrix, out?: Matrix): Matrix {
   const m = a.rows, n = a.cols;
   const c = checkOut("sumColumns()", out, 1, n);
   const A = a.data, C = c.data;
-  for (let j = 0; j < n; j++) {
-    let sum = 0;
-    for (let i = 0; i < m; i++) sum += A[i * n + j];
-    C[j] = sum;
+  C.fill(0);
+  // Row by row, so that a tall A is read once, in order; each column's sum
+  // still adds its rows in ascending order.
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) C[j] += A[i * n + j];
   }
   return c;
 }

@@ -254,6 +254,21 @@ export function matmulTNSparse(
   }
   const k = a.cols, n = b.cols;
   const c = checkOut("matmulTNSparse()", out, k, n, b);
+  if (k * n <= AXPY_MAX_OUTPUT) {
+    // A small output (a convolution's filters) and a tall B: walk A's rows
+    // once and add v · B[p] into output row k, which stays in L1; B streams
+    // in order. Each output still sums its terms in ascending p.
+    const C = c.data, B = b.data, rowPtr = a.rowPtr, col = a.col, v = a.val;
+    C.fill(0);
+    for (let p = 0; p < a.rows; p++) {
+      const bp = p * n;
+      for (let q = rowPtr[p]; q < rowPtr[p + 1]; q++) {
+        const x = v[q], cp = col[q] * n;
+        for (let j = 0; j < n; j++) C[cp + j] += x * B[bp + j];
+      }
+    }
+    return c;
+  }
   const { colPtr, row, val } = a.columns();
   (pool ?? SERIAL).runLists(colPtr, row, val, k, b.data, n, c.data);
   return c;
@@ -276,6 +291,12 @@ export interface ListRunner {
     C: Float64Array,
   ): void;
 }
+
+/**
+ * Aᵀ·B outputs of at most this many elements (32 KB) are accumulated row by
+ * row of A instead of by A's columns (see matmulTNSparse).
+ */
+const AXPY_MAX_OUTPUT = 4096;
 
 const SERIAL: ListRunner = {
   runLists: (ptr, index, val, rows, B, n, C) =>

@@ -8,6 +8,12 @@ import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import { sumColumns } from "../core/naive.ts";
 import {
+  allFinite,
+  matmulSparse,
+  matmulTNSparse,
+  SparseRows,
+} from "../core/sparse.ts";
+import {
   checkImages,
   col2im,
   im2col,
@@ -38,6 +44,10 @@ export interface ConvolutionOptions {
  * - out = col · Wᵀ + b, rearranged from (N·OH·OW)×FN to N×(FN·OH·OW)
  * - dW = doutᵀ · col, db = Σ dout, dcol = dout · W, dx = col2im(dcol)
  *
+ * The columns of MNIST digits are mostly zeros, so col · Wᵀ and doutᵀ · col
+ * skip them (`core/sparse.ts`, same results) when at most half are non-zero
+ * and W, resp. dout, are finite.
+ *
  * @example A single 2×2 filter that sums its window
  * ```ts
  * import { Matrix } from "../core/matrix.ts";
@@ -65,6 +75,10 @@ export class Convolution implements Layer {
   readonly outputShape: ImageShape;
   #window: { height: number; width: number; stride: number; pad: number };
   #col?: Matrix; // (N·OH·OW)×(C·FH·FW), the last im2col
+  #colSparse = new SparseRows(); // its non-zeros, when #isSparse
+  #isSparse = false;
+  #Wt?: Matrix; // (C·FH·FW)×FN, Wᵀ for the sparse product
+  #dWt?: Matrix; // (C·FH·FW)×FN
   #colOut?: Matrix; // (N·OH·OW)×FN, col · Wᵀ
   #out?: Matrix; // N×(FN·OH·OW)
   #dout2?: Matrix; // (N·OH·OW)×FN, dout rearranged
@@ -120,7 +134,13 @@ export class Convolution implements Layer {
       (this.#col = im2col(x, this.inputShape, this.#window, this.#col));
     const colOut =
       (this.#colOut = ensureShape(this.#colOut, n * positions, fn));
-    matmulNTFast(col, this.W, colOut); // col · Wᵀ
+    this.#isSparse = allFinite(this.W) && this.#colSparse.fill(col, 0.5);
+    if (this.#isSparse) {
+      this.#Wt = transpose(this.W, this.#Wt);
+      matmulSparse(this.#colSparse, this.#Wt, colOut); // col · Wᵀ, skipping zeros
+    } else {
+      matmulNTFast(col, this.W, colOut); // col · Wᵀ
+    }
     const out = (this.#out = ensureShape(this.#out, n, fn * positions));
     // (n, position, filter) → (n, filter, position), adding the bias.
     const C = colOut.data, O = out.data, B = this.b.data;
@@ -181,7 +201,23 @@ export class Convolution implements Layer {
       }
     }
     sumColumns(dout2, this.db);
-    matmulTNFast(dout2, col, this.dW); // doutᵀ · col: FN×(C·FH·FW)
+    if (this.#isSparse && allFinite(dout2)) {
+      // (doutᵀ · col)ᵀ = colᵀ · dout, over col's non-zeros
+      this.#dWt = matmulTNSparse(this.#colSparse, dout2, this.#dWt);
+      transpose(this.#dWt, this.dW);
+    } else {
+      matmulTNFast(dout2, col, this.dW); // doutᵀ · col: FN×(C·FH·FW)
+    }
     return dout2;
   }
+}
+
+/** aᵀ, into `out` when it has the shape. */
+function transpose(a: Matrix, out?: Matrix): Matrix {
+  const t = ensureShape(out, a.cols, a.rows);
+  const A = a.data, T = t.data, m = a.rows, n = a.cols;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) T[j * m + i] = A[i * n + j];
+  }
+  return t;
 }

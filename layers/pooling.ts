@@ -77,20 +77,37 @@ export class Pooling implements Layer {
     }
     const X = x.data, O = out.data, arg = this.#argmax;
     for (let i = 0; i < n; i++) {
+      const img = i * c * h * w;
       for (let ch = 0; ch < c; ch++) {
-        const plane = i * c * h * w + ch * h * w;
+        const plane = ch * h * w; // within the image
         for (let oy = 0; oy < oh; oy++) {
           for (let ox = 0; ox < ow; ox++) {
-            let best = -Infinity, at = -1;
-            for (let fy = 0; fy < ph; fy++) {
-              const y = oy * stride + fy - pad;
-              for (let fx = 0; fx < pw; fx++) {
-                const xx = ox * stride + fx - pad;
-                const inside = y >= 0 && y < h && xx >= 0 && xx < w;
-                const v = inside ? X[plane + y * w + xx] : 0; // padding is 0, as im2col's
-                if (v > best || (at === -1 && best === -Infinity)) {
-                  best = v;
-                  at = inside ? plane + y * w + xx - i * c * h * w : -1;
+            const y0 = oy * stride - pad, x0 = ox * stride - pad;
+            let best: number, at: number;
+            if (y0 >= 0 && x0 >= 0 && y0 + ph <= h && x0 + pw <= w) {
+              // Inside the image (always, without padding): no bounds checks.
+              at = plane + y0 * w + x0;
+              best = X[img + at];
+              for (let fy = 0; fy < ph; fy++) {
+                const row = plane + (y0 + fy) * w + x0;
+                for (let fx = 0; fx < pw; fx++) {
+                  const v = X[img + row + fx];
+                  if (v > best) (best = v), (at = row + fx);
+                }
+              }
+            } else {
+              best = -Infinity;
+              at = -1;
+              for (let fy = 0; fy < ph; fy++) {
+                const y = y0 + fy;
+                for (let fx = 0; fx < pw; fx++) {
+                  const xx = x0 + fx;
+                  const inside = y >= 0 && y < h && xx >= 0 && xx < w;
+                  const v = inside ? X[img + plane + y * w + xx] : 0; // padding is 0, as im2col's
+                  if (v > best || (at === -1 && best === -Infinity)) {
+                    best = v;
+                    at = inside ? plane + y * w + xx : -1;
+                  }
                 }
               }
             }

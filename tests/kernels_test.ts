@@ -153,3 +153,29 @@ Deno.test("SparseRows.fill() gives up past maxDensity and builds correct columns
   assert.deepEqual(Array.from(row.subarray(0, 4)), [1, 0, 2, 1]);
   assert.deepEqual(Array.from(val.subarray(0, 4)), [6, 5, 8, 7]);
 });
+
+Deno.test("matmulTNFast equals the naive kernel bit for bit across its row chunks", () => {
+  // More than one chunk of 256 rows, and a remainder.
+  const rng = new Rng(103);
+  for (const m of [255, 256, 257, 700]) {
+    const a = sparseish(rng, m, 7, 0.3), b = sparseish(rng, m, 5, 0.3);
+    assert.deepEqual(matmulTNFast(a, b).data, matmulTN(a, b).data, `${m} rows`);
+  }
+});
+
+Deno.test("matmulTNSparse's small-output path equals the naive kernel bit for bit", () => {
+  // K·N ≤ 4096 takes the row-by-row path; a tall A as in a convolution.
+  const rng = new Rng(104);
+  const s = new SparseRows();
+  for (
+    const [m, k, n] of [[1000, 25, 30], [3, 4, 5], [600, 64, 64], [600, 65, 64]]
+  ) {
+    const a = sparseish(rng, m, k, 0.7), b = sparseish(rng, m, n, 0.1);
+    s.fill(a);
+    assert.deepEqual(
+      matmulTNSparse(s, b).data,
+      matmulTN(a, b).data,
+      `${m}×${k}, n ${n}`,
+    );
+  }
+});
