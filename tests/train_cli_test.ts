@@ -65,8 +65,8 @@ Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit
       'train: --init expects a standard deviation ≥ 0, he or xavier but got "lecun"',
     ],
     [
-      ["--net", "convnet"],
-      'train: --net expects one of two-layer, multi-layer but got "convnet"',
+      ["--net", "lenet"],
+      'train: --net expects one of two-layer, multi-layer, convnet but got "lenet"',
     ],
     [
       ["extra"],
