@@ -89,8 +89,24 @@ export class MultiLayerNet {
   readonly params: Readonly<Record<string, Matrix>>;
   /** The layers in forward order. */
   readonly layers: ReadonlyMap<string, Layer>;
+  /** The BatchNormalization layers, first hidden layer first (none without `useBatchnorm`). */
+  get batchNorms(): readonly BatchNormalization[] {
+    return this.#norms;
+  }
   /** The loss layer that follows `layers`. */
   readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  /** What `io/` saves to rebuild this net: its type, sizes and layers. */
+  readonly spec: {
+    type: "MultiLayerNet";
+    inputSize: number;
+    hiddenSizes: number[];
+    outputSize: number;
+    activation: "relu" | "sigmoid";
+    useBatchnorm: boolean;
+    useDropout: boolean;
+    dropoutRatio: number;
+    weightDecayLambda: number;
+  };
   #affines: Affine[] = [];
   #norms: BatchNormalization[] = [];
   #dropouts: Dropout[] = [];
@@ -157,6 +173,17 @@ export class MultiLayerNet {
     this.hiddenSizes = [...hiddenSizes];
     this.outputSize = outputSize;
     this.weightDecayLambda = weightDecayLambda;
+    this.spec = {
+      type: "MultiLayerNet",
+      inputSize,
+      hiddenSizes: [...hiddenSizes],
+      outputSize,
+      activation,
+      useBatchnorm,
+      useDropout,
+      dropoutRatio,
+      weightDecayLambda,
+    };
 
     const params: Record<string, Matrix> = {};
     const layers = new Map<string, Layer>();

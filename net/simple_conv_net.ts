@@ -76,6 +76,17 @@ export class SimpleConvNet {
   readonly layers: ReadonlyMap<string, Layer>;
   /** The loss layer after `layers`. */
   readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  /** What `io/` saves to rebuild this net: its type and sizes. */
+  readonly spec: {
+    type: "SimpleConvNet";
+    input: [number, number, number];
+    filterNum: number;
+    filterSize: number;
+    pad: number;
+    stride: number;
+    hiddenSize: number;
+    outputSize: number;
+  };
   #conv: Convolution;
   #affine1: Affine;
   #affine2: Affine;
@@ -161,6 +172,16 @@ export class SimpleConvNet {
     };
     this.inputShape = [...input] as unknown as ImageShape;
     this.outputSize = classes;
+    this.spec = {
+      type: "SimpleConvNet",
+      input: [input[0], input[1], input[2]],
+      filterNum,
+      filterSize,
+      pad,
+      stride,
+      hiddenSize,
+      outputSize: classes,
+    };
     this.#conv = new Convolution(W1, this.params.b1, {
       input,
       filter: [filterSize, filterSize],

@@ -91,6 +91,13 @@ export class TwoLayerNet {
   readonly layers: ReadonlyMap<string, Layer>;
   /** The loss layer that follows `layers`. */
   readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  /** What `io/` saves to rebuild this net: its type and sizes. */
+  readonly spec: {
+    type: "TwoLayerNet";
+    inputSize: number;
+    hiddenSize: number;
+    outputSize: number;
+  };
   #affine1: Affine;
   #affine2: Affine;
   #order: Layer[]; // the values of `layers`, in forward order
@@ -134,6 +141,7 @@ export class TwoLayerNet {
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.outputSize = outputSize;
+    this.spec = { type: "TwoLayerNet", inputSize, hiddenSize, outputSize };
     const zeros = (rows: number, cols: number) =>
       new Matrix(rows, cols, pool?.float64(rows * cols));
     const randn = (rows: number, cols: number) =>

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 
 // The library folders must run in a browser: no Deno.* and no node: imports.
 // Comments are stripped first, because doc examples may use node:assert.
-const LIBRARY_DIRS = ["core", "layers", "net", "optim"];
+const LIBRARY_DIRS = ["core", "layers", "net", "optim", "io"];
 const LIBRARY_FILES = ["data/idx.ts", "data/dataset.ts"];
 
 function stripComments(src: string): string {
@@ -20,7 +20,7 @@ async function* tsFiles(dir: string): AsyncGenerator<string> {
   }
 }
 
-Deno.test("core/, layers/, net/, optim/ and the pure data modules use neither Deno.* nor node: modules", async () => {
+Deno.test("core/, layers/, net/, optim/, io/ and the pure data modules use neither Deno.* nor node: modules", async () => {
   const root = new URL("..", import.meta.url).pathname;
   const paths = LIBRARY_FILES.map((f) => root + f);
   for (const dir of LIBRARY_DIRS) {

@@ -1,0 +1,38 @@
+/**
+ * Keeping what was learned: networks to and from safetensors bytes
+ * ({@linkcode saveNet}, {@linkcode loadNet}), and the format itself
+ * ({@linkcode encodeSafetensors}, {@linkcode decodeSafetensors}). No file
+ * access here; `@dlfs/nn/data` has the file helpers.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "@dlfs/nn/core";
+ * import { MultiLayerNet } from "@dlfs/nn/net";
+ * import { loadNet, saveNet } from "@dlfs/nn/io";
+ *
+ * const net = new MultiLayerNet(784, [100, 100], 10, { rng: new Rng(0) });
+ * const bytes = saveNet(net, { dtype: "F32" }); // about 360 kB
+ * const { net: copy } = loadNet(bytes);
+ * console.log(bytes.length, copy.spec.type);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  decodeSafetensors,
+  type Dtype,
+  encodeSafetensors,
+  type Safetensors,
+  SafetensorsError,
+  type Tensor,
+} from "./safetensors.ts";
+export {
+  type AnyNet,
+  type InputSpec,
+  type LoadedNet,
+  loadNet,
+  loadParams,
+  saveNet,
+  type SaveNetOptions,
+} from "./model.ts";

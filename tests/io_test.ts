@@ -1,0 +1,297 @@
+import assert from "node:assert/strict";
+import { type Matrix, Rng } from "../core/mod.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadNet,
+  loadParams,
+  SafetensorsError,
+  saveNet,
+} from "../io/mod.ts";
+import { MultiLayerNet, SimpleConvNet, TwoLayerNet } from "../net/mod.ts";
+import { uniformMatrix } from "./helpers.ts";
+
+function nets() {
+  const rng = new Rng(60);
+  const mln = new MultiLayerNet(6, [5, 4], 3, {
+    rng,
+    useBatchnorm: true,
+    useDropout: true,
+    dropoutRatio: 0.2,
+    activation: "sigmoid",
+  });
+  // Give BatchNorm running averages something to save.
+  mln.loss(uniformMatrix(rng, 4, 6), [0, 1, 2, 0], { train: true });
+  return [
+    new TwoLayerNet(6, 5, 3, { rng, weightInitStd: 0.3 }),
+    mln,
+    new SimpleConvNet({
+      rng,
+      input: [1, 8, 8],
+      filterNum: 3,
+      filterSize: 3,
+      hiddenSize: 6,
+      outputSize: 3,
+      weightInitStd: 0.3,
+    }),
+  ] as const;
+}
+
+Deno.test("saveNet() and loadNet() round-trip every net bit for bit, predictions included", () => {
+  const rng = new Rng(61);
+  for (const net of nets()) {
+    const { net: copy, input } = loadNet(saveNet(net));
+    assert.equal(copy.constructor, net.constructor);
+    assert.deepEqual(copy.spec, net.spec);
+    assert.deepEqual(input, { pixels: "x/255" });
+    for (const [key, p] of Object.entries(net.params)) {
+      assert.deepEqual(
+        (copy.params as Record<string, Matrix>)[key].data,
+        p.data,
+        key,
+      );
+    }
+    const inputSize = "inputSize" in net ? net.inputSize : 64;
+    const x = uniformMatrix(rng, 3, inputSize, 0, 1);
+    assert.deepEqual(copy.predict(x).data, net.predict(x).data, net.spec.type);
+  }
+});
+
+Deno.test("F32 files round-trip the float32-rounded values exactly", () => {
+  const data = new Float64Array([0.1, -1 / 3, 1e-40, 3e38, 0]);
+  const { tensors } = decodeSafetensors(
+    encodeSafetensors({ v: { shape: [5], data } }, { dtype: "F32" }),
+  );
+  assert.equal(tensors.v.dtype, "F32");
+  assert.deepEqual(tensors.v.data, data.map(Math.fround));
+  const bytes = encodeSafetensors({ v: { shape: [5], data: tensors.v.data } }, {
+    dtype: "F32",
+  });
+  assert.deepEqual(decodeSafetensors(bytes).tensors.v.data, tensors.v.data);
+});
+
+Deno.test("the header is padded so that the data starts 8-aligned, even with non-ASCII names", () => {
+  const bytes = encodeSafetensors({
+    "Gewicht_ä": { shape: [1], data: new Float64Array([1]) },
+  });
+  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  assert.equal((8 + n) % 8, 0);
+  assert.equal(decodeSafetensors(bytes).tensors["Gewicht_ä"].data[0], 1);
+});
+
+/** A valid file to break: two tensors, metadata. */
+function sample(): Uint8Array {
+  return encodeSafetensors(
+    {
+      a: { shape: [2, 3], data: new Float64Array([1, 2, 3, 4, 5, 6]) },
+      b: { shape: [2], data: new Float64Array([7, 8]) },
+    },
+    { metadata: { note: "x" } },
+  );
+}
+
+/** `sample()` with its header replaced by `header` (a JSON string). */
+function withHeader(
+  header: string,
+  data = sample().subarray(
+    8 + Number(new DataView(sample().buffer).getBigUint64(0, true)),
+  ),
+) {
+  const head = new TextEncoder().encode(header);
+  const bytes = new Uint8Array(8 + head.length + data.length);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(head.length), true);
+  bytes.set(head, 8);
+  bytes.set(data, 8 + head.length);
+  return bytes;
+}
+
+Deno.test("decodeSafetensors() rejects each kind of malformed file with a clear message", () => {
+  const cases: [Uint8Array, RegExp][] = [
+    [new Uint8Array(5), /expected at least 8 bytes/],
+    [
+      (() => {
+        const b = sample();
+        new DataView(b.buffer).setBigUint64(0, 1n << 40n, true);
+        return b;
+      })(),
+      /expected a header of at most \d+ bytes/,
+    ],
+    [withHeader("{not json"), /expected a UTF-8 JSON header/],
+    [
+      withHeader("[1, 2]"),
+      /expected the header to be a JSON object but found an array/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "I32", "shape": [2, 3], "data_offsets": [0, 48]}, "b": {"dtype": "F64", "shape": [2], "data_offsets": [48, 64]}}',
+      ),
+      /expected dtype F64 or F32 for "a" but found "I32"/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "F64", "shape": [2, 2], "data_offsets": [0, 48]}, "b": {"dtype": "F64", "shape": [2], "data_offsets": [48, 64]}}',
+      ),
+      /expected 48 bytes for "a" of shape \[2, 2\]/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "F64", "shape": [2, 3], "data_offsets": [0, 48]}, "b": {"dtype": "F64", "shape": [2], "data_offsets": [40, 56]}}',
+      ),
+      /expected tensors not to overlap/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "F64", "shape": [2, 3], "data_offsets": [0, 48]}, "b": {"dtype": "F64", "shape": [1], "data_offsets": [56, 64]}}',
+      ),
+      /expected no hole in the data/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "F64", "shape": [2, 3], "data_offsets": [0, 48]}}',
+      ),
+      /expected the tensors to cover all 64 data bytes but they cover 48/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "F64", "shape": [2, 3], "data_offsets": [0, 480]}}',
+      ),
+      /within the 64 data bytes/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "F64", "shape": [-2, 3], "data_offsets": [0, 48]}}',
+      ),
+      /array of non-negative integers/,
+    ],
+    [
+      withHeader('{"__metadata__": {"k": 1}}'),
+      /expected __metadata__.k to be a string/,
+    ],
+    [
+      withHeader(
+        '{"a": {"dtype": "F64", "shape": [6], "data_offsets": [0, 48], "extra": 1}, "b": {"dtype": "F64", "shape": [2], "data_offsets": [48, 64]}}',
+      ),
+      /expected only dtype, shape and data_offsets for "a" but found extra/,
+    ],
+  ];
+  for (const [bytes, message] of cases) {
+    assert.throws(
+      () => decodeSafetensors(bytes),
+      (e: Error) => e instanceof SafetensorsError && message.test(e.message),
+      String(message),
+    );
+  }
+});
+
+Deno.test("loadParams() and loadNet() refuse files that do not fit the net, and change nothing", () => {
+  const [two] = nets();
+  const other = new TwoLayerNet(6, 4, 3, { rng: new Rng(1) }); // hidden 4, not 5
+  const before = Array.from(two.params.W1.data);
+  assert.throws(() => loadParams(two, saveNet(other)), {
+    name: "SafetensorsError",
+    message: 'loadParams(): expected "W1" of shape [6, 5] but found [6, 4]',
+  });
+  assert.deepEqual(Array.from(two.params.W1.data), before, "nothing written");
+  const renamed = encodeSafetensors({
+    W1: { shape: [6, 5], data: new Float64Array(30) },
+  });
+  assert.throws(
+    () => loadParams(two, renamed),
+    /expected tensors W1, b1, W2, b2 but found W1/,
+  );
+  const noMeta = encodeSafetensors({
+    W1: { shape: [1], data: new Float64Array(1) },
+  });
+  assert.throws(
+    () => loadNet(noMeta),
+    /expected metadata format "dlfs" but found undefined/,
+  );
+  const meta = (net: string) => ({
+    format: "dlfs",
+    net,
+    input: '{"pixels":"x/255"}',
+  });
+  const badNet = encodeSafetensors({}, {
+    metadata: meta(
+      '{"type":"TwoLayerNet","inputSize":0,"hiddenSize":2,"outputSize":2}',
+    ),
+  });
+  assert.throws(
+    () => loadNet(badNet),
+    /expected a valid architecture but found \{"type":"TwoLayerNet","inputSize":0/,
+  );
+  // A forged spec cannot make it allocate: 784·1e9 weights against 6 values.
+  const forged = encodeSafetensors(
+    { W1: { shape: [6], data: new Float64Array(6) } },
+    {
+      metadata: meta(
+        '{"type":"TwoLayerNet","inputSize":784,"hiddenSize":1000000000,"outputSize":10}',
+      ),
+    },
+  );
+  assert.throws(() => loadNet(forged), {
+    name: "SafetensorsError",
+    message:
+      "loadNet(): expected the 795000000010 values of the architecture's parameters but the file holds 6",
+  });
+});
+
+Deno.test("loadNet() survives 10,000 seeded mutations of saved nets: a consistent net or a SafetensorsError", () => {
+  const rng = new Rng(62);
+  const seeds = nets().map((net) => saveNet(net));
+  const counts = { loaded: 0, rejected: 0 };
+  for (let i = 0; i < 10_000; i++) {
+    const src = seeds[rng.int(seeds.length)];
+    let bytes = src.slice();
+    const n = Number(new DataView(src.buffer).getBigUint64(0, true));
+    switch (rng.int(5)) {
+      case 0: // flip bits anywhere
+        for (let k = 1 + rng.int(4); k > 0; k--) {
+          bytes[rng.int(bytes.length)] ^= 1 << rng.int(8);
+        }
+        break;
+      case 1: // flip bits in the header (length or JSON)
+        for (let k = 1 + rng.int(3); k > 0; k--) {
+          bytes[rng.int(8 + n)] ^= 1 << rng.int(8);
+        }
+        break;
+      case 2: // truncate
+        bytes = bytes.subarray(0, rng.int(bytes.length));
+        break;
+      case 3: { // rewrite a digit of the JSON
+        const at = 8 + rng.int(n);
+        if (bytes[at] >= 0x30 && bytes[at] <= 0x39) {
+          bytes[at] = 0x30 + rng.int(10);
+        } else bytes[at] = 0x20 + rng.int(95);
+        break;
+      }
+      default: { // append bytes
+        const out = new Uint8Array(bytes.length + 1 + rng.int(16));
+        out.set(bytes);
+        bytes = out;
+      }
+    }
+    try {
+      const { net } = loadNet(bytes);
+      // Loaded: every parameter finite-or-not but of its declared shape.
+      for (const p of Object.values(net.params)) {
+        assert.equal(p.data.length, p.rows * p.cols);
+      }
+      counts.loaded++;
+    } catch (e) {
+      if (!(e instanceof SafetensorsError)) {
+        throw new Error(
+          `mutation ${i}: expected SafetensorsError but got ${
+            (e as Error)?.name
+          }: ${e}`,
+        );
+      }
+      counts.rejected++;
+    }
+  }
+  console.log(`fuzz outcomes: ${JSON.stringify(counts)}`);
+  assert.ok(
+    counts.loaded > 100 && counts.rejected > 1000,
+    JSON.stringify(counts),
+  );
+});
