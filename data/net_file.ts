@@ -1,0 +1,51 @@
+/**
+ * Networks to and from files: `io/`'s safetensors bytes, written atomically.
+ *
+ * @module
+ */
+
+import {
+  type AnyNet,
+  type LoadedNet,
+  loadNet,
+  saveNet,
+  type SaveNetOptions,
+} from "../io/model.ts";
+import type { Rng } from "../core/rng.ts";
+import { writeFileAtomic } from "./write_atomic.ts";
+
+/**
+ * Saves `net` as a safetensors file at `path`, atomically: a temporary file
+ * beside it is renamed into place, so a killed process leaves either the old
+ * file or the whole new one. Needs `--allow-write`.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "../core/mod.ts";
+ * import { TwoLayerNet } from "../net/mod.ts";
+ * import { loadNetFile, saveNetFile } from "./net_file.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await saveNetFile(`${dir}/net.safetensors`, new TwoLayerNet(4, 3, 2, { rng: new Rng(1) }));
+ * const { net } = await loadNetFile(`${dir}/net.safetensors`);
+ * console.log(net.spec); // { type: "TwoLayerNet", inputSize: 4, hiddenSize: 3, outputSize: 2 }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function saveNetFile(
+  path: string,
+  net: AnyNet,
+  options?: SaveNetOptions,
+): Promise<void> {
+  await writeFileAtomic(path, saveNet(net, options));
+}
+
+/**
+ * Loads a net saved by {@linkcode saveNetFile} (or any dlfs safetensors
+ * file). Needs `--allow-read`.
+ *
+ * @throws {SafetensorsError} for a malformed or mismatched file.
+ */
+export async function loadNetFile(path: string, rng?: Rng): Promise<LoadedNet> {
+  return loadNet(await Deno.readFile(path), rng);
+}
