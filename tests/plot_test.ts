@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { trainingPlot } from "../io/mod.ts";
+
+Deno.test("trainingPlot() draws both panels with axes, ticks, labels and a legend", () => {
+  const loss = Array.from(
+    { length: 1000 },
+    (_, i) => 2.3 * Math.exp(-i / 200) + 0.1,
+  );
+  const epochs = [0, 300, 600, 900].map((iter, k) => ({
+    iter,
+    trainAcc: 0.1 + 0.25 * k,
+    testAcc: 0.1 + 0.24 * k,
+  }));
+  const svg = trainingPlot({ loss, epochs, title: "net <x> & y" });
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /<\/svg>\n$/);
+  for (
+    const label of [
+      "iteration",
+      "loss",
+      "accuracy",
+      "train accuracy",
+      "test accuracy",
+      "loss of each batch",
+    ]
+  ) {
+    assert.ok(svg.includes(`>${label}</text>`), label);
+  }
+  assert.ok(svg.includes("net &lt;x&gt; &amp; y"), "the title is escaped");
+  assert.equal(
+    svg.match(/<polyline /g)?.length,
+    4,
+    "raw loss, its mean, train, test",
+  );
+  assert.equal(
+    svg.match(/<circle /g)?.length,
+    8,
+    "a marker per evaluation and curve",
+  );
+  assert.ok(
+    svg.includes(">0.8</text>") && svg.includes(">1</text>"),
+    "accuracy ticks",
+  );
+  assert.ok(svg.includes("at iteration 900: train 0.8500, test 0.8200"));
+});
+
+Deno.test("trainingPlot() copes with an empty run and a NaN loss", () => {
+  const empty = trainingPlot({ loss: [], epochs: [] });
+  assert.doesNotMatch(empty, /NaN|Infinity/);
+  const nan = trainingPlot({
+    loss: [2, 1, NaN, 0.5],
+    epochs: [{ iter: 0, trainAcc: 0.1, testAcc: 0.1 }],
+  });
+  assert.doesNotMatch(nan, /NaN|Infinity/);
+});
