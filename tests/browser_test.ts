@@ -1,0 +1,127 @@
+// End-to-end: the browser demo in headless Chromium (Debian's chromium,
+// driven by playwright-core). It draws digits stroke by stroke and checks
+// the prediction the page shows, and fails on any page error. Skipped where
+// there is no Chromium, unless DLFS_BROWSER_TEST=1 (as .ci/run sets) makes
+// it required. Locally: apt-get install chromium, then deno task test.
+import assert from "node:assert/strict";
+import { serveDemo } from "../web/serve.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const available = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const required = Deno.env.get("DLFS_BROWSER_TEST") === "1";
+const ROOT = new URL("..", import.meta.url).pathname;
+
+type Point = [number, number];
+/** Points along a polyline, every ~4 px, as a hand would pass. */
+function along(...corners: Point[]): Point[] {
+  const out: Point[] = [corners[0]];
+  for (let k = 1; k < corners.length; k++) {
+    const [x0, y0] = corners[k - 1], [x1, y1] = corners[k];
+    const steps = Math.max(1, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
+    for (let s = 1; s <= steps; s++) {
+      out.push([x0 + ((x1 - x0) * s) / steps, y0 + ((y1 - y0) * s) / steps]);
+    }
+  }
+  return out;
+}
+const ellipse = (cx: number, cy: number, rx: number, ry: number): Point[] =>
+  Array.from(
+    { length: 61 },
+    (
+      _,
+      i,
+    ) => [
+      cx + rx * Math.sin((i / 60) * 2 * Math.PI),
+      cy - ry * Math.cos((i / 60) * 2 * Math.PI),
+    ],
+  );
+
+// Digits as strokes on the 280×280 pad (each inner array is one stroke).
+const DIGITS: [number, Point[][]][] = [
+  [1, [along([150, 45], [130, 235])]],
+  [0, [ellipse(140, 140, 60, 95)]],
+  [7, [along([70, 55], [210, 55], [120, 240])]],
+];
+
+Deno.test({
+  name:
+    "the browser demo recognises digits drawn stroke by stroke (headless Chromium)",
+  ignore: !available && !required,
+  sanitizeResources: false, // playwright keeps pipes of its own until close()
+  sanitizeOps: false,
+  async fn() {
+    assert.ok(
+      available,
+      `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
+    );
+    const bundle = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform",
+        "browser",
+        "-o",
+        "web/app.js",
+        "web/app.ts",
+      ],
+      cwd: ROOT,
+    }).output();
+    assert.equal(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    const { chromium } = await import("npm:playwright-core@1.65.1");
+    const server = serveDemo(0);
+    const shots = await Deno.makeTempDir({ prefix: "dlfs-demo-" });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e: Error) => errors.push(String(e)));
+      page.on(
+        "console",
+        (m: { type(): string; text(): string }) =>
+          m.type() === "error" && errors.push(m.text()),
+      );
+      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+      await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
+      const box = (await page.locator("#pad").boundingBox())!;
+      const seen: number[] = [];
+      for (const [digit, strokes] of DIGITS) {
+        await page.click("#clear");
+        for (const stroke of strokes) {
+          await page.mouse.move(box.x + stroke[0][0], box.y + stroke[0][1]);
+          await page.mouse.down();
+          for (const [x, y] of stroke.slice(1)) {
+            await page.mouse.move(box.x + x, box.y + y);
+          }
+          await page.mouse.up();
+        }
+        const shown = await page.getAttribute("body", "data-prediction");
+        seen.push(Number(shown));
+        assert.equal(
+          Number(shown),
+          digit,
+          `drew ${digit}, the page says ${shown}`,
+        );
+      }
+      assert.deepEqual(errors, [], "no page errors");
+      await page.screenshot({
+        path: `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? shots}/demo.png`,
+      });
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await Deno.remove(shots, { recursive: true }).catch(() => {});
+    }
+  },
+});
