@@ -1,6 +1,33 @@
 // Checks and reductions the networks share (not exported from mod.ts).
 
 import { assertMatrix, type Matrix } from "../core/matrix.ts";
+import type { Rng } from "../core/rng.ts";
+
+/** Throws a RangeError naming the first of `sizes` that is not an integer ≥ 1. */
+export function checkSizes(
+  where: string,
+  sizes: readonly (readonly [name: string, value: number])[],
+): void {
+  for (const [name, v] of sizes) {
+    if (!Number.isInteger(v) || v < 1) {
+      throw new RangeError(
+        `${where}: expected ${name} to be a positive integer but found ${v}`,
+      );
+    }
+  }
+}
+
+/** Throws a TypeError unless `rng` is an Rng (the nets' required option). */
+export function checkRng(
+  where: string,
+  rng: Rng | undefined,
+): asserts rng is Rng {
+  if (typeof rng?.normal !== "function") {
+    throw new TypeError(
+      `${where}: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none`,
+    );
+  }
+}
 
 /**
  * Throws unless `x` is a Matrix with `inputSize` columns and, when `needRows`,

@@ -16,7 +16,7 @@ import { Sigmoid } from "../layers/sigmoid.ts";
 import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { checkBatch, countCorrect } from "./batch.ts";
+import { checkBatch, checkRng, checkSizes, countCorrect } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
 
@@ -129,18 +129,17 @@ export class MultiLayerNet {
   ) {
     const where = "MultiLayerNet";
     const sizes = [inputSize, ...(hiddenSizes ?? []), outputSize];
-    sizes.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 1) {
-        const name = i === 0
+    checkSizes(
+      where,
+      sizes.map((v, i) => [
+        i === 0
           ? "inputSize"
           : i === sizes.length - 1
           ? "outputSize"
-          : `hiddenSizes[${i - 1}]`;
-        throw new RangeError(
-          `${where}: expected ${name} to be a positive integer but found ${v}`,
-        );
-      }
-    });
+          : `hiddenSizes[${i - 1}]`,
+        v,
+      ]),
+    );
     const {
       rng,
       activation = "relu",
@@ -151,11 +150,7 @@ export class MultiLayerNet {
       dropoutRatio = 0.5,
       pool,
     } = options ?? {};
-    if (typeof rng?.normal !== "function") {
-      throw new TypeError(
-        `${where}: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none`,
-      );
-    }
+    checkRng(where, rng);
     if (activation !== "relu" && activation !== "sigmoid") {
       throw new RangeError(
         `${where}: expected activation "relu" or "sigmoid" but found ${

@@ -15,7 +15,7 @@ import type { Layer } from "../layers/layer.ts";
 import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { checkBatch, countCorrect } from "./batch.ts";
+import { checkBatch, checkRng, checkSizes, countCorrect } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
 
@@ -113,24 +113,12 @@ export class SimpleConvNet {
       weightInitStd = 0.01,
       pool,
     } = options ?? {};
-    if (typeof rng?.normal !== "function") {
-      throw new TypeError(
-        `${where}: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none`,
-      );
-    }
-    for (
-      const [name, v] of [
-        ["filterNum", filterNum],
-        ["hiddenSize", hiddenSize],
-        ["outputSize", classes],
-      ] as const
-    ) {
-      if (!Number.isInteger(v) || v < 1) {
-        throw new RangeError(
-          `${where}: expected ${name} to be a positive integer but found ${v}`,
-        );
-      }
-    }
+    checkRng(where, rng);
+    checkSizes(where, [
+      ["filterNum", filterNum],
+      ["hiddenSize", hiddenSize],
+      ["outputSize", classes],
+    ]);
     initScale(weightInitStd, 1, where); // validates it
     const [c] = input;
     const [oh, ow] = outputSize(input, {

@@ -13,7 +13,7 @@ import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
-import { checkBatch, countCorrect } from "./batch.ts";
+import { checkBatch, checkRng, checkSizes, countCorrect } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
 
 /**
@@ -118,26 +118,14 @@ export class TwoLayerNet {
     outputSize: number,
     options: TwoLayerNetOptions,
   ) {
-    for (
-      const [name, v] of [
-        ["inputSize", inputSize],
-        ["hiddenSize", hiddenSize],
-        ["outputSize", outputSize],
-      ] as const
-    ) {
-      if (!Number.isInteger(v) || v < 1) {
-        throw new RangeError(
-          `TwoLayerNet: expected ${name} to be a positive integer but found ${v}`,
-        );
-      }
-    }
+    checkSizes("TwoLayerNet", [
+      ["inputSize", inputSize],
+      ["hiddenSize", hiddenSize],
+      ["outputSize", outputSize],
+    ]);
     const { weightInitStd = 0.01, rng, pool } = options ?? {};
     initScale(weightInitStd, inputSize, "TwoLayerNet"); // validates it
-    if (typeof rng?.normal !== "function") {
-      throw new TypeError(
-        "TwoLayerNet: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none",
-      );
-    }
+    checkRng("TwoLayerNet", rng);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.outputSize = outputSize;
