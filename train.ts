@@ -24,7 +24,7 @@ import {
   RMSprop,
   SGD,
 } from "./optim/mod.ts";
-import { trainingPlot } from "./io/mod.ts";
+import { SafetensorsError, trainingPlot } from "./io/mod.ts";
 
 /** What train.ts needs of a network; all three nets have it. */
 type Net = TwoLayerNet | MultiLayerNet | SimpleConvNet;
@@ -307,9 +307,9 @@ function weightInit(text: string): WeightInit {
 }
 
 /**
- * Accuracy over a whole image set, 1000 rows at a time, through one float64
- * chunk buffer kept across calls (a fresh one per call would be 6 MB of
- * garbage per evaluation).
+ * Accuracy over the first `limit` images of a set, `chunk` rows at a time,
+ * through one float64 chunk buffer kept across calls (a fresh one per call
+ * would be 6 MB of garbage per evaluation).
  */
 function evaluator(net: Net, chunk: number) {
   let buf: Matrix | undefined;
@@ -335,6 +335,12 @@ async function main(args: string[]): Promise<number> {
       const stat = await Deno.stat(config.dataDir).catch(() => undefined);
       if (!stat?.isDirectory) {
         throw new UsageError(`--data-dir ${config.dataDir}: no such directory`);
+      }
+    }
+    if (config !== "help" && config.load !== undefined) {
+      const stat = await Deno.stat(config.load).catch(() => undefined);
+      if (!stat?.isFile) {
+        throw new UsageError(`--load ${config.load}: no such file`);
       }
     }
   } catch (e) {
@@ -528,7 +534,7 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    if (e instanceof MnistError) {
+    if (e instanceof MnistError || e instanceof SafetensorsError) {
       console.error(`train: ${e.message}`);
       Deno.exit(1);
     }

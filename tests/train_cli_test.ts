@@ -73,6 +73,10 @@ Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit
       "train: --net cannot go with --load: the net comes from the file",
     ],
     [
+      ["--load", "/nonexistent/net.safetensors"],
+      "train: --load /nonexistent/net.safetensors: no such file",
+    ],
+    [
       ["extra"],
       "train: Unexpected argument 'extra'. This command does not take positional arguments",
     ],
@@ -216,6 +220,30 @@ Deno.test("train.ts --save writes a net that --load --iters 0 evaluates to the s
     assert.equal(loaded.code, 0, loaded.stderr);
     const accuracies = (s: string) => s.replace(/, wall time .*$/m, "");
     assert.equal(accuracies(loaded.stdout), accuracies(trained.stdout));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train.ts --load of a file that is not a dlfs net fails in one line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-train-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/bad.safetensors`,
+      "<html>not weights</html>",
+    );
+    const { code, stderr } = await train(
+      "--load",
+      `${dir}/bad.safetensors`,
+      "--iters",
+      "0",
+    );
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^train: decodeSafetensors\(\): expected a header of at most \d+ bytes/,
+    );
+    assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
