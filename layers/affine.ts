@@ -79,6 +79,12 @@ export class Affine implements Layer {
   readonly dW: Matrix;
   /** ∂L/∂b from the last `backward`, 1×H. */
   readonly db: Matrix;
+  /**
+   * Skip the per-forward check that W is finite (which decides whether the
+   * zero-skipping kernel may run). Only for a caller that has checked W and
+   * changes it by finite steps, as a numerical gradient does; default false.
+   */
+  assumeFiniteW = false;
   #x?: Matrix; // N×D, the last input (a reference, not a copy)
   #pool?: Pool;
   #xSparse: SparseRows; // x's non-zeros, when #isSparse
@@ -122,7 +128,7 @@ export class Affine implements Layer {
     }
     this.#x = x;
     const out = (this.#out = ensureShape(this.#out, x.rows, this.W.cols));
-    this.#isSparse = allFinite(this.W) &&
+    this.#isSparse = (this.assumeFiniteW || allFinite(this.W)) &&
       this.#xSparse.fill(x, SPARSE_MAX_DENSITY);
     if (this.#isSparse) matmulSparse(this.#xSparse, this.W, out, this.#pool);
     else matmulFast(x, this.W, out);

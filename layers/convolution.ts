@@ -69,6 +69,12 @@ export class Convolution implements Layer {
   readonly dW: Matrix;
   /** ∂L/∂b from the last backward. */
   readonly db: Matrix;
+  /**
+   * Skip the per-forward check that W is finite (which decides whether the
+   * zero-skipping kernel may run). Only for a caller that has checked W and
+   * changes it by finite steps, as a numerical gradient does; default false.
+   */
+  assumeFiniteW = false;
   /** One input image's C×H×W. */
   readonly inputShape: ImageShape;
   /** One output's FN×OH×OW. */
@@ -134,7 +140,8 @@ export class Convolution implements Layer {
       (this.#col = im2col(x, this.inputShape, this.#window, this.#col));
     const colOut =
       (this.#colOut = ensureShape(this.#colOut, n * positions, fn));
-    this.#isSparse = allFinite(this.W) && this.#colSparse.fill(col, 0.5);
+    this.#isSparse = (this.assumeFiniteW || allFinite(this.W)) &&
+      this.#colSparse.fill(col, 0.5);
     if (this.#isSparse) {
       this.#Wt = transpose(this.W, this.#Wt);
       matmulSparse(this.#colSparse, this.#Wt, colOut); // col · Wᵀ, skipping zeros

@@ -1,6 +1,7 @@
 // Checks and reductions the networks share (not exported from mod.ts).
 
 import { assertMatrix, type Matrix } from "../core/matrix.ts";
+import { allFinite } from "../core/sparse.ts";
 import type { Rng } from "../core/rng.ts";
 
 /** Throws a RangeError naming the first of `sizes` that is not an integer ≥ 1. */
@@ -65,4 +66,27 @@ export function countCorrect(y: Matrix, labels: Int32Array): number {
     if (best === labels[i]) correct++;
   }
   return correct;
+}
+
+/**
+ * Runs `fn` with the layers' per-forward finiteness check of W switched off,
+ * when every parameter is finite now. For the numerical gradient: it checks
+ * the parameters once and perturbs them by ±h, which keeps them finite, so
+ * the check (half of a batch-3 forward) would only repeat itself.
+ */
+export function withFiniteWeights<T>(
+  layers: Iterable<unknown>,
+  params: Iterable<Matrix>,
+  fn: () => T,
+): T {
+  const switchable = [...layers].filter((l): l is { assumeFiniteW: boolean } =>
+    typeof (l as { assumeFiniteW?: unknown }).assumeFiniteW === "boolean"
+  );
+  if (![...params].every(allFinite)) return fn();
+  for (const l of switchable) l.assumeFiniteW = true;
+  try {
+    return fn();
+  } finally {
+    for (const l of switchable) l.assumeFiniteW = false;
+  }
 }

@@ -16,7 +16,13 @@ import { Sigmoid } from "../layers/sigmoid.ts";
 import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { checkBatch, checkRng, checkSizes, countCorrect } from "./batch.ts";
+import {
+  checkBatch,
+  checkRng,
+  checkSizes,
+  countCorrect,
+  withFiniteWeights,
+} from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
 
@@ -264,11 +270,13 @@ export class MultiLayerNet {
   numericalGradient(x: Matrix, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.numericalGradient()", x, t);
     const f = () => this.#loss(x, t, true);
-    const grads: Record<string, Matrix> = {};
-    for (const [key, p] of Object.entries(this.params)) {
-      grads[key] = numericalGradient(f, p);
-    }
-    return grads;
+    return withFiniteWeights(this.#order, Object.values(this.params), () => {
+      const grads: Record<string, Matrix> = {};
+      for (const [key, p] of Object.entries(this.params)) {
+        grads[key] = numericalGradient(f, p);
+      }
+      return grads;
+    });
   }
 
   /**

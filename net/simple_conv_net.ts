@@ -15,7 +15,13 @@ import type { Layer } from "../layers/layer.ts";
 import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { checkBatch, checkRng, checkSizes, countCorrect } from "./batch.ts";
+import {
+  checkBatch,
+  checkRng,
+  checkSizes,
+  countCorrect,
+  withFiniteWeights,
+} from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
 
@@ -228,14 +234,14 @@ export class SimpleConvNet {
     this.#check("SimpleConvNet.numericalGradient()", x, t);
     const f = () => this.lastLayer.forward(this.#predict(x), t);
     const p = this.params;
-    return {
+    return withFiniteWeights(this.#order, Object.values(p), () => ({
       W1: numericalGradient(f, p.W1),
       b1: numericalGradient(f, p.b1),
       W2: numericalGradient(f, p.W2),
       b2: numericalGradient(f, p.b2),
       W3: numericalGradient(f, p.W3),
       b3: numericalGradient(f, p.b3),
-    };
+    }));
   }
 
   /** The gradient by backpropagation (buffers reused by the next call). */

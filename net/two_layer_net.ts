@@ -13,7 +13,13 @@ import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
-import { checkBatch, checkRng, checkSizes, countCorrect } from "./batch.ts";
+import {
+  checkBatch,
+  checkRng,
+  checkSizes,
+  countCorrect,
+  withFiniteWeights,
+} from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
 
 /**
@@ -201,12 +207,12 @@ export class TwoLayerNet {
     this.#loss(where, x, t); // validate once, up front
     const f = () => this.lastLayer.forward(this.#predict(x), t);
     const p = this.params;
-    return {
+    return withFiniteWeights(this.#order, Object.values(p), () => ({
       W1: numericalGradient(f, p.W1),
       b1: numericalGradient(f, p.b1),
       W2: numericalGradient(f, p.W2),
       b2: numericalGradient(f, p.b2),
-    };
+    }));
   }
 
   /**
