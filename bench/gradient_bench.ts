@@ -1,7 +1,7 @@
 // Numerical vs backprop gradient of TwoLayerNet(784, 50, 10): the chapter's
 // point in one ratio. Backprop is the baseline.
 import { Rng } from "../core/mod.ts";
-import { TwoLayerNet } from "../net/mod.ts";
+import { parallelNumericalGradient, TwoLayerNet } from "../net/mod.ts";
 import { data } from "./batches.ts";
 
 const rng = new Rng(4);
@@ -15,6 +15,13 @@ Deno.bench("backprop gradient()", { group: group3, baseline: true }, () => {
 });
 Deno.bench("numericalGradient()", { group: group3, n: 3, warmup: 1 }, () => {
   net.numericalGradient(b3.x, b3.t);
+});
+Deno.bench("parallelNumericalGradient(), 2 threads", {
+  group: group3,
+  n: 3,
+  warmup: 1,
+}, async () => {
+  await parallelNumericalGradient(net, b3.x, b3.t);
 });
 Deno.bench(`backprop gradient(), batch 100, ${data.source} images`, () => {
   net.gradient(b100.x, b100.t);

@@ -32,6 +32,7 @@ export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
 } from "./numerical_gradient.ts";
+export { parallelNumericalGradient } from "./parallel_numerical_gradient.ts";
 export {
   TwoLayerNet,
   type TwoLayerNetOptions,

@@ -22,6 +22,8 @@ export const NUMERICAL_GRADIENT_H = 1e-4;
  *
  * @param f the function to differentiate; it receives `x` and returns a number.
  * @param x the point, a Matrix of any shape.
+ * @param range only the elements `start … end−1` (the rest stay 0): a share
+ * of the work for one thread (see `parallelNumericalGradient`).
  * @returns a new Matrix of `x`'s shape.
  * @throws {RangeError} if `x` holds a non-finite value, or `f` returns one.
  *
@@ -40,6 +42,7 @@ export const NUMERICAL_GRADIENT_H = 1e-4;
 export function numericalGradient(
   f: (x: Matrix) => number,
   x: Matrix,
+  range: { start?: number; end?: number } = {},
 ): Matrix {
   const where = "numericalGradient()";
   if (typeof f !== "function") {
@@ -58,9 +61,18 @@ export function numericalGradient(
       );
     }
   }
+  const { start = 0, end = X.length } = range;
+  if (
+    !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start &&
+      start <= end && end <= X.length)
+  ) {
+    throw new RangeError(
+      `${where}: expected 0 ≤ start ≤ end ≤ ${X.length} but found start ${start}, end ${end}`,
+    );
+  }
   const h = NUMERICAL_GRADIENT_H;
   const grad = new Matrix(x.rows, x.cols);
-  for (let i = 0; i < X.length; i++) {
+  for (let i = start; i < end; i++) {
     const tmp = X[i];
     X[i] = tmp + h;
     const fxh1 = f(x); // f(x + h)

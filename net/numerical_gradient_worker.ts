@@ -1,0 +1,26 @@
+// The Worker of parallelNumericalGradient(): rebuilds the net from its bytes,
+// computes its share of the numerical gradient, posts it back.
+
+import { Matrix } from "../core/matrix.ts";
+import { loadNet } from "../io/model.ts";
+import { numericalGradientShare } from "./numerical_gradient_share.ts";
+
+globalThis.addEventListener("message", (event: Event) => {
+  const { bytes, x, t, start, end } = (event as MessageEvent).data;
+  try {
+    const { net } = loadNet(bytes);
+    const labels = Array.isArray(t) ? t : new Matrix(t.rows, t.cols, t.data);
+    const grads = numericalGradientShare(
+      net,
+      new Matrix(x.rows, x.cols, x.data),
+      labels,
+      start,
+      end,
+    );
+    const out: Record<string, Float64Array> = {};
+    for (const [key, g] of Object.entries(grads)) out[key] = g.data;
+    globalThis.postMessage({ grads: out });
+  } catch (e) {
+    globalThis.postMessage({ error: String(e) });
+  }
+}, { once: true });

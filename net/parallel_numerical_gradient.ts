@@ -1,0 +1,94 @@
+/**
+ * The numerical gradient over two threads: the elements of all the
+ * parameters, taken in order, are split in half; a Worker computes one half
+ * on an exact copy of the net (sent as safetensors bytes), the calling thread
+ * the other. Every element is computed exactly as the serial
+ * `net.numericalGradient()` computes it, so the result is bit-identical.
+ *
+ * @module
+ */
+
+import { Matrix } from "../core/matrix.ts";
+import { type AnyNet, saveNet } from "../io/model.ts";
+import type { Labels } from "../layers/labels.ts";
+import { MultiLayerNet } from "./multi_layer_net.ts";
+import { numericalGradientShare } from "./numerical_gradient_share.ts";
+
+/**
+ * `net.numericalGradient(x, t)`, with the work shared by the calling thread
+ * and one Worker. Nets with Dropout are refused: the worker's masks would not
+ * be the caller's.
+ *
+ * @throws {TypeError} for a net with Dropout.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Matrix, Rng } from "../core/mod.ts";
+ * import { parallelNumericalGradient, TwoLayerNet } from "./mod.ts";
+ *
+ * const rng = new Rng(0);
+ * const net = new TwoLayerNet(6, 4, 3, { rng, weightInitStd: 0.5 });
+ * const x = new Matrix(2, 6, Float64Array.from({ length: 12 }, () => rng.uniform()));
+ * const both = await parallelNumericalGradient(net, x, [0, 2]);
+ * assert.deepEqual(both.W1.data, net.numericalGradient(x, [0, 2]).W1.data);
+ * ```
+ */
+export async function parallelNumericalGradient(
+  net: AnyNet,
+  x: Matrix,
+  t: Labels,
+): Promise<Record<string, Matrix>> {
+  if (net instanceof MultiLayerNet && net.spec.useDropout) {
+    throw new TypeError(
+      "parallelNumericalGradient(): expected a net without Dropout (a worker's masks would differ) but found one",
+    );
+  }
+  net.loss(x, t); // validates x and t here, with the caller's messages
+  const total = Object.values(net.params).reduce(
+    (n, p) => n + p.data.length,
+    0,
+  );
+  const half = Math.floor(total / 2);
+  const worker = new Worker(
+    new URL("./numerical_gradient_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  try {
+    const theirs = new Promise<Record<string, Float64Array>>(
+      (resolve, reject) => {
+        worker.onmessage = (
+          e,
+        ) => (e.data.error
+          ? reject(new Error(e.data.error))
+          : resolve(e.data.grads));
+        worker.onerror = (e) => {
+          e.preventDefault();
+          reject(
+            new Error(
+              `parallelNumericalGradient(): the worker failed: ${e.message}`,
+            ),
+          );
+        };
+      },
+    );
+    worker.postMessage({
+      bytes: saveNet(net),
+      x: { rows: x.rows, cols: x.cols, data: x.data },
+      t: t instanceof Matrix
+        ? { rows: t.rows, cols: t.cols, data: t.data }
+        : Array.from(t),
+      start: half,
+      end: total,
+    });
+    const ours = numericalGradientShare(net, x, t, 0, half);
+    const other = await theirs;
+    for (const [key, g] of Object.entries(ours)) {
+      const G = g.data, O = other[key];
+      for (let i = 0; i < G.length; i++) G[i] += O[i]; // disjoint shares: v + 0 = v exactly
+    }
+    return ours;
+  } finally {
+    worker.terminate();
+  }
+}

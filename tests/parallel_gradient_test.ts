@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { Rng } from "../core/mod.ts";
+import {
+  MultiLayerNet,
+  parallelNumericalGradient,
+  SimpleConvNet,
+  TwoLayerNet,
+} from "../net/mod.ts";
+import { uniformMatrix } from "./helpers.ts";
+
+Deno.test("parallelNumericalGradient() equals the serial numerical gradient bit for bit", async () => {
+  const rng = new Rng(70);
+  const cases = [
+    {
+      net: new TwoLayerNet(784, 50, 10, { rng }),
+      x: uniformMatrix(rng, 3, 784, 0, 1),
+      t: [7, 2, 1],
+    },
+    {
+      net: new MultiLayerNet(6, [5, 4], 3, {
+        rng,
+        useBatchnorm: true,
+        weightDecayLambda: 0.1,
+      }),
+      x: uniformMatrix(rng, 4, 6, 0, 1),
+      t: [0, 1, 2, 1],
+    },
+    {
+      net: new SimpleConvNet({
+        rng,
+        input: [1, 8, 8],
+        filterNum: 2,
+        filterSize: 3,
+        hiddenSize: 5,
+        outputSize: 3,
+      }),
+      x: uniformMatrix(rng, 2, 64, 0, 1),
+      t: [2, 0],
+    },
+  ];
+  for (const { net, x, t } of cases) {
+    const serial = net.numericalGradient(x, t) as Record<
+      string,
+      { data: Float64Array }
+    >;
+    const parallel = await parallelNumericalGradient(net, x, t);
+    for (const [key, g] of Object.entries(serial)) {
+      assert.deepEqual(parallel[key].data, g.data, `${net.spec.type} ${key}`);
+    }
+  }
+});
+
+Deno.test("parallelNumericalGradient() refuses Dropout and reports bad input as the net does", async () => {
+  const rng = new Rng(71);
+  const dropout = new MultiLayerNet(4, [3], 2, { rng, useDropout: true });
+  await assert.rejects(
+    parallelNumericalGradient(dropout, uniformMatrix(rng, 1, 4), [0]),
+    TypeError,
+  );
+  const net = new TwoLayerNet(4, 3, 2, { rng });
+  await assert.rejects(
+    parallelNumericalGradient(net, uniformMatrix(rng, 1, 5), [0]),
+    {
+      name: "RangeError",
+      message:
+        "TwoLayerNet.loss(): expected x with 4 columns (inputSize) but found x of shape 1×5",
+    },
+  );
+});
