@@ -1,8 +1,9 @@
 // The book's ch06/overfit_weight_decay.py and overfit_dropout.py: only 300
 // training images, MultiLayerNet(784, [100] × 6, 10), SGD (lr 0.01), batch
 // 100; train and test accuracy every 20 epochs, plain and with weight decay
-// (λ = 0.1) for 200 epochs, with Dropout (ratio 0.2) for 300, as the book. The plain net learns
-// the 300 images by heart; the regularised ones keep train and test closer.
+// (λ = 0.1) for 200 epochs, with Dropout (ratio 0.2) for 300, as the book.
+// The plain net learns the 300 images by heart; the regularised ones keep
+// train and test closer.
 //
 // Run: deno run --allow-read examples/overfitting.ts
 
