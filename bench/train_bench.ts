@@ -1,11 +1,12 @@
 // One full training iteration of TwoLayerNet(784, 50, 10) at batch 100, as
-// train.ts runs it: batch gather + gradient + SGD update. Beside it, the
-// book's loop, which calls loss() again after the step (one more forward
-// pass), and dense random batches of the same shape, where no input is zero.
-// Real MNIST batches, or the seeded stand-in (see the name).
+// train.ts runs it: batch gather + gradient + SGD update, on each backend:
+// pure TypeScript (1 thread, and 2 with a WorkerPool) and WebAssembly SIMD.
+// Beside it, the book's loop, which calls loss() again after the step (one
+// more forward pass), and dense random batches of the same shape, where no
+// input is zero. Real MNIST batches, or the seeded stand-in (see the name).
 import { type Matrix, Rng, WorkerPool } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
-import { TwoLayerNet } from "../net/mod.ts";
+import { TwoLayerNet, type TwoLayerNetOptions } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
 
 const KEYS = ["W1", "b1", "W2", "b2"] as const;
@@ -25,10 +26,15 @@ function sgd(
 const pool = new WorkerPool();
 await pool.ready();
 
-for (const p of [undefined, pool]) {
+const configs: [string, Omit<TwoLayerNetOptions, "rng">][] = [
+  ["ts, 1 thread", { backend: "ts" }],
+  ["ts, 2 threads", { pool }],
+  ["simd, 1 thread", { backend: "simd" }],
+];
+
+for (const [name, options] of configs) {
   const rng = new Rng(2);
-  const net = new TwoLayerNet(784, 50, 10, { rng, pool: p });
-  const threads = p ? "2 threads" : "1 thread";
+  const net = new TwoLayerNet(784, 50, 10, { rng, ...options });
   const indices = new Int32Array(100);
   let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
   const step = () => {
@@ -37,30 +43,29 @@ for (const p of [undefined, pool]) {
     t = gatherLabels(data.labels, indices, t);
     sgd(net, net.gradient(x, t), 0.1);
   };
-  Deno.bench(`iteration, batch 100, ${data.source} batches, ${threads}`, {
+  Deno.bench(`iteration, batch 100, ${data.source} batches, ${name}`, {
     group: "iteration",
-    baseline: !p,
+    baseline: name === "ts, 1 thread",
   }, step);
   Deno.bench(
-    `iteration + loss() after the step (the book's loop), ${data.source}, ${threads}`,
-    {
-      group: "iteration",
-    },
+    `iteration + loss() after the step (the book's loop), ${data.source}, ${name}`,
+    { group: "iteration" },
     () => {
       step();
       net.loss(x!, t!);
     },
   );
 }
-{
+for (const backend of ["ts", "simd"] as const) {
   const rng = new Rng(3);
-  const net = new TwoLayerNet(784, 50, 10, { rng });
+  const net = new TwoLayerNet(784, 50, 10, { rng, backend });
   // Fresh dense batches (no zeros), cycled, so the sparse path
   // never applies and the dense kernels carry the whole product.
   const batches = Array.from({ length: 8 }, () => denseBatch(rng, 100));
   let i = 0;
-  Deno.bench("iteration, batch 100, dense random batches", {
-    group: "iteration",
+  Deno.bench(`iteration, batch 100, dense random batches, ${backend}`, {
+    group: "dense",
+    baseline: backend === "ts",
   }, () => {
     const { x, t } = batches[i++ % batches.length];
     sgd(net, net.gradient(x, t), 0.1);

@@ -1,8 +1,10 @@
 /**
  * The foundations: the {@linkcode Matrix} type, the seeded {@linkcode Rng},
  * the naive reference kernels every faster kernel is tested against, the
- * register-blocked kernels ({@linkcode matmulFast} …) and the zero-skipping
- * ones ({@linkcode matmulSparse} …) that the layers use.
+ * register-blocked kernels ({@linkcode matmulFast} …), the zero-skipping
+ * ones ({@linkcode matmulSparse} …), and the WebAssembly SIMD kernels
+ * ({@linkcode SimdKernels}, generated at run time by a small assembler in
+ * `simd/`), chosen per network through {@linkcode selectKernels}.
  *
  * @example Multiply two matrices
  * ```ts
@@ -40,6 +42,19 @@ export {
   SparseRows,
 } from "./sparse.ts";
 export { WorkerPool, type WorkerPoolOptions } from "./pool.ts";
+export {
+  type Backend,
+  type Kernels,
+  poolKernels,
+  selectKernels,
+  TS_KERNELS,
+} from "./kernels.ts";
+export {
+  SimdKernels,
+  type SimdKernelsOptions,
+  type SimdSupport,
+  simdSupport,
+} from "./simd/simd.ts";
 export {
   col2im,
   im2col,

@@ -6,7 +6,7 @@
 
 import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
 import { addRowVector, sumColumns } from "../core/naive.ts";
-import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
+import { type Kernels, poolKernels, TS_KERNELS } from "../core/kernels.ts";
 import {
   allFinite,
   type ArrayAllocator,
@@ -25,8 +25,16 @@ export type Pool = ListRunner & ArrayAllocator;
 /** Options of the {@linkcode Affine} constructor. */
 export interface AffineOptions {
   /**
+   * The kernels to compute with (default: the pure-TypeScript ones,
+   * `TS_KERNELS`). dW and the sparse copy of the input are allocated from
+   * them, so that with `SimdKernels` they live in its memory; pass W and b
+   * from there too (`kernels.float64`) or they are copied on every product.
+   */
+  kernels?: Kernels;
+  /**
    * Share the sparse products with a `WorkerPool`'s worker (dW and the
-   * sparse input then live in its shared memory). Same results.
+   * sparse input then live in its shared memory), on the pure-TypeScript
+   * kernels. Same results. Not with `kernels`.
    */
   pool?: Pool;
 }
@@ -86,17 +94,18 @@ export class Affine implements Layer {
    */
   assumeFiniteW = false;
   #x?: Matrix; // N×D, the last input (a reference, not a copy)
-  #pool?: Pool;
+  #kernels: Kernels;
   #xSparse: SparseRows; // x's non-zeros, when #isSparse
   #isSparse = false;
   #out?: Matrix; // N×H
   #dx?: Matrix; // N×D
 
   /**
-   * Wraps `W` (D×H) and `b` (1×H); allocates dW and db (dW from
-   * `options.pool`'s shared memory when given).
+   * Wraps `W` (D×H) and `b` (1×H); allocates dW and db from the kernels'
+   * memory (see {@linkcode AffineOptions}).
    *
-   * @throws {RangeError} unless `b` is 1×H for H = `W.cols`.
+   * @throws {RangeError} unless `b` is 1×H for H = `W.cols`, or if both
+   * `kernels` and `pool` are given.
    */
   constructor(W: Matrix, b: Matrix, options: AffineOptions = {}) {
     assertMatrix("Affine", "W", W);
@@ -108,10 +117,16 @@ export class Affine implements Layer {
     }
     this.W = W;
     this.b = b;
-    const pool = this.#pool = options.pool;
-    this.dW = new Matrix(W.rows, W.cols, pool?.float64(W.rows * W.cols));
-    this.db = new Matrix(1, b.cols);
-    this.#xSparse = new SparseRows(pool);
+    if (options.kernels !== undefined && options.pool !== undefined) {
+      throw new RangeError(
+        "Affine: expected either kernels or pool but found both (a WorkerPool runs the TypeScript kernels)",
+      );
+    }
+    const kernels = this.#kernels = options.kernels ??
+      (options.pool ? poolKernels(options.pool) : TS_KERNELS);
+    this.dW = new Matrix(W.rows, W.cols, kernels.float64(W.rows * W.cols));
+    this.db = new Matrix(1, b.cols, kernels.float64(b.cols));
+    this.#xSparse = new SparseRows(kernels);
   }
 
   /**
@@ -130,8 +145,8 @@ export class Affine implements Layer {
     const out = (this.#out = ensureShape(this.#out, x.rows, this.W.cols));
     this.#isSparse = (this.assumeFiniteW || allFinite(this.W)) &&
       this.#xSparse.fill(x, SPARSE_MAX_DENSITY);
-    if (this.#isSparse) matmulSparse(this.#xSparse, this.W, out, this.#pool);
-    else matmulFast(x, this.W, out);
+    if (this.#isSparse) matmulSparse(this.#xSparse, this.W, out, this.#kernels);
+    else this.#kernels.matmul(x, this.W, out);
     return addRowVector(out, this.b, out);
   }
 
@@ -143,7 +158,7 @@ export class Affine implements Layer {
   backward(dout: Matrix): Matrix {
     const x = this.#backwardParams("Affine.backward()", dout);
     const dx = (this.#dx = ensureShape(this.#dx, x.rows, x.cols));
-    return matmulNTFast(dout, this.W, dx); // dx = dout · Wᵀ
+    return this.#kernels.matmulNT(dout, this.W, dx); // dx = dout · Wᵀ
   }
 
   /**
@@ -181,9 +196,9 @@ export class Affine implements Layer {
     }
     // dW = xᵀ · dout, skipping x's zeros when dout is finite (0·∞ = NaN).
     if (this.#isSparse && allFinite(dout)) {
-      matmulTNSparse(this.#xSparse, dout, this.dW, this.#pool);
+      matmulTNSparse(this.#xSparse, dout, this.dW, this.#kernels);
     } else {
-      matmulTNFast(x, dout, this.dW);
+      this.#kernels.matmulTN(x, dout, this.dW);
     }
     sumColumns(dout, this.db); // db = Σₙ dout
     return x;

@@ -21,6 +21,7 @@ import {
   withFiniteWeights,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { type Backend, type Kernels, selectKernels } from "../core/kernels.ts";
 
 /**
  * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
@@ -53,6 +54,13 @@ export interface TwoLayerNetOptions {
    * memory. Same results, bit for bit. The caller closes the pool.
    */
   pool?: Pool;
+  /**
+   * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
+   * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (the
+   * book's loops, blocked; see `core/kernels.ts`). With `"auto"` and a pool,
+   * TypeScript.
+   */
+  backend?: Backend;
 }
 
 /**
@@ -104,6 +112,8 @@ export class TwoLayerNet {
     hiddenSize: number;
     outputSize: number;
   };
+  /** The kernels the layers compute with (see `backend`). */
+  readonly kernels: Kernels;
   #affine1: Affine;
   #affine2: Affine;
   #order: Layer[]; // the values of `layers`, in forward order
@@ -129,17 +139,18 @@ export class TwoLayerNet {
       ["hiddenSize", hiddenSize],
       ["outputSize", outputSize],
     ]);
-    const { weightInitStd = 0.01, rng, pool } = options ?? {};
+    const { weightInitStd = 0.01, rng, pool, backend } = options ?? {};
     initScale(weightInitStd, inputSize, "TwoLayerNet"); // validates it
     checkRng("TwoLayerNet", rng);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.outputSize = outputSize;
     this.spec = { type: "TwoLayerNet", inputSize, hiddenSize, outputSize };
+    const kernels = this.kernels = selectKernels("TwoLayerNet", backend, pool);
     const zeros = (rows: number, cols: number) =>
-      new Matrix(rows, cols, pool?.float64(rows * cols));
+      new Matrix(rows, cols, kernels.float64(rows * cols));
     const randn = (rows: number, cols: number) =>
-      initWeights(rng, rows, cols, weightInitStd, pool?.float64(rows * cols));
+      initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols));
     const W1 = randn(inputSize, hiddenSize);
     const W2 = randn(hiddenSize, outputSize);
     this.params = {
@@ -148,8 +159,8 @@ export class TwoLayerNet {
       W2,
       b2: zeros(1, outputSize),
     };
-    this.#affine1 = new Affine(this.params.W1, this.params.b1, { pool });
-    this.#affine2 = new Affine(this.params.W2, this.params.b2, { pool });
+    this.#affine1 = new Affine(this.params.W1, this.params.b1, { kernels });
+    this.#affine2 = new Affine(this.params.W2, this.params.b2, { kernels });
     this.layers = new Map<string, Layer>([
       ["Affine1", this.#affine1],
       ["Relu1", new Relu()],

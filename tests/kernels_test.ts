@@ -8,6 +8,8 @@ import {
   matmulTNSparse,
   SparseRows,
 } from "../core/sparse.ts";
+import { type Kernels, selectKernels, TS_KERNELS } from "../core/kernels.ts";
+import { SimdKernels, simdSupport } from "../core/simd/simd.ts";
 
 // Sizes that hit every remainder of the 3×2 and 5-column blockings (m, k, n
 // mod 3, 2 and 5), plus 1×1 and primes.
@@ -178,4 +180,187 @@ Deno.test("matmulTNSparse's small-output path equals the naive kernel bit for bi
       `${m}×${k}, n ${n}`,
     );
   }
+});
+
+// Every implementation of the Kernels contract against the naive oracle.
+// Bit for bit where the sum order is the naive one (TypeScript; SIMD
+// without FMA except A·Bᵀ, whose lanes sum even and odd terms apart);
+// otherwise within rounding: |Δ| ≤ 1e-14 · Σ|a·b| per element.
+const IMPLEMENTATIONS: [Kernels, exact: boolean][] = [
+  [TS_KERNELS, true],
+  [SimdKernels.create({ fma: false })!, true],
+  ...(simdSupport().relaxed
+    ? [[SimdKernels.create({ fma: true })!, false] as [Kernels, boolean]]
+    : []),
+];
+// Remainders of the SIMD tiles too: 3 rows × 6 columns, 3×2 for A·Bᵀ and
+// 16-column blocks of the sparse product, with pairs and a last column.
+const SIMD_DIMS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 18, 19];
+
+/** A copy of `m` in the kernels' memory (or, with `outside`, not). */
+function place(kernels: Kernels, m: Matrix, outside: boolean): Matrix {
+  const copy = new Matrix(
+    m.rows,
+    m.cols,
+    outside ? undefined : kernels.float64(m.data.length),
+  );
+  copy.data.set(m.data);
+  return copy;
+}
+
+/** Asserts `got` is `want` to the bit, or within rounding of Σ|terms|. */
+function assertClose(
+  got: Matrix,
+  want: Matrix,
+  scale: Matrix,
+  exact: boolean,
+  what: string,
+) {
+  if (exact) return assert.deepEqual(got.data, want.data, what);
+  for (let i = 0; i < want.data.length; i++) {
+    const d = Math.abs(got.data[i] - want.data[i]);
+    assert.ok(d <= 1e-14 * scale.data[i], `${what}: element ${i} off by ${d}`);
+  }
+}
+
+function abs(m: Matrix): Matrix {
+  return new Matrix(m.rows, m.cols, m.data.map(Math.abs));
+}
+
+for (const [kernels, exact] of IMPLEMENTATIONS) {
+  Deno.test(`${kernels.name} kernels match the naive ones on every tile remainder, in their memory or not`, () => {
+    const rng = new Rng(105);
+    let outside = false;
+    for (const m of SIMD_DIMS) {
+      for (const k of [0, 1, 2, 3, 5, 13]) {
+        for (const n of SIMD_DIMS) {
+          outside = !outside; // alternate: staged and zero-copy operands
+          const a = place(kernels, sparseish(rng, m, k, 0.3), outside);
+          const b = place(kernels, sparseish(rng, k, n, 0.3), !outside);
+          const shape = `${m}×${k}·${k}×${n}`;
+          const out = place(kernels, new Matrix(m, n), outside);
+          out.data.fill(NaN); // every element must be overwritten
+          assert.equal(kernels.matmul(a, b, out), out);
+          assertClose(
+            out,
+            matmul(a, b),
+            matmul(abs(a), abs(b)),
+            exact,
+            `matmul ${shape}`,
+          );
+          const at = place(kernels, transpose(a), outside);
+          const bt = place(kernels, transpose(b), outside);
+          assertClose(
+            kernels.matmulTN(at, b),
+            matmulTN(at, b),
+            matmulTN(abs(at), abs(b)),
+            exact,
+            `matmulTN ${shape}`,
+          );
+          assertClose(
+            kernels.matmulNT(a, bt),
+            matmulNT(a, bt),
+            matmulNT(abs(a), abs(bt)),
+            exact && kernels === TS_KERNELS,
+            `matmulNT ${shape}`,
+          );
+        }
+      }
+    }
+  });
+
+  Deno.test(`${kernels.name} sparse products match the naive ones at any density`, () => {
+    const rng = new Rng(106);
+    const s = new SparseRows(kernels);
+    for (const zeros of [0, 0.8, 1]) {
+      for (const m of [1, 3, 7, 300]) {
+        for (const n of SIMD_DIMS) {
+          const k = 13 + (m % 5);
+          const a = sparseish(rng, m, k, zeros);
+          const b = place(kernels, sparseish(rng, k, n, 0.2), zeros === 0);
+          const d = place(kernels, sparseish(rng, m, 400, 0.2), false);
+          assert.ok(s.fill(a));
+          const shape = `${m}×${k}, n ${n}, zeros ${zeros}`;
+          assertClose(
+            matmulSparse(s, b, undefined, kernels),
+            matmul(a, b),
+            matmul(abs(a), abs(b)),
+            exact,
+            `A·B ${shape}`,
+          );
+          assertClose(
+            matmulTNSparse(s, d, undefined, kernels),
+            matmulTN(a, d),
+            matmulTN(abs(a), abs(d)),
+            exact,
+            `Aᵀ·B ${shape}`,
+          );
+        }
+      }
+    }
+  });
+
+  Deno.test(`${kernels.name} kernels propagate NaN and ∞ like the naive ones`, () => {
+    const a = place(
+      kernels,
+      Matrix.fromRows([[0, NaN, 1], [1, 0, Infinity]]),
+      false,
+    );
+    const b = place(kernels, Matrix.fromRows([[1, 2], [3, 4], [5, 6]]), false);
+    const want = matmul(a, b).data;
+    const got = kernels.matmul(a, b).data;
+    for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]));
+    const zeroTimesInf = kernels.matmul(
+      Matrix.fromRows([[0, 1]]),
+      Matrix.fromRows([[Infinity], [1]]),
+    );
+    assert.ok(Number.isNaN(zeroTimesInf.data[0]));
+  });
+
+  Deno.test(`${kernels.name} kernels refuse a wrong or aliased out`, () => {
+    const a = place(kernels, Matrix.fromRows([[1, 2], [3, 4]]), false);
+    assert.throws(() => kernels.matmul(a, a, new Matrix(3, 2)), {
+      name: "RangeError",
+      message: /expected out of shape 2×2 but found 3×2/,
+    });
+    for (
+      const product of [kernels.matmul, kernels.matmulTN, kernels.matmulNT]
+    ) {
+      assert.throws(() => product.call(kernels, a, Matrix.zeros(2, 2), a), {
+        name: "RangeError",
+        message: /shares its data with an operand/,
+      });
+    }
+  });
+}
+
+Deno.test("SimdKernels' memory grows without moving the arrays it handed out", () => {
+  const simd = SimdKernels.create()!;
+  const a = new Matrix(2, 2, simd.float64(4));
+  a.data.set([1, 2, 3, 4]);
+  const before = simd.bytes;
+  const big = simd.float64(3_000_000); // 24 MB: the memory must grow
+  assert.equal(big.length, 3_000_000);
+  assert.ok(simd.bytes >= before + 24_000_000);
+  assert.deepEqual(Array.from(a.data), [1, 2, 3, 4]); // still valid, same values
+  const b = new Matrix(2, 2, simd.float64(4));
+  b.data.set([1, 0, 0, 1]);
+  assert.deepEqual(simd.matmul(a, b).toRows(), [[1, 2], [3, 4]]);
+});
+
+Deno.test("selectKernels() picks the backend and names bad requests", () => {
+  assert.equal(selectKernels("T", "ts"), TS_KERNELS);
+  assert.match(selectKernels("T", "simd").name, /^simd/);
+  assert.match(selectKernels("T").name, simdSupport().simd ? /^simd/ : /^ts$/);
+  assert.throws(() => selectKernels("T", "gpu" as "ts"), {
+    name: "RangeError",
+    message: 'T: expected backend "auto", "simd" or "ts" but found "gpu"',
+  });
+  const pool = {
+    runLists: () => {},
+    int32: (n: number) => new Int32Array(n),
+    float64: (n: number) => new Float64Array(n),
+  };
+  assert.equal(selectKernels("T", "auto", pool).name, "ts+pool");
+  assert.throws(() => selectKernels("T", "simd", pool), /found "simd"/);
 });

@@ -68,13 +68,15 @@ Deno.test("WorkerPool products equal the single-threaded ones bit for bit, share
   }
 });
 
-Deno.test("TwoLayerNet with a WorkerPool trains bit-identically to one without", async () => {
+Deno.test("TwoLayerNet with a WorkerPool trains bit-identically to one on the TypeScript kernels", async () => {
   const pool = new WorkerPool();
   try {
     await pool.ready();
     const train = (p?: WorkerPool) => {
       const rng = new Rng(7);
-      const net = new TwoLayerNet(784, 50, 10, { rng, pool: p });
+      const net = p
+        ? new TwoLayerNet(784, 50, 10, { rng, pool: p })
+        : new TwoLayerNet(784, 50, 10, { rng, backend: "ts" });
       const losses: number[] = [];
       for (let step = 0; step < 10; step++) {
         const x = sparseInput(rng, 100, 784);

@@ -1,0 +1,137 @@
+/**
+ * The set of products a layer computes with, so that one layer can run on
+ * the pure-TypeScript kernels (the teaching path, and the fallback) or on
+ * the WebAssembly SIMD ones, chosen once per network.
+ *
+ * @module
+ */
+
+import type { Matrix } from "./matrix.ts";
+import { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
+import {
+  type ArrayAllocator,
+  type ListRunner,
+  productByLists,
+} from "./sparse.ts";
+import { SimdKernels } from "./simd/simd.ts";
+
+/**
+ * Dense products, the sparse product of `sparse.ts`, and the memory their
+ * operands should live in (`float64`/`int32`): the layers allocate their
+ * buffers from the kernels they use.
+ */
+export interface Kernels extends ListRunner, ArrayAllocator {
+  /** `"ts"`, `"ts+pool"`, `"simd"` or `"simd+fma"`. */
+  readonly name: string;
+  /** C = A · B (M×K · K×N); `out` must not share data with A or B. */
+  matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix;
+  /** C = Aᵀ · B (A M×K, B M×N, C K×N). */
+  matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix;
+  /** C = A · Bᵀ (A M×K, B N×K, C M×N). */
+  matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix;
+}
+
+/**
+ * The pure-TypeScript kernels: `fast.ts`'s register-blocked loops and
+ * `sparse.ts`'s `productByLists` on the calling thread, with ordinary typed
+ * arrays. Bit-identical to the naive kernels.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { TS_KERNELS } from "./kernels.ts";
+ *
+ * const c = TS_KERNELS.matmul(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]]));
+ * console.log(c.toRows()); // [[11]]
+ * ```
+ */
+export const TS_KERNELS: Kernels = {
+  name: "ts",
+  matmul: matmulFast,
+  matmulTN: matmulTNFast,
+  matmulNT: matmulNTFast,
+  runLists: (ptr, index, val, rows, B, n, C) =>
+    productByLists(ptr, index, val, 0, rows, B, n, C),
+  int32: (length) => new Int32Array(length),
+  float64: (length) => new Float64Array(length),
+};
+
+/**
+ * The pure-TypeScript kernels with the sparse products shared with a
+ * `WorkerPool` (see `pool.ts`), whose shared memory the arrays come from.
+ *
+ * @example
+ * ```ts
+ * import { poolKernels } from "./kernels.ts";
+ * import { WorkerPool } from "./pool.ts";
+ *
+ * const pool = new WorkerPool();
+ * console.log(poolKernels(pool).name); // ts+pool
+ * pool.close();
+ * ```
+ */
+export function poolKernels(pool: ListRunner & ArrayAllocator): Kernels {
+  return {
+    ...TS_KERNELS,
+    name: "ts+pool",
+    runLists: (...args) => pool.runLists(...args),
+    int32: (length) => pool.int32(length),
+    float64: (length) => pool.float64(length),
+  };
+}
+
+/**
+ * Which kernels a network computes with: `"simd"` (WebAssembly SIMD; an
+ * error where the runtime lacks it), `"ts"` (pure TypeScript), or `"auto"`
+ * (SIMD where available, else TypeScript).
+ */
+export type Backend = "auto" | "simd" | "ts";
+
+/**
+ * Kernels for one network: fresh {@linkcode SimdKernels} (with their own
+ * memory) for `"simd"`, or for `"auto"` where the runtime has SIMD;
+ * {@linkcode TS_KERNELS} for `"ts"` or where SIMD is missing; with a
+ * `WorkerPool`, the TypeScript kernels sharing the sparse products with it
+ * ({@linkcode poolKernels}).
+ *
+ * @param where the caller to name in errors, e.g. `"TwoLayerNet"`
+ * @throws {RangeError} for an unknown backend, `"simd"` without SIMD, or
+ * `"simd"` with a pool.
+ *
+ * @example
+ * ```ts
+ * import { selectKernels } from "./kernels.ts";
+ *
+ * console.log(selectKernels("demo", "ts").name); // ts
+ * console.log(selectKernels("demo", "auto").name); // simd+fma (in Deno on x86-64)
+ * ```
+ */
+export function selectKernels(
+  where: string,
+  backend: Backend = "auto",
+  pool?: ListRunner & ArrayAllocator,
+): Kernels {
+  if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
+    throw new RangeError(
+      `${where}: expected backend "auto", "simd" or "ts" but found ${
+        JSON.stringify(backend)
+      }`,
+    );
+  }
+  if (pool !== undefined) {
+    if (backend === "simd") {
+      throw new RangeError(
+        `${where}: expected backend "auto" or "ts" with a pool but found "simd" (the pool runs the TypeScript kernels)`,
+      );
+    }
+    return poolKernels(pool);
+  }
+  const simd = backend === "ts" ? undefined : SimdKernels.create();
+  if (simd !== undefined) return simd;
+  if (backend === "simd") {
+    throw new RangeError(
+      `${where}: expected a runtime with WebAssembly SIMD for backend "simd" but found none (use "ts")`,
+    );
+  }
+  return TS_KERNELS;
+}

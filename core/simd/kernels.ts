@@ -1,0 +1,365 @@
+/**
+ * The SIMD kernels, generated as WebAssembly functions with `wasm.ts`. Each
+ * works on f64 matrices stored row-major in one linear memory and takes
+ * their byte offsets; `simd.ts` wraps them behind the same contract as the
+ * pure-TypeScript kernels of `fast.ts` and `sparse.ts`.
+ *
+ * The vector type is f64x2: two columns of the output per register. The
+ * products keep small tiles of the output in registers (R rows × 2V
+ * columns), as `fast.ts` does with scalars, and add the terms of each output
+ * element in ascending order. So with plain multiply-then-add the results
+ * of `gemm` and `lists` equal the naive kernels' to the bit; with
+ * relaxed-SIMD fused multiply-add (one rounding instead of two) they differ
+ * by rounding, and `gemmNT`, which sums even and odd terms in separate lanes,
+ * always does.
+ *
+ * @module
+ */
+
+import { F64, Func, I32, V128 } from "./wasm.ts";
+
+/** Tile sizes (bench/matmul_bench.ts compares the choices). */
+export interface Tiles {
+  /** Output rows per tile of `gemm`. */
+  gemmRows: number;
+  /** f64x2 vectors (2 columns each) per tile of `gemm` and `lists`. */
+  gemmVectors: number;
+  /** Output rows × columns per tile of `gemmNT`. */
+  ntRows: number;
+  /** Output columns per tile of `gemmNT`. */
+  ntCols: number;
+  /** f64x2 vectors per column block of `lists`. */
+  listVectors: number;
+}
+
+/** The tiles `simd.ts` uses (measured best in bench/simd_tiles.ts). */
+export const TILES: Tiles = {
+  gemmRows: 3,
+  gemmVectors: 3,
+  ntRows: 3,
+  ntCols: 2,
+  listVectors: 8,
+};
+
+/** `for (; i < limit; i += step) body()` with locals i and limit. */
+function whileLess(
+  f: Func,
+  i: number,
+  limit: number,
+  step: number,
+  body: () => void,
+): void {
+  f.block(() =>
+    f.loop(() => {
+      f.get(i).get(limit).i32GeS().brIf(1);
+      body();
+      f.get(i).i32(step).i32Add().set(i).br(0);
+    })
+  );
+}
+
+/** `do { body() } while (--count !== 0)`, skipped when count is 0. */
+function countDown(f: Func, count: number, body: () => void): void {
+  f.block(() => {
+    f.get(count).i32Eqz().brIf(0);
+    f.loop(() => {
+      body();
+      f.get(count).i32(1).i32Sub().tee(count).brIf(0);
+    });
+  });
+}
+
+/** acc = s · b + acc, fused when `fma`. Stack: nothing → nothing. */
+function madd(f: Func, fma: boolean, s: number, b: number, acc: number): void {
+  f.get(s).get(b);
+  if (fma) f.get(acc).f64x2RelaxedMadd();
+  else f.f64x2Mul().get(acc).f64x2Add();
+  f.set(acc);
+}
+
+/**
+ * `gemm(a, b, c, m, k, n, aRow, aStep, add)`: C = A·B (+ C when add ≠ 0),
+ * with B K×N and C M×N row-major at byte offsets b and c, and element (i, p)
+ * of A at byte a + i·aRow + p·aStep. With aRow = 8K, aStep = 8 that is a
+ * row-major M×K A (C = A·B); with aRow = 8, aStep = 8M it is a row-major
+ * K×M matrix read transposed (C = Aᵀ·B). The TypeScript equivalent:
+ *
+ * ```ts ignore
+ * for (let i = 0; i < m; i++) {
+ *   for (let j = 0; j < n; j++) {
+ *     let sum = add ? C[i * n + j] : 0;
+ *     for (let p = 0; p < k; p++) sum += A(i, p) * B[p * n + j];
+ *     C[i * n + j] = sum;
+ *   }
+ * }
+ * ```
+ *
+ * computed R rows × V vectors (2V columns) at a time, then the rows left
+ * over one at a time, and in each row block the columns left over two and
+ * then one at a time.
+ */
+export function gemm(tiles: Tiles, fma: boolean): Func {
+  const R = tiles.gemmRows, V = tiles.gemmVectors;
+  const f = new Func("gemm", [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [a, b, c, m, k, n, aRow, aStep, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const i = f.local(I32), j = f.local(I32), count = f.local(I32);
+  const limit = f.local(I32), nBytes = f.local(I32), pb = f.local(I32);
+  const pa = Array.from({ length: R }, () => f.local(I32));
+  const pc = Array.from({ length: R }, () => f.local(I32));
+  const acc = Array.from({ length: R * V }, () => f.local(V128));
+  const bv = Array.from({ length: V }, () => f.local(V128));
+  const s = f.local(V128);
+  const sacc = Array.from({ length: R }, () => f.local(F64));
+  const sb = f.local(F64);
+
+  f.get(n).i32(8).i32Mul().set(nBytes);
+
+  // Output rows i … i+rows−1, columns j … j+2·vectors−1 (vectors ≥ 1), or
+  // column j alone (vectors = 0, scalar f64).
+  const tile = (rows: number, vectors: number) => {
+    for (let r = 0; r < rows; r++) {
+      // pa[r] = &A(i+r, 0); pc[r] = &C(i+r, j)
+      f.get(a).get(i).i32(r).i32Add().get(aRow).i32Mul().i32Add().set(pa[r]);
+      f.get(c).get(i).i32(r).i32Add().get(nBytes).i32Mul().i32Add()
+        .get(j).i32(8).i32Mul().i32Add().set(pc[r]);
+    }
+    f.get(b).get(j).i32(8).i32Mul().i32Add().set(pb); // &B(0, j)
+    const start = (r: number, v: number) => {
+      if (vectors === 0) {
+        f.block(() => {
+          f.f64Zero().set(sacc[r]).get(add).i32Eqz().brIf(0);
+          f.get(pc[r]).f64Load().set(sacc[r]);
+        });
+      } else {
+        f.block(() => {
+          f.v128Zero().set(acc[r * V + v]).get(add).i32Eqz().brIf(0);
+          f.get(pc[r]).v128Load(16 * v).set(acc[r * V + v]);
+        });
+      }
+    };
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < Math.max(vectors, 1); v++) start(r, v);
+    }
+    f.get(k).set(count);
+    countDown(f, count, () => {
+      if (vectors === 0) {
+        f.get(pb).f64Load().set(sb);
+        for (let r = 0; r < rows; r++) {
+          f.get(pa[r]).f64Load().get(sb).f64Mul().get(sacc[r]).f64Add()
+            .set(sacc[r]);
+        }
+      } else {
+        for (let v = 0; v < vectors; v++) f.get(pb).v128Load(16 * v).set(bv[v]);
+        for (let r = 0; r < rows; r++) {
+          f.get(pa[r]).v128Load64Splat().set(s);
+          for (let v = 0; v < vectors; v++) {
+            madd(f, fma, s, bv[v], acc[r * V + v]);
+          }
+        }
+      }
+      for (let r = 0; r < rows; r++) {
+        f.get(pa[r]).get(aStep).i32Add().set(pa[r]);
+      }
+      f.get(pb).get(nBytes).i32Add().set(pb);
+    });
+    for (let r = 0; r < rows; r++) {
+      if (vectors === 0) f.get(pc[r]).get(sacc[r]).f64Store();
+      for (let v = 0; v < vectors; v++) {
+        f.get(pc[r]).get(acc[r * V + v]).v128Store(16 * v);
+      }
+    }
+  };
+
+  // All columns of output rows i … i+rows−1.
+  const rowBlock = (rows: number) => {
+    f.i32(0).set(j);
+    f.get(n).get(n).i32(2 * V).i32RemU().i32Sub().set(limit);
+    whileLess(f, j, limit, 2 * V, () => tile(rows, V));
+    if (V > 1) {
+      f.get(n).get(n).i32(2).i32RemU().i32Sub().set(limit);
+      whileLess(f, j, limit, 2, () => tile(rows, 1));
+    }
+    f.block(() => {
+      f.get(j).get(n).i32GeS().brIf(0);
+      tile(rows, 0);
+    });
+  };
+
+  f.i32(0).set(i);
+  const rowLimit = f.local(I32);
+  f.get(m).get(m).i32(R).i32RemU().i32Sub().set(rowLimit);
+  whileLess(f, i, rowLimit, R, () => rowBlock(R));
+  f.get(m).set(rowLimit);
+  whileLess(f, i, rowLimit, 1, () => rowBlock(1));
+  return f;
+}
+
+/**
+ * `gemmNT(a, b, c, m, k, n)`: C = A·Bᵀ with A M×K, B N×K and C M×N
+ * row-major at byte offsets a, b, c. Both operands are read along their
+ * rows, two terms of p per vector: lane 0 sums the even p, lane 1 the odd,
+ * and the two lanes (and an odd last term) are added at the end. The
+ * TypeScript equivalent, up to that order of the sum:
+ *
+ * ```ts ignore
+ * for (let i = 0; i < m; i++) {
+ *   for (let j = 0; j < n; j++) {
+ *     let sum = 0;
+ *     for (let p = 0; p < k; p++) sum += A[i * k + p] * B[j * k + p];
+ *     C[i * n + j] = sum;
+ *   }
+ * }
+ * ```
+ */
+export function gemmNT(tiles: Tiles, fma: boolean): Func {
+  const R = tiles.ntRows, S = tiles.ntCols;
+  const f = new Func("gemmNT", [I32, I32, I32, I32, I32, I32]);
+  const [a, b, c, m, k, n] = [0, 1, 2, 3, 4, 5];
+  const i = f.local(I32), j = f.local(I32), count = f.local(I32);
+  const kBytes = f.local(I32), iLimit = f.local(I32), jLimit = f.local(I32);
+  const pa = Array.from({ length: R }, () => f.local(I32));
+  const pb = Array.from({ length: S }, () => f.local(I32));
+  const acc = Array.from({ length: R * S }, () => f.local(V128));
+  const av = Array.from({ length: R }, () => f.local(V128));
+  const bv = Array.from({ length: S }, () => f.local(V128));
+  const sum = f.local(F64);
+
+  f.get(k).i32(8).i32Mul().set(kBytes);
+
+  const tile = (rows: number, cols: number) => {
+    for (let r = 0; r < rows; r++) { // pa[r] = &A(i+r, 0)
+      f.get(a).get(i).i32(r).i32Add().get(kBytes).i32Mul().i32Add().set(pa[r]);
+    }
+    for (let q = 0; q < cols; q++) { // pb[q] = &B(j+q, 0)
+      f.get(b).get(j).i32(q).i32Add().get(kBytes).i32Mul().i32Add().set(pb[q]);
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < cols; q++) f.v128Zero().set(acc[r * S + q]);
+    }
+    f.get(k).i32(1).i32ShrU().set(count); // ⌊k/2⌋ pairs of terms
+    countDown(f, count, () => {
+      for (let r = 0; r < rows; r++) f.get(pa[r]).v128Load().set(av[r]);
+      for (let q = 0; q < cols; q++) f.get(pb[q]).v128Load().set(bv[q]);
+      for (let r = 0; r < rows; r++) {
+        for (let q = 0; q < cols; q++) {
+          madd(f, fma, av[r], bv[q], acc[r * S + q]);
+        }
+      }
+      for (let r = 0; r < rows; r++) f.get(pa[r]).i32(16).i32Add().set(pa[r]);
+      for (let q = 0; q < cols; q++) f.get(pb[q]).i32(16).i32Add().set(pb[q]);
+    });
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < cols; q++) {
+        const x = acc[r * S + q];
+        f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add().set(
+          sum,
+        );
+        f.block(() => { // the last term when k is odd
+          f.get(k).i32(1).i32And().i32Eqz().brIf(0);
+          f.get(pa[r]).f64Load().get(pb[q]).f64Load().f64Mul().get(sum).f64Add()
+            .set(sum);
+        });
+        // C(i+r, j+q)
+        f.get(c).get(i).i32(r).i32Add().get(n).i32Mul().get(j).i32Add()
+          .i32(q).i32Add().i32(8).i32Mul().i32Add().get(sum).f64Store();
+      }
+    }
+  };
+
+  const rowBlock = (rows: number) => {
+    f.i32(0).set(j);
+    f.get(n).get(n).i32(S).i32RemU().i32Sub().set(jLimit);
+    whileLess(f, j, jLimit, S, () => tile(rows, S));
+    f.get(n).set(jLimit);
+    whileLess(f, j, jLimit, 1, () => tile(rows, 1));
+  };
+
+  f.i32(0).set(i);
+  f.get(m).get(m).i32(R).i32RemU().i32Sub().set(iLimit);
+  whileLess(f, i, iLimit, R, () => rowBlock(R));
+  f.get(m).set(iLimit);
+  whileLess(f, i, iLimit, 1, () => rowBlock(1));
+  return f;
+}
+
+/**
+ * `lists(ptr, index, val, rowStart, rowEnd, b, n, c)`: the sparse product
+ * of `sparse.ts`'s `productByLists`, with ptr and index Int32Arrays, val,
+ * B (N columns) and C f64, all at byte offsets. The TypeScript equivalent:
+ *
+ * ```ts ignore
+ * for (let r = rowStart; r < rowEnd; r++) {
+ *   for (let j = 0; j < n; j++) {
+ *     let sum = 0;
+ *     for (let q = ptr[r]; q < ptr[r + 1]; q++) sum += val[q] * B[index[q] * n + j];
+ *     C[r * n + j] = sum;
+ *   }
+ * }
+ * ```
+ *
+ * computed 2V columns at a time (each term's value splat once, V vectors of
+ * B's row), then two and one at a time.
+ */
+export function lists(tiles: Tiles, fma: boolean): Func {
+  const V = tiles.listVectors;
+  const f = new Func("lists", [I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [ptr, index, val, rowStart, rowEnd, b, n, c] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const r = f.local(I32), j = f.local(I32), limit = f.local(I32);
+  const nBytes = f.local(I32), pc = f.local(I32), pb = f.local(I32);
+  const q0 = f.local(I32), q1 = f.local(I32), pi = f.local(I32);
+  const pv = f.local(I32), count = f.local(I32);
+  const acc = Array.from({ length: V }, () => f.local(V128));
+  const s = f.local(V128), sum = f.local(F64);
+
+  f.get(n).i32(8).i32Mul().set(nBytes);
+
+  // Columns j … j+2·vectors−1 of output row r (vectors = 0: column j alone).
+  const block = (vectors: number) => {
+    for (let v = 0; v < vectors; v++) f.v128Zero().set(acc[v]);
+    if (vectors === 0) f.f64Zero().set(sum);
+    f.get(index).get(q0).i32(4).i32Mul().i32Add().set(pi);
+    f.get(val).get(q0).i32(8).i32Mul().i32Add().set(pv);
+    f.get(q1).get(q0).i32Sub().set(count);
+    countDown(f, count, () => {
+      // pb = &B(index[q], j)
+      f.get(pi).i32Load().get(nBytes).i32Mul().get(b).i32Add()
+        .get(j).i32(8).i32Mul().i32Add().set(pb);
+      if (vectors === 0) {
+        f.get(pv).f64Load().get(pb).f64Load().f64Mul().get(sum).f64Add()
+          .set(sum);
+      } else {
+        f.get(pv).v128Load64Splat().set(s);
+        for (let v = 0; v < vectors; v++) {
+          f.get(s).get(pb).v128Load(16 * v);
+          if (fma) f.get(acc[v]).f64x2RelaxedMadd();
+          else f.f64x2Mul().get(acc[v]).f64x2Add();
+          f.set(acc[v]);
+        }
+      }
+      f.get(pi).i32(4).i32Add().set(pi);
+      f.get(pv).i32(8).i32Add().set(pv);
+    });
+    const out = () => f.get(pc).get(j).i32(8).i32Mul().i32Add();
+    if (vectors === 0) out().get(sum).f64Store();
+    for (let v = 0; v < vectors; v++) out().get(acc[v]).v128Store(16 * v);
+  };
+
+  f.get(rowStart).set(r);
+  whileLess(f, r, rowEnd, 1, () => {
+    f.get(ptr).get(r).i32(4).i32Mul().i32Add().tee(q0).i32Load(4).set(q1);
+    f.get(q0).i32Load().set(q0);
+    f.get(c).get(r).get(nBytes).i32Mul().i32Add().set(pc);
+    f.i32(0).set(j);
+    f.get(n).get(n).i32(2 * V).i32RemU().i32Sub().set(limit);
+    whileLess(f, j, limit, 2 * V, () => block(V));
+    if (V > 1) {
+      f.get(n).get(n).i32(2).i32RemU().i32Sub().set(limit);
+      whileLess(f, j, limit, 2, () => block(1));
+    }
+    f.block(() => {
+      f.get(j).get(n).i32GeS().brIf(0);
+      block(0);
+    });
+  });
+  return f;
+}

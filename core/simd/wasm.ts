@@ -1,0 +1,346 @@
+/**
+ * A very small WebAssembly assembler: just enough of the binary format to
+ * build the kernel module of `kernels.ts` at run time, with no toolchain and
+ * no binary blob in the repository. It covers the opcodes those kernels use
+ * and nothing else.
+ *
+ * A module here is: one imported memory (`env.memory`), some functions that
+ * take i32 arguments (byte offsets into that memory, sizes) and return
+ * nothing, each exported under its name. The binary layout follows the core
+ * specification ("Binary Format", sections 1, 2, 3, 7 and 10) and the SIMD
+ * proposal's encoding (prefix 0xFD, LEB128 sub-opcode).
+ *
+ * @module
+ */
+
+/** The value types the kernels use, with their binary codes. */
+export const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
+/** A value type: {@linkcode I32}, {@linkcode F64} or {@linkcode V128}. */
+export type ValType = typeof I32 | typeof F64 | typeof V128;
+
+/** Unsigned LEB128, the format of every count and index. */
+function uleb(n: number, out: number[]): void {
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+}
+
+/** Signed LEB128, the format of `i32.const` immediates. */
+function sleb(n: number, out: number[]): void {
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** A name as the format stores it: length, then UTF-8 bytes. */
+function name(s: string, out: number[]): void {
+  const bytes = new TextEncoder().encode(s);
+  uleb(bytes.length, out);
+  out.push(...bytes);
+}
+
+/**
+ * One function's body, written instruction by instruction. Locals are
+ * numbered from 0, the parameters first; `local()` declares another. The
+ * methods mirror the instructions' names (`i32Add` is `i32.add`) and return
+ * `this`, so that a line of code reads like a line of assembly.
+ *
+ * @example
+ * ```ts
+ * import { Func, I32, wasmModule } from "./wasm.ts";
+ *
+ * const add = new Func("add", [I32, I32], [I32]);
+ * add.get(0).get(1).i32Add();
+ * const { exports } = new WebAssembly.Instance(
+ *   new WebAssembly.Module(wasmModule([add])),
+ *   { env: { memory: new WebAssembly.Memory({ initial: 1 }) } },
+ * );
+ * console.log((exports.add as (a: number, b: number) => number)(2, 3)); // 5
+ * ```
+ */
+export class Func {
+  /** The export name. */
+  readonly name: string;
+  /** Parameter types (locals 0 … params.length−1). */
+  readonly params: readonly ValType[];
+  /** Result types (empty for the kernels). */
+  readonly results: readonly ValType[];
+  /** The instructions so far, encoded. */
+  readonly code: number[] = [];
+  #locals: ValType[] = [];
+
+  /** An empty function `name(params) → results`. */
+  constructor(name: string, params: ValType[], results: ValType[] = []) {
+    this.name = name;
+    this.params = params;
+    this.results = results;
+  }
+
+  /** Declares a local of type `type` and returns its index. */
+  local(type: ValType): number {
+    this.#locals.push(type);
+    return this.params.length + this.#locals.length - 1;
+  }
+
+  /** The body: local declarations, instructions, `end`. */
+  body(): number[] {
+    const out: number[] = [];
+    uleb(this.#locals.length, out);
+    for (const type of this.#locals) out.push(1, type); // one local per entry
+    out.push(...this.code, 0x0b);
+    return out;
+  }
+
+  #op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+
+  #simd(op: number): this {
+    this.code.push(0xfd);
+    uleb(op, this.code);
+    return this;
+  }
+
+  /** A memory access's immediates: log2 of the alignment, byte offset. */
+  #memarg(align: number, offset: number): this {
+    uleb(align, this.code);
+    uleb(offset, this.code);
+    return this;
+  }
+
+  // Control. Blocks and loops take no values and leave none (block type 0x40).
+  /** `block … end`: `br_if 0` inside jumps past the end. */
+  block(inner: () => void): this {
+    this.#op(0x02, 0x40);
+    inner();
+    return this.#op(0x0b);
+  }
+  /** `loop … end`: `br_if 0` inside jumps back to the start. */
+  loop(inner: () => void): this {
+    this.#op(0x03, 0x40);
+    inner();
+    return this.#op(0x0b);
+  }
+  /** `br depth` */
+  br(depth: number): this {
+    this.#op(0x0c);
+    uleb(depth, this.code);
+    return this;
+  }
+  /** `br_if depth` */
+  brIf(depth: number): this {
+    this.#op(0x0d);
+    uleb(depth, this.code);
+    return this;
+  }
+
+  // Locals.
+  /** `local.get` */
+  get(local: number): this {
+    this.#op(0x20);
+    uleb(local, this.code);
+    return this;
+  }
+  /** `local.set` */
+  set(local: number): this {
+    this.#op(0x21);
+    uleb(local, this.code);
+    return this;
+  }
+  /** `local.tee` */
+  tee(local: number): this {
+    this.#op(0x22);
+    uleb(local, this.code);
+    return this;
+  }
+
+  // i32 arithmetic.
+  /** `i32.const` */
+  i32(value: number): this {
+    this.#op(0x41);
+    sleb(value | 0, this.code);
+    return this;
+  }
+  /** `i32.eqz` */
+  i32Eqz(): this {
+    return this.#op(0x45);
+  }
+  /** `i32.ne` */
+  i32Ne(): this {
+    return this.#op(0x47);
+  }
+  /** `i32.ge_s` */
+  i32GeS(): this {
+    return this.#op(0x4e);
+  }
+  /** `i32.gt_s` */
+  i32GtS(): this {
+    return this.#op(0x4a);
+  }
+  /** `i32.add` */
+  i32Add(): this {
+    return this.#op(0x6a);
+  }
+  /** `i32.sub` */
+  i32Sub(): this {
+    return this.#op(0x6b);
+  }
+  /** `i32.rem_u` */
+  i32RemU(): this {
+    return this.#op(0x70);
+  }
+  /** `i32.and` */
+  i32And(): this {
+    return this.#op(0x71);
+  }
+  /** `i32.shr_u` */
+  i32ShrU(): this {
+    return this.#op(0x76);
+  }
+  /** `i32.mul` */
+  i32Mul(): this {
+    return this.#op(0x6c);
+  }
+  /** `i32.load` (natural alignment) */
+  i32Load(offset = 0): this {
+    return this.#op(0x28).#memarg(2, offset);
+  }
+
+  // f64 scalars.
+  /** `f64.const 0` */
+  f64Zero(): this {
+    return this.#op(0x44, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+  /** `f64.load` (natural alignment) */
+  f64Load(offset = 0): this {
+    return this.#op(0x2b).#memarg(3, offset);
+  }
+  /** `f64.store` (natural alignment) */
+  f64Store(offset = 0): this {
+    return this.#op(0x39).#memarg(3, offset);
+  }
+  /** `f64.add` */
+  f64Add(): this {
+    return this.#op(0xa0);
+  }
+  /** `f64.mul` */
+  f64Mul(): this {
+    return this.#op(0xa2);
+  }
+
+  // SIMD (v128 as two f64 lanes). Loads and stores only promise 8-byte
+  // alignment: a Float64Array's element at an odd index is not 16-aligned.
+  /** `v128.load` */
+  v128Load(offset = 0): this {
+    return this.#simd(0x00).#memarg(3, offset);
+  }
+  /** `v128.load64_splat`: one f64 from memory into both lanes. */
+  v128Load64Splat(offset = 0): this {
+    return this.#simd(0x0a).#memarg(3, offset);
+  }
+  /** `v128.store` */
+  v128Store(offset = 0): this {
+    return this.#simd(0x0b).#memarg(3, offset);
+  }
+  /** `v128.const 0` */
+  v128Zero(): this {
+    this.#simd(0x0c);
+    return this.#op(...new Array(16).fill(0));
+  }
+  /** `f64x2.extract_lane` */
+  f64x2ExtractLane(lane: number): this {
+    return this.#simd(0x21).#op(lane);
+  }
+  /** `f64x2.add` */
+  f64x2Add(): this {
+    return this.#simd(0xf0);
+  }
+  /** `f64x2.mul` */
+  f64x2Mul(): this {
+    return this.#simd(0xf2);
+  }
+  /**
+   * `f64x2.relaxed_madd` (a·b + c, fused or not as the CPU prefers), from
+   * the relaxed-SIMD extension.
+   */
+  f64x2RelaxedMadd(): this {
+    return this.#simd(0x107);
+  }
+}
+
+/**
+ * The bytes of a module that imports `env.memory` (at least one page; with
+ * `maxPages`, a shared memory of at most that many pages, as shared
+ * memories must declare a maximum) and exports `funcs`, each under its name.
+ */
+export function wasmModule(
+  funcs: Func[],
+  maxPages?: number,
+): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]; // "\0asm", version 1
+  const section = (id: number, content: number[]) => {
+    out.push(id);
+    uleb(content.length, out);
+    out.push(...content);
+  };
+  const vec = <T>(
+    items: readonly T[],
+    each: (item: T, to: number[]) => void,
+  ) => {
+    const to: number[] = [];
+    uleb(items.length, to);
+    for (const item of items) each(item, to);
+    return to;
+  };
+  // 1 types: one per function, (params) → (results).
+  section(
+    1,
+    vec(funcs, (f, to) => {
+      to.push(0x60, ...vec(f.params, (t, v) => v.push(t)));
+      to.push(...vec(f.results, (t, v) => v.push(t)));
+    }),
+  );
+  // 2 imports: env.memory (kind 2) with its limits: flags (0 = minimum
+  // only, 3 = shared with minimum and maximum), minimum 1 page, maximum.
+  section(
+    2,
+    vec(["memory"], (field, to) => {
+      name("env", to);
+      name(field, to);
+      to.push(0x02, maxPages === undefined ? 0x00 : 0x03, 1);
+      if (maxPages !== undefined) uleb(maxPages, to);
+    }),
+  );
+  const indices = funcs.map((_, i) => i);
+  // 3 functions: function i has type i.
+  section(3, vec(indices, uleb));
+  // 7 exports: each function under its name (kind 0 = function).
+  section(
+    7,
+    vec(indices, (i, to) => {
+      name(funcs[i].name, to);
+      to.push(0x00);
+      uleb(i, to);
+    }),
+  );
+  // 10 code: each body prefixed by its size.
+  section(
+    10,
+    vec(funcs, (f, to) => {
+      const body = f.body();
+      uleb(body.length, to);
+      to.push(...body);
+    }),
+  );
+  return new Uint8Array(out);
+}
