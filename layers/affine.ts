@@ -142,7 +142,12 @@ export class Affine implements Layer {
       );
     }
     this.#x = x;
-    const out = (this.#out = ensureShape(this.#out, x.rows, this.W.cols));
+    const out = (this.#out = ensureShape(
+      this.#out,
+      x.rows,
+      this.W.cols,
+      this.#kernels,
+    ));
     this.#isSparse = (this.assumeFiniteW || allFinite(this.W)) &&
       this.#xSparse.fill(x, SPARSE_MAX_DENSITY);
     if (this.#isSparse) matmulSparse(this.#xSparse, this.W, out, this.#kernels);
@@ -157,7 +162,8 @@ export class Affine implements Layer {
    */
   backward(dout: Matrix): Matrix {
     const x = this.#backwardParams("Affine.backward()", dout);
-    const dx = (this.#dx = ensureShape(this.#dx, x.rows, x.cols));
+    const dx =
+      (this.#dx = ensureShape(this.#dx, x.rows, x.cols, this.#kernels));
     return this.#kernels.matmulNT(dout, this.W, dx); // dx = dout · Wᵀ
   }
 

@@ -5,7 +5,7 @@
  */
 
 import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
-import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
+import { type Kernels, TS_KERNELS } from "../core/kernels.ts";
 import { sumColumns } from "../core/naive.ts";
 import {
   allFinite,
@@ -26,6 +26,11 @@ import type { Layer, Param } from "./layer.ts";
 export interface ConvolutionOptions {
   /** The shape of one input image, C×H×W (e.g. [1, 28, 28]). */
   input: ImageShape;
+  /**
+   * The kernels to compute with (default `TS_KERNELS`); dW, db and the
+   * layer's buffers come from their memory (see `Affine`).
+   */
+  kernels?: Kernels;
   /** Filter height and width, FH×FW. */
   filter: readonly [height: number, width: number];
   /** Step between filter positions (default 1). */
@@ -81,7 +86,8 @@ export class Convolution implements Layer {
   readonly outputShape: ImageShape;
   #window: { height: number; width: number; stride: number; pad: number };
   #col?: Matrix; // (N·OH·OW)×(C·FH·FW), the last im2col
-  #colSparse = new SparseRows(); // its non-zeros, when #isSparse
+  #kernels: Kernels;
+  #colSparse: SparseRows; // col's non-zeros, when #isSparse
   #isSparse = false;
   #Wt?: Matrix; // (C·FH·FW)×FN, Wᵀ for the sparse product
   #dWt?: Matrix; // (C·FH·FW)×FN
@@ -102,7 +108,8 @@ export class Convolution implements Layer {
     const where = "Convolution";
     assertMatrix(where, "W", W);
     assertMatrix(where, "b", b);
-    const { input, filter, stride = 1, pad = 0 } = options;
+    const { input, filter, stride = 1, pad = 0, kernels = TS_KERNELS } =
+      options;
     const [c] = input, [fh, fw] = filter;
     const [oh, ow] = outputSize(
       input,
@@ -123,8 +130,10 @@ export class Convolution implements Layer {
     }
     this.W = W;
     this.b = b;
-    this.dW = new Matrix(W.rows, W.cols);
-    this.db = new Matrix(1, W.rows);
+    this.#kernels = kernels;
+    this.dW = new Matrix(W.rows, W.cols, kernels.float64(W.rows * W.cols));
+    this.db = new Matrix(1, W.rows, kernels.float64(W.rows));
+    this.#colSparse = new SparseRows(kernels);
     this.inputShape = [...input] as unknown as ImageShape;
     this.outputShape = [W.rows, oh, ow];
     this.#window = { height: fh, width: fw, stride, pad };
@@ -136,17 +145,18 @@ export class Convolution implements Layer {
     assertMatrix(where, "x", x);
     checkImages(where, x, this.inputShape);
     const n = x.rows, [fn, oh, ow] = this.outputShape, positions = oh * ow;
-    const col =
-      (this.#col = im2col(x, this.inputShape, this.#window, this.#col));
+    const kernels = this.#kernels, rows = n * positions;
+    this.#col = ensureShape(this.#col, rows, this.W.cols, kernels);
+    const col = im2col(x, this.inputShape, this.#window, this.#col);
     const colOut =
-      (this.#colOut = ensureShape(this.#colOut, n * positions, fn));
+      (this.#colOut = ensureShape(this.#colOut, rows, fn, kernels));
     this.#isSparse = (this.assumeFiniteW || allFinite(this.W)) &&
       this.#colSparse.fill(col, 0.5);
     if (this.#isSparse) {
-      this.#Wt = transpose(this.W, this.#Wt);
-      matmulSparse(this.#colSparse, this.#Wt, colOut); // col · Wᵀ, skipping zeros
+      this.#Wt = transpose(this.W, this.#Wt, kernels);
+      matmulSparse(this.#colSparse, this.#Wt, colOut, kernels); // col · Wᵀ, skipping zeros
     } else {
-      matmulNTFast(col, this.W, colOut); // col · Wᵀ
+      kernels.matmulNT(col, this.W, colOut); // col · Wᵀ
     }
     const out = (this.#out = ensureShape(this.#out, n, fn * positions));
     // (n, position, filter) → (n, filter, position), adding the bias.
@@ -164,7 +174,13 @@ export class Convolution implements Layer {
   /** ∂L/∂x, overwriting dW and db. N×(FN·OH·OW) → N×(C·H·W). */
   backward(dout: Matrix): Matrix {
     const dout2 = this.#backwardParams("Convolution.backward()", dout);
-    const dcol = (this.#dcol = matmulFast(dout2, this.W, this.#dcol)); // dout · W
+    const dcol = (this.#dcol = ensureShape(
+      this.#dcol,
+      dout2.rows,
+      this.W.cols,
+      this.#kernels,
+    ));
+    this.#kernels.matmul(dout2, this.W, dcol); // dout · W
     return (this.#dx = col2im(dcol, this.inputShape, this.#window, this.#dx));
   }
 
@@ -197,7 +213,12 @@ export class Convolution implements Layer {
       );
     }
     // (n, filter, position) → (n, position, filter), the layout of col · Wᵀ.
-    const dout2 = (this.#dout2 = ensureShape(this.#dout2, n * positions, fn));
+    const dout2 = (this.#dout2 = ensureShape(
+      this.#dout2,
+      n * positions,
+      fn,
+      this.#kernels,
+    ));
     const D = dout.data, D2 = dout2.data;
     for (let i = 0; i < n; i++) {
       for (let f = 0; f < fn; f++) {
@@ -210,18 +231,19 @@ export class Convolution implements Layer {
     sumColumns(dout2, this.db);
     if (this.#isSparse && allFinite(dout2)) {
       // (doutᵀ · col)ᵀ = colᵀ · dout, over col's non-zeros
-      this.#dWt = matmulTNSparse(this.#colSparse, dout2, this.#dWt);
+      this.#dWt = ensureShape(this.#dWt, col.cols, fn, this.#kernels);
+      matmulTNSparse(this.#colSparse, dout2, this.#dWt, this.#kernels);
       transpose(this.#dWt, this.dW);
     } else {
-      matmulTNFast(dout2, col, this.dW); // doutᵀ · col: FN×(C·FH·FW)
+      this.#kernels.matmulTN(dout2, col, this.dW); // doutᵀ · col: FN×(C·FH·FW)
     }
     return dout2;
   }
 }
 
 /** aᵀ, into `out` when it has the shape. */
-function transpose(a: Matrix, out?: Matrix): Matrix {
-  const t = ensureShape(out, a.cols, a.rows);
+function transpose(a: Matrix, out?: Matrix, kernels?: Kernels): Matrix {
+  const t = ensureShape(out, a.cols, a.rows, kernels);
   const A = a.data, T = t.data, m = a.rows, n = a.cols;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) T[j * m + i] = A[i * n + j];

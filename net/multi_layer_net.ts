@@ -24,6 +24,7 @@ import {
   withFiniteWeights,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { type Backend, type Kernels, selectKernels } from "../core/kernels.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
 
 /** Options of the {@linkcode MultiLayerNet} constructor. */
@@ -47,6 +48,12 @@ export interface MultiLayerNetOptions {
   dropoutRatio?: number;
   /** A `WorkerPool` for the large sparse products (see `core/pool.ts`). */
   pool?: Pool;
+  /**
+   * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
+   * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (see
+   * `core/kernels.ts`). With `"auto"` and a pool, TypeScript.
+   */
+  backend?: Backend;
 }
 
 /** Whether layers with a training mode run in it (the book's `train_flg`). */
@@ -113,6 +120,8 @@ export class MultiLayerNet {
     dropoutRatio: number;
     weightDecayLambda: number;
   };
+  /** The kernels the layers compute with (see `backend`). */
+  readonly kernels: Kernels;
   #affines: Affine[] = [];
   #norms: BatchNormalization[] = [];
   #dropouts: Dropout[] = [];
@@ -155,6 +164,7 @@ export class MultiLayerNet {
       useDropout = false,
       dropoutRatio = 0.5,
       pool,
+      backend,
     } = options ?? {};
     checkRng(where, rng);
     if (activation !== "relu" && activation !== "sigmoid") {
@@ -170,6 +180,7 @@ export class MultiLayerNet {
       );
     }
     initScale(weightInit, inputSize, where); // validates it
+    const kernels = this.kernels = selectKernels(where, backend, pool);
     this.inputSize = inputSize;
     this.hiddenSizes = [...hiddenSizes];
     this.outputSize = outputSize;
@@ -196,12 +207,12 @@ export class MultiLayerNet {
         fanIn,
         fanOut,
         weightInit,
-        pool?.float64(fanIn * fanOut),
+        kernels.float64(fanIn * fanOut),
       );
-      const b = new Matrix(1, fanOut, pool?.float64(fanOut));
+      const b = new Matrix(1, fanOut, kernels.float64(fanOut));
       params[`W${i}`] = W;
       params[`b${i}`] = b;
-      const affine = new Affine(W, b, { pool });
+      const affine = new Affine(W, b, { kernels });
       this.#affines.push(affine);
       layers.set(`Affine${i}`, affine);
       if (i === sizes.length - 1) break; // the output layer: Affine only

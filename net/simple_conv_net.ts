@@ -23,6 +23,7 @@ import {
   withFiniteWeights,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { type Backend, type Kernels, selectKernels } from "../core/kernels.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
 
 /** Options of {@linkcode SimpleConvNet}, with the book's defaults. */
@@ -47,6 +48,12 @@ export interface SimpleConvNetOptions {
   weightInitStd?: WeightInit;
   /** A `WorkerPool` for the affine layers' sparse products. */
   pool?: Pool;
+  /**
+   * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
+   * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (see
+   * `core/kernels.ts`). With `"auto"` and a pool, TypeScript.
+   */
+  backend?: Backend;
 }
 
 /**
@@ -82,6 +89,8 @@ export class SimpleConvNet {
   readonly layers: ReadonlyMap<string, Layer>;
   /** The loss layer after `layers`. */
   readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  /** The kernels the layers compute with (see `backend`). */
+  readonly kernels: Kernels;
   /** What `io/` saves to rebuild this net: its type and sizes. */
   readonly spec: {
     type: "SimpleConvNet";
@@ -118,6 +127,7 @@ export class SimpleConvNet {
       outputSize: classes = 10,
       weightInitStd = 0.01,
       pool,
+      backend,
     } = options ?? {};
     checkRng(where, rng);
     checkSizes(where, [
@@ -126,6 +136,7 @@ export class SimpleConvNet {
       ["outputSize", classes],
     ]);
     initScale(weightInitStd, 1, where); // validates it
+    const kernels = this.kernels = selectKernels(where, backend, pool);
     const [c] = input;
     const [oh, ow] = outputSize(input, {
       height: filterSize,
@@ -146,19 +157,26 @@ export class SimpleConvNet {
       filterNum,
       c * filterSize * filterSize,
       weightInitStd,
+      kernels.float64(filterNum * c * filterSize * filterSize),
     );
     const W2 = initWeights(
       rng,
       pooled,
       hiddenSize,
       weightInitStd,
-      pool?.float64(pooled * hiddenSize),
+      kernels.float64(pooled * hiddenSize),
     );
-    const W3 = initWeights(rng, hiddenSize, classes, weightInitStd);
-    const zeros = (n: number) => new Matrix(1, n, pool?.float64(n));
+    const W3 = initWeights(
+      rng,
+      hiddenSize,
+      classes,
+      weightInitStd,
+      kernels.float64(hiddenSize * classes),
+    );
+    const zeros = (n: number) => new Matrix(1, n, kernels.float64(n));
     this.params = {
       W1,
-      b1: new Matrix(1, filterNum),
+      b1: zeros(filterNum),
       W2,
       b2: zeros(hiddenSize),
       W3,
@@ -181,9 +199,10 @@ export class SimpleConvNet {
       filter: [filterSize, filterSize],
       stride,
       pad,
+      kernels,
     });
-    this.#affine1 = new Affine(W2, this.params.b2, { pool });
-    this.#affine2 = new Affine(W3, this.params.b3, { pool });
+    this.#affine1 = new Affine(W2, this.params.b2, { kernels });
+    this.#affine2 = new Affine(W3, this.params.b3, { kernels });
     this.layers = new Map<string, Layer>([
       ["Conv1", this.#conv],
       ["Relu1", new Relu()],

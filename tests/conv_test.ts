@@ -232,31 +232,34 @@ function kinkMargin(net: SimpleConvNet, batch: Matrix): number {
   return margin;
 }
 
-Deno.test("SimpleConvNet.gradient() matches the numerical gradient on a small net", () => {
-  const rng = new Rng(54);
-  const net = new SimpleConvNet({
-    rng,
-    input: [1, 8, 8],
-    filterNum: 3,
-    filterSize: 3,
-    hiddenSize: 6,
-    outputSize: 3,
-    weightInitStd: 0.5,
+for (const backend of ["ts", "simd"] as const) {
+  Deno.test(`SimpleConvNet.gradient() matches the numerical gradient on a small net (${backend})`, () => {
+    const rng = new Rng(54);
+    const net = new SimpleConvNet({
+      rng,
+      input: [1, 8, 8],
+      filterNum: 3,
+      filterSize: 3,
+      hiddenSize: 6,
+      outputSize: 3,
+      weightInitStd: 0.5,
+      backend,
+    });
+    for (const key of ["b1", "b2"] as const) {
+      net.params[key].data.set(
+        uniformMatrix(rng, 1, net.params[key].cols, -0.3, 0.3).data,
+      );
+    }
+    // A batch clear of every kink by more than 10·h (as in
+    // tests/multi_layer_net_test.ts), drawn again from the same seeded rng
+    // until it is: deterministic, and the check then tests backprop only.
+    let batch = uniformMatrix(rng, 2, 64, 0, 1);
+    for (let tries = 0; kinkMargin(net, batch) <= 1e-3; tries++) {
+      assert.ok(tries < 100, "no batch clear of the kinks in 100 draws");
+      batch = uniformMatrix(rng, 2, 64, 0, 1);
+    }
+    for (const [key, d] of Object.entries(gradientCheck(net, batch, [0, 2]))) {
+      assert.ok(d.meanAbsDiff < 1e-6, `${key}: ${d.meanAbsDiff}`);
+    }
   });
-  for (const key of ["b1", "b2"] as const) {
-    net.params[key].data.set(
-      uniformMatrix(rng, 1, net.params[key].cols, -0.3, 0.3).data,
-    );
-  }
-  // A batch clear of every kink by more than 10·h (as in
-  // tests/multi_layer_net_test.ts), drawn again from the same seeded rng
-  // until it is: deterministic, and the check then tests backprop only.
-  let batch = uniformMatrix(rng, 2, 64, 0, 1);
-  for (let tries = 0; kinkMargin(net, batch) <= 1e-3; tries++) {
-    assert.ok(tries < 100, "no batch clear of the kinks in 100 draws");
-    batch = uniformMatrix(rng, 2, 64, 0, 1);
-  }
-  for (const [key, d] of Object.entries(gradientCheck(net, batch, [0, 2]))) {
-    assert.ok(d.meanAbsDiff < 1e-6, `${key}: ${d.meanAbsDiff}`);
-  }
-});
+}

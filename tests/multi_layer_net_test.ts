@@ -56,49 +56,52 @@ function clearOfKinks(
   return x;
 }
 
-Deno.test("MultiLayerNet.gradient() matches the numerical gradient: relu/sigmoid, he/xavier, with and without weight decay", () => {
-  let seed = 10;
-  for (const activation of ["relu", "sigmoid"] as const) {
-    for (const weightInit of ["he", "xavier", 0.3] as const) {
-      for (const weightDecayLambda of [0, 0.1]) {
-        const rng = new Rng(seed++);
-        const net = new MultiLayerNet(7, [6, 5, 4], 3, {
-          rng,
-          activation,
-          weightInit,
-          weightDecayLambda,
-        });
-        // Random biases: with the initial zeros, a sample whose hidden row is
-        // all zero (every unit off) puts the next pre-activation at exactly 0,
-        // on the kink, and b's step of ±h straddles it.
-        for (const [key, p] of Object.entries(net.params)) {
-          if (key.startsWith("b")) {
-            p.data.set(uniformMatrix(rng, 1, p.cols, -0.5, 0.5).data);
+for (const backend of ["ts", "simd"] as const) {
+  Deno.test(`MultiLayerNet.gradient() matches the numerical gradient: relu/sigmoid, he/xavier, with and without weight decay (${backend})`, () => {
+    let seed = 10;
+    for (const activation of ["relu", "sigmoid"] as const) {
+      for (const weightInit of ["he", "xavier", 0.3] as const) {
+        for (const weightDecayLambda of [0, 0.1]) {
+          const rng = new Rng(seed++);
+          const net = new MultiLayerNet(7, [6, 5, 4], 3, {
+            rng,
+            activation,
+            weightInit,
+            weightDecayLambda,
+            backend,
+          });
+          // Random biases: with the initial zeros, a sample whose hidden row is
+          // all zero (every unit off) puts the next pre-activation at exactly 0,
+          // on the kink, and b's step of ±h straddles it.
+          for (const [key, p] of Object.entries(net.params)) {
+            if (key.startsWith("b")) {
+              p.data.set(uniformMatrix(rng, 1, p.cols, -0.5, 0.5).data);
+            }
           }
-        }
-        const x = clearOfKinks(net, rng, 4, 7);
-        const t = [0, 2, 1, 2];
-        const what = `${activation}, ${weightInit}, λ ${weightDecayLambda}`;
-        const diff = gradientCheck(net, x, t);
-        assert.deepEqual(Object.keys(diff), [
-          "W1",
-          "b1",
-          "W2",
-          "b2",
-          "W3",
-          "b3",
-          "W4",
-          "b4",
-        ]);
-        for (const [key, d] of Object.entries(diff)) {
-          // Same bound as the chapter-5 check: float64 central differences
-          // are accurate to ~1e-9 here; the b's carry the 1e-7 log guard.
-          assert.ok(d.meanAbsDiff < 1e-6, `${what} ${key}: ${d.meanAbsDiff}`);
+          const x = clearOfKinks(net, rng, 4, 7);
+          const t = [0, 2, 1, 2];
+          const what = `${activation}, ${weightInit}, λ ${weightDecayLambda}`;
+          const diff = gradientCheck(net, x, t);
+          assert.deepEqual(Object.keys(diff), [
+            "W1",
+            "b1",
+            "W2",
+            "b2",
+            "W3",
+            "b3",
+            "W4",
+            "b4",
+          ]);
+          for (const [key, d] of Object.entries(diff)) {
+            // Same bound as the chapter-5 check: float64 central differences
+            // are accurate to ~1e-9 here; the b's carry the 1e-7 log guard.
+            assert.ok(d.meanAbsDiff < 1e-6, `${what} ${key}: ${d.meanAbsDiff}`);
+          }
         }
       }
     }
-  }
-});
+  });
+}
 
 Deno.test("weight decay adds ½·λ·ΣW² to the loss and λ·W to each weight gradient", () => {
   const make = (weightDecayLambda: number) =>

@@ -42,50 +42,61 @@ function kinkMargin(net: TwoLayerNet, x: Matrix): number {
   return margin;
 }
 
-Deno.test("TwoLayerNet(784, 50, 10).gradient() matches the numerical gradient at the book's magnitudes", () => {
-  const rng = new Rng(1);
-  const net = new TwoLayerNet(784, 50, 10, { rng });
-  const { x, t } = batch(rng, 3);
-  // The ReLU kink: a pre-activation within one step of zero would make the
-  // central difference straddle the kink and give ~1e-5 on W1/b1. This batch
-  // is checked to stay clear of it (margin > 1 step), so the bound below
-  // tests backprop, not the kink. (The margin of this seed is about 2.7.)
-  assert.ok(kinkMargin(net, x) > 1, `kink margin ${kinkMargin(net, x)}`);
-  const diff = gradientCheck(net, x, t);
-  for (const key of KEYS) {
-    // The book prints W1 4e-10, b1 3e-9, W2 6e-9, b2 1.4e-7 (the b2 figure
-    // comes from the 1e-7 guard inside the log, which only the numerical
-    // gradient sees). The issue's bound: 1e-6 for each.
-    assert.ok(
-      diff[key].meanAbsDiff <= 1e-6,
-      `${key}: ${diff[key].meanAbsDiff}`,
-    );
-    assert.ok(diff[key].maxRelError < 1e-3, `${key}: ${diff[key].maxRelError}`);
-  }
-  // b2's error is dominated by the guard: δ/y_t with y_t ≈ 0.1 gives ~1e-6
-  // on the true-class element, so its mean is ~1e-7, well above backprop's
-  // rounding. If it were ~1e-12 the guard would be missing.
-  assert.ok(diff.b2.meanAbsDiff > 1e-8, `b2: ${diff.b2.meanAbsDiff}`);
-});
-
-Deno.test("TwoLayerNet.gradient() matches the numerical gradient on small nets and several seeds", () => {
-  for (const seed of [2, 3, 4]) {
-    const rng = new Rng(seed);
-    const net = new TwoLayerNet(7, 5, 3, { rng, weightInitStd: 0.5 });
-    const { x, t } = batch(rng, 4, 7, 3);
-    assert.ok(
-      kinkMargin(net, x) > 1,
-      `seed ${seed}: kink margin ${kinkMargin(net, x)}`,
-    );
+for (const backend of ["ts", "simd"] as const) {
+  Deno.test(`TwoLayerNet(784, 50, 10).gradient() matches the numerical gradient at the book's magnitudes (${backend})`, () => {
+    const rng = new Rng(1);
+    const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+    const { x, t } = batch(rng, 3);
+    // The ReLU kink: a pre-activation within one step of zero would make the
+    // central difference straddle the kink and give ~1e-5 on W1/b1. This batch
+    // is checked to stay clear of it (margin > 1 step), so the bound below
+    // tests backprop, not the kink. (The margin of this seed is about 2.7.)
+    assert.ok(kinkMargin(net, x) > 1, `kink margin ${kinkMargin(net, x)}`);
     const diff = gradientCheck(net, x, t);
     for (const key of KEYS) {
+      // The book prints W1 4e-10, b1 3e-9, W2 6e-9, b2 1.4e-7 (the b2 figure
+      // comes from the 1e-7 guard inside the log, which only the numerical
+      // gradient sees). The issue's bound: 1e-6 for each.
       assert.ok(
         diff[key].meanAbsDiff <= 1e-6,
-        `seed ${seed} ${key}: ${diff[key].meanAbsDiff}`,
+        `${key}: ${diff[key].meanAbsDiff}`,
+      );
+      assert.ok(
+        diff[key].maxRelError < 1e-3,
+        `${key}: ${diff[key].maxRelError}`,
       );
     }
-  }
-});
+    // b2's error is dominated by the guard: δ/y_t with y_t ≈ 0.1 gives ~1e-6
+    // on the true-class element, so its mean is ~1e-7, well above backprop's
+    // rounding. If it were ~1e-12 the guard would be missing.
+    assert.ok(diff.b2.meanAbsDiff > 1e-8, `b2: ${diff.b2.meanAbsDiff}`);
+  });
+}
+
+for (const backend of ["ts", "simd"] as const) {
+  Deno.test(`TwoLayerNet.gradient() matches the numerical gradient on small nets and several seeds (${backend})`, () => {
+    for (const seed of [2, 3, 4]) {
+      const rng = new Rng(seed);
+      const net = new TwoLayerNet(7, 5, 3, {
+        rng,
+        weightInitStd: 0.5,
+        backend,
+      });
+      const { x, t } = batch(rng, 4, 7, 3);
+      assert.ok(
+        kinkMargin(net, x) > 1,
+        `seed ${seed}: kink margin ${kinkMargin(net, x)}`,
+      );
+      const diff = gradientCheck(net, x, t);
+      for (const key of KEYS) {
+        assert.ok(
+          diff[key].meanAbsDiff <= 1e-6,
+          `seed ${seed} ${key}: ${diff[key].meanAbsDiff}`,
+        );
+      }
+    }
+  });
+}
 
 Deno.test("the gradient check fails when a backward is deliberately wrong", () => {
   const rng = new Rng(5);
@@ -258,4 +269,47 @@ Deno.test("numericalGradient() rejects non-finite input and output", () => {
         "numericalGradient(): expected f to return finite values but found f = -9.210340371976182 at x.data[0] + h and NaN at x.data[0] − h",
     },
   );
+});
+
+Deno.test("the SIMD and TypeScript backends train TwoLayerNet alike, to rounding", () => {
+  const run = (backend: "ts" | "simd") => {
+    const rng = new Rng(8);
+    const net = new TwoLayerNet(784, 50, 10, {
+      rng,
+      backend,
+      weightInitStd: "he",
+    });
+    const losses: number[] = [];
+    const { x, t } = batch(rng, 100);
+    for (let i = 0; i < x.data.length; i++) { // MNIST-like: 80 % zeros
+      if (x.data[i] < 0.8) x.data[i] = 0;
+    }
+    for (let step = 0; step < 20; step++) {
+      const g = net.gradient(x, t);
+      losses.push(net.lastLayer.loss);
+      for (const key of KEYS) {
+        const p = net.params[key].data, d = g[key].data;
+        for (let i = 0; i < p.length; i++) p[i] -= 0.1 * d[i];
+      }
+    }
+    return { losses, W1: net.params.W1.data, kernels: net.kernels.name };
+  };
+  const ts = run("ts"), simd = run("simd");
+  assert.equal(ts.kernels, "ts");
+  assert.match(simd.kernels, /^simd/);
+  assert.ok(
+    ts.losses[19] < ts.losses[0] - 0.1,
+    `loss ${ts.losses[0]} → ${ts.losses[19]}`,
+  );
+  for (let i = 0; i < 20; i++) {
+    assert.ok(
+      Math.abs(ts.losses[i] - simd.losses[i]) <= 1e-12,
+      `step ${i}: ${ts.losses[i]} vs ${simd.losses[i]}`,
+    );
+  }
+  let worst = 0;
+  for (let i = 0; i < ts.W1.length; i++) {
+    worst = Math.max(worst, Math.abs(ts.W1[i] - simd.W1[i]));
+  }
+  assert.ok(worst <= 1e-13, `W1 differs by up to ${worst}`);
 });
