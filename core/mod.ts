@@ -44,6 +44,7 @@ export {
 export { WorkerPool, type WorkerPoolOptions } from "./pool.ts";
 export {
   type Backend,
+  checkBackend,
   type Kernels,
   poolKernels,
   selectKernels,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Backend } from "../core/kernels.ts";
 import {
   type AnyNet,
   type LoadedNet,
@@ -42,10 +43,14 @@ export async function saveNetFile(
 
 /**
  * Loads a net saved by {@linkcode saveNetFile} (or any dlfs safetensors
- * file). Needs `--allow-read`.
+ * file). Needs `--allow-read`. `rng` and `backend` as in `loadNet`.
  *
  * @throws {SafetensorsError} for a malformed or mismatched file.
  */
-export async function loadNetFile(path: string, rng?: Rng): Promise<LoadedNet> {
-  return loadNet(await Deno.readFile(path), rng);
+export async function loadNetFile(
+  path: string,
+  rng?: Rng,
+  backend?: Backend,
+): Promise<LoadedNet> {
+  return loadNet(await Deno.readFile(path), rng, backend);
 }

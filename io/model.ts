@@ -7,6 +7,7 @@
  * @module
  */
 
+import { type Backend, checkBackend } from "../core/kernels.ts";
 import { Rng } from "../core/rng.ts";
 import { MultiLayerNet } from "../net/multi_layer_net.ts";
 import { SimpleConvNet } from "../net/simple_conv_net.ts";
@@ -96,11 +97,18 @@ export function saveNet(net: AnyNet, options: SaveNetOptions = {}): Uint8Array {
  *
  * @param rng the generator for Dropout masks if the net is trained further
  * (default `new Rng(0)`; the initial weights it would draw are overwritten).
+ * @param backend the kernels the net computes with (default `"auto"`).
  * @throws {SafetensorsError} for malformed bytes, an unknown or invalid
  * architecture, or tensors whose names or shapes do not fit it. Nothing is
  * returned half-loaded.
+ * @throws {RangeError} for an unknown backend, or `"simd"` without SIMD.
  */
-export function loadNet(bytes: Uint8Array, rng: Rng = new Rng(0)): LoadedNet {
+export function loadNet(
+  bytes: Uint8Array,
+  rng: Rng = new Rng(0),
+  backend: Backend = "auto",
+): LoadedNet {
+  checkBackend("loadNet()", backend); // a bad backend is not the file's fault
   const file = decodeSafetensors(bytes);
   const where = "loadNet()";
   const fail = (what: string): never => {
@@ -150,7 +158,10 @@ export function loadNet(bytes: Uint8Array, rng: Rng = new Rng(0)): LoadedNet {
     // deno-lint-ignore no-explicit-any
     const s = spec as any;
     if (s.type === "TwoLayerNet") {
-      net = new TwoLayerNet(s.inputSize, s.hiddenSize, s.outputSize, { rng });
+      net = new TwoLayerNet(s.inputSize, s.hiddenSize, s.outputSize, {
+        rng,
+        backend,
+      });
     } else if (s.type === "MultiLayerNet") {
       net = new MultiLayerNet(s.inputSize, s.hiddenSizes, s.outputSize, {
         rng,
@@ -159,6 +170,7 @@ export function loadNet(bytes: Uint8Array, rng: Rng = new Rng(0)): LoadedNet {
         useDropout: s.useDropout === true,
         dropoutRatio: s.dropoutRatio,
         weightDecayLambda: s.weightDecayLambda,
+        backend,
       });
     } else if (s.type === "SimpleConvNet") {
       net = new SimpleConvNet({
@@ -170,6 +182,7 @@ export function loadNet(bytes: Uint8Array, rng: Rng = new Rng(0)): LoadedNet {
         stride: s.stride,
         hiddenSize: s.hiddenSize,
         outputSize: s.outputSize,
+        backend,
       });
     } else {
       return fail(

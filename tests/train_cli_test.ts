@@ -3,17 +3,21 @@ import assert from "node:assert/strict";
 const ROOT = new URL("..", import.meta.url).pathname;
 
 async function train(...args: string[]) {
+  return await trainWith({}, ...args);
+}
+
+async function trainWith(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read",
       "--allow-write",
-      "--allow-env=MNIST_DIR",
+      "--allow-env=MNIST_DIR,DLFS_BACKEND",
       "train.ts",
       ...args,
     ],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -47,6 +51,14 @@ Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit
     [
       ["--iters", "5", "--epochs", "1"],
       "train: --iters and --epochs are alternatives: give one",
+    ],
+    [
+      ["--backend", "gpu"],
+      'train: --backend expects one of auto, simd, ts but got "gpu"',
+    ],
+    [
+      ["--backend", "simd", "--threads", "2"],
+      "train: --threads 2 shares the products of the ts kernels: use it with --backend ts or auto",
     ],
     [
       ["--optimizer", "foo"],
@@ -138,6 +150,40 @@ Deno.test("train.ts with the same --seed prints the same numbers", async () => {
   const a = await run("3");
   assert.equal(await run("3"), a);
   assert.notEqual(await run("4"), a);
+});
+
+Deno.test("train.ts --backend ts, or DLFS_BACKEND=ts, runs the TypeScript kernels; SIMD agrees to rounding", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-train-" });
+  try {
+    const run = async (env: Record<string, string>, ...flags: string[]) => {
+      const json = `${dir}/run.json`;
+      const args = ["--iters", "20", "--batch-size", "1000", "--json", json];
+      const { code, stderr } = await trainWith(env, ...args, ...flags);
+      assert.equal(code, 0, stderr);
+      return JSON.parse(await Deno.readTextFile(json));
+    };
+    const ts = await run({}, "--backend", "ts");
+    const env = await run({ DLFS_BACKEND: "ts" });
+    const simd = await run({ DLFS_BACKEND: "ts" }, "--backend", "simd");
+    assert.equal(ts.config.kernels, "ts+pool"); // 2 threads by default on ts
+    assert.equal(env.config.kernels, "ts+pool");
+    assert.match(simd.config.kernels, /^simd/); // the flag wins over the variable
+    assert.equal(ts.config.threads, 2);
+    assert.equal(simd.config.threads, 1);
+    assert.deepEqual(env.lossHistory, ts.lossHistory);
+    for (let i = 0; i < 20; i++) {
+      const a = ts.lossHistory[i], b = simd.lossHistory[i];
+      assert.ok(Math.abs(a - b) <= 1e-12 * a, `iteration ${i}: ${a} vs ${b}`);
+    }
+    const bad = await trainWith({ DLFS_BACKEND: "fast" }, "--iters", "0");
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /^train: DLFS_BACKEND expects one of auto, simd, ts but got "fast"$/m,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("train.ts on real MNIST: 1000 iterations reach test accuracy ≥ 0.90", async () => {
