@@ -1,28 +1,45 @@
 // Numerical vs backprop gradient of TwoLayerNet(784, 50, 10): the chapter's
-// point in one ratio. Backprop is the baseline.
+// point in one ratio. Backprop is the baseline. On each backend: the pure
+// TypeScript kernels and WebAssembly SIMD.
 import { Rng } from "../core/mod.ts";
 import { parallelNumericalGradient, TwoLayerNet } from "../net/mod.ts";
 import { data } from "./batches.ts";
 
-const rng = new Rng(4);
-const net = new TwoLayerNet(784, 50, 10, { rng });
-const b3 = data.batch(rng, 3), b100 = data.batch(rng, 100);
-const group3 =
-  `gradient, TwoLayerNet(784, 50, 10), batch 3, ${data.source} images`;
+for (const backend of ["ts", "simd"] as const) {
+  const rng = new Rng(4);
+  const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+  const b3 = data.batch(rng, 3), b100 = data.batch(rng, 100);
+  const group3 =
+    `gradient, TwoLayerNet(784, 50, 10), batch 3, ${data.source} images`;
 
-Deno.bench("backprop gradient()", { group: group3, baseline: true }, () => {
-  net.gradient(b3.x, b3.t);
-});
-Deno.bench("numericalGradient()", { group: group3, n: 3, warmup: 1 }, () => {
-  net.numericalGradient(b3.x, b3.t);
-});
-Deno.bench("parallelNumericalGradient(), 2 threads", {
-  group: group3,
-  n: 3,
-  warmup: 1,
-}, async () => {
-  await parallelNumericalGradient(net, b3.x, b3.t);
-});
-Deno.bench(`backprop gradient(), batch 100, ${data.source} images`, () => {
-  net.gradient(b100.x, b100.t);
-});
+  Deno.bench(`backprop gradient(), ${backend}`, {
+    group: group3,
+    baseline: backend === "ts",
+  }, () => {
+    net.gradient(b3.x, b3.t);
+  });
+  Deno.bench(`numericalGradient(), ${backend}`, {
+    group: group3,
+    n: 3,
+    warmup: 1,
+  }, () => {
+    net.numericalGradient(b3.x, b3.t);
+  });
+  Deno.bench(`parallelNumericalGradient(), 2 threads, ${backend}`, {
+    group: group3,
+    n: 3,
+    warmup: 1,
+  }, async () => {
+    await parallelNumericalGradient(net, b3.x, b3.t);
+  });
+  Deno.bench(
+    `backprop gradient(), batch 100, ${data.source} images, ${backend}`,
+    {
+      group: "backprop, batch 100",
+      baseline: backend === "ts",
+    },
+    () => {
+      net.gradient(b100.x, b100.t);
+    },
+  );
+}

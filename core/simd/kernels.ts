@@ -69,6 +69,36 @@ function countDown(f: Func, count: number, body: () => void): void {
   });
 }
 
+/**
+ * Columns j = 0 … n−1 in blocks: `emit(V)` (2V columns) while they last,
+ * then one block of the 1 … V−1 vectors left, then a last odd column
+ * (`emit(0)`). Each block is one pass over the sum's terms, so the columns
+ * left over take one pass more, not one per pair. Locals j and limit.
+ */
+function columnBlocks(
+  f: Func,
+  j: number,
+  n: number,
+  limit: number,
+  V: number,
+  emit: (vectors: number) => void,
+): void {
+  f.i32(0).set(j);
+  f.get(n).get(n).i32(2 * V).i32RemU().i32Sub().set(limit);
+  whileLess(f, j, limit, 2 * V, () => emit(V));
+  for (let v = V - 1; v >= 1; v--) { // at most one of these runs
+    f.block(() => {
+      f.get(n).get(j).i32Sub().i32(2 * v).i32LtS().brIf(0);
+      emit(v);
+      f.get(j).i32(2 * v).i32Add().set(j);
+    });
+  }
+  f.block(() => {
+    f.get(j).get(n).i32GeS().brIf(0);
+    emit(0);
+  });
+}
+
 /** acc = s · b + acc, fused when `fma`. Stack: nothing → nothing. */
 function madd(f: Func, fma: boolean, s: number, b: number, acc: number): void {
   f.get(s).get(b);
@@ -95,8 +125,8 @@ function madd(f: Func, fma: boolean, s: number, b: number, acc: number): void {
  * ```
  *
  * computed R rows × V vectors (2V columns) at a time, then the rows left
- * over one at a time, and in each row block the columns left over two and
- * then one at a time.
+ * over one at a time; in each row block the columns left over go in one
+ * narrower tile and a last odd column.
  */
 export function gemm(tiles: Tiles, fma: boolean): Func {
   const R = tiles.gemmRows, V = tiles.gemmVectors;
@@ -172,17 +202,7 @@ export function gemm(tiles: Tiles, fma: boolean): Func {
 
   // All columns of output rows i … i+rows−1.
   const rowBlock = (rows: number) => {
-    f.i32(0).set(j);
-    f.get(n).get(n).i32(2 * V).i32RemU().i32Sub().set(limit);
-    whileLess(f, j, limit, 2 * V, () => tile(rows, V));
-    if (V > 1) {
-      f.get(n).get(n).i32(2).i32RemU().i32Sub().set(limit);
-      whileLess(f, j, limit, 2, () => tile(rows, 1));
-    }
-    f.block(() => {
-      f.get(j).get(n).i32GeS().brIf(0);
-      tile(rows, 0);
-    });
+    columnBlocks(f, j, n, limit, V, (vectors) => tile(rows, vectors));
   };
 
   f.i32(0).set(i);
@@ -298,7 +318,7 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
  * ```
  *
  * computed 2V columns at a time (each term's value splat once, V vectors of
- * B's row), then two and one at a time.
+ * B's row), the columns left over in one narrower pass and a last odd one.
  */
 export function lists(tiles: Tiles, fma: boolean): Func {
   const V = tiles.listVectors;
@@ -349,17 +369,7 @@ export function lists(tiles: Tiles, fma: boolean): Func {
     f.get(ptr).get(r).i32(4).i32Mul().i32Add().tee(q0).i32Load(4).set(q1);
     f.get(q0).i32Load().set(q0);
     f.get(c).get(r).get(nBytes).i32Mul().i32Add().set(pc);
-    f.i32(0).set(j);
-    f.get(n).get(n).i32(2 * V).i32RemU().i32Sub().set(limit);
-    whileLess(f, j, limit, 2 * V, () => block(V));
-    if (V > 1) {
-      f.get(n).get(n).i32(2).i32RemU().i32Sub().set(limit);
-      whileLess(f, j, limit, 2, () => block(1));
-    }
-    f.block(() => {
-      f.get(j).get(n).i32GeS().brIf(0);
-      block(0);
-    });
+    columnBlocks(f, j, n, limit, V, block);
   });
   return f;
 }

@@ -118,6 +118,8 @@ type Gemm = (...args: number[]) => void;
 export class SimdKernels implements Kernels {
   /** `"simd"`, or `"simd+fma"` with fused multiply-add. */
   readonly name: string;
+  /** True: the dense products are vectorised. */
+  readonly vectorized = true;
   #memory: WebAssembly.Memory;
   #shared: boolean; // arrays are handed out from the memory
   #buffer: ArrayBufferLike; // the memory's current buffer

@@ -179,6 +179,10 @@ export class Func {
   i32Ne(): this {
     return this.#op(0x47);
   }
+  /** `i32.lt_s` */
+  i32LtS(): this {
+    return this.#op(0x48);
+  }
   /** `i32.ge_s` */
   i32GeS(): this {
     return this.#op(0x4e);
