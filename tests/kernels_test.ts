@@ -269,6 +269,31 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
     }
   });
 
+  Deno.test(`${kernels.name} kernels sum long products across their cache chunks`, () => {
+    // 256 terms per chunk of the SIMD gemm: one short of, at and past a
+    // chunk, several chunks; Aᵀ·B over a tall A (a convolution's im2col).
+    const rng = new Rng(107);
+    for (const k of [255, 256, 257, 700]) {
+      const a = place(kernels, sparseish(rng, 4, k, 0.2), false);
+      const b = place(kernels, sparseish(rng, k, 7, 0.2), false);
+      assertClose(
+        kernels.matmul(a, b),
+        matmul(a, b),
+        matmul(abs(a), abs(b)),
+        exact,
+        `matmul 4×${k}·${k}×7`,
+      );
+      const tall = place(kernels, sparseish(rng, k, 5, 0.2), false);
+      assertClose(
+        kernels.matmulTN(tall, b),
+        matmulTN(tall, b),
+        matmulTN(abs(tall), abs(b)),
+        exact,
+        `matmulTN ${k}×5ᵀ·${k}×7`,
+      );
+    }
+  });
+
   Deno.test(`${kernels.name} sparse products match the naive ones at any density`, () => {
     const rng = new Rng(106);
     const s = new SparseRows(kernels);

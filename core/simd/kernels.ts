@@ -22,6 +22,8 @@ import { F64, Func, I32, V128 } from "./wasm.ts";
 export interface Tiles {
   /** Output rows per tile of `gemm`. */
   gemmRows: number;
+  /** Terms of the sum per pass of `gemm` over C (a cache blocking). */
+  gemmChunk: number;
   /** f64x2 vectors (2 columns each) per tile of `gemm` and `lists`. */
   gemmVectors: number;
   /** Output rows × columns per tile of `gemmNT`. */
@@ -35,6 +37,7 @@ export interface Tiles {
 /** The tiles `simd.ts` uses (measured best in bench/simd_tiles.ts). */
 export const TILES: Tiles = {
   gemmRows: 3,
+  gemmChunk: 256,
   gemmVectors: 3,
   ntRows: 3,
   ntCols: 2,
@@ -205,12 +208,29 @@ export function gemm(tiles: Tiles, fma: boolean): Func {
     columnBlocks(f, j, n, limit, V, (vectors) => tile(rows, vectors));
   };
 
-  f.i32(0).set(i);
-  const rowLimit = f.local(I32);
-  f.get(m).get(m).i32(R).i32RemU().i32Sub().set(rowLimit);
-  whileLess(f, i, rowLimit, R, () => rowBlock(R));
-  f.get(m).set(rowLimit);
-  whileLess(f, i, rowLimit, 1, () => rowBlock(1));
+  // The sum over p runs in chunks of `tiles.gemmChunk` terms, every tile of
+  // C taking each chunk's share in turn (adding to what the earlier chunks
+  // left): the chunk's rows of B (and of A, read transposed) stay in cache
+  // instead of streaming from memory once per tile. The params a, b, k and
+  // add are rebound per chunk; each output still sums in ascending p.
+  const a0 = f.local(I32), b0 = f.local(I32), k0 = f.local(I32);
+  const add0 = f.local(I32), p0 = f.local(I32), rowLimit = f.local(I32);
+  f.get(a).set(a0).get(b).set(b0).get(k).set(k0).get(add).set(add0);
+  f.i32(0).set(p0);
+  f.loop(() => {
+    f.get(a0).get(p0).get(aStep).i32Mul().i32Add().set(a);
+    f.get(b0).get(p0).get(nBytes).i32Mul().i32Add().set(b);
+    // k = min(chunk, k0 − p0); add = add0 || p0 > 0
+    f.get(k0).get(p0).i32Sub().tee(k).i32(tiles.gemmChunk)
+      .i32(tiles.gemmChunk).get(k).i32GtS().select().set(k);
+    f.get(add0).get(p0).i32Add().set(add);
+    f.i32(0).set(i);
+    f.get(m).get(m).i32(R).i32RemU().i32Sub().set(rowLimit);
+    whileLess(f, i, rowLimit, R, () => rowBlock(R));
+    f.get(m).set(rowLimit);
+    whileLess(f, i, rowLimit, 1, () => rowBlock(1));
+    f.get(p0).i32(tiles.gemmChunk).i32Add().tee(p0).get(k0).i32LtS().brIf(0);
+  });
   return f;
 }
 

@@ -92,8 +92,6 @@ function compiled(fma: boolean, shared: boolean): WebAssembly.Module {
 const PAGE = 65536;
 /** 2 GiB: byte offsets stay below 2³¹, positive as the kernels' i32s. */
 const MAX_PAGES = 32768;
-/** Aᵀ·B sums run over chunks of this many rows of A (as in `fast.ts`). */
-const TN_CHUNK = 256;
 
 type Gemm = (...args: number[]) => void;
 
@@ -203,23 +201,8 @@ export class SimdKernels implements Kernels {
     const c = checkMatmulTN("SimdKernels.matmulTN()", a, b, out);
     const m = a.rows, k = a.cols, n = b.cols;
     this.#run([a.data, b.data], c.data, ([pa, pb], pc) => {
-      if (m === 0) new Float64Array(this.#buffer, pc, k * n).fill(0);
-      // C (K×N) = Σ over chunks of A's rows; element (i, p) of "A" in gemm's
-      // terms is A[p][i], at pa + 8i + 8Kp.
-      for (let p0 = 0; p0 < m; p0 += TN_CHUNK) {
-        const rows = Math.min(TN_CHUNK, m - p0);
-        this.#gemm(
-          pa + 8 * k * p0,
-          pb + 8 * n * p0,
-          pc,
-          k,
-          rows,
-          n,
-          8,
-          8 * k,
-          p0 > 0 ? 1 : 0,
-        );
-      }
+      // Element (i, p) of gemm's "A" is A[p][i], at pa + 8i + 8Kp.
+      this.#gemm(pa, pb, pc, k, m, n, 8, 8 * k, 0);
     });
     return c;
   }

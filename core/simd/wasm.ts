@@ -144,6 +144,11 @@ export class Func {
     return this;
   }
 
+  /** `select`: the first of two values if the i32 on top is non-zero. */
+  select(): this {
+    return this.#op(0x1b);
+  }
+
   // Locals.
   /** `local.get` */
   get(local: number): this {
