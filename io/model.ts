@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Backend, checkBackend } from "../core/kernels.ts";
+import { checkBackend, type KernelChoice } from "../core/kernels.ts";
 import { Rng } from "../core/rng.ts";
 import { MultiLayerNet } from "../net/multi_layer_net.ts";
 import { SimpleConvNet } from "../net/simple_conv_net.ts";
@@ -97,7 +97,8 @@ export function saveNet(net: AnyNet, options: SaveNetOptions = {}): Uint8Array {
  *
  * @param rng the generator for Dropout masks if the net is trained further
  * (default `new Rng(0)`; the initial weights it would draw are overwritten).
- * @param backend the kernels the net computes with (default `"auto"`).
+ * @param kernels what the net computes with (`backend`, or `kernels` made by
+ * the caller; default: `"auto"`), as in the nets' options.
  * @throws {SafetensorsError} for malformed bytes, an unknown or invalid
  * architecture, or tensors whose names or shapes do not fit it. Nothing is
  * returned half-loaded.
@@ -106,9 +107,10 @@ export function saveNet(net: AnyNet, options: SaveNetOptions = {}): Uint8Array {
 export function loadNet(
   bytes: Uint8Array,
   rng: Rng = new Rng(0),
-  backend: Backend = "auto",
+  kernels: Pick<KernelChoice, "backend" | "kernels"> = {},
 ): LoadedNet {
-  checkBackend("loadNet()", backend); // a bad backend is not the file's fault
+  // A bad choice of kernels is not the file's fault: checked before.
+  checkBackend("loadNet()", kernels.backend ?? "auto");
   const file = decodeSafetensors(bytes);
   const where = "loadNet()";
   const fail = (what: string): never => {
@@ -160,7 +162,7 @@ export function loadNet(
     if (s.type === "TwoLayerNet") {
       net = new TwoLayerNet(s.inputSize, s.hiddenSize, s.outputSize, {
         rng,
-        backend,
+        ...kernels,
       });
     } else if (s.type === "MultiLayerNet") {
       net = new MultiLayerNet(s.inputSize, s.hiddenSizes, s.outputSize, {
@@ -170,7 +172,7 @@ export function loadNet(
         useDropout: s.useDropout === true,
         dropoutRatio: s.dropoutRatio,
         weightDecayLambda: s.weightDecayLambda,
-        backend,
+        ...kernels,
       });
     } else if (s.type === "SimpleConvNet") {
       net = new SimpleConvNet({
@@ -182,7 +184,7 @@ export function loadNet(
         stride: s.stride,
         hiddenSize: s.hiddenSize,
         outputSize: s.outputSize,
-        backend,
+        ...kernels,
       });
     } else {
       return fail(

@@ -54,6 +54,12 @@ export interface MultiLayerNetOptions {
    * `core/kernels.ts`). With `"auto"` and a pool, TypeScript.
    */
   backend?: Backend;
+  /**
+   * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
+   * instead of `backend`; the caller closes them. Nets sharing them share
+   * their memory.
+   */
+  kernels?: Kernels;
 }
 
 /** Whether layers with a training mode run in it (the book's `train_flg`). */
@@ -180,7 +186,11 @@ export class MultiLayerNet {
       );
     }
     initScale(weightInit, inputSize, where); // validates it
-    const kernels = this.kernels = selectKernels(where, backend, pool);
+    const kernels = this.kernels = selectKernels(where, {
+      backend,
+      pool,
+      kernels: options.kernels,
+    });
     this.inputSize = inputSize;
     this.hiddenSizes = [...hiddenSizes];
     this.outputSize = outputSize;

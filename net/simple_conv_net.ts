@@ -54,6 +54,12 @@ export interface SimpleConvNetOptions {
    * `core/kernels.ts`). With `"auto"` and a pool, TypeScript.
    */
   backend?: Backend;
+  /**
+   * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
+   * instead of `backend`; the caller closes them. Nets sharing them share
+   * their memory.
+   */
+  kernels?: Kernels;
 }
 
 /**
@@ -136,7 +142,11 @@ export class SimpleConvNet {
       ["outputSize", classes],
     ]);
     initScale(weightInitStd, 1, where); // validates it
-    const kernels = this.kernels = selectKernels(where, backend, pool);
+    const kernels = this.kernels = selectKernels(where, {
+      backend,
+      pool,
+      kernels: options.kernels,
+    });
     const [c] = input;
     const [oh, ow] = outputSize(input, {
       height: filterSize,

@@ -61,6 +61,12 @@ export interface TwoLayerNetOptions {
    * TypeScript.
    */
   backend?: Backend;
+  /**
+   * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
+   * instead of `backend`; the caller closes them. Nets sharing them share
+   * their memory.
+   */
+  kernels?: Kernels;
 }
 
 /**
@@ -146,7 +152,11 @@ export class TwoLayerNet {
     this.hiddenSize = hiddenSize;
     this.outputSize = outputSize;
     this.spec = { type: "TwoLayerNet", inputSize, hiddenSize, outputSize };
-    const kernels = this.kernels = selectKernels("TwoLayerNet", backend, pool);
+    const kernels = this.kernels = selectKernels("TwoLayerNet", {
+      backend,
+      pool,
+      kernels: options.kernels,
+    });
     const zeros = (rows: number, cols: number) =>
       new Matrix(rows, cols, kernels.float64(rows * cols));
     const randn = (rows: number, cols: number) =>

@@ -374,10 +374,13 @@ Deno.test("SimdKernels' memory grows without moving the arrays it handed out", (
 });
 
 Deno.test("selectKernels() picks the backend and names bad requests", () => {
-  assert.equal(selectKernels("T", "ts"), TS_KERNELS);
-  assert.match(selectKernels("T", "simd").name, /^simd/);
-  assert.match(selectKernels("T").name, simdSupport().simd ? /^simd/ : /^ts$/);
-  assert.throws(() => selectKernels("T", "gpu" as "ts"), {
+  assert.equal(selectKernels("T", { backend: "ts" }), TS_KERNELS);
+  assert.match(selectKernels("T", { backend: "simd" }).name, /^simd/);
+  assert.match(
+    selectKernels("T", {}).name,
+    simdSupport().simd ? /^simd/ : /^ts$/,
+  );
+  assert.throws(() => selectKernels("T", { backend: "gpu" as "ts" }), {
     name: "RangeError",
     message: 'T: expected backend "auto", "simd" or "ts" but found "gpu"',
   });
@@ -386,6 +389,53 @@ Deno.test("selectKernels() picks the backend and names bad requests", () => {
     int32: (n: number) => new Int32Array(n),
     float64: (n: number) => new Float64Array(n),
   };
-  assert.equal(selectKernels("T", "auto", pool).name, "ts+pool");
-  assert.throws(() => selectKernels("T", "simd", pool), /found "simd"/);
+  assert.equal(selectKernels("T", { pool }).name, "ts+pool");
+  assert.throws(
+    () => selectKernels("T", { backend: "simd", pool }),
+    /found "simd"/,
+  );
+  const mine = SimdKernels.create()!;
+  assert.equal(selectKernels("T", { kernels: mine }), mine);
+  assert.throws(() => selectKernels("T", { kernels: mine, backend: "ts" }), {
+    name: "RangeError",
+    message:
+      "T: expected kernels alone but found them with a backend (the kernels decide both)",
+  });
+});
+
+Deno.test("two-thread SimdKernels give the one-thread results bit for bit, and close cleanly", async () => {
+  const one = SimdKernels.create()!;
+  const two = SimdKernels.create({ threads: 2 })!;
+  try {
+    await two.ready();
+    assert.equal(two.threads, 2);
+    const rng = new Rng(108);
+    for (const [m, k, n] of [[100, 784, 50], [301, 200, 13], [7, 5000, 30]]) {
+      const a = place(two, sparseish(rng, m, k, 0.8), false);
+      const b = place(two, sparseish(rng, k, n, 0), true); // staged
+      const at = place(two, transpose(a), false);
+      const bt = place(two, transpose(b), false);
+      const what = `${m}×${k}·${k}×${n}`;
+      assert.deepEqual(two.matmul(a, b).data, one.matmul(a, b).data, what);
+      assert.deepEqual(two.matmulTN(at, b).data, one.matmulTN(at, b).data);
+      assert.deepEqual(two.matmulNT(a, bt).data, one.matmulNT(a, bt).data);
+      const s = new SparseRows(two);
+      s.fill(a);
+      const d = place(two, sparseish(rng, m, n, 0), false);
+      assert.deepEqual(
+        matmulSparse(s, b, undefined, two).data,
+        matmulSparse(s, b, undefined, one).data,
+      );
+      assert.deepEqual(
+        matmulTNSparse(s, d, undefined, two).data,
+        matmulTNSparse(s, d, undefined, one).data,
+      );
+    }
+  } finally {
+    two.close();
+  }
+  two.close(); // idempotent
+  assert.equal(two.threads, 1);
+  const a = place(two, Matrix.fromRows([[1, 2]]), false);
+  assert.deepEqual(two.matmul(a, Matrix.fromRows([[3], [4]])).toRows(), [[11]]);
 });

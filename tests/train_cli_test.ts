@@ -57,10 +57,6 @@ Deno.test("train.ts rejects bad flags with a one-line reason, the usage and exit
       'train: --backend expects one of auto, simd, ts but got "gpu"',
     ],
     [
-      ["--backend", "simd", "--threads", "2"],
-      "train: --threads 2 shares the products of the ts kernels: use it with --backend ts or auto",
-    ],
-    [
       ["--optimizer", "foo"],
       'train: --optimizer expects one of sgd, momentum, nesterov, adagrad, rmsprop, adam but got "foo"',
     ],
@@ -169,7 +165,7 @@ Deno.test("train.ts --backend ts, or DLFS_BACKEND=ts, runs the TypeScript kernel
     assert.equal(env.config.kernels, "ts+pool");
     assert.match(simd.config.kernels, /^simd/); // the flag wins over the variable
     assert.equal(ts.config.threads, 2);
-    assert.equal(simd.config.threads, 1);
+    assert.equal(simd.config.threads, 2);
     assert.deepEqual(env.lossHistory, ts.lossHistory);
     for (let i = 0; i < 20; i++) {
       const a = ts.lossHistory[i], b = simd.lossHistory[i];

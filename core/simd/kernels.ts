@@ -393,3 +393,59 @@ export function lists(tiles: Tiles, fma: boolean): Func {
   });
   return f;
 }
+
+/**
+ * `compact(a, m, k, rowPtr, col, val, cap) → nnz`: the non-zeros of the
+ * row-major M×K f64 matrix at byte a into CSR arrays (as `SparseRows.fill`
+ * in `sparse.ts`), or −1 once a row ends with more than `cap` of them. The
+ * TypeScript equivalent:
+ *
+ * ```ts ignore
+ * let q = 0;
+ * for (let i = 0; i < m; i++) {
+ *   rowPtr[i] = q;
+ *   for (let p = 0; p < k; p++) {
+ *     const v = A[i * k + p];
+ *     col[q] = p;
+ *     val[q] = v;
+ *     q += v !== 0 ? 1 : 0; // NaN !== 0: kept
+ *   }
+ *   if (q > cap) return -1;
+ * }
+ * rowPtr[m] = q;
+ * return q;
+ * ```
+ *
+ * Here `v != 0` is an `f64.ne`, which compiles to a flag, not a branch: on
+ * the scattered non-zeros of images, V8's branch for the `?:` above is
+ * mispredicted often enough to make the loop ~3× slower.
+ */
+export function compact(): Func {
+  const f = new Func("compact", [I32, I32, I32, I32, I32, I32, I32], [I32]);
+  const [a, m, k, rowPtr, col, val, cap] = [0, 1, 2, 3, 4, 5, 6];
+  const i = f.local(I32), p = f.local(I32), q = f.local(I32);
+  const v = f.local(F64);
+  f.i32(0).set(q);
+  f.block(() => { // exits with q = −1 past cap
+    f.i32(0).set(i);
+    whileLess(f, i, m, 1, () => {
+      f.get(rowPtr).get(i).i32(4).i32Mul().i32Add().get(q).i32Store();
+      f.i32(0).set(p);
+      whileLess(f, p, k, 1, () => {
+        f.get(a).f64Load().set(v);
+        f.get(a).i32(8).i32Add().set(a);
+        f.get(col).get(q).i32(4).i32Mul().i32Add().get(p).i32Store();
+        f.get(val).get(q).i32(8).i32Mul().i32Add().get(v).f64Store();
+        f.get(q).get(v).f64Zero().f64Ne().i32Add().set(q);
+      });
+      f.block(() => {
+        f.get(q).get(cap).i32GtS().i32Eqz().brIf(0);
+        f.i32(-1).set(q);
+        f.br(3); // out of this block, the row loop and its block, and the outer one
+      });
+    });
+    f.get(rowPtr).get(m).i32(4).i32Mul().i32Add().get(q).i32Store();
+  });
+  f.get(q);
+  return f;
+}

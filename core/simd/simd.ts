@@ -24,7 +24,7 @@
 import type { Matrix } from "../matrix.ts";
 import { checkMatmul, checkMatmulNT, checkMatmulTN } from "../naive.ts";
 import type { Kernels } from "../kernels.ts";
-import { gemm, gemmNT, lists, TILES } from "./kernels.ts";
+import { compact, gemm, gemmNT, lists, TILES } from "./kernels.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
 
 /** What the runtime's WebAssembly supports, detected once. */
@@ -72,16 +72,38 @@ export interface SimdKernelsOptions {
    * the naive kernels bit for bit; with it they differ by rounding.
    */
   fma?: boolean;
+  /**
+   * 2 to split the larger products between the calling thread and a
+   * Worker running the same kernels on the same (shared) memory; results
+   * are the same as with 1 (default), bit for bit. Then `close()` the
+   * kernels when done.
+   */
+  threads?: 1 | 2;
+  /** How long the worker spins for the next task before sleeping (ms, default 0.5). */
+  spinMs?: number;
+  /** How long a product waits for the worker before giving up (ms, default 30000). */
+  timeoutMs?: number;
 }
 
 const modules = new Map<string, WebAssembly.Module>();
 
-/** The kernel module, with or without FMA, for a shared memory or not. */
-function compiled(fma: boolean, shared: boolean): WebAssembly.Module {
+/**
+ * The kernel module, with or without FMA, for a shared memory or not
+ * (compiled once per process or worker). Internal: for `simd_worker.ts`.
+ */
+export function kernelModule(
+  fma: boolean,
+  shared: boolean,
+): WebAssembly.Module {
   const key = `${fma} ${shared}`;
   let module = modules.get(key);
   if (module === undefined) {
-    const funcs = [gemm(TILES, fma), gemmNT(TILES, fma), lists(TILES, fma)];
+    const funcs = [
+      gemm(TILES, fma),
+      gemmNT(TILES, fma),
+      lists(TILES, fma),
+      compact(),
+    ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
     module = new WebAssembly.Module(bytes);
     modules.set(key, module);
@@ -91,9 +113,26 @@ function compiled(fma: boolean, shared: boolean): WebAssembly.Module {
 
 const PAGE = 65536;
 /** 2 GiB: byte offsets stay below 2³¹, positive as the kernels' i32s. */
-const MAX_PAGES = 32768;
+export const MAX_PAGES = 32768;
+/** Products with fewer multiply-adds stay on the calling thread. */
+const MIN_SPLIT_WORK = 100_000;
 
-type Gemm = (...args: number[]) => void;
+type Kernel = (...args: number[]) => void;
+
+/**
+ * The control block of the second thread: Int32 slots at the start of the
+ * shared memory. Internal: shared with `simd_worker.ts`.
+ */
+export const CTL = {
+  SEQ: 0, // task number, bumped by the calling thread to start a task
+  DONE: 1, // last finished task number, set by the worker
+  READY: 2, // 1 once the worker listens
+  KIND: 3, // KIND_* below
+  ARGS: 4, // the kernel's arguments, up to 10
+  SLOTS: 16,
+} as const;
+/** Task kinds: stop, or which kernel export to call. */
+export const KIND_STOP = 0, KINDS = ["gemm", "gemmNT", "lists"] as const;
 
 /**
  * The SIMD kernels and the memory they use. Create one per network (see the
@@ -112,6 +151,21 @@ type Gemm = (...args: number[]) => void;
  * a.data.set([1, 2]);
  * console.log(simd.matmul(a, Matrix.fromRows([[3], [4]])).toRows()); // [[11]]
  * ```
+ *
+ * @example Two threads
+ * ```ts
+ * import { Matrix } from "../matrix.ts";
+ * import { SimdKernels } from "./simd.ts";
+ *
+ * const simd = SimdKernels.create({ threads: 2 })!;
+ * await simd.ready(); // until then, products run on this thread alone
+ * const a = new Matrix(300, 400, simd.float64(300 * 400));
+ * const b = new Matrix(400, 2, simd.float64(400 * 2));
+ * a.data.fill(1);
+ * b.data.fill(0.5);
+ * console.log(simd.matmul(a, b).get(299, 1)); // 200: rows 150 … 299 came from the worker
+ * simd.close();
+ * ```
  */
 export class SimdKernels implements Kernels {
   /** `"simd"`, or `"simd+fma"` with fused multiply-add. */
@@ -125,11 +179,19 @@ export class SimdKernels implements Kernels {
   #top = 0; // bytes handed out so far, a multiple of 16
   #scratch = 0; // offset and size of the staging area
   #scratchBytes = 0;
-  #gemm: Gemm;
-  #gemmNT: Gemm;
-  #lists: Gemm;
+  #kernels: Record<(typeof KINDS)[number], Kernel>;
+  #compact: (...args: number[]) => number;
+  #worker?: Worker; // the second thread, until close()
+  #ctl?: Int32Array; // its control block
+  #seq = 0;
+  #timeoutMs: number;
 
-  /** SIMD kernels, or undefined if the runtime has no WebAssembly SIMD. */
+  /**
+   * SIMD kernels, or undefined if the runtime has no WebAssembly SIMD.
+   *
+   * @throws {RangeError} for `fma: true` without relaxed SIMD, or
+   * `threads: 2` where there is no shared memory or no Worker.
+   */
   static create(options: SimdKernelsOptions = {}): SimdKernels | undefined {
     const { simd, relaxed } = simdSupport();
     if (!simd) return undefined;
@@ -139,11 +201,18 @@ export class SimdKernels implements Kernels {
         "SimdKernels.create(): expected a runtime with relaxed SIMD for fma: true but found none",
       );
     }
-    return new SimdKernels(fma);
+    const threads = options.threads ?? 1;
+    if (threads !== 1 && threads !== 2) {
+      throw new RangeError(
+        `SimdKernels.create(): expected threads 1 or 2 but found ${threads}`,
+      );
+    }
+    return new SimdKernels(fma, options);
   }
 
-  private constructor(fma: boolean) {
+  private constructor(fma: boolean, options: SimdKernelsOptions) {
     this.name = fma ? "simd+fma" : "simd";
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({
@@ -159,12 +228,71 @@ export class SimdKernels implements Kernels {
     this.#memory = memory;
     this.#buffer = memory.buffer;
     this.#mine.add(this.#buffer);
-    const { exports } = new WebAssembly.Instance(compiled(fma, this.#shared), {
-      env: { memory },
-    });
-    this.#gemm = exports.gemm as Gemm;
-    this.#gemmNT = exports.gemmNT as Gemm;
-    this.#lists = exports.lists as Gemm;
+    const { exports } = new WebAssembly.Instance(
+      kernelModule(fma, this.#shared),
+      { env: { memory } },
+    );
+    this.#kernels = {
+      gemm: exports.gemm as Kernel,
+      gemmNT: exports.gemmNT as Kernel,
+      lists: exports.lists as Kernel,
+    };
+    this.#compact = exports.compact as (...args: number[]) => number;
+    if (options.threads === 2) {
+      if (!this.#shared || typeof Worker === "undefined") {
+        throw new RangeError(
+          "SimdKernels.create(): expected shared WebAssembly memory and Worker for threads: 2 but found none (a browser page must be cross-origin isolated)",
+        );
+      }
+      const ctl = this.#reserve(4 * CTL.SLOTS);
+      this.#ctl = new Int32Array(this.#buffer, ctl, CTL.SLOTS);
+      this.#worker = new Worker(
+        new URL("./simd_worker.ts", import.meta.url),
+        { type: "module" },
+      );
+      this.#worker.postMessage({
+        memory,
+        ctl,
+        fma,
+        spinMs: options.spinMs ?? 0.5,
+      });
+    }
+  }
+
+  /** Threads the products are split over: 2 while a worker runs, else 1. */
+  get threads(): number {
+    return this.#worker === undefined ? 1 : 2;
+  }
+
+  /**
+   * Resolves once the second thread takes tasks (at once with one thread).
+   *
+   * @throws {Error} if the worker is not up within the timeout.
+   */
+  async ready(): Promise<void> {
+    const start = performance.now();
+    while (this.#worker !== undefined && !this.#workerReady()) {
+      if (performance.now() - start > this.#timeoutMs) {
+        throw new Error(
+          `SimdKernels.ready(): the worker did not start within ${this.#timeoutMs} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /**
+   * Stops the second thread; products then run on the calling thread.
+   * Idempotent; arrays handed out stay valid.
+   */
+  close(): void {
+    const ctl = this.#ctl, worker = this.#worker;
+    if (ctl === undefined || worker === undefined) return;
+    this.#worker = undefined;
+    Atomics.store(ctl, CTL.KIND, KIND_STOP);
+    Atomics.store(ctl, CTL.SEQ, ++this.#seq);
+    Atomics.notify(ctl, CTL.SEQ);
+    worker.terminate();
   }
 
   /** Bytes of WebAssembly memory in use (arrays and scratch). */
@@ -191,7 +319,18 @@ export class SimdKernels implements Kernels {
     const c = checkMatmul("SimdKernels.matmul()", a, b, out);
     const m = a.rows, k = a.cols, n = b.cols;
     this.#run([a.data, b.data], c.data, ([pa, pb], pc) => {
-      this.#gemm(pa, pb, pc, m, k, n, 8 * k, 8, 0);
+      // Rows of C split between the threads at a multiple of the tile.
+      this.#split("gemm", m, m * k * n, TILES.gemmRows, (r0, r1) => [
+        pa + 8 * k * r0,
+        pb,
+        pc + 8 * n * r0,
+        r1 - r0,
+        k,
+        n,
+        8 * k,
+        8,
+        0,
+      ]);
     });
     return c;
   }
@@ -201,8 +340,19 @@ export class SimdKernels implements Kernels {
     const c = checkMatmulTN("SimdKernels.matmulTN()", a, b, out);
     const m = a.rows, k = a.cols, n = b.cols;
     this.#run([a.data, b.data], c.data, ([pa, pb], pc) => {
-      // Element (i, p) of gemm's "A" is A[p][i], at pa + 8i + 8Kp.
-      this.#gemm(pa, pb, pc, k, m, n, 8, 8 * k, 0);
+      // Element (i, p) of gemm's "A" is A[p][i], at pa + 8i + 8Kp; C's
+      // K rows split between the threads.
+      this.#split("gemm", k, m * k * n, TILES.gemmRows, (r0, r1) => [
+        pa + 8 * r0,
+        pb,
+        pc + 8 * n * r0,
+        r1 - r0,
+        m,
+        n,
+        8,
+        8 * k,
+        0,
+      ]);
     });
     return c;
   }
@@ -212,7 +362,14 @@ export class SimdKernels implements Kernels {
     const c = checkMatmulNT("SimdKernels.matmulNT()", a, b, out);
     const m = a.rows, k = a.cols, n = b.rows;
     this.#run([a.data, b.data], c.data, ([pa, pb], pc) => {
-      this.#gemmNT(pa, pb, pc, m, k, n);
+      this.#split("gemmNT", m, m * k * n, TILES.ntRows, (r0, r1) => [
+        pa + 8 * k * r0,
+        pb,
+        pc + 8 * n * r0,
+        r1 - r0,
+        k,
+        n,
+      ]);
     });
     return c;
   }
@@ -227,9 +384,123 @@ export class SimdKernels implements Kernels {
     n: number,
     C: Float64Array,
   ): void {
+    // Split where half of the entries (the work) is done.
+    const nnz = ptr[rows];
+    let split = 0, hi = rows;
+    while (split < hi) {
+      const mid = (split + hi) >> 1;
+      if (ptr[mid] < nnz / 2) split = mid + 1;
+      else hi = mid;
+    }
     this.#run([ptr, index, val, B], C, ([pp, pi, pv, pb], pc) => {
-      this.#lists(pp, pi, pv, 0, rows, pb, n, pc);
+      this.#split("lists", rows, nnz * n, 1, (r0, r1) => [
+        pp,
+        pi,
+        pv,
+        r0,
+        r1,
+        pb,
+        n,
+        pc,
+      ], split);
     });
+  }
+
+  /**
+   * The loop of `SparseRows.fill` (see `ArrayAllocator.compact`), in
+   * WebAssembly. The CSR arrays must come from this memory (as a
+   * `SparseRows` built on these kernels allocates them); A is copied in if
+   * it is not.
+   */
+  compact(
+    A: Float64Array,
+    m: number,
+    k: number,
+    rowPtr: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+    cap: number,
+  ): number {
+    for (const x of [rowPtr, col, val]) {
+      if (!this.#mine.has(x.buffer)) {
+        throw new RangeError(
+          "SimdKernels.compact(): expected rowPtr, col and val from this memory but found an array from elsewhere",
+        );
+      }
+    }
+    // The kernel writes up to k slots past `cap`, unchecked: check here.
+    const slots = Math.min(cap + k, m * k);
+    if (
+      A.length !== m * k || rowPtr.length < m + 1 || col.length < slots ||
+      val.length < slots
+    ) {
+      throw new RangeError(
+        `SimdKernels.compact(): expected A of ${m * k} elements, rowPtr of ${
+          m + 1
+        } and col, val of ${slots} but found ${A.length}, ${rowPtr.length}, ${col.length}, ${val.length}`,
+      );
+    }
+    let nnz = 0;
+    this.#run([A], val, ([pa]) => {
+      nnz = this.#compact(
+        pa,
+        m,
+        k,
+        rowPtr.byteOffset,
+        col.byteOffset,
+        val.byteOffset,
+        cap,
+      );
+    });
+    return nnz;
+  }
+
+  /**
+   * Runs `kind` over rows 0 … rows−1: all on this thread, or rows from
+   * `split` (by default half, at a multiple of `step`) on the worker while
+   * this thread does the rest. `args(r0, r1)` are the kernel's arguments
+   * for rows r0 … r1−1.
+   */
+  #split(
+    kind: (typeof KINDS)[number],
+    rows: number,
+    work: number,
+    step: number,
+    args: (r0: number, r1: number) => number[],
+    split = Math.round(rows / 2 / step) * step,
+  ): void {
+    const kernel = this.#kernels[kind], ctl = this.#ctl;
+    if (
+      ctl === undefined || work < MIN_SPLIT_WORK || split <= 0 ||
+      split >= rows || !this.#workerReady()
+    ) {
+      kernel(...args(0, rows));
+      return;
+    }
+    const theirs = args(split, rows);
+    for (let i = 0; i < theirs.length; i++) ctl[CTL.ARGS + i] = theirs[i];
+    ctl[CTL.KIND] = KINDS.indexOf(kind) + 1;
+    const seq = ++this.#seq;
+    Atomics.store(ctl, CTL.SEQ, seq); // publishes everything written above
+    Atomics.notify(ctl, CTL.SEQ);
+    kernel(...args(0, split)); // our rows
+    let spins = 0;
+    const start = performance.now();
+    while (Atomics.load(ctl, CTL.DONE) !== seq) {
+      if (
+        (++spins & 0xffff) === 0 && performance.now() - start > this.#timeoutMs
+      ) {
+        this.close();
+        throw new Error(
+          `SimdKernels: the worker did not finish a product within ${this.#timeoutMs} ms`,
+        );
+      }
+    }
+  }
+
+  #workerReady(): boolean {
+    return this.#worker !== undefined &&
+      Atomics.load(this.#ctl!, CTL.READY) === 1;
   }
 
   /**

@@ -225,6 +225,11 @@ export class Func {
     return this.#op(0x28).#memarg(2, offset);
   }
 
+  /** `i32.store` (natural alignment) */
+  i32Store(offset = 0): this {
+    return this.#op(0x36).#memarg(2, offset);
+  }
+
   // f64 scalars.
   /** `f64.const 0` */
   f64Zero(): this {
@@ -237,6 +242,10 @@ export class Func {
   /** `f64.store` (natural alignment) */
   f64Store(offset = 0): this {
     return this.#op(0x39).#memarg(3, offset);
+  }
+  /** `f64.ne`: 1 if the two differ (or either is NaN), else 0. */
+  f64Ne(): this {
+    return this.#op(0x62);
   }
   /** `f64.add` */
   f64Add(): this {

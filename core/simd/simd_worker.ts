@@ -1,0 +1,46 @@
+// The second thread of a two-thread SimdKernels (simd.ts): instantiates the
+// same kernel module on the same shared memory, waits for a task in the
+// control block, runs its rows of the product, and signals completion.
+// No Deno.* here: it runs wherever module workers and shared memory do.
+
+import { CTL, kernelModule, KIND_STOP, KINDS } from "./simd.ts";
+
+type Kernel = (...args: number[]) => void;
+
+globalThis.addEventListener("message", (event: Event) => {
+  const { memory, ctl: at, fma, spinMs } = (event as MessageEvent).data as {
+    memory: WebAssembly.Memory;
+    ctl: number;
+    fma: boolean;
+    spinMs: number;
+  };
+  const { exports } = new WebAssembly.Instance(kernelModule(fma, true), {
+    env: { memory },
+  });
+  const kernels = KINDS.map((kind) => exports[kind] as Kernel);
+  const ctl = new Int32Array(memory.buffer, at, CTL.SLOTS);
+  const args = new Array<number>(CTL.SLOTS - CTL.ARGS);
+  Atomics.store(ctl, CTL.READY, 1);
+  let seen = 0;
+  while (true) {
+    seen = waitForTask(ctl, seen, spinMs);
+    const kind = Atomics.load(ctl, CTL.KIND);
+    if (kind === KIND_STOP) break;
+    for (let i = 0; i < args.length; i++) args[i] = ctl[CTL.ARGS + i];
+    kernels[kind - 1](...args); // extra arguments are ignored
+    Atomics.store(ctl, CTL.DONE, seen);
+  }
+  globalThis.close();
+}, { once: true });
+
+/** Spins up to `spinMs` for SEQ to move past `seen`, then sleeps on it. */
+function waitForTask(ctl: Int32Array, seen: number, spinMs: number): number {
+  const until = performance.now() + spinMs;
+  let spins = 0;
+  while (Atomics.load(ctl, CTL.SEQ) === seen) {
+    if ((++spins & 1023) === 0 && performance.now() > until) {
+      Atomics.wait(ctl, CTL.SEQ, seen);
+    }
+  }
+  return Atomics.load(ctl, CTL.SEQ);
+}
