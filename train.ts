@@ -16,9 +16,11 @@ import {
   Rng,
   SimdKernels,
   simdSupport,
+  SparseRows,
   WorkerPool,
 } from "./core/mod.ts";
 import {
+  type Batch,
   MultiLayerNet,
   SimpleConvNet,
   TwoLayerNet,
@@ -33,6 +35,7 @@ import {
   SGD,
 } from "./optim/mod.ts";
 import { SafetensorsError, trainingPlot } from "./io/mod.ts";
+import type { Labels } from "./layers/mod.ts";
 
 /** What train.ts needs of a network; all three nets have it. */
 type Net = TwoLayerNet | MultiLayerNet | SimpleConvNet;
@@ -342,17 +345,45 @@ function weightInit(text: string): WeightInit {
  * through one float64 chunk buffer kept across calls (a fresh one per call
  * would be 6 MB of garbage per evaluation).
  */
+/**
+ * Gathers the images at `indices` as the net reads them best, in its
+ * kernels' memory: just the non-zero pixels for the nets whose first layer
+ * is Affine (`ImageSet.sparseBatch`: no dense copy, no search for zeros),
+ * a dense matrix for the convnet.
+ */
+function batcher(net: Net): (images: ImageSet, indices: Int32Array) => Batch {
+  if (net instanceof SimpleConvNet) {
+    let x: Matrix | undefined;
+    return (images, indices) => {
+      const n = indices.length, d = images.sampleSize;
+      x ??= new Matrix(n, d, net.kernels.float64(n * d));
+      return (x = images.batch(indices, x));
+    };
+  }
+  const xs = new SparseRows(net.kernels);
+  return (images, indices) => images.sparseBatch(indices, xs);
+}
+
+/** ∂L/∂params of the batch (a dense one for the convnet, see `batcher`). */
+function gradientOf(net: Net, x: Batch, t: Labels) {
+  return net instanceof SimpleConvNet
+    ? net.gradient(x as Matrix, t)
+    : net.gradient(x, t);
+}
+
 function evaluator(net: Net, chunk: number) {
-  let buf = new Matrix(chunk, 784, net.kernels.float64(chunk * 784));
+  const gather = batcher(net);
   return (x: ImageSet, t: Uint8Array, limit = x.count): number => {
     const count = Math.min(limit, x.count);
     let correct = 0;
     for (let start = 0; start < count; start += chunk) {
       const end = Math.min(start + chunk, count);
-      buf = x.rows(start, end, buf);
-      correct += Math.round(
-        net.accuracy(buf, t.subarray(start, end)) * (end - start),
-      );
+      const indices = new Int32Array(end - start).map((_, i) => start + i);
+      const batch = gather(x, indices), labels = t.subarray(start, end);
+      const acc = net instanceof SimpleConvNet
+        ? net.accuracy(batch as Matrix, labels)
+        : net.accuracy(batch, labels);
+      correct += Math.round(acc * (end - start));
     }
     return correct / count;
   };
@@ -469,8 +500,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
     seconds: number;
   }[] = [];
   const indices = new Int32Array(batchSize);
-  // The batch lives in the kernels' memory, so that they read it in place.
-  let x = new Matrix(batchSize, 784, net.kernels.float64(batchSize * 784));
+  const gather = batcher(net);
   let t: Int32Array | Matrix | undefined;
   const bar = !quiet && Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
@@ -478,10 +508,10 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
   for (let i = 0; i < iters; i++) {
     // A minibatch drawn with replacement, like np.random.choice(train_size, batch_size).
     for (let k = 0; k < batchSize; k++) indices[k] = rng.int(trainSize);
-    x = xTrain.batch(indices, x);
+    const x = gather(xTrain, indices);
     t = gatherLabels(tTrain, indices, t);
 
-    const grad = net.gradient(x, t);
+    const grad = gradientOf(net, x, t);
     // The batch's loss from the gradient's own forward pass, i.e. before the
     // step. (The book calls network.loss() again after the step; that costs a
     // whole extra forward pass per iteration for a curve that looks the same.)

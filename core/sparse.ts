@@ -17,7 +17,7 @@
  * @module
  */
 
-import { assertMatrix, type Matrix } from "./matrix.ts";
+import { assertMatrix, ensureShape, type Matrix } from "./matrix.ts";
 import { checkOut } from "./naive.ts";
 
 /**
@@ -82,18 +82,12 @@ export class SparseRows {
     assertMatrix("SparseRows.fill()", "a", a);
     const m = a.rows, k = a.cols, A = a.data;
     const cap = Math.min(Math.floor(maxDensity * m * k), m * k);
-    if (this.rowPtr.length < m + 1) this.rowPtr = this.#alloc.int32(m + 1);
-    // Branch-free compaction: every element is written at slot q, and q
-    // moves on only past a non-zero (NaN !== 0 too: non-finite entries are
-    // kept). A data-dependent branch instead ran 2.4× slower on MNIST
-    // (mispredicted on every edge of a stroke). So a row may write up to k
-    // slots past its last entry: the arrays get that much slack, and the
-    // density limit is checked once per row.
-    if (this.col.length < cap + k) {
-      this.col = this.#alloc.int32(cap + k);
-      this.val = this.#alloc.float64(cap + k);
-    }
-    this.#colsValid = false;
+    // Every element is written at slot q, and q moves on only past a
+    // non-zero (NaN !== 0 too: non-finite entries are kept), so a row may
+    // write up to k slots past its last entry: the arrays get that much
+    // slack, and the density limit is checked once per row. The allocator
+    // may bring a faster loop (`SimdKernels`: branch-free WebAssembly).
+    this.reserve(m, Math.min(cap + k, m * k));
     const nnz = (this.#alloc.compact ?? compact).call(
       this.#alloc,
       A,
@@ -104,11 +98,79 @@ export class SparseRows {
       this.val,
       cap,
     );
-    const ok = nnz >= 0;
-    this.rows = ok ? m : 0;
-    this.cols = ok ? k : 0;
-    this.nnz = ok ? nnz : 0;
-    return ok;
+    if (nnz < 0) {
+      this.commit(0, 0, 0);
+      return false;
+    }
+    this.commit(m, k, nnz);
+    return true;
+  }
+
+  /** "rows×cols", as `Matrix.shape`. */
+  get shape(): string {
+    return `${this.rows}×${this.cols}`;
+  }
+
+  /**
+   * Makes room for m rows holding up to `entries` non-zeros, for a caller
+   * that writes `rowPtr`, `col` and `val` itself and then calls `commit`
+   * (as `ImageSet.sparseBatch` does, straight from pixels).
+   */
+  reserve(m: number, entries: number): void {
+    if (this.rowPtr.length < m + 1) this.rowPtr = this.#alloc.int32(m + 1);
+    if (this.col.length < entries) {
+      this.col = this.#alloc.int32(entries);
+      this.val = this.#alloc.float64(entries);
+    }
+    this.#colsValid = false;
+  }
+
+  /**
+   * Declares the arrays filled: m rows, k columns, `nnz` entries, each row's
+   * in ascending column order.
+   *
+   * @throws {RangeError} unless rowPtr runs from 0 to nnz within the arrays.
+   */
+  commit(m: number, k: number, nnz: number): void {
+    if (
+      this.rowPtr.length < m + 1 || this.col.length < nnz ||
+      this.rowPtr[0] !== 0 && m > 0 || m > 0 && this.rowPtr[m] !== nnz
+    ) {
+      throw new RangeError(
+        `SparseRows.commit(): expected rowPtr from 0 to ${nnz} over ${m} rows within the arrays but found rowPtr[0] = ${
+          this.rowPtr[0]
+        }, rowPtr[${m}] = ${this.rowPtr[m]}`,
+      );
+    }
+    this.rows = m;
+    this.cols = k;
+    this.nnz = nnz;
+    this.#colsValid = false;
+  }
+
+  /**
+   * The dense matrix (into `out` when it has the shape).
+   *
+   * @example
+   * ```ts
+   * import { Matrix } from "./matrix.ts";
+   * import { SparseRows } from "./sparse.ts";
+   *
+   * const s = new SparseRows();
+   * s.fill(Matrix.fromRows([[0, 2], [3, 0]]));
+   * console.log(s.toDense().toRows()); // [[0, 2], [3, 0]]
+   * ```
+   */
+  toDense(out?: Matrix): Matrix {
+    const d = ensureShape(out, this.rows, this.cols);
+    const D = d.data, k = this.cols;
+    D.fill(0);
+    for (let i = 0; i < this.rows; i++) {
+      for (let q = this.rowPtr[i]; q < this.rowPtr[i + 1]; q++) {
+        D[i * k + this.col[q]] = this.val[q];
+      }
+    }
+    return d;
   }
 
   /**

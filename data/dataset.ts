@@ -6,6 +6,7 @@
  * @module
  */
 
+import { SparseRows } from "../core/sparse.ts";
 import { ensureShape, Matrix } from "../core/matrix.ts";
 
 /**
@@ -90,6 +91,49 @@ export class ImageSet {
   }
 
   /**
+   * The images at `indices` as a sparse N×D matrix: their non-zero pixels,
+   * with the values `batch()` gives. The first Affine layer of a net takes
+   * it in place of the dense batch and skips both the dense copy and its
+   * own search for the zeros (MNIST is ~81 % zeros). Reuses `out`'s arrays
+   * (give it the net's kernels, `new SparseRows(net.kernels)`, so that they
+   * live in the kernels' memory).
+   *
+   * @throws {RangeError} if an index is out of range.
+   *
+   * @example
+   * ```ts
+   * import { ImageSet } from "./dataset.ts";
+   *
+   * const images = new ImageSet(new Uint8Array([0, 255, 51, 0]), [2], { normalize: true });
+   * const s = images.sparseBatch([1, 0]);
+   * console.log(s.nnz, s.toDense().toRows()); // 2 [[0.2, 0], [0, 1]]
+   * ```
+   */
+  sparseBatch(
+    indices: ArrayLike<number>,
+    out: SparseRows = new SparseRows(),
+  ): SparseRows {
+    const d = this.sampleSize, n = indices.length;
+    out.reserve(n, n * d);
+    const P = this.pixels, scale = this.normalize ? 1 / 255 : 1;
+    const { rowPtr, col, val } = out;
+    let q = 0;
+    for (let r = 0; r < n; r++) {
+      const k = indices[r];
+      if (!Number.isInteger(k) || k < 0 || k >= this.count) {
+        throw new RangeError(
+          `ImageSet.sparseBatch(): expected indices in [0, ${this.count}) but found indices[${r}] = ${k}`,
+        );
+      }
+      rowPtr[r] = q;
+      q = compactPixels(P, k * d, d, col, val, q, scale);
+    }
+    rowPtr[n] = q;
+    out.commit(n, d, q);
+    return out;
+  }
+
+  /**
    * Images `start … end−1` as an (end−start)×D matrix.
    *
    * @throws {RangeError} unless 0 ≤ start ≤ end ≤ count.
@@ -122,6 +166,31 @@ function scaleInto(
   scale: number,
 ): void {
   for (let j = 0; j < d; j++) X[(dst + j) | 0] = P[(src + j) | 0] * scale;
+}
+
+/**
+ * Appends the non-zero pixels of P[src … src+d) to col/val from slot q;
+ * returns the new q. Branch-free, like `SparseRows.fill`'s loop: every pixel
+ * is written at q, and q moves on by (−v) >>> 31, which is 1 exactly when
+ * the u8 v is non-zero (a `v !== 0 ? 1 : 0` compiles to a branch that
+ * mispredicts on every stroke edge).
+ */
+function compactPixels(
+  P: Uint8Array,
+  src: number,
+  d: number,
+  col: Int32Array,
+  val: Float64Array,
+  q: number,
+  scale: number,
+): number {
+  for (let j = 0; j < d; j++) {
+    const v = P[(src + j) | 0];
+    col[q] = j;
+    val[q] = v * scale;
+    q = (q + ((-v) >>> 31)) | 0;
+  }
+  return q;
 }
 
 /**

@@ -93,10 +93,11 @@ export class Affine implements Layer {
    * changes it by finite steps, as a numerical gradient does; default false.
    */
   assumeFiniteW = false;
-  #x?: Matrix; // N×D, the last input (a reference, not a copy)
+  #x?: Matrix | SparseRows; // N×D, the last input (a reference, not a copy)
   #kernels: Kernels;
-  #xSparse: SparseRows; // x's non-zeros, when #isSparse
-  #isSparse = false;
+  #xSparse: SparseRows; // a dense x's non-zeros, refilled per forward
+  #sparse?: SparseRows; // x's non-zeros when the last forward skipped zeros
+  #xDense?: Matrix; // a sparse x made dense, when a dense product needs it
   #out?: Matrix; // N×H
   #dx?: Matrix; // N×D
 
@@ -130,12 +131,14 @@ export class Affine implements Layer {
   }
 
   /**
-   * out = x · W + b; N×D → N×H.
+   * out = x · W + b; N×D → N×H. `x` may also come sparse (its non-zeros as
+   * `SparseRows`, e.g. from `ImageSet.sparseBatch`): same results, without
+   * the search for zeros.
    *
    * @throws {RangeError} if `x` does not have D = `W.rows` columns.
    */
-  forward(x: Matrix): Matrix {
-    assertMatrix("Affine.forward()", "x", x);
+  forward(x: Matrix | SparseRows): Matrix {
+    if (!(x instanceof SparseRows)) assertMatrix("Affine.forward()", "x", x);
     if (x.cols !== this.W.rows) {
       throw new RangeError(
         `Affine.forward(): expected x with ${this.W.rows} columns (W is ${this.W.shape}) but found x of shape ${x.shape}`,
@@ -148,10 +151,16 @@ export class Affine implements Layer {
       this.W.cols,
       this.#kernels,
     ));
-    this.#isSparse = (this.assumeFiniteW || allFinite(this.W)) &&
-      this.#xSparse.fill(x, SPARSE_MAX_DENSITY);
-    if (this.#isSparse) matmulSparse(this.#xSparse, this.W, out, this.#kernels);
-    else this.#kernels.matmul(x, this.W, out);
+    const finite = this.assumeFiniteW || allFinite(this.W);
+    this.#sparse = !finite
+      ? undefined
+      : x instanceof SparseRows
+      ? x
+      : this.#xSparse.fill(x, SPARSE_MAX_DENSITY)
+      ? this.#xSparse
+      : undefined;
+    if (this.#sparse) matmulSparse(this.#sparse, this.W, out, this.#kernels);
+    else this.#kernels.matmul(this.#dense(x), this.W, out);
     return addRowVector(out, this.b, out);
   }
 
@@ -188,8 +197,14 @@ export class Affine implements Layer {
     this.#backwardParams("Affine.backwardParams()", dout);
   }
 
+  /** x itself, or a sparse x made dense (0·∞ must still give NaN). */
+  #dense(x: Matrix | SparseRows): Matrix {
+    if (!(x instanceof SparseRows)) return x;
+    return (this.#xDense = x.toDense(this.#xDense));
+  }
+
   /** dW and db from dout; returns the forward's x. */
-  #backwardParams(where: string, dout: Matrix): Matrix {
+  #backwardParams(where: string, dout: Matrix): Matrix | SparseRows {
     assertMatrix(where, "dout", dout);
     const x = this.#x;
     if (x === undefined) {
@@ -201,10 +216,10 @@ export class Affine implements Layer {
       );
     }
     // dW = xᵀ · dout, skipping x's zeros when dout is finite (0·∞ = NaN).
-    if (this.#isSparse && allFinite(dout)) {
-      matmulTNSparse(this.#xSparse, dout, this.dW, this.#kernels);
+    if (this.#sparse && allFinite(dout)) {
+      matmulTNSparse(this.#sparse, dout, this.dW, this.#kernels);
     } else {
-      this.#kernels.matmulTN(x, dout, this.dW);
+      this.#kernels.matmulTN(this.#dense(x), dout, this.dW);
     }
     sumColumns(dout, this.db); // db = Σₙ dout
     return x;

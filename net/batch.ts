@@ -1,7 +1,7 @@
 // Checks and reductions the networks share (not exported from mod.ts).
 
 import { assertMatrix, type Matrix } from "../core/matrix.ts";
-import { allFinite } from "../core/sparse.ts";
+import { allFinite, SparseRows } from "../core/sparse.ts";
 import type { Rng } from "../core/rng.ts";
 
 /** Throws a RangeError naming the first of `sizes` that is not an integer ≥ 1. */
@@ -31,16 +31,23 @@ export function checkRng(
 }
 
 /**
- * Throws unless `x` is a Matrix with `inputSize` columns and, when `needRows`,
+ * A batch of inputs, one row per sample: dense, or just its non-zeros
+ * (`SparseRows`, e.g. from `ImageSet.sparseBatch`), which the nets whose
+ * first layer is Affine take as they are (same results, less work).
+ */
+export type Batch = Matrix | SparseRows;
+
+/**
+ * Throws unless `x` is a Matrix (or SparseRows) with `inputSize` columns and, when `needRows`,
  * at least one row. Messages name `where` and the shapes.
  */
 export function checkBatch(
   where: string,
-  x: Matrix,
+  x: Batch,
   inputSize: number,
   needRows: boolean,
 ): void {
-  assertMatrix(where, "x", x);
+  if (!(x instanceof SparseRows)) assertMatrix(where, "x", x);
   if (x.cols !== inputSize) {
     throw new RangeError(
       `${where}: expected x with ${inputSize} columns (inputSize) but found x of shape ${x.shape}`,

@@ -52,3 +52,4 @@ export {
   type GradientPair,
   REL_ERROR_FLOOR,
 } from "./gradient_check.ts";
+export type { Batch } from "./batch.ts";

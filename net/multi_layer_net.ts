@@ -17,6 +17,7 @@ import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import {
+  type Batch,
   checkBatch,
   checkRng,
   checkSizes,
@@ -258,7 +259,7 @@ export class MultiLayerNet {
    *
    * @throws {RangeError} if `x` does not have D columns.
    */
-  predict(x: Matrix, options: ModeOptions = {}): Matrix {
+  predict(x: Batch, options: ModeOptions = {}): Matrix {
     checkBatch("MultiLayerNet.predict()", x, this.inputSize, false);
     return this.#predict(x, options.train ?? false);
   }
@@ -269,7 +270,7 @@ export class MultiLayerNet {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  loss(x: Matrix, t: Labels, options: ModeOptions = {}): number {
+  loss(x: Batch, t: Labels, options: ModeOptions = {}): number {
     this.#check("MultiLayerNet.loss()", x, t);
     return this.#loss(x, t, options.train ?? false);
   }
@@ -279,7 +280,7 @@ export class MultiLayerNet {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  accuracy(x: Matrix, t: Labels): number {
+  accuracy(x: Batch, t: Labels): number {
     const labels = this.#check("MultiLayerNet.accuracy()", x, t);
     return countCorrect(this.#predict(x, false), labels) / x.rows;
   }
@@ -288,7 +289,7 @@ export class MultiLayerNet {
    * The gradient of `loss` (weight decay included) by central differences.
    * Returns new matrices, keyed like `params`.
    */
-  numericalGradient(x: Matrix, t: Labels): Record<string, Matrix> {
+  numericalGradient(x: Batch, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.numericalGradient()", x, t);
     const f = () => this.#loss(x, t, true);
     return withFiniteWeights(this.#order, Object.values(this.params), () => {
@@ -305,7 +306,7 @@ export class MultiLayerNet {
    * layer's dW (+ λW with weight decay) and db. The matrices are reused by
    * the next call.
    */
-  gradient(x: Matrix, t: Labels): Record<string, Matrix> {
+  gradient(x: Batch, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.gradient()", x, t);
     this.#loss(x, t, true);
     let dout = this.lastLayer.backward(1);
@@ -334,15 +335,17 @@ export class MultiLayerNet {
     return grads;
   }
 
-  #predict(x: Matrix, train: boolean): Matrix {
+  #predict(x: Batch, train: boolean): Matrix {
     for (const bn of this.#norms) bn.training = train;
     for (const dropout of this.#dropouts) dropout.training = train;
-    for (const layer of this.#order) x = layer.forward(x);
-    return x;
+    // The first layer is Affine, which also takes x sparse.
+    let h = this.#affines[0].forward(x);
+    for (let i = 1; i < this.#order.length; i++) h = this.#order[i].forward(h);
+    return h;
   }
 
   /** Cross-entropy plus weight decay; inputs already checked. */
-  #loss(x: Matrix, t: Labels, train: boolean): number {
+  #loss(x: Batch, t: Labels, train: boolean): number {
     let decay = 0;
     if (this.weightDecayLambda > 0) {
       for (const affine of this.#affines) {
@@ -355,7 +358,7 @@ export class MultiLayerNet {
     return this.lastLayer.forward(this.#predict(x, train), t) + decay;
   }
 
-  #check(where: string, x: Matrix, t: Labels): Int32Array {
+  #check(where: string, x: Batch, t: Labels): Int32Array {
     checkBatch(where, x, this.inputSize, true);
     return (this.#labels = labelIndices(
       where,

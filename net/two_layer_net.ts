@@ -14,6 +14,7 @@ import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
 import {
+  type Batch,
   checkBatch,
   checkRng,
   checkSizes,
@@ -185,7 +186,7 @@ export class TwoLayerNet {
    *
    * @throws {RangeError} if `x` does not have D columns.
    */
-  predict(x: Matrix): Matrix {
+  predict(x: Batch): Matrix {
     this.#checkX("TwoLayerNet.predict()", x, false);
     return this.#predict(x);
   }
@@ -196,7 +197,7 @@ export class TwoLayerNet {
    * @param t one-hot N×C or N class indices.
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  loss(x: Matrix, t: Labels): number {
+  loss(x: Batch, t: Labels): number {
     return this.#loss("TwoLayerNet.loss()", x, t);
   }
 
@@ -206,7 +207,7 @@ export class TwoLayerNet {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  accuracy(x: Matrix, t: Labels): number {
+  accuracy(x: Batch, t: Labels): number {
     const where = "TwoLayerNet.accuracy()";
     this.#checkX(where, x, true);
     const labels = (this.#labels = labelIndices(
@@ -223,7 +224,7 @@ export class TwoLayerNet {
    * The gradient of the loss by central differences (slow: two forward
    * passes per parameter element). Returns new matrices.
    */
-  numericalGradient(x: Matrix, t: Labels): TwoLayerNetParams {
+  numericalGradient(x: Batch, t: Labels): TwoLayerNetParams {
     const where = "TwoLayerNet.numericalGradient()";
     this.#loss(where, x, t); // validate once, up front
     const f = () => this.lastLayer.forward(this.#predict(x), t);
@@ -241,7 +242,7 @@ export class TwoLayerNet {
    * `backward` through the layers in reverse order. Returns the Affine
    * layers' dW/db buffers, overwritten by the next call.
    */
-  gradient(x: Matrix, t: Labels): TwoLayerNetParams {
+  gradient(x: Batch, t: Labels): TwoLayerNetParams {
     this.#loss("TwoLayerNet.gradient()", x, t);
     let dout = this.lastLayer.backward(1);
     const layers = this.#order;
@@ -256,12 +257,14 @@ export class TwoLayerNet {
     };
   }
 
-  #predict(x: Matrix): Matrix {
-    for (const layer of this.#order) x = layer.forward(x);
-    return x;
+  #predict(x: Batch): Matrix {
+    // The first layer is Affine, which also takes x sparse.
+    let h = this.#affine1.forward(x);
+    for (let i = 1; i < this.#order.length; i++) h = this.#order[i].forward(h);
+    return h;
   }
 
-  #loss(where: string, x: Matrix, t: Labels): number {
+  #loss(where: string, x: Batch, t: Labels): number {
     this.#checkX(where, x, true);
     this.#labels = labelIndices(
       where,
@@ -273,7 +276,7 @@ export class TwoLayerNet {
     return this.lastLayer.forward(this.#predict(x), t);
   }
 
-  #checkX(where: string, x: Matrix, needRows: boolean): void {
+  #checkX(where: string, x: Batch, needRows: boolean): void {
     checkBatch(where, x, this.inputSize, needRows);
   }
 }
