@@ -1,11 +1,19 @@
 // One full training iteration of TwoLayerNet(784, 50, 10) at batch 100, as
-// train.ts runs it: batch gather + gradient + SGD update, on each backend:
-// pure TypeScript (1 thread, and 2 with a WorkerPool) and WebAssembly SIMD
-// (1 thread, and 2 sharing one SimdKernels' memory).
-// Beside it, the book's loop, which calls loss() again after the step (one
-// more forward pass), and dense random batches of the same shape, where no
-// input is zero. Real MNIST batches, or the seeded stand-in (see the name).
-import { type Matrix, Rng, SimdKernels, WorkerPool } from "../core/mod.ts";
+// train.ts runs it: batch gather (the non-zero pixels, ImageSet.sparseBatch)
+// + gradient + SGD update, on each backend: pure TypeScript (1 thread, and 2
+// with a WorkerPool) and WebAssembly SIMD (1 thread, and 2 sharing one
+// SimdKernels' memory). Beside it: the same with dense batches
+// (ImageSet.batch, the layer finds the zeros itself), the book's loop, which
+// calls loss() again after the step, and dense random batches of the same
+// shape, where no input is zero. Real MNIST batches, or the seeded stand-in
+// (see the name).
+import {
+  type Matrix,
+  Rng,
+  SimdKernels,
+  SparseRows,
+  WorkerPool,
+} from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { TwoLayerNet, type TwoLayerNetOptions } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
@@ -40,23 +48,36 @@ for (const [name, options] of configs) {
   const rng = new Rng(2);
   const net = new TwoLayerNet(784, 50, 10, { rng, ...options });
   const indices = new Int32Array(100);
+  const xs = new SparseRows(net.kernels);
   let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
-  const step = () => {
+  const draw = () => {
     for (let k = 0; k < 100; k++) indices[k] = rng.int(data.images.count);
-    x = data.images.batch(indices, x);
     t = gatherLabels(data.labels, indices, t);
-    sgd(net, net.gradient(x, t), 0.1);
   };
   Deno.bench(`iteration, batch 100, ${data.source} batches, ${name}`, {
     group: "iteration",
     baseline: name === "ts, 1 thread",
-  }, step);
+  }, () => {
+    draw();
+    sgd(net, net.gradient(data.images.sparseBatch(indices, xs), t!), 0.1);
+  });
+  Deno.bench(
+    `iteration, batch 100, ${data.source} batches gathered dense, ${name}`,
+    { group: "iteration, dense gather" },
+    () => {
+      draw();
+      x = data.images.batch(indices, x);
+      sgd(net, net.gradient(x, t!), 0.1);
+    },
+  );
   Deno.bench(
     `iteration + loss() after the step (the book's loop), ${data.source}, ${name}`,
-    { group: "iteration" },
+    { group: "the book's loop" },
     () => {
-      step();
-      net.loss(x!, t!);
+      draw();
+      const batch = data.images.sparseBatch(indices, xs);
+      sgd(net, net.gradient(batch, t!), 0.1);
+      net.loss(batch, t!);
     },
   );
 }
