@@ -1,11 +1,14 @@
-// Naive vs fast kernels at the shapes TwoLayerNet(784, 50, 10) really uses.
-// The naive kernel is each group's baseline; each name carries the product's
-// FLOP count (2·M·K·N), so GFLOP/s = MFLOP / (µs per call) · 1000.
-// `deno task bench:gflops` prints that division for every kernel.
+// Naive vs fast (pure TypeScript) vs WebAssembly SIMD kernels at the shapes
+// TwoLayerNet(784, 50, 10) really uses. The naive kernel is each group's
+// baseline; each name carries the product's FLOP count (2·M·K·N), so
+// GFLOP/s = MFLOP / (µs per call) · 1000. `deno task bench:gflops` prints
+// that division for every kernel. SIMD operands live in the kernels' memory,
+// as a net built on them has its parameters and batches.
 import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import { matmulSparse, matmulTNSparse, SparseRows } from "../core/sparse.ts";
 import { WorkerPool } from "../core/pool.ts";
+import { SimdKernels } from "../core/simd/simd.ts";
 import { data, normalMatrix } from "./batches.ts";
 
 const rng = new Rng(1);
@@ -13,6 +16,14 @@ const rng = new Rng(1);
 // process when the benches are done.
 const pool = new WorkerPool();
 await pool.ready();
+const simd = SimdKernels.create()!, simd2 = SimdKernels.create({ threads: 2 })!;
+await simd2.ready();
+/** A copy of `m` in the memory of `k` (SIMD kernels). */
+const inside = (k: SimdKernels, m: Matrix) => {
+  const c = new Matrix(m.rows, m.cols, k.float64(m.data.length));
+  c.data.set(m.data);
+  return c;
+};
 /** A copy of `m` in the pool's shared memory (as a net built with it has). */
 const shared = (m: Matrix) => {
   const c = pool.matrix(m.rows, m.cols);
@@ -45,6 +56,49 @@ function group(
   }
 }
 
+/**
+ * The SIMD rows of an x·W group: dense, dense on 2 threads, and sparse
+ * (incl. the CSR build) on 1 and 2 threads; operands in the kernels' memory.
+ */
+function simdRows(
+  x: Matrix,
+  W: Matrix,
+  sparse: (k: SimdKernels, s: SparseRows, W: Matrix, out: Matrix) => void,
+): Record<string, () => void> {
+  const rows: Record<string, () => void> = {};
+  for (
+    const [label, k] of [["simd", simd], ["simd 2 threads", simd2]] as const
+  ) {
+    const xIn = inside(k, x), WIn = inside(k, W);
+    const out = new Matrix(x.rows, W.cols, k.float64(x.rows * W.cols));
+    const s = new SparseRows(k);
+    rows[label] = () => void k.matmul(xIn, WIn, out);
+    rows[`${label} sparse (incl. CSR build)`] = () => {
+      s.fill(xIn);
+      sparse(k, s, WIn, out);
+    };
+  }
+  return rows;
+}
+
+/** The same for dW1 = xᵀ·dout (sparse: incl. the CSC build). */
+function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
+  const rows: Record<string, () => void> = {};
+  for (
+    const [label, k] of [["simd", simd], ["simd 2 threads", simd2]] as const
+  ) {
+    const xIn = inside(k, x), dYin = inside(k, dY);
+    const out = new Matrix(x.cols, dY.cols, k.float64(x.cols * dY.cols));
+    const s = new SparseRows(k);
+    rows[label] = () => void k.matmulTN(xIn, dYin, out);
+    rows[`${label} sparse (incl. CSC build)`] = () => {
+      s.fill(xIn);
+      matmulTNSparse(s, dYin, out, k);
+    };
+  }
+  return rows;
+}
+
 // Forward of the first layer: x (100×784, pixels) · W1.
 {
   const { x } = data.batch(rng, 100);
@@ -58,6 +112,7 @@ function group(
       void (s.fill(x), matmulSparse(s, W1, out)),
     "sparse + pool (shared W1, CSR)": () =>
       void (sp.fill(x), matmulSparse(sp, W1shared, out, pool)),
+    ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
   });
 }
 // The first layer's weight gradient: xᵀ (784×100) · dout (100×50).
@@ -80,19 +135,25 @@ function group(
       sp.fill(x);
       matmulTNSparse(sp, dY, outShared, pool);
     },
+    ...simdTN(x, dY),
   });
 }
 // Second layer: h (100×50) · W2, and its dx = dout · W2ᵀ.
 {
   const h = normalMatrix(rng, 100, 50), out = new Matrix(100, 10);
+  const hIn = inside(simd, h), W2in = inside(simd, W2);
+  const outIn = inside(simd, out);
   group("h·W2 100×50·50×10", [100, 50, 10], {
     naive: () => void matmul(h, W2, out),
     fast: () => void matmulFast(h, W2, out),
+    simd: () => void simd.matmul(hIn, W2in, outIn),
   });
   const dY = normalMatrix(rng, 100, 10), dx = new Matrix(100, 50);
+  const dYin = inside(simd, dY), dxIn = inside(simd, dx);
   group("dx2 = dout·W2ᵀ 100×10·10×50", [100, 10, 50], {
     naive: () => void matmulNT(dY, W2, dx),
     fast: () => void matmulNTFast(dY, W2, dx),
+    simd: () => void simd.matmulNT(dYin, W2in, dxIn),
   });
 }
 // The gradient check's forward: 3 images.
@@ -104,6 +165,7 @@ function group(
     fast: () => void matmulFast(x, W1, out),
     "sparse (incl. CSR build)": () =>
       void (s.fill(x), matmulSparse(s, W1, out)),
+    ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
   });
 }
 // Evaluation: 10000 images at once (train.ts evaluates 1000 rows per call).
@@ -119,6 +181,7 @@ function group(
       void (s.fill(x), matmulSparse(s, W1, out)),
     "sparse + pool": () =>
       void (sp.fill(x), matmulSparse(sp, W1shared, out, pool)),
+    ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
   }, { n: 5, warmup: 1 });
 }
 // The finiteness check that guards the sparse path, once per forward.
