@@ -88,7 +88,7 @@ export class SparseRows {
     // slack, and the density limit is checked once per row. The allocator
     // may bring a faster loop (`SimdKernels`: branch-free WebAssembly).
     this.reserve(m, Math.min(cap + k, m * k));
-    const nnz = (this.#alloc.compact ?? compact).call(
+    const nnz = (this.#alloc.compact ?? compactRows).call(
       this.#alloc,
       A,
       m,
@@ -247,8 +247,9 @@ function transpose(
  * The loop of `SparseRows.fill`: the non-zeros of row-major A (M×K) into
  * rowPtr/col/val; returns their count, or −1 once a row ends past `cap`.
  * (A function of its own: as a method body the same loop ran 2.5× slower.)
+ * Internal: exported for `SimdKernels`, not from `mod.ts`.
  */
-function compact(
+export function compactRows(
   A: Float64Array,
   m: number,
   k: number,

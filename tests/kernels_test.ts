@@ -192,6 +192,8 @@ const IMPLEMENTATIONS: [Kernels, exact: boolean][] = [
   ...(simdSupport().relaxed
     ? [[SimdKernels.create({ fma: true })!, false] as [Kernels, boolean]]
     : []),
+  // Where shared memory is missing: every operand copied in and out.
+  [SimdKernels.create({ fma: false, shared: false })!, true],
 ];
 // Remainders of the SIMD tiles too: 3 rows × 6 columns, 3×2 for A·Bᵀ and
 // 16-column blocks of the sparse product, with pairs and a last column.

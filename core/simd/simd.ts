@@ -24,6 +24,7 @@
 import type { Matrix } from "../matrix.ts";
 import { checkMatmul, checkMatmulNT, checkMatmulTN } from "../naive.ts";
 import type { Kernels } from "../kernels.ts";
+import { compactRows } from "../sparse.ts";
 import { compact, gemm, gemmNT, lists, TILES } from "./kernels.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
 
@@ -79,6 +80,13 @@ export interface SimdKernelsOptions {
    * kernels when done.
    */
   threads?: 1 | 2;
+  /**
+   * false: an unshared memory, as where shared memory is unavailable (a
+   * browser page that is not cross-origin isolated): arrays are then
+   * ordinary ones and every operand is copied in and out. Default true
+   * where the runtime allows it.
+   */
+  shared?: boolean;
   /** How long the worker spins for the next task before sleeping (ms, default 0.5). */
   spinMs?: number;
   /** How long a product waits for the worker before giving up (ms, default 30000). */
@@ -211,20 +219,23 @@ export class SimdKernels implements Kernels {
   }
 
   private constructor(fma: boolean, options: SimdKernelsOptions) {
-    this.name = fma ? "simd+fma" : "simd";
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({
-        initial: 1,
-        maximum: MAX_PAGES,
-        shared: true,
-      });
-      this.#shared = true;
-    } catch {
-      memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-      this.#shared = false;
+    let memory: WebAssembly.Memory | undefined;
+    if (options.shared !== false) {
+      try {
+        memory = new WebAssembly.Memory({
+          initial: 1,
+          maximum: MAX_PAGES,
+          shared: true,
+        });
+      } catch {
+        memory = undefined; // no shared memory here
+      }
     }
+    this.#shared = memory !== undefined;
+    memory ??= new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+    this.name = (fma ? "simd+fma" : "simd") +
+      (this.#shared ? "" : " (unshared)");
     this.#memory = memory;
     this.#buffer = memory.buffer;
     this.#mine.add(this.#buffer);
@@ -408,9 +419,9 @@ export class SimdKernels implements Kernels {
 
   /**
    * The loop of `SparseRows.fill` (see `ArrayAllocator.compact`), in
-   * WebAssembly. The CSR arrays must come from this memory (as a
-   * `SparseRows` built on these kernels allocates them); A is copied in if
-   * it is not.
+   * WebAssembly when the CSR arrays come from this memory (as a
+   * `SparseRows` built on these kernels allocates them; A is copied in if
+   * it is not), else the TypeScript loop.
    */
   compact(
     A: Float64Array,
@@ -421,12 +432,8 @@ export class SimdKernels implements Kernels {
     val: Float64Array,
     cap: number,
   ): number {
-    for (const x of [rowPtr, col, val]) {
-      if (!this.#mine.has(x.buffer)) {
-        throw new RangeError(
-          "SimdKernels.compact(): expected rowPtr, col and val from this memory but found an array from elsewhere",
-        );
-      }
+    if (![rowPtr, col, val].every((x) => this.#mine.has(x.buffer))) {
+      return compactRows(A, m, k, rowPtr, col, val, cap);
     }
     // The kernel writes up to k slots past `cap`, unchecked: check here.
     const slots = Math.min(cap + k, m * k);
