@@ -41,10 +41,11 @@ export interface AffineOptions {
 
 /**
  * Inputs with at most this fraction of non-zeros take the sparse kernels
+ * (internal: exported for `net/batch.ts`, not from `mod.ts`)
  * (bench/matmul_bench.ts: at MNIST's 20 % the sparse forward is ~3× the
  * blocked dense one; at 100 % it is ~1.5× slower).
  */
-const SPARSE_MAX_DENSITY = 0.5;
+export const SPARSE_MAX_DENSITY = 0.5;
 import type { Layer, Param } from "./layer.ts";
 
 /**

@@ -22,6 +22,7 @@ import {
   checkRng,
   checkSizes,
   countCorrect,
+  sparseOnce,
   withFiniteWeights,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
@@ -291,7 +292,8 @@ export class MultiLayerNet {
    */
   numericalGradient(x: Batch, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.numericalGradient()", x, t);
-    const f = () => this.#loss(x, t, true);
+    const xs = sparseOnce(x, this.kernels);
+    const f = () => this.#loss(xs, t, true);
     return withFiniteWeights(this.#order, Object.values(this.params), () => {
       const grads: Record<string, Matrix> = {};
       for (const [key, p] of Object.entries(this.params)) {

@@ -2,10 +2,10 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import type { Labels } from "../layers/labels.ts";
-import { withFiniteWeights } from "./batch.ts";
+import { sparseOnce, withFiniteWeights } from "./batch.ts";
 import { MultiLayerNet } from "./multi_layer_net.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
-import type { SimpleConvNet } from "./simple_conv_net.ts";
+import { SimpleConvNet } from "./simple_conv_net.ts";
 import type { TwoLayerNet } from "./two_layer_net.ts";
 
 /**
@@ -20,9 +20,14 @@ export function numericalGradientShare(
   start: number,
   end: number,
 ): Record<string, Matrix> {
-  const f = net instanceof MultiLayerNet
-    ? () => net.loss(x, t, { train: true })
-    : () => net.loss(x, t);
+  let f: () => number;
+  if (net instanceof SimpleConvNet) f = () => net.loss(x, t);
+  else {
+    const xs = sparseOnce(x, net.kernels);
+    f = net instanceof MultiLayerNet
+      ? () => net.loss(xs, t, { train: true })
+      : () => net.loss(xs, t);
+  }
   const params = Object.entries(net.params as Record<string, Matrix>);
   return withFiniteWeights(
     net.layers.values(),

@@ -19,6 +19,7 @@ import {
   checkRng,
   checkSizes,
   countCorrect,
+  sparseOnce,
   withFiniteWeights,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
@@ -227,7 +228,8 @@ export class TwoLayerNet {
   numericalGradient(x: Batch, t: Labels): TwoLayerNetParams {
     const where = "TwoLayerNet.numericalGradient()";
     this.#loss(where, x, t); // validate once, up front
-    const f = () => this.lastLayer.forward(this.#predict(x), t);
+    const xs = sparseOnce(x, this.kernels);
+    const f = () => this.lastLayer.forward(this.#predict(xs), t);
     const p = this.params;
     return withFiniteWeights(this.#order, Object.values(p), () => ({
       W1: numericalGradient(f, p.W1),
