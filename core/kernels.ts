@@ -9,6 +9,7 @@
 import type { Matrix } from "./matrix.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
 import {
+  allFinite,
   type ArrayAllocator,
   type ListRunner,
   productByLists,
@@ -35,6 +36,8 @@ export interface Kernels extends ListRunner, ArrayAllocator {
   matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix;
   /** C = A · Bᵀ (A M×K, B N×K, C M×N). */
   matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix;
+  /** Whether every element of `a` is finite (guards the zero-skipping). */
+  allFinite(a: Matrix): boolean;
 }
 
 /**
@@ -57,6 +60,7 @@ export const TS_KERNELS: Kernels = {
   matmul: matmulFast,
   matmulTN: matmulTNFast,
   matmulNT: matmulNTFast,
+  allFinite,
   runLists: (ptr, index, val, rows, B, n, C) =>
     productByLists(ptr, index, val, 0, rows, B, n, C),
   int32: (length) => new Int32Array(length),

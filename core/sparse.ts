@@ -197,7 +197,7 @@ export class SparseRows {
         this.#colRow = this.#alloc.int32(this.col.length);
         this.#colVal = this.#alloc.float64(this.col.length);
       }
-      transpose(
+      transposeRows(
         m,
         k,
         this.rowPtr,
@@ -218,7 +218,7 @@ export class SparseRows {
  * walked in order, so each column's rows come out ascending; the scatter
  * uses colPtr shifted by one slot, restored by the final pass.
  */
-function transpose(
+function transposeRows(
   m: number,
   k: number,
   rowPtr: Int32Array,

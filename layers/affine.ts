@@ -8,7 +8,6 @@ import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
 import { addRowVector, sumColumns } from "../core/naive.ts";
 import { type Kernels, poolKernels, TS_KERNELS } from "../core/kernels.ts";
 import {
-  allFinite,
   type ArrayAllocator,
   type ListRunner,
   matmulSparse,
@@ -152,7 +151,7 @@ export class Affine implements Layer {
       this.W.cols,
       this.#kernels,
     ));
-    const finite = this.assumeFiniteW || allFinite(this.W);
+    const finite = this.assumeFiniteW || this.#kernels.allFinite(this.W);
     this.#sparse = !finite
       ? undefined
       : x instanceof SparseRows
@@ -217,7 +216,7 @@ export class Affine implements Layer {
       );
     }
     // dW = xᵀ · dout, skipping x's zeros when dout is finite (0·∞ = NaN).
-    if (this.#sparse && allFinite(dout)) {
+    if (this.#sparse && this.#kernels.allFinite(dout)) {
       matmulTNSparse(this.#sparse, dout, this.dW, this.#kernels);
     } else {
       this.#kernels.matmulTN(this.#dense(x), dout, this.dW);

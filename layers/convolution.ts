@@ -7,12 +7,7 @@
 import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
 import { type Kernels, TS_KERNELS } from "../core/kernels.ts";
 import { sumColumns } from "../core/naive.ts";
-import {
-  allFinite,
-  matmulSparse,
-  matmulTNSparse,
-  SparseRows,
-} from "../core/sparse.ts";
+import { matmulSparse, matmulTNSparse, SparseRows } from "../core/sparse.ts";
 import {
   checkImages,
   col2im,
@@ -154,7 +149,7 @@ export class Convolution implements Layer {
     // (SparseRows.fill) costs as much as the dense product it would save
     // (bench/convnet_bench.ts; measured 4.8 ms + 2.1 ms vs 7.1 ms).
     this.#isSparse = !kernels.vectorized &&
-      (this.assumeFiniteW || allFinite(this.W)) &&
+      (this.assumeFiniteW || this.#kernels.allFinite(this.W)) &&
       this.#colSparse.fill(col, 0.5);
     this.#Wt = transpose(this.W, this.#Wt, kernels);
     if (this.#isSparse) {
@@ -233,7 +228,7 @@ export class Convolution implements Layer {
       }
     }
     sumColumns(dout2, this.db);
-    if (this.#isSparse && allFinite(dout2)) {
+    if (this.#isSparse && this.#kernels.allFinite(dout2)) {
       // (doutᵀ · col)ᵀ = colᵀ · dout, over col's non-zeros
       this.#dWt = ensureShape(this.#dWt, col.cols, fn, this.#kernels);
       matmulTNSparse(this.#colSparse, dout2, this.#dWt, this.#kernels);

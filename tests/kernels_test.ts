@@ -327,6 +327,58 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
     }
   });
 
+  Deno.test(`${kernels.name} sparse columns (CSC) and large Aᵀ·B outputs match`, () => {
+    // K·N > 4096 takes the by-column lists; the CSC comes from the
+    // allocator's transpose (WebAssembly for the SIMD kernels).
+    const rng = new Rng(109);
+    const mine = new SparseRows(kernels), plain = new SparseRows();
+    for (const [m, k, n] of [[40, 300, 19], [1, 5000, 2], [123, 97, 61]]) {
+      const a = sparseish(rng, m, k, 0.85);
+      mine.fill(a);
+      plain.fill(a);
+      const c = mine.columns(), p = plain.columns();
+      assert.deepEqual(
+        c.colPtr.subarray(0, k + 1),
+        p.colPtr.subarray(0, k + 1),
+      );
+      assert.deepEqual(
+        c.row.subarray(0, mine.nnz),
+        p.row.subarray(0, plain.nnz),
+      );
+      assert.deepEqual(
+        c.val.subarray(0, mine.nnz),
+        p.val.subarray(0, plain.nnz),
+      );
+      const d = place(kernels, sparseish(rng, m, n, 0), false);
+      assertClose(
+        matmulTNSparse(mine, d, undefined, kernels),
+        matmulTN(a, d),
+        matmulTN(abs(a), abs(d)),
+        exact,
+        `Aᵀ·B ${m}×${k}, n ${n}`,
+      );
+    }
+  });
+
+  Deno.test(`${kernels.name} allFinite() finds a NaN or ∞ anywhere`, () => {
+    for (const length of [1, 2, 7, 8, 9, 16, 17, 39200]) {
+      const a = place(kernels, new Matrix(1, length), false);
+      a.data.fill(1e308);
+      assert.equal(kernels.allFinite(a), true, `length ${length}`);
+      for (const at of new Set([0, length >> 1, length - 1])) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          a.data[at] = bad;
+          assert.equal(
+            kernels.allFinite(a),
+            false,
+            `${bad} at ${at} of ${length}`,
+          );
+          a.data[at] = -0;
+        }
+      }
+    }
+  });
+
   Deno.test(`${kernels.name} kernels propagate NaN and ∞ like the naive ones`, () => {
     const a = place(
       kernels,

@@ -449,3 +449,36 @@ export function compact(): Func {
   f.get(q);
   return f;
 }
+
+/**
+ * `allFinite(a, n) → 1 | 0`: whether the n f64 at byte a are all finite, as
+ * `allFinite` in `sparse.ts` decides it: Σ a·0 is 0 for finite elements and
+ * NaN as soon as one is ±∞ or NaN; four f64x2 sums, so that the additions
+ * do not wait on each other.
+ */
+export function allFinite(): Func {
+  const f = new Func("allFinite", [I32, I32], [I32]);
+  const [a, n] = [0, 1];
+  const end = f.local(I32), end8 = f.local(I32), sum = f.local(F64);
+  const acc = Array.from({ length: 4 }, () => f.local(V128));
+  const zero = f.local(V128);
+  f.v128Zero().set(zero);
+  for (const x of acc) f.v128Zero().set(x);
+  f.get(a).get(n).i32(8).i32Mul().i32Add().set(end);
+  f.get(end).get(n).i32(8).i32RemU().i32(8).i32Mul().i32Sub().set(end8);
+  whileLess(f, a, end8, 64, () => { // 8 elements per pass
+    acc.forEach((x, v) => {
+      f.get(a).v128Load(16 * v).get(zero).f64x2Mul().get(x).f64x2Add().set(x);
+    });
+  });
+  f.f64Zero().set(sum);
+  whileLess(f, a, end, 8, () => {
+    f.get(a).f64Load().f64Zero().f64Mul().get(sum).f64Add().set(sum);
+  });
+  for (const x of acc) {
+    f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add()
+      .get(sum).f64Add().set(sum);
+  }
+  f.get(sum).f64Zero().f64Eq();
+  return f;
+}

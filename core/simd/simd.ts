@@ -24,8 +24,8 @@
 import type { Matrix } from "../matrix.ts";
 import { checkMatmul, checkMatmulNT, checkMatmulTN } from "../naive.ts";
 import type { Kernels } from "../kernels.ts";
-import { compactRows } from "../sparse.ts";
-import { compact, gemm, gemmNT, lists, TILES } from "./kernels.ts";
+import { allFinite as allFiniteTS, compactRows } from "../sparse.ts";
+import { allFinite, compact, gemm, gemmNT, lists, TILES } from "./kernels.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
 
 /** What the runtime's WebAssembly supports, detected once. */
@@ -111,6 +111,7 @@ export function kernelModule(
       gemmNT(TILES, fma),
       lists(TILES, fma),
       compact(),
+      allFinite(),
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
     module = new WebAssembly.Module(bytes);
@@ -189,6 +190,7 @@ export class SimdKernels implements Kernels {
   #scratchBytes = 0;
   #kernels: Record<(typeof KINDS)[number], Kernel>;
   #compact: (...args: number[]) => number;
+  #allFinite: (a: number, n: number) => number;
   #worker?: Worker; // the second thread, until close()
   #ctl?: Int32Array; // its control block
   #seq = 0;
@@ -249,6 +251,7 @@ export class SimdKernels implements Kernels {
       lists: exports.lists as Kernel,
     };
     this.#compact = exports.compact as (...args: number[]) => number;
+    this.#allFinite = exports.allFinite as (a: number, n: number) => number;
     if (options.threads === 2) {
       if (!this.#shared || typeof Worker === "undefined") {
         throw new RangeError(
@@ -460,6 +463,13 @@ export class SimdKernels implements Kernels {
       );
     });
     return nnz;
+  }
+
+  /** Whether every element of `a` is finite (`allFinite` of `sparse.ts`). */
+  allFinite(a: Matrix): boolean {
+    const A = a.data;
+    if (!this.#mine.has(A.buffer)) return allFiniteTS(a);
+    return this.#allFinite(A.byteOffset, A.length) === 1;
   }
 
   /**

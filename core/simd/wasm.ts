@@ -243,6 +243,10 @@ export class Func {
   f64Store(offset = 0): this {
     return this.#op(0x39).#memarg(3, offset);
   }
+  /** `f64.eq`: 1 if the two are equal (neither NaN), else 0. */
+  f64Eq(): this {
+    return this.#op(0x61);
+  }
   /** `f64.ne`: 1 if the two differ (or either is NaN), else 0. */
   f64Ne(): this {
     return this.#op(0x62);
