@@ -106,6 +106,41 @@ export class SparseRows {
     return true;
   }
 
+  /**
+   * Refills from n rows of d bytes (u8 pixels): row r is
+   * `bytes[starts[r] … starts[r]+d)`, each value times `scale`. What
+   * `ImageSet.sparseBatch` uses: no dense copy is ever made.
+   *
+   * @example
+   * ```ts
+   * import { SparseRows } from "./sparse.ts";
+   *
+   * const s = new SparseRows();
+   * s.fillBytes(new Uint8Array([0, 5, 0, 0, 7, 9]), [3, 0], 3, 0.5);
+   * console.log(s.toDense().toRows()); // [[0, 3.5, 4.5], [0, 2.5, 0]]
+   * ```
+   */
+  fillBytes(
+    bytes: Uint8Array,
+    starts: ArrayLike<number>,
+    d: number,
+    scale: number,
+  ): void {
+    const n = starts.length;
+    this.reserve(n, n * d);
+    const nnz = (this.#alloc.compactBytes ?? compactByteRows).call(
+      this.#alloc,
+      bytes,
+      starts,
+      d,
+      scale,
+      this.rowPtr,
+      this.col,
+      this.val,
+    );
+    this.commit(n, d, nnz);
+  }
+
   /** "rows×cols", as `Matrix.shape`. */
   get shape(): string {
     return `${this.rows}×${this.cols}`;
@@ -241,6 +276,39 @@ function transposeRows(
   }
   for (let p = k; p > 0; p--) colPtr[p] = colPtr[p - 1];
   colPtr[0] = 0;
+}
+
+/**
+ * The loop of `SparseRows.fillBytes`: the non-zero bytes of the rows at
+ * `starts` (d bytes each), times `scale`, into rowPtr/col/val; returns
+ * their count. Branch-free like `compactRows`: every byte is written at q,
+ * and q moves on by (−v) >>> 31, which is 1 exactly when the u8 v is
+ * non-zero (a `v !== 0 ? 1 : 0` compiles to a branch that mispredicts on
+ * every stroke edge). Internal: exported for `SimdKernels`.
+ */
+export function compactByteRows(
+  bytes: Uint8Array,
+  starts: ArrayLike<number>,
+  d: number,
+  scale: number,
+  rowPtr: Int32Array,
+  col: Int32Array,
+  val: Float64Array,
+): number {
+  const n = starts.length;
+  let q = 0;
+  for (let r = 0; r < n; r++) {
+    rowPtr[r] = q;
+    const src = starts[r];
+    for (let j = 0; j < d; j++) {
+      const v = bytes[(src + j) | 0];
+      col[q] = j;
+      val[q] = v * scale;
+      q = (q + ((-v) >>> 31)) | 0;
+    }
+  }
+  rowPtr[n] = q;
+  return q;
 }
 
 /**
@@ -428,6 +496,19 @@ export interface ArrayAllocator {
   int32(length: number): Int32Array;
   /** A zeroed Float64Array of `length` elements. */
   float64(length: number): Float64Array;
+  /**
+   * Optional: a faster loop for `SparseRows.fillBytes` over arrays from
+   * this allocator, with the same results; returns the count.
+   */
+  compactBytes?(
+    bytes: Uint8Array,
+    starts: ArrayLike<number>,
+    d: number,
+    scale: number,
+    rowPtr: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+  ): number;
   /**
    * Optional: a faster loop for `SparseRows.fill` over arrays from this
    * allocator, with the same results: the non-zeros of row-major A (M×K)

@@ -114,10 +114,7 @@ export class ImageSet {
     out: SparseRows = new SparseRows(),
   ): SparseRows {
     const d = this.sampleSize, n = indices.length;
-    out.reserve(n, n * d);
-    const P = this.pixels, scale = this.normalize ? 1 / 255 : 1;
-    const { rowPtr, col, val } = out;
-    let q = 0;
+    const starts = new Int32Array(n);
     for (let r = 0; r < n; r++) {
       const k = indices[r];
       if (!Number.isInteger(k) || k < 0 || k >= this.count) {
@@ -125,11 +122,9 @@ export class ImageSet {
           `ImageSet.sparseBatch(): expected indices in [0, ${this.count}) but found indices[${r}] = ${k}`,
         );
       }
-      rowPtr[r] = q;
-      q = compactPixels(P, k * d, d, col, val, q, scale);
+      starts[r] = k * d;
     }
-    rowPtr[n] = q;
-    out.commit(n, d, q);
+    out.fillBytes(this.pixels, starts, d, this.normalize ? 1 / 255 : 1);
     return out;
   }
 
@@ -166,31 +161,6 @@ function scaleInto(
   scale: number,
 ): void {
   for (let j = 0; j < d; j++) X[(dst + j) | 0] = P[(src + j) | 0] * scale;
-}
-
-/**
- * Appends the non-zero pixels of P[src … src+d) to col/val from slot q;
- * returns the new q. Branch-free, like `SparseRows.fill`'s loop: every pixel
- * is written at q, and q moves on by (−v) >>> 31, which is 1 exactly when
- * the u8 v is non-zero (a `v !== 0 ? 1 : 0` compiles to a branch that
- * mispredicts on every stroke edge).
- */
-function compactPixels(
-  P: Uint8Array,
-  src: number,
-  d: number,
-  col: Int32Array,
-  val: Float64Array,
-  q: number,
-  scale: number,
-): number {
-  for (let j = 0; j < d; j++) {
-    const v = P[(src + j) | 0];
-    col[q] = j;
-    val[q] = v * scale;
-    q = (q + ((-v) >>> 31)) | 0;
-  }
-  return q;
 }
 
 /**

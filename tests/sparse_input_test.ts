@@ -1,7 +1,7 @@
 // Sparse batches (ImageSet.sparseBatch → SparseRows) as the first Affine
 // layer's input: the same numbers as the dense batch, on every backend.
 import assert from "node:assert/strict";
-import { Matrix, Rng, SparseRows } from "../core/mod.ts";
+import { Matrix, Rng, SimdKernels, SparseRows } from "../core/mod.ts";
 import { ImageSet } from "../data/mod.ts";
 import { Affine } from "../layers/mod.ts";
 import { MultiLayerNet, TwoLayerNet } from "../net/mod.ts";
@@ -16,32 +16,61 @@ function images(rng: Rng, count: number): ImageSet {
   return new ImageSet(pixels, [49], { normalize: true });
 }
 
-Deno.test("ImageSet.sparseBatch() holds exactly the non-zeros of batch()", () => {
-  const rng = new Rng(200);
-  const set = images(rng, 30);
-  const s = new SparseRows();
-  for (const n of [1, 7, 30]) {
-    const indices = Array.from({ length: n }, () => rng.int(30));
-    const dense = set.batch(indices);
-    const viaFill = new SparseRows();
-    viaFill.fill(dense);
-    set.sparseBatch(indices, s);
-    assert.equal(s.shape, `${n}×49`);
-    assert.equal(s.nnz, viaFill.nnz);
-    assert.deepEqual(
-      s.rowPtr.subarray(0, n + 1),
-      viaFill.rowPtr.subarray(0, n + 1),
-    );
-    assert.deepEqual(s.col.subarray(0, s.nnz), viaFill.col.subarray(0, s.nnz));
-    assert.deepEqual(s.val.subarray(0, s.nnz), viaFill.val.subarray(0, s.nnz));
-    assert.deepEqual(s.toDense().data, dense.data);
-  }
-  assert.throws(() => set.sparseBatch([0, 30]), {
-    name: "RangeError",
-    message:
-      "ImageSet.sparseBatch(): expected indices in [0, 30) but found indices[1] = 30",
+for (
+  const alloc of [
+    undefined,
+    SimdKernels.create()!,
+    SimdKernels.create({ shared: false })!,
+  ]
+) {
+  Deno.test(`ImageSet.sparseBatch() holds exactly the non-zeros of batch() (${alloc?.name ?? "ts"})`, () => {
+    const rng = new Rng(200);
+    const set = images(rng, 30);
+    const s = new SparseRows(alloc);
+    for (const n of [1, 7, 30]) {
+      const indices = Array.from({ length: n }, () => rng.int(30));
+      const dense = set.batch(indices);
+      const viaFill = new SparseRows();
+      viaFill.fill(dense);
+      set.sparseBatch(indices, s);
+      assert.equal(s.shape, `${n}×49`);
+      assert.equal(s.nnz, viaFill.nnz);
+      assert.deepEqual(
+        s.rowPtr.subarray(0, n + 1),
+        viaFill.rowPtr.subarray(0, n + 1),
+      );
+      assert.deepEqual(
+        s.col.subarray(0, s.nnz),
+        viaFill.col.subarray(0, s.nnz),
+      );
+      assert.deepEqual(
+        s.val.subarray(0, s.nnz),
+        viaFill.val.subarray(0, s.nnz),
+      );
+      assert.deepEqual(s.toDense().data, dense.data);
+    }
+    assert.throws(() => set.sparseBatch([0, 30]), {
+      name: "RangeError",
+      message:
+        "ImageSet.sparseBatch(): expected indices in [0, 30) but found indices[1] = 30",
+    });
+    // Rows of 784 bytes (49 chunks of 16) and of 20 (one chunk and a tail).
+    for (const d of [784, 20]) {
+      const bytes = new Uint8Array(5 * d).map(() =>
+        rng.uniform() < 0.8 ? 0 : 1 + rng.int(255)
+      );
+      const starts = [4 * d, 0, 2 * d];
+      s.fillBytes(bytes, starts, d, 0.5);
+      const dense = new Matrix(3, d);
+      starts.forEach((start, r) => {
+        for (let j = 0; j < d; j++) {
+          dense.data[r * d + j] = bytes[start + j] * 0.5;
+        }
+      });
+      assert.deepEqual(s.toDense().data, dense.data, `d ${d}`);
+    }
   });
-});
+}
 
 Deno.test("SparseRows.commit() refuses row pointers that do not fit", () => {
   const s = new SparseRows();

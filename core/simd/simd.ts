@@ -24,8 +24,20 @@
 import type { Matrix } from "../matrix.ts";
 import { checkMatmul, checkMatmulNT, checkMatmulTN } from "../naive.ts";
 import type { Kernels } from "../kernels.ts";
-import { allFinite as allFiniteTS, compactRows } from "../sparse.ts";
-import { allFinite, compact, gemm, gemmNT, lists, TILES } from "./kernels.ts";
+import {
+  allFinite as allFiniteTS,
+  compactByteRows,
+  compactRows,
+} from "../sparse.ts";
+import {
+  allFinite,
+  compact,
+  compactBytes,
+  gemm,
+  gemmNT,
+  lists,
+  TILES,
+} from "./kernels.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
 
 /** What the runtime's WebAssembly supports, detected once. */
@@ -111,6 +123,7 @@ export function kernelModule(
       gemmNT(TILES, fma),
       lists(TILES, fma),
       compact(),
+      compactBytes(),
       allFinite(),
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
@@ -191,6 +204,7 @@ export class SimdKernels implements Kernels {
   #kernels: Record<(typeof KINDS)[number], Kernel>;
   #compact: (...args: number[]) => number;
   #allFinite: (a: number, n: number) => number;
+  #compactBytes: (...args: number[]) => number;
   #worker?: Worker; // the second thread, until close()
   #ctl?: Int32Array; // its control block
   #seq = 0;
@@ -252,6 +266,7 @@ export class SimdKernels implements Kernels {
     };
     this.#compact = exports.compact as (...args: number[]) => number;
     this.#allFinite = exports.allFinite as (a: number, n: number) => number;
+    this.#compactBytes = exports.compactBytes as (...args: number[]) => number;
     if (options.threads === 2) {
       if (!this.#shared || typeof Worker === "undefined") {
         throw new RangeError(
@@ -465,6 +480,44 @@ export class SimdKernels implements Kernels {
     return nnz;
   }
 
+  /**
+   * The loop of `SparseRows.fillBytes` (see `ArrayAllocator.compactBytes`):
+   * the rows are copied side by side into the scratch area, then compacted
+   * 16 bytes at a time in WebAssembly, when the CSR arrays come from this
+   * memory; else the TypeScript loop.
+   */
+  compactBytes(
+    bytes: Uint8Array,
+    starts: ArrayLike<number>,
+    d: number,
+    scale: number,
+    rowPtr: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+  ): number {
+    const n = starts.length;
+    if (
+      ![rowPtr, col, val].every((x) => this.#mine.has(x.buffer)) ||
+      rowPtr.length < n + 1 || col.length < n * d || val.length < n * d
+    ) {
+      return compactByteRows(bytes, starts, d, scale, rowPtr, col, val);
+    }
+    const src = this.#scratchOf(n * d);
+    const to = new Uint8Array(this.#buffer, src, n * d);
+    for (let r = 0; r < n; r++) {
+      to.set(bytes.subarray(starts[r], starts[r] + d), r * d);
+    }
+    return this.#compactBytes(
+      src,
+      n,
+      d,
+      scale,
+      rowPtr.byteOffset,
+      col.byteOffset,
+      val.byteOffset,
+    );
+  }
+
   /** Whether every element of `a` is finite (`allFinite` of `sparse.ts`). */
   allFinite(a: Matrix): boolean {
     const A = a.data;
@@ -535,12 +588,8 @@ export class SimdKernels implements Kernels {
     for (const x of all) {
       if (!this.#mine.has(x.buffer)) staged += align(x.byteLength);
     }
-    if (staged > this.#scratchBytes) {
-      this.#scratchBytes = Math.max(staged, 2 * this.#scratchBytes);
-      this.#scratch = this.#reserve(this.#scratchBytes);
-    }
+    let at = this.#scratchOf(staged); // may grow the memory: view it after
     const bytes = new Uint8Array(this.#buffer);
-    let at = this.#scratch;
     const offsets = all.map((x, i) => {
       if (this.#mine.has(x.buffer)) return x.byteOffset;
       const offset = at;
@@ -555,6 +604,18 @@ export class SimdKernels implements Kernels {
     if (!this.#mine.has(output.buffer)) {
       output.set(new Float64Array(this.#buffer, out, output.length));
     }
+  }
+
+  /**
+   * The offset of the scratch area, made at least `bytes` long (by moving
+   * it to a fresh block, twice as long, when it is too short).
+   */
+  #scratchOf(bytes: number): number {
+    if (bytes > this.#scratchBytes) {
+      this.#scratchBytes = Math.max(bytes, 2 * this.#scratchBytes);
+      this.#scratch = this.#reserve(this.#scratchBytes);
+    }
+    return this.#scratch;
   }
 
   /** Offset of `bytes` fresh zeroed bytes, growing the memory if needed. */

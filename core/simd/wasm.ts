@@ -225,6 +225,14 @@ export class Func {
     return this.#op(0x28).#memarg(2, offset);
   }
 
+  /** `i32.load8_u` */
+  i32Load8U(offset = 0): this {
+    return this.#op(0x2d).#memarg(0, offset);
+  }
+  /** `i32.ctz`: the number of trailing zero bits. */
+  i32Ctz(): this {
+    return this.#op(0x68);
+  }
   /** `i32.store` (natural alignment) */
   i32Store(offset = 0): this {
     return this.#op(0x36).#memarg(2, offset);
@@ -250,6 +258,10 @@ export class Func {
   /** `f64.ne`: 1 if the two differ (or either is NaN), else 0. */
   f64Ne(): this {
     return this.#op(0x62);
+  }
+  /** `f64.convert_i32_u` */
+  f64ConvertI32U(): this {
+    return this.#op(0xb8);
   }
   /** `f64.add` */
   f64Add(): this {
@@ -278,6 +290,14 @@ export class Func {
   v128Zero(): this {
     this.#simd(0x0c);
     return this.#op(...new Array(16).fill(0));
+  }
+  /** `i8x16.ne`: per byte, all ones where the two differ. */
+  i8x16Ne(): this {
+    return this.#simd(0x24);
+  }
+  /** `i8x16.bitmask`: bit i of the i32 is the top bit of byte i. */
+  i8x16Bitmask(): this {
+    return this.#simd(0x64);
   }
   /** `f64x2.extract_lane` */
   f64x2ExtractLane(lane: number): this {
