@@ -29,6 +29,7 @@ import {
 } from "./sparse.ts";
 import { Matrix } from "./matrix.ts";
 import { CTL, CTL_SLOTS, KIND_LISTS, KIND_STOP } from "./pool_layout.ts";
+import { spinUntil } from "./spin.ts";
 
 /** Options of {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -265,18 +266,11 @@ export class WorkerPool implements ListRunner, ArrayAllocator {
 
   /** Spins until the worker reports task `seq` done. */
   #await(seq: number): void {
-    const ctl = this.#ctl;
-    let spins = 0;
-    const start = performance.now();
-    while (Atomics.load(ctl, CTL.DONE) !== seq) {
-      if (
-        (++spins & 0xffff) === 0 && performance.now() - start > this.#timeoutMs
-      ) {
-        this.close();
-        throw new Error(
-          `WorkerPool: the worker did not finish a task within ${this.#timeoutMs} ms`,
-        );
-      }
+    if (!spinUntil(this.#ctl, CTL.DONE, seq, this.#timeoutMs)) {
+      this.close();
+      throw new Error(
+        `WorkerPool: the worker did not finish a task within ${this.#timeoutMs} ms`,
+      );
     }
   }
 

@@ -5,6 +5,7 @@
 
 import { productByLists } from "./sparse.ts";
 import { CTL, KIND_LISTS, KIND_STOP } from "./pool_layout.ts";
+import { waitForTask } from "./spin.ts";
 
 globalThis.addEventListener("message", (event: Event) => {
   const message = (event as MessageEvent).data;
@@ -14,7 +15,7 @@ globalThis.addEventListener("message", (event: Event) => {
   Atomics.store(ctl, CTL.READY, 1);
   let seen = 0;
   while (true) {
-    seen = waitForTask(ctl, seen, spinMs);
+    seen = waitForTask(ctl, CTL.SEQ, seen, spinMs);
     const kind = Atomics.load(ctl, CTL.KIND);
     if (kind === KIND_STOP) break;
     if (kind === KIND_LISTS) {
@@ -38,15 +39,3 @@ globalThis.addEventListener("message", (event: Event) => {
   }
   globalThis.close();
 }, { once: true });
-
-/** Spins up to `spinMs` for SEQ to move past `seen`, then sleeps on it. */
-function waitForTask(ctl: Int32Array, seen: number, spinMs: number): number {
-  const until = performance.now() + spinMs;
-  let spins = 0;
-  while (Atomics.load(ctl, CTL.SEQ) === seen) {
-    if ((++spins & 1023) === 0 && performance.now() > until) {
-      Atomics.wait(ctl, CTL.SEQ, seen);
-    }
-  }
-  return Atomics.load(ctl, CTL.SEQ);
-}

@@ -39,6 +39,7 @@ import {
   TILES,
 } from "./kernels.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
+import { spinUntil } from "../spin.ts";
 
 /** What the runtime's WebAssembly supports, detected once. */
 export interface SimdSupport {
@@ -554,17 +555,11 @@ export class SimdKernels implements Kernels {
     Atomics.store(ctl, CTL.SEQ, seq); // publishes everything written above
     Atomics.notify(ctl, CTL.SEQ);
     kernel(...args(0, split)); // our rows
-    let spins = 0;
-    const start = performance.now();
-    while (Atomics.load(ctl, CTL.DONE) !== seq) {
-      if (
-        (++spins & 0xffff) === 0 && performance.now() - start > this.#timeoutMs
-      ) {
-        this.close();
-        throw new Error(
-          `SimdKernels: the worker did not finish a product within ${this.#timeoutMs} ms`,
-        );
-      }
+    if (!spinUntil(ctl, CTL.DONE, seq, this.#timeoutMs)) {
+      this.close();
+      throw new Error(
+        `SimdKernels: the worker did not finish a product within ${this.#timeoutMs} ms`,
+      );
     }
   }
 

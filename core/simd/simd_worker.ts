@@ -4,6 +4,7 @@
 // No Deno.* here: it runs wherever module workers and shared memory do.
 
 import { CTL, kernelModule, KIND_STOP, KINDS } from "./simd.ts";
+import { waitForTask } from "../spin.ts";
 
 type Kernel = (...args: number[]) => void;
 
@@ -23,7 +24,7 @@ globalThis.addEventListener("message", (event: Event) => {
   Atomics.store(ctl, CTL.READY, 1);
   let seen = 0;
   while (true) {
-    seen = waitForTask(ctl, seen, spinMs);
+    seen = waitForTask(ctl, CTL.SEQ, seen, spinMs);
     const kind = Atomics.load(ctl, CTL.KIND);
     if (kind === KIND_STOP) break;
     for (let i = 0; i < args.length; i++) args[i] = ctl[CTL.ARGS + i];
@@ -32,15 +33,3 @@ globalThis.addEventListener("message", (event: Event) => {
   }
   globalThis.close();
 }, { once: true });
-
-/** Spins up to `spinMs` for SEQ to move past `seen`, then sleeps on it. */
-function waitForTask(ctl: Int32Array, seen: number, spinMs: number): number {
-  const until = performance.now() + spinMs;
-  let spins = 0;
-  while (Atomics.load(ctl, CTL.SEQ) === seen) {
-    if ((++spins & 1023) === 0 && performance.now() > until) {
-      Atomics.wait(ctl, CTL.SEQ, seen);
-    }
-  }
-  return Atomics.load(ctl, CTL.SEQ);
-}
