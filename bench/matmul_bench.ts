@@ -191,3 +191,35 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     allFinite(W1);
   });
 }
+// Would float32 pay? The same SIMD gemm in f32x4 (four lanes a vector)
+// beside f64x2, on dense operands: x·W1 and dW1 = xᵀ·dout (the nets compute
+// in float64; this is the measurement behind that choice).
+{
+  const { gemm, F32X4, TILES } = await import("../core/simd/kernels.ts");
+  const { wasmModule } = await import("../core/simd/wasm.ts");
+  const { MAX_PAGES } = await import("../core/simd/simd.ts");
+  const memory = new WebAssembly.Memory({
+    initial: 256, // 16 MB
+    maximum: MAX_PAGES,
+    shared: true,
+  });
+  const module = new WebAssembly.Module(
+    wasmModule([gemm(TILES, true), gemm(TILES, true, F32X4)], MAX_PAGES),
+  );
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const f64 = exports.gemm as (...args: number[]) => void;
+  const f32 = exports.gemmF32 as (...args: number[]) => void;
+  // Operands at fixed offsets, random values (4 MB apart).
+  const A = 0, B = 1 << 22, C = 2 << 22;
+  new Float64Array(memory.buffer, 0, (3 << 22) / 8).forEach((_, i, a) =>
+    a[i] = rng.uniform()
+  );
+  group("SIMD dense, float64 vs float32, x·W1", [100, 784, 50], {
+    "simd f64": () => f64(A, B, C, 100, 784, 50, 8 * 784, 8, 0),
+    "simd f32": () => f32(A, B, C, 100, 784, 50, 4 * 784, 4, 0),
+  });
+  group("SIMD dense, float64 vs float32, dW1 = xᵀ·dout", [784, 100, 50], {
+    "simd f64": () => f64(A, B, C, 784, 100, 50, 8, 8 * 784, 0),
+    "simd f32": () => f32(A, B, C, 784, 100, 50, 4, 4 * 784, 0),
+  });
+}

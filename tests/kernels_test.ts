@@ -493,3 +493,37 @@ Deno.test("two-thread SimdKernels give the one-thread results bit for bit, and c
   const a = place(two, Matrix.fromRows([[1, 2]]), false);
   assert.deepEqual(two.matmul(a, Matrix.fromRows([[3], [4]])).toRows(), [[11]]);
 });
+
+Deno.test("the f32x4 gemm (bench's float32 comparison) matches a float32 loop to float32 rounding", async () => {
+  const { gemm, F32X4, TILES } = await import("../core/simd/kernels.ts");
+  const { wasmModule } = await import("../core/simd/wasm.ts");
+  const memory = new WebAssembly.Memory({ initial: 16 });
+  const module = new WebAssembly.Module(
+    wasmModule([gemm(TILES, simdSupport().relaxed, F32X4)]),
+  );
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const gemmF32 = exports.gemmF32 as (...args: number[]) => void;
+  const rng = new Rng(110);
+  for (const [m, k, n] of [[1, 1, 1], [4, 300, 13], [7, 5, 50], [3, 260, 15]]) {
+    const A = new Float32Array(memory.buffer, 0, m * k);
+    const B = new Float32Array(memory.buffer, 1 << 18, k * n);
+    const C = new Float32Array(memory.buffer, 2 << 18, m * n);
+    A.forEach((_, i) => A[i] = rng.normal());
+    B.forEach((_, i) => B[i] = rng.normal());
+    gemmF32(0, 1 << 18, 2 << 18, m, k, n, 4 * k, 4, 0);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0, scale = 0;
+        for (let p = 0; p < k; p++) {
+          sum += A[i * k + p] * B[p * n + j];
+          scale += Math.abs(A[i * k + p] * B[p * n + j]);
+        }
+        const d = Math.abs(C[i * n + j] - sum);
+        assert.ok(
+          d <= 1e-6 * scale,
+          `${m}×${k}×${n} (${i}, ${j}): off by ${d}`,
+        );
+      }
+    }
+  }
+});

@@ -16,7 +16,69 @@
  * @module
  */
 
-import { F64, Func, I32, V128 } from "./wasm.ts";
+import { F32, F64, Func, I32, V128, type ValType } from "./wasm.ts";
+
+/**
+ * The element type a kernel is written for: f64, two to a vector (what the
+ * nets compute in), or f32, four to a vector (`gemm` only: for the float32
+ * comparison in `bench/matmul_bench.ts`).
+ */
+export interface Elem {
+  /** Suffix of the export name: "" for f64, "F32" for f32. */
+  suffix: string;
+  /** Bytes per element. */
+  bytes: number;
+  /** Elements per v128. */
+  lanes: number;
+  /** The scalar value type. */
+  scalar: ValType;
+  /** Scalar `load`, `store`, `add`, `mul`, `const 0`. */
+  load(f: Func): void;
+  store(f: Func): void;
+  add(f: Func): void;
+  mul(f: Func): void;
+  zero(f: Func): void;
+  /** One element from memory into every lane. */
+  splat(f: Func): void;
+  /** Lane-wise `add`, `mul`, and relaxed multiply-add. */
+  vadd(f: Func): void;
+  vmul(f: Func): void;
+  vmadd(f: Func): void;
+}
+
+/** f64 in f64x2 vectors. */
+export const F64X2: Elem = {
+  suffix: "",
+  bytes: 8,
+  lanes: 2,
+  scalar: F64,
+  load: (f) => f.f64Load(),
+  store: (f) => f.f64Store(),
+  add: (f) => f.f64Add(),
+  mul: (f) => f.f64Mul(),
+  zero: (f) => f.f64Zero(),
+  splat: (f) => f.v128Load64Splat(),
+  vadd: (f) => f.f64x2Add(),
+  vmul: (f) => f.f64x2Mul(),
+  vmadd: (f) => f.f64x2RelaxedMadd(),
+};
+
+/** f32 in f32x4 vectors. */
+export const F32X4: Elem = {
+  suffix: "F32",
+  bytes: 4,
+  lanes: 4,
+  scalar: F32,
+  load: (f) => f.f32Load(),
+  store: (f) => f.f32Store(),
+  add: (f) => f.f32Add(),
+  mul: (f) => f.f32Mul(),
+  zero: (f) => f.f32Zero(),
+  splat: (f) => f.v128Load32Splat(),
+  vadd: (f) => f.f32x4Add(),
+  vmul: (f) => f.f32x4Mul(),
+  vmadd: (f) => f.f32x4RelaxedMadd(),
+};
 
 /** Tile sizes (bench/matmul_bench.ts compares the choices). */
 export interface Tiles {
@@ -73,10 +135,11 @@ function countDown(f: Func, count: number, body: () => void): void {
 }
 
 /**
- * Columns j = 0 … n−1 in blocks: `emit(V)` (2V columns) while they last,
- * then one block of the 1 … V−1 vectors left, then a last odd column
- * (`emit(0)`). Each block is one pass over the sum's terms, so the columns
- * left over take one pass more, not one per pair. Locals j and limit.
+ * Columns j = 0 … n−1 in blocks: `emit(V)` (V vectors of L lanes) while
+ * they last, then one block of the 1 … V−1 vectors left, then the last
+ * columns one at a time (`emit(0)`; at most L − 1 of them). Each block is
+ * one pass over the sum's terms, so the columns left over take one pass
+ * more, not one per vector. Locals j and limit.
  */
 function columnBlocks(
   f: Func,
@@ -84,29 +147,40 @@ function columnBlocks(
   n: number,
   limit: number,
   V: number,
+  L: number,
   emit: (vectors: number) => void,
 ): void {
   f.i32(0).set(j);
-  f.get(n).get(n).i32(2 * V).i32RemU().i32Sub().set(limit);
-  whileLess(f, j, limit, 2 * V, () => emit(V));
+  f.get(n).get(n).i32(L * V).i32RemU().i32Sub().set(limit);
+  whileLess(f, j, limit, L * V, () => emit(V));
   for (let v = V - 1; v >= 1; v--) { // at most one of these runs
     f.block(() => {
-      f.get(n).get(j).i32Sub().i32(2 * v).i32LtS().brIf(0);
+      f.get(n).get(j).i32Sub().i32(L * v).i32LtS().brIf(0);
       emit(v);
-      f.get(j).i32(2 * v).i32Add().set(j);
+      f.get(j).i32(L * v).i32Add().set(j);
     });
   }
-  f.block(() => {
-    f.get(j).get(n).i32GeS().brIf(0);
-    emit(0);
-  });
+  whileLess(f, j, n, 1, () => emit(0));
 }
 
 /** acc = s · b + acc, fused when `fma`. Stack: nothing → nothing. */
-function madd(f: Func, fma: boolean, s: number, b: number, acc: number): void {
+function madd(
+  f: Func,
+  el: Elem,
+  fma: boolean,
+  s: number,
+  b: number,
+  acc: number,
+): void {
   f.get(s).get(b);
-  if (fma) f.get(acc).f64x2RelaxedMadd();
-  else f.f64x2Mul().get(acc).f64x2Add();
+  if (fma) {
+    f.get(acc);
+    el.vmadd(f);
+  } else {
+    el.vmul(f);
+    f.get(acc);
+    el.vadd(f);
+  }
   f.set(acc);
 }
 
@@ -127,13 +201,24 @@ function madd(f: Func, fma: boolean, s: number, b: number, acc: number): void {
  * }
  * ```
  *
- * computed R rows × V vectors (2V columns) at a time, then the rows left
- * over one at a time; in each row block the columns left over go in one
- * narrower tile and a last odd column.
+ * computed R rows × V vectors (2V columns in f64) at a time, then the rows
+ * left over one at a time; in each row block the columns left over go in
+ * one narrower tile and the last ones one at a time. With `el` = F32X4 the
+ * same for f32 (`gemmF32`, 4V columns a tile, 4 bytes an element).
  */
-export function gemm(tiles: Tiles, fma: boolean): Func {
-  const R = tiles.gemmRows, V = tiles.gemmVectors;
-  const f = new Func("gemm", [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
+  const R = tiles.gemmRows, V = tiles.gemmVectors, L = el.lanes;
+  const f = new Func(`gemm${el.suffix}`, [
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+  ]);
   const [a, b, c, m, k, n, aRow, aStep, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const limit = f.local(I32), nBytes = f.local(I32), pb = f.local(I32);
@@ -142,26 +227,29 @@ export function gemm(tiles: Tiles, fma: boolean): Func {
   const acc = Array.from({ length: R * V }, () => f.local(V128));
   const bv = Array.from({ length: V }, () => f.local(V128));
   const s = f.local(V128);
-  const sacc = Array.from({ length: R }, () => f.local(F64));
-  const sb = f.local(F64);
+  const sacc = Array.from({ length: R }, () => f.local(el.scalar));
+  const sb = f.local(el.scalar);
 
-  f.get(n).i32(8).i32Mul().set(nBytes);
+  f.get(n).i32(el.bytes).i32Mul().set(nBytes);
 
-  // Output rows i … i+rows−1, columns j … j+2·vectors−1 (vectors ≥ 1), or
-  // column j alone (vectors = 0, scalar f64).
+  // Output rows i … i+rows−1, columns j … j+L·vectors−1 (vectors ≥ 1), or
+  // column j alone (vectors = 0, scalar).
   const tile = (rows: number, vectors: number) => {
     for (let r = 0; r < rows; r++) {
       // pa[r] = &A(i+r, 0); pc[r] = &C(i+r, j)
       f.get(a).get(i).i32(r).i32Add().get(aRow).i32Mul().i32Add().set(pa[r]);
       f.get(c).get(i).i32(r).i32Add().get(nBytes).i32Mul().i32Add()
-        .get(j).i32(8).i32Mul().i32Add().set(pc[r]);
+        .get(j).i32(el.bytes).i32Mul().i32Add().set(pc[r]);
     }
-    f.get(b).get(j).i32(8).i32Mul().i32Add().set(pb); // &B(0, j)
+    f.get(b).get(j).i32(el.bytes).i32Mul().i32Add().set(pb); // &B(0, j)
     const start = (r: number, v: number) => {
       if (vectors === 0) {
         f.block(() => {
-          f.f64Zero().set(sacc[r]).get(add).i32Eqz().brIf(0);
-          f.get(pc[r]).f64Load().set(sacc[r]);
+          el.zero(f);
+          f.set(sacc[r]).get(add).i32Eqz().brIf(0);
+          f.get(pc[r]);
+          el.load(f);
+          f.set(sacc[r]);
         });
       } else {
         f.block(() => {
@@ -176,17 +264,26 @@ export function gemm(tiles: Tiles, fma: boolean): Func {
     f.get(k).set(count);
     countDown(f, count, () => {
       if (vectors === 0) {
-        f.get(pb).f64Load().set(sb);
+        f.get(pb);
+        el.load(f);
+        f.set(sb);
         for (let r = 0; r < rows; r++) {
-          f.get(pa[r]).f64Load().get(sb).f64Mul().get(sacc[r]).f64Add()
-            .set(sacc[r]);
+          f.get(pa[r]);
+          el.load(f);
+          f.get(sb);
+          el.mul(f);
+          f.get(sacc[r]);
+          el.add(f);
+          f.set(sacc[r]);
         }
       } else {
         for (let v = 0; v < vectors; v++) f.get(pb).v128Load(16 * v).set(bv[v]);
         for (let r = 0; r < rows; r++) {
-          f.get(pa[r]).v128Load64Splat().set(s);
+          f.get(pa[r]);
+          el.splat(f);
+          f.set(s);
           for (let v = 0; v < vectors; v++) {
-            madd(f, fma, s, bv[v], acc[r * V + v]);
+            madd(f, el, fma, s, bv[v], acc[r * V + v]);
           }
         }
       }
@@ -196,7 +293,10 @@ export function gemm(tiles: Tiles, fma: boolean): Func {
       f.get(pb).get(nBytes).i32Add().set(pb);
     });
     for (let r = 0; r < rows; r++) {
-      if (vectors === 0) f.get(pc[r]).get(sacc[r]).f64Store();
+      if (vectors === 0) {
+        f.get(pc[r]).get(sacc[r]);
+        el.store(f);
+      }
       for (let v = 0; v < vectors; v++) {
         f.get(pc[r]).get(acc[r * V + v]).v128Store(16 * v);
       }
@@ -205,7 +305,7 @@ export function gemm(tiles: Tiles, fma: boolean): Func {
 
   // All columns of output rows i … i+rows−1.
   const rowBlock = (rows: number) => {
-    columnBlocks(f, j, n, limit, V, (vectors) => tile(rows, vectors));
+    columnBlocks(f, j, n, limit, V, L, (vectors) => tile(rows, vectors));
   };
 
   // The sum over p runs in chunks of `tiles.gemmChunk` terms, every tile of
@@ -282,7 +382,7 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
       for (let q = 0; q < cols; q++) f.get(pb[q]).v128Load().set(bv[q]);
       for (let r = 0; r < rows; r++) {
         for (let q = 0; q < cols; q++) {
-          madd(f, fma, av[r], bv[q], acc[r * S + q]);
+          madd(f, F64X2, fma, av[r], bv[q], acc[r * S + q]);
         }
       }
       for (let r = 0; r < rows; r++) f.get(pa[r]).i32(16).i32Add().set(pa[r]);
@@ -389,7 +489,7 @@ export function lists(tiles: Tiles, fma: boolean): Func {
     f.get(ptr).get(r).i32(4).i32Mul().i32Add().tee(q0).i32Load(4).set(q1);
     f.get(q0).i32Load().set(q0);
     f.get(c).get(r).get(nBytes).i32Mul().i32Add().set(pc);
-    columnBlocks(f, j, n, limit, V, block);
+    columnBlocks(f, j, n, limit, V, 2, block);
   });
   return f;
 }

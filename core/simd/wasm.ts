@@ -14,9 +14,9 @@
  */
 
 /** The value types the kernels use, with their binary codes. */
-export const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-/** A value type: {@linkcode I32}, {@linkcode F64} or {@linkcode V128}. */
-export type ValType = typeof I32 | typeof F64 | typeof V128;
+export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
+/** A value type: {@linkcode I32}, {@linkcode F32}, {@linkcode F64} or {@linkcode V128}. */
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128, the format of every count and index. */
 function uleb(n: number, out: number[]): void {
@@ -238,6 +238,28 @@ export class Func {
     return this.#op(0x36).#memarg(2, offset);
   }
 
+  // f32 scalars (for the float32 comparison in bench/).
+  /** `f32.const 0` */
+  f32Zero(): this {
+    return this.#op(0x43, 0, 0, 0, 0);
+  }
+  /** `f32.load` (natural alignment) */
+  f32Load(offset = 0): this {
+    return this.#op(0x2a).#memarg(2, offset);
+  }
+  /** `f32.store` (natural alignment) */
+  f32Store(offset = 0): this {
+    return this.#op(0x38).#memarg(2, offset);
+  }
+  /** `f32.add` */
+  f32Add(): this {
+    return this.#op(0x92);
+  }
+  /** `f32.mul` */
+  f32Mul(): this {
+    return this.#op(0x94);
+  }
+
   // f64 scalars.
   /** `f64.const 0` */
   f64Zero(): this {
@@ -282,6 +304,10 @@ export class Func {
   v128Load64Splat(offset = 0): this {
     return this.#simd(0x0a).#memarg(3, offset);
   }
+  /** `v128.load32_splat`: one f32 from memory into all four lanes. */
+  v128Load32Splat(offset = 0): this {
+    return this.#simd(0x09).#memarg(2, offset);
+  }
   /** `v128.store` */
   v128Store(offset = 0): this {
     return this.#simd(0x0b).#memarg(3, offset);
@@ -302,6 +328,18 @@ export class Func {
   /** `f64x2.extract_lane` */
   f64x2ExtractLane(lane: number): this {
     return this.#simd(0x21).#op(lane);
+  }
+  /** `f32x4.add` */
+  f32x4Add(): this {
+    return this.#simd(0xe4);
+  }
+  /** `f32x4.mul` */
+  f32x4Mul(): this {
+    return this.#simd(0xe6);
+  }
+  /** `f32x4.relaxed_madd` (a·b + c, fused or not). */
+  f32x4RelaxedMadd(): this {
+    return this.#simd(0x105);
   }
   /** `f64x2.add` */
   f64x2Add(): this {
