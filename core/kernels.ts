@@ -38,6 +38,14 @@ export interface Kernels extends ListRunner, ArrayAllocator {
   matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix;
   /** Whether every element of `a` is finite (guards the zero-skipping). */
   allFinite(a: Matrix): boolean;
+  /**
+   * Optional: the `Relu` layer's forward (out = x where x > 0, else 0)
+   * and backward (dx = dout where out ≠ 0, else 0), vectorised; without
+   * them the layer runs the book's loops over its mask.
+   */
+  relu?(x: Matrix, out: Matrix): void;
+  /** Optional: see `relu`. */
+  reluBackward?(out: Matrix, dout: Matrix, dx: Matrix): void;
 }
 
 /**

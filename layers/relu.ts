@@ -6,6 +6,7 @@
 
 import { assertMatrix, assertSameShape, ensureShape } from "../core/matrix.ts";
 import type { Matrix } from "../core/matrix.ts";
+import type { Kernels } from "../core/kernels.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /**
@@ -28,11 +29,26 @@ export class Relu implements Layer {
   #mask?: Uint8Array; // N·D, 1 where x ≤ 0
   #out?: Matrix; // N×D
   #dx?: Matrix; // N×D
+  #kernels?: Kernels;
+
+  /**
+   * A ReLU; with `options.kernels`, its buffers come from their memory, and
+   * kernels that bring `relu`/`reluBackward` (the SIMD ones) compute it
+   * branch-free instead of the loops below (the same numbers).
+   */
+  constructor(options: { kernels?: Kernels } = {}) {
+    this.#kernels = options.kernels;
+  }
 
   /** out = max(0, x); N×D → N×D. */
   forward(x: Matrix): Matrix {
     assertMatrix("Relu.forward()", "x", x);
-    const out = (this.#out = ensureShape(this.#out, x.rows, x.cols));
+    const kernels = this.#kernels;
+    const out = (this.#out = ensureShape(this.#out, x.rows, x.cols, kernels));
+    if (kernels?.relu) {
+      kernels.relu(x, out);
+      return out;
+    }
     const n = x.data.length;
     if (this.#mask?.length !== n) this.#mask = new Uint8Array(n);
     const X = x.data, O = out.data, mask = this.#mask;
@@ -56,7 +72,13 @@ export class Relu implements Layer {
       throw new Error("Relu.backward(): called before forward()");
     }
     assertSameShape("Relu.backward()", "dout", out, dout);
-    const dx = (this.#dx = ensureShape(this.#dx, dout.rows, dout.cols));
+    const kernels = this.#kernels;
+    const dx =
+      (this.#dx = ensureShape(this.#dx, dout.rows, dout.cols, kernels));
+    if (kernels?.reluBackward) {
+      kernels.reluBackward(out, dout, dx); // out is 0 exactly where x ≤ 0
+      return dx;
+    }
     const D = dout.data, G = dx.data, mask = this.#mask!;
     for (let i = 0; i < D.length; i++) G[i] = mask[i] ? 0 : D[i];
     return dx;

@@ -236,7 +236,7 @@ export class MultiLayerNet {
         this.#norms.push(bn);
         layers.set(`BatchNorm${i}`, bn);
       }
-      const act = activation === "relu" ? new Relu() : new Sigmoid();
+      const act = activation === "relu" ? new Relu({ kernels }) : new Sigmoid();
       layers.set(`Activation_function${i}`, act);
       if (useDropout) {
         const dropout = new Dropout({ rng, ratio: dropoutRatio });

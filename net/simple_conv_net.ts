@@ -215,10 +215,10 @@ export class SimpleConvNet {
     this.#affine2 = new Affine(W3, this.params.b3, { kernels });
     this.layers = new Map<string, Layer>([
       ["Conv1", this.#conv],
-      ["Relu1", new Relu()],
+      ["Relu1", new Relu({ kernels })],
       ["Pool1", new Pooling({ input: poolShape, pool: [2, 2], stride: 2 })],
       ["Affine1", this.#affine1],
-      ["Relu2", new Relu()],
+      ["Relu2", new Relu({ kernels })],
       ["Affine2", this.#affine2],
     ]);
     this.#order = [...this.layers.values()];

@@ -175,7 +175,7 @@ export class TwoLayerNet {
     this.#affine2 = new Affine(this.params.W2, this.params.b2, { kernels });
     this.layers = new Map<string, Layer>([
       ["Affine1", this.#affine1],
-      ["Relu1", new Relu()],
+      ["Relu1", new Relu({ kernels })],
       ["Affine2", this.#affine2],
     ]);
     this.#order = [...this.layers.values()];

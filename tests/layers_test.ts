@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { addRowVector, matmul, matmulTN, Matrix, Rng } from "../core/mod.ts";
+import {
+  addRowVector,
+  matmul,
+  matmulTN,
+  Matrix,
+  Rng,
+  SimdKernels,
+} from "../core/mod.ts";
 import {
   AddLayer,
   Affine,
@@ -309,5 +316,35 @@ Deno.test("Affine gives the naive kernels' results on its sparse and dense paths
     dout.data[5] = -Infinity;
     affine.backwardParams(dout);
     assert.deepEqual(affine.dW.data, matmulTN(x, dout).data);
+  }
+});
+
+Deno.test("Relu on the SIMD kernels gives the book's Relu, NaN, −0 and ±∞ included", () => {
+  const rng = new Rng(300);
+  for (
+    const kernels of [
+      SimdKernels.create()!,
+      SimdKernels.create({ shared: false })!,
+    ]
+  ) {
+    for (const cols of [1, 2, 7, 50]) {
+      const x = uniformMatrix(rng, 3, cols, -1, 1);
+      const special = [NaN, -0, 0, Infinity, -Infinity, 5e-324, -5e-324];
+      for (let i = 0; i < x.data.length; i += 3) {
+        x.data[i] = special[(i / 3) % special.length];
+      }
+      const dout = uniformMatrix(rng, 3, cols, -1, 1);
+      dout.data[0] = NaN;
+      const book = new Relu(), simd = new Relu({ kernels });
+      const same = (a: Matrix, b: Matrix, what: string) =>
+        a.data.forEach((v, i) =>
+          assert.ok(
+            Object.is(v, b.data[i]),
+            `${what} ${cols}: ${v} vs ${b.data[i]} at ${i}`,
+          )
+        );
+      same(simd.forward(x), book.forward(x), "forward");
+      same(simd.backward(dout), book.backward(dout), "backward");
+    }
   }
 });

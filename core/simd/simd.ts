@@ -36,6 +36,7 @@ import {
   gemm,
   gemmNT,
   lists,
+  relu,
   TILES,
 } from "./kernels.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
@@ -126,6 +127,8 @@ export function kernelModule(
       compact(),
       compactBytes(),
       allFinite(),
+      relu(false),
+      relu(true),
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
     module = new WebAssembly.Module(bytes);
@@ -206,6 +209,8 @@ export class SimdKernels implements Kernels {
   #compact: (...args: number[]) => number;
   #allFinite: (a: number, n: number) => number;
   #compactBytes: (...args: number[]) => number;
+  #relu: Kernel;
+  #reluBackward: Kernel;
   #worker?: Worker; // the second thread, until close()
   #ctl?: Int32Array; // its control block
   #seq = 0;
@@ -268,6 +273,8 @@ export class SimdKernels implements Kernels {
     this.#compact = exports.compact as (...args: number[]) => number;
     this.#allFinite = exports.allFinite as (a: number, n: number) => number;
     this.#compactBytes = exports.compactBytes as (...args: number[]) => number;
+    this.#relu = exports.relu as Kernel;
+    this.#reluBackward = exports.reluBackward as Kernel;
     if (options.threads === 2) {
       if (!this.#shared || typeof Worker === "undefined") {
         throw new RangeError(
@@ -517,6 +524,23 @@ export class SimdKernels implements Kernels {
       col.byteOffset,
       val.byteOffset,
     );
+  }
+
+  /**
+   * out = x where x > 0, else 0 (NaN stays NaN): the `Relu` layer's forward,
+   * branch-free. `out` has x's shape.
+   */
+  relu(x: Matrix, out: Matrix): void {
+    this.#run([x.data], out.data, ([px], po) => {
+      this.#relu(px, po, x.data.length);
+    });
+  }
+
+  /** dx = dout where out ≠ 0, else 0: the `Relu` layer's backward. */
+  reluBackward(out: Matrix, dout: Matrix, dx: Matrix): void {
+    this.#run([out.data, dout.data], dx.data, ([po, pd], px) => {
+      this.#reluBackward(po, pd, px, out.data.length);
+    });
   }
 
   /** Whether every element of `a` is finite (`allFinite` of `sparse.ts`). */

@@ -277,6 +277,10 @@ export class Func {
   f64Eq(): this {
     return this.#op(0x61);
   }
+  /** `f64.le`: 1 if a ≤ b (neither NaN), else 0. */
+  f64Le(): this {
+    return this.#op(0x65);
+  }
   /** `f64.ne`: 1 if the two differ (or either is NaN), else 0. */
   f64Ne(): this {
     return this.#op(0x62);
@@ -324,6 +328,18 @@ export class Func {
   /** `i8x16.bitmask`: bit i of the i32 is the top bit of byte i. */
   i8x16Bitmask(): this {
     return this.#simd(0x64);
+  }
+  /** `f64x2.eq`: per lane, all ones where a = b. */
+  f64x2Eq(): this {
+    return this.#simd(0x47);
+  }
+  /** `f64x2.le`: per lane, all ones where a ≤ b. */
+  f64x2Le(): this {
+    return this.#simd(0x4b);
+  }
+  /** `v128.andnot`: a & ~b. */
+  v128Andnot(): this {
+    return this.#simd(0x4f);
   }
   /** `f64x2.extract_lane` */
   f64x2ExtractLane(lane: number): this {
