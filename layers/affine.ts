@@ -40,9 +40,9 @@ export interface AffineOptions {
 
 /**
  * Inputs with at most this fraction of non-zeros take the sparse kernels
- * (internal: exported for `net/batch.ts`, not from `mod.ts`)
  * (bench/matmul_bench.ts: at MNIST's 20 % the sparse forward is ~3× the
- * blocked dense one; at 100 % it is ~1.5× slower).
+ * blocked dense one; at 100 % it is ~1.5× slower). Internal: exported for
+ * `net/batch.ts`, not from `mod.ts`.
  */
 export const SPARSE_MAX_DENSITY = 0.5;
 import type { Layer, Param } from "./layer.ts";
@@ -151,14 +151,15 @@ export class Affine implements Layer {
       this.W.cols,
       this.#kernels,
     ));
-    const finite = this.assumeFiniteW || this.#kernels.allFinite(this.W);
-    this.#sparse = !finite
-      ? undefined
-      : x instanceof SparseRows
-      ? x
-      : this.#xSparse.fill(x, SPARSE_MAX_DENSITY)
-      ? this.#xSparse
-      : undefined;
+    // Skip x's zeros only while W is finite (0·∞ must give NaN), and only
+    // when x is sparse enough to pay.
+    this.#sparse = undefined;
+    if (this.assumeFiniteW || this.#kernels.allFinite(this.W)) {
+      if (x instanceof SparseRows) this.#sparse = x;
+      else if (this.#xSparse.fill(x, SPARSE_MAX_DENSITY)) {
+        this.#sparse = this.#xSparse;
+      }
+    }
     if (this.#sparse) matmulSparse(this.#sparse, this.W, out, this.#kernels);
     else this.#kernels.matmul(this.#dense(x), this.W, out);
     return addRowVector(out, this.b, out);
