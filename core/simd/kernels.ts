@@ -447,7 +447,7 @@ export function lists(tiles: Tiles, fma: boolean): Func {
   const r = f.local(I32), j = f.local(I32), limit = f.local(I32);
   const nBytes = f.local(I32), pc = f.local(I32), pb = f.local(I32);
   const q0 = f.local(I32), q1 = f.local(I32), pi = f.local(I32);
-  const pv = f.local(I32), count = f.local(I32);
+  const pv = f.local(I32), count = f.local(I32), bj = f.local(I32);
   const acc = Array.from({ length: V }, () => f.local(V128));
   const s = f.local(V128), sum = f.local(F64);
 
@@ -460,10 +460,10 @@ export function lists(tiles: Tiles, fma: boolean): Func {
     f.get(index).get(q0).i32(4).i32Mul().i32Add().set(pi);
     f.get(val).get(q0).i32(8).i32Mul().i32Add().set(pv);
     f.get(q1).get(q0).i32Sub().set(count);
+    f.get(b).get(j).i32(8).i32Mul().i32Add().set(bj); // &B(0, j)
     countDown(f, count, () => {
       // pb = &B(index[q], j)
-      f.get(pi).i32Load().get(nBytes).i32Mul().get(b).i32Add()
-        .get(j).i32(8).i32Mul().i32Add().set(pb);
+      f.get(pi).i32Load().get(nBytes).i32Mul().get(bj).i32Add().set(pb);
       if (vectors === 0) {
         f.get(pv).f64Load().get(pb).f64Load().f64Mul().get(sum).f64Add()
           .set(sum);
