@@ -7,6 +7,7 @@
  */
 
 import type { Matrix } from "./matrix.ts";
+import type { ImageShape } from "./im2col.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
 import {
   allFinite,
@@ -46,6 +47,19 @@ export interface Kernels extends ListRunner, ArrayAllocator {
   relu?(x: Matrix, out: Matrix): void;
   /** Optional: see `relu`. */
   reluBackward?(out: Matrix, dout: Matrix, dx: Matrix): void;
+  /**
+   * Optional: the `Pooling` layer's forward for windows without padding
+   * (each window's maximum into `out`, where it was into `argmax`, as the
+   * layer's own loop computes them). Returns false, computing nothing,
+   * where it cannot take these arrays; the layer then runs its loop.
+   */
+  maxPool?(
+    x: Matrix,
+    input: ImageShape,
+    window: { height: number; width: number; stride: number },
+    out: Matrix,
+    argmax: Int32Array,
+  ): boolean;
 }
 
 /**

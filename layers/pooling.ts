@@ -6,6 +6,7 @@
 
 import { assertMatrix, ensureShape, type Matrix } from "../core/matrix.ts";
 import { checkImages, type ImageShape, outputSize } from "../core/im2col.ts";
+import type { Kernels } from "../core/kernels.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /** Options of {@linkcode Pooling}. */
@@ -18,6 +19,11 @@ export interface PoolingOptions {
   stride?: number;
   /** Zeros added around each image (default 0). */
   pad?: number;
+  /**
+   * Kernels to allocate from, and to compute with where they bring
+   * `maxPool` (the SIMD ones: branch-free, the same numbers).
+   */
+  kernels?: Kernels;
 }
 
 /**
@@ -44,7 +50,9 @@ export class Pooling implements Layer {
   /** One output's C×OH×OW. */
   readonly outputShape: ImageShape;
   #window: { height: number; width: number; stride: number; pad: number };
-  #argmax = new Int32Array(0); // per output: index into the input row, −1 for padding
+  #argmax: Int32Array = new Int32Array(0); // per output: index into the input row, −1 for padding
+  #argBlock: Int32Array = new Int32Array(0); // what #argmax views (grows only)
+  #kernels?: Kernels;
   #out?: Matrix;
   #dx?: Matrix;
   #n = -1;
@@ -55,7 +63,8 @@ export class Pooling implements Layer {
    * @throws {RangeError} if the window does not tile the input.
    */
   constructor(options: PoolingOptions) {
-    const { input, pool, stride = 1, pad = 0 } = options;
+    const { input, pool, stride = 1, pad = 0, kernels } = options;
+    this.#kernels = kernels;
     const window = { height: pool[0], width: pool[1], stride, pad };
     const [oh, ow] = outputSize(input, window, "Pooling");
     this.inputShape = [...input] as unknown as ImageShape;
@@ -70,10 +79,19 @@ export class Pooling implements Layer {
     checkImages(where, x, this.inputShape);
     const [c, h, w] = this.inputShape, [, oh, ow] = this.outputShape;
     const { height: ph, width: pw, stride, pad } = this.#window;
-    const n = x.rows, outSize = c * oh * ow;
-    const out = (this.#out = ensureShape(this.#out, n, outSize));
-    if (this.#argmax.length !== n * outSize) {
-      this.#argmax = new Int32Array(n * outSize);
+    const n = x.rows, outSize = c * oh * ow, kernels = this.#kernels;
+    const out = (this.#out = ensureShape(this.#out, n, outSize, kernels));
+    if (this.#argBlock.length < n * outSize) {
+      this.#argBlock = kernels?.int32(n * outSize) ??
+        new Int32Array(n * outSize);
+    }
+    this.#argmax = this.#argBlock.subarray(0, n * outSize);
+    this.#n = n;
+    if (
+      pad === 0 &&
+      kernels?.maxPool?.(x, this.inputShape, this.#window, out, this.#argmax)
+    ) {
+      return out;
     }
     const X = x.data, O = out.data, arg = this.#argmax;
     for (let i = 0; i < n; i++) {

@@ -216,7 +216,15 @@ export class SimpleConvNet {
     this.layers = new Map<string, Layer>([
       ["Conv1", this.#conv],
       ["Relu1", new Relu({ kernels })],
-      ["Pool1", new Pooling({ input: poolShape, pool: [2, 2], stride: 2 })],
+      [
+        "Pool1",
+        new Pooling({
+          input: poolShape,
+          pool: [2, 2],
+          stride: 2,
+          kernels,
+        }),
+      ],
       ["Affine1", this.#affine1],
       ["Relu2", new Relu({ kernels })],
       ["Affine2", this.#affine2],

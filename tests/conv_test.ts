@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { col2im, im2col, type ImageShape, Matrix, Rng } from "../core/mod.ts";
+import {
+  col2im,
+  im2col,
+  type ImageShape,
+  Matrix,
+  Rng,
+  SimdKernels,
+} from "../core/mod.ts";
 import { Convolution, Pooling } from "../layers/mod.ts";
 import { gradientCheck, SimpleConvNet } from "../net/mod.ts";
 import { layerGradientError, maxAbsDiff, uniformMatrix } from "./helpers.ts";
@@ -263,3 +270,34 @@ for (const backend of ["ts", "simd"] as const) {
     }
   });
 }
+
+Deno.test("Pooling on the SIMD kernels gives the same maxima and routes the gradient alike, NaN and ties included", () => {
+  const rng = new Rng(55);
+  for (
+    const kernels of [
+      SimdKernels.create()!,
+      SimdKernels.create({ shared: false })!, // falls back to the loop
+    ]
+  ) {
+    for (
+      const [input, ph, pw, stride, pad] of [
+        [[1, 4, 4], 2, 2, 2, 0],
+        [[3, 6, 4], 2, 2, 2, 0],
+        [[2, 7, 5], 3, 2, 1, 0],
+        [[2, 5, 5], 3, 3, 1, 1], // padded: the layer's own loop
+      ] as const
+    ) {
+      const [c, h, w] = input;
+      const x = uniformMatrix(rng, 3, c * h * w, -1, 1);
+      x.data[5] = NaN;
+      for (let i = 0; i < x.data.length; i += 7) x.data[i] = 0.5; // ties
+      const options = { input, pool: [ph, pw] as const, stride, pad };
+      const book = new Pooling(options);
+      const simd = new Pooling({ ...options, kernels });
+      const a = book.forward(x), b = simd.forward(x);
+      a.data.forEach((v, i) => assert.ok(Object.is(v, b.data[i]), `out ${i}`));
+      const dout = uniformMatrix(rng, 3, a.cols, -1, 1);
+      assert.deepEqual(simd.backward(dout).data, book.backward(dout).data);
+    }
+  }
+});

@@ -2,7 +2,7 @@
  * The SIMD kernels, generated as WebAssembly functions with `wasm.ts`: the
  * dense products (`gemm` for A·B and Aᵀ·B, `gemmNT` for A·Bᵀ), the sparse
  * product (`lists`), the searches for non-zeros (`compact` over f64,
- * `compactBytes` over u8 pixels), `allFinite` and `relu`. Each works on
+ * `compactBytes` over u8 pixels), `allFinite`, `relu` and `maxPool`. Each works on
  * row-major data in one linear memory and takes byte offsets; `simd.ts`
  * wraps them behind the same contract as the pure-TypeScript kernels of
  * `fast.ts` and `sparse.ts`.
@@ -726,6 +726,135 @@ export function relu(backward: boolean): Func {
     f.select().f64Store();
     if (backward) f.get(keep).i32(8).i32Add().set(keep);
     f.get(d).i32(8).i32Add().set(d);
+  });
+  return f;
+}
+
+/**
+ * `maxPool(x, out, arg, n, c, h, w, ph, pw, stride, oh, ow)`: the `Pooling`
+ * layer's forward without padding: for each of the n images' c planes of
+ * h×w, the maximum of every ph×pw window (windows `stride` apart, oh×ow of
+ * them) into `out`, and in `arg` (i32) where it was: the index into the
+ * image's row of c·h·w, the first in window order on a tie. The
+ * TypeScript equivalent (`layers/pooling.ts`):
+ *
+ * ```ts ignore
+ * for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) {
+ *   for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+ *     let at = ch * h * w + oy * stride * w + ox * stride, best = X[i][at];
+ *     for (let fy = 0; fy < ph; fy++) for (let fx = 0; fx < pw; fx++) {
+ *       const j = ch * h * w + (oy * stride + fy) * w + ox * stride + fx;
+ *       if (X[i][j] > best) (best = X[i][j]), (at = j);
+ *     }
+ *     out[…] = best; arg[…] = at;
+ *   }
+ * }
+ * ```
+ *
+ * with the `if` as two `select`s: no branch on the data (NaN is never
+ * greater, as in the loop above). With `fixed` = [ph, pw] the window's
+ * loops are unrolled (`maxPool2x2` for the book's 2×2 pools: ~4× fewer
+ * instructions than the loops).
+ */
+export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
+  const f = new Func(fixed ? `maxPool${fixed[0]}x${fixed[1]}` : "maxPool", [
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+  ]);
+  const [x, out, arg, n, c, h, w, ph, pw, stride, oh, ow] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+  ];
+  const planes = f.local(I32), pl = f.local(I32), plane = f.local(I32);
+  const oy = f.local(I32), ox = f.local(I32), fy = f.local(I32);
+  const fx = f.local(I32), at = f.local(I32), j = f.local(I32);
+  const best = f.local(F64), v = f.local(F64), gt = f.local(I32);
+  const hw = f.local(I32), img = f.local(I32), img0 = f.local(I32);
+  const pj = f.local(I32);
+  f.get(h).get(w).i32Mul().set(hw);
+  f.get(n).get(c).i32Mul().set(planes);
+  f.i32(0).set(pl);
+  whileLess(f, pl, planes, 1, () => {
+    // img = &x[pl div c][0]; plane = (pl mod c)·h·w, where this plane
+    // starts in its image's row
+    f.get(x).get(pl).get(c).i32DivU().get(c).i32Mul().tee(img).get(hw)
+      .i32Mul().i32(8).i32Mul().i32Add().set(img0);
+    f.get(pl).get(img).i32Sub().get(hw).i32Mul().set(plane);
+    f.i32(0).set(oy);
+    whileLess(f, oy, oh, 1, () => {
+      f.i32(0).set(ox);
+      whileLess(f, ox, ow, 1, () => {
+        // at = plane + oy·stride·w + ox·stride; best = x[image][at]
+        f.get(plane).get(oy).get(stride).i32Mul().get(w).i32Mul().i32Add()
+          .get(ox).get(stride).i32Mul().i32Add().set(at);
+        const load = (index: number) => { // x[image][index], f64
+          f.get(img0).get(index).i32(8).i32Mul().i32Add().f64Load();
+        };
+        load(at);
+        f.set(best);
+        // One element of the window: v = x[image][j] at byte p + offset.
+        // best is selected as i64 bits: V8 turns an f64 select into a
+        // branch (mispredicted on half the windows) but an i64 one into a
+        // conditional move.
+        const step = (p: number, offset: number) => {
+          f.get(p).f64Load(offset).tee(v).get(best).f64Gt().set(gt);
+          f.get(v).i64ReinterpretF64().get(best).i64ReinterpretF64().get(gt)
+            .select().f64ReinterpretI64().set(best);
+          f.get(j).get(at).get(gt).select().set(at);
+        };
+        if (fixed) {
+          // The window unrolled: row fy starts at element at + fy·w, byte
+          // img0 + 8·(at + fy·w); its elements are constant offsets on.
+          const [fph, fpw] = fixed;
+          const origin = f.local(I32), p = f.local(I32);
+          f.get(at).set(origin);
+          for (let dy = 0; dy < fph; dy++) {
+            f.get(origin).get(w).i32(dy).i32Mul().i32Add().set(j);
+            f.get(img0).get(j).i32(8).i32Mul().i32Add().set(p);
+            for (let dx = 0; dx < fpw; dx++) {
+              if (dx > 0) f.get(j).i32(1).i32Add().set(j);
+              step(p, 8 * dx);
+            }
+          }
+        } else {
+          f.i32(0).set(fy);
+          whileLess(f, fy, ph, 1, () => {
+            f.i32(0).set(fx);
+            whileLess(f, fx, pw, 1, () => {
+              f.get(plane).get(oy).get(stride).i32Mul().get(fy).i32Add().get(w)
+                .i32Mul().i32Add().get(ox).get(stride).i32Mul().i32Add()
+                .get(fx).i32Add().set(j);
+              f.get(img0).get(j).i32(8).i32Mul().i32Add().set(pj);
+              step(pj, 0);
+            });
+          });
+        }
+        f.get(out).get(best).f64Store();
+        f.get(arg).get(at).i32Store();
+        f.get(out).i32(8).i32Add().set(out);
+        f.get(arg).i32(4).i32Add().set(arg);
+      });
+    });
   });
   return f;
 }

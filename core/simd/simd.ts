@@ -22,6 +22,7 @@
  */
 
 import type { Matrix } from "../matrix.ts";
+import type { ImageShape } from "../im2col.ts";
 import { checkMatmul, checkMatmulNT, checkMatmulTN } from "../naive.ts";
 import type { Kernels } from "../kernels.ts";
 import {
@@ -36,6 +37,7 @@ import {
   gemm,
   gemmNT,
   lists,
+  maxPool,
   relu,
   TILES,
 } from "./kernels.ts";
@@ -129,6 +131,8 @@ export function kernelModule(
       allFinite(),
       relu(false),
       relu(true),
+      maxPool(),
+      maxPool([2, 2]),
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
     module = new WebAssembly.Module(bytes);
@@ -211,6 +215,8 @@ export class SimdKernels implements Kernels {
   #compactBytes: (...args: number[]) => number;
   #relu: Kernel;
   #reluBackward: Kernel;
+  #maxPool: Kernel;
+  #maxPool2x2: Kernel;
   #worker?: Worker; // the second thread, until close()
   #ctl?: Int32Array; // its control block
   #seq = 0;
@@ -275,6 +281,8 @@ export class SimdKernels implements Kernels {
     this.#compactBytes = exports.compactBytes as (...args: number[]) => number;
     this.#relu = exports.relu as Kernel;
     this.#reluBackward = exports.reluBackward as Kernel;
+    this.#maxPool = exports.maxPool as Kernel;
+    this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
     if (options.threads === 2) {
       if (!this.#shared || typeof Worker === "undefined") {
         throw new RangeError(
@@ -541,6 +549,43 @@ export class SimdKernels implements Kernels {
     this.#run([out.data, dout.data], dx.data, ([po, pd], px) => {
       this.#reluBackward(po, pd, px, out.data.length);
     });
+  }
+
+  /**
+   * The `Pooling` layer's forward without padding (see `Kernels.maxPool`),
+   * branch-free. `argmax` must come from this memory (`int32`); false,
+   * computing nothing, where it does not (an unshared memory).
+   */
+  maxPool(
+    x: Matrix,
+    input: ImageShape,
+    window: { height: number; width: number; stride: number },
+    out: Matrix,
+    argmax: Int32Array,
+  ): boolean {
+    if (!this.#mine.has(argmax.buffer)) return false;
+    const [c, h, w] = input, { height, width, stride } = window;
+    const oh = (h - height) / stride + 1, ow = (w - width) / stride + 1;
+    const kernel = height === 2 && width === 2
+      ? this.#maxPool2x2
+      : this.#maxPool;
+    this.#run([x.data], out.data, ([px], po) => {
+      kernel(
+        px,
+        po,
+        argmax.byteOffset,
+        x.rows,
+        c,
+        h,
+        w,
+        height,
+        width,
+        stride,
+        oh,
+        ow,
+      );
+    });
+    return true;
   }
 
   /** Whether every element of `a` is finite (`allFinite` of `sparse.ts`). */

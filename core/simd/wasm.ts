@@ -204,6 +204,10 @@ export class Func {
   i32Sub(): this {
     return this.#op(0x6b);
   }
+  /** `i32.div_u` */
+  i32DivU(): this {
+    return this.#op(0x6e);
+  }
   /** `i32.rem_u` */
   i32RemU(): this {
     return this.#op(0x70);
@@ -277,6 +281,10 @@ export class Func {
   f64Eq(): this {
     return this.#op(0x61);
   }
+  /** `f64.gt`: 1 if a > b (neither NaN), else 0. */
+  f64Gt(): this {
+    return this.#op(0x64);
+  }
   /** `f64.le`: 1 if a ≤ b (neither NaN), else 0. */
   f64Le(): this {
     return this.#op(0x65);
@@ -288,6 +296,14 @@ export class Func {
   /** `f64.convert_i32_u` */
   f64ConvertI32U(): this {
     return this.#op(0xb8);
+  }
+  /** `i64.reinterpret_f64`: the f64's bits as an i64. */
+  i64ReinterpretF64(): this {
+    return this.#op(0xbd);
+  }
+  /** `f64.reinterpret_i64`: the i64's bits as an f64. */
+  f64ReinterpretI64(): this {
+    return this.#op(0xbf);
   }
   /** `f64.add` */
   f64Add(): this {
