@@ -48,6 +48,20 @@ export const SPARSE_MAX_DENSITY = 0.5;
 import type { Layer, Param } from "./layer.ts";
 
 /**
+ * Whether x's first row has at most SPARSE_MAX_DENSITY non-zeros: a look at
+ * one row before `SparseRows.fill` scans up to half of a dense batch to
+ * find out it is dense (~50 µs at 100×784, bench/train_bench.ts "dense").
+ * A sparse batch whose first row is dense takes the dense kernels: slower
+ * for that batch, the same numbers.
+ */
+function firstRowSparse(x: Matrix): boolean {
+  const k = x.cols, X = x.data;
+  let nonZeros = 0;
+  for (let p = 0; p < k && p < X.length; p++) if (X[p] !== 0) nonZeros++;
+  return nonZeros <= SPARSE_MAX_DENSITY * k;
+}
+
+/**
  * out = x · W + b, with W of shape D×H and b of shape 1×H.
  *
  * Forward keeps a reference to `x` (the caller must not change it before
@@ -156,7 +170,9 @@ export class Affine implements Layer {
     this.#sparse = undefined;
     if (this.assumeFiniteW || this.#kernels.allFinite(this.W)) {
       if (x instanceof SparseRows) this.#sparse = x;
-      else if (this.#xSparse.fill(x, SPARSE_MAX_DENSITY)) {
+      else if (
+        firstRowSparse(x) && this.#xSparse.fill(x, SPARSE_MAX_DENSITY)
+      ) {
         this.#sparse = this.#xSparse;
       }
     }

@@ -287,7 +287,15 @@ Deno.test("Affine gives the naive kernels' results on its sparse and dense paths
     v,
     i,
   ) => (i % 5 === 0 ? v : 0));
-  const inputs = [new Matrix(7, 13, sparseX), uniformMatrix(rng, 7, 13)];
+  // And sparse but for a dense first row, which sends the layer to the
+  // dense kernels without a search for zeros.
+  const denseFirst = sparseX.slice();
+  denseFirst.fill(0.5, 0, 13);
+  const inputs = [
+    new Matrix(7, 13, sparseX),
+    uniformMatrix(rng, 7, 13),
+    new Matrix(7, 13, denseFirst),
+  ];
   for (const x of inputs) {
     for (const poison of [undefined, Infinity, NaN]) {
       const W = uniformMatrix(rng, 13, 4), b = uniformMatrix(rng, 1, 4);
