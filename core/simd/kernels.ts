@@ -115,6 +115,16 @@ export const TILES: Tiles = {
   listVectors: 8,
 };
 
+/** The local indices of `f`'s parameters, 0 … n−1, to destructure. */
+function locals(f: Func): number[] {
+  return f.params.map((_, i) => i);
+}
+
+/** A parameter list of `count` i32s (byte offsets and sizes). */
+function i32s(count: number): ValType[] {
+  return new Array<ValType>(count).fill(I32);
+}
+
 /** `for (; i < limit; i += step) body()` with locals i and limit. */
 function whileLess(
   f: Func,
@@ -217,18 +227,8 @@ function madd(
  */
 export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
   const R = tiles.gemmRows, V = tiles.gemmVectors, L = el.lanes;
-  const f = new Func(`gemm${el.suffix}`, [
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-  ]);
-  const [a, b, c, m, k, n, aRow, aStep, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new Func(`gemm${el.suffix}`, i32s(9));
+  const [a, b, c, m, k, n, aRow, aStep, add] = locals(f);
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const limit = f.local(I32), nBytes = f.local(I32), pb = f.local(I32);
   const pa = Array.from({ length: R }, () => f.local(I32));
@@ -362,8 +362,8 @@ export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
  */
 export function gemmNT(tiles: Tiles, fma: boolean): Func {
   const R = tiles.ntRows, S = tiles.ntCols;
-  const f = new Func("gemmNT", [I32, I32, I32, I32, I32, I32]);
-  const [a, b, c, m, k, n] = [0, 1, 2, 3, 4, 5];
+  const f = new Func("gemmNT", i32s(6));
+  const [a, b, c, m, k, n] = locals(f);
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const kBytes = f.local(I32), iLimit = f.local(I32), jLimit = f.local(I32);
   const pa = Array.from({ length: R }, () => f.local(I32));
@@ -451,8 +451,8 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
  */
 export function lists(tiles: Tiles, fma: boolean): Func {
   const V = tiles.listVectors;
-  const f = new Func("lists", [I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [ptr, index, val, rowStart, rowEnd, b, n, c] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const f = new Func("lists", i32s(8));
+  const [ptr, index, val, rowStart, rowEnd, b, n, c] = locals(f);
   const r = f.local(I32), j = f.local(I32), limit = f.local(I32);
   const nBytes = f.local(I32), pc = f.local(I32), pb = f.local(I32);
   const q0 = f.local(I32), q1 = f.local(I32), pi = f.local(I32);
@@ -530,8 +530,8 @@ export function lists(tiles: Tiles, fma: boolean): Func {
  * mispredicted often enough to make the loop ~3× slower.
  */
 export function compact(): Func {
-  const f = new Func("compact", [I32, I32, I32, I32, I32, I32, I32], [I32]);
-  const [a, m, k, rowPtr, col, val, cap] = [0, 1, 2, 3, 4, 5, 6];
+  const f = new Func("compact", i32s(7), [I32]);
+  const [a, m, k, rowPtr, col, val, cap] = locals(f);
   const i = f.local(I32), p = f.local(I32), q = f.local(I32);
   const v = f.local(F64);
   f.i32(0).set(q);
@@ -566,8 +566,8 @@ export function compact(): Func {
  * do not wait on each other.
  */
 export function allFinite(): Func {
-  const f = new Func("allFinite", [I32, I32], [I32]);
-  const [a, n] = [0, 1];
+  const f = new Func("allFinite", i32s(2), [I32]);
+  const [a, n] = locals(f);
   const end = f.local(I32), end8 = f.local(I32), sum = f.local(F64);
   const acc = Array.from({ length: 4 }, () => f.local(V128));
   const zero = f.local(V128);
@@ -624,7 +624,7 @@ export function compactBytes(): Func {
   const f = new Func("compactBytes", [I32, I32, I32, F64, I32, I32, I32], [
     I32,
   ]);
-  const [src, n, d, scale, rowPtr, col, val] = [0, 1, 2, 3, 4, 5, 6];
+  const [src, n, d, scale, rowPtr, col, val] = locals(f);
   const r = f.local(I32), j = f.local(I32), q = f.local(I32);
   const mask = f.local(I32), at = f.local(I32), d16 = f.local(I32);
   const zero = f.local(V128);
@@ -688,9 +688,10 @@ export function compactBytes(): Func {
 export function relu(backward: boolean): Func {
   const f = new Func(
     backward ? "reluBackward" : "relu",
-    backward ? [I32, I32, I32, I32] : [I32, I32, I32],
+    i32s(backward ? 4 : 3),
   );
-  // forward: (src = x, keep = x, dst = out); backward: (test = out, keep = dout, dst = dx)
+  // forward (x, out, n): test = keep = x, dst = out;
+  // backward (out, dout, dx, n): test = out, keep = dout, dst = dx.
   const [test, keep, dst, n] = backward ? [0, 1, 2, 3] : [0, 0, 1, 2];
   const end = f.local(I32), end2 = f.local(I32), d = f.local(I32);
   const zero = f.local(V128), v = f.local(F64);
@@ -757,34 +758,11 @@ export function relu(backward: boolean): Func {
  * instructions than the loops).
  */
 export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
-  const f = new Func(fixed ? `maxPool${fixed[0]}x${fixed[1]}` : "maxPool", [
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-  ]);
-  const [x, out, arg, n, c, h, w, ph, pw, stride, oh, ow] = [
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-  ];
+  const f = new Func(
+    fixed ? `maxPool${fixed[0]}x${fixed[1]}` : "maxPool",
+    i32s(12),
+  );
+  const [x, out, arg, n, c, h, w, ph, pw, stride, oh, ow] = locals(f);
   const planes = f.local(I32), pl = f.local(I32), plane = f.local(I32);
   const oy = f.local(I32), ox = f.local(I32), fy = f.local(I32);
   const fx = f.local(I32), at = f.local(I32), j = f.local(I32);
