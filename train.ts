@@ -341,11 +341,6 @@ function weightInit(text: string): WeightInit {
 }
 
 /**
- * Accuracy over the first `limit` images of a set, `chunk` rows at a time,
- * through one float64 chunk buffer kept across calls (a fresh one per call
- * would be 6 MB of garbage per evaluation).
- */
-/**
  * Gathers the images at `indices` as the net reads them best, in its
  * kernels' memory: just the non-zero pixels for the nets whose first layer
  * is Affine (`ImageSet.sparseBatch`: no dense copy, no search for zeros),
@@ -371,6 +366,11 @@ function gradientOf(net: Net, x: Batch, t: Labels) {
     : net.gradient(x, t);
 }
 
+/**
+ * Accuracy over the first `limit` images of a set, `chunk` rows at a time,
+ * gathered as `batcher` does into buffers kept across calls (fresh ones per
+ * call would be megabytes of garbage per evaluation).
+ */
 function evaluator(net: Net, chunk: number) {
   const gather = batcher(net);
   return (x: ImageSet, t: Uint8Array, limit = x.count): number => {
