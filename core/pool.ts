@@ -264,6 +264,11 @@ export class WorkerPool implements ListRunner, ArrayAllocator {
     this.#worker.terminate();
   }
 
+  /** `close()`, for `using`: the worker stops when the block ends. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Spins until the worker reports task `seq` done. */
   #await(seq: number): void {
     if (!spinUntil(this.#ctl, CTL.DONE, seq, this.#timeoutMs)) {

@@ -340,6 +340,24 @@ export class SimdKernels implements Kernels {
     worker.terminate();
   }
 
+  /**
+   * `close()`, for `using`: the worker stops when the block ends.
+   *
+   * @example
+   * ```ts
+   * import { SimdKernels } from "./simd.ts";
+   *
+   * {
+   *   using simd = SimdKernels.create({ threads: 2 })!;
+   *   await simd.ready();
+   *   console.log(simd.threads); // 2
+   * } // closed here
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Bytes of WebAssembly memory in use (arrays and scratch). */
   get bytes(): number {
     return this.#top;
