@@ -16,7 +16,8 @@
  * slower.) Where shared memory is unavailable (a browser page that is not
  * cross-origin isolated), arrays are ordinary ones and every operand is
  * copied. Nothing is shared between instances: a net's memory goes with the
- * net.
+ * net. It grows up to 2 GiB (byte offsets are the kernels' i32s) and never
+ * shrinks; a layer's buffers keep their largest size.
  *
  * @module
  */
