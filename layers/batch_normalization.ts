@@ -6,6 +6,7 @@
  */
 
 import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
+import type { ArrayAllocator } from "../core/sparse.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /** The book's ε inside the square root: `10e-7`, i.e. 1e-6. */
@@ -15,6 +16,11 @@ export const BATCH_NORM_EPSILON = 1e-6;
 export interface BatchNormalizationOptions {
   /** How much of the running mean and variance is kept per batch (0.9). */
   momentum?: number;
+  /**
+   * Kernels whose memory the layer's buffers come from (e.g. the net's
+   * `SimdKernels`, so that the next layer's products read them in place).
+   */
+  kernels?: ArrayAllocator;
 }
 
 /**
@@ -61,6 +67,7 @@ export class BatchNormalization implements Layer {
   #out?: Matrix; // N×D
   #dx?: Matrix; // N×D
   #trainedForward = false; // whether the last forward was in training mode
+  #alloc?: ArrayAllocator;
 
   /**
    * Wraps γ and β (1×D each); the running averages start at 0.
@@ -81,7 +88,8 @@ export class BatchNormalization implements Layer {
         `${where}: expected gamma and beta of shape 1×D but found ${gamma.shape} and ${beta.shape}`,
       );
     }
-    const { momentum = 0.9 } = options;
+    const { momentum = 0.9, kernels } = options;
+    this.#alloc = kernels;
     if (!(momentum >= 0 && momentum <= 1)) {
       throw new RangeError(
         `${where}: expected momentum in [0, 1] but found ${momentum}`,
@@ -115,7 +123,7 @@ export class BatchNormalization implements Layer {
         `${where}: expected a batch of at least one row in training mode but found x of shape ${x.shape}`,
       );
     }
-    const out = (this.#out = ensureShape(this.#out, n, d));
+    const out = (this.#out = ensureShape(this.#out, n, d, this.#alloc));
     const xc = (this.#xc = ensureShape(this.#xc, n, d));
     const xn = (this.#xn = ensureShape(this.#xn, n, d));
     if (this.#std.length !== d) this.#std = new Float64Array(d);
@@ -174,7 +182,7 @@ export class BatchNormalization implements Layer {
       );
     }
     const n = xc.rows, d = xc.cols;
-    const dx = (this.#dx = ensureShape(this.#dx, n, d));
+    const dx = (this.#dx = ensureShape(this.#dx, n, d, this.#alloc));
     const D = dout.data,
       XC = xc.data,
       XN = xn.data,

@@ -11,6 +11,7 @@ import {
   type Matrix,
 } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
+import type { ArrayAllocator } from "../core/sparse.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /** Options of {@linkcode Dropout}. */
@@ -19,6 +20,11 @@ export interface DropoutOptions {
   rng: Rng;
   /** The fraction of units dropped in training (default 0.5). */
   ratio?: number;
+  /**
+   * Kernels whose memory the layer's buffers come from (e.g. the net's
+   * `SimdKernels`, so that the next layer's products read them in place).
+   */
+  kernels?: ArrayAllocator;
 }
 
 /**
@@ -55,6 +61,7 @@ export class Dropout implements Layer {
   #maskShape?: Matrix; // the shape the mask was drawn for
   #out?: Matrix;
   #dx?: Matrix;
+  #alloc?: ArrayAllocator;
 
   /**
    * Creates the layer.
@@ -63,7 +70,8 @@ export class Dropout implements Layer {
    * @throws {TypeError} without an rng.
    */
   constructor(options: DropoutOptions) {
-    const { rng, ratio = 0.5 } = options ?? {};
+    const { rng, ratio = 0.5, kernels } = options ?? {};
+    this.#alloc = kernels;
     if (typeof rng?.uniform !== "function") {
       throw new TypeError(
         "Dropout: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none",
@@ -86,7 +94,8 @@ export class Dropout implements Layer {
   forward(x: Matrix): Matrix {
     const where = "Dropout.forward()";
     assertMatrix(where, "x", x);
-    const out = (this.#out = ensureShape(this.#out, x.rows, x.cols));
+    const out =
+      (this.#out = ensureShape(this.#out, x.rows, x.cols, this.#alloc));
     const X = x.data, O = out.data;
     if (!this.training) {
       const keep = 1 - this.ratio;
@@ -119,7 +128,8 @@ export class Dropout implements Layer {
       throw new Error(`${where}: called before a forward() in training mode`);
     }
     assertSameShape(where, "dout", this.#maskShape, dout);
-    const dx = (this.#dx = ensureShape(this.#dx, dout.rows, dout.cols));
+    const dx =
+      (this.#dx = ensureShape(this.#dx, dout.rows, dout.cols, this.#alloc));
     const D = dout.data, G = dx.data, mask = this.#mask;
     for (let i = 0; i < D.length; i++) G[i] = mask[i] ? D[i] : 0;
     return dx;

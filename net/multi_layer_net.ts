@@ -232,14 +232,16 @@ export class MultiLayerNet {
         const gamma = new Matrix(1, fanOut), beta = new Matrix(1, fanOut);
         gamma.data.fill(1);
         norms.push([i, gamma, beta]);
-        const bn = new BatchNormalization(gamma, beta);
+        const bn = new BatchNormalization(gamma, beta, { kernels });
         this.#norms.push(bn);
         layers.set(`BatchNorm${i}`, bn);
       }
-      const act = activation === "relu" ? new Relu({ kernels }) : new Sigmoid();
+      const act = activation === "relu"
+        ? new Relu({ kernels })
+        : new Sigmoid({ kernels });
       layers.set(`Activation_function${i}`, act);
       if (useDropout) {
-        const dropout = new Dropout({ rng, ratio: dropoutRatio });
+        const dropout = new Dropout({ rng, ratio: dropoutRatio, kernels });
         this.#dropouts.push(dropout);
         layers.set(`Dropout${i}`, dropout);
       }
