@@ -3,7 +3,8 @@
  * three MNIST training images, backprop against the numerical gradient,
  * printing the mean |Δ| of each parameter. Exits 1 if any exceeds 1e-6.
  *
- * Run: `deno task gradient-check`
+ * Run: `deno task gradient-check` (`DLFS_BACKEND=ts` for the pure-TypeScript
+ * kernels; default: SIMD where the runtime has it)
  *
  * @module
  */
@@ -17,8 +18,15 @@ import {
 } from "./net/mod.ts";
 
 const LIMIT = 1e-6;
+const backend = Deno.env.get("DLFS_BACKEND") ?? "auto";
+if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
+  console.error(
+    `gradient-check: DLFS_BACKEND expects one of auto, simd, ts but got "${backend}"`,
+  );
+  Deno.exit(2);
+}
 const rng = new Rng(0);
-const net = new TwoLayerNet(784, 50, 10, { rng });
+const net = new TwoLayerNet(784, 50, 10, { rng, backend });
 const mnist = await loadMnist({ oneHotLabel: true }).catch((e) => {
   if (!(e instanceof MnistError)) throw e;
   console.error(`gradient-check: ${e.message}`);
@@ -28,7 +36,7 @@ const { xTrain, tTrain, source } = mnist;
 const x = xTrain.rows(0, 3); // normalised to [0, 1], as the book
 const t = gatherLabels(tTrain, [0, 1, 2]); // one-hot rows, as the book
 console.log(
-  `the first 3 MNIST training images (${source}); TwoLayerNet(784, 50, 10), weights from Rng(0)`,
+  `the first 3 MNIST training images (${source}); TwoLayerNet(784, 50, 10), weights from Rng(0), ${net.kernels.name} kernels`,
 );
 
 const start = performance.now();

@@ -6,9 +6,9 @@ import { loadNet } from "../io/model.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
 
 globalThis.addEventListener("message", (event: Event) => {
-  const { bytes, x, t, start, end } = (event as MessageEvent).data;
+  const { bytes, x, t, start, end, backend } = (event as MessageEvent).data;
   try {
-    const { net } = loadNet(bytes);
+    const { net } = loadNet(bytes, undefined, { backend });
     const labels = Array.isArray(t) ? t : new Matrix(t.rows, t.cols, t.data);
     const grads = numericalGradientShare(
       net,

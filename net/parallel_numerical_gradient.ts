@@ -80,6 +80,8 @@ export async function parallelNumericalGradient(
         : Array.from(t),
       start: half,
       end: total,
+      // The same kind of kernels as ours, so that the shares agree.
+      backend: net.kernels.vectorized ? "simd" : "ts",
     });
     const ours = numericalGradientShare(net, x, t, 0, half);
     const other = await theirs;

@@ -16,6 +16,11 @@ Deno.test("parallelNumericalGradient() equals the serial numerical gradient bit 
       x: uniformMatrix(rng, 3, 784, 0, 1),
       t: [7, 2, 1],
     },
+    { // the worker builds its copy on the same kind of kernels
+      net: new TwoLayerNet(784, 50, 10, { rng, backend: "ts" }),
+      x: uniformMatrix(rng, 3, 784, 0, 1),
+      t: [7, 2, 1],
+    },
     {
       net: new MultiLayerNet(6, [5, 4], 3, {
         rng,
