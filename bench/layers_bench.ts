@@ -6,11 +6,14 @@ import { data, normalMatrix } from "./batches.ts";
 
 const rng = new Rng(5);
 const { x, t } = data.batch(rng, 100);
-const affine1 = new Affine(normalMatrix(rng, 784, 50, 0.01), new Matrix(1, 50));
+const W1 = normalMatrix(rng, 784, 50, 0.01), b1 = new Matrix(1, 50);
+const affine1 = new Affine(W1, b1);
+const first = new Affine(W1, b1, { needsInputGrad: false }); // a net's Affine1
 const relu = new Relu();
 const affine2 = new Affine(normalMatrix(rng, 50, 10, 0.01), new Matrix(1, 10));
 const last = new SoftmaxWithLoss();
 const a1 = affine1.forward(x), h = relu.forward(a1), y = affine2.forward(h);
+first.forward(x);
 last.forward(y, t);
 const d50 = normalMatrix(rng, 100, 50), d10 = normalMatrix(rng, 100, 10);
 
@@ -37,11 +40,15 @@ Deno.bench("Affine2.backward 100×10 → 50", { group: "backward" }, () => {
 Deno.bench("Relu.backward 100×50", { group: "backward" }, () => {
   relu.backward(d50);
 });
-Deno.bench(`Affine1.backwardParams (dW, db only; ${data.source} x)`, {
-  group: "backward",
-}, () => {
-  affine1.backwardParams(d50);
-});
+Deno.bench(
+  `Affine1.backward, needsInputGrad false (dW, db only; ${data.source} x)`,
+  {
+    group: "backward",
+  },
+  () => {
+    first.backward(d50);
+  },
+);
 Deno.bench(`Affine1.backward (with dx; ${data.source} x)`, {
   group: "backward",
 }, () => {

@@ -7,15 +7,11 @@
 import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import { matmulSparse, matmulTNSparse, SparseRows } from "../core/sparse.ts";
-import { WorkerPool } from "../core/pool.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
 import { data, normalMatrix } from "./batches.ts";
 
 const rng = new Rng(1);
-// A second thread for the "+ pool" rows. Not closed: deno bench ends the
-// process when the benches are done.
-const pool = new WorkerPool();
-await pool.ready();
+// Not closed: deno bench ends the process when the benches are done.
 const simd = SimdKernels.create()!, simd2 = SimdKernels.create({ threads: 2 })!;
 await simd2.ready();
 /** A copy of `m` in the memory of `k` (SIMD kernels). */
@@ -24,15 +20,8 @@ const inside = (k: SimdKernels, m: Matrix) => {
   c.data.set(m.data);
   return c;
 };
-/** A copy of `m` in the pool's shared memory (as a net built with it has). */
-const shared = (m: Matrix) => {
-  const c = pool.matrix(m.rows, m.cols);
-  c.data.set(m.data);
-  return c;
-};
 const W1 = normalMatrix(rng, 784, 50, 0.01),
   W2 = normalMatrix(rng, 50, 10, 0.1);
-const W1shared = shared(W1);
 const mflop = (m: number, k: number, n: number) =>
   `${((2 * m * k * n) / 1e6).toFixed(2)} MFLOP`;
 const src = data.source;
@@ -72,7 +61,7 @@ function simdRows(
     const xIn = inside(k, x), WIn = inside(k, W);
     const out = new Matrix(x.rows, W.cols, k.float64(x.rows * W.cols));
     const s = new SparseRows(k);
-    rows[label] = () => void k.matmul(xIn, WIn, out);
+    rows[label] = () => void k.denseMatmul(xIn, WIn, out);
     rows[`${label} sparse (incl. CSR build)`] = () => {
       s.fill(xIn);
       sparse(k, s, WIn, out);
@@ -90,7 +79,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     const xIn = inside(k, x), dYin = inside(k, dY);
     const out = new Matrix(x.cols, dY.cols, k.float64(x.cols * dY.cols));
     const s = new SparseRows(k);
-    rows[label] = () => void k.matmulTN(xIn, dYin, out);
+    rows[label] = () => void k.denseMatmulTN(xIn, dYin, out);
     rows[`${label} sparse (incl. CSC build)`] = () => {
       s.fill(xIn);
       matmulTNSparse(s, dYin, out, k);
@@ -102,16 +91,12 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
 // Forward of the first layer: x (100×784, pixels) · W1.
 {
   const { x } = data.batch(rng, 100);
-  const out = new Matrix(100, 50),
-    s = new SparseRows(),
-    sp = new SparseRows(pool);
+  const out = new Matrix(100, 50), s = new SparseRows();
   group(`x·W1 100×784·784×50 (${src} x)`, [100, 784, 50], {
     naive: () => void matmul(x, W1, out),
     fast: () => void matmulFast(x, W1, out),
     "sparse (incl. CSR build)": () =>
       void (s.fill(x), matmulSparse(s, W1, out)),
-    "sparse + pool (shared W1, CSR)": () =>
-      void (sp.fill(x), matmulSparse(sp, W1shared, out, pool)),
     ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
   });
 }
@@ -120,9 +105,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
   const { x } = data.batch(rng, 100);
   const dY = normalMatrix(rng, 100, 50),
     out = new Matrix(784, 50),
-    s = new SparseRows(),
-    sp = new SparseRows(pool),
-    outShared = pool.matrix(784, 50);
+    s = new SparseRows();
   s.fill(x);
   group(`dW1 = xᵀ·dout 784×100·100×50 (${src} x)`, [784, 100, 50], {
     naive: () => void matmulTN(x, dY, out),
@@ -130,10 +113,6 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     "sparse (CSR given, incl. CSC build)": () => {
       s.fill(x); // invalidates the columns, so they are rebuilt as in training
       matmulTNSparse(s, dY, out);
-    },
-    "sparse + pool (shared dW1, CSR)": () => {
-      sp.fill(x);
-      matmulTNSparse(sp, dY, outShared, pool);
     },
     ...simdTN(x, dY),
   });
@@ -146,7 +125,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
   group("h·W2 100×50·50×10", [100, 50, 10], {
     naive: () => void matmul(h, W2, out),
     fast: () => void matmulFast(h, W2, out),
-    simd: () => void simd.matmul(hIn, W2in, outIn),
+    simd: () => void simd.denseMatmul(hIn, W2in, outIn),
   });
   const dY = normalMatrix(rng, 100, 10), dx = new Matrix(100, 50);
   const dYin = inside(simd, dY), dxIn = inside(simd, dx);
@@ -171,16 +150,12 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
 // Evaluation: 10000 images at once (train.ts evaluates 1000 rows per call).
 {
   const x = data.images.rows(0, 10000);
-  const out = new Matrix(10000, 50),
-    s = new SparseRows(),
-    sp = new SparseRows(pool);
+  const out = new Matrix(10000, 50), s = new SparseRows();
   group(`x·W1 10000×784·784×50 (${src} x, evaluation)`, [10000, 784, 50], {
     naive: () => void matmul(x, W1, out),
     fast: () => void matmulFast(x, W1, out),
     "sparse (incl. CSR build)": () =>
       void (s.fill(x), matmulSparse(s, W1, out)),
-    "sparse + pool": () =>
-      void (sp.fill(x), matmulSparse(sp, W1shared, out, pool)),
     ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
   }, { n: 5, warmup: 1 });
 }
@@ -195,7 +170,8 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
 // beside f64x2, on dense operands: x·W1 and dW1 = xᵀ·dout (the nets compute
 // in float64; this is the measurement behind that choice).
 {
-  const { gemm, F32X4, TILES } = await import("../core/simd/kernels.ts");
+  const { gemm, TILES } = await import("../core/simd/codegen.ts");
+  const { F32X4 } = await import("./f32x4.ts");
   const { wasmModule } = await import("../core/simd/wasm.ts");
   const { MAX_PAGES } = await import("../core/simd/simd.ts");
   const memory = new WebAssembly.Memory({

@@ -1,19 +1,12 @@
 // One full training iteration of TwoLayerNet(784, 50, 10) at batch 100, as
 // train.ts runs it: batch gather (the non-zero pixels, ImageSet.sparseBatch)
-// + gradient + SGD update, on each backend: pure TypeScript (1 thread, and 2
-// with a WorkerPool) and WebAssembly SIMD (1 thread, and 2 sharing one
-// SimdKernels' memory). Beside it: the same with dense batches
+// + gradient + SGD update, on each backend: pure TypeScript (1 thread) and
+// WebAssembly SIMD (1 thread, and 2 sharing one SimdKernels' memory). Beside it: the same with dense batches
 // (ImageSet.batch, the layer finds the zeros itself), the book's loop, which
 // calls loss() again after the step, and dense random batches of the same
 // shape, where no input is zero. Real MNIST batches, or the seeded stand-in
 // (see the name).
-import {
-  Matrix,
-  Rng,
-  SimdKernels,
-  SparseRows,
-  WorkerPool,
-} from "../core/mod.ts";
+import { Matrix, Rng, SimdKernels, SparseRows } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { TwoLayerNet, type TwoLayerNetOptions } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
@@ -32,14 +25,11 @@ function sgd(
 }
 
 // Not closed: deno bench ends the process when the benches are done.
-const pool = new WorkerPool();
-await pool.ready();
 const simd2 = SimdKernels.create({ threads: 2 })!;
 await simd2.ready();
 
 const configs: [string, Omit<TwoLayerNetOptions, "rng">][] = [
   ["ts, 1 thread", { backend: "ts" }],
-  ["ts, 2 threads", { pool }],
   ["simd, 1 thread", { backend: "simd" }],
   ["simd, 2 threads", { kernels: simd2 }],
 ];

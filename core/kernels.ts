@@ -1,210 +1,108 @@
 /**
- * The set of products a layer computes with, so that one layer can run on
- * the pure-TypeScript kernels (the teaching path, and the fallback) or on
- * the WebAssembly SIMD ones, chosen once per network.
+ * The compute seam: everything a layer computes with, and nothing about how.
+ *
+ * A layer holds the book's math and calls these; which loop runs is
+ * decided here, below the seam, by the kernels a net was built with (see
+ * `backend.ts`): the pure-TypeScript ones (`ts_kernels.ts`) or the
+ * WebAssembly SIMD ones (`simd/simd.ts`), both built on `dispatch.ts`.
+ *
+ * How a product runs: `matmul(x, W)` looks at its left operand. A batch
+ * that comes as its non-zeros (`SparseRows`, e.g. MNIST pixels from
+ * `ImageSet.sparseBatch`) is multiplied over those non-zeros only; a dense
+ * one that is mostly zeros is compacted first, when that pays on these
+ * kernels. Zeros are skipped only while the other operand is all finite,
+ * so that 0·∞ still gives NaN, as in NumPy. `matmulTN(x, dout)` (the
+ * weight gradient xᵀ·dout) reuses what `matmul(x, …)` found out about the
+ * same x. Either way the numbers are those of the dense loop.
+ *
+ * Memory: arrays come from the kernels (`float64`, `buffer`), so that with
+ * the SIMD kernels they live in the one `WebAssembly.Memory` the kernels
+ * read without copying; `buffer` gives back a buffer's old block when a
+ * larger batch needs a larger one.
  *
  * @module
  */
 
 import type { Matrix } from "./matrix.ts";
-import type { ImageShape } from "./im2col.ts";
-import { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
-import {
-  allFinite,
-  type ArrayAllocator,
-  type ListRunner,
-  productByLists,
-} from "./sparse.ts";
-import { SimdKernels, simdSupport } from "./simd/simd.ts";
+import type { Allocator } from "./memory.ts";
+import type { CompactLoops, SparseRows } from "./sparse.ts";
+import type { ImageShape, Window } from "./im2col.ts";
 
 /**
- * Dense products, the sparse product of `sparse.ts`, and the memory their
- * operands should live in (`float64`/`int32`): the layers allocate their
- * buffers from the kernels they use.
+ * A batch of inputs, one row per sample: dense, or just its non-zeros
+ * (`SparseRows`, e.g. from `ImageSet.sparseBatch`), which products take as
+ * they are (same results, less work).
  */
-export interface Kernels extends ListRunner, ArrayAllocator {
-  /** `"ts"`, `"ts+pool"`, `"simd"` or `"simd+fma"`. */
+export type Batch = Matrix | SparseRows;
+
+/**
+ * What the layers compute with. Every method has the same results on every
+ * implementation (bit for bit without fused multiply-add; within rounding
+ * with it, see `SimdKernels`).
+ *
+ * Ownership: `out` arguments are written, never read; an `out` must not
+ * share memory with an operand. After `matmul(a, b)` with a dense `a`, do
+ * not change `a` before `matmulTN(a, …)` (a layer keeps its `x` unchanged
+ * between forward and backward).
+ */
+export interface Kernels extends Allocator, CompactLoops {
+  /** `"ts"`, `"simd"` or `"simd+fma"`, and `" 2 threads"` with a worker. */
   readonly name: string;
+  /** The backend: `"ts"` or `"simd"`. */
+  readonly backend: "ts" | "simd";
+  /** Threads the large products are split over (1 or 2). */
+  readonly threads: number;
+
   /**
-   * True when the dense products are vectorised (about 3× the scalar
-   * loops): skipping zeros then pays only where each skipped element saves
-   * much work (Affine on MNIST), not in a convolution's im2col product.
+   * `buf` when it is `rows × cols` already; else a zeroed matrix of that
+   * shape in these kernels' memory, reusing `buf`'s block when it is large
+   * enough and giving it back when it is not. How layers keep their
+   * buffers: allocated on first use, valid until the next call.
    */
-  readonly vectorized: boolean;
-  /** C = A · B (M×K · K×N); `out` must not share data with A or B. */
-  matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix;
-  /** C = Aᵀ · B (A M×K, B M×N, C K×N). */
-  matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix;
-  /** C = A · Bᵀ (A M×K, B N×K, C M×N). */
+  buffer(buf: Matrix | undefined, rows: number, cols: number): Matrix;
+
+  /** C = A · B: (M×K) · (K×N) → M×N. */
+  matmul(a: Batch, b: Matrix, out?: Matrix): Matrix;
+  /** C = Aᵀ · B: A M×K, B M×N → K×N (the weight gradient xᵀ · dout). */
+  matmulTN(a: Batch, b: Matrix, out?: Matrix): Matrix;
+  /** C = A · Bᵀ: A M×K, B N×K → M×N (dx = dout · Wᵀ). */
   matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix;
-  /** Whether every element of `a` is finite (guards the zero-skipping). */
+  /** out = X + b, the 1×N row b added to every row of X (M×N). */
+  addRowVector(x: Matrix, b: Matrix, out?: Matrix): Matrix;
+  /** out = Σ rows of X: M×N → 1×N (the bias gradient). */
+  sumColumns(x: Matrix, out?: Matrix): Matrix;
+  /** Whether every element of `a` is finite. */
   allFinite(a: Matrix): boolean;
+
   /**
-   * Optional: the `Relu` layer's forward (out = x where x > 0, else 0)
-   * and backward (dx = dout where out ≠ 0, else 0), vectorised; without
-   * them the layer runs the book's loops over its mask.
+   * ReLU: mask[i] = 1 where x ≤ 0 (the book's `mask = (x <= 0)`), out = x
+   * with zeros at the mask. NaN is not ≤ 0: it passes through. All of one
+   * length.
    */
-  relu?(x: Matrix, out: Matrix): void;
-  /** Optional: see `relu`. */
-  reluBackward?(out: Matrix, dout: Matrix, dx: Matrix): void;
+  relu(x: Matrix, out: Matrix, mask: Uint8Array): void;
+  /** ReLU's backward: dx = dout with zeros at the mask. */
+  reluBackward(dout: Matrix, mask: Uint8Array, dx: Matrix): void;
   /**
-   * Optional: the `Pooling` layer's forward for windows without padding
-   * (each window's maximum into `out`, where it was into `argmax`, as the
-   * layer's own loop computes them). Returns false, computing nothing,
-   * where it cannot take these arrays; the layer then runs its loop.
+   * Max pooling of N images of `input` (C×H×W each, one per row of x):
+   * each window's maximum into `out` (N×(C·OH·OW)), and where it was
+   * (index into the row of x; −1 for a padding zero) into `argmax`.
    */
-  maxPool?(
+  maxPool(
     x: Matrix,
     input: ImageShape,
-    window: { height: number; width: number; stride: number },
+    window: Window,
     out: Matrix,
     argmax: Int32Array,
-  ): boolean;
-}
+  ): void;
 
-/**
- * The pure-TypeScript kernels: `fast.ts`'s register-blocked loops and
- * `sparse.ts`'s `productByLists` on the calling thread, with ordinary typed
- * arrays. Bit-identical to the naive kernels.
- *
- * @example
- * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { TS_KERNELS } from "./kernels.ts";
- *
- * const c = TS_KERNELS.matmul(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]]));
- * console.log(c.toRows()); // [[11]]
- * ```
- */
-export const TS_KERNELS: Kernels = {
-  name: "ts",
-  vectorized: false,
-  matmul: matmulFast,
-  matmulTN: matmulTNFast,
-  matmulNT: matmulNTFast,
-  allFinite,
-  runLists: (ptr, index, val, rows, B, n, C) =>
-    productByLists(ptr, index, val, 0, rows, B, n, C),
-  int32: (length) => new Int32Array(length),
-  float64: (length) => new Float64Array(length),
-};
-
-/**
- * The pure-TypeScript kernels with the sparse products shared with a
- * `WorkerPool` (see `pool.ts`), whose shared memory the arrays come from.
- *
- * @example
- * ```ts
- * import { poolKernels } from "./kernels.ts";
- * import { WorkerPool } from "./pool.ts";
- *
- * const pool = new WorkerPool();
- * console.log(poolKernels(pool).name); // ts+pool
- * pool.close();
- * ```
- */
-export function poolKernels(pool: ListRunner & ArrayAllocator): Kernels {
-  return {
-    ...TS_KERNELS,
-    name: "ts+pool",
-    runLists: (...args) => pool.runLists(...args),
-    int32: (length) => pool.int32(length),
-    float64: (length) => pool.float64(length),
-  };
-}
-
-/**
- * Which kernels a network computes with: `"simd"` (WebAssembly SIMD; an
- * error where the runtime lacks it), `"ts"` (pure TypeScript), or `"auto"`
- * (SIMD where available, else TypeScript).
- */
-export type Backend = "auto" | "simd" | "ts";
-
-/** What a network computes with: see {@linkcode selectKernels}. */
-export interface KernelChoice {
-  /** `"auto"` (default), `"simd"` or `"ts"`. */
-  backend?: Backend;
-  /** A `WorkerPool` to share the TypeScript kernels' sparse products with. */
-  pool?: ListRunner & ArrayAllocator;
   /**
-   * Kernels made by the caller, e.g. `SimdKernels.create({ threads: 2 })`,
-   * used as they are (and closed by the caller). Nets that share them share
-   * their memory.
+   * Resolves once every thread takes work (at once with one thread).
+   *
+   * @throws {Error} if a worker did not start.
    */
-  kernels?: Kernels;
-}
-
-/**
- * Kernels for one network: `choice.kernels` when given; with a pool, the
- * TypeScript kernels sharing the sparse products with it
- * ({@linkcode poolKernels}); else fresh {@linkcode SimdKernels} (with their
- * own memory) for `"simd"`, or for `"auto"` where the runtime has SIMD; else
- * {@linkcode TS_KERNELS}.
- *
- * @param where the caller to name in errors, e.g. `"TwoLayerNet"`
- * @throws {RangeError} for an unknown backend, `"simd"` without SIMD,
- * `"simd"` with a pool, or `kernels` with a pool or a backend.
- *
- * @example
- * ```ts
- * import { selectKernels } from "./kernels.ts";
- *
- * console.log(selectKernels("demo", { backend: "ts" }).name); // ts
- * console.log(selectKernels("demo", {}).name); // simd+fma (in Deno on x86-64)
- * ```
- */
-export function selectKernels(where: string, choice: KernelChoice): Kernels {
-  const { backend = "auto", pool, kernels } = choice;
-  checkBackend(where, backend);
-  if (kernels !== undefined) {
-    if (pool !== undefined || choice.backend !== undefined) {
-      throw new RangeError(
-        `${where}: expected kernels alone but found them with ${
-          pool !== undefined ? "a pool" : "a backend"
-        } (the kernels decide both)`,
-      );
-    }
-    return kernels;
-  }
-  if (pool !== undefined) {
-    if (backend === "simd") {
-      throw new RangeError(
-        `${where}: expected backend "auto" or "ts" with a pool but found "simd" (the pool runs the TypeScript kernels)`,
-      );
-    }
-    return poolKernels(pool);
-  }
-  return (backend !== "ts" && SimdKernels.create()) || TS_KERNELS;
-}
-
-/**
- * Throws unless `backend` is a {@linkcode Backend} this runtime can run.
- *
- * @throws {RangeError} for an unknown backend, or `"simd"` without
- * WebAssembly SIMD.
- *
- * @example
- * ```ts
- * import { checkBackend } from "./kernels.ts";
- *
- * try {
- *   checkBackend("demo", "gpu" as "ts");
- * } catch (e) {
- *   console.log((e as Error).message); // demo: expected backend "auto", "simd" or "ts" but found "gpu"
- * }
- * ```
- */
-export function checkBackend(where: string, backend: Backend): void {
-  if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
-    throw new RangeError(
-      `${where}: expected backend "auto", "simd" or "ts" but found ${
-        JSON.stringify(backend)
-      }`,
-    );
-  }
-  if (backend === "simd" && !simdSupport().simd) {
-    throw new RangeError(
-      `${where}: expected a runtime with WebAssembly SIMD for backend "simd" but found none (use "ts")`,
-    );
-  }
+  ready(): Promise<void>;
+  /** Stops a second thread, if any; the kernels then run on one. */
+  close(): void;
+  /** `close()`, for `using`. */
+  [Symbol.dispose](): void;
 }

@@ -183,16 +183,10 @@ export class Matrix {
 }
 
 /**
- * Returns `buf` when it already has shape `rows × cols`, otherwise a zeroed
- * matrix of that shape. This is how layers reuse their output buffers
- * across calls: allocated on first use, reallocated only when the batch size
- * changes.
- *
- * With `alloc` (e.g. the `SimdKernels` a layer computes with), the array
- * comes from there, and a buffer that shrinks or grows back keeps using the
- * block it was first given when that is large enough: alternating batch
- * sizes (training, then evaluation) do not allocate again and again from a
- * memory that never frees.
+ * Returns `buf` when it already has shape `rows × cols`, otherwise a new
+ * zeroed matrix of that shape: how code outside the layers keeps an output
+ * buffer across calls. (Layers use their kernels' `buffer`, which also
+ * places the memory.)
  *
  * @example
  * ```ts
@@ -209,22 +203,10 @@ export function ensureShape(
   buf: Matrix | undefined,
   rows: number,
   cols: number,
-  alloc?: { float64(length: number): Float64Array },
 ): Matrix {
   if (buf !== undefined && buf.rows === rows && buf.cols === cols) return buf;
-  if (alloc === undefined) return new Matrix(rows, cols);
-  const length = rows * cols;
-  let block = buf === undefined ? undefined : blocks.get(buf.data);
-  if (block === undefined || block.length < length) {
-    block = alloc.float64(length);
-  }
-  const data = block.subarray(0, length).fill(0);
-  blocks.set(data, block);
-  return new Matrix(rows, cols, data);
+  return new Matrix(rows, cols);
 }
-
-/** The block each allocator-backed buffer of `ensureShape` is a view of. */
-const blocks = new WeakMap<Float64Array, Float64Array>();
 
 /**
  * Throws a `RangeError` unless `a` and `b` have the same shape.

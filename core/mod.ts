@@ -1,10 +1,12 @@
 /**
  * The foundations: the {@linkcode Matrix} type, the seeded {@linkcode Rng},
- * the naive reference kernels every faster kernel is tested against, the
- * register-blocked kernels ({@linkcode matmulFast} …), the zero-skipping
- * ones ({@linkcode matmulSparse} …), and the WebAssembly SIMD kernels
- * ({@linkcode SimdKernels}, generated at run time by a small assembler in
- * `simd/`), chosen per network through {@linkcode selectKernels}.
+ * and the compute seam the layers call ({@linkcode Kernels}): the naive
+ * reference kernels every faster kernel is tested against, the
+ * register-blocked ones ({@linkcode matmulFast} …) and the zero-skipping
+ * ones ({@linkcode matmulSparse} …) behind {@linkcode TsKernels}, and the
+ * WebAssembly SIMD kernels ({@linkcode SimdKernels}, generated at run time
+ * by a small assembler in `simd/`), chosen per network through
+ * {@linkcode selectKernels}.
  *
  * @example Multiply two matrices
  * ```ts
@@ -30,27 +32,29 @@ export {
   matmul,
   matmulNT,
   matmulTN,
+  maxPool,
   sumColumns,
 } from "./naive.ts";
 export { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
 export {
   allFinite,
-  type ArrayAllocator,
-  type ListRunner,
+  type CompactLoops,
   matmulSparse,
   matmulTNSparse,
+  type RunLists,
+  type SparseMemory,
   SparseRows,
 } from "./sparse.ts";
-export { WorkerPool, type WorkerPoolOptions } from "./pool.ts";
+export { type Allocator, Heap, PLAIN_MEMORY } from "./memory.ts";
+export type { Batch, Kernels } from "./kernels.ts";
+export { BaseKernels } from "./dispatch.ts";
+export { TS_KERNELS, TsKernels } from "./ts_kernels.ts";
 export {
   type Backend,
   checkBackend,
   type KernelChoice,
-  type Kernels,
-  poolKernels,
   selectKernels,
-  TS_KERNELS,
-} from "./kernels.ts";
+} from "./backend.ts";
 export {
   SimdKernels,
   type SimdKernelsOptions,

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { assertMatrix, ensureShape, type Matrix } from "./matrix.ts";
+import { assertMatrix, Matrix } from "./matrix.ts";
+import type { ImageShape, Window } from "./im2col.ts";
 
 /**
  * C = A · B, the i-j-k triple loop.
@@ -244,7 +245,7 @@ export function checkOut(
   cols: number,
   operand?: Matrix,
 ): Matrix {
-  if (out === undefined) return ensureShape(undefined, rows, cols);
+  if (out === undefined) return new Matrix(rows, cols);
   assertMatrix(where, "out", out);
   if (operand !== undefined && out.data === operand.data) {
     throw new RangeError(
@@ -257,4 +258,79 @@ export function checkOut(
     );
   }
   return out;
+}
+
+/**
+ * Max pooling: the maximum of each window of each channel of each image
+ * (one C×H×W image per row of x) into `out` (N×(C·OH·OW), channel by
+ * channel), and its position within x's row into `argmax` (the first
+ * maximum in window order on a tie, as `np.argmax`; −1 where a padding zero
+ * is the maximum). The reference for the SIMD kernel, and what the
+ * TypeScript kernels run. Shapes are the caller's to check.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "./matrix.ts";
+ * import { maxPool } from "./naive.ts";
+ *
+ * const out = new Matrix(1, 2), argmax = new Int32Array(2);
+ * maxPool(Matrix.fromRows([[1, 5, 2, 0, 3, 4, 8, 6]]), [1, 2, 4], { height: 2, width: 2, stride: 2 }, out, argmax);
+ * console.log(out.toRows(), argmax); // [[5, 8]] Int32Array(2) [ 1, 6 ]
+ * ```
+ */
+export function maxPool(
+  x: Matrix,
+  input: ImageShape,
+  window: Window,
+  out: Matrix,
+  argmax: Int32Array,
+): void {
+  const [c, h, w] = input;
+  const { height: ph, width: pw, stride = 1, pad = 0 } = window;
+  const oh = (h + 2 * pad - ph) / stride + 1,
+    ow = (w + 2 * pad - pw) / stride + 1;
+  const n = x.rows, outSize = c * oh * ow;
+  const X = x.data, O = out.data, arg = argmax;
+  for (let i = 0; i < n; i++) {
+    const img = i * c * h * w;
+    for (let ch = 0; ch < c; ch++) {
+      const plane = ch * h * w; // within the image
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          const y0 = oy * stride - pad, x0 = ox * stride - pad;
+          let best: number, at: number;
+          if (y0 >= 0 && x0 >= 0 && y0 + ph <= h && x0 + pw <= w) {
+            // Inside the image (always, without padding): no bounds checks.
+            at = plane + y0 * w + x0;
+            best = X[img + at];
+            for (let fy = 0; fy < ph; fy++) {
+              const row = plane + (y0 + fy) * w + x0;
+              for (let fx = 0; fx < pw; fx++) {
+                const v = X[img + row + fx];
+                if (v > best) (best = v), (at = row + fx);
+              }
+            }
+          } else {
+            best = -Infinity;
+            at = -1;
+            for (let fy = 0; fy < ph; fy++) {
+              const y = y0 + fy;
+              for (let fx = 0; fx < pw; fx++) {
+                const xx = x0 + fx;
+                const inside = y >= 0 && y < h && xx >= 0 && xx < w;
+                const v = inside ? X[img + plane + y * w + xx] : 0; // padding is 0, as im2col's
+                if (v > best || (at === -1 && best === -Infinity)) {
+                  best = v;
+                  at = inside ? plane + y * w + xx : -1;
+                }
+              }
+            }
+          }
+          const o = i * outSize + (ch * oh + oy) * ow + ox;
+          O[o] = best;
+          arg[o] = at;
+        }
+      }
+    }
+  }
 }

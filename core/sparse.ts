@@ -17,8 +17,50 @@
  * @module
  */
 
-import { assertMatrix, ensureShape, type Matrix } from "./matrix.ts";
+import { assertMatrix, kindOf, Matrix } from "./matrix.ts";
+import { type Allocator, PLAIN_MEMORY } from "./memory.ts";
 import { checkOut } from "./naive.ts";
+
+/**
+ * The two loops that find non-zeros ({@linkcode compactRows},
+ * {@linkcode compactByteRows}): the SIMD kernels bring faster ones with the
+ * same results, for arrays in their memory.
+ */
+export interface CompactLoops {
+  /** See {@linkcode compactRows}. */
+  compactRows(
+    A: Float64Array,
+    m: number,
+    k: number,
+    rowPtr: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+    cap: number,
+  ): number;
+  /** See {@linkcode compactByteRows}. */
+  compactByteRows(
+    bytes: Uint8Array,
+    starts: ArrayLike<number>,
+    d: number,
+    scale: number,
+    rowPtr: Int32Array,
+    col: Int32Array,
+    val: Float64Array,
+  ): number;
+}
+
+/**
+ * Where a {@linkcode SparseRows} keeps its arrays and which loops fill
+ * them: the kernels a net computes with are one (`net.kernels`).
+ */
+export type SparseMemory = Allocator & CompactLoops;
+
+/** Ordinary arrays and the TypeScript loops. */
+export const PLAIN_SPARSE: SparseMemory = {
+  ...PLAIN_MEMORY,
+  compactRows: (...args) => compactRows(...args),
+  compactByteRows: (...args) => compactByteRows(...args),
+};
 
 /**
  * A matrix in compressed sparse row (CSR) form, refilled from a dense matrix
@@ -54,14 +96,14 @@ export class SparseRows {
   #colRow: Int32Array = new Int32Array(0);
   #colVal: Float64Array = new Float64Array(0);
   #colsValid = false;
-  #alloc: ArrayAllocator;
+  #memory: SparseMemory;
 
   /**
-   * An empty matrix; `fill` it. With `alloc`, its arrays come from there
-   * (e.g. a `WorkerPool`'s shared memory).
+   * An empty matrix; `fill` it. With `memory` (a net's kernels), its arrays
+   * come from there and the kernels' own loops fill them.
    */
-  constructor(alloc: ArrayAllocator = PLAIN) {
-    this.#alloc = alloc;
+  constructor(memory: SparseMemory = PLAIN_SPARSE) {
+    this.#memory = memory;
   }
 
   /**
@@ -85,11 +127,10 @@ export class SparseRows {
     // Every element is written at slot q, and q moves on only past a
     // non-zero (NaN !== 0 too: non-finite entries are kept), so a row may
     // write up to k slots past its last entry: the arrays get that much
-    // slack, and the density limit is checked once per row. The allocator
+    // slack, and the density limit is checked once per row. The memory
     // may bring a faster loop (`SimdKernels`: branch-free WebAssembly).
     this.reserve(m, Math.min(cap + k, m * k));
-    const nnz = (this.#alloc.compact ?? compactRows).call(
-      this.#alloc,
+    const nnz = this.#memory.compactRows(
       A,
       m,
       k,
@@ -128,8 +169,7 @@ export class SparseRows {
   ): void {
     const n = starts.length;
     this.reserve(n, n * d);
-    const nnz = (this.#alloc.compactBytes ?? compactByteRows).call(
-      this.#alloc,
+    const nnz = this.#memory.compactByteRows(
       bytes,
       starts,
       d,
@@ -152,11 +192,34 @@ export class SparseRows {
    * (as `ImageSet.sparseBatch` does, straight from pixels).
    */
   reserve(m: number, entries: number): void {
-    if (this.rowPtr.length < m + 1) this.rowPtr = this.#alloc.int32(m + 1);
-    if (this.col.length < entries) {
-      this.col = this.#alloc.int32(entries);
-      this.val = this.#alloc.float64(entries);
+    const memory = this.#memory;
+    if (this.rowPtr.length < m + 1) {
+      memory.free(this.rowPtr);
+      this.rowPtr = memory.int32(m + 1);
     }
+    if (this.col.length < entries) {
+      memory.free(this.col);
+      memory.free(this.val);
+      this.col = memory.int32(entries);
+      this.val = memory.float64(entries);
+    }
+    this.#colsValid = false;
+  }
+
+  /** Gives its arrays back to its memory; it is empty afterwards. */
+  release(): void {
+    const memory = this.#memory;
+    for (
+      const a of [this.rowPtr, this.col, this.val, this.#colPtr, this.#colRow]
+    ) memory.free(a);
+    memory.free(this.#colVal);
+    this.rowPtr = new Int32Array(1);
+    this.col = new Int32Array(0);
+    this.val = new Float64Array(0);
+    this.#colPtr = new Int32Array(1);
+    this.#colRow = new Int32Array(0);
+    this.#colVal = new Float64Array(0);
+    this.rows = this.cols = this.nnz = 0;
     this.#colsValid = false;
   }
 
@@ -197,7 +260,9 @@ export class SparseRows {
    * ```
    */
   toDense(out?: Matrix): Matrix {
-    const d = ensureShape(out, this.rows, this.cols);
+    const d = out?.rows === this.rows && out.cols === this.cols
+      ? out
+      : new Matrix(this.rows, this.cols);
     const D = d.data, k = this.cols;
     D.fill(0);
     for (let i = 0; i < this.rows; i++) {
@@ -227,10 +292,16 @@ export class SparseRows {
   columns(): { colPtr: Int32Array; row: Int32Array; val: Float64Array } {
     if (!this.#colsValid) {
       const m = this.rows, k = this.cols, nnz = this.nnz;
-      if (this.#colPtr.length < k + 1) this.#colPtr = this.#alloc.int32(k + 1);
-      if (this.#colRow.length < nnz) {
-        this.#colRow = this.#alloc.int32(this.col.length);
-        this.#colVal = this.#alloc.float64(this.col.length);
+      const memory = this.#memory;
+      if (this.#colPtr.length < k + 1) {
+        memory.free(this.#colPtr);
+        this.#colPtr = memory.int32(k + 1);
+      }
+      if (this.#colRow.length < nnz) { // sized by the non-zeros, not by col's capacity
+        memory.free(this.#colRow);
+        memory.free(this.#colVal);
+        this.#colRow = memory.int32(nnz);
+        this.#colVal = memory.float64(nnz);
       }
       transposeRows(
         m,
@@ -245,6 +316,34 @@ export class SparseRows {
       this.#colsValid = true;
     }
     return { colPtr: this.#colPtr, row: this.#colRow, val: this.#colVal };
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `x` is a {@linkcode Matrix} or
+ * {@linkcode SparseRows}: a batch, as the nets and `Affine` take it.
+ *
+ * @example
+ * ```ts
+ * import { assertBatch } from "./sparse.ts";
+ *
+ * try {
+ *   assertBatch("demo()", [[1, 2]]);
+ * } catch (e) {
+ *   console.log((e as Error).message); // demo(): expected x to be a Matrix or SparseRows but found Array
+ * }
+ * ```
+ */
+export function assertBatch(
+  where: string,
+  x: unknown,
+): asserts x is Matrix | SparseRows {
+  if (!(x instanceof Matrix) && !(x instanceof SparseRows)) {
+    throw new TypeError(
+      `${where}: expected x to be a Matrix or SparseRows but found ${
+        kindOf(x)
+      }`,
+    );
   }
 }
 
@@ -374,7 +473,8 @@ export function allFinite(a: Matrix): boolean {
  * C = A · B for sparse A (M×K) and dense B (K×N), five output columns at a
  * time. B must be all finite (see the module doc).
  *
- * @param pool optional second thread (see `pool.ts`); same results.
+ * @param kernels whose `runLists` runs the loop over the lists (default:
+ * {@linkcode productByLists} on this thread).
  * @throws {RangeError} if `a.cols !== b.rows` or `out` is not M×N.
  *
  * @example
@@ -391,7 +491,7 @@ export function matmulSparse(
   a: SparseRows,
   b: Matrix,
   out?: Matrix,
-  pool?: ListRunner,
+  kernels: { runLists: RunLists } = SERIAL,
 ): Matrix {
   assertMatrix("matmulSparse()", "b", b);
   if (a.cols !== b.rows) {
@@ -401,7 +501,7 @@ export function matmulSparse(
   }
   const m = a.rows, n = b.cols;
   const c = checkOut("matmulSparse()", out, m, n, b);
-  (pool ?? SERIAL).runLists(a.rowPtr, a.col, a.val, m, b.data, n, c.data);
+  kernels.runLists(a.rowPtr, a.col, a.val, m, b.data, n, c.data);
   return c;
 }
 
@@ -412,7 +512,7 @@ export function matmulSparse(
  * is all zero (MNIST's border pixels) cost nothing but their zeroing. B must
  * be all finite (see the module doc).
  *
- * @param pool optional second thread (see `pool.ts`); same results.
+ * @param kernels as for {@linkcode matmulSparse}.
  * @throws {RangeError} if `a.rows !== b.rows` or `out` is not K×N.
  *
  * @example
@@ -429,7 +529,7 @@ export function matmulTNSparse(
   a: SparseRows,
   b: Matrix,
   out?: Matrix,
-  pool?: ListRunner,
+  kernels: { runLists: RunLists } = SERIAL,
 ): Matrix {
   assertMatrix("matmulTNSparse()", "b", b);
   if (a.rows !== b.rows) {
@@ -455,27 +555,23 @@ export function matmulTNSparse(
     return c;
   }
   const { colPtr, row, val } = a.columns();
-  (pool ?? SERIAL).runLists(colPtr, row, val, k, b.data, n, c.data);
+  kernels.runLists(colPtr, row, val, k, b.data, n, c.data);
   return c;
 }
 
 /**
- * Runs {@linkcode productByLists}, possibly over several threads: the
- * `WorkerPool` of `pool.ts` implements it; without one the products run on
- * the calling thread.
+ * Computes output rows 0 … rows−1 exactly as {@linkcode productByLists}
+ * does (the SIMD kernels: in WebAssembly, possibly on two threads).
  */
-export interface ListRunner {
-  /** Computes output rows 0 … rows−1 exactly as `productByLists` does. */
-  runLists(
-    ptr: Int32Array,
-    index: Int32Array,
-    val: Float64Array,
-    rows: number,
-    B: Float64Array,
-    n: number,
-    C: Float64Array,
-  ): void;
-}
+export type RunLists = (
+  ptr: Int32Array,
+  index: Int32Array,
+  val: Float64Array,
+  rows: number,
+  B: Float64Array,
+  n: number,
+  C: Float64Array,
+) => void;
 
 /**
  * Aᵀ·B outputs of at most this many elements (32 KB) are accumulated row by
@@ -483,59 +579,14 @@ export interface ListRunner {
  */
 const AXPY_MAX_OUTPUT = 4096;
 
-const SERIAL: ListRunner = {
-  runLists: (ptr, index, val, rows, B, n, C) =>
-    productByLists(ptr, index, val, 0, rows, B, n, C),
+const SERIAL = {
+  runLists:
+    ((ptr, index, val, rows, B, n, C) =>
+      productByLists(ptr, index, val, 0, rows, B, n, C)) as RunLists,
 };
 
 /**
- * Where {@linkcode SparseRows} gets its arrays: plain typed arrays by default,
- * or shared memory from a `WorkerPool`, so that the pool's worker reads them
- * without a copy.
- */
-export interface ArrayAllocator {
-  /** A zeroed Int32Array of `length` elements. */
-  int32(length: number): Int32Array;
-  /** A zeroed Float64Array of `length` elements. */
-  float64(length: number): Float64Array;
-  /**
-   * Optional: a faster loop for `SparseRows.fillBytes` over arrays from
-   * this allocator, with the same results; returns the count.
-   */
-  compactBytes?(
-    bytes: Uint8Array,
-    starts: ArrayLike<number>,
-    d: number,
-    scale: number,
-    rowPtr: Int32Array,
-    col: Int32Array,
-    val: Float64Array,
-  ): number;
-  /**
-   * Optional: a faster loop for `SparseRows.fill` over arrays from this
-   * allocator, with the same results: the non-zeros of row-major A (M×K)
-   * into rowPtr/col/val, returning their count, or −1 once a row ends past
-   * `cap`. (`SimdKernels` runs it in WebAssembly, branch-free.)
-   */
-  compact?(
-    A: Float64Array,
-    m: number,
-    k: number,
-    rowPtr: Int32Array,
-    col: Int32Array,
-    val: Float64Array,
-    cap: number,
-  ): number;
-}
-
-const PLAIN: ArrayAllocator = {
-  int32: (length) => new Int32Array(length),
-  float64: (length) => new Float64Array(length),
-};
-
-/**
- * The loop both sparse products share (exported for the worker pool, not
- * from `mod.ts`): output row r, for r in rowStart … rowEnd−1, is
+ * The loop both sparse products share: output row r, for r in rowStart … rowEnd−1, is
  * Σ_q val[q] · B[index[q]][·] over q in ptr[r] … ptr[r+1]−1, with B of N
  * columns, five output columns at a time. For A·B the lists are A's rows
  * (index = column of A); for Aᵀ·B they are A's columns (index = row of A).

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { KernelChoice } from "../core/kernels.ts";
+import type { KernelChoice } from "../core/backend.ts";
 import {
   type AnyNet,
   type LoadedNet,

@@ -7,11 +7,10 @@
  * @module
  */
 
-import { checkBackend, type KernelChoice } from "../core/kernels.ts";
+import { checkBackend, type KernelChoice } from "../core/backend.ts";
 import { Rng } from "../core/rng.ts";
-import { MultiLayerNet } from "../net/multi_layer_net.ts";
-import { SimpleConvNet } from "../net/simple_conv_net.ts";
-import { TwoLayerNet } from "../net/two_layer_net.ts";
+import { type AnyNet, buildNet, type NetSpec } from "../net/build.ts";
+import type { MultiLayerNet } from "../net/multi_layer_net.ts";
 import {
   decodeSafetensors,
   type Dtype,
@@ -21,8 +20,7 @@ import {
   type Tensor,
 } from "./safetensors.ts";
 
-/** The networks dlfs can save and load. */
-export type AnyNet = TwoLayerNet | MultiLayerNet | SimpleConvNet;
+export type { AnyNet };
 
 /** How inputs are prepared for the net: pixels scaled by 1/255 or raw. */
 export interface InputSpec {
@@ -69,8 +67,8 @@ export function saveNet(net: AnyNet, options: SaveNetOptions = {}): Uint8Array {
   for (const [name, p] of Object.entries(net.params)) {
     tensors[name] = { shape: [p.rows, p.cols], data: p.data };
   }
-  if (net instanceof MultiLayerNet) {
-    net.batchNorms.forEach((bn, k) => {
+  if (net.spec.type === "MultiLayerNet") {
+    (net as MultiLayerNet).batchNorms.forEach((bn, k) => {
       tensors[`running_mean${k + 1}`] = {
         shape: [1, bn.runningMean.cols],
         data: bn.runningMean.data,
@@ -157,44 +155,8 @@ export function loadNet(
   }
   let net: AnyNet;
   try {
-    // deno-lint-ignore no-explicit-any
-    const s = spec as any;
-    if (s.type === "TwoLayerNet") {
-      net = new TwoLayerNet(s.inputSize, s.hiddenSize, s.outputSize, {
-        rng,
-        ...kernels,
-      });
-    } else if (s.type === "MultiLayerNet") {
-      net = new MultiLayerNet(s.inputSize, s.hiddenSizes, s.outputSize, {
-        rng,
-        activation: s.activation,
-        useBatchnorm: s.useBatchnorm === true,
-        useDropout: s.useDropout === true,
-        dropoutRatio: s.dropoutRatio,
-        weightDecayLambda: s.weightDecayLambda,
-        ...kernels,
-      });
-    } else if (s.type === "SimpleConvNet") {
-      net = new SimpleConvNet({
-        rng,
-        input: s.input,
-        filterNum: s.filterNum,
-        filterSize: s.filterSize,
-        pad: s.pad,
-        stride: s.stride,
-        hiddenSize: s.hiddenSize,
-        outputSize: s.outputSize,
-        ...kernels,
-      });
-    } else {
-      return fail(
-        `expected net type TwoLayerNet, MultiLayerNet or SimpleConvNet but found ${
-          JSON.stringify(s.type)
-        }`,
-      );
-    }
+    net = buildNet(spec as NetSpec, { rng, ...kernels });
   } catch (e) {
-    if (e instanceof SafetensorsError) throw e;
     return fail(
       `expected a valid architecture but found ${file.metadata.net}: ${
         (e as Error).message
@@ -233,8 +195,8 @@ export function loadParams(net: AnyNet, file: Uint8Array | Safetensors): void {
     { rows: number; cols: number; data: Float64Array }
   >();
   for (const [name, p] of Object.entries(net.params)) targets.set(name, p);
-  if (net instanceof MultiLayerNet) {
-    net.batchNorms.forEach((bn, k) => {
+  if (net.spec.type === "MultiLayerNet") {
+    (net as MultiLayerNet).batchNorms.forEach((bn, k) => {
       targets.set(`running_mean${k + 1}`, bn.runningMean);
       targets.set(`running_var${k + 1}`, bn.runningVar);
     });

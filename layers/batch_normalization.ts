@@ -5,8 +5,9 @@
  * @module
  */
 
-import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
-import type { ArrayAllocator } from "../core/sparse.ts";
+import { assertMatrix, Matrix } from "../core/matrix.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /** The book's ε inside the square root: `10e-7`, i.e. 1e-6. */
@@ -20,7 +21,7 @@ export interface BatchNormalizationOptions {
    * Kernels whose memory the layer's buffers come from (e.g. the net's
    * `SimdKernels`, so that the next layer's products read them in place).
    */
-  kernels?: ArrayAllocator;
+  kernels?: Kernels;
 }
 
 /**
@@ -67,7 +68,7 @@ export class BatchNormalization implements Layer {
   #out?: Matrix; // N×D
   #dx?: Matrix; // N×D
   #trainedForward = false; // whether the last forward was in training mode
-  #alloc?: ArrayAllocator;
+  #k: Kernels;
 
   /**
    * Wraps γ and β (1×D each); the running averages start at 0.
@@ -89,7 +90,7 @@ export class BatchNormalization implements Layer {
       );
     }
     const { momentum = 0.9, kernels } = options;
-    this.#alloc = kernels;
+    this.#k = kernels ?? TS_KERNELS;
     if (!(momentum >= 0 && momentum <= 1)) {
       throw new RangeError(
         `${where}: expected momentum in [0, 1] but found ${momentum}`,
@@ -123,9 +124,10 @@ export class BatchNormalization implements Layer {
         `${where}: expected a batch of at least one row in training mode but found x of shape ${x.shape}`,
       );
     }
-    const out = (this.#out = ensureShape(this.#out, n, d, this.#alloc));
-    const xc = (this.#xc = ensureShape(this.#xc, n, d));
-    const xn = (this.#xn = ensureShape(this.#xn, n, d));
+    const k = this.#k;
+    const out = this.#out = k.buffer(this.#out, n, d);
+    const xc = this.#xc = k.buffer(this.#xc, n, d);
+    const xn = this.#xn = k.buffer(this.#xn, n, d);
     if (this.#std.length !== d) this.#std = new Float64Array(d);
     const X = x.data, XC = xc.data, XN = xn.data, O = out.data;
     const G = this.gamma.data, B = this.beta.data;
@@ -182,7 +184,7 @@ export class BatchNormalization implements Layer {
       );
     }
     const n = xc.rows, d = xc.cols;
-    const dx = (this.#dx = ensureShape(this.#dx, n, d, this.#alloc));
+    const dx = this.#dx = this.#k.buffer(this.#dx, n, d);
     const D = dout.data,
       XC = xc.data,
       XN = xn.data,

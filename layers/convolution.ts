@@ -1,19 +1,21 @@
 /**
- * The convolution layer (chapter 7), by im2col and one matrix product.
+ * The convolution layer of chapter 7 (section 7.4.3, "Convolution layer";
+ * the book's `common/layers.py` `Convolution`), by im2col and one matrix
+ * product.
  *
  * @module
  */
 
-import { assertMatrix, ensureShape, Matrix } from "../core/matrix.ts";
-import { type Kernels, TS_KERNELS } from "../core/kernels.ts";
-import { sumColumns } from "../core/naive.ts";
-import { matmulSparse, matmulTNSparse, SparseRows } from "../core/sparse.ts";
+import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
 import {
   checkImages,
   col2im,
   im2col,
   type ImageShape,
   outputSize,
+  type Window,
 } from "../core/im2col.ts";
 import type { Layer, Param } from "./layer.ts";
 
@@ -22,10 +24,15 @@ export interface ConvolutionOptions {
   /** The shape of one input image, C×H×W (e.g. [1, 28, 28]). */
   input: ImageShape;
   /**
-   * The kernels to compute with (default `TS_KERNELS`); dW, db and the
-   * layer's buffers come from their memory (see `Affine`).
+   * The kernels to compute with (default: the pure-TypeScript ones); dW,
+   * db and the layer's buffers come from their memory (see `Affine`).
    */
   kernels?: Kernels;
+  /**
+   * Whether `backward` computes dx (default true; a network's first layer
+   * sets it to false: nothing needs the input's gradient).
+   */
+  needsInputGrad?: boolean;
   /** Filter height and width, FH×FW. */
   filter: readonly [height: number, width: number];
   /** Step between filter positions (default 1). */
@@ -41,12 +48,9 @@ export interface ConvolutionOptions {
  *
  * W is the FN×(C·FH·FW) matrix of the flattened filters (the book's
  * `W.reshape(FN, -1)`), b is 1×FN. Forward keeps the im2col columns:
- * - out = col · Wᵀ + b, rearranged from (N·OH·OW)×FN to N×(FN·OH·OW)
- * - dW = doutᵀ · col, db = Σ dout, dcol = dout · W, dx = col2im(dcol)
- *
- * The columns of MNIST digits are mostly zeros, so col · Wᵀ and doutᵀ · col
- * skip them (`core/sparse.ts`, same results) when at most half are non-zero
- * and W, resp. dout, are finite.
+ * - out = col · col_W + b with col_W = Wᵀ, rearranged from (N·OH·OW)×FN
+ *   to N×(FN·OH·OW)
+ * - db = Σ dout, dW = (colᵀ · dout)ᵀ, dcol = dout · col_Wᵀ, dx = col2im(dcol)
  *
  * @example A single 2×2 filter that sums its window
  * ```ts
@@ -69,29 +73,22 @@ export class Convolution implements Layer {
   readonly dW: Matrix;
   /** ∂L/∂b from the last backward. */
   readonly db: Matrix;
-  /**
-   * Skip the per-forward check that W is finite (which decides whether the
-   * zero-skipping kernel may run). Only for a caller that has checked W and
-   * changes it by finite steps, as a numerical gradient does; default false.
-   */
-  assumeFiniteW = false;
+  /** Whether `backward` computes dx (see {@linkcode ConvolutionOptions}). */
+  readonly needsInputGrad: boolean;
   /** One input image's C×H×W. */
   readonly inputShape: ImageShape;
   /** One output's FN×OH×OW. */
   readonly outputShape: ImageShape;
-  #window: { height: number; width: number; stride: number; pad: number };
+  #window: Required<Window>;
   #col?: Matrix; // (N·OH·OW)×(C·FH·FW), the last im2col
-  #kernels: Kernels;
-  #colSparse: SparseRows; // col's non-zeros, when #isSparse
-  #isSparse = false;
-  #Wt?: Matrix; // (C·FH·FW)×FN, Wᵀ for the sparse product
-  #dWt?: Matrix; // (C·FH·FW)×FN
-  #colOut?: Matrix; // (N·OH·OW)×FN, col · Wᵀ
+  #colW?: Matrix; // (C·FH·FW)×FN, Wᵀ (the book's col_W)
+  #colOut?: Matrix; // (N·OH·OW)×FN, col · col_W
   #out?: Matrix; // N×(FN·OH·OW)
   #dout2?: Matrix; // (N·OH·OW)×FN, dout rearranged
-  #dcol?: Matrix;
-  #dx?: Matrix;
-  #n = -1; // batch size of the last forward
+  #dWt?: Matrix; // (C·FH·FW)×FN, colᵀ · dout
+  #dcol?: Matrix; // (N·OH·OW)×(C·FH·FW)
+  #dx?: Matrix; // N×(C·H·W)
+  #k: Kernels;
 
   /**
    * Wraps W (FN×(C·FH·FW)) and b (1×FN) for inputs of `options.input`.
@@ -103,8 +100,7 @@ export class Convolution implements Layer {
     const where = "Convolution";
     assertMatrix(where, "W", W);
     assertMatrix(where, "b", b);
-    const { input, filter, stride = 1, pad = 0, kernels = TS_KERNELS } =
-      options;
+    const { input, filter, stride = 1, pad = 0 } = options;
     const [c] = input, [fh, fw] = filter;
     const [oh, ow] = outputSize(
       input,
@@ -123,12 +119,12 @@ export class Convolution implements Layer {
         `${where}: expected b of shape 1×${W.rows} (one per filter) but found ${b.shape}`,
       );
     }
+    const k = this.#k = options.kernels ?? TS_KERNELS;
     this.W = W;
     this.b = b;
-    this.#kernels = kernels;
-    this.dW = new Matrix(W.rows, W.cols, kernels.float64(W.rows * W.cols));
-    this.db = new Matrix(1, W.rows, kernels.float64(W.rows));
-    this.#colSparse = new SparseRows(kernels);
+    this.dW = k.buffer(undefined, W.rows, W.cols);
+    this.db = k.buffer(undefined, 1, W.rows);
+    this.needsInputGrad = options.needsInputGrad ?? true;
     this.inputShape = [...input] as unknown as ImageShape;
     this.outputShape = [W.rows, oh, ow];
     this.#window = { height: fh, width: fw, stride, pad };
@@ -136,29 +132,21 @@ export class Convolution implements Layer {
 
   /** N×(C·H·W) → N×(FN·OH·OW). */
   forward(x: Matrix): Matrix {
-    const where = "Convolution.forward()";
+    const where = "Convolution.forward()", k = this.#k;
     assertMatrix(where, "x", x);
     checkImages(where, x, this.inputShape);
     const n = x.rows, [fn, oh, ow] = this.outputShape, positions = oh * ow;
-    const kernels = this.#kernels, rows = n * positions;
-    this.#col = ensureShape(this.#col, rows, this.W.cols, kernels);
+    this.#col = k.buffer(this.#col, n * positions, this.W.cols);
     const col = im2col(x, this.inputShape, this.#window, this.#col);
-    const colOut =
-      (this.#colOut = ensureShape(this.#colOut, rows, fn, kernels));
-    // Zeros are skipped on the scalar kernels only: with SIMD, finding them
-    // (SparseRows.fill) costs as much as the dense product it would save
-    // (bench/convnet_bench.ts; measured 4.8 ms + 2.1 ms vs 7.1 ms).
-    this.#isSparse = !kernels.vectorized &&
-      (this.assumeFiniteW || this.#kernels.allFinite(this.W)) &&
-      this.#colSparse.fill(col, 0.5);
-    this.#Wt = transpose(this.W, this.#Wt, kernels);
-    if (this.#isSparse) {
-      matmulSparse(this.#colSparse, this.#Wt, colOut, kernels); // col · Wᵀ, skipping zeros
-    } else {
-      kernels.matmul(col, this.#Wt, colOut); // col · Wᵀ
-    }
-    const out = (this.#out = ensureShape(this.#out, n, fn * positions));
-    // (n, position, filter) → (n, filter, position), adding the bias.
+    const colW = this.#colW = transpose(
+      this.W,
+      k.buffer(this.#colW, this.W.cols, fn),
+    );
+    this.#colOut = k.buffer(this.#colOut, n * positions, fn);
+    const colOut = k.matmul(col, colW, this.#colOut); // col · col_W
+    // (n, position, filter) → (n, filter, position), adding the bias: the
+    // book's reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
+    const out = this.#out = k.buffer(this.#out, n, fn * positions);
     const C = colOut.data, O = out.data, B = this.b.data;
     for (let i = 0; i < n; i++) {
       for (let p = 0; p < positions; p++) {
@@ -166,58 +154,25 @@ export class Convolution implements Layer {
         for (let f = 0; f < fn; f++) O[dst + f * positions] = C[src + f] + B[f];
       }
     }
-    this.#n = n;
     return out;
   }
 
-  /** ∂L/∂x, overwriting dW and db. N×(FN·OH·OW) → N×(C·H·W). */
-  backward(dout: Matrix): Matrix {
-    const dout2 = this.#backwardParams("Convolution.backward()", dout);
-    const dcol = (this.#dcol = ensureShape(
-      this.#dcol,
-      dout2.rows,
-      this.W.cols,
-      this.#kernels,
-    ));
-    this.#kernels.matmul(dout2, this.W, dcol); // dout · W
-    return (this.#dx = col2im(dcol, this.inputShape, this.#window, this.#dx));
-  }
-
   /**
-   * dW and db only, for a first layer whose dx nobody needs (skips the
-   * dout·W product and col2im).
+   * Overwrites dW and db; returns dx (N×(C·H·W)), or undefined when
+   * `needsInputGrad` is false. N×(FN·OH·OW) in.
    */
-  backwardParams(dout: Matrix): void {
-    this.#backwardParams("Convolution.backwardParams()", dout);
-  }
-
-  /** [W, b] with their gradients. */
-  params(): Param[] {
-    return [
-      { name: "W", value: this.W, grad: this.dW },
-      { name: "b", value: this.b, grad: this.db },
-    ];
-  }
-
-  #backwardParams(where: string, dout: Matrix): Matrix {
+  backward(dout: Matrix): Matrix | undefined {
+    const where = "Convolution.backward()", k = this.#k, col = this.#col;
     assertMatrix(where, "dout", dout);
-    const col = this.#col, n = this.#n;
-    if (col === undefined) throw new Error(`${where}: called before forward()`);
-    const [fn, oh, ow] = this.outputShape, positions = oh * ow;
-    if (dout.rows !== n || dout.cols !== fn * positions) {
-      throw new RangeError(
-        `${where}: expected dout of shape ${n}×${
-          fn * positions
-        } (N×FN·OH·OW) but found ${dout.shape}`,
-      );
+    const out = this.#out;
+    if (col === undefined || out === undefined) {
+      throw new Error(`${where}: called before forward()`);
     }
-    // (n, filter, position) → (n, position, filter), the layout of col · Wᵀ.
-    const dout2 = (this.#dout2 = ensureShape(
-      this.#dout2,
-      n * positions,
-      fn,
-      this.#kernels,
-    ));
+    assertSameShape(where, "dout", out, dout);
+    // (n, filter, position) → (n, position, filter): the book's
+    // dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+    const [fn, oh, ow] = this.outputShape, positions = oh * ow, n = dout.rows;
+    const dout2 = this.#dout2 = k.buffer(this.#dout2, n * positions, fn);
     const D = dout.data, D2 = dout2.data;
     for (let i = 0; i < n; i++) {
       for (let f = 0; f < fn; f++) {
@@ -227,25 +182,29 @@ export class Convolution implements Layer {
         }
       }
     }
-    sumColumns(dout2, this.db);
-    if (this.#isSparse && this.#kernels.allFinite(dout2)) {
-      // (doutᵀ · col)ᵀ = colᵀ · dout, over col's non-zeros
-      this.#dWt = ensureShape(this.#dWt, col.cols, fn, this.#kernels);
-      matmulTNSparse(this.#colSparse, dout2, this.#dWt, this.#kernels);
-      transpose(this.#dWt, this.dW);
-    } else {
-      this.#kernels.matmulTN(dout2, col, this.dW); // doutᵀ · col: FN×(C·FH·FW)
-    }
-    return dout2;
+    k.sumColumns(dout2, this.db); // db = Σ dout
+    this.#dWt = k.buffer(this.#dWt, col.cols, fn);
+    transpose(k.matmulTN(col, dout2, this.#dWt), this.dW); // dW = (colᵀ · dout)ᵀ
+    if (!this.needsInputGrad) return undefined;
+    this.#dcol = k.buffer(this.#dcol, dout2.rows, this.W.cols);
+    const dcol = k.matmul(dout2, this.W, this.#dcol); // dout · col_Wᵀ = dout · W
+    return this.#dx = col2im(dcol, this.inputShape, this.#window, this.#dx);
+  }
+
+  /** [W, b] with their gradients. */
+  params(): Param[] {
+    return [
+      { name: "W", value: this.W, grad: this.dW },
+      { name: "b", value: this.b, grad: this.db },
+    ];
   }
 }
 
-/** aᵀ, into `out` when it has the shape. */
-function transpose(a: Matrix, out?: Matrix, kernels?: Kernels): Matrix {
-  const t = ensureShape(out, a.cols, a.rows, kernels);
-  const A = a.data, T = t.data, m = a.rows, n = a.cols;
+/** aᵀ into `out` (a.cols × a.rows). */
+function transpose(a: Matrix, out: Matrix): Matrix {
+  const A = a.data, T = out.data, m = a.rows, n = a.cols;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) T[j * m + i] = A[i * n + j];
   }
-  return t;
+  return out;
 }

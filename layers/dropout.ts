@@ -11,7 +11,8 @@ import {
   type Matrix,
 } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
-import type { ArrayAllocator } from "../core/sparse.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /** Options of {@linkcode Dropout}. */
@@ -24,7 +25,7 @@ export interface DropoutOptions {
    * Kernels whose memory the layer's buffers come from (e.g. the net's
    * `SimdKernels`, so that the next layer's products read them in place).
    */
-  kernels?: ArrayAllocator;
+  kernels?: Kernels;
 }
 
 /**
@@ -61,7 +62,7 @@ export class Dropout implements Layer {
   #maskShape?: Matrix; // the shape the mask was drawn for
   #out?: Matrix;
   #dx?: Matrix;
-  #alloc?: ArrayAllocator;
+  #k: Kernels;
 
   /**
    * Creates the layer.
@@ -71,7 +72,7 @@ export class Dropout implements Layer {
    */
   constructor(options: DropoutOptions) {
     const { rng, ratio = 0.5, kernels } = options ?? {};
-    this.#alloc = kernels;
+    this.#k = kernels ?? TS_KERNELS;
     if (typeof rng?.uniform !== "function") {
       throw new TypeError(
         "Dropout: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none",
@@ -94,8 +95,7 @@ export class Dropout implements Layer {
   forward(x: Matrix): Matrix {
     const where = "Dropout.forward()";
     assertMatrix(where, "x", x);
-    const out =
-      (this.#out = ensureShape(this.#out, x.rows, x.cols, this.#alloc));
+    const out = this.#out = this.#k.buffer(this.#out, x.rows, x.cols);
     const X = x.data, O = out.data;
     if (!this.training) {
       const keep = 1 - this.ratio;
@@ -128,8 +128,7 @@ export class Dropout implements Layer {
       throw new Error(`${where}: called before a forward() in training mode`);
     }
     assertSameShape(where, "dout", this.#maskShape, dout);
-    const dx =
-      (this.#dx = ensureShape(this.#dx, dout.rows, dout.cols, this.#alloc));
+    const dx = this.#dx = this.#k.buffer(this.#dx, dout.rows, dout.cols);
     const D = dout.data, G = dx.data, mask = this.#mask;
     for (let i = 0; i < D.length; i++) G[i] = mask[i] ? D[i] : 0;
     return dx;

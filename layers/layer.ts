@@ -11,9 +11,9 @@
  * Ownership: `forward` returns a buffer owned by the layer, valid until the
  * layer's next `forward`; `backward` likewise returns its own `dx` buffer and
  * never writes into `dout`. Buffers are allocated on first use and reallocated
- * only when the batch size changes. Parameters are updated in place (their
- * `data` is written, never rebound), so the `Param` objects a layer hands out
- * stay valid for its whole life.
+ * only when the batch size changes (through the kernels' `buffer`).
+ * Parameters are updated in place (their `data` is written, never rebound),
+ * so the `Param` objects a layer hands out stay valid for its whole life.
  *
  * @module
  */
@@ -73,8 +73,12 @@ export interface Param {
 export interface Layer {
   /** y = f(x): N×D in, N×H out (a buffer owned by the layer). */
   forward(x: Matrix): Matrix;
-  /** ∂L/∂x from ∂L/∂y (N×H in, N×D out); also overwrites each param's grad. */
-  backward(dout: Matrix): Matrix;
+  /**
+   * ∂L/∂x from ∂L/∂y (N×H in, N×D out); also overwrites each param's grad.
+   * A layer told that its input needs no gradient (`needsInputGrad: false`,
+   * a network's first layer) returns undefined and skips that work.
+   */
+  backward(dout: Matrix): Matrix | undefined;
   /** The layer's trainable parameters, in a fixed order (none for most). */
   params(): Param[];
 }

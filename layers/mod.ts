@@ -29,7 +29,7 @@ export { MulLayer } from "./mul_layer.ts";
 export { AddLayer } from "./add_layer.ts";
 export { Relu } from "./relu.ts";
 export { Sigmoid } from "./sigmoid.ts";
-export { Affine, type AffineOptions, type Pool } from "./affine.ts";
+export { Affine, type AffineOptions } from "./affine.ts";
 export { CROSS_ENTROPY_DELTA, SoftmaxWithLoss } from "./softmax_with_loss.ts";
 export {
   BATCH_NORM_EPSILON,

@@ -1,12 +1,19 @@
 /**
- * Max pooling (chapter 7).
+ * Max pooling of chapter 7 (section 7.4.4, "Pooling layer"; the book's
+ * `common/layers.py` `Pooling`).
  *
  * @module
  */
 
-import { assertMatrix, ensureShape, type Matrix } from "../core/matrix.ts";
-import { checkImages, type ImageShape, outputSize } from "../core/im2col.ts";
+import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
+import {
+  checkImages,
+  type ImageShape,
+  outputSize,
+  type Window,
+} from "../core/im2col.ts";
 import type { Kernels } from "../core/kernels.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /** Options of {@linkcode Pooling}. */
@@ -19,10 +26,7 @@ export interface PoolingOptions {
   stride?: number;
   /** Zeros added around each image (default 0). */
   pad?: number;
-  /**
-   * Kernels to allocate from, and to compute with where they bring
-   * `maxPool` (the SIMD ones: branch-free, the same numbers).
-   */
+  /** The kernels to compute with (default: the pure-TypeScript ones). */
   kernels?: Kernels;
 }
 
@@ -32,8 +36,8 @@ export interface PoolingOptions {
  * maximum (the first one, in window order, on a tie, as `np.argmax`); a
  * padding zero can be that maximum, and then the gradient goes nowhere.
  *
- * Computed directly rather than through im2col: the same values, without
- * the copy.
+ * The maxima are found window by window (`Kernels.maxPool`) rather than
+ * through im2col as the book does: the same values, without the copy.
  *
  * @example
  * ```ts
@@ -49,13 +53,11 @@ export class Pooling implements Layer {
   readonly inputShape: ImageShape;
   /** One output's C×OH×OW. */
   readonly outputShape: ImageShape;
-  #window: { height: number; width: number; stride: number; pad: number };
-  #argmax: Int32Array = new Int32Array(0); // per output: index into the input row, −1 for padding
-  #argBlock: Int32Array = new Int32Array(0); // what #argmax views (grows only)
-  #kernels?: Kernels;
-  #out?: Matrix;
-  #dx?: Matrix;
-  #n = -1;
+  #window: Required<Window>;
+  #argMax: Int32Array = new Int32Array(0); // N·C·OH·OW: per output, its index into x's row (−1: padding)
+  #out?: Matrix; // N×(C·OH·OW)
+  #dx?: Matrix; // N×(C·H·W)
+  #k: Kernels;
 
   /**
    * Sets up the window.
@@ -64,7 +66,7 @@ export class Pooling implements Layer {
    */
   constructor(options: PoolingOptions) {
     const { input, pool, stride = 1, pad = 0, kernels } = options;
-    this.#kernels = kernels;
+    this.#k = kernels ?? TS_KERNELS;
     const window = { height: pool[0], width: pool[1], stride, pad };
     const [oh, ow] = outputSize(input, window, "Pooling");
     this.inputShape = [...input] as unknown as ImageShape;
@@ -72,93 +74,45 @@ export class Pooling implements Layer {
     this.#window = window;
   }
 
+  /** Where each output's maximum was (the book's `arg_max`), row by row. */
+  get argMax(): Int32Array {
+    return this.#argMax;
+  }
+
   /** N×(C·H·W) → N×(C·OH·OW). */
   forward(x: Matrix): Matrix {
-    const where = "Pooling.forward()";
+    const where = "Pooling.forward()", k = this.#k;
     assertMatrix(where, "x", x);
     checkImages(where, x, this.inputShape);
-    const [c, h, w] = this.inputShape, [, oh, ow] = this.outputShape;
-    const { height: ph, width: pw, stride, pad } = this.#window;
-    const n = x.rows, outSize = c * oh * ow, kernels = this.#kernels;
-    const out = (this.#out = ensureShape(this.#out, n, outSize, kernels));
-    if (this.#argBlock.length < n * outSize) {
-      this.#argBlock = kernels?.int32(n * outSize) ??
-        new Int32Array(n * outSize);
+    const [c, oh, ow] = this.outputShape, n = x.rows;
+    if (this.#argMax.length !== n * c * oh * ow) {
+      k.free(this.#argMax);
+      this.#argMax = k.int32(n * c * oh * ow);
     }
-    this.#argmax = this.#argBlock.subarray(0, n * outSize);
-    this.#n = n;
-    if (
-      pad === 0 &&
-      kernels?.maxPool?.(x, this.inputShape, this.#window, out, this.#argmax)
-    ) {
-      return out;
-    }
-    const X = x.data, O = out.data, arg = this.#argmax;
-    for (let i = 0; i < n; i++) {
-      const img = i * c * h * w;
-      for (let ch = 0; ch < c; ch++) {
-        const plane = ch * h * w; // within the image
-        for (let oy = 0; oy < oh; oy++) {
-          for (let ox = 0; ox < ow; ox++) {
-            const y0 = oy * stride - pad, x0 = ox * stride - pad;
-            let best: number, at: number;
-            if (y0 >= 0 && x0 >= 0 && y0 + ph <= h && x0 + pw <= w) {
-              // Inside the image (always, without padding): no bounds checks.
-              at = plane + y0 * w + x0;
-              best = X[img + at];
-              for (let fy = 0; fy < ph; fy++) {
-                const row = plane + (y0 + fy) * w + x0;
-                for (let fx = 0; fx < pw; fx++) {
-                  const v = X[img + row + fx];
-                  if (v > best) (best = v), (at = row + fx);
-                }
-              }
-            } else {
-              best = -Infinity;
-              at = -1;
-              for (let fy = 0; fy < ph; fy++) {
-                const y = y0 + fy;
-                for (let fx = 0; fx < pw; fx++) {
-                  const xx = x0 + fx;
-                  const inside = y >= 0 && y < h && xx >= 0 && xx < w;
-                  const v = inside ? X[img + plane + y * w + xx] : 0; // padding is 0, as im2col's
-                  if (v > best || (at === -1 && best === -Infinity)) {
-                    best = v;
-                    at = inside ? plane + y * w + xx : -1;
-                  }
-                }
-              }
-            }
-            const o = i * outSize + (ch * oh + oy) * ow + ox;
-            O[o] = best;
-            arg[o] = at;
-          }
-        }
-      }
-    }
-    this.#n = n;
+    const out = this.#out = k.buffer(this.#out, n, c * oh * ow);
+    k.maxPool(x, this.inputShape, this.#window, out, this.#argMax); // out = max, argMax = where
     return out;
   }
 
-  /** Routes each dout to its window's maximum. N×(C·OH·OW) → N×(C·H·W). */
+  /**
+   * Sends each dout to the position of its window's maximum (the book's
+   * `dmax[…, arg_max] = dout`, then col2im, which adds where windows
+   * overlap). N×(C·OH·OW) → N×(C·H·W).
+   */
   backward(dout: Matrix): Matrix {
     const where = "Pooling.backward()";
     assertMatrix(where, "dout", dout);
-    const n = this.#n;
-    if (n < 0) throw new Error(`${where}: called before forward()`);
-    const [c, h, w] = this.inputShape, [, oh, ow] = this.outputShape;
-    const outSize = c * oh * ow, inSize = c * h * w;
-    if (dout.rows !== n || dout.cols !== outSize) {
-      throw new RangeError(
-        `${where}: expected dout of shape ${n}×${outSize} but found ${dout.shape}`,
-      );
-    }
-    const dx = (this.#dx = ensureShape(this.#dx, n, inSize));
-    const D = dout.data, DX = dx.data, arg = this.#argmax;
+    const out = this.#out;
+    if (out === undefined) throw new Error(`${where}: called before forward()`);
+    assertSameShape(where, "dout", out, dout);
+    const [c, h, w] = this.inputShape, n = dout.rows;
+    const outSize = out.cols, inSize = c * h * w;
+    const dx = this.#dx = this.#k.buffer(this.#dx, n, inSize);
+    const D = dout.data, DX = dx.data, argMax = this.#argMax;
     DX.fill(0);
     for (let i = 0; i < n; i++) {
       for (let o = 0; o < outSize; o++) {
-        const at = arg[i * outSize + o];
+        const at = argMax[i * outSize + o];
         if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
       }
     }

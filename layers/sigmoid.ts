@@ -4,9 +4,9 @@
  * @module
  */
 
-import { assertMatrix, assertSameShape, ensureShape } from "../core/matrix.ts";
-import type { Matrix } from "../core/matrix.ts";
-import type { ArrayAllocator } from "../core/sparse.ts";
+import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
 import type { Layer, Param } from "./layer.ts";
 
 /**
@@ -26,22 +26,21 @@ import type { Layer, Param } from "./layer.ts";
 export class Sigmoid implements Layer {
   #out?: Matrix; // N×D
   #dx?: Matrix; // N×D
-  #alloc?: ArrayAllocator;
+  #k: Kernels;
 
   /**
-   * A sigmoid; with `options.kernels`, its buffers come from their memory
-   * (e.g. the net's `SimdKernels`, so that the next product reads them in
-   * place).
+   * A sigmoid whose buffers come from `options.kernels`' memory (default:
+   * the pure-TypeScript kernels'; a net passes its own, so that the next
+   * product reads them in place).
    */
-  constructor(options: { kernels?: ArrayAllocator } = {}) {
-    this.#alloc = options.kernels;
+  constructor(options: { kernels?: Kernels } = {}) {
+    this.#k = options.kernels ?? TS_KERNELS;
   }
 
   /** out = σ(x); N×D → N×D. */
   forward(x: Matrix): Matrix {
     assertMatrix("Sigmoid.forward()", "x", x);
-    const out =
-      (this.#out = ensureShape(this.#out, x.rows, x.cols, this.#alloc));
+    const out = this.#out = this.#k.buffer(this.#out, x.rows, x.cols);
     const X = x.data, O = out.data;
     for (let i = 0; i < X.length; i++) O[i] = 1 / (1 + Math.exp(-X[i]));
     return out;
@@ -59,8 +58,7 @@ export class Sigmoid implements Layer {
       throw new Error("Sigmoid.backward(): called before forward()");
     }
     assertSameShape("Sigmoid.backward()", "dout", out, dout);
-    const dx =
-      (this.#dx = ensureShape(this.#dx, dout.rows, dout.cols, this.#alloc));
+    const dx = this.#dx = this.#k.buffer(this.#dx, dout.rows, dout.cols);
     const D = dout.data, O = out.data, G = dx.data;
     for (let i = 0; i < D.length; i++) G[i] = D[i] * (1 - O[i]) * O[i];
     return dx;

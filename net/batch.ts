@@ -1,9 +1,14 @@
 // Checks and reductions the networks share (not exported from mod.ts).
 
-import { assertMatrix, type Matrix } from "../core/matrix.ts";
-import { allFinite, type ArrayAllocator, SparseRows } from "../core/sparse.ts";
-import { SPARSE_MAX_DENSITY } from "../layers/affine.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { assertBatch } from "../core/sparse.ts";
+import type { Batch } from "../core/kernels.ts";
 import type { Rng } from "../core/rng.ts";
+import type { Layer } from "../layers/layer.ts";
+import type { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
+
+export type { Batch };
 
 /** Throws a RangeError naming the first of `sizes` that is not an integer ≥ 1. */
 export function checkSizes(
@@ -32,13 +37,6 @@ export function checkRng(
 }
 
 /**
- * A batch of inputs, one row per sample: dense, or just its non-zeros
- * (`SparseRows`, e.g. from `ImageSet.sparseBatch`), which the nets whose
- * first layer is Affine take as they are (same results, less work).
- */
-export type Batch = Matrix | SparseRows;
-
-/**
  * Throws unless `x` is a Matrix (or SparseRows) with `inputSize` columns and, when `needRows`,
  * at least one row. Messages name `where` and the shapes.
  */
@@ -48,7 +46,7 @@ export function checkBatch(
   inputSize: number,
   needRows: boolean,
 ): void {
-  if (!(x instanceof SparseRows)) assertMatrix(where, "x", x);
+  assertBatch(where, x);
   if (x.cols !== inputSize) {
     throw new RangeError(
       `${where}: expected x with ${inputSize} columns (inputSize) but found x of shape ${x.shape}`,
@@ -77,36 +75,33 @@ export function countCorrect(y: Matrix, labels: Int32Array): number {
 }
 
 /**
- * Runs `fn` with the layers' per-forward finiteness check of W switched off,
- * when every parameter is finite now. For the numerical gradient: it checks
- * the parameters once and perturbs them by ±h, which keeps them finite, so
- * the check (half of a batch-3 forward) would only repeat itself.
+ * Backpropagation through `layers` (in forward order) from the loss layer:
+ * dout = 1 into `last`, then each layer's backward in reverse order, as the
+ * book's `gradient()`. Stops at a layer that returns no dx (the first one,
+ * whose input needs no gradient).
  */
-export function withFiniteWeights<T>(
-  layers: Iterable<unknown>,
-  params: Iterable<Matrix>,
-  fn: () => T,
-): T {
-  const switchable = [...layers].filter((l): l is { assumeFiniteW: boolean } =>
-    typeof (l as { assumeFiniteW?: unknown }).assumeFiniteW === "boolean"
-  );
-  if (![...params].every(allFinite)) return fn();
-  for (const l of switchable) l.assumeFiniteW = true;
-  try {
-    return fn();
-  } finally {
-    for (const l of switchable) l.assumeFiniteW = false;
+export function backpropagate(
+  layers: readonly Layer[],
+  last: SoftmaxWithLoss,
+): void {
+  let dout: Matrix | undefined = last.backward(1);
+  for (let i = layers.length - 1; i >= 0 && dout !== undefined; i--) {
+    dout = layers[i].backward(dout);
   }
 }
 
 /**
- * x's non-zeros as SparseRows (arrays from `alloc`) when a first Affine
- * layer would skip its zeros anyway, else x itself: for the numerical
- * gradient, which runs forward on the same x twice per parameter element,
- * so that the layer does not search x for zeros every time. Same results.
+ * ∂f/∂p for every p of `params` by central differences (new matrices, the
+ * same keys): the book's `numerical_gradient` of a net, with
+ * `f = () => net.loss(x, t)`.
  */
-export function sparseOnce(x: Batch, alloc: ArrayAllocator): Batch {
-  if (x instanceof SparseRows) return x;
-  const s = new SparseRows(alloc);
-  return s.fill(x, SPARSE_MAX_DENSITY) ? s : x;
+export function numericalGradients<K extends string>(
+  f: () => number,
+  params: Readonly<Record<K, Matrix>>,
+): Record<K, Matrix> {
+  const grads = {} as Record<K, Matrix>;
+  for (const key of Object.keys(params) as K[]) {
+    grads[key] = numericalGradient(f, params[key]);
+  }
+  return grads;
 }

@@ -53,3 +53,4 @@ export {
   REL_ERROR_FLOOR,
 } from "./gradient_check.ts";
 export type { Batch } from "./batch.ts";
+export { type AnyNet, buildNet, type NetSpec } from "./build.ts";

@@ -8,7 +8,9 @@
 
 import { Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
-import { Affine, type Pool } from "../layers/affine.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { type Backend, selectKernels } from "../core/backend.ts";
+import { Affine } from "../layers/affine.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
@@ -17,17 +19,15 @@ import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import {
+  backpropagate,
   type Batch,
   checkBatch,
   checkRng,
   checkSizes,
   countCorrect,
-  sparseOnce,
-  withFiniteWeights,
+  numericalGradients,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
-import { type Backend, type Kernels, selectKernels } from "../core/kernels.ts";
-import { numericalGradient } from "./numerical_gradient.ts";
 
 /** Options of the {@linkcode MultiLayerNet} constructor. */
 export interface MultiLayerNetOptions {
@@ -48,12 +48,10 @@ export interface MultiLayerNetOptions {
   useDropout?: boolean;
   /** The fraction dropped by those Dropout layers (default 0.5). */
   dropoutRatio?: number;
-  /** A `WorkerPool` for the large sparse products (see `core/pool.ts`). */
-  pool?: Pool;
   /**
    * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
    * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (see
-   * `core/kernels.ts`). With `"auto"` and a pool, TypeScript.
+   * `core/backend.ts`).
    */
   backend?: Backend;
   /**
@@ -171,7 +169,6 @@ export class MultiLayerNet {
       useBatchnorm = false,
       useDropout = false,
       dropoutRatio = 0.5,
-      pool,
       backend,
     } = options ?? {};
     checkRng(where, rng);
@@ -190,7 +187,6 @@ export class MultiLayerNet {
     initScale(weightInit, inputSize, where); // validates it
     const kernels = this.kernels = selectKernels(where, {
       backend,
-      pool,
       kernels: options.kernels,
     });
     this.inputSize = inputSize;
@@ -221,10 +217,11 @@ export class MultiLayerNet {
         weightInit,
         kernels.float64(fanIn * fanOut),
       );
-      const b = new Matrix(1, fanOut, kernels.float64(fanOut));
+      const b = kernels.buffer(undefined, 1, fanOut);
       params[`W${i}`] = W;
       params[`b${i}`] = b;
-      const affine = new Affine(W, b, { kernels });
+      // Nothing needs ∂L/∂x of the input batch: Affine1 skips it.
+      const affine = new Affine(W, b, { kernels, needsInputGrad: i > 1 });
       this.#affines.push(affine);
       layers.set(`Affine${i}`, affine);
       if (i === sizes.length - 1) break; // the output layer: Affine only
@@ -294,15 +291,8 @@ export class MultiLayerNet {
    */
   numericalGradient(x: Batch, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.numericalGradient()", x, t);
-    const xs = sparseOnce(x, this.kernels);
-    const f = () => this.#loss(xs, t, true);
-    return withFiniteWeights(this.#order, Object.values(this.params), () => {
-      const grads: Record<string, Matrix> = {};
-      for (const [key, p] of Object.entries(this.params)) {
-        grads[key] = numericalGradient(f, p);
-      }
-      return grads;
-    });
+    const lossW = () => this.#loss(x, t, true);
+    return numericalGradients(lossW, this.params);
   }
 
   /**
@@ -312,11 +302,8 @@ export class MultiLayerNet {
    */
   gradient(x: Batch, t: Labels): Record<string, Matrix> {
     this.#check("MultiLayerNet.gradient()", x, t);
-    this.#loss(x, t, true);
-    let dout = this.lastLayer.backward(1);
-    const layers = this.#order;
-    for (let i = layers.length - 1; i > 0; i--) dout = layers[i].backward(dout);
-    this.#affines[0].backwardParams(dout); // nobody needs ∂L/∂x of the input
+    this.#loss(x, t, true); // forward
+    backpropagate(this.#order, this.lastLayer); // backward
     const grads: Record<string, Matrix> = {};
     const lambda = this.weightDecayLambda;
     this.#affines.forEach((affine, k) => {

@@ -2,11 +2,9 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import type { Labels } from "../layers/labels.ts";
-import { sparseOnce, withFiniteWeights } from "./batch.ts";
-import { MultiLayerNet } from "./multi_layer_net.ts";
+import type { AnyNet } from "./build.ts";
+import type { MultiLayerNet } from "./multi_layer_net.ts";
 import { numericalGradient } from "./numerical_gradient.ts";
-import { SimpleConvNet } from "./simple_conv_net.ts";
-import type { TwoLayerNet } from "./two_layer_net.ts";
 
 /**
  * The numerical gradient of `net`'s loss for the parameter elements
@@ -14,35 +12,24 @@ import type { TwoLayerNet } from "./two_layer_net.ts";
  * the same function and steps as the net's own `numericalGradient()`.
  */
 export function numericalGradientShare(
-  net: TwoLayerNet | MultiLayerNet | SimpleConvNet,
+  net: AnyNet,
   x: Matrix,
   t: Labels,
   start: number,
   end: number,
 ): Record<string, Matrix> {
-  let f: () => number;
-  if (net instanceof SimpleConvNet) f = () => net.loss(x, t);
-  else {
-    const xs = sparseOnce(x, net.kernels);
-    f = net instanceof MultiLayerNet
-      ? () => net.loss(xs, t, { train: true })
-      : () => net.loss(xs, t);
+  // The loss numericalGradient() differentiates: in training mode.
+  const lossW = net.spec.type === "MultiLayerNet"
+    ? () => (net as MultiLayerNet).loss(x, t, { train: true })
+    : () => net.loss(x, t);
+  const grads: Record<string, Matrix> = {};
+  let offset = 0;
+  for (const [key, p] of Object.entries(net.params as Record<string, Matrix>)) {
+    const n = p.data.length;
+    const s = Math.min(n, Math.max(0, start - offset)),
+      e = Math.min(n, Math.max(0, end - offset));
+    grads[key] = numericalGradient(lossW, p, { start: s, end: e });
+    offset += n;
   }
-  const params = Object.entries(net.params as Record<string, Matrix>);
-  return withFiniteWeights(
-    net.layers.values(),
-    params.map(([, p]) => p),
-    () => {
-      const grads: Record<string, Matrix> = {};
-      let offset = 0;
-      for (const [key, p] of params) {
-        const n = p.data.length;
-        const s = Math.min(n, Math.max(0, start - offset)),
-          e = Math.min(n, Math.max(0, end - offset));
-        grads[key] = numericalGradient(f, p, { start: s, end: e });
-        offset += n;
-      }
-      return grads;
-    },
-  );
+  return grads;
 }

@@ -1,14 +1,22 @@
-// The Worker of parallelNumericalGradient(): rebuilds the net from its bytes,
-// computes its share of the numerical gradient, posts it back.
+// The Worker of parallelNumericalGradient(): rebuilds the net from its spec
+// and parameters, computes its share of the numerical gradient, posts it
+// back.
 
 import { Matrix } from "../core/matrix.ts";
-import { loadNet } from "../io/model.ts";
+import { Rng } from "../core/rng.ts";
+import { buildNet } from "./build.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
 
 globalThis.addEventListener("message", (event: Event) => {
-  const { bytes, x, t, start, end, backend } = (event as MessageEvent).data;
+  const { spec, params, x, t, start, end, backend } =
+    (event as MessageEvent).data;
   try {
-    const { net } = loadNet(bytes, undefined, { backend });
+    const net = buildNet(spec, { rng: new Rng(0), backend });
+    for (
+      const [key, p] of Object.entries(net.params as Record<string, Matrix>)
+    ) {
+      p.data.set(params[key]);
+    }
     const labels = Array.isArray(t) ? t : new Matrix(t.rows, t.cols, t.data);
     const grads = numericalGradientShare(
       net,

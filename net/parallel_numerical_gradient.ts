@@ -1,17 +1,16 @@
 /**
  * The numerical gradient over two threads: the elements of all the
  * parameters, taken in order, are split in half; a Worker computes one half
- * on an exact copy of the net (sent as safetensors bytes), the calling thread
- * the other. Every element is computed exactly as the serial
+ * on an exact copy of the net (built from its spec, with the parameters
+ * copied), the calling thread the other. Every element is computed exactly as the serial
  * `net.numericalGradient()` computes it, so the result is bit-identical.
  *
  * @module
  */
 
 import { Matrix } from "../core/matrix.ts";
-import { type AnyNet, saveNet } from "../io/model.ts";
 import type { Labels } from "../layers/labels.ts";
-import { MultiLayerNet } from "./multi_layer_net.ts";
+import type { AnyNet } from "./build.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
 
 /**
@@ -39,7 +38,7 @@ export async function parallelNumericalGradient(
   x: Matrix,
   t: Labels,
 ): Promise<Record<string, Matrix>> {
-  if (net instanceof MultiLayerNet && net.spec.useDropout) {
+  if (net.spec.type === "MultiLayerNet" && net.spec.useDropout) {
     throw new TypeError(
       "parallelNumericalGradient(): expected a net without Dropout (a worker's masks would differ) but found one",
     );
@@ -72,8 +71,15 @@ export async function parallelNumericalGradient(
         };
       },
     );
+    const params: Record<string, Float64Array> = {};
+    for (
+      const [key, p] of Object.entries(net.params as Record<string, Matrix>)
+    ) {
+      params[key] = p.data.slice();
+    }
     worker.postMessage({
-      bytes: saveNet(net),
+      spec: net.spec,
+      params,
       x: { rows: x.rows, cols: x.cols, data: x.data },
       t: t instanceof Matrix
         ? { rows: t.rows, cols: t.cols, data: t.data }
@@ -81,7 +87,7 @@ export async function parallelNumericalGradient(
       start: half,
       end: total,
       // The same kind of kernels as ours, so that the shares agree.
-      backend: net.kernels.vectorized ? "simd" : "ts",
+      backend: net.kernels.backend,
     });
     const ours = numericalGradientShare(net, x, t, 0, half);
     const other = await theirs;

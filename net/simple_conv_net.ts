@@ -8,7 +8,9 @@
 import { Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
 import { type ImageShape, outputSize } from "../core/im2col.ts";
-import { Affine, type Pool } from "../layers/affine.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { type Backend, selectKernels } from "../core/backend.ts";
+import { Affine } from "../layers/affine.ts";
 import { Convolution } from "../layers/convolution.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
@@ -16,15 +18,14 @@ import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 import {
+  backpropagate,
   checkBatch,
   checkRng,
   checkSizes,
   countCorrect,
-  withFiniteWeights,
+  numericalGradients,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
-import { type Backend, type Kernels, selectKernels } from "../core/kernels.ts";
-import { numericalGradient } from "./numerical_gradient.ts";
 
 /** Options of {@linkcode SimpleConvNet}, with the book's defaults. */
 export interface SimpleConvNetOptions {
@@ -46,12 +47,10 @@ export interface SimpleConvNetOptions {
   outputSize?: number;
   /** Initial weights' standard deviation, or "he"/"xavier" (default 0.01). */
   weightInitStd?: WeightInit;
-  /** A `WorkerPool` for the affine layers' sparse products. */
-  pool?: Pool;
   /**
    * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
    * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (see
-   * `core/kernels.ts`). With `"auto"` and a pool, TypeScript.
+   * `core/backend.ts`).
    */
   backend?: Backend;
   /**
@@ -132,7 +131,6 @@ export class SimpleConvNet {
       hiddenSize = 100,
       outputSize: classes = 10,
       weightInitStd = 0.01,
-      pool,
       backend,
     } = options ?? {};
     checkRng(where, rng);
@@ -144,7 +142,6 @@ export class SimpleConvNet {
     initScale(weightInitStd, 1, where); // validates it
     const kernels = this.kernels = selectKernels(where, {
       backend,
-      pool,
       kernels: options.kernels,
     });
     const [c] = input;
@@ -183,7 +180,7 @@ export class SimpleConvNet {
       weightInitStd,
       kernels.float64(hiddenSize * classes),
     );
-    const zeros = (n: number) => new Matrix(1, n, kernels.float64(n));
+    const zeros = (n: number) => kernels.buffer(undefined, 1, n);
     this.params = {
       W1,
       b1: zeros(filterNum),
@@ -210,6 +207,7 @@ export class SimpleConvNet {
       stride,
       pad,
       kernels,
+      needsInputGrad: false, // nothing needs ∂L/∂x of the input batch
     });
     this.#affine1 = new Affine(W2, this.params.b2, { kernels });
     this.#affine2 = new Affine(W3, this.params.b3, { kernels });
@@ -269,16 +267,8 @@ export class SimpleConvNet {
     t: Labels,
   ): Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix> {
     this.#check("SimpleConvNet.numericalGradient()", x, t);
-    const f = () => this.lastLayer.forward(this.#predict(x), t);
-    const p = this.params;
-    return withFiniteWeights(this.#order, Object.values(p), () => ({
-      W1: numericalGradient(f, p.W1),
-      b1: numericalGradient(f, p.b1),
-      W2: numericalGradient(f, p.W2),
-      b2: numericalGradient(f, p.b2),
-      W3: numericalGradient(f, p.W3),
-      b3: numericalGradient(f, p.b3),
-    }));
+    const lossW = () => this.lastLayer.forward(this.#predict(x), t);
+    return numericalGradients(lossW, this.params);
   }
 
   /** The gradient by backpropagation (buffers reused by the next call). */
@@ -287,12 +277,8 @@ export class SimpleConvNet {
     t: Labels,
   ): Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix> {
     this.#check("SimpleConvNet.gradient()", x, t);
-    this.lastLayer.forward(this.#predict(x), t);
-    let dout = this.lastLayer.backward(1);
-    for (let i = this.#order.length - 1; i > 0; i--) {
-      dout = this.#order[i].backward(dout);
-    }
-    this.#conv.backwardParams(dout); // the input needs no gradient
+    this.lastLayer.forward(this.#predict(x), t); // forward
+    backpropagate(this.#order, this.lastLayer); // backward
     return {
       W1: this.#conv.dW,
       b1: this.#conv.db,

@@ -5,25 +5,25 @@
  * @module
  */
 
-import { Matrix } from "../core/matrix.ts";
+import type { Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
-import { Affine, type Pool } from "../layers/affine.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { type Backend, selectKernels } from "../core/backend.ts";
+import { Affine } from "../layers/affine.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { numericalGradient } from "./numerical_gradient.ts";
 import {
+  backpropagate,
   type Batch,
   checkBatch,
   checkRng,
   checkSizes,
   countCorrect,
-  sparseOnce,
-  withFiniteWeights,
+  numericalGradients,
 } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
-import { type Backend, type Kernels, selectKernels } from "../core/kernels.ts";
 
 /**
  * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
@@ -51,16 +51,9 @@ export interface TwoLayerNetOptions {
   /** The generator the initial weights are drawn from (seeded, explicit). */
   rng: Rng;
   /**
-   * A `WorkerPool` to share the large sparse products with (the first
-   * layer's x·W1 and xᵀ·dout); the parameters then live in its shared
-   * memory. Same results, bit for bit. The caller closes the pool.
-   */
-  pool?: Pool;
-  /**
    * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
    * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (the
-   * book's loops, blocked; see `core/kernels.ts`). With `"auto"` and a pool,
-   * TypeScript.
+   * book's loops, blocked; see `core/backend.ts`).
    */
   backend?: Backend;
   /**
@@ -124,7 +117,7 @@ export class TwoLayerNet {
   readonly kernels: Kernels;
   #affine1: Affine;
   #affine2: Affine;
-  #order: Layer[]; // the values of `layers`, in forward order
+  #rest: Layer[]; // the layers after Affine1, in forward order
   #labels: Int32Array = new Int32Array(0); // scratch for label checks
 
   /**
@@ -147,7 +140,7 @@ export class TwoLayerNet {
       ["hiddenSize", hiddenSize],
       ["outputSize", outputSize],
     ]);
-    const { weightInitStd = 0.01, rng, pool, backend } = options ?? {};
+    const { weightInitStd = 0.01, rng, backend } = options ?? {};
     initScale(weightInitStd, inputSize, "TwoLayerNet"); // validates it
     checkRng("TwoLayerNet", rng);
     this.inputSize = inputSize;
@@ -156,11 +149,10 @@ export class TwoLayerNet {
     this.spec = { type: "TwoLayerNet", inputSize, hiddenSize, outputSize };
     const kernels = this.kernels = selectKernels("TwoLayerNet", {
       backend,
-      pool,
       kernels: options.kernels,
     });
     const zeros = (rows: number, cols: number) =>
-      new Matrix(rows, cols, kernels.float64(rows * cols));
+      kernels.buffer(undefined, rows, cols);
     const randn = (rows: number, cols: number) =>
       initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols));
     const W1 = randn(inputSize, hiddenSize);
@@ -171,14 +163,18 @@ export class TwoLayerNet {
       W2,
       b2: zeros(1, outputSize),
     };
-    this.#affine1 = new Affine(this.params.W1, this.params.b1, { kernels });
-    this.#affine2 = new Affine(this.params.W2, this.params.b2, { kernels });
+    // Nothing needs ∂L/∂x of the input batch: Affine1 skips it.
+    this.#affine1 = new Affine(W1, this.params.b1, {
+      kernels,
+      needsInputGrad: false,
+    });
+    this.#affine2 = new Affine(W2, this.params.b2, { kernels });
     this.layers = new Map<string, Layer>([
       ["Affine1", this.#affine1],
       ["Relu1", new Relu({ kernels })],
       ["Affine2", this.#affine2],
     ]);
-    this.#order = [...this.layers.values()];
+    this.#rest = [...this.layers.values()].slice(1);
   }
 
   /**
@@ -226,17 +222,9 @@ export class TwoLayerNet {
    * passes per parameter element). Returns new matrices.
    */
   numericalGradient(x: Batch, t: Labels): TwoLayerNetParams {
-    const where = "TwoLayerNet.numericalGradient()";
-    this.#loss(where, x, t); // validate once, up front
-    const xs = sparseOnce(x, this.kernels);
-    const f = () => this.lastLayer.forward(this.#predict(xs), t);
-    const p = this.params;
-    return withFiniteWeights(this.#order, Object.values(p), () => ({
-      W1: numericalGradient(f, p.W1),
-      b1: numericalGradient(f, p.b1),
-      W2: numericalGradient(f, p.W2),
-      b2: numericalGradient(f, p.b2),
-    }));
+    this.#loss("TwoLayerNet.numericalGradient()", x, t); // validates once
+    const lossW = () => this.lastLayer.forward(this.#predict(x), t);
+    return numericalGradients(lossW, this.params);
   }
 
   /**
@@ -245,12 +233,8 @@ export class TwoLayerNet {
    * layers' dW/db buffers, overwritten by the next call.
    */
   gradient(x: Batch, t: Labels): TwoLayerNetParams {
-    this.#loss("TwoLayerNet.gradient()", x, t);
-    let dout = this.lastLayer.backward(1);
-    const layers = this.#order;
-    for (let i = layers.length - 1; i > 0; i--) dout = layers[i].backward(dout);
-    // Nothing needs ∂L/∂x of the input batch: the first layer skips it.
-    this.#affine1.backwardParams(dout);
+    this.#loss("TwoLayerNet.gradient()", x, t); // forward
+    backpropagate([...this.layers.values()], this.lastLayer); // backward
     return {
       W1: this.#affine1.dW,
       b1: this.#affine1.db,
@@ -260,10 +244,9 @@ export class TwoLayerNet {
   }
 
   #predict(x: Batch): Matrix {
-    // The first layer is Affine, which also takes x sparse.
-    let h = this.#affine1.forward(x);
-    for (let i = 1; i < this.#order.length; i++) h = this.#order[i].forward(h);
-    return h;
+    let y = this.#affine1.forward(x); // dense or sparse x
+    for (const layer of this.#rest) y = layer.forward(y);
+    return y;
   }
 
   #loss(where: string, x: Batch, t: Labels): number {

@@ -48,7 +48,7 @@ export function layerGradientError(layer: Layer, x: Matrix, rng: Rng): number {
   // Backprop first (forward on the unperturbed x), copied out before the
   // numerical gradient's forward passes reuse the layer's buffers.
   layer.forward(x);
-  const dx = layer.backward(R).data.slice();
+  const dx = layer.backward(R)!.data.slice();
   const grads = layer.params().map((p) => p.grad.data.slice());
   let err = maxAbsDiff(dx, numericalGradient(L, x).data);
   layer.params().forEach((p, k) => {

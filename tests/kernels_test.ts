@@ -8,7 +8,9 @@ import {
   matmulTNSparse,
   SparseRows,
 } from "../core/sparse.ts";
-import { type Kernels, selectKernels, TS_KERNELS } from "../core/kernels.ts";
+import type { BaseKernels } from "../core/dispatch.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
+import { selectKernels } from "../core/backend.ts";
 import { SimdKernels, simdSupport } from "../core/simd/simd.ts";
 
 // Sizes that hit every remainder of the 3×2 and 5-column blockings (m, k, n
@@ -186,11 +188,11 @@ Deno.test("matmulTNSparse's small-output path equals the naive kernel bit for bi
 // Bit for bit where the sum order is the naive one (TypeScript; SIMD
 // without FMA except A·Bᵀ, whose lanes sum even and odd terms apart);
 // otherwise within rounding: |Δ| ≤ 1e-14 · Σ|a·b| per element.
-const IMPLEMENTATIONS: [Kernels, exact: boolean][] = [
+const IMPLEMENTATIONS: [BaseKernels, exact: boolean][] = [
   [TS_KERNELS, true],
   [SimdKernels.create({ fma: false })!, true],
   ...(simdSupport().relaxed
-    ? [[SimdKernels.create({ fma: true })!, false] as [Kernels, boolean]]
+    ? [[SimdKernels.create({ fma: true })!, false] as [BaseKernels, boolean]]
     : []),
   // Where shared memory is missing: every operand copied in and out.
   [SimdKernels.create({ fma: false, shared: false })!, true],
@@ -200,7 +202,7 @@ const IMPLEMENTATIONS: [Kernels, exact: boolean][] = [
 const SIMD_DIMS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 18, 19];
 
 /** A copy of `m` in the kernels' memory (or, with `outside`, not). */
-function place(kernels: Kernels, m: Matrix, outside: boolean): Matrix {
+function place(kernels: BaseKernels, m: Matrix, outside: boolean): Matrix {
   const copy = new Matrix(
     m.rows,
     m.cols,
@@ -250,6 +252,13 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
             exact,
             `matmul ${shape}`,
           );
+          assertClose(
+            kernels.denseMatmul(a, b),
+            matmul(a, b),
+            matmul(abs(a), abs(b)),
+            exact,
+            `dense matmul ${shape}`,
+          );
           const at = place(kernels, transpose(a), outside);
           const bt = place(kernels, transpose(b), outside);
           assertClose(
@@ -258,6 +267,13 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
             matmulTN(abs(at), abs(b)),
             exact,
             `matmulTN ${shape}`,
+          );
+          assertClose(
+            kernels.denseMatmulTN(at, b),
+            matmulTN(at, b),
+            matmulTN(abs(at), abs(b)),
+            exact,
+            `dense matmulTN ${shape}`,
           );
           assertClose(
             kernels.matmulNT(a, bt),
@@ -279,7 +295,7 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
       const a = place(kernels, sparseish(rng, 4, k, 0.2), false);
       const b = place(kernels, sparseish(rng, k, 7, 0.2), false);
       assertClose(
-        kernels.matmul(a, b),
+        kernels.denseMatmul(a, b),
         matmul(a, b),
         matmul(abs(a), abs(b)),
         exact,
@@ -287,7 +303,7 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
       );
       const tall = place(kernels, sparseish(rng, k, 5, 0.2), false);
       assertClose(
-        kernels.matmulTN(tall, b),
+        kernels.denseMatmulTN(tall, b),
         matmulTN(tall, b),
         matmulTN(abs(tall), abs(b)),
         exact,
@@ -428,7 +444,7 @@ Deno.test("SimdKernels' memory grows without moving the arrays it handed out", (
 });
 
 Deno.test("selectKernels() picks the backend and names bad requests", () => {
-  assert.equal(selectKernels("T", { backend: "ts" }), TS_KERNELS);
+  assert.equal(selectKernels("T", { backend: "ts" }).name, "ts");
   assert.match(selectKernels("T", { backend: "simd" }).name, /^simd/);
   assert.match(
     selectKernels("T", {}).name,
@@ -438,22 +454,12 @@ Deno.test("selectKernels() picks the backend and names bad requests", () => {
     name: "RangeError",
     message: 'T: expected backend "auto", "simd" or "ts" but found "gpu"',
   });
-  const pool = {
-    runLists: () => {},
-    int32: (n: number) => new Int32Array(n),
-    float64: (n: number) => new Float64Array(n),
-  };
-  assert.equal(selectKernels("T", { pool }).name, "ts+pool");
-  assert.throws(
-    () => selectKernels("T", { backend: "simd", pool }),
-    /found "simd"/,
-  );
   const mine = SimdKernels.create()!;
   assert.equal(selectKernels("T", { kernels: mine }), mine);
   assert.throws(() => selectKernels("T", { kernels: mine, backend: "ts" }), {
     name: "RangeError",
     message:
-      "T: expected kernels alone but found them with a backend (the kernels decide both)",
+      "T: expected kernels or a backend but found both (the kernels are of one backend)",
   });
 });
 
@@ -471,6 +477,11 @@ Deno.test("two-thread SimdKernels give the one-thread results bit for bit, and c
       const bt = place(two, transpose(b), false);
       const what = `${m}×${k}·${k}×${n}`;
       assert.deepEqual(two.matmul(a, b).data, one.matmul(a, b).data, what);
+      assert.deepEqual(
+        two.denseMatmul(a, b).data,
+        one.denseMatmul(a, b).data,
+        what,
+      );
       assert.deepEqual(two.matmulTN(at, b).data, one.matmulTN(at, b).data);
       assert.deepEqual(two.matmulNT(a, bt).data, one.matmulNT(a, bt).data);
       const s = new SparseRows(two);
@@ -495,7 +506,8 @@ Deno.test("two-thread SimdKernels give the one-thread results bit for bit, and c
 });
 
 Deno.test("the f32x4 gemm (bench's float32 comparison) matches a float32 loop to float32 rounding", async () => {
-  const { gemm, F32X4, TILES } = await import("../core/simd/kernels.ts");
+  const { gemm, TILES } = await import("../core/simd/codegen.ts");
+  const { F32X4 } = await import("../bench/f32x4.ts");
   const { wasmModule } = await import("../core/simd/wasm.ts");
   const memory = new WebAssembly.Memory({ initial: 16 });
   const module = new WebAssembly.Module(

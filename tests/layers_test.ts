@@ -322,7 +322,7 @@ Deno.test("Affine gives the naive kernels' results on its sparse and dense paths
     affine.forward(x);
     const dout = uniformMatrix(rng, 7, 4);
     dout.data[5] = -Infinity;
-    affine.backwardParams(dout);
+    affine.backward(dout);
     assert.deepEqual(affine.dW.data, matmulTN(x, dout).data);
   }
 });

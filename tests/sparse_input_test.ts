@@ -130,7 +130,7 @@ Deno.test("Affine with a sparse input still gives NaN for 0·∞, as the dense p
   // And dW through a non-finite dout, which the sparse path must not skip.
   const layer = new Affine(Matrix.fromRows([[1], [2]]), Matrix.fromRows([[0]]));
   layer.forward(s);
-  layer.backwardParams(Matrix.fromRows([[Infinity]]));
+  layer.backward(Matrix.fromRows([[Infinity]]));
   assert.ok(Number.isNaN(layer.dW.data[0])); // 0·∞
   assert.equal(layer.dW.data[1], Infinity);
 });

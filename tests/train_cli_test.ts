@@ -161,16 +161,25 @@ Deno.test("train.ts --backend ts, or DLFS_BACKEND=ts, runs the TypeScript kernel
     const ts = await run({}, "--backend", "ts");
     const env = await run({ DLFS_BACKEND: "ts" });
     const simd = await run({ DLFS_BACKEND: "ts" }, "--backend", "simd");
-    assert.equal(ts.config.kernels, "ts+pool"); // 2 threads by default on ts
-    assert.equal(env.config.kernels, "ts+pool");
+    assert.equal(ts.config.kernels, "ts"); // one thread on ts
+    assert.equal(env.config.kernels, "ts");
     assert.match(simd.config.kernels, /^simd/); // the flag wins over the variable
-    assert.equal(ts.config.threads, 2);
-    assert.equal(simd.config.threads, 2);
+    assert.equal(ts.config.threads, 1);
+    assert.equal(
+      simd.config.threads,
+      navigator.hardwareConcurrency >= 2 ? 2 : 1,
+    );
     assert.deepEqual(env.lossHistory, ts.lossHistory);
     for (let i = 0; i < 20; i++) {
       const a = ts.lossHistory[i], b = simd.lossHistory[i];
       assert.ok(Math.abs(a - b) <= 1e-12 * a, `iteration ${i}: ${a} vs ${b}`);
     }
+    const two = await trainWith({}, "--backend", "ts", "--threads", "2");
+    assert.equal(two.code, 2);
+    assert.match(
+      two.stderr,
+      /^train: --threads 2 needs the SIMD kernels \(--backend auto or simd\): the TypeScript kernels run on one thread$/m,
+    );
     const bad = await trainWith({ DLFS_BACKEND: "fast" }, "--iters", "0");
     assert.equal(bad.code, 2);
     assert.match(

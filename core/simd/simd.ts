@@ -1,6 +1,6 @@
 /**
- * The WebAssembly SIMD kernels behind the {@linkcode Kernels} contract, and
- * the memory they work in.
+ * The WebAssembly SIMD kernels behind the `Kernels` seam, and the memory
+ * they work in.
  *
  * Each {@linkcode SimdKernels} owns one `WebAssembly.Memory`. Arrays it
  * hands out (`float64`, `int32`) live in that memory, so a product whose
@@ -17,20 +17,18 @@
  * cross-origin isolated), arrays are ordinary ones and every operand is
  * copied. Nothing is shared between instances: a net's memory goes with the
  * net. It grows up to 2 GiB (byte offsets are the kernels' i32s) and never
- * shrinks; a layer's buffers keep their largest size.
+ * shrinks; inside it a `Heap` reuses the blocks given back (`free`, and
+ * `buffer` when a batch outgrows a buffer), so it follows the largest
+ * batch, not the sum of all batches.
  *
  * @module
  */
 
 import type { Matrix } from "../matrix.ts";
-import type { ImageShape } from "../im2col.ts";
-import { checkMatmul, checkMatmulNT, checkMatmulTN } from "../naive.ts";
-import type { Kernels } from "../kernels.ts";
-import {
-  allFinite as allFiniteTS,
-  compactByteRows,
-  compactRows,
-} from "../sparse.ts";
+import type { SparseRows } from "../sparse.ts";
+import type { ImageShape, Window } from "../im2col.ts";
+import { BaseKernels } from "../dispatch.ts";
+import { align, Heap } from "../memory.ts";
 import {
   allFinite,
   compact,
@@ -41,9 +39,9 @@ import {
   maxPool,
   relu,
   TILES,
-} from "./kernels.ts";
+} from "./codegen.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
-import { spinUntil } from "../spin.ts";
+import { spinUntil } from "./spin.ts";
 
 /** What the runtime's WebAssembly supports, detected once. */
 export interface SimdSupport {
@@ -198,16 +196,18 @@ export const KIND_STOP = 0, KINDS = ["gemm", "gemmNT", "lists"] as const;
  * simd.close();
  * ```
  */
-export class SimdKernels implements Kernels {
-  /** `"simd"`, or `"simd+fma"` with fused multiply-add. */
+export class SimdKernels extends BaseKernels {
+  /** `"simd"` or `"simd+fma"`, `" (unshared)"` without shared memory. */
   readonly name: string;
-  /** True: the dense products are vectorised. */
-  readonly vectorized = true;
+  /** `"simd"`. */
+  readonly backend = "simd";
+  /** True: f64x2 vectors. */
+  protected readonly vectorized = true;
   #memory: WebAssembly.Memory;
   #shared: boolean; // arrays are handed out from the memory
   #buffer: ArrayBufferLike; // the memory's current buffer
   #mine = new Set<ArrayBufferLike>(); // every buffer the memory has had
-  #top = 0; // bytes handed out so far, a multiple of 16
+  #heap: Heap; // which bytes of the memory are in use
   #scratch = 0; // offset and size of the staging area
   #scratchBytes = 0;
   #kernels: Record<(typeof KINDS)[number], Kernel>;
@@ -248,6 +248,7 @@ export class SimdKernels implements Kernels {
   }
 
   private constructor(fma: boolean, options: SimdKernelsOptions) {
+    super();
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     let memory: WebAssembly.Memory | undefined;
     if (options.shared !== false) {
@@ -268,6 +269,7 @@ export class SimdKernels implements Kernels {
     this.#memory = memory;
     this.#buffer = memory.buffer;
     this.#mine.add(this.#buffer);
+    this.#heap = new Heap(4 * CTL.SLOTS); // the control block comes first
     const { exports } = new WebAssembly.Instance(
       kernelModule(fma, this.#shared),
       { env: { memory } },
@@ -290,15 +292,15 @@ export class SimdKernels implements Kernels {
           "SimdKernels.create(): expected shared WebAssembly memory and Worker for threads: 2 but found none (a browser page must be cross-origin isolated)",
         );
       }
-      const ctl = this.#reserve(4 * CTL.SLOTS);
-      this.#ctl = new Int32Array(this.#buffer, ctl, CTL.SLOTS);
+      this.#ctl = new Int32Array(this.#buffer, 0, CTL.SLOTS);
+      this.name += " 2 threads";
       this.#worker = new Worker(
         new URL("./simd_worker.ts", import.meta.url),
         { type: "module" },
       );
       this.#worker.postMessage({
         memory,
-        ctl,
+        ctl: 0,
         fma,
         spinMs: options.spinMs ?? 0.5,
       });
@@ -306,7 +308,7 @@ export class SimdKernels implements Kernels {
   }
 
   /** Threads the products are split over: 2 while a worker runs, else 1. */
-  get threads(): number {
+  override get threads(): number {
     return this.#worker === undefined ? 1 : 2;
   }
 
@@ -315,7 +317,7 @@ export class SimdKernels implements Kernels {
    *
    * @throws {Error} if the worker is not up within the timeout.
    */
-  async ready(): Promise<void> {
+  override async ready(): Promise<void> {
     const start = performance.now();
     while (this.#worker !== undefined && !this.#workerReady()) {
       if (performance.now() - start > this.#timeoutMs) {
@@ -330,19 +332,6 @@ export class SimdKernels implements Kernels {
   /**
    * Stops the second thread; products then run on the calling thread.
    * Idempotent; arrays handed out stay valid.
-   */
-  close(): void {
-    const ctl = this.#ctl, worker = this.#worker;
-    if (ctl === undefined || worker === undefined) return;
-    this.#worker = undefined;
-    Atomics.store(ctl, CTL.KIND, KIND_STOP);
-    Atomics.store(ctl, CTL.SEQ, ++this.#seq);
-    Atomics.notify(ctl, CTL.SEQ);
-    worker.terminate();
-  }
-
-  /**
-   * `close()`, for `using`: the worker stops when the block ends.
    *
    * @example
    * ```ts
@@ -352,35 +341,60 @@ export class SimdKernels implements Kernels {
    *   using simd = SimdKernels.create({ threads: 2 })!;
    *   await simd.ready();
    *   console.log(simd.threads); // 2
-   * } // closed here
+   * } // closed here, by Symbol.dispose
    * ```
    */
-  [Symbol.dispose](): void {
-    this.close();
+  override close(): void {
+    const ctl = this.#ctl, worker = this.#worker;
+    if (ctl === undefined || worker === undefined) return;
+    this.#worker = undefined;
+    Atomics.store(ctl, CTL.KIND, KIND_STOP);
+    Atomics.store(ctl, CTL.SEQ, ++this.#seq);
+    Atomics.notify(ctl, CTL.SEQ);
+    worker.terminate();
   }
 
-  /** Bytes of WebAssembly memory in use (arrays and scratch). */
+  /** Bytes of WebAssembly memory in blocks handed out (arrays and scratch). */
   get bytes(): number {
-    return this.#top;
+    return this.#heap.used;
+  }
+
+  /** Bytes the WebAssembly memory holds (it grows, never shrinks). */
+  get memoryBytes(): number {
+    return this.#memory.buffer.byteLength;
   }
 
   /** A zeroed Float64Array in the kernels' memory. */
-  float64(length: number): Float64Array {
+  override float64(length: number): Float64Array {
     if (!this.#shared) return new Float64Array(length);
-    const offset = this.#reserve(length * 8);
+    const offset = this.#reserve(length * 8); // may grow the memory: view it after
     return new Float64Array(this.#buffer, offset, length);
   }
 
   /** A zeroed Int32Array in the kernels' memory. */
-  int32(length: number): Int32Array {
+  override int32(length: number): Int32Array {
     if (!this.#shared) return new Int32Array(length);
-    const offset = this.#reserve(length * 4);
+    const offset = this.#reserve(length * 4); // may grow the memory: view it after
     return new Int32Array(this.#buffer, offset, length);
   }
 
-  /** C = A · B; the contract of `matmul` in `naive.ts`. */
-  matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-    const c = checkMatmul("SimdKernels.matmul()", a, b, out);
+  /** A zeroed Uint8Array in the kernels' memory. */
+  override uint8(length: number): Uint8Array {
+    if (!this.#shared) return new Uint8Array(length);
+    const offset = this.#reserve(length); // may grow the memory: view it after
+    return new Uint8Array(this.#buffer, offset, length);
+  }
+
+  /**
+   * Gives back an array handed out by `float64`, `int32` or `uint8` (a
+   * no-op for any other): its bytes are handed out again.
+   */
+  override free(array: Float64Array | Int32Array | Uint8Array): void {
+    if (this.#mine.has(array.buffer)) this.#heap.free(array.byteOffset);
+  }
+
+  /** C = A · B (dense, checked). */
+  protected gemm(a: Matrix, b: Matrix, c: Matrix): void {
     const m = a.rows, k = a.cols, n = b.cols;
     this.#run([a.data, b.data], c.data, ([pa, pb], pc) => {
       // Rows of C split between the threads at a multiple of the tile.
@@ -396,12 +410,10 @@ export class SimdKernels implements Kernels {
         0,
       ]);
     });
-    return c;
   }
 
-  /** C = Aᵀ · B; the contract of `matmulTN` in `naive.ts`. */
-  matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-    const c = checkMatmulTN("SimdKernels.matmulTN()", a, b, out);
+  /** C = Aᵀ · B (dense, checked). */
+  protected gemmTN(a: Matrix, b: Matrix, c: Matrix): void {
     const m = a.rows, k = a.cols, n = b.cols;
     this.#run([a.data, b.data], c.data, ([pa, pb], pc) => {
       // Element (i, p) of gemm's "A" is A[p][i], at pa + 8i + 8Kp; C's
@@ -418,12 +430,10 @@ export class SimdKernels implements Kernels {
         0,
       ]);
     });
-    return c;
   }
 
-  /** C = A · Bᵀ; the contract of `matmulNT` in `naive.ts`. */
-  matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-    const c = checkMatmulNT("SimdKernels.matmulNT()", a, b, out);
+  /** C = A · Bᵀ (dense, checked). */
+  protected gemmNT(a: Matrix, b: Matrix, c: Matrix): void {
     const m = a.rows, k = a.cols, n = b.rows;
     this.#run([a.data, b.data], c.data, ([pa, pb], pc) => {
       this.#split("gemmNT", m, m * k * n, TILES.ntRows, (r0, r1) => [
@@ -435,11 +445,10 @@ export class SimdKernels implements Kernels {
         n,
       ]);
     });
-    return c;
   }
 
   /** `productByLists` of `sparse.ts` over all `rows` output rows. */
-  runLists(
+  override runLists(
     ptr: Int32Array,
     index: Int32Array,
     val: Float64Array,
@@ -471,12 +480,24 @@ export class SimdKernels implements Kernels {
   }
 
   /**
-   * The loop of `SparseRows.fill` (see `ArrayAllocator.compact`), in
+   * C = Aᵀ · B over A's non-zeros, always by A's columns (CSC) and the
+   * list kernel: every sum in ascending order with the same multiply-adds
+   * as `gemm`, so a sparse x gives the dense product's bits, FMA or not.
+   * (`matmulTNSparse` takes a TypeScript loop for small outputs, whose
+   * rounding without FMA would differ.)
+   */
+  protected override sparseTN(a: SparseRows, b: Matrix, c: Matrix): void {
+    const { colPtr, row, val } = a.columns();
+    this.runLists(colPtr, row, val, a.cols, b.data, b.cols, c.data);
+  }
+
+  /**
+   * The loop of `SparseRows.fill` (`compactRows` of `sparse.ts`), in
    * WebAssembly when the CSR arrays come from this memory (as a
    * `SparseRows` built on these kernels allocates them; A is copied in if
    * it is not), else the TypeScript loop.
    */
-  compact(
+  override compactRows(
     A: Float64Array,
     m: number,
     k: number,
@@ -486,7 +507,7 @@ export class SimdKernels implements Kernels {
     cap: number,
   ): number {
     if (![rowPtr, col, val].every((x) => this.#mine.has(x.buffer))) {
-      return compactRows(A, m, k, rowPtr, col, val, cap);
+      return super.compactRows(A, m, k, rowPtr, col, val, cap);
     }
     // The kernel writes up to k slots past `cap`, unchecked: check here.
     const slots = Math.min(cap + k, m * k);
@@ -495,7 +516,9 @@ export class SimdKernels implements Kernels {
       val.length < slots
     ) {
       throw new RangeError(
-        `SimdKernels.compact(): expected A of ${m * k} elements, rowPtr of ${
+        `SimdKernels.compactRows(): expected A of ${
+          m * k
+        } elements, rowPtr of ${
           m + 1
         } and col, val of ${slots} but found ${A.length}, ${rowPtr.length}, ${col.length}, ${val.length}`,
       );
@@ -516,12 +539,12 @@ export class SimdKernels implements Kernels {
   }
 
   /**
-   * The loop of `SparseRows.fillBytes` (see `ArrayAllocator.compactBytes`):
+   * The loop of `SparseRows.fillBytes` (`compactByteRows` of `sparse.ts`):
    * the rows are copied side by side into the scratch area, then compacted
    * 16 bytes at a time in WebAssembly, when the CSR arrays come from this
    * memory; else the TypeScript loop.
    */
-  compactBytes(
+  override compactByteRows(
     bytes: Uint8Array,
     starts: ArrayLike<number>,
     d: number,
@@ -535,7 +558,7 @@ export class SimdKernels implements Kernels {
       ![rowPtr, col, val].every((x) => this.#mine.has(x.buffer)) ||
       rowPtr.length < n + 1 || col.length < n * d || val.length < n * d
     ) {
-      return compactByteRows(bytes, starts, d, scale, rowPtr, col, val);
+      return super.compactByteRows(bytes, starts, d, scale, rowPtr, col, val);
     }
     const src = this.#scratchOf(n * d);
     const to = new Uint8Array(this.#buffer, src, n * d);
@@ -554,36 +577,43 @@ export class SimdKernels implements Kernels {
   }
 
   /**
-   * out = x where x > 0, else 0 (NaN stays NaN): the `Relu` layer's forward,
-   * branch-free. `out` has x's shape.
+   * ReLU's forward (see `Kernels.relu`), branch-free, where the mask comes
+   * from this memory (`uint8`); else the TypeScript loop.
    */
-  relu(x: Matrix, out: Matrix): void {
+  override relu(x: Matrix, out: Matrix, mask: Uint8Array): void {
+    if (!this.#mine.has(mask.buffer)) return super.relu(x, out, mask);
     this.#run([x.data], out.data, ([px], po) => {
-      this.#relu(px, po, x.data.length);
+      this.#relu(px, po, mask.byteOffset, x.data.length);
     });
   }
 
-  /** dx = dout where out ≠ 0, else 0: the `Relu` layer's backward. */
-  reluBackward(out: Matrix, dout: Matrix, dx: Matrix): void {
-    this.#run([out.data, dout.data], dx.data, ([po, pd], px) => {
-      this.#reluBackward(po, pd, px, out.data.length);
+  /** ReLU's backward (see `Kernels.reluBackward`), likewise. */
+  override reluBackward(dout: Matrix, mask: Uint8Array, dx: Matrix): void {
+    if (!this.#mine.has(mask.buffer)) {
+      return super.reluBackward(dout, mask, dx);
+    }
+    this.#run([dout.data], dx.data, ([pd], px) => {
+      this.#reluBackward(pd, mask.byteOffset, px, dout.data.length);
     });
   }
 
   /**
-   * The `Pooling` layer's forward without padding (see `Kernels.maxPool`),
-   * branch-free. `argmax` must come from this memory (`int32`); false,
-   * computing nothing, where it does not (an unshared memory).
+   * Max pooling (see `Kernels.maxPool`), branch-free, for windows without
+   * padding whose `argmax` comes from this memory (`int32`); else the
+   * TypeScript loop.
    */
-  maxPool(
+  override maxPool(
     x: Matrix,
     input: ImageShape,
-    window: { height: number; width: number; stride: number },
+    window: Window,
     out: Matrix,
     argmax: Int32Array,
-  ): boolean {
-    if (!this.#mine.has(argmax.buffer)) return false;
-    const [c, h, w] = input, { height, width, stride } = window;
+  ): void {
+    const { height, width, stride = 1, pad = 0 } = window;
+    if (pad !== 0 || !this.#mine.has(argmax.buffer)) {
+      return super.maxPool(x, input, window, out, argmax);
+    }
+    const [c, h, w] = input;
     const oh = (h - height) / stride + 1, ow = (w - width) / stride + 1;
     const kernel = height === 2 && width === 2
       ? this.#maxPool2x2
@@ -604,13 +634,12 @@ export class SimdKernels implements Kernels {
         ow,
       );
     });
-    return true;
   }
 
-  /** Whether every element of `a` is finite (`allFinite` of `sparse.ts`). */
-  allFinite(a: Matrix): boolean {
+  /** Whether every element of `a` is finite. */
+  override allFinite(a: Matrix): boolean {
     const A = a.data;
-    if (!this.#mine.has(A.buffer)) return allFiniteTS(a);
+    if (!this.#mine.has(A.buffer)) return super.allFinite(a);
     return this.#allFinite(A.byteOffset, A.length) === 1;
   }
 
@@ -690,27 +719,28 @@ export class SimdKernels implements Kernels {
   }
 
   /**
-   * The offset of the scratch area, made at least `bytes` long (by moving
-   * it to a fresh block, twice as long, when it is too short).
+   * The offset of the scratch area, made at least `bytes` long (a fresh
+   * block, twice as long, in place of one too short).
    */
   #scratchOf(bytes: number): number {
     if (bytes > this.#scratchBytes) {
+      if (this.#scratchBytes > 0) this.#heap.free(this.#scratch);
       this.#scratchBytes = Math.max(bytes, 2 * this.#scratchBytes);
       this.#scratch = this.#reserve(this.#scratchBytes);
     }
     return this.#scratch;
   }
 
-  /** Offset of `bytes` fresh zeroed bytes, growing the memory if needed. */
+  /** Offset of `bytes` zeroed bytes, growing the memory if needed. */
   #reserve(bytes: number): number {
-    const offset = this.#top;
-    const end = offset + align(bytes);
-    const have = this.#memory.buffer.byteLength;
+    const offset = this.#heap.alloc(bytes);
+    const end = this.#heap.top, have = this.#memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       try {
         this.#memory.grow(pages);
       } catch (e) {
+        this.#heap.free(offset);
         throw new RangeError(
           `SimdKernels: expected to grow the WebAssembly memory to ${end} bytes but the runtime refused (${
             (e as Error).message
@@ -720,11 +750,8 @@ export class SimdKernels implements Kernels {
       this.#buffer = this.#memory.buffer; // a new, longer view (old ones stay valid)
       this.#mine.add(this.#buffer);
     }
-    this.#top = end;
+    // A block given back may hold old values: hand it out zeroed.
+    new Uint8Array(this.#buffer, offset, align(bytes)).fill(0);
     return offset;
   }
-}
-
-function align(bytes: number): number {
-  return (bytes + 15) & ~15;
 }

@@ -4,7 +4,7 @@
 // No Deno.* here: it runs wherever module workers and shared memory do.
 
 import { CTL, kernelModule, KIND_STOP, KINDS } from "./simd.ts";
-import { waitForTask } from "../spin.ts";
+import { waitForTask } from "./spin.ts";
 
 type Kernel = (...args: number[]) => void;
 

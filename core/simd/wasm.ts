@@ -233,6 +233,30 @@ export class Func {
   i32Load8U(offset = 0): this {
     return this.#op(0x2d).#memarg(0, offset);
   }
+  /** `i32.load16_u` */
+  i32Load16U(offset = 0): this {
+    return this.#op(0x2f).#memarg(1, offset);
+  }
+  /** `i32.store8` */
+  i32Store8(offset = 0): this {
+    return this.#op(0x3a).#memarg(0, offset);
+  }
+  /** `i32.store16` */
+  i32Store16(offset = 0): this {
+    return this.#op(0x3b).#memarg(1, offset);
+  }
+  /** `i32.shl` */
+  i32Shl(): this {
+    return this.#op(0x74);
+  }
+  /** `i32.or` */
+  i32Or(): this {
+    return this.#op(0x72);
+  }
+  /** `i64.extend_i32_u` */
+  i64ExtendI32U(): this {
+    return this.#op(0xad);
+  }
   /** `i32.ctz`: the number of trailing zero bits. */
   i32Ctz(): this {
     return this.#op(0x68);
@@ -358,6 +382,22 @@ export class Func {
     return this.#simd(0x4f);
   }
   /** `f64x2.extract_lane` */
+  /** `i64x2.splat` */
+  i64x2Splat(): this {
+    return this.#simd(0x12);
+  }
+  /** `i64x2.replace_lane` */
+  i64x2ReplaceLane(lane: number): this {
+    return this.#simd(0x1e).#op(lane);
+  }
+  /** `i64x2.neg` */
+  i64x2Neg(): this {
+    return this.#simd(0xc1);
+  }
+  /** `i64x2.bitmask`: the lanes' sign bits, lane 0 in bit 0. */
+  i64x2Bitmask(): this {
+    return this.#simd(0xc4);
+  }
   f64x2ExtractLane(lane: number): this {
     return this.#simd(0x21).#op(lane);
   }

@@ -19,12 +19,12 @@
  * @module
  */
 
-import { F32, F64, Func, I32, V128, type ValType } from "./wasm.ts";
+import { F64, Func, I32, V128, type ValType } from "./wasm.ts";
 
 /**
  * The element type a kernel is written for: f64, two to a vector (what the
- * nets compute in), or f32, four to a vector (`gemm` only: for the float32
- * comparison in `bench/matmul_bench.ts`).
+ * nets compute in). `gemm` takes others: `bench/f32x4.ts` makes an f32
+ * one for the float32 comparison in `bench/matmul_bench.ts`.
  */
 export interface Elem {
   /** Suffix of the export name: "" for f64, "F32" for f32. */
@@ -64,23 +64,6 @@ export const F64X2: Elem = {
   vadd: (f) => f.f64x2Add(),
   vmul: (f) => f.f64x2Mul(),
   vmadd: (f) => f.f64x2RelaxedMadd(),
-};
-
-/** f32 in f32x4 vectors. */
-export const F32X4: Elem = {
-  suffix: "F32",
-  bytes: 4,
-  lanes: 4,
-  scalar: F32,
-  load: (f) => f.f32Load(),
-  store: (f) => f.f32Store(),
-  add: (f) => f.f32Add(),
-  mul: (f) => f.f32Mul(),
-  zero: (f) => f.f32Zero(),
-  splat: (f) => f.v128Load32Splat(),
-  vadd: (f) => f.f32x4Add(),
-  vmul: (f) => f.f32x4Mul(),
-  vmadd: (f) => f.f32x4RelaxedMadd(),
 };
 
 /** Tile sizes (bench/matmul_bench.ts compares the choices). */
@@ -222,8 +205,8 @@ function madd(
  *
  * computed R rows × V vectors (2V columns in f64) at a time, then the rows
  * left over one at a time; in each row block the columns left over go in
- * one narrower tile and the last ones one at a time. With `el` = F32X4 the
- * same for f32 (`gemmF32`, 4V columns a tile, 4 bytes an element).
+ * one narrower tile and the last ones one at a time. With another `el`
+ * (`bench/f32x4.ts`) the same for that element type.
  */
 export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
   const R = tiles.gemmRows, V = tiles.gemmVectors, L = el.lanes;
@@ -671,62 +654,63 @@ export function compactBytes(): Func {
 }
 
 /**
- * `relu(x, out, n)`: out = x where x > 0, else 0, over n f64 (NaN stays
- * NaN, −0 becomes 0), as the `Relu` layer computes it; and
- * `reluBackward(out, dout, dx, n)`: dx = dout where out ≠ 0, else 0 (out is
- * 0 exactly where x ≤ 0). The TypeScript equivalents:
+ * `relu(x, out, mask, n)`: the `Relu` layer's forward over n f64, the book's
+ * `mask = (x <= 0)` as bytes and out = x with zeros at the mask (NaN is
+ * not ≤ 0 and passes, −0 becomes 0); `reluBackward(dout, mask, dx, n)`:
+ * dx = dout with zeros at the mask. The TypeScript equivalents:
  *
  * ```ts ignore
- * for (let i = 0; i < n; i++) out[i] = x[i] <= 0 ? 0 : x[i];
- * for (let i = 0; i < n; i++) dx[i] = out[i] === 0 ? 0 : dout[i];
+ * for (let i = 0; i < n; i++) mask[i] = x[i] <= 0 ? 1 : 0, out[i] = mask[i] ? 0 : x[i];
+ * for (let i = 0; i < n; i++) dx[i] = mask[i] ? 0 : dout[i];
  * ```
  *
- * Two lanes at a time with a comparison mask (`f64x2.le` / `f64x2.eq`,
- * `v128.andnot`) and `select` for an odd last element: no branch on the
- * data, which in TypeScript mispredicts on half the elements.
+ * Two lanes at a time: forward compares (`f64x2.le`), clears with
+ * `v128.andnot` and stores the comparison's two sign bits as two bytes;
+ * backward widens two mask bytes into two all-ones-or-zero lanes. No branch
+ * on the data, which in TypeScript mispredicts on half the elements; an odd
+ * last element by `select`.
  */
 export function relu(backward: boolean): Func {
-  const f = new Func(
-    backward ? "reluBackward" : "relu",
-    i32s(backward ? 4 : 3),
-  );
-  // forward (x, out, n): test = keep = x, dst = out;
-  // backward (out, dout, dx, n): test = out, keep = dout, dst = dx.
-  const [test, keep, dst, n] = backward ? [0, 1, 2, 3] : [0, 0, 1, 2];
+  const f = new Func(backward ? "reluBackward" : "relu", i32s(4));
+  // forward (x, out, mask, n): src = x, dst = out;
+  // backward (dout, mask, dx, n): src = dout, dst = dx.
+  const [src, mask, dst, n] = backward ? [0, 1, 2, 3] : [0, 2, 1, 3];
   const end = f.local(I32), end2 = f.local(I32), d = f.local(I32);
-  const zero = f.local(V128), v = f.local(F64);
+  const m = f.local(I32), zero = f.local(V128), v = f.local(V128);
+  const lanes = f.local(V128), x = f.local(F64);
   f.v128Zero().set(zero);
   f.get(dst).set(d);
-  f.get(test).get(n).i32(8).i32Mul().i32Add().set(end);
+  f.get(src).get(n).i32(8).i32Mul().i32Add().set(end);
   f.get(end).get(n).i32(1).i32And().i32(8).i32Mul().i32Sub().set(end2);
-  const mask = (vector: boolean) => {
-    if (vector) {
-      f.get(test).v128Load().get(zero);
-      if (backward) f.f64x2Eq();
-      else f.f64x2Le();
+  whileLess(f, src, end2, 16, () => {
+    if (backward) {
+      // lanes = −(mask[0], mask[1]) as i64: all ones where masked
+      f.get(mask).i32Load16U().set(m);
+      f.get(m).i32(1).i32And().i64ExtendI32U().i64x2Splat();
+      f.get(m).i32(8).i32ShrU().i64ExtendI32U().i64x2ReplaceLane(1);
+      f.i64x2Neg().set(lanes);
+      f.get(d).get(src).v128Load().get(lanes).v128Andnot().v128Store();
     } else {
-      f.get(test).f64Load().f64Zero();
-      if (backward) f.f64Eq();
-      else f.f64Le();
+      f.get(src).v128Load().tee(v).get(zero).f64x2Le().set(lanes);
+      f.get(d).get(v).get(lanes).v128Andnot().v128Store();
+      // the two sign bits b1 b0 → bytes b0, b1
+      f.get(lanes).i64x2Bitmask().set(m);
+      f.get(mask).get(m).i32(1).i32And().get(m).i32(2).i32And().i32(7)
+        .i32Shl().i32Or().i32Store16();
     }
-  };
-  // Two lanes at a time; `test` moves on in whileLess, `keep` with it
-  // (the same local going forwards), `d` here.
-  whileLess(f, test, end2, 16, () => {
-    f.get(d).get(keep).v128Load();
-    mask(true);
-    f.v128Andnot().v128Store();
-    if (backward) f.get(keep).i32(16).i32Add().set(keep);
+    f.get(mask).i32(2).i32Add().set(mask);
     f.get(d).i32(16).i32Add().set(d);
   });
-  // The odd last element: select(0, value, mask).
-  whileLess(f, test, end, 8, () => {
-    f.get(keep).f64Load().set(v);
-    f.get(d).f64Zero().get(v);
-    mask(false);
-    f.select().f64Store();
-    if (backward) f.get(keep).i32(8).i32Add().set(keep);
-    f.get(d).i32(8).i32Add().set(d);
+  // The odd last element: select(0, value, masked).
+  whileLess(f, src, end, 8, () => {
+    f.get(src).f64Load().set(x);
+    if (backward) {
+      f.get(d).f64Zero().get(x).get(mask).i32Load8U().select().f64Store();
+    } else {
+      f.get(x).f64Zero().f64Le().set(m);
+      f.get(mask).get(m).i32Store8();
+      f.get(d).f64Zero().get(x).get(m).select().f64Store();
+    }
   });
   return f;
 }

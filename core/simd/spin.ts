@@ -1,6 +1,5 @@
-// Spin-then-wait hand-offs between a thread and its Worker over one Int32
-// control block (WorkerPool in pool.ts, SimdKernels in simd/simd.ts). Not
-// exported from mod.ts.
+// Spin-then-wait hand-offs between SimdKernels (simd.ts) and its Worker
+// (simd_worker.ts) over one Int32 control block. Not exported from mod.ts.
 //
 // Every spin loop calls Atomics.pause() (x86 PAUSE) where the runtime has
 // it: on this machine kind a bare spinning worker made the main thread's
