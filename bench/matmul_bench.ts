@@ -173,7 +173,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
   const { gemm, TILES } = await import("../core/simd/codegen.ts");
   const { F32X4 } = await import("./f32x4.ts");
   const { wasmModule } = await import("../core/simd/wasm.ts");
-  const { MAX_PAGES } = await import("../core/simd/simd.ts");
+  const { MAX_PAGES } = await import("../core/simd/module.ts");
   const memory = new WebAssembly.Memory({
     initial: 256, // 16 MB
     maximum: MAX_PAGES,

@@ -12,6 +12,7 @@
 import { assertMatrix, Matrix } from "./matrix.ts";
 import type { Batch, Kernels } from "./kernels.ts";
 import { PLAIN_MEMORY } from "./memory.ts";
+import { isHeldFinite } from "./numerical_gradient.ts";
 import type { ImageShape, Window } from "./im2col.ts";
 import {
   addRowVector,
@@ -49,6 +50,19 @@ export const VECTORIZED_MIN_WIDTH = 40;
 /** Dense operands whose non-zeros are remembered for `matmulTN`. */
 const REMEMBERED = 8;
 
+/**
+ * Operands of at most this many elements are also remembered by value, so
+ * that `matmul` on the same unchanged small batch (a numerical gradient's
+ * thousands of forwards on 3 images) compares instead of compacting again.
+ */
+const COMPARED = 8192;
+
+/** A compacted dense operand: its non-zeros, and its values when small. */
+interface Compacted {
+  s: SparseRows;
+  copy?: Float64Array;
+}
+
 /** The block each buffer of `buffer()` is a view of. */
 const blocks = new WeakMap<Float64Array, Float64Array>();
 
@@ -67,7 +81,7 @@ export abstract class BaseKernels implements Kernels {
    * so that skipping zeros pays in fewer products.
    */
   protected abstract readonly vectorized: boolean;
-  #memo = new Map<Matrix, SparseRows>(); // dense operands compacted by matmul, oldest first
+  #memo = new Map<Matrix, Compacted>(); // dense operands compacted by matmul, oldest first
   #spare: SparseRows[] = []; // their arrays, for the next compaction
   #dense?: Matrix; // a sparse operand made dense (where b is not finite)
 
@@ -130,7 +144,7 @@ export abstract class BaseKernels implements Kernels {
     const where = "matmul()";
     if (a instanceof SparseRows) {
       const c = checkSparse(where, a, a.cols, b, out, a.rows);
-      if (this.allFinite(b)) {
+      if (this.#finite(b)) {
         this.runLists(a.rowPtr, a.col, a.val, a.rows, b.data, b.cols, c.data);
       } else this.gemm(this.#toDense(a), b, c); // 0·∞ must give NaN
       return c;
@@ -148,13 +162,13 @@ export abstract class BaseKernels implements Kernels {
     const where = "matmulTN()";
     if (a instanceof SparseRows) {
       const c = checkSparse(where, a, a.rows, b, out, a.cols);
-      if (this.allFinite(b)) this.sparseTN(a, b, c);
+      if (this.#finite(b)) this.sparseTN(a, b, c);
       else this.gemmTN(this.#toDense(a), b, c);
       return c;
     }
     const c = checkMatmulTN(where, a, b, out);
-    const s = this.#memo.get(a); // what matmul(a, …) found, if anything
-    if (s && s.rows === a.rows && s.cols === a.cols && this.allFinite(b)) {
+    const s = this.#memo.get(a)?.s; // what matmul(a, …) found, if anything
+    if (s && s.rows === a.rows && s.cols === a.cols && this.#finite(b)) {
       this.sparseTN(s, b, c);
     } else this.gemmTN(a, b, c);
     return c;
@@ -266,23 +280,46 @@ export abstract class BaseKernels implements Kernels {
    * by the count), b all finite. Else undefined, and nothing remembered.
    */
   #compact(a: Matrix, b: Matrix): SparseRows | undefined {
-    let s = this.#memo.get(a);
-    this.#memo.delete(a);
-    if (s) this.#spare.push(s);
+    const memo = this.#memo, last = memo.get(a);
+    memo.delete(a);
     const pays = !this.vectorized || b.cols >= VECTORIZED_MIN_WIDTH;
-    if (!pays || !firstRowSparse(a) || !this.allFinite(b)) return undefined;
-    s = this.#spare.pop() ?? new SparseRows(this);
+    if (pays && last?.copy && same(last.copy, a.data)) {
+      if (!this.#finite(b)) {
+        this.#spare.push(last.s);
+        return undefined;
+      }
+      memo.set(a, last); // unchanged since it was compacted: reuse
+      return last.s;
+    }
+    if (last) this.#spare.push(last.s);
+    if (!pays || !firstRowSparse(a) || !this.#finite(b)) return undefined;
+    const s = this.#spare.pop() ?? new SparseRows(this);
     if (!s.fill(a, SPARSE_MAX_DENSITY)) {
       this.#spare.push(s);
       return undefined;
     }
-    this.#memo.set(a, s);
-    if (this.#memo.size > REMEMBERED) {
-      const [oldest, t] = this.#memo.entries().next().value!;
-      this.#memo.delete(oldest);
-      this.#spare.push(t);
+    const n = a.data.length;
+    const copy = n > COMPARED
+      ? undefined
+      : last?.copy?.length === n
+      ? last.copy
+      : new Float64Array(n);
+    copy?.set(a.data);
+    memo.set(a, { s, copy });
+    if (memo.size > REMEMBERED) {
+      const [oldest, t] = memo.entries().next().value!;
+      memo.delete(oldest);
+      this.#spare.push(t.s);
     }
     return s;
+  }
+
+  /**
+   * Whether zeros may be skipped against b: it is all finite, known so
+   * while a numerical gradient perturbs it, else checked.
+   */
+  #finite(b: Matrix): boolean {
+    return isHeldFinite(b.data) || this.allFinite(b);
   }
 
   /** C = Aᵀ · B over A's non-zeros (B finite, C of the right shape). */
@@ -294,6 +331,13 @@ export abstract class BaseKernels implements Kernels {
     this.#dense = this.buffer(this.#dense, a.rows, a.cols);
     return a.toDense(this.#dense);
   }
+}
+
+/** Whether a and b hold the same values (a NaN never matches). */
+function same(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

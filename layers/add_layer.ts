@@ -1,5 +1,6 @@
 /**
- * The addition node of the chapter's computational graph, on scalars.
+ * The addition node of the chapter's computational graph, on scalars
+ * (section 5.4.2, "Addition layer"; the book's `ch05/layer_naive.py`).
  *
  * @module
  */

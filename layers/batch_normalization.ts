@@ -1,6 +1,7 @@
 /**
  * Batch normalization (Ioffe & Szegedy 2015), the book's
- * `BatchNormalization` (chapter 6).
+ * `BatchNormalization` (section 6.3, "Batch Normalization";
+ * `common/layers.py`).
  *
  * @module
  */

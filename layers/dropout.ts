@@ -1,5 +1,6 @@
 /**
- * Dropout (Srivastava et al. 2014), the book's `Dropout` (chapter 6).
+ * Dropout (Srivastava et al. 2014), the book's `Dropout` (section 6.4.3,
+ * "Dropout"; `common/layers.py`).
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * The multiplication node of the chapter's computational graph, on scalars.
+ * The multiplication node of the chapter's computational graph, on scalars
+ * (section 5.4.1, "Multiplication layer"; the book's `ch05/layer_naive.py`).
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * The sigmoid activation layer.
+ * The sigmoid activation layer of chapter 5 (section 5.5.2, "Sigmoid
+ * layer"; the book's `common/layers.py` `Sigmoid`).
  *
  * @module
  */

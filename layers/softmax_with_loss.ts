@@ -1,6 +1,7 @@
 /**
  * Softmax followed by the cross-entropy error: the output layer of the
- * book's classifiers.
+ * book's classifiers (section 5.6.3, "Softmax-with-Loss layer"; the book's
+ * `common/layers.py` `SoftmaxWithLoss`).
  *
  * @module
  */

@@ -6,7 +6,7 @@ import type { Batch } from "../core/kernels.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Layer } from "../layers/layer.ts";
 import type { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { numericalGradient } from "./numerical_gradient.ts";
+import { numericalGradient } from "../core/numerical_gradient.ts";
 
 export type { Batch };
 

@@ -31,7 +31,7 @@
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
-} from "./numerical_gradient.ts";
+} from "../core/numerical_gradient.ts";
 export { parallelNumericalGradient } from "./parallel_numerical_gradient.ts";
 export {
   TwoLayerNet,

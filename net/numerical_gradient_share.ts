@@ -4,7 +4,7 @@ import type { Matrix } from "../core/matrix.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { AnyNet } from "./build.ts";
 import type { MultiLayerNet } from "./multi_layer_net.ts";
-import { numericalGradient } from "./numerical_gradient.ts";
+import { numericalGradient } from "../core/numerical_gradient.ts";
 
 /**
  * The numerical gradient of `net`'s loss for the parameter elements

@@ -1,5 +1,5 @@
 /**
- * The book's `SimpleConvNet` (chapter 7, `ch07/simple_convnet.py`):
+ * The book's `SimpleConvNet` (section 7.5, `ch07/simple_convnet.py`):
  * conv → relu → pool → affine → relu → affine → softmax.
  *
  * @module

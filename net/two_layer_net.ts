@@ -1,6 +1,6 @@
 /**
- * The book's two-layer network (chapter 5, `two_layer_net.py`) built from
- * layers: Affine1 → Relu1 → Affine2 → SoftmaxWithLoss.
+ * The book's two-layer network (section 5.7.2, `ch05/two_layer_net.py`),
+ * built from layers: Affine1 → Relu1 → Affine2 → SoftmaxWithLoss.
  *
  * @module
  */

@@ -545,20 +545,21 @@ export function compact(): Func {
 /**
  * `allFinite(a, n) → 1 | 0`: whether the n f64 at byte a are all finite, as
  * `allFinite` in `sparse.ts` decides it: Σ a·0 is 0 for finite elements and
- * NaN as soon as one is ±∞ or NaN; four f64x2 sums, so that the additions
- * do not wait on each other.
+ * NaN as soon as one is ±∞ or NaN; eight f64x2 sums, so that the additions
+ * do not wait on each other (with four, the guard ran ~1.6× longer: it is
+ * read once per product that skips zeros, a third of a batch-3 forward).
  */
 export function allFinite(): Func {
   const f = new Func("allFinite", i32s(2), [I32]);
   const [a, n] = locals(f);
   const end = f.local(I32), end8 = f.local(I32), sum = f.local(F64);
-  const acc = Array.from({ length: 4 }, () => f.local(V128));
+  const acc = Array.from({ length: 8 }, () => f.local(V128));
   const zero = f.local(V128);
   f.v128Zero().set(zero);
   for (const x of acc) f.v128Zero().set(x);
   f.get(a).get(n).i32(8).i32Mul().i32Add().set(end);
-  f.get(end).get(n).i32(8).i32RemU().i32(8).i32Mul().i32Sub().set(end8);
-  whileLess(f, a, end8, 64, () => { // 8 elements per pass
+  f.get(end).get(n).i32(16).i32RemU().i32(8).i32Mul().i32Sub().set(end8);
+  whileLess(f, a, end8, 128, () => { // 16 elements per pass
     acc.forEach((x, v) => {
       f.get(a).v128Load(16 * v).get(zero).f64x2Mul().get(x).f64x2Add().set(x);
     });

@@ -29,17 +29,8 @@ import type { SparseRows } from "../sparse.ts";
 import type { ImageShape, Window } from "../im2col.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { align, Heap } from "../memory.ts";
-import {
-  allFinite,
-  compact,
-  compactBytes,
-  gemm,
-  gemmNT,
-  lists,
-  maxPool,
-  relu,
-  TILES,
-} from "./codegen.ts";
+import { TILES } from "./codegen.ts";
+import { CTL, kernelModule, KIND_STOP, KINDS, MAX_PAGES } from "./module.ts";
 import { Func, V128, wasmModule } from "./wasm.ts";
 import { spinUntil } from "./spin.ts";
 
@@ -108,60 +99,11 @@ export interface SimdKernelsOptions {
   timeoutMs?: number;
 }
 
-const modules = new Map<string, WebAssembly.Module>();
-
-/**
- * The kernel module, with or without FMA, for a shared memory or not
- * (compiled once per process or worker). Internal: for `simd_worker.ts`.
- */
-export function kernelModule(
-  fma: boolean,
-  shared: boolean,
-): WebAssembly.Module {
-  const key = `${fma} ${shared}`;
-  let module = modules.get(key);
-  if (module === undefined) {
-    const funcs = [
-      gemm(TILES, fma),
-      gemmNT(TILES, fma),
-      lists(TILES, fma),
-      compact(),
-      compactBytes(),
-      allFinite(),
-      relu(false),
-      relu(true),
-      maxPool(),
-      maxPool([2, 2]),
-    ];
-    const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
-    module = new WebAssembly.Module(bytes);
-    modules.set(key, module);
-  }
-  return module;
-}
-
 const PAGE = 65536;
-/** 2 GiB: byte offsets stay below 2³¹, positive as the kernels' i32s. */
-export const MAX_PAGES = 32768;
 /** Products with fewer multiply-adds stay on the calling thread. */
 const MIN_SPLIT_WORK = 100_000;
 
 type Kernel = (...args: number[]) => void;
-
-/**
- * The control block of the second thread: Int32 slots at the start of the
- * shared memory. Internal: shared with `simd_worker.ts`.
- */
-export const CTL = {
-  SEQ: 0, // task number, bumped by the calling thread to start a task
-  DONE: 1, // last finished task number, set by the worker
-  READY: 2, // 1 once the worker listens
-  KIND: 3, // KIND_* below
-  ARGS: 4, // the kernel's arguments, up to 10
-  SLOTS: 16,
-} as const;
-/** Task kinds: stop, or which kernel export to call. */
-export const KIND_STOP = 0, KINDS = ["gemm", "gemmNT", "lists"] as const;
 
 /**
  * The SIMD kernels and the memory they use. Create one per network (see the

@@ -3,7 +3,7 @@
 // control block, runs its rows of the product, and signals completion.
 // No Deno.* here: it runs wherever module workers and shared memory do.
 
-import { CTL, kernelModule, KIND_STOP, KINDS } from "./simd.ts";
+import { CTL, kernelModule, KIND_STOP, KINDS } from "./module.ts";
 import { waitForTask } from "./spin.ts";
 
 type Kernel = (...args: number[]) => void;

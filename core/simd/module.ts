@@ -1,0 +1,64 @@
+// The kernel module and the control block that SimdKernels (simd.ts) and
+// its worker (simd_worker.ts) share. Not exported from mod.ts.
+
+import {
+  allFinite,
+  compact,
+  compactBytes,
+  gemm,
+  gemmNT,
+  lists,
+  maxPool,
+  relu,
+  TILES,
+} from "./codegen.ts";
+import { wasmModule } from "./wasm.ts";
+
+/** 2 GiB: byte offsets stay below 2³¹, positive as the kernels' i32s. */
+export const MAX_PAGES = 32768;
+const modules = new Map<string, WebAssembly.Module>();
+
+/**
+ * The kernel module, with or without FMA, for a shared memory or not
+ * (compiled once per process or worker).
+ */
+export function kernelModule(
+  fma: boolean,
+  shared: boolean,
+): WebAssembly.Module {
+  const key = `${fma} ${shared}`;
+  let module = modules.get(key);
+  if (module === undefined) {
+    const funcs = [
+      gemm(TILES, fma),
+      gemmNT(TILES, fma),
+      lists(TILES, fma),
+      compact(),
+      compactBytes(),
+      allFinite(),
+      relu(false),
+      relu(true),
+      maxPool(),
+      maxPool([2, 2]),
+    ];
+    const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
+    module = new WebAssembly.Module(bytes);
+    modules.set(key, module);
+  }
+  return module;
+}
+
+/**
+ * The control block of the second thread: Int32 slots at the start of the
+ * shared memory.
+ */
+export const CTL = {
+  SEQ: 0, // task number, bumped by the calling thread to start a task
+  DONE: 1, // last finished task number, set by the worker
+  READY: 2, // 1 once the worker listens
+  KIND: 3, // KIND_* below
+  ARGS: 4, // the kernel's arguments, up to 10
+  SLOTS: 16,
+} as const;
+/** Task kinds: stop, or which kernel export to call. */
+export const KIND_STOP = 0, KINDS = ["gemm", "gemmNT", "lists"] as const;
