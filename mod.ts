@@ -1,8 +1,12 @@
 /**
- * dlfs: chapter 5 of *Deep Learning from Scratch* (backpropagation) in
- * TypeScript, over typed arrays, with no dependencies. Everything from
- * `@dlfs/nn/core`, `@dlfs/nn/layers`, `@dlfs/nn/net` and `@dlfs/nn/optim` in
- * one import (`@dlfs/nn/data` reads files, so it stays apart).
+ * dlfs: *Deep Learning from Scratch* (Saitoh), chapters 5–7, in
+ * TypeScript over typed arrays: backpropagation through the book's layers,
+ * its three networks, the chapter-6 optimizers and tricks, its Trainer, and
+ * the numerical gradient every backward is checked against. The book's
+ * concepts are exported here; the kernels behind the layers' products
+ * (pure TypeScript and WebAssembly SIMD), their memory and threads are in
+ * `@dlfs/nn/core`, the MNIST loader and files in `@dlfs/nn/data`, the
+ * safetensors format and plots in `@dlfs/nn/io`.
  *
  * @example The book's TwoLayerNet on a random batch
  * ```ts
@@ -17,7 +21,70 @@
  * @module
  */
 
-export * from "./core/mod.ts";
-export * from "./layers/mod.ts";
-export * from "./net/mod.ts";
-export * from "./optim/mod.ts";
+export { Matrix } from "./core/matrix.ts";
+export { Rng } from "./core/rng.ts";
+export type { Batch } from "./core/kernels.ts";
+export type { Backend } from "./core/backend.ts";
+export {
+  NUMERICAL_GRADIENT_H,
+  numericalGradient,
+} from "./core/numerical_gradient.ts";
+export {
+  AddLayer,
+  Affine,
+  type AffineOptions,
+  BatchNormalization,
+  type BatchNormalizationOptions,
+  Convolution,
+  type ConvolutionOptions,
+  Dropout,
+  type DropoutOptions,
+  gatherLabels,
+  type Labels,
+  type Layer,
+  MulLayer,
+  type Param,
+  Pooling,
+  type PoolingOptions,
+  Relu,
+  Sigmoid,
+  SoftmaxWithLoss,
+} from "./layers/mod.ts";
+export {
+  buildNet,
+  compareGradients,
+  DivergenceError,
+  type EpochRecord,
+  gradientCheck,
+  type GradientDiff,
+  initWeights,
+  type ModeOptions,
+  MultiLayerNet,
+  type MultiLayerNetOptions,
+  type MultiLayerNetSpec,
+  type NetSpec,
+  type Network,
+  parallelNumericalGradient,
+  type SampleSet,
+  SimpleConvNet,
+  type SimpleConvNetOptions,
+  type SimpleConvNetSpec,
+  Trainer,
+  type TrainerOptions,
+  TwoLayerNet,
+  type TwoLayerNetOptions,
+  type TwoLayerNetParams,
+  type TwoLayerNetSpec,
+  type WeightInit,
+} from "./net/mod.ts";
+export {
+  AdaGrad,
+  Adam,
+  createOptimizer,
+  Momentum,
+  Nesterov,
+  type Optimizer,
+  type OptimizerName,
+  RMSprop,
+  SGD,
+} from "./optim/mod.ts";

@@ -46,7 +46,7 @@ export type Batch = Matrix | SparseRows;
  * between forward and backward).
  */
 export interface Kernels extends Allocator, CompactLoops {
-  /** `"ts"`, `"simd"` or `"simd+fma"`, and `" 2 threads"` with a worker. */
+  /** `"ts"`, `"simd"` or `"simd+fma"` (see `threads` for a second thread). */
   readonly name: string;
   /** The backend: `"ts"` or `"simd"`. */
   readonly backend: "ts" | "simd";

@@ -6,12 +6,12 @@
 
 import type { KernelChoice } from "../core/backend.ts";
 import {
-  type AnyNet,
   type LoadedNet,
   loadNet,
   saveNet,
   type SaveNetOptions,
 } from "../io/model.ts";
+import type { Network } from "../net/network.ts";
 import type { Rng } from "../core/rng.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
 
@@ -35,7 +35,7 @@ import { writeFileAtomic } from "./write_atomic.ts";
  */
 export async function saveNetFile(
   path: string,
-  net: AnyNet,
+  net: Network,
   options?: SaveNetOptions,
 ): Promise<void> {
   await writeFileAtomic(path, saveNet(net, options));

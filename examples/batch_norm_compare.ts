@@ -2,16 +2,17 @@
 // MultiLayerNet(784, [100] × 5, 10) with and without BatchNorm, SGD (lr 0.01),
 // batch 100, 20 epochs, for several initial weight scales; the training
 // accuracy (on those 1000 images) at the end of each run. BatchNorm learns
-// fast at every scale; without it, most scales stall.
+// fast at every scale; without it, most scales stall (and the largest
+// diverges: its loss becomes NaN, where the run stops).
 //
 // Run: deno run --allow-read examples/batch_norm_compare.ts
 
 import { Rng } from "../core/mod.ts";
-import { MultiLayerNet } from "../net/mod.ts";
-import { SGD } from "../optim/mod.ts";
-import { accuracy, mnist, sampler, table } from "./_shared.ts";
+import { DivergenceError, MultiLayerNet, Trainer } from "../net/mod.ts";
+import { mnist, table } from "./_shared.ts";
 
 const TRAIN = 1000, EPOCHS = 20, BATCH = 100;
+const x = mnist.xTrain.rows(0, TRAIN), t = mnist.tTrain.subarray(0, TRAIN);
 const rows: (string | number)[][] = [];
 for (const scale of [1, 0.3, 0.1, 0.03, 0.01, 0.003]) {
   const row: (string | number)[] = [String(scale)];
@@ -19,15 +20,21 @@ for (const scale of [1, 0.3, 0.1, 0.03, 0.01, 0.003]) {
     const rng = new Rng(3);
     const net = new MultiLayerNet(784, [100, 100, 100, 100, 100], 10, {
       rng,
-      weightInit: scale,
+      weightInitStd: scale,
       useBatchnorm,
     });
-    const sgd = new SGD({ lr: 0.01 }), next = sampler(rng, BATCH, TRAIN);
-    for (let i = 0; i < EPOCHS * (TRAIN / BATCH); i++) {
-      const { x, t } = next();
-      sgd.update(net.params, net.gradient(x, t));
+    const trainer = new Trainer(net, x, t, x, t, {
+      epochs: EPOCHS,
+      batchSize: BATCH,
+      optimizerParams: { lr: 0.01 },
+      rng,
+    });
+    try {
+      row.push(trainer.train().trainAcc);
+    } catch (e) {
+      if (!(e instanceof DivergenceError)) throw e;
+      row.push(`NaN at ${e.iteration + 1}`); // the loss diverged: no accuracy
     }
-    row.push(accuracy(net, mnist.xTrain, mnist.tTrain as Uint8Array, TRAIN));
   }
   rows.push(row);
 }

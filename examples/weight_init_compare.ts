@@ -6,9 +6,8 @@
 // Run: deno run --allow-read examples/weight_init_compare.ts
 
 import { Rng } from "../core/mod.ts";
-import { MultiLayerNet, type WeightInit } from "../net/mod.ts";
-import { SGD } from "../optim/mod.ts";
-import { accuracy, mnist, sampler, table } from "./_shared.ts";
+import { MultiLayerNet, Trainer, type WeightInit } from "../net/mod.ts";
+import { mnist, table } from "./_shared.ts";
 
 const inits: Record<string, WeightInit> = {
   "std=0.01": 0.01,
@@ -17,20 +16,29 @@ const inits: Record<string, WeightInit> = {
 };
 const losses: Record<string, number[]> = {};
 const finalAcc: (string | number)[] = ["test acc"];
-for (const [name, weightInit] of Object.entries(inits)) {
+for (const [name, weightInitStd] of Object.entries(inits)) {
   const rng = new Rng(2);
   const net = new MultiLayerNet(784, [100, 100, 100, 100], 10, {
     rng,
-    weightInit,
+    weightInitStd,
   });
-  const sgd = new SGD({ lr: 0.01 }), next = sampler(rng, 128);
   losses[name] = [];
-  for (let i = 0; i < 2000; i++) {
-    const { x, t } = next();
-    sgd.update(net.params, net.gradient(x, t));
-    if (i % 100 === 0) losses[name].push(net.lastLayer.loss);
-  }
-  finalAcc.push(accuracy(net, mnist.xTest, mnist.tTest as Uint8Array));
+  const trainer = new Trainer(
+    net,
+    mnist.xTrain,
+    mnist.tTrain,
+    mnist.xTest,
+    mnist.tTest,
+    {
+      iterations: 2000,
+      batchSize: 128,
+      optimizerParams: { lr: 0.01 },
+      evalSamples: 1000,
+      rng,
+      onIteration: (i, loss) => i % 100 === 0 && losses[name].push(loss),
+    },
+  );
+  finalAcc.push(trainer.train().testAcc);
 }
 const names = Object.keys(inits);
 console.log("training loss every 100 iterations (ReLU nets):");

@@ -28,7 +28,6 @@ export {
   type Tensor,
 } from "./safetensors.ts";
 export {
-  type AnyNet,
   type InputSpec,
   type LoadedNet,
   loadNet,

@@ -9,8 +9,9 @@
 
 import { checkBackend, type KernelChoice } from "../core/backend.ts";
 import { Rng } from "../core/rng.ts";
-import { type AnyNet, buildNet, type NetSpec } from "../net/build.ts";
-import type { MultiLayerNet } from "../net/multi_layer_net.ts";
+import { TsKernels } from "../core/ts_kernels.ts";
+import { buildNet } from "../net/build.ts";
+import type { NetSpec, Network } from "../net/network.ts";
 import {
   decodeSafetensors,
   type Dtype,
@@ -19,8 +20,6 @@ import {
   SafetensorsError,
   type Tensor,
 } from "./safetensors.ts";
-
-export type { AnyNet };
 
 /** How inputs are prepared for the net: pixels scaled by 1/255 or raw. */
 export interface InputSpec {
@@ -39,7 +38,7 @@ export interface SaveNetOptions {
 /** What {@linkcode loadNet} returns. */
 export interface LoadedNet {
   /** The rebuilt network with the saved weights. */
-  net: AnyNet;
+  net: Network;
   /** The input normalisation it was trained with. */
   input: InputSpec;
 }
@@ -61,23 +60,14 @@ export interface LoadedNet {
  * assert.deepEqual(copy.predict(x).data, net.predict(x).data);
  * ```
  */
-export function saveNet(net: AnyNet, options: SaveNetOptions = {}): Uint8Array {
+export function saveNet(
+  net: Network,
+  options: SaveNetOptions = {},
+): Uint8Array {
   const { dtype = "F64", input = { pixels: "x/255" } } = options;
   const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
-  for (const [name, p] of Object.entries(net.params)) {
+  for (const [name, p] of Object.entries({ ...net.params, ...net.state() })) {
     tensors[name] = { shape: [p.rows, p.cols], data: p.data };
-  }
-  if (net.spec.type === "MultiLayerNet") {
-    (net as MultiLayerNet).batchNorms.forEach((bn, k) => {
-      tensors[`running_mean${k + 1}`] = {
-        shape: [1, bn.runningMean.cols],
-        data: bn.runningMean.data,
-      };
-      tensors[`running_var${k + 1}`] = {
-        shape: [1, bn.runningVar.cols],
-        data: bn.runningVar.data,
-      };
-    });
   }
   return encodeSafetensors(tensors, {
     dtype,
@@ -140,29 +130,39 @@ export function loadNet(
       }`,
     );
   }
-  // Before building anything, the architecture's size must be the file's: a
-  // forged spec cannot make us allocate more than the file holds.
+  // Before building it for good, the architecture's size must be the
+  // file's: counted by building it on kernels that refuse to allocate much
+  // more than the file holds, so a forged spec cannot make us allocate more.
   let held = 0;
   for (const t of Object.values(file.tensors)) held += t.data.length;
-  const needed = parameterCount(spec);
-  if (Number.isNaN(needed)) {
-    fail(`expected a valid architecture but found ${file.metadata.net}`);
+  const build = (
+    choice: Pick<KernelChoice, "backend" | "kernels">,
+    draws: Rng,
+  ) => {
+    try {
+      return buildNet(spec as unknown as NetSpec, { rng: draws, ...choice });
+    } catch (e) {
+      return fail(
+        e instanceof OverBudget
+          ? `expected an architecture of the file's ${held} values but found ${file.metadata.net}, which holds more`
+          : `expected a valid architecture but found ${file.metadata.net}: ${
+            (e as Error).message
+          }`,
+      );
+    }
+  };
+  const budget = new BudgetKernels(3 * held + 65536);
+  const probe = build({ kernels: budget }, new Rng(0)); // not the caller's draws
+  let needed = 0;
+  for (const p of Object.values({ ...probe.params, ...probe.state() })) {
+    needed += p.data.length;
   }
   if (needed !== held) {
     fail(
       `expected the ${needed} values of the architecture's parameters but the file holds ${held}`,
     );
   }
-  let net: AnyNet;
-  try {
-    net = buildNet(spec as NetSpec, { rng, ...kernels });
-  } catch (e) {
-    return fail(
-      `expected a valid architecture but found ${file.metadata.net}: ${
-        (e as Error).message
-      }`,
-    );
-  }
+  const net = build(kernels, rng);
   loadParams(net, file);
   return { net, input: { pixels: input.pixels as InputSpec["pixels"] } };
 }
@@ -186,7 +186,10 @@ export function loadNet(
  * console.log(b.params.W1.data[0] === a.params.W1.data[0]); // true
  * ```
  */
-export function loadParams(net: AnyNet, file: Uint8Array | Safetensors): void {
+export function loadParams(
+  net: Network,
+  file: Uint8Array | Safetensors,
+): void {
   const { tensors } = file instanceof Uint8Array
     ? decodeSafetensors(file)
     : file;
@@ -194,12 +197,8 @@ export function loadParams(net: AnyNet, file: Uint8Array | Safetensors): void {
     string,
     { rows: number; cols: number; data: Float64Array }
   >();
-  for (const [name, p] of Object.entries(net.params)) targets.set(name, p);
-  if (net.spec.type === "MultiLayerNet") {
-    (net as MultiLayerNet).batchNorms.forEach((bn, k) => {
-      targets.set(`running_mean${k + 1}`, bn.runningMean);
-      targets.set(`running_var${k + 1}`, bn.runningVar);
-    });
+  for (const [name, p] of Object.entries({ ...net.params, ...net.state() })) {
+    targets.set(name, p);
   }
   const where = "loadParams()";
   const names = Object.keys(tensors);
@@ -228,50 +227,25 @@ export function loadParams(net: AnyNet, file: Uint8Array | Safetensors): void {
   for (const [name, t] of targets) t.data.set(tensors[name].data);
 }
 
+/** What `BudgetKernels` throws. */
+class OverBudget extends RangeError {}
+
 /**
- * How many values (parameters, plus BatchNorm running averages) a spec's net
- * holds, computed without building it; NaN for anything malformed.
+ * Pure-TypeScript kernels that refuse to hand out more than `budget`
+ * float64 values in all: what `loadNet` builds a file's architecture on to
+ * count its parameters.
  */
-function parameterCount(spec: Record<string, unknown>): number {
-  const int = (
-    v: unknown,
-  ) => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : NaN);
-  const dense = (sizes: number[]) => {
-    let n = 0;
-    for (let k = 1; k < sizes.length; k++) {
-      n += sizes[k - 1] * sizes[k] + sizes[k];
-    }
-    return n;
-  };
-  switch (spec.type) {
-    case "TwoLayerNet":
-      return dense([
-        int(spec.inputSize),
-        int(spec.hiddenSize),
-        int(spec.outputSize),
-      ]);
-    case "MultiLayerNet": {
-      if (!Array.isArray(spec.hiddenSizes)) return NaN;
-      const hidden = spec.hiddenSizes.map(int);
-      const norms = spec.useBatchnorm === true
-        ? 4 * hidden.reduce((a, b) => a + b, 0)
-        : 0;
-      return dense([int(spec.inputSize), ...hidden, int(spec.outputSize)]) +
-        norms;
-    }
-    case "SimpleConvNet": {
-      if (!Array.isArray(spec.input) || spec.input.length !== 3) return NaN;
-      const [c, h, w] = spec.input.map(int),
-        fn = int(spec.filterNum),
-        fs = int(spec.filterSize);
-      const pad = spec.pad === 0 ? 0 : int(spec.pad), stride = int(spec.stride);
-      const oh = (h + 2 * pad - fs) / stride + 1,
-        ow = (w + 2 * pad - fs) / stride + 1;
-      const pooled = fn * Math.floor(oh / 2) * Math.floor(ow / 2);
-      return fn * c * fs * fs + fn +
-        dense([pooled, int(spec.hiddenSize), int(spec.outputSize)]);
-    }
-    default:
-      return NaN;
+class BudgetKernels extends TsKernels {
+  #left: number;
+
+  constructor(budget: number) {
+    super();
+    this.#left = budget;
+  }
+
+  override float64(length: number): Float64Array {
+    this.#left -= length;
+    if (this.#left < 0) throw new OverBudget();
+    return super.float64(length);
   }
 }

@@ -97,3 +97,48 @@ export function labelIndices(
   }
   return idx;
 }
+
+/**
+ * The labels at `indices`: class indices stay indices (an `Int32Array`),
+ * one-hot rows stay one-hot rows (a Matrix). Reuses `out` when it fits.
+ *
+ * @throws {RangeError} if an index is out of range.
+ *
+ * @example
+ * ```ts
+ * import { gatherLabels } from "./labels.ts";
+ *
+ * console.log(gatherLabels(new Uint8Array([7, 2, 1]), [2, 0])); // Int32Array(2) [ 1, 7 ]
+ * ```
+ */
+export function gatherLabels(
+  t: Labels,
+  indices: ArrayLike<number>,
+  out?: Int32Array | Matrix,
+): Int32Array | Matrix {
+  const n = indices.length;
+  const count = t instanceof Matrix ? t.rows : t.length;
+  for (let r = 0; r < n; r++) {
+    const k = indices[r];
+    if (!Number.isInteger(k) || k < 0 || k >= count) {
+      throw new RangeError(
+        `gatherLabels(): expected indices in [0, ${count}) but found indices[${r}] = ${k}`,
+      );
+    }
+  }
+  if (t instanceof Matrix) {
+    const c = t.cols;
+    const m = out instanceof Matrix && out.rows === n && out.cols === c
+      ? out
+      : new Matrix(n, c);
+    for (let r = 0; r < n; r++) {
+      m.data.set(t.data.subarray(indices[r] * c, (indices[r] + 1) * c), r * c);
+    }
+    return m;
+  }
+  const idx = out instanceof Int32Array && out.length === n
+    ? out
+    : new Int32Array(n);
+  for (let r = 0; r < n; r++) idx[r] = t[indices[r]];
+  return idx;
+}

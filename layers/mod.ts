@@ -24,7 +24,7 @@
  */
 
 export type { Layer, Param } from "./layer.ts";
-export { labelIndices, type Labels } from "./labels.ts";
+export { gatherLabels, labelIndices, type Labels } from "./labels.ts";
 export { MulLayer } from "./mul_layer.ts";
 export { AddLayer } from "./add_layer.ts";
 export { Relu } from "./relu.ts";

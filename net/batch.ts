@@ -1,12 +1,9 @@
 // Checks and reductions the networks share (not exported from mod.ts).
 
-import type { Matrix } from "../core/matrix.ts";
+import { kindOf, type Matrix } from "../core/matrix.ts";
 import { assertBatch } from "../core/sparse.ts";
 import type { Batch } from "../core/kernels.ts";
 import type { Rng } from "../core/rng.ts";
-import type { Layer } from "../layers/layer.ts";
-import type { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { numericalGradient } from "../core/numerical_gradient.ts";
 
 export type { Batch };
 
@@ -24,14 +21,16 @@ export function checkSizes(
   }
 }
 
-/** Throws a TypeError unless `rng` is an Rng (the nets' required option). */
+/** Throws a TypeError unless `rng` is an Rng. */
 export function checkRng(
   where: string,
   rng: Rng | undefined,
 ): asserts rng is Rng {
   if (typeof rng?.normal !== "function") {
     throw new TypeError(
-      `${where}: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found none`,
+      `${where}: expected options.rng to be an Rng (e.g. { rng: new Rng(42) }) but found ${
+        kindOf(rng)
+      }`,
     );
   }
 }
@@ -72,36 +71,4 @@ export function countCorrect(y: Matrix, labels: Int32Array): number {
     if (best === labels[i]) correct++;
   }
   return correct;
-}
-
-/**
- * Backpropagation through `layers` (in forward order) from the loss layer:
- * dout = 1 into `last`, then each layer's backward in reverse order, as the
- * book's `gradient()`. Stops at a layer that returns no dx (the first one,
- * whose input needs no gradient).
- */
-export function backpropagate(
-  layers: readonly Layer[],
-  last: SoftmaxWithLoss,
-): void {
-  let dout: Matrix | undefined = last.backward(1);
-  for (let i = layers.length - 1; i >= 0 && dout !== undefined; i--) {
-    dout = layers[i].backward(dout);
-  }
-}
-
-/**
- * ∂f/∂p for every p of `params` by central differences (new matrices, the
- * same keys): the book's `numerical_gradient` of a net, with
- * `f = () => net.loss(x, t)`.
- */
-export function numericalGradients<K extends string>(
-  f: () => number,
-  params: Readonly<Record<K, Matrix>>,
-): Record<K, Matrix> {
-  const grads = {} as Record<K, Matrix>;
-  for (const key of Object.keys(params) as K[]) {
-    grads[key] = numericalGradient(f, params[key]);
-  }
-  return grads;
 }

@@ -6,21 +6,23 @@
  */
 
 import type { Rng } from "../core/rng.ts";
+import type { WeightInit } from "./init.ts";
 import type { KernelChoice } from "../core/backend.ts";
 import { MultiLayerNet } from "./multi_layer_net.ts";
 import { SimpleConvNet } from "./simple_conv_net.ts";
 import { TwoLayerNet } from "./two_layer_net.ts";
-
-/** The networks of dlfs. */
-export type AnyNet = TwoLayerNet | MultiLayerNet | SimpleConvNet;
-
-/** A network's architecture: what its `spec` holds. */
-export type NetSpec = AnyNet["spec"];
+import type {
+  MultiLayerNetSpec,
+  NetSpec,
+  Network,
+  SimpleConvNetSpec,
+  TwoLayerNetSpec,
+} from "./network.ts";
 
 /**
  * A fresh network of `spec`'s architecture, with weights drawn from
- * `options.rng` and computing with the kernels chosen as in the nets'
- * options.
+ * `options.rng` (default `new Rng(0)`) and computing with the kernels chosen
+ * as in the nets' options (default: `"auto"`).
  *
  * @throws {TypeError} for a spec that is not an object or names no known
  * network; the net's own errors (RangeError) for sizes that do not fit.
@@ -36,16 +38,16 @@ export type NetSpec = AnyNet["spec"];
  */
 export function buildNet(
   spec: NetSpec,
-  options: { rng: Rng } & KernelChoice,
-): AnyNet {
-  const s = spec as Partial<Record<string, unknown>> | null;
+  options: { rng?: Rng; weightInitStd?: WeightInit } & KernelChoice = {},
+): Network {
+  const s = spec as unknown as Partial<Record<string, unknown>> | null;
   switch (s?.type) {
     case "TwoLayerNet": {
-      const { inputSize, hiddenSize, outputSize } = spec as TwoLayerNet["spec"];
+      const { inputSize, hiddenSize, outputSize } = spec as TwoLayerNetSpec;
       return new TwoLayerNet(inputSize, hiddenSize, outputSize, options);
     }
     case "MultiLayerNet": {
-      const m = spec as MultiLayerNet["spec"];
+      const m = spec as MultiLayerNetSpec;
       return new MultiLayerNet(m.inputSize, m.hiddenSizes, m.outputSize, {
         ...options,
         activation: m.activation,
@@ -56,7 +58,7 @@ export function buildNet(
       });
     }
     case "SimpleConvNet": {
-      const c = spec as SimpleConvNet["spec"];
+      const c = spec as SimpleConvNetSpec;
       return new SimpleConvNet({
         ...options,
         input: c.input,

@@ -16,6 +16,11 @@ export interface GradientPair<K extends string> {
   gradient(x: Matrix, t: Labels): Record<K, Matrix>;
   /** The gradient by central differences. */
   numericalGradient(x: Matrix, t: Labels): Record<K, Matrix>;
+  /**
+   * Optional: state the check's forward passes change and must put back
+   * (a `Network`'s BatchNorm running averages).
+   */
+  state?(): Record<string, Matrix>;
 }
 
 /** How far backprop and the numerical gradient disagree on one parameter. */
@@ -26,7 +31,9 @@ export interface GradientDiff {
    * The largest |backprop − numerical| / max(|backprop|, |numerical|) over
    * the elements where that denominator is at least
    * {@linkcode REL_ERROR_FLOOR} (below it, both are numerical noise and the
-   * ratio says nothing); 0 when no element qualifies.
+   * ratio says nothing); 0 when no element qualifies; ∞ when an element of
+   * either is NaN or ±∞ (then `meanAbsDiff` is NaN or ∞ too: a failure by
+   * any threshold).
    */
   maxRelError: number;
 }
@@ -41,8 +48,12 @@ export const REL_ERROR_FLOOR = 1e-7;
 
 /**
  * Runs `numericalGradient` and `gradient` on the same batch and compares them
- * per parameter. The numerical one runs first, so `gradient`'s returned
- * buffers are the fresh ones.
+ * per parameter (the book's `gradient_check.py`, section 5.7.3). The
+ * numerical one runs first, so `gradient`'s returned buffers are the fresh
+ * ones. The net is left as it was found: its `state()` (BatchNorm's running
+ * averages, which every training-mode forward moves) is put back. (A net
+ * with Dropout should freeze its masks first, `frozenMask`: otherwise every
+ * forward draws new ones and the two gradients differ by design.)
  *
  * @example
  * ```ts
@@ -63,13 +74,20 @@ export function gradientCheck<K extends string>(
   x: Matrix,
   t: Labels,
 ): Record<K, GradientDiff> {
-  const numerical = net.numericalGradient(x, t);
-  const backprop = net.gradient(x, t);
-  const out = {} as Record<K, GradientDiff>;
-  for (const key of Object.keys(numerical) as K[]) {
-    out[key] = compareGradients(backprop[key], numerical[key]);
+  const saved = Object.values(net.state?.() ?? {}).map((
+    m,
+  ) => [m, m.data.slice()] as const);
+  try {
+    const numerical = net.numericalGradient(x, t);
+    const backprop = net.gradient(x, t);
+    const out = {} as Record<K, GradientDiff>;
+    for (const key of Object.keys(numerical) as K[]) {
+      out[key] = compareGradients(backprop[key], numerical[key]);
+    }
+    return out;
+  } finally {
+    for (const [m, data] of saved) m.data.set(data);
   }
-  return out;
 }
 
 /**
@@ -100,6 +118,7 @@ export function compareGradients(
   for (let i = 0; i < a.length; i++) {
     const diff = Math.abs(a[i] - n[i]);
     sum += diff;
+    if (!Number.isFinite(diff)) maxRel = Infinity; // NaN or ∞ on either side
     const scale = Math.max(Math.abs(a[i]), Math.abs(n[i]));
     if (scale >= REL_ERROR_FLOOR && diff / scale > maxRel) {
       maxRel = diff / scale;

@@ -38,13 +38,13 @@ export {
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
 } from "./two_layer_net.ts";
-export {
-  type ModeOptions,
-  MultiLayerNet,
-  type MultiLayerNetOptions,
-} from "./multi_layer_net.ts";
+export { MultiLayerNet, type MultiLayerNetOptions } from "./multi_layer_net.ts";
 export { initScale, initWeights, type WeightInit } from "./init.ts";
-export { SimpleConvNet, type SimpleConvNetOptions } from "./simple_conv_net.ts";
+export {
+  SimpleConvNet,
+  type SimpleConvNetOptions,
+  type SimpleConvNetParams,
+} from "./simple_conv_net.ts";
 export {
   compareGradients,
   gradientCheck,
@@ -53,4 +53,20 @@ export {
   REL_ERROR_FLOOR,
 } from "./gradient_check.ts";
 export type { Batch } from "./batch.ts";
-export { type AnyNet, buildNet, type NetSpec } from "./build.ts";
+export { buildNet } from "./build.ts";
+export {
+  DivergenceError,
+  type EpochRecord,
+  Trainer,
+  type TrainerOptions,
+} from "./trainer.ts";
+export { LayerNet, type LayerNetParts } from "./layer_net.ts";
+export type {
+  ModeOptions,
+  MultiLayerNetSpec,
+  NetSpec,
+  Network,
+  SampleSet,
+  SimpleConvNetSpec,
+  TwoLayerNetSpec,
+} from "./network.ts";

@@ -12,9 +12,7 @@ globalThis.addEventListener("message", (event: Event) => {
     (event as MessageEvent).data;
   try {
     const net = buildNet(spec, { rng: new Rng(0), backend });
-    for (
-      const [key, p] of Object.entries(net.params as Record<string, Matrix>)
-    ) {
+    for (const [key, p] of Object.entries(net.params)) {
       p.data.set(params[key]);
     }
     const labels = Array.isArray(t) ? t : new Matrix(t.rows, t.cols, t.data);

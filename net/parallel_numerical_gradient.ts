@@ -10,7 +10,7 @@
 
 import { Matrix } from "../core/matrix.ts";
 import type { Labels } from "../layers/labels.ts";
-import type { AnyNet } from "./build.ts";
+import type { Network } from "./network.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
 
 /**
@@ -34,7 +34,7 @@ import { numericalGradientShare } from "./numerical_gradient_share.ts";
  * ```
  */
 export async function parallelNumericalGradient(
-  net: AnyNet,
+  net: Network,
   x: Matrix,
   t: Labels,
 ): Promise<Record<string, Matrix>> {
@@ -72,9 +72,7 @@ export async function parallelNumericalGradient(
       },
     );
     const params: Record<string, Float64Array> = {};
-    for (
-      const [key, p] of Object.entries(net.params as Record<string, Matrix>)
-    ) {
+    for (const [key, p] of Object.entries(net.params)) {
       params[key] = p.data.slice();
     }
     worker.postMessage({

@@ -5,32 +5,35 @@
  * @module
  */
 
-import { Matrix } from "../core/matrix.ts";
-import type { Rng } from "../core/rng.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { Rng } from "../core/rng.ts";
 import { type ImageShape, outputSize } from "../core/im2col.ts";
-import type { Kernels } from "../core/kernels.ts";
+import type { Batch, Kernels } from "../core/kernels.ts";
 import { type Backend, selectKernels } from "../core/backend.ts";
 import { Affine } from "../layers/affine.ts";
 import { Convolution } from "../layers/convolution.ts";
-import { labelIndices, type Labels } from "../layers/labels.ts";
+import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
-import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import {
-  backpropagate,
-  checkBatch,
-  checkRng,
-  checkSizes,
-  countCorrect,
-  numericalGradients,
-} from "./batch.ts";
+import { checkRng, checkSizes } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { LayerNet } from "./layer_net.ts";
+import type { SimpleConvNetSpec } from "./network.ts";
+
+/** The six parameters of a {@linkcode SimpleConvNet}. */
+export type SimpleConvNetParams = Record<
+  "W1" | "b1" | "W2" | "b2" | "W3" | "b3",
+  Matrix
+>;
 
 /** Options of {@linkcode SimpleConvNet}, with the book's defaults. */
 export interface SimpleConvNetOptions {
-  /** The generator the initial weights are drawn from (seeded, explicit). */
-  rng: Rng;
+  /**
+   * The generator the initial weights are drawn from (default
+   * `new Rng(0)`: the same weights every run).
+   */
+  rng?: Rng;
   /** One input image, C×H×W (default [1, 28, 28]). */
   input?: ImageShape;
   /** Number of filters (default 30). */
@@ -81,37 +84,13 @@ export interface SimpleConvNetOptions {
  * console.log(net.loss(x, [0, 2])); // ≈ log 3
  * ```
  */
-export class SimpleConvNet {
+export class SimpleConvNet extends LayerNet {
   /** One input image's C×H×W. */
   readonly inputShape: ImageShape;
-  /** C, the number of classes. */
-  readonly outputSize: number;
   /** W1, b1, W2, b2, W3, b3: the matrices the layers compute with. */
-  readonly params: Readonly<
-    Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix>
-  >;
-  /** Conv1, Relu1, Pool1, Affine1, Relu2, Affine2. */
-  readonly layers: ReadonlyMap<string, Layer>;
-  /** The loss layer after `layers`. */
-  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
-  /** The kernels the layers compute with (see `backend`). */
-  readonly kernels: Kernels;
-  /** What `io/` saves to rebuild this net: its type and sizes. */
-  readonly spec: {
-    type: "SimpleConvNet";
-    input: [number, number, number];
-    filterNum: number;
-    filterSize: number;
-    pad: number;
-    stride: number;
-    hiddenSize: number;
-    outputSize: number;
-  };
-  #conv: Convolution;
-  #affine1: Affine;
-  #affine2: Affine;
-  #order: Layer[];
-  #labels: Int32Array = new Int32Array(0);
+  declare readonly params: Readonly<SimpleConvNetParams>;
+  /** What `buildNet` needs to rebuild this net: its type and sizes. */
+  readonly spec: SimpleConvNetSpec;
 
   /**
    * Creates the net with normal random weights (W1, W2, W3 in order) and
@@ -119,10 +98,10 @@ export class SimpleConvNet {
    *
    * @throws {RangeError} for sizes that do not fit together.
    */
-  constructor(options: SimpleConvNetOptions) {
+  constructor(options: SimpleConvNetOptions = {}) {
     const where = "SimpleConvNet";
     const {
-      rng,
+      rng = new Rng(0),
       input = [1, 28, 28],
       filterNum = 30,
       filterSize = 5,
@@ -132,7 +111,7 @@ export class SimpleConvNet {
       outputSize: classes = 10,
       weightInitStd = 0.01,
       backend,
-    } = options ?? {};
+    } = options;
     checkRng(where, rng);
     checkSizes(where, [
       ["filterNum", filterNum],
@@ -140,11 +119,8 @@ export class SimpleConvNet {
       ["outputSize", classes],
     ]);
     initScale(weightInitStd, 1, where); // validates it
-    const kernels = this.kernels = selectKernels(where, {
-      backend,
-      kernels: options.kernels,
-    });
-    const [c] = input;
+    const kernels = selectKernels(where, { backend, kernels: options.kernels });
+    const [c, h, w] = input;
     const [oh, ow] = outputSize(input, {
       height: filterSize,
       width: filterSize,
@@ -158,42 +134,51 @@ export class SimpleConvNet {
       where,
     );
     const pooled = filterNum * ph * pw;
-
-    const W1 = initWeights(
-      rng,
-      filterNum,
-      c * filterSize * filterSize,
-      weightInitStd,
-      kernels.float64(filterNum * c * filterSize * filterSize),
-    );
-    const W2 = initWeights(
-      rng,
-      pooled,
-      hiddenSize,
-      weightInitStd,
-      kernels.float64(pooled * hiddenSize),
-    );
-    const W3 = initWeights(
-      rng,
-      hiddenSize,
-      classes,
-      weightInitStd,
-      kernels.float64(hiddenSize * classes),
-    );
+    const randn = (rows: number, cols: number) =>
+      initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols));
     const zeros = (n: number) => kernels.buffer(undefined, 1, n);
-    this.params = {
-      W1,
+    const params = {
+      W1: randn(filterNum, c * filterSize * filterSize),
       b1: zeros(filterNum),
-      W2,
+      W2: randn(pooled, hiddenSize),
       b2: zeros(hiddenSize),
-      W3,
+      W3: randn(hiddenSize, classes),
       b3: zeros(classes),
     };
-    this.inputShape = [...input] as unknown as ImageShape;
-    this.outputSize = classes;
+    const layers = new Map<string, Layer>([
+      [
+        "Conv1",
+        new Convolution(params.W1, params.b1, {
+          input,
+          filter: [filterSize, filterSize],
+          stride,
+          pad,
+          kernels,
+          needsInputGrad: false, // nothing needs ∂L/∂x of the input batch
+        }),
+      ],
+      ["Relu1", new Relu({ kernels })],
+      [
+        "Pool1",
+        new Pooling({ input: poolShape, pool: [2, 2], stride: 2, kernels }),
+      ],
+      ["Affine1", new Affine(params.W2, params.b2, { kernels })],
+      ["Relu2", new Relu({ kernels })],
+      ["Affine2", new Affine(params.W3, params.b3, { kernels })],
+    ]);
+    super({
+      name: where,
+      kernels,
+      inputSize: c * h * w,
+      outputSize: classes,
+      params,
+      layers,
+      evalBatchSize: 100, // the book's: im2col of 100 images is 11.5 MB
+    });
+    this.inputShape = [c, h, w];
     this.spec = {
       type: "SimpleConvNet",
-      input: [input[0], input[1], input[2]],
+      input: [c, h, w],
       filterNum,
       filterSize,
       pad,
@@ -201,112 +186,15 @@ export class SimpleConvNet {
       hiddenSize,
       outputSize: classes,
     };
-    this.#conv = new Convolution(W1, this.params.b1, {
-      input,
-      filter: [filterSize, filterSize],
-      stride,
-      pad,
-      kernels,
-      needsInputGrad: false, // nothing needs ∂L/∂x of the input batch
-    });
-    this.#affine1 = new Affine(W2, this.params.b2, { kernels });
-    this.#affine2 = new Affine(W3, this.params.b3, { kernels });
-    this.layers = new Map<string, Layer>([
-      ["Conv1", this.#conv],
-      ["Relu1", new Relu({ kernels })],
-      [
-        "Pool1",
-        new Pooling({
-          input: poolShape,
-          pool: [2, 2],
-          stride: 2,
-          kernels,
-        }),
-      ],
-      ["Affine1", this.#affine1],
-      ["Relu2", new Relu({ kernels })],
-      ["Affine2", this.#affine2],
-    ]);
-    this.#order = [...this.layers.values()];
   }
 
-  /** The class scores: N×(C·H·W) → N×classes. */
-  predict(x: Matrix): Matrix {
-    checkBatch("SimpleConvNet.predict()", x, this.#inputSize, false);
-    return this.#predict(x);
+  /** ∂loss/∂params by backpropagation (see `LayerNet.gradient`). */
+  override gradient(x: Batch, t: Labels): SimpleConvNetParams {
+    return super.gradient(x, t) as SimpleConvNetParams;
   }
 
-  /** The mean cross-entropy loss of the batch. */
-  loss(x: Matrix, t: Labels): number {
-    this.#check("SimpleConvNet.loss()", x, t);
-    return this.lastLayer.forward(this.#predict(x), t);
-  }
-
-  /**
-   * The fraction classified correctly, `batchSize` rows at a time (the book
-   * evaluates in batches of 100 to bound the im2col memory).
-   */
-  accuracy(x: Matrix, t: Labels, batchSize = 100): number {
-    const labels = this.#check("SimpleConvNet.accuracy()", x, t).slice();
-    let correct = 0;
-    for (let start = 0; start < x.rows; start += batchSize) {
-      const end = Math.min(start + batchSize, x.rows);
-      const rows = new Matrix(
-        end - start,
-        x.cols,
-        x.data.subarray(start * x.cols, end * x.cols),
-      );
-      correct += countCorrect(this.#predict(rows), labels.subarray(start, end));
-    }
-    return correct / x.rows;
-  }
-
-  /** The gradient by central differences (very slow: for small nets). */
-  numericalGradient(
-    x: Matrix,
-    t: Labels,
-  ): Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix> {
-    this.#check("SimpleConvNet.numericalGradient()", x, t);
-    const lossW = () => this.lastLayer.forward(this.#predict(x), t);
-    return numericalGradients(lossW, this.params);
-  }
-
-  /** The gradient by backpropagation (buffers reused by the next call). */
-  gradient(
-    x: Matrix,
-    t: Labels,
-  ): Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix> {
-    this.#check("SimpleConvNet.gradient()", x, t);
-    this.lastLayer.forward(this.#predict(x), t); // forward
-    backpropagate(this.#order, this.lastLayer); // backward
-    return {
-      W1: this.#conv.dW,
-      b1: this.#conv.db,
-      W2: this.#affine1.dW,
-      b2: this.#affine1.db,
-      W3: this.#affine2.dW,
-      b3: this.#affine2.db,
-    };
-  }
-
-  get #inputSize(): number {
-    const [c, h, w] = this.inputShape;
-    return c * h * w;
-  }
-
-  #predict(x: Matrix): Matrix {
-    for (const layer of this.#order) x = layer.forward(x);
-    return x;
-  }
-
-  #check(where: string, x: Matrix, t: Labels): Int32Array {
-    checkBatch(where, x, this.#inputSize, true);
-    return (this.#labels = labelIndices(
-      where,
-      t,
-      x.rows,
-      this.outputSize,
-      this.#labels,
-    ));
+  /** ∂loss/∂params by central differences (see `LayerNet.numericalGradient`). */
+  override numericalGradient(x: Batch, t: Labels): SimpleConvNetParams {
+    return super.numericalGradient(x, t) as SimpleConvNetParams;
   }
 }

@@ -6,24 +6,18 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import type { Rng } from "../core/rng.ts";
+import { Rng } from "../core/rng.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { type Backend, selectKernels } from "../core/backend.ts";
 import { Affine } from "../layers/affine.ts";
-import { labelIndices, type Labels } from "../layers/labels.ts";
+import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
-import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import {
-  backpropagate,
-  type Batch,
-  checkBatch,
-  checkRng,
-  checkSizes,
-  countCorrect,
-  numericalGradients,
-} from "./batch.ts";
+import type { Batch } from "../core/kernels.ts";
+import { checkRng, checkSizes } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { LayerNet } from "./layer_net.ts";
+import type { TwoLayerNetSpec } from "./network.ts";
 
 /**
  * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
@@ -44,12 +38,15 @@ export type TwoLayerNetParams = {
 /** Options of the {@linkcode TwoLayerNet} constructor. */
 export interface TwoLayerNetOptions {
   /**
-   * Standard deviation of the normal initial weights (the book's 0.01), or
-   * `"he"` / `"xavier"` (see {@linkcode WeightInit}).
+   * Standard deviation of the normal initial weights (default 0.01, the
+   * book's), or `"he"` / `"xavier"` (see {@linkcode WeightInit}).
    */
   weightInitStd?: WeightInit;
-  /** The generator the initial weights are drawn from (seeded, explicit). */
-  rng: Rng;
+  /**
+   * The generator the initial weights are drawn from (default
+   * `new Rng(0)`: the same weights every run).
+   */
+  rng?: Rng;
   /**
    * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
    * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (the
@@ -72,7 +69,8 @@ export interface TwoLayerNetOptions {
  *
  * `params` holds the matrices the layers use, so updating `params.W1.data` in
  * place trains the net. `gradient()` returns the Affine layers' own dW and db
- * buffers: read them (or apply them) before the next call.
+ * buffers: read them (or apply them) before the next call. The methods are
+ * `LayerNet`'s, written once for the three nets.
  *
  * @example Gradient check on a tiny random batch, the book's ten lines
  * ```ts
@@ -93,32 +91,13 @@ export interface TwoLayerNetOptions {
  * }
  * ```
  */
-export class TwoLayerNet {
-  /** D, the number of input features. */
-  readonly inputSize: number;
+export class TwoLayerNet extends LayerNet {
   /** H, the number of hidden units. */
   readonly hiddenSize: number;
-  /** C, the number of classes. */
-  readonly outputSize: number;
   /** W1, b1, W2, b2: the very matrices the layers compute with. */
-  readonly params: Readonly<TwoLayerNetParams>;
-  /** The layers in forward order: Affine1, Relu1, Affine2. */
-  readonly layers: ReadonlyMap<string, Layer>;
-  /** The loss layer that follows `layers`. */
-  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
-  /** What `io/` saves to rebuild this net: its type and sizes. */
-  readonly spec: {
-    type: "TwoLayerNet";
-    inputSize: number;
-    hiddenSize: number;
-    outputSize: number;
-  };
-  /** The kernels the layers compute with (see `backend`). */
-  readonly kernels: Kernels;
-  #affine1: Affine;
-  #affine2: Affine;
-  #rest: Layer[]; // the layers after Affine1, in forward order
-  #labels: Int32Array = new Int32Array(0); // scratch for label checks
+  declare readonly params: Readonly<TwoLayerNetParams>;
+  /** What `buildNet` needs to rebuild this net: its type and sizes. */
+  readonly spec: TwoLayerNetSpec;
 
   /**
    * Creates the net with normal random weights and zero biases.
@@ -133,135 +112,51 @@ export class TwoLayerNet {
     inputSize: number,
     hiddenSize: number,
     outputSize: number,
-    options: TwoLayerNetOptions,
+    options: TwoLayerNetOptions = {},
   ) {
-    checkSizes("TwoLayerNet", [
+    const where = "TwoLayerNet";
+    checkSizes(where, [
       ["inputSize", inputSize],
       ["hiddenSize", hiddenSize],
       ["outputSize", outputSize],
     ]);
-    const { weightInitStd = 0.01, rng, backend } = options ?? {};
-    initScale(weightInitStd, inputSize, "TwoLayerNet"); // validates it
-    checkRng("TwoLayerNet", rng);
-    this.inputSize = inputSize;
-    this.hiddenSize = hiddenSize;
-    this.outputSize = outputSize;
-    this.spec = { type: "TwoLayerNet", inputSize, hiddenSize, outputSize };
-    const kernels = this.kernels = selectKernels("TwoLayerNet", {
-      backend,
-      kernels: options.kernels,
-    });
-    const zeros = (rows: number, cols: number) =>
-      kernels.buffer(undefined, rows, cols);
+    const { weightInitStd = 0.01, rng = new Rng(0), backend } = options;
+    initScale(weightInitStd, inputSize, where); // validates it
+    checkRng(where, rng);
+    const kernels = selectKernels(where, { backend, kernels: options.kernels });
     const randn = (rows: number, cols: number) =>
       initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols));
-    const W1 = randn(inputSize, hiddenSize);
-    const W2 = randn(hiddenSize, outputSize);
-    this.params = {
-      W1,
-      b1: zeros(1, hiddenSize),
-      W2,
-      b2: zeros(1, outputSize),
+    const zeros = (cols: number) => kernels.buffer(undefined, 1, cols);
+    const params = {
+      W1: randn(inputSize, hiddenSize),
+      b1: zeros(hiddenSize),
+      W2: randn(hiddenSize, outputSize),
+      b2: zeros(outputSize),
     };
-    // Nothing needs ∂L/∂x of the input batch: Affine1 skips it.
-    this.#affine1 = new Affine(W1, this.params.b1, {
-      kernels,
-      needsInputGrad: false,
-    });
-    this.#affine2 = new Affine(W2, this.params.b2, { kernels });
-    this.layers = new Map<string, Layer>([
-      ["Affine1", this.#affine1],
+    const layers = new Map<string, Layer>([
+      // Nothing needs ∂L/∂x of the input batch: Affine1 skips it.
+      [
+        "Affine1",
+        new Affine(params.W1, params.b1, {
+          kernels,
+          needsInputGrad: false,
+        }),
+      ],
       ["Relu1", new Relu({ kernels })],
-      ["Affine2", this.#affine2],
+      ["Affine2", new Affine(params.W2, params.b2, { kernels })],
     ]);
-    this.#rest = [...this.layers.values()].slice(1);
+    super({ name: where, kernels, inputSize, outputSize, params, layers });
+    this.hiddenSize = hiddenSize;
+    this.spec = { type: "TwoLayerNet", inputSize, hiddenSize, outputSize };
   }
 
-  /**
-   * The class scores (before softmax) of each row of `x`: N×D → N×C, a buffer
-   * owned by the last Affine layer.
-   *
-   * @throws {RangeError} if `x` does not have D columns.
-   */
-  predict(x: Batch): Matrix {
-    this.#checkX("TwoLayerNet.predict()", x, false);
-    return this.#predict(x);
+  /** ∂loss/∂params by backpropagation (see `LayerNet.gradient`). */
+  override gradient(x: Batch, t: Labels): TwoLayerNetParams {
+    return super.gradient(x, t) as TwoLayerNetParams;
   }
 
-  /**
-   * The mean cross-entropy loss of the batch.
-   *
-   * @param t one-hot N×C or N class indices.
-   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
-   */
-  loss(x: Batch, t: Labels): number {
-    return this.#loss("TwoLayerNet.loss()", x, t);
-  }
-
-  /**
-   * The fraction of rows whose highest score is the true class (ties go to
-   * the lowest index, as `np.argmax`).
-   *
-   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
-   */
-  accuracy(x: Batch, t: Labels): number {
-    const where = "TwoLayerNet.accuracy()";
-    this.#checkX(where, x, true);
-    const labels = (this.#labels = labelIndices(
-      where,
-      t,
-      x.rows,
-      this.outputSize,
-      this.#labels,
-    ));
-    return countCorrect(this.#predict(x), labels) / x.rows;
-  }
-
-  /**
-   * The gradient of the loss by central differences (slow: two forward
-   * passes per parameter element). Returns new matrices.
-   */
-  numericalGradient(x: Batch, t: Labels): TwoLayerNetParams {
-    this.#loss("TwoLayerNet.numericalGradient()", x, t); // validates once
-    const lossW = () => this.lastLayer.forward(this.#predict(x), t);
-    return numericalGradients(lossW, this.params);
-  }
-
-  /**
-   * The gradient of the loss by backpropagation: one forward pass, then
-   * `backward` through the layers in reverse order. Returns the Affine
-   * layers' dW/db buffers, overwritten by the next call.
-   */
-  gradient(x: Batch, t: Labels): TwoLayerNetParams {
-    this.#loss("TwoLayerNet.gradient()", x, t); // forward
-    backpropagate([...this.layers.values()], this.lastLayer); // backward
-    return {
-      W1: this.#affine1.dW,
-      b1: this.#affine1.db,
-      W2: this.#affine2.dW,
-      b2: this.#affine2.db,
-    };
-  }
-
-  #predict(x: Batch): Matrix {
-    let y = this.#affine1.forward(x); // dense or sparse x
-    for (const layer of this.#rest) y = layer.forward(y);
-    return y;
-  }
-
-  #loss(where: string, x: Batch, t: Labels): number {
-    this.#checkX(where, x, true);
-    this.#labels = labelIndices(
-      where,
-      t,
-      x.rows,
-      this.outputSize,
-      this.#labels,
-    );
-    return this.lastLayer.forward(this.#predict(x), t);
-  }
-
-  #checkX(where: string, x: Batch, needRows: boolean): void {
-    checkBatch(where, x, this.inputSize, needRows);
+  /** ∂loss/∂params by central differences (see `LayerNet.numericalGradient`). */
+  override numericalGradient(x: Batch, t: Labels): TwoLayerNetParams {
+    return super.numericalGradient(x, t) as TwoLayerNetParams;
   }
 }

@@ -29,3 +29,4 @@ export { Nesterov } from "./nesterov.ts";
 export { AdaGrad } from "./adagrad.ts";
 export { RMSprop } from "./rmsprop.ts";
 export { Adam } from "./adam.ts";
+export { createOptimizer, type OptimizerName, OPTIMIZERS } from "./by_name.ts";

@@ -24,10 +24,11 @@ export type ParamSet<K extends string = string> = { readonly [P in K]: Matrix };
  * import { Matrix } from "../core/matrix.ts";
  *
  * const halfStep: Optimizer = {
+ *   lr: 0.5,
  *   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>) {
  *     for (const key in params) {
  *       const p = params[key].data, g = grads[key].data;
- *       for (let i = 0; i < p.length; i++) p[i] -= 0.5 * g[i];
+ *       for (let i = 0; i < p.length; i++) p[i] -= this.lr * g[i];
  *     }
  *   },
  * };
@@ -37,6 +38,8 @@ export type ParamSet<K extends string = string> = { readonly [P in K]: Matrix };
  * ```
  */
 export interface Optimizer {
+  /** The learning rate η. */
+  readonly lr: number;
   /** Moves each `params[key]` by its rule, using `grads[key]`, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void;
 }

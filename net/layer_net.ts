@@ -1,0 +1,292 @@
+/**
+ * What the book's three networks share, written once: layers in an ordered
+ * map and a loss layer after them, `predict` as one pass through the layers,
+ * `gradient` as one forward and the layers' `backward` in reverse order,
+ * `numericalGradient` as `numerical_gradient(lambda W: loss(x, t), W)` for
+ * every parameter (the book's `two_layer_net.py`, section 5.7.2).
+ *
+ * @module
+ */
+
+import { Matrix } from "../core/matrix.ts";
+import type { Batch, Kernels } from "../core/kernels.ts";
+import { SparseRows } from "../core/sparse.ts";
+import { numericalGradient } from "../core/numerical_gradient.ts";
+import { Affine } from "../layers/affine.ts";
+import { BatchNormalization } from "../layers/batch_normalization.ts";
+import { Dropout } from "../layers/dropout.ts";
+import { labelIndices, type Labels } from "../layers/labels.ts";
+import type { Layer } from "../layers/layer.ts";
+import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
+import { checkBatch, countCorrect } from "./batch.ts";
+import type { ModeOptions, NetSpec, Network, SampleSet } from "./network.ts";
+
+/** What a network hands {@linkcode LayerNet} once it has built its layers. */
+export interface LayerNetParts {
+  /** The class name, for error messages. */
+  name: string;
+  /** What the layers compute with. */
+  kernels: Kernels;
+  /** D and C. */
+  inputSize: number;
+  /** C. */
+  outputSize: number;
+  /** The parameters by name, the matrices the layers were given. */
+  params: Record<string, Matrix>;
+  /** The layers in forward order, by name. */
+  layers: Map<string, Layer>;
+  /** Rows per chunk in `accuracy` (default 1000). */
+  evalBatchSize?: number;
+}
+
+/**
+ * A network made of layers, as the book builds its nets: see the module
+ * doc. The nets extend it and build their layers in their constructors.
+ */
+export abstract class LayerNet implements Network {
+  /** The architecture, as plain JSON data. */
+  abstract readonly spec: NetSpec;
+  /** D, the values per input sample. */
+  readonly inputSize: number;
+  /** C, the number of classes. */
+  readonly outputSize: number;
+  /** The trainable parameters: the very matrices the layers compute with. */
+  readonly params: Readonly<Record<string, Matrix>>;
+  /** The layers in forward order. */
+  readonly layers: ReadonlyMap<string, Layer>;
+  /** The loss layer that follows `layers`. */
+  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  /** What the layers compute with (see `core/backend.ts`). */
+  readonly kernels: Kernels;
+  /** Whether `x` may come as its non-zeros: the first layer is Affine. */
+  readonly sparseInput: boolean;
+  #name: string;
+  #order: Layer[]; // the layers, in forward order
+  #grads: [key: string, grad: Matrix][]; // each parameter's gradient buffer
+  #evalBatchSize: number;
+  #labels: Int32Array = new Int32Array(0); // scratch for label checks
+  #chunk?: Matrix; // a dense chunk of a SampleSet being evaluated
+  #sparseChunk?: SparseRows; // the same as its non-zeros
+
+  /**
+   * Takes the layers a network built.
+   *
+   * @throws {Error} if a layer's parameter is not among `params`.
+   */
+  protected constructor(parts: LayerNetParts) {
+    this.#name = parts.name;
+    this.kernels = parts.kernels;
+    this.inputSize = parts.inputSize;
+    this.outputSize = parts.outputSize;
+    this.params = parts.params;
+    this.layers = parts.layers;
+    this.#order = [...parts.layers.values()];
+    this.sparseInput = this.#order[0] instanceof Affine;
+    this.#evalBatchSize = parts.evalBatchSize ?? 1000;
+    // Each parameter's gradient is its layer's buffer: found once, by identity.
+    const grads = new Map<Matrix, Matrix>();
+    for (const layer of this.#order) {
+      for (const p of layer.params()) grads.set(p.value, p.grad);
+    }
+    this.#grads = Object.entries(parts.params).map(([key, W]) => {
+      const grad = grads.get(W);
+      if (grad === undefined) {
+        throw new Error(`${parts.name}: no layer computes with params.${key}`);
+      }
+      return [key, grad];
+    });
+  }
+
+  /**
+   * The class scores (before softmax) of each row of `x`: N×D → N×C, in a
+   * new matrix (test mode unless `{ train: true }`).
+   *
+   * @throws {RangeError} if `x` does not have D columns.
+   */
+  predict(x: Batch, options: ModeOptions = {}): Matrix {
+    checkBatch(`${this.#name}.predict()`, x, this.inputSize, false);
+    return this.#forward(x, options.train ?? false).clone();
+  }
+
+  /**
+   * The mean cross-entropy loss of the batch, plus any weight decay (test
+   * mode unless `{ train: true }`).
+   *
+   * @param t one-hot N×C or N class indices.
+   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
+   */
+  loss(x: Batch, t: Labels, options: ModeOptions = {}): number {
+    this.#check(`${this.#name}.loss()`, x, t);
+    return this.#loss(x, t, options.train ?? false);
+  }
+
+  /**
+   * The fraction of rows whose highest score is the true class (ties go to
+   * the lowest index, as `np.argmax`), in test mode, `batchSize` rows at a
+   * time (as the book's `SimpleConvNet.accuracy`; the same result as all at
+   * once). `x` may be a whole `SampleSet` (e.g. an `ImageSet`): its chunks
+   * are gathered one at a time, never the whole set as float64.
+   *
+   * @throws {RangeError} for an empty set, wrong shapes or bad labels.
+   */
+  accuracy(
+    x: Batch | SampleSet,
+    t: Labels,
+    batchSize: number = this.#evalBatchSize,
+  ): number {
+    const where = `${this.#name}.accuracy()`;
+    if (x instanceof Matrix || x instanceof SparseRows) {
+      const labels = this.#check(where, x, t).slice();
+      if (x instanceof SparseRows) {
+        return countCorrect(this.#forward(x, false), labels) / x.rows;
+      }
+      let correct = 0;
+      for (let start = 0; start < x.rows; start += batchSize) {
+        const end = Math.min(start + batchSize, x.rows);
+        const rows = new Matrix(
+          end - start,
+          x.cols,
+          x.data.subarray(start * x.cols, end * x.cols),
+        );
+        correct += countCorrect(
+          this.#forward(rows, false),
+          labels.subarray(start, end),
+        );
+      }
+      return correct / x.rows;
+    }
+    checkSet(where, x, this.inputSize);
+    const labels = labelIndices(where, t, x.count, this.outputSize);
+    let correct = 0;
+    for (let start = 0; start < x.count; start += batchSize) {
+      const end = Math.min(start + batchSize, x.count);
+      const indices = new Int32Array(end - start).map((_, i) => start + i);
+      correct += countCorrect(
+        this.#forward(this.#gather(x, indices), false),
+        labels.subarray(start, end),
+      );
+    }
+    return correct / x.count;
+  }
+
+  /**
+   * The gradient of `loss` by backpropagation, keyed like `params`: one
+   * forward pass in training mode, then `backward` through the layers in
+   * reverse order. Returns the layers' own buffers, overwritten by the next
+   * call.
+   *
+   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
+   */
+  gradient(x: Batch, t: Labels): Record<string, Matrix> {
+    this.#check(`${this.#name}.gradient()`, x, t);
+    this.#loss(x, t, true); // forward
+    let dout: Matrix | undefined = this.lastLayer.backward(1); // backward
+    const layers = this.#order;
+    for (let i = layers.length - 1; i >= 0 && dout !== undefined; i--) {
+      dout = layers[i].backward(dout); // the first layer returns no dx
+    }
+    const grads: Record<string, Matrix> = {};
+    for (const [key, grad] of this.#grads) grads[key] = grad;
+    return grads;
+  }
+
+  /**
+   * The gradient of `loss` (in training mode) by central differences, two
+   * forward passes per parameter element: slow, the oracle backprop is
+   * checked against. Returns new matrices, keyed like `params`.
+   *
+   * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
+   */
+  numericalGradient(x: Batch, t: Labels): Record<string, Matrix> {
+    this.#check(`${this.#name}.numericalGradient()`, x, t);
+    const lossW = () => this.#loss(x, t, true);
+    const grads: Record<string, Matrix> = {};
+    for (const [key, W] of Object.entries(this.params)) {
+      grads[key] = numericalGradient(lossW, W);
+    }
+    return grads;
+  }
+
+  /**
+   * The BatchNormalization layers' running averages (`running_mean1`,
+   * `running_var1`, …), the very matrices they use; none without them.
+   */
+  state(): Record<string, Matrix> {
+    const state: Record<string, Matrix> = {};
+    let k = 0;
+    for (const layer of this.#order) {
+      if (!(layer instanceof BatchNormalization)) continue;
+      k++;
+      state[`running_mean${k}`] = layer.runningMean;
+      state[`running_var${k}`] = layer.runningVar;
+    }
+    return state;
+  }
+
+  /** What `loss` adds to the cross-entropy (weight decay); 0 here. */
+  protected penalty(): number {
+    return 0;
+  }
+
+  /** Forward through the layers, in training or test mode. */
+  #forward(x: Batch, train: boolean): Matrix {
+    for (const layer of this.#order) {
+      if (layer instanceof BatchNormalization || layer instanceof Dropout) {
+        layer.training = train;
+      }
+    }
+    const [first, ...rest] = this.#order;
+    let y = (first as { forward(x: Batch): Matrix }).forward(x); // dense or sparse x
+    for (const layer of rest) y = layer.forward(y);
+    return y;
+  }
+
+  /** The loss of a checked batch. */
+  #loss(x: Batch, t: Labels, train: boolean): number {
+    return this.lastLayer.forward(this.#forward(x, train), t) + this.penalty();
+  }
+
+  /** Checks x and t; returns t as class indices (a scratch array). */
+  #check(where: string, x: Batch, t: Labels): Int32Array {
+    checkBatch(where, x, this.inputSize, true);
+    return (this.#labels = labelIndices(
+      where,
+      t,
+      x.rows,
+      this.outputSize,
+      this.#labels,
+    ));
+  }
+
+  /** Samples of a set as the first layer reads them best, in kernel memory. */
+  #gather(set: SampleSet, indices: Int32Array): Batch {
+    if (this.sparseInput) {
+      this.#sparseChunk ??= new SparseRows(this.kernels);
+      return set.sparseBatch(indices, this.#sparseChunk);
+    }
+    this.#chunk = this.kernels.buffer(
+      this.#chunk,
+      indices.length,
+      set.sampleSize,
+    );
+    return set.batch(indices, this.#chunk);
+  }
+}
+
+/** Throws unless `x` is a set of samples of D values. */
+function checkSet(where: string, x: unknown, inputSize: number): void {
+  const set = x as Partial<SampleSet> | null;
+  if (
+    typeof set !== "object" || set === null ||
+    typeof set.sparseBatch !== "function" || typeof set.batch !== "function"
+  ) {
+    checkBatch(where, x as Batch, inputSize, true); // throws the TypeError
+  }
+  if (set!.sampleSize !== inputSize || !(set!.count! > 0)) {
+    throw new RangeError(
+      `${where}: expected a set of samples of ${inputSize} values but found ${
+        set!.count
+      } of ${set!.sampleSize}`,
+    );
+  }
+}

@@ -1,0 +1,204 @@
+// The Trainer (the book's common/trainer.py) against a loop written out by
+// hand, and the Network contract the three nets share.
+import assert from "node:assert/strict";
+import { Matrix, Rng } from "../core/mod.ts";
+import { ImageSet } from "../data/dataset.ts";
+import { gatherLabels } from "../layers/labels.ts";
+import {
+  buildNet,
+  DivergenceError,
+  MultiLayerNet,
+  type Network,
+  SimpleConvNet,
+  Trainer,
+  TwoLayerNet,
+} from "../net/mod.ts";
+import { Adam, SGD } from "../optim/mod.ts";
+
+/** n seeded 7×7 "images" and labels that depend on them. */
+function data(rng: Rng, n: number) {
+  const pixels = new Uint8Array(n * 49);
+  for (let i = 0; i < pixels.length; i++) {
+    pixels[i] = rng.uniform() < 0.3 ? 1 + rng.int(255) : 0;
+  }
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = (pixels[i * 49] + pixels[i * 49 + 24]) % 3;
+  }
+  return { images: new ImageSet(pixels, [49], { normalize: true }), labels };
+}
+
+Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and weights", () => {
+  const { images, labels } = data(new Rng(1), 230);
+  const test = data(new Rng(2), 70);
+  // By hand: draws with replacement, gradient, SGD step, evaluation after
+  // the first iteration of each epoch.
+  const byHand = new TwoLayerNet(49, 8, 3, {
+    rng: new Rng(3),
+    weightInitStd: 0.3,
+  });
+  const rng = new Rng(4), sgd = new SGD({ lr: 0.2 });
+  const losses: number[] = [], accs: number[] = [];
+  const iterPerEpoch = Math.floor(230 / 20);
+  for (let i = 0; i < 50; i++) {
+    const idx = Int32Array.from({ length: 20 }, () => rng.int(230));
+    const x = images.batch(idx), t = gatherLabels(labels, idx);
+    sgd.update(byHand.params, byHand.gradient(x, t));
+    losses.push(byHand.lastLayer.loss);
+    if (i % iterPerEpoch === 0) {
+      accs.push(byHand.accuracy(images.rows(0, 230), labels));
+      accs.push(byHand.accuracy(test.images.rows(0, 70), test.labels));
+    }
+  }
+  const net = new TwoLayerNet(49, 8, 3, {
+    rng: new Rng(3),
+    weightInitStd: 0.3,
+  });
+  const seen: number[] = [];
+  const trainer = new Trainer(net, images, labels, test.images, test.labels, {
+    iterations: 50,
+    batchSize: 20,
+    optimizer: "SGD",
+    optimizerParams: { lr: 0.2 },
+    rng: new Rng(4),
+    onIteration: (i) => seen.push(i),
+  });
+  const final = trainer.train();
+  assert.deepEqual(trainer.trainLossList, losses);
+  assert.deepEqual(
+    trainer.epochs.flatMap((e) => [e.trainAcc, e.testAcc]),
+    accs,
+  );
+  assert.deepEqual(trainer.trainAccList, accs.filter((_, k) => k % 2 === 0));
+  assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(net.params.W1.data, byHand.params.W1.data);
+  assert.equal(
+    final.testAcc,
+    byHand.accuracy(test.images.rows(0, 70), test.labels),
+  );
+  assert.equal(trainer.iteration, 50);
+});
+
+Deno.test("Trainer takes matrices and one-hot labels, evaluates on the first evalSamples, and stops when asked", () => {
+  const rng = new Rng(5);
+  const x = new Matrix(
+    120,
+    4,
+    Float64Array.from({ length: 480 }, () => rng.uniform()),
+  );
+  const t = new Matrix(120, 2);
+  for (let i = 0; i < 120; i++) {
+    t.data[i * 2 + (x.get(i, 0) > x.get(i, 1) ? 1 : 0)] = 1;
+  }
+  const net = new MultiLayerNet(4, [6], 2, { rng, weightInitStd: 0.5 });
+  const trainer = new Trainer(net, x, t, x, t, {
+    epochs: 3,
+    batchSize: 10,
+    optimizer: new Adam({ lr: 0.05 }),
+    evalSamples: 50,
+    onEpoch: (record) => {
+      const head = new Matrix(50, 4, x.data.subarray(0, 200));
+      const tHead = new Matrix(50, 2, t.data.subarray(0, 100));
+      assert.equal(record.trainAcc, net.accuracy(head, tHead));
+      if (record.epoch === 1) trainer.stop();
+    },
+  });
+  assert.equal(trainer.maxIter, 36);
+  trainer.train();
+  assert.equal(trainer.iteration, 13); // stopped after epoch 1's first iteration
+  assert.equal(trainer.epochs.length, 2);
+});
+
+Deno.test("Trainer stops a diverging run with a DivergenceError naming the iteration", () => {
+  const { images, labels } = data(new Rng(6), 100);
+  const net = new TwoLayerNet(49, 8, 3, { rng: new Rng(7), weightInitStd: 1 });
+  const trainer = new Trainer(net, images, labels, images, labels, {
+    optimizerParams: { lr: 1e300 },
+    iterations: 20,
+  });
+  let e: unknown;
+  try {
+    trainer.train();
+  } catch (error) {
+    e = error;
+  }
+  assert.ok(e instanceof DivergenceError && e.iteration >= 1);
+  assert.match(
+    e.message,
+    /^Trainer: the loss became (NaN|Infinity) at iteration \d+: training diverged/,
+  );
+  assert.throws(
+    () => new Trainer(net, images, labels.subarray(1), images, labels),
+    {
+      name: "RangeError",
+      message: "Trainer: expected 100 labels for xTrain but found 99",
+    },
+  );
+  assert.throws(
+    () => new Trainer(net, images, labels, images, labels, { batchSize: 0 }),
+    {
+      name: "RangeError",
+      message: "Trainer: expected batchSize to be an integer ≥ 1 but found 0",
+    },
+  );
+  assert.throws(
+    () =>
+      new Trainer(net, images, labels, images, labels, { optimizer: "lbfgs" }),
+    {
+      name: "RangeError",
+      message: /^createOptimizer\(\): expected one of sgd, momentum/,
+    },
+  );
+});
+
+const NETS: [string, () => Network][] = [
+  ["TwoLayerNet", () => new TwoLayerNet(49, 6, 3, { rng: new Rng(8) })],
+  ["MultiLayerNet", () =>
+    new MultiLayerNet(49, [6, 5], 3, {
+      rng: new Rng(8),
+      useBatchnorm: true,
+      weightDecayLambda: 0.1,
+    })],
+  ["SimpleConvNet", () =>
+    new SimpleConvNet({
+      rng: new Rng(8),
+      input: [1, 7, 7],
+      filterNum: 2,
+      filterSize: 2,
+      hiddenSize: 5,
+      outputSize: 3,
+    })],
+];
+
+for (const [name, make] of NETS) {
+  Deno.test(`${name} keeps the Network contract: predict is the caller's, gradient is the layers', spec rebuilds it`, () => {
+    const net = make();
+    const { images, labels } = data(new Rng(9), 30);
+    const x = images.rows(0, 30);
+    const a = net.predict(x), copy = a.data.slice();
+    net.predict(images.rows(0, 10)); // another batch must not change a
+    assert.deepEqual(a.data, copy);
+    const g1 = net.gradient(x, labels), g2 = net.gradient(x, labels);
+    assert.deepEqual(Object.keys(g1), Object.keys(net.params));
+    for (const key of Object.keys(g1)) assert.equal(g1[key], g2[key]);
+    const rebuilt = buildNet(JSON.parse(JSON.stringify(net.spec)), {
+      rng: new Rng(8),
+    });
+    assert.deepEqual(rebuilt.spec, net.spec);
+    for (const [key, p] of Object.entries(net.params)) {
+      assert.equal(rebuilt.params[key].shape, p.shape, key);
+    }
+    // accuracy over a whole set, in chunks, is the one-shot figure.
+    assert.equal(net.accuracy(images, labels, 7), net.accuracy(x, labels));
+    assert.equal(net.accuracy(x, labels, 4), net.accuracy(x, labels));
+  });
+}
+
+Deno.test("the nets draw their weights from Rng(0) when given none, as the book's calls expect", () => {
+  const a = new TwoLayerNet(784, 50, 10), b = new TwoLayerNet(784, 50, 10);
+  assert.deepEqual(a.params.W1.data, b.params.W1.data);
+  assert.deepEqual(
+    a.params.W1.data,
+    new TwoLayerNet(784, 50, 10, { rng: new Rng(0) }).params.W1.data,
+  );
+});
