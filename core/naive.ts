@@ -306,8 +306,10 @@ export function maxPool(
             for (let fy = 0; fy < ph; fy++) {
               const row = plane + (y0 + fy) * w + x0;
               for (let fx = 0; fx < pw; fx++) {
-                const v = X[img + row + fx];
-                if (v > best) (best = v), (at = row + fx);
+                const v = X[img + row + fx]; // NaN wins; the first one stays
+                if (v > best || (v !== v && best === best)) {
+                  (best = v), (at = row + fx);
+                }
               }
             }
           } else {
@@ -319,7 +321,10 @@ export function maxPool(
                 const xx = x0 + fx;
                 const inside = y >= 0 && y < h && xx >= 0 && xx < w;
                 const v = inside ? X[img + plane + y * w + xx] : 0; // padding is 0, as im2col's
-                if (v > best || (at === -1 && best === -Infinity)) {
+                if (
+                  v > best || (v !== v && best === best) ||
+                  (at === -1 && best === -Infinity)
+                ) {
                   best = v;
                   at = inside ? plane + y * w + xx : -1;
                 }

@@ -22,6 +22,7 @@ const COLORS = {
   lossAvg: "#1f4e8c",
   train: "#1f77b4",
   test: "#d62728",
+  bad: "#e377c2",
   axis: "#333",
   grid: "#e3e3e3",
 };
@@ -67,28 +68,34 @@ export function trainingPlot(history: TrainingHistory): string {
     "loss",
   );
   parts.push(left.frame);
+  // A NaN or ∞ loss (a diverged step) is left out of both lines and marked
+  // with a tick at the panel's top edge; the lines go on after it.
+  const clamp = (v: number) => Number.isFinite(v) ? Math.min(v, lossMax) : NaN;
   parts.push(
-    polyline(
-      loss.map((v, i) => left.point(i, Math.min(v, lossMax))),
-      COLORS.loss,
-      1,
-    ),
+    polyline(loss.map((v, i) => left.point(i, clamp(v))), COLORS.loss, 1),
   );
   const window = Math.max(1, Math.round(loss.length / 50));
   const avg = movingAverage(loss, window);
   parts.push(
-    polyline(
-      avg.map((v, i) => left.point(i, Math.min(v, lossMax))),
-      COLORS.lossAvg,
-      2,
-    ),
+    polyline(avg.map((v, i) => left.point(i, clamp(v))), COLORS.lossAvg, 2),
   );
-  parts.push(
-    legend(70 + PANEL_W - 170, TOP + 12, [["loss of each batch", COLORS.loss], [
-      `mean of ${window}`,
-      COLORS.lossAvg,
-    ]]),
-  );
+  const bad = loss.flatMap((v, i) => Number.isFinite(v) ? [] : [i]);
+  const marks = new Set(bad.map((i) => left.point(i, lossMax)[0].toFixed(1)));
+  for (const x of marks) {
+    parts.push(
+      `<line x1="${x}" y1="${TOP - 6}" x2="${x}" y2="${
+        TOP + 6
+      }" stroke="${COLORS.bad}" stroke-width="2"/>`,
+    );
+  }
+  const items: [string, string][] = [
+    ["loss of each batch", COLORS.loss],
+    [`mean of ${window}`, COLORS.lossAvg],
+  ];
+  if (bad.length > 0) {
+    items.push([`non-finite loss: ${bad.length}`, COLORS.bad]);
+  }
+  parts.push(legend(70 + PANEL_W - 170, TOP + 12, items));
 
   // Right: accuracy per evaluation, on [0, 1].
   const lastIter = Math.max(1, ...epochs.map((e) => e.iter), loss.length - 1);
@@ -229,13 +236,18 @@ function niceCeil(v: number): number {
   return Math.ceil(v / mag) * mag;
 }
 
+/**
+ * The mean of the finite values among the last `window` (NaN where there
+ * are none): a NaN or ∞ is skipped, not carried along in the running sum.
+ */
 function movingAverage(values: readonly number[], window: number): number[] {
   const out: number[] = [];
-  let sum = 0;
+  let sum = 0, count = 0;
   for (let i = 0; i < values.length; i++) {
-    sum += values[i];
-    if (i >= window) sum -= values[i - window];
-    out.push(sum / Math.min(i + 1, window));
+    if (Number.isFinite(values[i])) (sum += values[i]), count++;
+    const old = values[i - window];
+    if (i >= window && Number.isFinite(old)) (sum -= old), count--;
+    out.push(count > 0 ? sum / count : NaN);
   }
   return out;
 }

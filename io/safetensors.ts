@@ -20,7 +20,11 @@ export interface Tensor {
   data: Float64Array;
 }
 
-/** A decoded file: its tensors by name, and its string metadata. */
+/**
+ * A decoded file: its tensors by name, and its string metadata. Both are
+ * objects without a prototype: every name in the file, `__proto__`
+ * included, is an own key.
+ */
 export interface Safetensors {
   /** Tensors by name, in the order of the file's data. */
   tensors: Record<string, Tensor>;
@@ -73,7 +77,9 @@ export function encodeSafetensors(
       `encodeSafetensors(): expected dtype F64 or F32 but found ${dtype}`,
     );
   }
-  const header: Record<string, unknown> = { __metadata__: metadata };
+  // No prototype: a tensor or metadata name "__proto__" stays a name.
+  const header: Record<string, unknown> = Object.create(null);
+  header.__metadata__ = Object.assign(Object.create(null), metadata);
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     if (name === "__metadata__") {
@@ -180,7 +186,9 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   }
   const dataStart = 8 + headerLength, dataLength = bytes.length - dataStart;
   const entries = Object.entries(header as Record<string, unknown>);
-  const metadata: Record<string, string> = {};
+  // Names from the file become keys: of objects without a prototype, so that
+  // "__proto__" (or "constructor") is a name like any other.
+  const metadata: Record<string, string> = Object.create(null);
   const infos: {
     name: string;
     dtype: Dtype;
@@ -288,7 +296,7 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     );
   }
 
-  const tensors: Record<string, Tensor> = {};
+  const tensors: Record<string, Tensor> = Object.create(null);
   for (const t of sorted) {
     const size = SIZE[t.dtype], count = (t.end - t.begin) / size;
     const data = new Float64Array(count);

@@ -113,7 +113,7 @@ export class Dropout implements Layer {
       this.#maskShape = ensureShape(this.#maskShape, x.rows, x.cols);
     }
     const mask = this.#mask;
-    for (let i = 0; i < X.length; i++) O[i] = mask[i] ? X[i] : 0;
+    for (let i = 0; i < X.length; i++) O[i] = X[i] * mask[i]; // NaN · 0 = NaN, as NumPy's x * mask
     return out;
   }
 
@@ -131,7 +131,7 @@ export class Dropout implements Layer {
     assertSameShape(where, "dout", this.#maskShape, dout);
     const dx = this.#dx = this.#k.buffer(this.#dx, dout.rows, dout.cols);
     const D = dout.data, G = dx.data, mask = this.#mask;
-    for (let i = 0; i < D.length; i++) G[i] = mask[i] ? D[i] : 0;
+    for (let i = 0; i < D.length; i++) G[i] = D[i] * mask[i]; // dout * mask
     return dx;
   }
 

@@ -50,7 +50,12 @@ export abstract class LayerNet implements Network {
   readonly inputSize: number;
   /** C, the number of classes. */
   readonly outputSize: number;
-  /** The trainable parameters: the very matrices the layers compute with. */
+  /**
+   * The trainable parameters: the very matrices the layers compute with,
+   * updated in place (`params.W1.data`). The object is frozen: assigning
+   * `params.W1 = other` throws a TypeError rather than silently leaving the
+   * layers on the old matrix.
+   */
   readonly params: Readonly<Record<string, Matrix>>;
   /** The layers in forward order. */
   readonly layers: ReadonlyMap<string, Layer>;
@@ -78,7 +83,9 @@ export abstract class LayerNet implements Network {
     this.kernels = parts.kernels;
     this.inputSize = parts.inputSize;
     this.outputSize = parts.outputSize;
-    this.params = parts.params;
+    // Frozen: rebinding a parameter (`params.W1 = other`) would leave the
+    // layers training the old matrix; in strict code it throws instead.
+    this.params = Object.freeze(parts.params);
     this.layers = parts.layers;
     this.#order = [...parts.layers.values()];
     this.sparseInput = this.#order[0] instanceof Affine;

@@ -53,3 +53,32 @@ Deno.test("trainingPlot() copes with an empty run and a NaN loss", () => {
   });
   assert.doesNotMatch(nan, /NaN|Infinity/);
 });
+
+Deno.test("trainingPlot() skips and marks a NaN or ∞ loss, and the moving average goes on after it", () => {
+  const loss = Array.from({ length: 500 }, (_, i) => 2 - i / 500);
+  loss[100] = NaN;
+  loss[101] = Infinity;
+  const svg = trainingPlot({
+    loss,
+    epochs: [{ iter: 0, trainAcc: 0.1, testAcc: 0.1 }],
+  });
+  assert.ok(
+    svg.includes(">non-finite loss: 2</text>"),
+    "the legend counts them",
+  );
+  assert.equal(
+    svg.match(/stroke="#e377c2" stroke-width="2"/g)?.length,
+    2,
+    "two marks",
+  );
+  assert.ok(
+    !svg.includes("NaN,") && !svg.includes(",NaN"),
+    "no NaN coordinate",
+  );
+  // The average line (the second polyline) runs through all 500 iterations.
+  const lines = [...svg.matchAll(/<polyline points="([^"]+)"/g)].map((m) =>
+    m[1].split(" ").length
+  );
+  assert.equal(lines[0], 498); // the raw losses, without the two
+  assert.equal(lines[1], 500); // the average, through and past them
+});

@@ -202,3 +202,24 @@ Deno.test("the nets draw their weights from Rng(0) when given none, as the book'
     new TwoLayerNet(784, 50, 10, { rng: new Rng(0) }).params.W1.data,
   );
 });
+
+Deno.test("a net's parameters cannot be rebound: assigning one throws instead of training nothing", () => {
+  for (const [name, make] of NETS) {
+    const net = make();
+    const W1 = net.params.W1;
+    assert.throws(
+      () => {
+        (net.params as Record<string, Matrix>).W1 = W1.clone();
+      },
+      TypeError,
+      name,
+    );
+    assert.equal(net.params.W1, W1);
+    // In place, as the book's optimizers do, is how they change.
+    net.params.W1.data[0] = 42;
+    assert.equal(
+      (net.layers.values().next().value as unknown as { W: Matrix }).W.data[0],
+      42,
+    );
+  }
+});

@@ -730,15 +730,17 @@ export function relu(backward: boolean): Func {
  *     let at = ch * h * w + oy * stride * w + ox * stride, best = X[i][at];
  *     for (let fy = 0; fy < ph; fy++) for (let fx = 0; fx < pw; fx++) {
  *       const j = ch * h * w + (oy * stride + fy) * w + ox * stride + fx;
- *       if (X[i][j] > best) (best = X[i][j]), (at = j);
+ *       const v = X[i][j]; // NaN wins over numbers, and the first NaN stays
+ *       if (v > best || (v !== v && best === best)) (best = v), (at = j);
  *     }
  *     out[…] = best; arg[…] = at;
  *   }
  * }
  * ```
  *
- * with the `if` as two `select`s: no branch on the data (NaN is never
- * greater, as in the loop above). With `fixed` = [ph, pw] the window's
+ * with the `if` as two `select`s: no branch on the data. A NaN in a window
+ * is its maximum, as NumPy's `max` has it (the first NaN, as `argmax`).
+ * With `fixed` = [ph, pw] the window's
  * loops are unrolled (`maxPool2x2` for the book's 2×2 pools: ~4× fewer
  * instructions than the loops).
  */
@@ -780,7 +782,10 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
         // branch (mispredicted on half the windows) but an i64 one into a
         // conditional move.
         const step = (p: number, offset: number) => {
-          f.get(p).f64Load(offset).tee(v).get(best).f64Gt().set(gt);
+          // gt = v > best || (v is NaN && best is not)
+          f.get(p).f64Load(offset).tee(v).get(best).f64Gt()
+            .get(v).get(v).f64Ne().get(best).get(best).f64Eq().i32And()
+            .i32Or().set(gt);
           f.get(v).i64ReinterpretF64().get(best).i64ReinterpretF64().get(gt)
             .select().f64ReinterpretI64().set(best);
           f.get(j).get(at).get(gt).select().set(at);
