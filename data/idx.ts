@@ -10,6 +10,8 @@
  * @module
  */
 
+import { Gunzip } from "fflate";
+
 /**
  * The error every malformed IDX input gets (never a crash or a hang).
  *
@@ -220,7 +222,14 @@ function readHeader(bytes: Uint8Array): Header {
   for (let k = 0; k < rank; k++) {
     const d = view.getUint32(4 + 4 * k);
     dims.push(d);
-    dataLength *= d; // exact while ≤ 2^53; anything near that is rejected anyway
+    dataLength *= d;
+  }
+  if (!Number.isSafeInteger(dataLength)) {
+    throw new IdxFormatError(
+      `parseIdx(): expected dims whose product is a size in bytes but found [${
+        dims.join(", ")
+      }], ${dataLength} bytes of ${TYPES[typeCode].name}`,
+    );
   }
   return { typeCode, dims, headerLength, dataLength };
 }
@@ -229,65 +238,115 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** Compressed bytes fed to the inflater at a time: at most ~1032× out. */
+const FEED = 16384;
+
 /**
- * Decompresses gzip input chunk by chunk, reading the IDX header as soon as
- * it arrives and stopping with an error once more bytes come out than the
- * header declares (or than `maxBytes`). Memory grows only with the bytes
- * actually decompressed.
+ * Decompresses gzip input (RFC 1952: one member or several, concatenated,
+ * as `zcat` reads them) 16 KB of input at a time with fflate's streaming
+ * inflater, reading the IDX header as soon as it arrives and stopping with
+ * an error once more bytes come out than the header declares (or than
+ * `maxBytes`): memory grows only with what is kept, never with what a forged
+ * stream would inflate to. Each member's CRC-32 and length are checked
+ * against its trailer.
  */
 async function gunzipIdx(
   bytes: Uint8Array,
   maxBytes: number,
 ): Promise<Uint8Array> {
+  await Promise.resolve(); // errors reach the caller as rejections
   const chunks: Uint8Array[] = [];
   let total = 0;
   let limit = maxBytes; // becomes the declared size once the header is known
   let header: Header | undefined;
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip"));
-  const reader = stream.getReader();
-  try {
-    while (true) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (e) {
-        throw new IdxFormatError(
-          `parseIdx(): expected valid gzip data but found a corrupt or truncated stream after ${total} bytes (${
-            (e as Error).message
-          })`,
-        );
-      }
-      if (chunk.done) break;
-      chunks.push(chunk.value);
-      total += chunk.value.length;
-      if (header === undefined && total >= 4) {
-        const head = concat(chunks, total);
-        const magicOk = head[0] === 0 && head[1] === 0 && head[2] in TYPES;
-        if (!magicOk || total >= 4 + 4 * head[3]) {
-          header = readHeader(head);
-          limit = Math.min(maxBytes, header.headerLength + header.dataLength);
-          if (header.headerLength + header.dataLength > maxBytes) {
-            throw new IdxFormatError(
-              `parseIdx(): expected at most ${maxBytes} bytes but found a header declaring ${
-                header.headerLength + header.dataLength
-              } (dims [${header.dims.join(", ")}])`,
-            );
-          }
+  let crc = CRC_INIT, memberBytes = 0, member = 1;
+  const checkTrailer = (end: number) => { // the member ending at byte `end`
+    if (end < 18) { // the smallest member: 10-byte header, 8-byte trailer
+      throw new IdxFormatError(
+        `parseIdx(): expected a gzip member of at least 18 bytes but found one ending at byte ${end} (a truncated file)`,
+      );
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset + end - 8, 8);
+    const want = view.getUint32(0, true), size = view.getUint32(4, true);
+    const got = (crc ^ CRC_INIT) >>> 0;
+    if (got !== want || size !== memberBytes % 2 ** 32) {
+      throw new IdxFormatError(
+        `parseIdx(): expected gzip member ${member} to hold ${size} bytes with CRC-32 ${
+          hex32(want)
+        } but found ${memberBytes} bytes with CRC-32 ${
+          hex32(got)
+        } (a corrupt file)`,
+      );
+    }
+  };
+  const inflater = new Gunzip();
+  inflater.ondata = (data) => {
+    crc = crc32(crc, data);
+    memberBytes += data.length;
+    total += data.length;
+    if (total > limit) {
+      throw new IdxFormatError(
+        `parseIdx(): expected at most ${limit} decompressed bytes${
+          header ? " (as the header declares)" : ""
+        } but found more`,
+      );
+    }
+    chunks.push(data);
+    if (header === undefined && total >= 4) {
+      const head = concat(chunks, total);
+      const magicOk = head[0] === 0 && head[1] === 0 && head[2] in TYPES;
+      if (!magicOk || total >= 4 + 4 * head[3]) {
+        header = readHeader(head);
+        const declared = header.headerLength + header.dataLength;
+        if (declared > maxBytes) {
+          throw new IdxFormatError(
+            `parseIdx(): expected at most ${maxBytes} bytes but found a header declaring ${declared} (dims [${
+              header.dims.join(", ")
+            }])`,
+          );
         }
-      }
-      if (total > limit) {
-        throw new IdxFormatError(
-          `parseIdx(): expected at most ${limit} decompressed bytes${
-            header ? " (as the header declares)" : ""
-          } but found more`,
-        );
+        limit = declared;
       }
     }
-  } finally {
-    reader.cancel().catch(() => {});
+  };
+  inflater.onmember = (offset) => {
+    checkTrailer(offset);
+    crc = CRC_INIT, memberBytes = 0, member++;
+  };
+  try {
+    for (let at = 0; at < bytes.length; at += FEED) {
+      const end = Math.min(at + FEED, bytes.length);
+      inflater.push(bytes.subarray(at, end), end === bytes.length);
+    }
+  } catch (e) {
+    if (e instanceof IdxFormatError) throw e;
+    throw new IdxFormatError(
+      `parseIdx(): expected valid gzip data but found ${
+        (e as Error).message
+      } after ${total} decompressed bytes (a corrupt or truncated file)`,
+    );
   }
+  checkTrailer(bytes.length);
   return concat(chunks, total);
+}
+
+const CRC_INIT = 0xffffffff;
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** The running CRC-32 (gzip's, reflected 0xEDB88320) over more bytes. */
+function crc32(crc: number, data: Uint8Array): number {
+  for (let i = 0; i < data.length; i++) {
+    crc = CRC_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  }
+  return crc;
+}
+
+function hex32(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, "0");
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

@@ -123,17 +123,23 @@ Deno.test("parseIdx() rejects a file whose size disagrees with its header", asyn
 Deno.test("parseIdx() rejects forged huge dims before allocating anything", async () => {
   // 4G × 4G × 8 bytes would be 1.5e20 bytes: only the header check stands
   // between this 16-byte file and an out-of-memory crash.
+  // Their product is not an exact integer: refused as a size outright.
   const forged = makeIdx(0x0e, [0xffffffff, 0xffffffff], []);
-  await assert.rejects(
-    parseIdx(forged),
-    /expected 147573952520956940000 bytes of data for dims \[4294967295, 4294967295\] \(f64\) but found 0/,
-  );
-  // Gzipped, the header is read from the first decompressed bytes and the
-  // declared size is refused against maxBytes.
+  const message =
+    /expected dims whose product is a size in bytes but found \[4294967295, 4294967295\], 147573952520956940000 bytes of f64/;
+  await assert.rejects(parseIdx(forged), { name: "IdxFormatError", message });
+  // Gzipped, the header is read from the first decompressed bytes.
   await assert.rejects(parseIdx(await gzip(forged)), {
     name: "IdxFormatError",
+    message,
+  });
+  // An exact size that is too large is refused against maxBytes before the
+  // rest is inflated.
+  const large = makeIdx(0x0e, [1 << 20, 1 << 10], []);
+  await assert.rejects(parseIdx(await gzip(large)), {
+    name: "IdxFormatError",
     message:
-      /expected at most 1073741824 bytes but found a header declaring 147573952520956940000/,
+      /expected at most 1073741824 bytes but found a header declaring 8589934604/,
   });
 });
 
@@ -263,4 +269,100 @@ Deno.test("parseIdx() survives 10,000 seeded mutations: consistent data or IdxFo
     counts.parsed > 100 && counts.rejected > 1000,
     JSON.stringify(counts),
   );
+});
+
+/** Runs a program on `input`, returning its stdout (throws if it fails). */
+async function run(cmd: string, args: string[], input: Uint8Array) {
+  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped" })
+    .spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(input);
+  await writer.close();
+  const { success, stdout } = await child.output();
+  if (!success) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  return stdout;
+}
+
+Deno.test("parseIdx() reads any gzip that gzip -t accepts as zcat reads it: several members, names, comments", async () => {
+  const file = makeIdx(
+    0x08,
+    [300, 7],
+    Array.from({ length: 2100 }, (_, i) => (i * 7) % 256),
+  );
+  // Two members, split mid-header and mid-data, one with a file name (gzip
+  // -N stores it), as `cat a.gz b.gz` makes them.
+  const a = await run("gzip", ["-c", "-9"], file.subarray(0, 6));
+  const b = await run("gzip", ["-c", "-1"], file.subarray(6));
+  const withName = new Uint8Array(a); // set FNAME and insert "x.idx\0"
+  const named = new Uint8Array(a.length + 6);
+  named.set(withName.subarray(0, 10));
+  named[3] |= 8;
+  named.set(new TextEncoder().encode("x.idx\0"), 10);
+  named.set(withName.subarray(10), 16);
+  const multi = new Uint8Array([...named, ...b]);
+  await run("gzip", ["-t"], multi); // gzip itself accepts it
+  const zcat = await run("zcat", [], multi);
+  assert.deepEqual(zcat, file);
+  const parsed = await parseIdx(multi);
+  assert.deepEqual(parsed.dims, [300, 7]);
+  assert.deepEqual(parsed.data, file.subarray(12));
+});
+
+Deno.test("parseIdx() says what is wrong with a corrupt gzip file: a bad CRC-32, a bad code, a truncation", async () => {
+  const file = makeIdx(
+    0x08,
+    [500],
+    Array.from({ length: 500 }, (_, i) => i % 7),
+  );
+  const gz = await gzip(file);
+  const badCrc = gz.slice();
+  badCrc[gz.length - 8] ^= 1; // the trailer's CRC-32
+  await assert.rejects(parseIdx(badCrc), {
+    name: "IdxFormatError",
+    message:
+      /^parseIdx\(\): expected gzip member 1 to hold 508 bytes with CRC-32 [0-9a-f]{8} but found 508 bytes with CRC-32 [0-9a-f]{8} \(a corrupt file\)$/,
+  });
+  const truncated = gz.subarray(0, gz.length - 12);
+  await assert.rejects(parseIdx(truncated), {
+    name: "IdxFormatError",
+    message: /^parseIdx\(\): expected valid gzip data but found unexpected EOF/,
+  });
+  // Every byte of the deflate data flipped: an IdxFormatError, or (a flip
+  // in bits the format ignores, as the last byte's padding) the same data.
+  let rejected = 0;
+  for (let at = 10; at < gz.length - 8; at++) {
+    const bad = gz.slice();
+    bad[at] ^= 0x40;
+    try {
+      assert.deepEqual(
+        (await parseIdx(bad)).data,
+        file.subarray(8),
+        `byte ${at}`,
+      );
+    } catch (e) {
+      if (!(e instanceof IdxFormatError)) throw e;
+      rejected++;
+    }
+  }
+  assert.ok(rejected > (gz.length - 18) / 2, `${rejected} flips rejected`);
+});
+
+Deno.test("parseIdx() stops a gzip bomb as soon as more comes out than the header declares", async () => {
+  // 10 labels, then 2048 members of 1 MiB of zeros each: 2 GiB from a
+  // 2 MB file. Inflating it whole took 13 s and 4.5 GB.
+  const head = await gzip(makeIdx(0x08, [10], new Array(10).fill(3)));
+  const zeros = await gzip(new Uint8Array(1 << 20));
+  const bomb = new Uint8Array(head.length + 2048 * zeros.length);
+  bomb.set(head);
+  for (let k = 0; k < 2048; k++) {
+    bomb.set(zeros, head.length + k * zeros.length);
+  }
+  const before = Deno.memoryUsage().rss;
+  await assert.rejects(parseIdx(bomb), {
+    name: "IdxFormatError",
+    message:
+      "parseIdx(): expected at most 18 decompressed bytes (as the header declares) but found more",
+  });
+  const grew = Deno.memoryUsage().rss - before;
+  assert.ok(grew < 256 * 2 ** 20, `the process grew by ${grew} bytes`);
 });
