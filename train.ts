@@ -41,9 +41,13 @@ async function main(args: string[]): Promise<number> {
         throw new UsageError(`--load ${config.load}: no such file`);
       }
     }
+    // Before hours of training: every file to be written can be written.
+    if (config !== "help") await checkOutputs(config);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`train: ${e.message}\n\n${USAGE}`);
+    console.error(
+      `train: ${e.message} (deno task train --help lists the flags)`,
+    );
     return 2;
   }
   if (config === "help") {
@@ -101,6 +105,64 @@ function specOf(config: Config): NetSpec {
   };
 }
 
+/** A saved net for MNIST (784 inputs, 10 classes), or a UsageError saying why not. */
+async function loaded(
+  path: string,
+  rng: Rng,
+  choice: KernelChoice,
+): Promise<Network> {
+  let net: Network;
+  try {
+    net = (await loadNetFile(path, rng, choice)).net;
+  } catch (e) {
+    if (!(e instanceof SafetensorsError)) throw e;
+    throw new UsageError(`--load ${path}: ${e.message}`);
+  }
+  if (net.inputSize !== 784 || net.outputSize !== 10) {
+    throw new UsageError(
+      `--load ${path}: expected a net for MNIST (784 inputs, 10 classes) but found ${net.inputSize} inputs, ${net.outputSize} classes`,
+    );
+  }
+  return net;
+}
+
+/**
+ * Throws a UsageError unless every file the run will write (--save, --plot,
+ * --json) can be written: its folder exists and takes a new file, and the
+ * path is not a folder.
+ */
+async function checkOutputs(config: Config): Promise<void> {
+  for (
+    const [flag, path] of [
+      ["--save", config.save],
+      ["--plot", config.plot],
+      ["--json", config.json],
+    ] as const
+  ) {
+    if (path === undefined) continue;
+    const stat = await Deno.stat(path).catch(() => undefined);
+    if (stat?.isDirectory) {
+      throw new UsageError(`${flag} ${path}: is a folder, not a file`);
+    }
+    const dir = path.includes("/")
+      ? path.slice(0, path.lastIndexOf("/")) || "/"
+      : ".";
+    const dirStat = await Deno.stat(dir).catch(() => undefined);
+    if (!dirStat?.isDirectory) {
+      throw new UsageError(`${flag} ${path}: no such folder ${dir}`);
+    }
+    try {
+      await Deno.remove(
+        await Deno.makeTempFile({ dir, prefix: ".dlfs-check-" }),
+      );
+    } catch (e) {
+      throw new UsageError(
+        `${flag} ${path}: cannot write in ${dir} (${(e as Error).message})`,
+      );
+    }
+  }
+}
+
 async function run(config: Config, choice: KernelChoice): Promise<number> {
   const { batchSize, seed, quiet } = config;
   const start = performance.now();
@@ -110,9 +172,20 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
     dir: config.dataDir,
   });
   const rng = new Rng(seed); // the weights, then the minibatches and dropout
-  const net: Network = config.load !== undefined
-    ? (await loadNetFile(config.load, rng, choice)).net
-    : buildNet(specOf(config), { rng, ...choice, weightInitStd: config.init });
+  let net: Network;
+  try {
+    net = config.load !== undefined
+      ? await loaded(config.load, rng, choice)
+      : buildNet(specOf(config), {
+        rng,
+        ...choice,
+        weightInitStd: config.init,
+      });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`train: ${e.message}`);
+    return 2;
+  }
   // The convnet, as the book's Trainer: per epoch on 1000 images only.
   const isConvnet = net.spec.type === "SimpleConvNet";
   const evalSamples = config.evalSamples ?? (isConvnet ? 1000 : undefined);

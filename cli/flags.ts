@@ -44,9 +44,72 @@ Flags:
   --load FILE       start from a saved net instead of a new one (with
                     --iters 0: only evaluate it)
   --quiet           print only the final line
-  --help            show this help`;
+  -h, --help        show this help
 
-/** A bad command line: reported as one line plus the usage, exit code 2. */
+Relative paths are taken from the folder the task was run from.`;
+
+/** The flags train.ts takes, without their dashes. */
+const FLAGS = [
+  "net",
+  "hidden",
+  "iters",
+  "epochs",
+  "batch-size",
+  "optimizer",
+  "lr",
+  "init",
+  "batchnorm",
+  "dropout",
+  "weight-decay",
+  "seed",
+  "eval-samples",
+  "backend",
+  "threads",
+  "data-dir",
+  "json",
+  "save",
+  "plot",
+  "load",
+  "quiet",
+  "help",
+];
+
+/**
+ * The name among `names` nearest to `name` (Levenshtein distance at most a
+ * third of its length, and at most 3), or undefined.
+ */
+export function nearest(
+  name: string,
+  names: readonly string[],
+): string | undefined {
+  let best: string | undefined, bestDistance = Infinity;
+  for (const candidate of names) {
+    const d = distance(name, candidate);
+    if (d < bestDistance) (best = candidate), (bestDistance = d);
+  }
+  return bestDistance <= Math.min(3, Math.ceil(name.length / 3))
+    ? best
+    : undefined;
+}
+
+/** The Levenshtein distance of two strings. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j] + 1,
+        next[j - 1] + 1,
+        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** A bad command line: reported as one line and a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
 
 /** What a command line asks of train.ts. */
@@ -108,11 +171,17 @@ export function parseConfig(args: string[]): Config | "help" {
         plot: { type: "string" },
         load: { type: "string" },
         quiet: { type: "boolean" },
-        help: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
       },
     }));
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, " "));
+    const message = (e as Error).message.replace(/\s*\n\s*/g, " ");
+    const unknown = message.match(/^Unknown option '(-[^']*)'/)?.[1];
+    if (unknown === undefined) throw new UsageError(message);
+    const near = nearest(unknown.replace(/^-+/, "").split("=")[0], FLAGS);
+    throw new UsageError(
+      `unknown flag ${unknown}${near ? ` (did you mean --${near}?)` : ""}`,
+    );
   }
   if (values.help) return "help";
   const net = oneOf(
@@ -218,13 +287,34 @@ export function parseConfig(args: string[]): Config | "help" {
     seed: integer("--seed", values.seed, 42, 0, 0xffffffff),
     backend,
     threads,
-    dataDir: values["data-dir"],
-    json: values.json,
-    save: values.save,
-    plot: values.plot,
-    load: values.load,
+    dataDir: resolve(values["data-dir"]),
+    json: resolve(values.json),
+    save: resolve(values.save),
+    plot: resolve(svg(values.plot)),
+    load: resolve(values.load),
     quiet: values.quiet ?? false,
   };
+}
+
+/**
+ * A path as the user meant it: relative to the folder they ran the task
+ * from (`deno task` runs in the project root and says where it was started
+ * in $INIT_CWD), else to the current folder.
+ */
+function resolve(path: string | undefined): string | undefined {
+  if (path === undefined || path.startsWith("/")) return path;
+  const from = Deno.env.get("INIT_CWD");
+  return from ? `${from.replace(/\/$/, "")}/${path}` : path;
+}
+
+/** --plot's file: an SVG (the only format written). */
+function svg(path: string | undefined): string | undefined {
+  if (path !== undefined && !path.toLowerCase().endsWith(".svg")) {
+    throw new UsageError(
+      `--plot writes SVG: expected a file name ending in .svg but got "${path}"`,
+    );
+  }
+  return path;
 }
 
 function integer(

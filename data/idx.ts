@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Gunzip } from "fflate";
+import { Gunzip } from "npm:fflate@0.8.3";
 
 /**
  * The error every malformed IDX input gets (never a crash or a hang).

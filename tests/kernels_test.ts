@@ -539,3 +539,30 @@ Deno.test("the f32x4 gemm (bench's float32 comparison) matches a float32 loop to
     }
   }
 });
+
+Deno.test("a worker that fails mid-product is an error at once, and the kernels refuse work afterwards", async () => {
+  const two = SimdKernels.create({ threads: 2, timeoutMs: 60_000 })!;
+  try {
+    await two.ready();
+    // Four rows of one entry each; the worker's two (the second half of the
+    // entries) read B far outside the memory: a WebAssembly trap there.
+    const n = 25_000;
+    const ptr = two.int32(5), index = two.int32(4), val = two.float64(4);
+    ptr.set([0, 1, 2, 3, 4]);
+    index.set([0, 0, 10_000, 10_000]); // byte 2e9: past the memory, below 2³¹
+    val.fill(1);
+    const B = two.float64(n), C = two.float64(4 * n);
+    const start = performance.now();
+    assert.throws(() => two.runLists(ptr, index, val, 4, B, n, C), {
+      message: /^SimdKernels: the worker failed during a product/,
+    });
+    assert.ok(performance.now() - start < 30_000, "not after the timeout");
+    assert.throws(() => two.float64(1), /cannot be used any more/);
+    assert.throws(
+      () => two.matmul(Matrix.zeros(1, 1), Matrix.zeros(1, 1)),
+      /cannot be used any more/,
+    );
+  } finally {
+    two.close();
+  }
+});

@@ -54,7 +54,16 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
-  const server = serveDemo(port);
+  let server;
+  try {
+    server = serveDemo(port);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AddrInUse)) throw e;
+    console.error(
+      `demo: port ${port} is in use; pick another with deno task demo --port N (0 picks a free one)`,
+    );
+    Deno.exit(2);
+  }
   console.log(
     `dlfs demo on http://127.0.0.1:${server.addr.port}/ (Ctrl-C to stop)`,
   );

@@ -58,6 +58,7 @@ export const CTL = {
   READY: 2, // 1 once the worker listens
   KIND: 3, // KIND_* below
   ARGS: 4, // the kernel's arguments, up to 10
+  FAILED: 14, // 1 once a task threw in the worker (it stops then)
   SLOTS: 16,
 } as const;
 /** Task kinds: stop, or which kernel export to call. */

@@ -164,6 +164,8 @@ export class SimdKernels extends BaseKernels {
   #ctl?: Int32Array; // its control block
   #seq = 0;
   #timeoutMs: number;
+  #workerError?: string; // what the worker reported, if it failed
+  #broken?: string; // why these kernels refuse work, after a failure
 
   /**
    * SIMD kernels, or undefined if the runtime has no WebAssembly SIMD.
@@ -239,6 +241,18 @@ export class SimdKernels extends BaseKernels {
         new URL("./simd_worker.ts", import.meta.url),
         { type: "module" },
       );
+      this.#worker.onerror = (e) => {
+        e.preventDefault();
+        this.#workerError = e.message;
+        Atomics.store(this.#ctl!, CTL.FAILED, 1);
+      };
+      this.#worker.onmessageerror = () => {
+        this.#workerError = "a message to the worker could not be read";
+        Atomics.store(this.#ctl!, CTL.FAILED, 1);
+      };
+      this.#worker.onmessage = (e) => {
+        this.#workerError = String(e.data?.error);
+      };
       this.#worker.postMessage({
         memory,
         ctl: 0,
@@ -261,6 +275,9 @@ export class SimdKernels extends BaseKernels {
   override async ready(): Promise<void> {
     const start = performance.now();
     while (this.#worker !== undefined && !this.#workerReady()) {
+      if (Atomics.load(this.#ctl!, CTL.FAILED) !== 0) {
+        this.#fail("the worker failed to start");
+      }
       if (performance.now() - start > this.#timeoutMs) {
         throw new Error(
           `SimdKernels.ready(): the worker did not start within ${this.#timeoutMs} ms`,
@@ -613,12 +630,31 @@ export class SimdKernels extends BaseKernels {
     Atomics.store(ctl, CTL.SEQ, seq); // publishes everything written above
     Atomics.notify(ctl, CTL.SEQ);
     kernel(...args(0, split)); // our rows
-    if (!spinUntil(ctl, CTL.DONE, seq, this.#timeoutMs)) {
-      this.close();
-      throw new Error(
-        `SimdKernels: the worker did not finish a product within ${this.#timeoutMs} ms`,
+    if (!spinUntil(ctl, CTL.DONE, seq, this.#timeoutMs, CTL.FAILED)) {
+      this.#fail(
+        Atomics.load(ctl, CTL.FAILED) !== 0
+          ? "the worker failed during a product"
+          : `the worker did not finish a product within ${this.#timeoutMs} ms`,
       );
     }
+  }
+
+  /**
+   * Stops the worker and refuses all further work: after a failure or a
+   * timeout the worker may still be writing into this memory, so none of it
+   * may be handed out or computed in again.
+   */
+  #fail(why: string): never {
+    this.close();
+    this.#broken = `SimdKernels: ${why}${
+      this.#workerError ? ` (${this.#workerError})` : ""
+    }; these kernels cannot be used any more`;
+    throw new Error(this.#broken);
+  }
+
+  /** Throws once the kernels are broken (see `#fail`). */
+  #check(): void {
+    if (this.#broken !== undefined) throw new Error(this.#broken);
   }
 
   #workerReady(): boolean {
@@ -636,6 +672,7 @@ export class SimdKernels extends BaseKernels {
     output: Float64Array,
     kernel: (offsets: number[], out: number) => void,
   ): void {
+    this.#check();
     const all = [...inputs, output];
     let staged = 0;
     for (const x of all) {
@@ -674,6 +711,7 @@ export class SimdKernels extends BaseKernels {
 
   /** Offset of `bytes` zeroed bytes, growing the memory if needed. */
   #reserve(bytes: number): number {
+    this.#check();
     const offset = this.#heap.alloc(bytes);
     const end = this.#heap.top, have = this.#memory.buffer.byteLength;
     if (end > have) {

@@ -28,7 +28,14 @@ globalThis.addEventListener("message", (event: Event) => {
     const kind = Atomics.load(ctl, CTL.KIND);
     if (kind === KIND_STOP) break;
     for (let i = 0; i < args.length; i++) args[i] = ctl[CTL.ARGS + i];
-    kernels[kind - 1](...args); // extra arguments are ignored
+    try {
+      kernels[kind - 1](...args); // extra arguments are ignored
+    } catch (e) {
+      // Say so in shared memory, where the spinning caller looks, then stop.
+      globalThis.postMessage({ error: String(e) });
+      Atomics.store(ctl, CTL.FAILED, 1);
+      break;
+    }
     Atomics.store(ctl, CTL.DONE, seen);
   }
   globalThis.close();

@@ -32,17 +32,19 @@ export function waitForTask(
 
 /**
  * The caller's side: spins until `ctl[slot]` is `value`; false if that
- * takes longer than `timeoutMs`.
+ * takes longer than `timeoutMs`, or as soon as `ctl[failed]` is non-zero.
  */
 export function spinUntil(
   ctl: Int32Array,
   slot: number,
   value: number,
   timeoutMs: number,
+  failed: number,
 ): boolean {
   let spins = 0;
   const start = performance.now();
   while (Atomics.load(ctl, slot) !== value) {
+    if (Atomics.load(ctl, failed) !== 0) return false;
     pause();
     if ((++spins & 0xffff) === 0 && performance.now() - start > timeoutMs) {
       return false;
