@@ -11,18 +11,18 @@
  */
 
 import { type KernelChoice, Rng, SimdKernels } from "./core/mod.ts";
-import {
-  buildNet,
-  DivergenceError,
-  type NetSpec,
-  type Network,
-  Trainer,
-} from "./net/mod.ts";
+import { buildNet, DivergenceError, type Network, Trainer } from "./net/mod.ts";
 import { createOptimizer } from "./optim/mod.ts";
 import { SafetensorsError } from "./io/mod.ts";
-import { loadMnist, loadNetFile, MnistError } from "./data/mod.ts";
+import { loadMnist, MnistError, saveNetFile } from "./data/mod.ts";
 import { type Config, parseConfig, USAGE, UsageError } from "./cli/flags.ts";
-import { describe, type TimedEpoch, writeOutputs } from "./cli/report.ts";
+import {
+  checkOutputs,
+  describe,
+  type TimedEpoch,
+  writeOutputs,
+} from "./cli/report.ts";
+import { loaded, specOf } from "./cli/net.ts";
 import { Progress } from "./cli/progress.ts";
 
 async function main(args: string[]): Promise<number> {
@@ -66,100 +66,6 @@ async function main(args: string[]): Promise<number> {
     );
   } finally {
     kernels?.close();
-  }
-}
-
-/** The architecture the flags ask for (MNIST: 784 inputs, 10 classes). */
-function specOf(config: Config): NetSpec {
-  const [hidden] = config.hidden;
-  if (config.net === "two-layer") {
-    return {
-      type: "TwoLayerNet",
-      inputSize: 784,
-      hiddenSize: hidden,
-      outputSize: 10,
-    };
-  }
-  if (config.net === "convnet") {
-    return {
-      type: "SimpleConvNet",
-      input: [1, 28, 28],
-      filterNum: 30,
-      filterSize: 5,
-      pad: 0,
-      stride: 1,
-      hiddenSize: hidden,
-      outputSize: 10,
-    };
-  }
-  return {
-    type: "MultiLayerNet",
-    inputSize: 784,
-    hiddenSizes: config.hidden,
-    outputSize: 10,
-    activation: "relu",
-    useBatchnorm: config.batchnorm,
-    useDropout: config.dropout !== undefined,
-    dropoutRatio: config.dropout ?? 0.5,
-    weightDecayLambda: config.weightDecay,
-  };
-}
-
-/** A saved net for MNIST (784 inputs, 10 classes), or a UsageError saying why not. */
-async function loaded(
-  path: string,
-  rng: Rng,
-  choice: KernelChoice,
-): Promise<Network> {
-  let net: Network;
-  try {
-    net = (await loadNetFile(path, rng, choice)).net;
-  } catch (e) {
-    if (!(e instanceof SafetensorsError)) throw e;
-    throw new UsageError(`--load ${path}: ${e.message}`);
-  }
-  if (net.inputSize !== 784 || net.outputSize !== 10) {
-    throw new UsageError(
-      `--load ${path}: expected a net for MNIST (784 inputs, 10 classes) but found ${net.inputSize} inputs, ${net.outputSize} classes`,
-    );
-  }
-  return net;
-}
-
-/**
- * Throws a UsageError unless every file the run will write (--save, --plot,
- * --json) can be written: its folder exists and takes a new file, and the
- * path is not a folder.
- */
-async function checkOutputs(config: Config): Promise<void> {
-  for (
-    const [flag, path] of [
-      ["--save", config.save],
-      ["--plot", config.plot],
-      ["--json", config.json],
-    ] as const
-  ) {
-    if (path === undefined) continue;
-    const stat = await Deno.stat(path).catch(() => undefined);
-    if (stat?.isDirectory) {
-      throw new UsageError(`${flag} ${path}: is a folder, not a file`);
-    }
-    const dir = path.includes("/")
-      ? path.slice(0, path.lastIndexOf("/")) || "/"
-      : ".";
-    const dirStat = await Deno.stat(dir).catch(() => undefined);
-    if (!dirStat?.isDirectory) {
-      throw new UsageError(`${flag} ${path}: no such folder ${dir}`);
-    }
-    try {
-      await Deno.remove(
-        await Deno.makeTempFile({ dir, prefix: ".dlfs-check-" }),
-      );
-    } catch (e) {
-      throw new UsageError(
-        `${flag} ${path}: cannot write in ${dir} (${(e as Error).message})`,
-      );
-    }
   }
 }
 
@@ -223,9 +129,23 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
         ? `; per epoch, accuracy on the first ${evalSamples} training and test images`
         : ""),
   );
-  let final;
+  // Ctrl-C stops after the iteration in progress; the net so far is saved.
+  let interrupted = false;
+  const interrupt = () => (interrupted = true);
+  Deno.addSignalListener("SIGINT", interrupt);
   try {
-    final = trainer.train();
+    const every = config.checkpointEvery;
+    while (trainer.iteration < iters && !interrupted) {
+      trainer.step();
+      const done = trainer.iteration;
+      if (every !== undefined && done % every === 0 && done < iters) {
+        await saveNetFile(config.save!, net); // atomic: temp file, rename
+        progress.line(
+          `checkpoint: the net after ${done} iterations saved to ${config.save}`,
+        );
+      }
+      if (done % 100 === 0) await new Promise((ok) => setTimeout(ok, 0)); // lets Ctrl-C in
+    }
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
     progress.end();
@@ -235,7 +155,22 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
       } (lr ${rate}): training diverged; try a lower --lr`,
     );
     return 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", interrupt);
   }
+  if (interrupted) {
+    progress.end();
+    if (config.save !== undefined) await saveNetFile(config.save, net);
+    console.error(
+      `train: interrupted after iteration ${trainer.iteration} of ${iters}${
+        config.save !== undefined
+          ? `; the net so far is saved to ${config.save}`
+          : ""
+      }`,
+    );
+    return 130;
+  }
+  const final = trainer.result();
   progress.end();
   const wallSeconds = seconds();
   await writeOutputs(config, net, {

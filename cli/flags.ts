@@ -43,6 +43,9 @@ Flags:
   --plot FILE.svg   draw the loss and the per-epoch accuracies as an SVG
   --load FILE       start from a saved net instead of a new one (with
                     --iters 0: only evaluate it)
+  --checkpoint-every N
+                    save the net to --save's file every N iterations
+                    (Ctrl-C saves it too, when --save is given)
   --quiet           print only the final line
   -h, --help        show this help
 
@@ -71,6 +74,7 @@ const FLAGS = [
   "plot",
   "load",
   "quiet",
+  "checkpoint-every",
   "help",
 ];
 
@@ -135,6 +139,7 @@ export interface Config {
   plot?: string;
   load?: string;
   quiet: boolean;
+  checkpointEvery?: number;
 }
 
 /**
@@ -171,6 +176,7 @@ export function parseConfig(args: string[]): Config | "help" {
         plot: { type: "string" },
         load: { type: "string" },
         quiet: { type: "boolean" },
+        "checkpoint-every": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -203,6 +209,11 @@ export function parseConfig(args: string[]): Config | "help" {
         throw new UsageError(`--${flag} needs --net multi-layer`);
       }
     }
+  }
+  if (values["checkpoint-every"] !== undefined && values.save === undefined) {
+    throw new UsageError(
+      "--checkpoint-every needs --save FILE: the file the checkpoints go to",
+    );
   }
   if (values.iters !== undefined && values.epochs !== undefined) {
     throw new UsageError("--iters and --epochs are alternatives: give one");
@@ -293,6 +304,9 @@ export function parseConfig(args: string[]): Config | "help" {
     plot: resolve(svg(values.plot)),
     load: resolve(values.load),
     quiet: values.quiet ?? false,
+    checkpointEvery: values["checkpoint-every"] === undefined
+      ? undefined
+      : integer("--checkpoint-every", values["checkpoint-every"], 0, 1),
   };
 }
 

@@ -5,6 +5,7 @@ import type { NetSpec, Network } from "../net/mod.ts";
 import type { EpochRecord } from "../net/trainer.ts";
 import { trainingPlot } from "../io/mod.ts";
 import { saveNetFile, writeFileAtomic } from "../data/mod.ts";
+import { type Config, UsageError } from "./flags.ts";
 
 /** A one-line description of a net from its spec, for the header line. */
 export function describe(s: NetSpec): string {
@@ -71,5 +72,42 @@ export async function writeOutputs(
       wallSeconds,
     };
     await writeFileAtomic(outputs.json, JSON.stringify(report) + "\n");
+  }
+}
+
+/**
+ * Throws a UsageError unless every file the run will write (--save, --plot,
+ * --json) can be written: its folder exists and takes a new file, and the
+ * path is not a folder.
+ */
+export async function checkOutputs(config: Config): Promise<void> {
+  for (
+    const [flag, path] of [
+      ["--save", config.save],
+      ["--plot", config.plot],
+      ["--json", config.json],
+    ] as const
+  ) {
+    if (path === undefined) continue;
+    const stat = await Deno.stat(path).catch(() => undefined);
+    if (stat?.isDirectory) {
+      throw new UsageError(`${flag} ${path}: is a folder, not a file`);
+    }
+    const dir = path.includes("/")
+      ? path.slice(0, path.lastIndexOf("/")) || "/"
+      : ".";
+    const dirStat = await Deno.stat(dir).catch(() => undefined);
+    if (!dirStat?.isDirectory) {
+      throw new UsageError(`${flag} ${path}: no such folder ${dir}`);
+    }
+    try {
+      await Deno.remove(
+        await Deno.makeTempFile({ dir, prefix: ".dlfs-check-" }),
+      );
+    } catch (e) {
+      throw new UsageError(
+        `${flag} ${path}: cannot write in ${dir} (${(e as Error).message})`,
+      );
+    }
   }
 }

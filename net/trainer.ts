@@ -240,10 +240,45 @@ export class Trainer {
   train(): { trainAcc: number; testAcc: number } {
     this.#stopped = false;
     while (this.#iter < this.maxIter && !this.#stopped) this.step();
+    return this.result();
+  }
+
+  /**
+   * The final accuracy, as `train()` ends with it: on (the first
+   * `evalSamples` of) the training set, and on the whole test set.
+   */
+  result(): { trainAcc: number; testAcc: number } {
     return {
       trainAcc: this.evaluate(this.#x, this.#t, this.#evalSamples),
       testAcc: this.evaluate(this.#xTest, this.#tTest),
     };
+  }
+
+  /**
+   * `train()`, letting the event loop run every `yieldEvery` iterations
+   * (default 100): signal handlers, timers and messages get their turn, so
+   * that a Ctrl-C handler or a page's "pause" button can call `stop()`.
+   * The same iterations and numbers as `train()`.
+   *
+   * @throws {DivergenceError} if a loss is NaN or ±∞.
+   */
+  async trainAsync(
+    yieldEvery = 100,
+  ): Promise<{ trainAcc: number; testAcc: number }> {
+    checkCount("Trainer.trainAsync()", "yieldEvery", yieldEvery);
+    this.#stopped = false;
+    while (this.#iter < this.maxIter && !this.#stopped) {
+      this.step();
+      if (this.#iter % yieldEvery === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }
+    return this.result();
+  }
+
+  /** Whether `stop()` ended the last `train()` before `maxIter`. */
+  get stopped(): boolean {
+    return this.#stopped && this.#iter < this.maxIter;
   }
 
   /** Makes `train()` return after the iteration in progress. */

@@ -406,3 +406,74 @@ Deno.test("train.ts --load of a file that is not a dlfs net fails in one line", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Ctrl-C stops train.ts after the iteration in progress and saves the net so far", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-sigint-" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env=MNIST_DIR,DLFS_BACKEND,INIT_CWD",
+        "train.ts",
+        "--save",
+        `${dir}/net.safetensors`,
+      ],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Interrupt once the first epoch is reported.
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    while (!/epoch {2}1\//.test(out)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    child.kill("SIGINT");
+    while (!(await reader.read()).done); // the rest of stdout
+    const text = await new Response(child.stderr).text();
+    const { code } = await child.status;
+    assert.equal(code, 130, text);
+    const m = text.match(
+      /^train: interrupted after iteration (\d+) of 10000; the net so far is saved to \S+net.safetensors\n$/,
+    );
+    assert.ok(m, text);
+    assert.ok(Number(m[1]) > 600 && Number(m[1]) < 10000);
+    const { loadNetFile } = await import("../data/mod.ts");
+    const { net } = await loadNetFile(`${dir}/net.safetensors`);
+    assert.equal(net.spec.type, "TwoLayerNet");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("train.ts --checkpoint-every N saves the net every N iterations", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-ckpt-" });
+  try {
+    const { code, stdout, stderr } = await train(
+      "--iters",
+      "250",
+      "--checkpoint-every",
+      "100",
+      "--save",
+      `${dir}/net.st`,
+    );
+    assert.equal(code, 0, stderr);
+    const lines = stdout.split("\n").filter((l) => l.startsWith("checkpoint:"));
+    assert.deepEqual(lines, [
+      `checkpoint: the net after 100 iterations saved to ${dir}/net.st`,
+      `checkpoint: the net after 200 iterations saved to ${dir}/net.st`,
+    ]);
+    assert.ok((await Deno.stat(`${dir}/net.st`)).isFile);
+    const bad = await train("--checkpoint-every", "100");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^train: --checkpoint-every needs --save FILE/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -223,3 +223,30 @@ Deno.test("a net's parameters cannot be rebound: assigning one throws instead of
     );
   }
 });
+
+Deno.test("Trainer.trainAsync() gives train()'s numbers and lets a timer stop it", async () => {
+  const { images, labels } = data(new Rng(11), 200);
+  const make = () =>
+    new TwoLayerNet(49, 8, 3, { rng: new Rng(12), weightInitStd: 0.3 });
+  const options = {
+    iterations: 60,
+    batchSize: 10,
+    rng: new Rng(13),
+    optimizerParams: { lr: 0.1 },
+  };
+  const a = new Trainer(make(), images, labels, images, labels, options);
+  const b = new Trainer(make(), images, labels, images, labels, {
+    ...options,
+    rng: new Rng(13),
+  });
+  assert.deepEqual(await b.trainAsync(7), a.train());
+  assert.deepEqual(b.trainLossList, a.trainLossList);
+  // A timer that fires while it runs stops it at its next yield.
+  const c = new Trainer(make(), images, labels, images, labels, {
+    ...options,
+    iterations: 100_000,
+  });
+  setTimeout(() => c.stop(), 0);
+  await c.trainAsync(5);
+  assert.ok(c.stopped && c.iteration >= 5 && c.iteration < 100_000);
+});
