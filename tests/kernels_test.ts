@@ -566,3 +566,30 @@ Deno.test("a worker that fails mid-product is an error at once, and the kernels 
     two.close();
   }
 });
+
+Deno.test("two-thread SimdKernels stop splitting products while another process holds the worker's core", async () => {
+  if (navigator.hardwareConcurrency > 2) return; // the machine kind has 2 cores
+  const two = SimdKernels.create({ threads: 2 })!;
+  const busy = new Deno.Command("sh", { args: ["-c", "while :; do :; done"] })
+    .spawn();
+  try {
+    await two.ready();
+    const rng = new Rng(110);
+    const a = place(two, sparseish(rng, 100, 784, 0), false);
+    const b = place(two, sparseish(rng, 784, 50, 0), false);
+    const out = place(two, new Matrix(100, 50), false);
+    const want = two.denseMatmul(a, b).data.slice();
+    const before = two.splits;
+    for (let i = 0; i < 400; i++) two.denseMatmul(a, b, out);
+    const split = two.splits - before;
+    assert.ok(
+      split < 300,
+      `${split} of 400 products split with the other core busy`,
+    );
+    assert.deepEqual(out.data, want); // the same numbers either way
+  } finally {
+    busy.kill();
+    await busy.status;
+    two.close();
+  }
+});

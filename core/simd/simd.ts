@@ -165,6 +165,10 @@ export class SimdKernels extends BaseKernels {
   #seq = 0;
   #timeoutMs: number;
   #workerError?: string; // what the worker reported, if it failed
+  #lateness = 0; // moving average of (wait for the worker) / (our own rows' time)
+  #alone = 0; // split products to run on this thread alone, contention seen
+  #backoff = 32; // how many, next time (doubles while contention lasts)
+  #splits = 0; // products split between the threads so far
   #broken?: string; // why these kernels refuse work, after a failure
 
   /**
@@ -310,6 +314,14 @@ export class SimdKernels extends BaseKernels {
     Atomics.store(ctl, CTL.SEQ, ++this.#seq);
     Atomics.notify(ctl, CTL.SEQ);
     worker.terminate();
+  }
+
+  /**
+   * Products split between the two threads so far (the rest ran on the
+   * calling thread: too small, or the worker's core was busy).
+   */
+  get splits(): number {
+    return this.#splits;
   }
 
   /** Bytes of WebAssembly memory in blocks handed out (arrays and scratch). */
@@ -618,8 +630,9 @@ export class SimdKernels extends BaseKernels {
     const kernel = this.#kernels[kind], ctl = this.#ctl;
     if (
       ctl === undefined || work < MIN_SPLIT_WORK || split <= 0 ||
-      split >= rows || !this.#workerReady()
+      split >= rows || !this.#workerReady() || this.#alone > 0
     ) {
+      if (this.#alone > 0 && work >= MIN_SPLIT_WORK) this.#alone--;
       kernel(...args(0, rows));
       return;
     }
@@ -629,7 +642,10 @@ export class SimdKernels extends BaseKernels {
     const seq = ++this.#seq;
     Atomics.store(ctl, CTL.SEQ, seq); // publishes everything written above
     Atomics.notify(ctl, CTL.SEQ);
+    this.#splits++;
+    const t0 = performance.now();
     kernel(...args(0, split)); // our rows
+    const t1 = performance.now();
     if (!spinUntil(ctl, CTL.DONE, seq, this.#timeoutMs, CTL.FAILED)) {
       this.#fail(
         Atomics.load(ctl, CTL.FAILED) !== 0
@@ -637,6 +653,27 @@ export class SimdKernels extends BaseKernels {
           : `the worker did not finish a product within ${this.#timeoutMs} ms`,
       );
     }
+    this.#pace(t1 - t0, performance.now() - t1);
+  }
+
+  /**
+   * Whether the second thread pays: after a split product, `own` ms of our
+   * rows and `waited` ms for the worker's. On a core of its own the worker
+   * finishes about when we do; when another process holds that core, it
+   * finishes late, and we wait (spinning) longer than the split saved. Then
+   * the products run on this thread alone for a while — 64 products, twice
+   * as many each time contention is found again in a row, up to 2¹⁶ — and
+   * the worker, given nothing, goes to sleep; afterwards a split is tried
+   * again. Bench: `train.ts --threads 2` under one busy process (README).
+   */
+  #pace(own: number, waited: number): void {
+    this.#lateness = 0.8 * this.#lateness +
+      0.2 * (waited / Math.max(own, 1e-3));
+    if (this.#lateness > 0.5) {
+      this.#backoff = Math.min(2 * this.#backoff, 65536);
+      this.#alone = this.#backoff;
+      this.#lateness = 0;
+    } else if (this.#lateness < 0.1) this.#backoff = 32;
   }
 
   /**
