@@ -146,8 +146,8 @@ export async function fuzzIdx(
   return counts;
 }
 
-/** Small saved nets of all three kinds, BatchNorm state included. */
-export function fuzzNets(): Uint8Array[] {
+/** Small nets of all three kinds, BatchNorm state included. */
+export function sampleNets() {
   const rng = new Rng(60);
   const mln = new MultiLayerNet(6, [5, 4], 3, {
     rng,
@@ -156,10 +156,11 @@ export function fuzzNets(): Uint8Array[] {
     dropoutRatio: 0.2,
     activation: "sigmoid",
   });
+  // Give BatchNorm running averages something to save.
   const x = new Matrix(
     4,
     6,
-    Float64Array.from({ length: 24 }, () => rng.uniform()),
+    Float64Array.from({ length: 24 }, () => 2 * rng.uniform() - 1),
   );
   mln.loss(x, [0, 1, 2, 0], { train: true });
   return [
@@ -174,7 +175,7 @@ export function fuzzNets(): Uint8Array[] {
       outputSize: 3,
       weightInitStd: 0.3,
     }),
-  ].map((net) => saveNet(net));
+  ] as const;
 }
 
 /**
@@ -187,7 +188,7 @@ export function fuzzSafetensors(
   seed: number,
   maxMs = 2000,
 ): FuzzCounts {
-  const rng = new Rng(seed), seeds = fuzzNets();
+  const rng = new Rng(seed), seeds = sampleNets().map((net) => saveNet(net));
   const counts = { accepted: 0, rejected: 0, slowestMs: 0 };
   for (let i = 0; i < count; i++) {
     const src = seeds[rng.int(seeds.length)];

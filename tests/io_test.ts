@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fuzzSafetensors } from "./fuzz.ts";
+import { fuzzSafetensors, sampleNets } from "./fuzz.ts";
 import { type Matrix, Rng } from "../core/mod.ts";
 import {
   decodeSafetensors,
@@ -9,34 +9,10 @@ import {
   SafetensorsError,
   saveNet,
 } from "../io/mod.ts";
-import { MultiLayerNet, SimpleConvNet, TwoLayerNet } from "../net/mod.ts";
+import { TwoLayerNet } from "../net/mod.ts";
 import { uniformMatrix } from "./helpers.ts";
 
-function nets() {
-  const rng = new Rng(60);
-  const mln = new MultiLayerNet(6, [5, 4], 3, {
-    rng,
-    useBatchnorm: true,
-    useDropout: true,
-    dropoutRatio: 0.2,
-    activation: "sigmoid",
-  });
-  // Give BatchNorm running averages something to save.
-  mln.loss(uniformMatrix(rng, 4, 6), [0, 1, 2, 0], { train: true });
-  return [
-    new TwoLayerNet(6, 5, 3, { rng, weightInitStd: 0.3 }),
-    mln,
-    new SimpleConvNet({
-      rng,
-      input: [1, 8, 8],
-      filterNum: 3,
-      filterSize: 3,
-      hiddenSize: 6,
-      outputSize: 3,
-      weightInitStd: 0.3,
-    }),
-  ] as const;
-}
+const nets = sampleNets;
 
 Deno.test("saveNet() and loadNet() round-trip every net bit for bit, predictions included", () => {
   const rng = new Rng(61);
