@@ -10,7 +10,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs } from "@std/cli/parse-args";
 import { Rng } from "./core/mod.ts";
 import { gatherLabels, loadMnist, MnistError } from "./data/mod.ts";
 import {
@@ -31,33 +31,29 @@ Flags:
   -h, --help       show this help
 
 DLFS_BACKEND=ts|simd|auto picks the kernels (default auto).`;
-let dataDir: string | undefined;
-try {
-  const { values } = parseArgs({
-    args: Deno.args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      "data-dir": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  const dir = values["data-dir"], from = Deno.env.get("INIT_CWD");
-  dataDir = dir === undefined || dir.startsWith("/") || !from
-    ? dir
-    : `${from}/${dir}`;
-} catch (e) {
+const strays: string[] = [];
+const values = parseArgs(Deno.args, {
+  string: ["data-dir"],
+  boolean: ["help"],
+  alias: { h: "help" },
+  unknown: (arg) => (strays.push(arg), false),
+});
+if (strays.length > 0) {
   console.error(
     `gradient-check: ${
-      (e as Error).message.replace(/\s*\n\s*/g, " ")
-    } (deno task gradient-check --help lists the flags)`,
+      strays[0].startsWith("-") ? "unknown flag" : "unexpected argument"
+    } ${strays[0]} (deno task gradient-check --help lists the flags)`,
   );
   Deno.exit(2);
 }
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const dir = values["data-dir"], from = Deno.env.get("INIT_CWD");
+const dataDir = dir === undefined || dir.startsWith("/") || !from
+  ? dir
+  : `${from}/${dir}`;
 const backend = Deno.env.get("DLFS_BACKEND") ?? "auto";
 if (backend !== "auto" && backend !== "simd" && backend !== "ts") {
   console.error(

@@ -1,6 +1,6 @@
 // train.ts's command line: the usage text, the flags and their checks.
 
-import { parseArgs } from "node:util";
+import { parseArgs } from "@std/cli/parse-args";
 import { type Backend, simdSupport } from "../core/mod.ts";
 import type { WeightInit } from "../net/mod.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optim/mod.ts";
@@ -52,7 +52,7 @@ Flags:
 Relative paths are taken from the folder the task was run from.`;
 
 /** The flags train.ts takes, without their dashes. */
-const FLAGS = [
+const FLAGS: string[] = [
   "net",
   "hidden",
   "iters",
@@ -77,6 +77,9 @@ const FLAGS = [
   "checkpoint-every",
   "help",
 ];
+
+/** The flags that take no value. */
+const BOOLEAN_FLAGS = ["batchnorm", "quiet", "help"];
 
 /**
  * The name among `names` nearest to `name` (Levenshtein distance at most a
@@ -148,46 +151,43 @@ export interface Config {
  * @throws {UsageError} for anything it cannot take, in one line.
  */
 export function parseConfig(args: string[]): Config | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        net: { type: "string" },
-        hidden: { type: "string" },
-        iters: { type: "string" },
-        epochs: { type: "string" },
-        "batch-size": { type: "string" },
-        optimizer: { type: "string" },
-        lr: { type: "string" },
-        init: { type: "string" },
-        batchnorm: { type: "boolean" },
-        dropout: { type: "string" },
-        "weight-decay": { type: "string" },
-        seed: { type: "string" },
-        "eval-samples": { type: "string" },
-        backend: { type: "string" },
-        threads: { type: "string" },
-        "data-dir": { type: "string" },
-        json: { type: "string" },
-        save: { type: "string" },
-        plot: { type: "string" },
-        load: { type: "string" },
-        quiet: { type: "boolean" },
-        "checkpoint-every": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    const message = (e as Error).message.replace(/\s*\n\s*/g, " ");
-    const unknown = message.match(/^Unknown option '(-[^']*)'/)?.[1];
-    if (unknown === undefined) throw new UsageError(message);
-    const near = nearest(unknown.replace(/^-+/, "").split("=")[0], FLAGS);
+  const strays: string[] = [];
+  const parsed = parseArgs(args, {
+    string: FLAGS.filter((f) => !BOOLEAN_FLAGS.includes(f)),
+    boolean: BOOLEAN_FLAGS,
+    alias: { h: "help" },
+    unknown: (arg) => (strays.push(arg), false),
+  });
+  const [stray] = strays;
+  if (stray !== undefined && /^-\.?\d/.test(stray)) {
     throw new UsageError(
-      `unknown flag ${unknown}${near ? ` (did you mean --${near}?)` : ""}`,
+      `${stray} looks like a negative number after a flag: write it with = (e.g. --lr=${stray})`,
     );
+  }
+  if (stray !== undefined && stray.startsWith("-")) {
+    const name = stray.replace(/^-+/, "").split("=")[0];
+    const near = nearest(name, FLAGS);
+    throw new UsageError(
+      `unknown flag --${name}${near ? ` (did you mean --${near}?)` : ""}`,
+    );
+  }
+  if (stray !== undefined) {
+    throw new UsageError(
+      `unexpected argument "${stray}": the flags take no positional arguments`,
+    );
+  }
+  // Booleans are absent unless given, like the strings.
+  const values = parsed as unknown as
+    & Partial<Record<(typeof FLAGS)[number], string>>
+    & {
+      batchnorm?: boolean;
+      quiet?: boolean;
+      help?: boolean;
+    };
+  for (const flag of BOOLEAN_FLAGS) {
+    if (parsed[flag] === false) {
+      delete (values as Record<string, unknown>)[flag];
+    }
   }
   if (values.help) return "help";
   const net = oneOf(

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { ensureDir, exists } from "@std/fs";
 import type { Matrix } from "../core/matrix.ts";
 import { ImageSet, oneHot } from "./dataset.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
@@ -411,7 +412,7 @@ export async function fetchMnistFile(
     await readVerified(name, dest, true); // a cached file is re-verified, not trusted
     return dest;
   }
-  await Deno.mkdir(cacheDir, { recursive: true });
+  await ensureDir(cacheDir);
   const failures: string[] = [];
   for (const mirror of mirrors) {
     const url = `${mirror.endsWith("/") ? mirror : mirror + "/"}${name}.gz`;
@@ -449,23 +450,8 @@ function envDir(): string | undefined {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
+function isDirectory(path: string): Promise<boolean> {
+  return exists(path, { isDirectory: true });
 }
 
 async function firstExisting(paths: string[]): Promise<string | undefined> {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { basename, dirname } from "@std/path";
+
 /**
  * Writes `data` to a temporary file beside `path`, then renames it onto
  * `path`: a reader sees the old file or the whole new one, never a part, and
@@ -23,9 +25,7 @@ export async function writeFileAtomic(
   path: string,
   data: Uint8Array | string,
 ): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
-  const name = path.slice(slash + 1);
+  const dir = dirname(path), name = basename(path);
   const tmp = await Deno.makeTempFile({
     dir,
     prefix: `.${name}.`,
