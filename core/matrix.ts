@@ -17,7 +17,7 @@
  *
  * @example Build a 2×3 matrix and read an element
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix } from "./matrix.ts";
  *
  * const m = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]);
@@ -43,7 +43,7 @@ export class Matrix {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Matrix } from "./matrix.ts";
    *
    * const z = new Matrix(2, 2); // zeros
@@ -77,7 +77,7 @@ export class Matrix {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Matrix } from "./matrix.ts";
    *
    * assert(Matrix.zeros(3, 4).data.length === 12);
@@ -94,7 +94,7 @@ export class Matrix {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Matrix } from "./matrix.ts";
    *
    * const b = Matrix.fromRows([[0.1, 0.2]]); // a 1×2 bias
@@ -133,7 +133,7 @@ export class Matrix {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Matrix } from "./matrix.ts";
    *
    * assert(Matrix.fromRows([[1, 2], [3, 4]]).get(1, 0) === 3);
@@ -148,7 +148,7 @@ export class Matrix {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Matrix } from "./matrix.ts";
    *
    * const a = Matrix.fromRows([[1, 2]]);
@@ -190,7 +190,7 @@ export class Matrix {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { ensureShape, Matrix } from "./matrix.ts";
  *
  * let out: Matrix | undefined;
@@ -263,7 +263,7 @@ export function assertMatrix(where: string, what: string, x: unknown): void {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { kindOf } from "./matrix.ts";
  *
  * assert(kindOf([1, 2]) === "Array" && kindOf(null) === "null");

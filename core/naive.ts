@@ -23,7 +23,7 @@ import type { ImageShape, Window } from "./im2col.ts";
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix } from "./matrix.ts";
  * import { matmul } from "./naive.ts";
  *
@@ -53,7 +53,7 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix } from "./matrix.ts";
  * import { matmulTN } from "./naive.ts";
  *
@@ -83,7 +83,7 @@ export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix } from "./matrix.ts";
  * import { matmulNT } from "./naive.ts";
  *

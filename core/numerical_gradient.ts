@@ -36,7 +36,7 @@ export const NUMERICAL_GRADIENT_H = 1e-4;
  *
  * @example The gradient of f(x) = x₀² + x₁² at (3, 4) is (6, 8)
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix } from "../core/matrix.ts";
  * import { numericalGradient } from "./numerical_gradient.ts";
  *

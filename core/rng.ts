@@ -20,7 +20,7 @@
  *
  * @example Same seed, same numbers
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Rng } from "./rng.ts";
  *
  * const a = new Rng(42), b = new Rng(42);
@@ -64,7 +64,7 @@ export class Rng {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Rng } from "./rng.ts";
    *
    * const u = new Rng(1).nextUint32();
@@ -89,7 +89,7 @@ export class Rng {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Rng } from "./rng.ts";
    *
    * const u = new Rng(7).uniform();
@@ -108,7 +108,7 @@ export class Rng {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Rng } from "./rng.ts";
    *
    * const rng = new Rng(0);
@@ -137,7 +137,7 @@ export class Rng {
    *
    * @example Draw a minibatch of 3 indices out of 10, with replacement
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { Rng } from "./rng.ts";
    *
    * const rng = new Rng(3);

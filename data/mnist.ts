@@ -128,13 +128,13 @@ export interface Mnist<T extends Uint8Array | Matrix = Uint8Array | Matrix> {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertRejects, assertStrictEquals } from "@std/assert";
  * import { loadMnist } from "./mnist.ts";
  *
  * const { xTrain, tTrain, xTest } = await loadMnist({ normalize: true, oneHotLabel: false });
  * console.log(xTrain.count, xTest.count, tTrain[0]); // 60000 10000 5
  * const x = xTrain.batch([0, 1, 2]); // a 3×784 Matrix in [0, 1]
- * assert.equal(x.rows, 3);
+ * assertStrictEquals(x.rows, 3);
  * ```
  */
 export async function loadMnist(
@@ -392,11 +392,11 @@ async function npmPackageFiles(): Promise<
  *
  * @example With no mirror that works, the error lists what was tried
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertRejects, assertStrictEquals } from "@std/assert";
  * import { fetchMnistFile, MnistError } from "./mnist.ts";
  *
  * const cache = await Deno.makeTempDir();
- * await assert.rejects(fetchMnistFile("t10k-labels-idx1-ubyte", [], cache), MnistError);
+ * await assertRejects(async () => await fetchMnistFile("t10k-labels-idx1-ubyte", [], cache), MnistError);
  * // On a machine that reaches them:
  * // await fetchMnistFile("t10k-labels-idx1-ubyte", DEFAULT_MNIST_MIRRORS, ".cache/mnist");
  * await Deno.remove(cache, { recursive: true });

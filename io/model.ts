@@ -49,7 +49,7 @@ export interface LoadedNet {
  *
  * @example Save, load, predict the same
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Matrix, Rng } from "../core/mod.ts";
  * import { TwoLayerNet } from "../net/mod.ts";
  * import { loadNet, saveNet } from "./model.ts";
@@ -57,7 +57,7 @@ export interface LoadedNet {
  * const net = new TwoLayerNet(4, 3, 2, { rng: new Rng(1), weightInitStd: 0.5 });
  * const { net: copy } = loadNet(saveNet(net));
  * const x = Matrix.fromRows([[0.1, 0.2, 0.3, 0.4]]);
- * assert.deepEqual(copy.predict(x).data, net.predict(x).data);
+ * assertEquals(copy.predict(x).data, net.predict(x).data);
  * ```
  */
 export function saveNet(

@@ -54,7 +54,7 @@ const MAX_HEADER = 100_000_000;
  *
  * @example Round trip
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
  *
  * const bytes = encodeSafetensors(
@@ -62,8 +62,8 @@ const MAX_HEADER = 100_000_000;
  *   { metadata: { net: "demo" } },
  * );
  * const { tensors, metadata } = decodeSafetensors(bytes);
- * assert.deepEqual(tensors.W.data, new Float64Array([1, 2, 3, 0.1]));
- * assert.equal(metadata.net, "demo");
+ * assertEquals(tensors.W.data, new Float64Array([1, 2, 3, 0.1]));
+ * assertStrictEquals(metadata.net, "demo");
  * ```
  */
 export function encodeSafetensors(

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { AddLayer } from "./add_layer.ts";
  *
  * const add = new AddLayer();

@@ -10,7 +10,7 @@
  *
  * @example The book's apple-and-orange shopping (figure 5-17)
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { AddLayer } from "./add_layer.ts";
  * import { MulLayer } from "./mul_layer.ts";
  *

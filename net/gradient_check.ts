@@ -57,7 +57,7 @@ export const REL_ERROR_FLOOR = 1e-7;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix, Rng } from "@dlfs/nn/core";
  * import { gradientCheck, TwoLayerNet } from "@dlfs/nn/net";
  *

@@ -7,7 +7,7 @@
  *
  * @example Train a tiny net for a few steps of SGD
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix, Rng } from "@dlfs/nn/core";
  * import { TwoLayerNet } from "@dlfs/nn/net";
  *

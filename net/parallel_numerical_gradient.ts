@@ -22,7 +22,7 @@ import { numericalGradientShare } from "./numerical_gradient_share.ts";
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Matrix, Rng } from "../core/mod.ts";
  * import { parallelNumericalGradient, TwoLayerNet } from "./mod.ts";
  *
@@ -30,7 +30,7 @@ import { numericalGradientShare } from "./numerical_gradient_share.ts";
  * const net = new TwoLayerNet(6, 4, 3, { rng, weightInitStd: 0.5 });
  * const x = new Matrix(2, 6, Float64Array.from({ length: 12 }, () => rng.uniform()));
  * const both = await parallelNumericalGradient(net, x, [0, 2]);
- * assert.deepEqual(both.W1.data, net.numericalGradient(x, [0, 2]).W1.data);
+ * assertEquals(both.W1.data, net.numericalGradient(x, [0, 2]).W1.data);
  * ```
  */
 export async function parallelNumericalGradient(

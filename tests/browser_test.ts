@@ -3,7 +3,7 @@
 // the prediction the page shows, and fails on any page error. Skipped where
 // there is no Chromium, unless DLFS_BROWSER_TEST=1 (as .ci/run sets) makes
 // it required. Locally: apt-get install chromium, then deno task test.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
@@ -50,7 +50,7 @@ Deno.test({
   sanitizeResources: false, // playwright keeps pipes of its own until close()
   sanitizeOps: false,
   async fn() {
-    assert.ok(
+    assert(
       available,
       `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
     );
@@ -66,7 +66,7 @@ Deno.test({
       ],
       cwd: ROOT,
     }).output();
-    assert.equal(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    assertStrictEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
     const { chromium } = await import("npm:playwright-core@1.65.1");
     const server = serveDemo(0);
     const shots = await Deno.makeTempDir({ prefix: "dlfs-demo-" });
@@ -108,13 +108,13 @@ Deno.test({
         }
         const shown = await page.getAttribute("body", "data-prediction");
         seen.push(Number(shown));
-        assert.equal(
+        assertStrictEquals(
           Number(shown),
           digit,
           `drew ${digit}, the page says ${shown}`,
         );
       }
-      assert.deepEqual(errors, [], "no page errors");
+      assertEquals(errors, [], "no page errors");
       await page.screenshot({
         path: `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? shots}/demo.png`,
       });

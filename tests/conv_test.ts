@@ -1,4 +1,9 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   col2im,
   im2col,
@@ -74,7 +79,7 @@ Deno.test("Convolution.forward() equals the convolution by its definition", () =
       pad,
     });
     const expected = convolveDirect(x, input, W, b, fh, fw, stride, pad);
-    assert.ok(
+    assert(
       maxAbsDiff(conv.forward(x).data, expected.data) < 1e-12,
       JSON.stringify(input),
     );
@@ -92,7 +97,7 @@ Deno.test("col2im is the adjoint of im2col: ⟨im2col(x), y⟩ = ⟨x, col2im(y)
     let lhs = 0, rhs = 0;
     col.data.forEach((v, i) => (lhs += v * y.data[i]));
     x.data.forEach((v, i) => (rhs += v * back.data[i]));
-    assert.ok(Math.abs(lhs - rhs) < 1e-10, `${lhs} vs ${rhs}`);
+    assert(Math.abs(lhs - rhs) < 1e-10, `${lhs} vs ${rhs}`);
   }
 });
 
@@ -111,7 +116,7 @@ Deno.test("Convolution.backward() matches the numerical gradient for dx, dW and 
       },
     );
     const err = layerGradientError(conv, uniformMatrix(rng, 2, c * h * w), rng);
-    assert.ok(err < TOL, `${JSON.stringify(input)}: ${err}`);
+    assert(err < TOL, `${JSON.stringify(input)}: ${err}`);
   }
 });
 
@@ -166,44 +171,38 @@ Deno.test("Pooling takes each window's maximum and its backward matches the nume
           pad,
         });
         col.toRows().forEach((row, p) =>
-          assert.equal(out.get(n, ch * oh * ow + p), Math.max(...row))
+          assertStrictEquals(out.get(n, ch * oh * ow + p), Math.max(...row))
         );
       }
     }
-    assert.ok(layerGradientError(pool, x, rng) < TOL, JSON.stringify(input));
+    assert(layerGradientError(pool, x, rng) < TOL, JSON.stringify(input));
   }
 });
 
 Deno.test("conv layers reject shapes that do not fit and name both", () => {
-  assert.throws(
+  assertThrows(
     () =>
       new Convolution(Matrix.zeros(2, 9), Matrix.zeros(1, 2), {
         input: [2, 5, 5],
         filter: [3, 3],
       }),
-    {
-      name: "RangeError",
-      message:
-        "Convolution: expected W with 2·3·3 = 18 columns (C·FH·FW) but found W of shape 2×9",
-    },
+    RangeError,
+    "Convolution: expected W with 2·3·3 = 18 columns (C·FH·FW) but found W of shape 2×9",
   );
-  assert.throws(
+  assertThrows(
     () => new Pooling({ input: [1, 5, 5], pool: [2, 2], stride: 2 }),
-    {
-      name: "RangeError",
-      message:
-        "Pooling: expected a 2×2 window with stride 2 and pad 0 to tile a 5×5 image exactly but found a remainder",
-    },
+    RangeError,
+    "Pooling: expected a 2×2 window with stride 2 and pad 0 to tile a 5×5 image exactly but found a remainder",
   );
   const conv = new Convolution(Matrix.zeros(1, 9), Matrix.zeros(1, 1), {
     input: [1, 5, 5],
     filter: [3, 3],
   });
-  assert.throws(() => conv.forward(Matrix.zeros(2, 24)), {
-    name: "RangeError",
-    message:
-      "Convolution.forward(): expected x with 1·5·5 = 25 columns (one 1×5×5 image per row) but found x of shape 2×24",
-  });
+  assertThrows(
+    () => conv.forward(Matrix.zeros(2, 24)),
+    RangeError,
+    "Convolution.forward(): expected x with 1·5·5 = 25 columns (one 1×5×5 image per row) but found x of shape 2×24",
+  );
 });
 
 /**
@@ -262,11 +261,11 @@ for (const backend of ["ts", "simd"] as const) {
     // until it is: deterministic, and the check then tests backprop only.
     let batch = uniformMatrix(rng, 2, 64, 0, 1);
     for (let tries = 0; kinkMargin(net, batch) <= 1e-3; tries++) {
-      assert.ok(tries < 100, "no batch clear of the kinks in 100 draws");
+      assert(tries < 100, "no batch clear of the kinks in 100 draws");
       batch = uniformMatrix(rng, 2, 64, 0, 1);
     }
     for (const [key, d] of Object.entries(gradientCheck(net, batch, [0, 2]))) {
-      assert.ok(d.meanAbsDiff < 1e-6, `${key}: ${d.meanAbsDiff}`);
+      assert(d.meanAbsDiff < 1e-6, `${key}: ${d.meanAbsDiff}`);
     }
   });
 }
@@ -295,9 +294,9 @@ Deno.test("Pooling on the SIMD kernels gives the same maxima and routes the grad
       const book = new Pooling(options);
       const simd = new Pooling({ ...options, kernels });
       const a = book.forward(x), b = simd.forward(x);
-      a.data.forEach((v, i) => assert.ok(Object.is(v, b.data[i]), `out ${i}`));
+      a.data.forEach((v, i) => assert(Object.is(v, b.data[i]), `out ${i}`));
       const dout = uniformMatrix(rng, 3, a.cols, -1, 1);
-      assert.deepEqual(simd.backward(dout).data, book.backward(dout).data);
+      assertEquals(simd.backward(dout).data, book.backward(dout).data);
     }
   }
 });

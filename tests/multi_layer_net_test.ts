@@ -1,4 +1,11 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { Matrix, Rng } from "../core/mod.ts";
 import type { Affine, Dropout } from "../layers/mod.ts";
 import { Dropout as DropoutLayer } from "../layers/dropout.ts";
@@ -84,7 +91,7 @@ for (const backend of ["ts", "simd"] as const) {
           const t = [0, 2, 1, 2];
           const what = `${activation}, ${weightInit}, λ ${weightDecayLambda}`;
           const diff = gradientCheck(net, x, t);
-          assert.deepEqual(Object.keys(diff), [
+          assertEquals(Object.keys(diff), [
             "W1",
             "b1",
             "W2",
@@ -97,7 +104,7 @@ for (const backend of ["ts", "simd"] as const) {
           for (const [key, d] of Object.entries(diff)) {
             // Same bound as the chapter-5 check: float64 central differences
             // are accurate to ~1e-9 here; the b's carry the 1e-7 log guard.
-            assert.ok(d.meanAbsDiff < 1e-6, `${what} ${key}: ${d.meanAbsDiff}`);
+            assert(d.meanAbsDiff < 1e-6, `${what} ${key}: ${d.meanAbsDiff}`);
           }
         }
       }
@@ -114,16 +121,16 @@ Deno.test("weight decay adds ½·λ·ΣW² to the loss and λ·W to each weight 
   for (const key of ["W1", "W2"]) {
     for (const v of plain.params[key].data) sumSq += v * v;
   }
-  assert.ok(
+  assert(
     Math.abs(decayed.loss(x, t) - (plain.loss(x, t) + 0.25 * sumSq)) < 1e-12,
   );
   const g0 = plain.gradient(x, t), g1 = decayed.gradient(x, t);
   g1.W1.data.forEach((v, i) =>
-    assert.ok(
+    assert(
       Math.abs(v - (g0.W1.data[i] + 0.5 * plain.params.W1.data[i])) < 1e-12,
     )
   );
-  assert.deepEqual(g1.b1.data, g0.b1.data, "biases are not decayed");
+  assertEquals(g1.b1.data, g0.b1.data, "biases are not decayed");
 });
 
 Deno.test("He and Xavier initial weights have the book's standard deviations", () => {
@@ -140,53 +147,54 @@ Deno.test("He and Xavier initial weights have the book's standard deviations", (
       W.data.reduce((a, b) => a + (b - mean) ** 2, 0) / W.data.length,
     );
     // 1e5 samples: the sample sd is within 1 % of σ with overwhelming odds.
-    assert.ok(Math.abs(sd / std - 1) < 0.01, `${init}: sd ${sd} vs ${std}`);
+    assert(Math.abs(sd / std - 1) < 0.01, `${init}: sd ${sd} vs ${std}`);
   }
-  assert.equal(initScale("relu", 50), initScale("he", 50));
-  assert.equal(initScale("sigmoid", 50), initScale("xavier", 50));
+  assertStrictEquals(initScale("relu", 50), initScale("he", 50));
+  assertStrictEquals(initScale("sigmoid", 50), initScale("xavier", 50));
 });
 
 Deno.test("MultiLayerNet with the same seed is bit-identical; it builds the book's layers", () => {
   const a = new MultiLayerNet(4, [3, 3], 2, { rng: new Rng(1) });
   const b = new MultiLayerNet(4, [3, 3], 2, { rng: new Rng(1) });
-  assert.deepEqual(a.params, b.params);
-  assert.deepEqual([...a.layers.keys()], [
+  assertEquals(a.params, b.params);
+  assertEquals([...a.layers.keys()], [
     "Affine1",
     "Activation_function1",
     "Affine2",
     "Activation_function2",
     "Affine3",
   ]);
-  assert.equal((a.layers.get("Affine2") as Affine).W, a.params.W2);
-  assert.equal(new MultiLayerNet(4, [], 2, { rng: new Rng(1) }).layers.size, 1);
+  assertStrictEquals((a.layers.get("Affine2") as Affine).W, a.params.W2);
+  assertStrictEquals(
+    new MultiLayerNet(4, [], 2, { rng: new Rng(1) }).layers.size,
+    1,
+  );
 });
 
 Deno.test("MultiLayerNet rejects bad settings and shapes, naming what it expected", () => {
   const rng = new Rng(0);
-  assert.throws(() => new MultiLayerNet(4, [3, 0], 2, { rng }), {
-    name: "RangeError",
-    message:
-      "MultiLayerNet: expected hiddenSizes[1] to be a positive integer but found 0",
-  });
-  assert.throws(
-    () => new MultiLayerNet(4, [3], 2, { rng, activation: "tanh" as "relu" }),
-    {
-      name: "RangeError",
-      message:
-        'MultiLayerNet: expected activation "relu" or "sigmoid" but found "tanh"',
-    },
+  assertThrows(
+    () => new MultiLayerNet(4, [3, 0], 2, { rng }),
+    RangeError,
+    "MultiLayerNet: expected hiddenSizes[1] to be a positive integer but found 0",
   );
-  assert.throws(
-    () => new MultiLayerNet(4, [3], 2, { rng, weightDecayLambda: -1 }),
+  assertThrows(
+    () => new MultiLayerNet(4, [3], 2, { rng, activation: "tanh" as "relu" }),
+    RangeError,
+    'MultiLayerNet: expected activation "relu" or "sigmoid" but found "tanh"',
+  );
+  assertMatch(
+    (assertThrows(
+      () => new MultiLayerNet(4, [3], 2, { rng, weightDecayLambda: -1 }),
+      Error,
+    ))
+      .message,
     /weightDecayLambda to be a finite number ≥ 0 but found -1/,
   );
-  assert.throws(
+  assertThrows(
     () => new MultiLayerNet(4, [3], 2, { rng, weightInitStd: "lecun" as "he" }),
-    {
-      name: "RangeError",
-      message:
-        'MultiLayerNet: expected a weight init of a number, "he", "relu", "xavier" or "sigmoid" but found "lecun"',
-    },
+    RangeError,
+    'MultiLayerNet: expected a weight init of a number, "he", "relu", "xavier" or "sigmoid" but found "lecun"',
   );
   const net = new MultiLayerNet(4, [3], 2, { rng });
   for (
@@ -198,14 +206,14 @@ Deno.test("MultiLayerNet rejects bad settings and shapes, naming what it expecte
       "numericalGradient",
     ] as const
   ) {
-    assert.throws(() => net[method](Matrix.zeros(2, 5), [0, 1]), {
-      name: "RangeError",
-      message:
-        `MultiLayerNet.${method}(): expected x with 4 columns (inputSize) but found x of shape 2×5`,
-    });
+    assertThrows(
+      () => net[method](Matrix.zeros(2, 5), [0, 1]),
+      RangeError,
+      `MultiLayerNet.${method}(): expected x with 4 columns (inputSize) but found x of shape 2×5`,
+    );
   }
-  assert.throws(
-    () => net.loss(Matrix.zeros(2, 4), [0, 2]),
+  assertMatch(
+    (assertThrows(() => net.loss(Matrix.zeros(2, 4), [0, 2]), Error)).message,
     /MultiLayerNet.loss\(\): expected labels to be integers in \[0, 2\) but found t\[1\] = 2/,
   );
 });
@@ -328,9 +336,9 @@ Deno.test("MultiLayerNet with BatchNorm and Dropout (the book's MultiLayerNetExt
         true,
       );
       if (useBatchnorm) {
-        assert.ok(keys.includes("gamma2") && keys.includes("beta2"), what);
+        assert(keys.includes("gamma2") && keys.includes("beta2"), what);
       }
-      assert.ok(worst < 1e-6, `${what}: ${worst}`);
+      assert(worst < 1e-6, `${what}: ${worst}`);
     }
   }
 });
@@ -340,7 +348,7 @@ Deno.test("with its guards the BatchNorm/Dropout check passes on every seed; wit
   for (let seed = 1000; seed < 1100; seed++) {
     for (const [bn, dropout] of [[true, false], [false, true], [true, true]]) {
       const { worst } = extendCheck(seed, bn, dropout, "relu", true);
-      assert.ok(
+      assert(
         worst < 1e-6,
         `seed ${seed}, bn ${bn}, dropout ${dropout}: ${worst}`,
       );
@@ -349,7 +357,7 @@ Deno.test("with its guards the BatchNorm/Dropout check passes on every seed; wit
       }
     }
   }
-  assert.ok(failedUnguarded > 0, "no seed failed without the guards");
+  assert(failedUnguarded > 0, "no seed failed without the guards");
 });
 
 Deno.test("gradientCheck() leaves BatchNorm's running averages as it found them", () => {
@@ -358,19 +366,19 @@ Deno.test("gradientCheck() leaves BatchNorm's running averages as it found them"
   const x = uniformMatrix(rng, 4, 6, 0, 1), t = [0, 1, 2, 1];
   net.loss(x, t, { train: true }); // running averages away from 0
   const before = Object.values(net.state()).map((m) => m.data.slice());
-  assert.ok(before[0].some((v) => v !== 0));
+  assert(before[0].some((v) => v !== 0));
   gradientCheck(net, x, t);
-  assert.deepEqual(Object.values(net.state()).map((m) => m.data), before);
+  assertEquals(Object.values(net.state()).map((m) => m.data), before);
 });
 
 Deno.test("compareGradients() fails a NaN or ∞ backprop gradient", () => {
   const numerical = Matrix.fromRows([[1, 2, 3]]);
   for (const bad of [NaN, Infinity]) {
     const d = compareGradients(Matrix.fromRows([[1, bad, 3]]), numerical);
-    assert.equal(d.maxRelError, Infinity);
-    assert.ok(!(d.meanAbsDiff < 1e-6));
+    assertStrictEquals(d.maxRelError, Infinity);
+    assert(!(d.meanAbsDiff < 1e-6));
   }
-  assert.equal(compareGradients(numerical, numerical).maxRelError, 0);
+  assertStrictEquals(compareGradients(numerical, numerical).maxRelError, 0);
 });
 
 Deno.test("MultiLayerNet runs BatchNorm and Dropout in test mode for predict, loss and accuracy by default", () => {
@@ -380,11 +388,11 @@ Deno.test("MultiLayerNet runs BatchNorm and Dropout in test mode for predict, lo
     useDropout: true,
   });
   const x = uniformMatrix(new Rng(9), 5, 4, 0, 1);
-  assert.deepEqual(
+  assertEquals(
     [...net.layers.keys()],
     ["Affine1", "BatchNorm1", "Activation_function1", "Dropout1", "Affine2"],
   );
-  assert.deepEqual(Object.keys(net.params), [
+  assertEquals(Object.keys(net.params), [
     "W1",
     "b1",
     "W2",
@@ -394,9 +402,9 @@ Deno.test("MultiLayerNet runs BatchNorm and Dropout in test mode for predict, lo
   ]);
   // Test mode is deterministic (running averages, scaling by 1 − ratio)…
   const a = net.predict(x).clone(), b = net.predict(x).clone();
-  assert.deepEqual(a.data, b.data);
+  assertEquals(a.data, b.data);
   // …training mode draws a new dropout mask each time.
   const c = net.predict(x, { train: true }).clone(),
     d = net.predict(x, { train: true }).clone();
-  assert.notDeepEqual(c.data, d.data);
+  assertNotEquals(c.data, d.data);
 });

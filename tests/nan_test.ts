@@ -2,7 +2,7 @@
 // in every layer, on every backend: max pooling takes a NaN as a window's
 // maximum (np.max), Dropout multiplies (NaN · 0 = NaN), products keep 0·∞ =
 // NaN however they skip zeros.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { Matrix, Rng, SimdKernels, TsKernels } from "../core/mod.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { addRowVector, matmul } from "../core/naive.ts";
@@ -30,12 +30,12 @@ function assertSame(
   want: ArrayLike<number>,
   what: string,
 ) {
-  assert.equal(got.length, want.length, what);
+  assertStrictEquals(got.length, want.length, what);
   for (let i = 0; i < want.length; i++) {
     const ok = Number.isNaN(want[i])
       ? Number.isNaN(got[i])
       : got[i] === want[i];
-    assert.ok(ok, `${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
+    assert(ok, `${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
   }
 }
 
@@ -89,13 +89,13 @@ for (const [name, make] of KERNELS) {
               const idx = [0, 1, 4, 5].map((k) => (2 * oy) * 4 + 2 * ox + k);
               const [max, at] = npMax(idx.map((k) => x.data[k]));
               assertSame([out.data[oy * 2 + ox]], [max], what);
-              assert.equal(pool.argMax[oy * 2 + ox], idx[at], what);
+              assertStrictEquals(pool.argMax[oy * 2 + ox], idx[at], what);
             }
           }
           // Backward sends each dout to that position, NaN or not.
           const dx = pool.backward(Matrix.fromRows([[1, 2, 3, 4]])).data;
           for (let o = 0; o < 4; o++) {
-            assert.equal(dx[pool.argMax[o]], o + 1, what);
+            assertStrictEquals(dx[pool.argMax[o]], o + 1, what);
           }
         }
       }
@@ -128,7 +128,7 @@ for (const [name, make] of KERNELS) {
     w.data[10] = NaN; // in all four windows
     w.data[5] = Infinity; // before it in every window: NaN still wins
     assertSame(wide.forward(w).data, [NaN, NaN, NaN, NaN], "3×3");
-    assert.deepEqual(Array.from(wide.argMax), [10, 10, 10, 10]);
+    assertEquals(Array.from(wide.argMax), [10, 10, 10, 10]);
     // With padding (the TypeScript loop on every backend): a NaN still wins.
     const padded = new Pooling({
       input: [1, 2, 2],
@@ -182,7 +182,7 @@ Deno.test("Relu, Sigmoid, Dropout and SoftmaxWithLoss keep NaN and ∞ as the bo
       [NaN, 0, Infinity, 0, 2, 0],
       `relu ${name}`,
     );
-    assert.deepEqual(Array.from(relu.mask), [0, 1, 0, 1, 0, 1]); // (x <= 0): false for NaN
+    assertEquals(Array.from(relu.mask), [0, 1, 0, 1, 0, 1]); // (x <= 0): false for NaN
     // dout[mask] = 0 even where dout is NaN; NaN passes where the mask is 0.
     assertSame(
       relu.backward(Matrix.fromRows([[NaN, NaN, 1, Infinity, NaN, 3]])).data,
@@ -205,10 +205,10 @@ Deno.test("Relu, Sigmoid, Dropout and SoftmaxWithLoss keep NaN and ∞ as the bo
     ]]),
   ).data;
   assertSame(y.subarray(0, 4), [NaN, NaN, NaN, NaN], "dropout NaN"); // kept or dropped: NaN · mask
-  assert.ok(y.subarray(4).every((v) => v === Infinity || Number.isNaN(v))); // ∞ · 0 = NaN
-  assert.ok(y.subarray(4).some(Number.isNaN), "no unit was dropped");
+  assert(y.subarray(4).every((v) => v === Infinity || Number.isNaN(v))); // ∞ · 0 = NaN
+  assert(y.subarray(4).some(Number.isNaN), "no unit was dropped");
   const last = new SoftmaxWithLoss();
-  assert.ok(
+  assert(
     Number.isNaN(
       last.forward(Matrix.fromRows([[0, NaN, 1], [0, 1, 2]]), [0, 2]),
     ),
@@ -220,7 +220,7 @@ Deno.test("Relu, Sigmoid, Dropout and SoftmaxWithLoss keep NaN and ∞ as the bo
   );
   const z = bn.forward(Matrix.fromRows([[NaN, 1], [2, 3], [4, 5]])).data;
   assertSame([z[0], z[2], z[4]], [NaN, NaN, NaN], "batchnorm column with NaN");
-  assert.ok(
+  assert(
     Number.isFinite(z[1]) && Number.isFinite(z[3]),
     "the other column stays finite",
   );

@@ -1,4 +1,11 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { addRowVector, matmul, Matrix, Rng } from "../core/mod.ts";
 import {
   gradientCheck,
@@ -51,17 +58,17 @@ for (const backend of ["ts", "simd"] as const) {
     // central difference straddle the kink and give ~1e-5 on W1/b1. This batch
     // is checked to stay clear of it (margin > 1 step), so the bound below
     // tests backprop, not the kink. (The margin of this seed is about 2.7.)
-    assert.ok(kinkMargin(net, x) > 1, `kink margin ${kinkMargin(net, x)}`);
+    assert(kinkMargin(net, x) > 1, `kink margin ${kinkMargin(net, x)}`);
     const diff = gradientCheck(net, x, t);
     for (const key of KEYS) {
       // The book prints W1 4e-10, b1 3e-9, W2 6e-9, b2 1.4e-7 (the b2 figure
       // comes from the 1e-7 guard inside the log, which only the numerical
       // gradient sees). The issue's bound: 1e-6 for each.
-      assert.ok(
+      assert(
         diff[key].meanAbsDiff <= 1e-6,
         `${key}: ${diff[key].meanAbsDiff}`,
       );
-      assert.ok(
+      assert(
         diff[key].maxRelError < 1e-3,
         `${key}: ${diff[key].maxRelError}`,
       );
@@ -69,7 +76,7 @@ for (const backend of ["ts", "simd"] as const) {
     // b2's error is dominated by the guard: δ/y_t with y_t ≈ 0.1 gives ~1e-6
     // on the true-class element, so its mean is ~1e-7, well above backprop's
     // rounding. If it were ~1e-12 the guard would be missing.
-    assert.ok(diff.b2.meanAbsDiff > 1e-8, `b2: ${diff.b2.meanAbsDiff}`);
+    assert(diff.b2.meanAbsDiff > 1e-8, `b2: ${diff.b2.meanAbsDiff}`);
   });
 }
 
@@ -83,13 +90,13 @@ for (const backend of ["ts", "simd"] as const) {
         backend,
       });
       const { x, t } = batch(rng, 4, 7, 3);
-      assert.ok(
+      assert(
         kinkMargin(net, x) > 1,
         `seed ${seed}: kink margin ${kinkMargin(net, x)}`,
       );
       const diff = gradientCheck(net, x, t);
       for (const key of KEYS) {
-        assert.ok(
+        assert(
           diff[key].meanAbsDiff <= 1e-6,
           `seed ${seed} ${key}: ${diff[key].meanAbsDiff}`,
         );
@@ -106,10 +113,10 @@ Deno.test("the gradient check fails when a backward is deliberately wrong", () =
   const relu = net.layers.get("Relu1")!;
   relu.backward = (dout: Matrix) => dout.clone();
   const diff = gradientCheck(net, x, t);
-  assert.ok(diff.W1.meanAbsDiff > 1e-4, `W1: ${diff.W1.meanAbsDiff}`);
-  assert.ok(diff.b1.meanAbsDiff > 1e-4, `b1: ${diff.b1.meanAbsDiff}`);
+  assert(diff.W1.meanAbsDiff > 1e-4, `W1: ${diff.W1.meanAbsDiff}`);
+  assert(diff.b1.meanAbsDiff > 1e-4, `b1: ${diff.b1.meanAbsDiff}`);
   // The layers above the broken one are unaffected.
-  assert.ok(diff.W2.meanAbsDiff < 1e-6 && diff.b2.meanAbsDiff < 1e-6);
+  assert(diff.W2.meanAbsDiff < 1e-6 && diff.b2.meanAbsDiff < 1e-6);
 });
 
 Deno.test("the same seed gives bit-identical parameters and losses; different seeds differ", () => {
@@ -129,10 +136,10 @@ Deno.test("the same seed gives bit-identical parameters and losses; different se
     return { losses, params: KEYS.map((k) => Array.from(net.params[k].data)) };
   };
   const a = run(42), b = run(42), c = run(43);
-  assert.deepEqual(a, b);
-  assert.notDeepEqual(a.losses, c.losses);
-  assert.notDeepEqual(a.params, c.params);
-  assert.ok(a.losses[19] < a.losses[0], "the loss goes down under SGD");
+  assertEquals(a, b);
+  assertNotEquals(a.losses, c.losses);
+  assertNotEquals(a.params, c.params);
+  assert(a.losses[19] < a.losses[0], "the loss goes down under SGD");
 });
 
 Deno.test("TwoLayerNet.params are the layers' matrices, updated in place", () => {
@@ -140,7 +147,7 @@ Deno.test("TwoLayerNet.params are the layers' matrices, updated in place", () =>
   const W1 = net.params.W1;
   const x = Matrix.fromRows([[1, 1, 1]]);
   const g = net.gradient(x, [1]);
-  assert.equal(
+  assertStrictEquals(
     g.W1,
     net.gradient(x, [1]).W1,
     "gradient() hands out the layer's dW buffer",
@@ -150,7 +157,7 @@ Deno.test("TwoLayerNet.params are the layers' matrices, updated in place", () =>
   // With W1 = 0 and b1 = 1 every hidden unit outputs exactly 1.
   const y = net.predict(x);
   const W2 = net.params.W2;
-  assert.ok(Math.abs(y.data[0] - (W2.get(0, 0) + W2.get(1, 0))) < 1e-15);
+  assert(Math.abs(y.data[0] - (W2.get(0, 0) + W2.get(1, 0))) < 1e-15);
 });
 
 Deno.test("TwoLayerNet.accuracy() takes one-hot or index labels", () => {
@@ -158,12 +165,12 @@ Deno.test("TwoLayerNet.accuracy() takes one-hot or index labels", () => {
   const x = Matrix.fromRows([[1, 0], [0, 1], [1, 1], [0.5, 0.2]]);
   const y = net.predict(x).toRows().map((r) => (r[1] > r[0] ? 1 : 0));
   const wrong = y.map((k) => 1 - k);
-  assert.equal(net.accuracy(x, y), 1);
-  assert.equal(net.accuracy(x, wrong), 0);
+  assertStrictEquals(net.accuracy(x, y), 1);
+  assertStrictEquals(net.accuracy(x, wrong), 0);
   const mixed = [y[0], wrong[1], y[2], wrong[3]];
-  assert.equal(net.accuracy(x, mixed), 0.5);
+  assertStrictEquals(net.accuracy(x, mixed), 0.5);
   const oneHot = Matrix.fromRows(mixed.map((k) => (k === 0 ? [1, 0] : [0, 1])));
-  assert.equal(net.accuracy(x, oneHot), 0.5);
+  assertStrictEquals(net.accuracy(x, oneHot), 0.5);
 });
 
 Deno.test("every TwoLayerNet method rejects a mismatched shape and names itself and both shapes", () => {
@@ -178,11 +185,11 @@ Deno.test("every TwoLayerNet method rejects a mismatched shape and names itself 
       "numericalGradient",
     ] as const
   ) {
-    assert.throws(() => net[method](bad, [0, 1]), {
-      name: "RangeError",
-      message:
-        `TwoLayerNet.${method}(): expected x with 4 columns (inputSize) but found x of shape 2×5`,
-    });
+    assertThrows(
+      () => net[method](bad, [0, 1]),
+      RangeError,
+      `TwoLayerNet.${method}(): expected x with 4 columns (inputSize) but found x of shape 2×5`,
+    );
   }
   const x = Matrix.zeros(2, 4);
   for (
@@ -193,30 +200,33 @@ Deno.test("every TwoLayerNet method rejects a mismatched shape and names itself 
       "numericalGradient",
     ] as const
   ) {
-    assert.throws(() => net[method](x, Matrix.zeros(2, 3)), {
-      name: "RangeError",
-      message:
-        `TwoLayerNet.${method}(): expected one-hot t of shape 2×2 but found 2×3`,
-    });
-    assert.throws(() => net[method](x, [0, 2]), {
-      name: "RangeError",
-      message:
-        `TwoLayerNet.${method}(): expected labels to be integers in [0, 2) but found t[1] = 2`,
-    });
-    assert.throws(() => net[method](Matrix.zeros(0, 4), []), {
-      name: "RangeError",
-      message:
-        `TwoLayerNet.${method}(): expected a batch of at least one row but found x of shape 0×4`,
-    });
+    assertThrows(
+      () => net[method](x, Matrix.zeros(2, 3)),
+      RangeError,
+      `TwoLayerNet.${method}(): expected one-hot t of shape 2×2 but found 2×3`,
+    );
+    assertThrows(
+      () => net[method](x, [0, 2]),
+      RangeError,
+      `TwoLayerNet.${method}(): expected labels to be integers in [0, 2) but found t[1] = 2`,
+    );
+    assertThrows(
+      () => net[method](Matrix.zeros(0, 4), []),
+      RangeError,
+      `TwoLayerNet.${method}(): expected a batch of at least one row but found x of shape 0×4`,
+    );
   }
-  assert.throws(() => new TwoLayerNet(0, 3, 2, { rng: new Rng(0) }), {
-    name: "RangeError",
-    message:
-      "TwoLayerNet: expected inputSize to be a positive integer but found 0",
-  });
-  assert.throws(
-    () => new TwoLayerNet(4, 3, 2, { rng: {} as Rng }),
-    { name: "TypeError", message: /expected options.rng to be an Rng/ },
+  assertThrows(
+    () => new TwoLayerNet(0, 3, 2, { rng: new Rng(0) }),
+    RangeError,
+    "TwoLayerNet: expected inputSize to be a positive integer but found 0",
+  );
+  assertMatch(
+    (assertThrows(
+      () => new TwoLayerNet(4, 3, 2, { rng: {} as Rng }),
+      TypeError,
+    )).message,
+    /expected options.rng to be an Rng/,
   );
 });
 
@@ -226,11 +236,11 @@ Deno.test("numericalGradient() restores every element exactly", () => {
   const before = x.data.slice();
   const seen: number[][] = [];
   numericalGradient((x) => (seen.push(Array.from(x.data)), 0), x);
-  assert.deepEqual(x.data, before);
+  assertEquals(x.data, before);
   // Each call perturbs exactly one element; the others are at their originals.
   for (let call = 0; call < seen.length; call++) {
     const i = Math.floor(call / 2);
-    seen[call].forEach((v, k) => k !== i && assert.equal(v, before[k]));
+    seen[call].forEach((v, k) => k !== i && assertStrictEquals(v, before[k]));
   }
 });
 
@@ -243,7 +253,7 @@ Deno.test("numericalGradient() matches an analytic gradient", () => {
   );
   x.data.forEach((v, i) => {
     const exact = Math.cos(v) * v * v + 2 * v * Math.sin(v);
-    assert.ok(
+    assert(
       Math.abs(g.data[i] - exact) < 1e-7,
       `${i}: ${g.data[i]} vs ${exact}`,
     );
@@ -252,22 +262,23 @@ Deno.test("numericalGradient() matches an analytic gradient", () => {
 
 Deno.test("numericalGradient() rejects non-finite input and output", () => {
   const x = Matrix.fromRows([[1, NaN]]);
-  assert.throws(() => numericalGradient(() => 0, x), {
-    name: "RangeError",
-    message:
-      "numericalGradient(): expected every element of x to be finite but found x.data[1] = NaN",
-  });
-  assert.throws(
-    () => numericalGradient(() => 0, Matrix.fromRows([[Infinity]])),
+  assertThrows(
+    () => numericalGradient(() => 0, x),
+    RangeError,
+    "numericalGradient(): expected every element of x to be finite but found x.data[1] = NaN",
+  );
+  assertMatch(
+    (assertThrows(
+      () => numericalGradient(() => 0, Matrix.fromRows([[Infinity]])),
+      Error,
+    ))
+      .message,
     /found x.data\[0\] = Infinity/,
   );
-  assert.throws(
+  assertThrows(
     () => numericalGradient((x) => Math.log(x.data[0]), Matrix.fromRows([[0]])),
-    {
-      name: "RangeError",
-      message:
-        "numericalGradient(): expected f to return finite values but found f = -9.210340371976182 at x.data[0] + h and NaN at x.data[0] − h",
-    },
+    RangeError,
+    "numericalGradient(): expected f to return finite values but found f = -9.210340371976182 at x.data[0] + h and NaN at x.data[0] − h",
   );
 });
 
@@ -295,14 +306,14 @@ Deno.test("the SIMD and TypeScript backends train TwoLayerNet alike, to rounding
     return { losses, W1: net.params.W1.data, kernels: net.kernels.name };
   };
   const ts = run("ts"), simd = run("simd");
-  assert.equal(ts.kernels, "ts");
-  assert.match(simd.kernels, /^simd/);
-  assert.ok(
+  assertStrictEquals(ts.kernels, "ts");
+  assertMatch(simd.kernels, /^simd/);
+  assert(
     ts.losses[19] < ts.losses[0] - 0.1,
     `loss ${ts.losses[0]} → ${ts.losses[19]}`,
   );
   for (let i = 0; i < 20; i++) {
-    assert.ok(
+    assert(
       Math.abs(ts.losses[i] - simd.losses[i]) <= 1e-12,
       `step ${i}: ${ts.losses[i]} vs ${simd.losses[i]}`,
     );
@@ -311,5 +322,5 @@ Deno.test("the SIMD and TypeScript backends train TwoLayerNet alike, to rounding
   for (let i = 0; i < ts.W1.length; i++) {
     worst = Math.max(worst, Math.abs(ts.W1[i] - simd.W1[i]));
   }
-  assert.ok(worst <= 1e-13, `W1 differs by up to ${worst}`);
+  assert(worst <= 1e-13, `W1 differs by up to ${worst}`);
 });

@@ -1,4 +1,9 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertMatch,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { Matrix, Rng } from "../core/mod.ts";
 import { TwoLayerNet } from "../net/mod.ts";
 import {
@@ -49,21 +54,21 @@ Deno.test("every optimizer minimises f(x, y) = x²/20 + y² from (−7, 2)", () 
   for (const [name, make] of Object.entries(OPTIMIZERS)) {
     const points = trajectory(make(), 300);
     const step = converged(points);
-    assert.ok(
+    assert(
       step > 0 && step < 200,
       `${name} reached |∇f| < 1e-3 at step ${step}`,
     );
     const [x, y] = points[300];
-    assert.ok(x * x / 20 + y * y < 1e-6, `${name} ends at (${x}, ${y})`);
+    assert(x * x / 20 + y * y < 1e-6, `${name} ends at (${x}, ${y})`);
   }
 });
 
 Deno.test("SGD zig-zags across the steep y direction while creeping along x", () => {
   const points = trajectory(OPTIMIZERS.SGD(), 30);
   // lr·∂²f/∂y² = 1.9 > 1: every step overshoots in y, and y flips sign each time.
-  assert.equal(signChanges(points.map((p) => p[1])), 30);
+  assertStrictEquals(signChanges(points.map((p) => p[1])), 30);
   // Along the shallow x it never overshoots: x rises monotonically toward 0.
-  assert.ok(
+  assert(
     points.every((p, i) => i === 0 || (p[0] > points[i - 1][0] && p[0] < 0)),
   );
 });
@@ -71,8 +76,8 @@ Deno.test("SGD zig-zags across the steep y direction while creeping along x", ()
 Deno.test("Momentum rolls past the minimum in x; Nesterov's look-ahead gets there sooner", () => {
   const m = trajectory(OPTIMIZERS.Momentum(), 300),
     n = trajectory(OPTIMIZERS.Nesterov(), 300);
-  assert.ok(m.slice(0, 30).some(([x]) => x > 0), "Momentum overshoots x = 0");
-  assert.ok(
+  assert(m.slice(0, 30).some(([x]) => x > 0), "Momentum overshoots x = 0");
+  assert(
     converged(n) < converged(m),
     `Nesterov ${converged(n)} vs Momentum ${converged(m)}`,
   );
@@ -81,7 +86,7 @@ Deno.test("Momentum rolls past the minimum in x; Nesterov's look-ahead gets ther
 Deno.test("AdaGrad and RMSprop damp the zig-zag; AdaGrad's steps only shrink", () => {
   for (const name of ["AdaGrad", "RMSprop"] as const) {
     const points = trajectory(OPTIMIZERS[name](), 30);
-    assert.equal(
+    assertStrictEquals(
       signChanges(points.map((p) => p[1])),
       0,
       `${name} never crosses y = 0`,
@@ -91,7 +96,7 @@ Deno.test("AdaGrad and RMSprop damp the zig-zag; AdaGrad's steps only shrink", (
   const lengths = points.slice(1).map(([x, y], i) =>
     Math.hypot(x - points[i][0], y - points[i][1])
   );
-  assert.ok(
+  assert(
     lengths.every((l, i) => i === 0 || l < lengths[i - 1]),
     "step lengths decrease",
   );
@@ -117,7 +122,7 @@ Deno.test("each optimizer follows the book's update rule, element by element", (
     ];
     const found = [...a.data, ...b.data];
     found.forEach((v, i) =>
-      assert.ok(
+      assert(
         Math.abs(v - expected[i]) < 1e-12,
         `${opt.constructor.name}[${i}]: ${v} vs ${expected[i]}`,
       )
@@ -180,8 +185,8 @@ Deno.test("optimizers train a TwoLayerNet in place through its params", () => {
     const opt = make();
     const before = net.loss(x, t);
     for (let i = 0; i < 200; i++) opt.update(net.params, net.gradient(x, t));
-    assert.equal(net.params.W1, W1, "updated in place, never rebound");
-    assert.ok(
+    assertStrictEquals(net.params.W1, W1, "updated in place, never rebound");
+    assert(
       net.loss(x, t) < before / 2,
       `${name}: ${before} → ${net.loss(x, t)}`,
     );
@@ -189,33 +194,32 @@ Deno.test("optimizers train a TwoLayerNet in place through its params", () => {
 });
 
 Deno.test("optimizers reject bad settings and mismatched gradients", () => {
-  assert.throws(() => new SGD({ lr: 0 }), {
-    name: "RangeError",
-    message: "SGD: expected lr to be a finite number > 0 but found 0",
-  });
-  assert.throws(
-    () => new Momentum({ momentum: -1 }),
+  assertThrows(
+    () => new SGD({ lr: 0 }),
+    RangeError,
+    "SGD: expected lr to be a finite number > 0 but found 0",
+  );
+  assertMatch(
+    (assertThrows(() => new Momentum({ momentum: -1 }), Error)).message,
     /Momentum: expected momentum to be a finite number ≥ 0 but found -1/,
   );
-  assert.throws(
-    () => new RMSprop({ decayRate: 1.5 }),
+  assertMatch(
+    (assertThrows(() => new RMSprop({ decayRate: 1.5 }), Error)).message,
     /RMSprop: expected decayRate in \[0, 1\] but found 1.5/,
   );
-  assert.throws(
-    () => new Adam({ beta1: 1 }),
+  assertMatch(
+    (assertThrows(() => new Adam({ beta1: 1 }), Error)).message,
     /Adam: expected beta1 in \[0, 1\) but found 1/,
   );
   const W = Matrix.zeros(2, 3);
-  assert.throws(() => new Adam().update({ W }, { W: Matrix.zeros(3, 2) }), {
-    name: "RangeError",
-    message:
-      'Adam.update(): expected the gradient of "W" to have shape 2×3 but found 3×2',
-  });
-  assert.throws(
+  assertThrows(
+    () => new Adam().update({ W }, { W: Matrix.zeros(3, 2) }),
+    RangeError,
+    'Adam.update(): expected the gradient of "W" to have shape 2×3 but found 3×2',
+  );
+  assertThrows(
     () => new SGD().update({ W }, {} as { W: Matrix }),
-    {
-      name: "RangeError",
-      message: 'SGD.update(): expected a gradient for "W" but found none',
-    },
+    RangeError,
+    'SGD.update(): expected a gradient for "W" but found none',
   );
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertRejects } from "@std/assert";
 import { Rng } from "../core/mod.ts";
 import {
   MultiLayerNet,
@@ -50,7 +50,7 @@ Deno.test("parallelNumericalGradient() equals the serial numerical gradient bit 
     >;
     const parallel = await parallelNumericalGradient(net, x, t);
     for (const [key, g] of Object.entries(serial)) {
-      assert.deepEqual(parallel[key].data, g.data, `${net.spec.type} ${key}`);
+      assertEquals(parallel[key].data, g.data, `${net.spec.type} ${key}`);
     }
   }
 });
@@ -58,17 +58,16 @@ Deno.test("parallelNumericalGradient() equals the serial numerical gradient bit 
 Deno.test("parallelNumericalGradient() refuses Dropout and reports bad input as the net does", async () => {
   const rng = new Rng(71);
   const dropout = new MultiLayerNet(4, [3], 2, { rng, useDropout: true });
-  await assert.rejects(
-    parallelNumericalGradient(dropout, uniformMatrix(rng, 1, 4), [0]),
+  await assertRejects(
+    async () =>
+      await parallelNumericalGradient(dropout, uniformMatrix(rng, 1, 4), [0]),
     TypeError,
   );
   const net = new TwoLayerNet(4, 3, 2, { rng });
-  await assert.rejects(
-    parallelNumericalGradient(net, uniformMatrix(rng, 1, 5), [0]),
-    {
-      name: "RangeError",
-      message:
-        "TwoLayerNet.loss(): expected x with 4 columns (inputSize) but found x of shape 1×5",
-    },
+  await assertRejects(
+    async () =>
+      await parallelNumericalGradient(net, uniformMatrix(rng, 1, 5), [0]),
+    RangeError,
+    "TwoLayerNet.loss(): expected x with 4 columns (inputSize) but found x of shape 1×5",
   );
 });

@@ -1,4 +1,9 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertMatch,
+  assertNotMatch,
+  assertStrictEquals,
+} from "@std/assert";
 import { trainingPlot } from "../io/mod.ts";
 
 Deno.test("trainingPlot() draws both panels with axes, ticks, labels and a legend", () => {
@@ -12,8 +17,8 @@ Deno.test("trainingPlot() draws both panels with axes, ticks, labels and a legen
     testAcc: 0.1 + 0.24 * k,
   }));
   const svg = trainingPlot({ loss, epochs, title: "net <x> & y" });
-  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.match(svg, /<\/svg>\n$/);
+  assertMatch(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assertMatch(svg, /<\/svg>\n$/);
   for (
     const label of [
       "iteration",
@@ -24,34 +29,34 @@ Deno.test("trainingPlot() draws both panels with axes, ticks, labels and a legen
       "loss of each batch",
     ]
   ) {
-    assert.ok(svg.includes(`>${label}</text>`), label);
+    assert(svg.includes(`>${label}</text>`), label);
   }
-  assert.ok(svg.includes("net &lt;x&gt; &amp; y"), "the title is escaped");
-  assert.equal(
+  assert(svg.includes("net &lt;x&gt; &amp; y"), "the title is escaped");
+  assertStrictEquals(
     svg.match(/<polyline /g)?.length,
     4,
     "raw loss, its mean, train, test",
   );
-  assert.equal(
+  assertStrictEquals(
     svg.match(/<circle /g)?.length,
     8,
     "a marker per evaluation and curve",
   );
-  assert.ok(
+  assert(
     svg.includes(">0.8</text>") && svg.includes(">1</text>"),
     "accuracy ticks",
   );
-  assert.ok(svg.includes("at iteration 900: train 0.8500, test 0.8200"));
+  assert(svg.includes("at iteration 900: train 0.8500, test 0.8200"));
 });
 
 Deno.test("trainingPlot() copes with an empty run and a NaN loss", () => {
   const empty = trainingPlot({ loss: [], epochs: [] });
-  assert.doesNotMatch(empty, /NaN|Infinity/);
+  assertNotMatch(empty, /NaN|Infinity/);
   const nan = trainingPlot({
     loss: [2, 1, NaN, 0.5],
     epochs: [{ iter: 0, trainAcc: 0.1, testAcc: 0.1 }],
   });
-  assert.doesNotMatch(nan, /NaN|Infinity/);
+  assertNotMatch(nan, /NaN|Infinity/);
 });
 
 Deno.test("trainingPlot() skips and marks a NaN or ∞ loss, and the moving average goes on after it", () => {
@@ -62,16 +67,16 @@ Deno.test("trainingPlot() skips and marks a NaN or ∞ loss, and the moving aver
     loss,
     epochs: [{ iter: 0, trainAcc: 0.1, testAcc: 0.1 }],
   });
-  assert.ok(
+  assert(
     svg.includes(">non-finite loss: 2</text>"),
     "the legend counts them",
   );
-  assert.equal(
+  assertStrictEquals(
     svg.match(/stroke="#e377c2" stroke-width="2"/g)?.length,
     2,
     "two marks",
   );
-  assert.ok(
+  assert(
     !svg.includes("NaN,") && !svg.includes(",NaN"),
     "no NaN coordinate",
   );
@@ -79,6 +84,6 @@ Deno.test("trainingPlot() skips and marks a NaN or ∞ loss, and the moving aver
   const lines = [...svg.matchAll(/<polyline points="([^"]+)"/g)].map((m) =>
     m[1].split(" ").length
   );
-  assert.equal(lines[0], 498); // the raw losses, without the two
-  assert.equal(lines[1], 500); // the average, through and past them
+  assertStrictEquals(lines[0], 498); // the raw losses, without the two
+  assertStrictEquals(lines[1], 500); // the average, through and past them
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { Matrix } from "../core/mod.ts";
 import { loadMnist, loadNetFile } from "../data/mod.ts";
 import { softmax, toMnist } from "../web/preprocess.ts";
@@ -39,12 +39,12 @@ Deno.test("the demo's preprocessing turns a 10× redrawn MNIST digit back into a
       diff.toFixed(4)
     }, same class ${same}/${n}, model right on originals ${correctOriginal}/${n}`,
   );
-  assert.ok(diff < 0.1, `mean pixel difference ${diff}`);
-  assert.ok(same >= 0.95 * n, `${same}/${n} read alike`);
+  assert(diff < 0.1, `mean pixel difference ${diff}`);
+  assert(same >= 0.95 * n, `${same}/${n} read alike`);
 });
 
 Deno.test("toMnist() is all zeros for an empty pad, and softmax sums to 1", () => {
-  assert.deepEqual(toMnist(new Float64Array(100), 10), new Float64Array(784));
+  assertEquals(toMnist(new Float64Array(100), 10), new Float64Array(784));
   const p = softmax([1000, 0, -1000]);
-  assert.ok(Math.abs(p.reduce((a, b) => a + b) - 1) < 1e-15 && p[0] === 1);
+  assert(Math.abs(p.reduce((a, b) => a + b) - 1) < 1e-15 && p[0] === 1);
 });

@@ -1,7 +1,7 @@
 // Names read from files never become object keys with a meaning: a
 // safetensors tensor or metadata key "__proto__" is a name like any other,
 // in Deno (where `__proto__` is switched off) and in Node (where it is live).
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.ts";
 
 /** A file whose tensor and metadata names are `__proto__` and friends. */
@@ -33,7 +33,7 @@ const EXPECTED = {
 };
 
 Deno.test("safetensors names __proto__ and constructor stay names (Deno)", () => {
-  assert.deepEqual(roundTrip(), EXPECTED);
+  assertEquals(roundTrip(), EXPECTED);
 });
 
 Deno.test("safetensors names __proto__ and constructor stay names (Node, where __proto__ is live)", async () => {
@@ -55,10 +55,10 @@ Deno.test("safetensors names __proto__ and constructor stay names (Node, where _
     const built = await new Deno.Command(Deno.execPath(), {
       args: ["bundle", "--quiet", "--platform", "node", "-o", bundle, entry],
     }).output();
-    assert.ok(built.success, new TextDecoder().decode(built.stderr));
+    assert(built.success, new TextDecoder().decode(built.stderr));
     const run = await new Deno.Command("node", { args: [bundle] }).output();
-    assert.ok(run.success, new TextDecoder().decode(run.stderr));
-    assert.deepEqual(
+    assert(run.success, new TextDecoder().decode(run.stderr));
+    assertEquals(
       JSON.parse(new TextDecoder().decode(run.stdout)),
       EXPECTED,
     );

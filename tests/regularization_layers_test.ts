@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import { Matrix, Rng } from "../core/mod.ts";
 import {
   BATCH_NORM_EPSILON,
@@ -19,7 +25,7 @@ Deno.test("BatchNormalization.backward() matches the numerical gradient for dx, 
       uniformMatrix(rng, 1, d),
     );
     const err = layerGradientError(bn, uniformMatrix(rng, n, d, -2, 2), rng);
-    assert.ok(err < TOL, `${n}×${d}: ${err}`);
+    assert(err < TOL, `${n}×${d}: ${err}`);
   }
 });
 
@@ -33,7 +39,7 @@ Deno.test("BatchNormalization normalises with the batch in training and with the
   const out = bn.forward(x).clone();
   // Column 0: μ = 3, σ² = 8/3; out = 2·(x − 3)/√(8/3 + ε) + 0.5.
   const s0 = Math.sqrt(8 / 3 + BATCH_NORM_EPSILON);
-  assert.ok(
+  assert(
     maxAbsDiff([out.get(0, 0), out.get(1, 0), out.get(2, 0)], [
       2 * -2 / s0 + 0.5,
       0.5,
@@ -41,8 +47,8 @@ Deno.test("BatchNormalization normalises with the batch in training and with the
     ]) < 1e-12,
   );
   // Running averages after one batch: 0.1 of the batch statistics.
-  assert.ok(maxAbsDiff(bn.runningMean.data, [0.3, 0.5]) < 1e-12);
-  assert.ok(maxAbsDiff(bn.runningVar.data, [0.1 * 8 / 3, 0.1 * 2]) < 1e-12);
+  assert(maxAbsDiff(bn.runningMean.data, [0.3, 0.5]) < 1e-12);
+  assert(maxAbsDiff(bn.runningVar.data, [0.1 * 8 / 3, 0.1 * 2]) < 1e-12);
   const averages = [...bn.runningMean.data, ...bn.runningVar.data];
   bn.training = false;
   const test = bn.forward(Matrix.fromRows([[1, 1]]));
@@ -50,36 +56,33 @@ Deno.test("BatchNormalization normalises with the batch in training and with the
     2 * (1 - 0.3) / Math.sqrt(0.8 / 3 + BATCH_NORM_EPSILON) + 0.5,
     (1 - 0.5) / Math.sqrt(0.2 + BATCH_NORM_EPSILON),
   ];
-  assert.ok(maxAbsDiff(test.data, expected) < 1e-12);
-  assert.deepEqual(
+  assert(maxAbsDiff(test.data, expected) < 1e-12);
+  assertEquals(
     [...bn.runningMean.data, ...bn.runningVar.data],
     averages,
     "test mode leaves the averages alone",
   );
-  assert.throws(
-    () => bn.backward(Matrix.zeros(1, 2)),
+  assertMatch(
+    (assertThrows(() => bn.backward(Matrix.zeros(1, 2)), Error)).message,
     /without a forward\(\) in training mode/,
   );
 });
 
 Deno.test("BatchNormalization rejects bad shapes and settings", () => {
-  assert.throws(
+  assertThrows(
     () => new BatchNormalization(Matrix.zeros(1, 3), Matrix.zeros(1, 2)),
-    {
-      name: "RangeError",
-      message:
-        "BatchNormalization: expected gamma and beta of shape 1×D but found 1×3 and 1×2",
-    },
+    RangeError,
+    "BatchNormalization: expected gamma and beta of shape 1×D but found 1×3 and 1×2",
   );
   const bn = new BatchNormalization(Matrix.zeros(1, 3), Matrix.zeros(1, 3));
-  assert.throws(() => bn.forward(Matrix.zeros(2, 4)), {
-    name: "RangeError",
-    message:
-      "BatchNormalization.forward(): expected x with 3 columns (gamma is 1×3) but found x of shape 2×4",
-  });
+  assertThrows(
+    () => bn.forward(Matrix.zeros(2, 4)),
+    RangeError,
+    "BatchNormalization.forward(): expected x with 3 columns (gamma is 1×3) but found x of shape 2×4",
+  );
   bn.forward(Matrix.zeros(2, 3));
-  assert.throws(
-    () => bn.backward(Matrix.zeros(3, 3)),
+  assertMatch(
+    (assertThrows(() => bn.backward(Matrix.zeros(3, 3)), Error)).message,
     /expected dout of shape 2×3 but found 3×3/,
   );
 });
@@ -91,7 +94,7 @@ Deno.test("Dropout.backward() matches the numerical gradient with its mask fixed
     const x = uniformMatrix(rng, n, d);
     drop.forward(x);
     drop.frozenMask = true; // every forward of the check sees the same mask
-    assert.ok(layerGradientError(drop, x, rng) < TOL, `${n}×${d}`);
+    assert(layerGradientError(drop, x, rng) < TOL, `${n}×${d}`);
   }
 });
 
@@ -102,13 +105,14 @@ Deno.test("Dropout drops about `ratio` of the units, reproducibly, and scales by
   const first = a.forward(x).data.slice();
   const kept = first.reduce((s, v) => s + v, 0);
   // Binomial(1e4, 0.7): sd ≈ 46, the bound is ~5 sd.
-  assert.ok(Math.abs(kept - 7000) < 230, `kept ${kept}`);
-  assert.deepEqual(b.forward(x).data, first, "same seed, same mask");
-  assert.notDeepEqual(a.forward(x).data, first, "a new mask each forward");
+  assert(Math.abs(kept - 7000) < 230, `kept ${kept}`);
+  assertEquals(b.forward(x).data, first, "same seed, same mask");
+  assertNotEquals(a.forward(x).data, first, "a new mask each forward");
   a.training = false;
-  assert.ok(a.forward(x).data.every((v) => Math.abs(v - 0.7) < 1e-15));
-  assert.throws(
-    () => new Dropout({ rng: new Rng(1), ratio: 1 }),
+  assert(a.forward(x).data.every((v) => Math.abs(v - 0.7) < 1e-15));
+  assertMatch(
+    (assertThrows(() => new Dropout({ rng: new Rng(1), ratio: 1 }), Error))
+      .message,
     /expected ratio in \[0, 1\) but found 1/,
   );
 });

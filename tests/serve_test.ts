@@ -1,6 +1,6 @@
 // The demo server (web/serve.ts) on a port that is already taken: one line
 // that says so and how to pick another, exit code 2, no stack trace.
-import assert from "node:assert/strict";
+import { assertStrictEquals } from "@std/assert";
 
 Deno.test("deno task demo on a busy port says so in one line and how to pick another", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -19,8 +19,8 @@ Deno.test("deno task demo on a busy port says so in one line and how to pick ano
       env: { NO_COLOR: "1" },
       stderr: "piped",
     }).output();
-    assert.equal(code, 2);
-    assert.equal(
+    assertStrictEquals(code, 2);
+    assertStrictEquals(
       new TextDecoder().decode(stderr),
       `demo: port ${port} is in use; pick another with deno task demo --port N (0 picks a free one)\n`,
     );

@@ -1,6 +1,11 @@
 // Sparse batches (ImageSet.sparseBatch → SparseRows) as the first Affine
 // layer's input: the same numbers as the dense batch, on every backend.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { Matrix, Rng, SimdKernels, SparseRows } from "../core/mod.ts";
 import { ImageSet } from "../data/mod.ts";
 import { Affine } from "../layers/mod.ts";
@@ -33,27 +38,27 @@ for (
       const viaFill = new SparseRows();
       viaFill.fill(dense);
       set.sparseBatch(indices, s);
-      assert.equal(s.shape, `${n}×49`);
-      assert.equal(s.nnz, viaFill.nnz);
-      assert.deepEqual(
+      assertStrictEquals(s.shape, `${n}×49`);
+      assertStrictEquals(s.nnz, viaFill.nnz);
+      assertEquals(
         s.rowPtr.subarray(0, n + 1),
         viaFill.rowPtr.subarray(0, n + 1),
       );
-      assert.deepEqual(
+      assertEquals(
         s.col.subarray(0, s.nnz),
         viaFill.col.subarray(0, s.nnz),
       );
-      assert.deepEqual(
+      assertEquals(
         s.val.subarray(0, s.nnz),
         viaFill.val.subarray(0, s.nnz),
       );
-      assert.deepEqual(s.toDense().data, dense.data);
+      assertEquals(s.toDense().data, dense.data);
     }
-    assert.throws(() => set.sparseBatch([0, 30]), {
-      name: "RangeError",
-      message:
-        "ImageSet.sparseBatch(): expected indices in [0, 30) but found indices[1] = 30",
-    });
+    assertThrows(
+      () => set.sparseBatch([0, 30]),
+      RangeError,
+      "ImageSet.sparseBatch(): expected indices in [0, 30) but found indices[1] = 30",
+    );
     // Rows of 784 bytes (49 chunks of 16) and of 20 (one chunk and a tail).
     for (const d of [784, 20]) {
       const bytes = new Uint8Array(5 * d).map(() =>
@@ -67,7 +72,7 @@ for (
           dense.data[r * d + j] = bytes[start + j] * 0.5;
         }
       });
-      assert.deepEqual(s.toDense().data, dense.data, `d ${d}`);
+      assertEquals(s.toDense().data, dense.data, `d ${d}`);
     }
   });
 }
@@ -76,11 +81,11 @@ Deno.test("SparseRows.commit() refuses row pointers that do not fit", () => {
   const s = new SparseRows();
   s.reserve(2, 3);
   s.rowPtr.set([0, 1, 5]);
-  assert.throws(() => s.commit(2, 4, 3), {
-    name: "RangeError",
-    message:
-      "SparseRows.commit(): expected rowPtr from 0 to 3 over 2 rows within the arrays but found rowPtr[0] = 0, rowPtr[2] = 5",
-  });
+  assertThrows(
+    () => s.commit(2, 4, 3),
+    RangeError,
+    "SparseRows.commit(): expected rowPtr from 0 to 3 over 2 rows within the arrays but found rowPtr[0] = 0, rowPtr[2] = 5",
+  );
 });
 
 for (const backend of ["ts", "simd"] as const) {
@@ -103,16 +108,16 @@ for (const backend of ["ts", "simd"] as const) {
       const a = make(), b = make();
       const dense = set.batch(indices);
       const sparse = set.sparseBatch(indices, new SparseRows(b.kernels));
-      assert.equal(a.loss(dense, t), b.loss(sparse, t));
-      assert.equal(a.accuracy(dense, t), b.accuracy(sparse, t));
-      assert.deepEqual(a.predict(dense).data, b.predict(sparse).data);
+      assertStrictEquals(a.loss(dense, t), b.loss(sparse, t));
+      assertStrictEquals(a.accuracy(dense, t), b.accuracy(sparse, t));
+      assertEquals(a.predict(dense).data, b.predict(sparse).data);
       const ga = a.gradient(dense, t), gb = b.gradient(sparse, t);
       for (const key of Object.keys(ga) as (keyof typeof ga)[]) {
-        assert.deepEqual(ga[key].data, gb[key].data, key);
+        assertEquals(ga[key].data, gb[key].data, key);
       }
       const na = a.numericalGradient(dense, t);
       const nb = b.numericalGradient(sparse, t);
-      assert.deepEqual(na.W1.data, nb.W1.data);
+      assertEquals(na.W1.data, nb.W1.data);
     }
   });
 }
@@ -125,12 +130,12 @@ Deno.test("Affine with a sparse input still gives NaN for 0·∞, as the dense p
   s.fill(x);
   const dense = new Affine(W, b).forward(x).data;
   const sparse = new Affine(W, b).forward(s).data;
-  assert.ok(Number.isNaN(dense[0]) && Number.isNaN(sparse[0]));
-  assert.equal(sparse[1], dense[1]);
+  assert(Number.isNaN(dense[0]) && Number.isNaN(sparse[0]));
+  assertStrictEquals(sparse[1], dense[1]);
   // And dW through a non-finite dout, which the sparse path must not skip.
   const layer = new Affine(Matrix.fromRows([[1], [2]]), Matrix.fromRows([[0]]));
   layer.forward(s);
   layer.backward(Matrix.fromRows([[Infinity]]));
-  assert.ok(Number.isNaN(layer.dW.data[0])); // 0·∞
-  assert.equal(layer.dW.data[1], Infinity);
+  assert(Number.isNaN(layer.dW.data[0])); // 0·∞
+  assertStrictEquals(layer.dW.data[1], Infinity);
 });

@@ -1,4 +1,11 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotMatch,
+  assertNotStrictEquals,
+  assertStrictEquals,
+} from "@std/assert";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -109,21 +116,21 @@ Deno.test("train.ts rejects bad flags in one line with a pointer to --help, exit
   ];
   for (const [args, reason] of cases) {
     const { code, stderr, stdout } = await train(...args);
-    assert.equal(code, 2, args.join(" "));
-    assert.equal(
+    assertStrictEquals(code, 2, args.join(" "));
+    assertStrictEquals(
       stderr,
       `${reason} (deno task train --help lists the flags)\n`,
       args.join(" "),
     );
-    assert.equal(stdout, "");
+    assertStrictEquals(stdout, "");
   }
 });
 
 Deno.test("train.ts --help and -h print the usage and exit 0", async () => {
   for (const flag of ["--help", "-h"]) {
     const { code, stdout } = await train(flag);
-    assert.equal(code, 0);
-    assert.match(stdout, /--batch-size N/);
+    assertStrictEquals(code, 0);
+    assertMatch(stdout, /--batch-size N/);
   }
 });
 
@@ -157,9 +164,9 @@ Deno.test("train.ts refuses a --load file that does not fit, in one line, exit 2
         "--iters",
         "0",
       );
-      assert.equal(code, 2, name);
-      assert.match(stderr, message);
-      assert.equal(stderr.split("\n").length, 2, "one line");
+      assertStrictEquals(code, 2, name);
+      assertMatch(stderr, message);
+      assertStrictEquals(stderr.split("\n").length, 2, "one line");
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -177,8 +184,8 @@ Deno.test("train.ts takes relative paths from the folder the task was run from (
       "--json",
       "run.json",
     );
-    assert.equal(code, 0, stderr);
-    assert.ok((await Deno.stat(`${dir}/run.json`)).isFile);
+    assertStrictEquals(code, 0, stderr);
+    assert((await Deno.stat(`${dir}/run.json`)).isFile);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -203,17 +210,17 @@ Deno.test("gradient_check.ts takes --help and --data-dir and refuses other flags
     return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
   };
   const help = await check("-h");
-  assert.equal(help.code, 0);
-  assert.match(help.stdout, /--data-dir DIR/);
+  assertStrictEquals(help.code, 0);
+  assertMatch(help.stdout, /--data-dir DIR/);
   const bogus = await check("--bogus");
-  assert.equal(bogus.code, 2);
-  assert.match(
+  assertStrictEquals(bogus.code, 2);
+  assertMatch(
     bogus.stderr,
     /^gradient-check: unknown flag --bogus \(deno task gradient-check --help lists the flags\)\n$/,
   );
   const dir = await check("--data-dir", "/nonexistent/mnist");
-  assert.equal(dir.code, 1);
-  assert.match(
+  assertStrictEquals(dir.code, 1);
+  assertMatch(
     dir.stderr,
     /^gradient-check: loadMnist\(\): expected dir "\/nonexistent\/mnist" to be a directory/,
   );
@@ -229,8 +236,8 @@ Deno.test("train.ts stops a diverging run with the iteration and a hint", async 
     "1e300",
     "--quiet",
   );
-  assert.equal(code, 1);
-  assert.equal(
+  assertStrictEquals(code, 1);
+  assertStrictEquals(
     stderr.trim(),
     "train: the loss became NaN at iteration 2 (lr 1e+300): training diverged; try a lower --lr",
   );
@@ -246,12 +253,12 @@ Deno.test("train.ts with the same --seed prints the same numbers", async () => {
       "--seed",
       seed,
     );
-    assert.equal(code, 0, stderr);
+    assertStrictEquals(code, 0, stderr);
     return stdout.replace(/[\d.]+ s$/gm, ""); // every number but the wall times
   };
   const a = await run("3");
-  assert.equal(await run("3"), a);
-  assert.notEqual(await run("4"), a);
+  assertStrictEquals(await run("3"), a);
+  assertNotStrictEquals(await run("4"), a);
 });
 
 Deno.test("train.ts --backend ts, or DLFS_BACKEND=ts, runs the TypeScript kernels; SIMD agrees to rounding", async () => {
@@ -261,34 +268,34 @@ Deno.test("train.ts --backend ts, or DLFS_BACKEND=ts, runs the TypeScript kernel
       const json = `${dir}/run.json`;
       const args = ["--iters", "20", "--batch-size", "1000", "--json", json];
       const { code, stderr } = await trainWith(env, ...args, ...flags);
-      assert.equal(code, 0, stderr);
+      assertStrictEquals(code, 0, stderr);
       return JSON.parse(await Deno.readTextFile(json));
     };
     const ts = await run({}, "--backend", "ts");
     const env = await run({ DLFS_BACKEND: "ts" });
     const simd = await run({ DLFS_BACKEND: "ts" }, "--backend", "simd");
-    assert.equal(ts.config.kernels, "ts"); // one thread on ts
-    assert.equal(env.config.kernels, "ts");
-    assert.match(simd.config.kernels, /^simd/); // the flag wins over the variable
-    assert.equal(ts.config.threads, 1);
-    assert.equal(
+    assertStrictEquals(ts.config.kernels, "ts"); // one thread on ts
+    assertStrictEquals(env.config.kernels, "ts");
+    assertMatch(simd.config.kernels, /^simd/); // the flag wins over the variable
+    assertStrictEquals(ts.config.threads, 1);
+    assertStrictEquals(
       simd.config.threads,
       navigator.hardwareConcurrency >= 2 ? 2 : 1,
     );
-    assert.deepEqual(env.lossHistory, ts.lossHistory);
+    assertEquals(env.lossHistory, ts.lossHistory);
     for (let i = 0; i < 20; i++) {
       const a = ts.lossHistory[i], b = simd.lossHistory[i];
-      assert.ok(Math.abs(a - b) <= 1e-12 * a, `iteration ${i}: ${a} vs ${b}`);
+      assert(Math.abs(a - b) <= 1e-12 * a, `iteration ${i}: ${a} vs ${b}`);
     }
     const two = await trainWith({}, "--backend", "ts", "--threads", "2");
-    assert.equal(two.code, 2);
-    assert.match(
+    assertStrictEquals(two.code, 2);
+    assertMatch(
       two.stderr,
       /^train: --threads 2 needs the SIMD kernels \(--backend auto or simd\): the TypeScript kernels run on one thread \(deno task train --help lists the flags\)$/m,
     );
     const bad = await trainWith({ DLFS_BACKEND: "fast" }, "--iters", "0");
-    assert.equal(bad.code, 2);
-    assert.match(
+    assertStrictEquals(bad.code, 2);
+    assertMatch(
       bad.stderr,
       /^train: DLFS_BACKEND expects one of auto, simd, ts but got "fast" \(deno task train --help lists the flags\)$/m,
     );
@@ -309,23 +316,23 @@ Deno.test("train.ts on real MNIST: 1000 iterations reach test accuracy ≥ 0.90"
       "--json",
       json,
     );
-    assert.equal(code, 0, stderr);
+    assertStrictEquals(code, 0, stderr);
     const report = JSON.parse(await Deno.readTextFile(json));
-    assert.equal(report.config.iters, 1000);
-    assert.equal(report.lossHistory.length, 1000);
-    assert.deepEqual(report.history.map((h: { iter: number }) => h.iter), [
+    assertStrictEquals(report.config.iters, 1000);
+    assertStrictEquals(report.lossHistory.length, 1000);
+    assertEquals(report.history.map((h: { iter: number }) => h.iter), [
       0,
       600,
     ]);
-    assert.ok(
+    assert(
       report.final.testAcc >= 0.9,
       `test accuracy ${report.final.testAcc}`,
     );
-    assert.match(
+    assertMatch(
       stdout,
       /^final: train acc 0\.9\d{3}, test acc 0\.9\d{3}, wall time [\d.]+ s$/m,
     );
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
       "run.json",
     ], "no temp file left");
   } finally {
@@ -349,13 +356,13 @@ Deno.test("train.ts trains a MultiLayerNet with Adam, BatchNorm, Dropout and wei
       "--json",
       json,
     );
-    assert.equal(code, 0, stderr);
+    assertStrictEquals(code, 0, stderr);
     const report = JSON.parse(await Deno.readTextFile(json));
-    assert.equal(report.config.iters, 600);
-    assert.equal(report.config.optimizer, "adam");
-    assert.equal(report.config.lr, 0.001);
-    assert.deepEqual(report.config.hiddenSizes, [40, 30]);
-    assert.ok(
+    assertStrictEquals(report.config.iters, 600);
+    assertStrictEquals(report.config.optimizer, "adam");
+    assertStrictEquals(report.config.lr, 0.001);
+    assertEquals(report.config.hiddenSizes, [40, 30]);
+    assert(
       report.final.testAcc > 0.85,
       `test accuracy ${report.final.testAcc}`,
     );
@@ -369,14 +376,14 @@ Deno.test("train.ts --save writes a net that --load --iters 0 evaluates to the s
   try {
     const file = `${dir}/net.safetensors`;
     const trained = await train("--iters", "50", "--quiet", "--save", file);
-    assert.equal(trained.code, 0, trained.stderr);
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+    assertStrictEquals(trained.code, 0, trained.stderr);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
       "net.safetensors",
     ], "no temp file left");
     const loaded = await train("--load", file, "--iters", "0", "--quiet");
-    assert.equal(loaded.code, 0, loaded.stderr);
+    assertStrictEquals(loaded.code, 0, loaded.stderr);
     const accuracies = (s: string) => s.replace(/, wall time .*$/m, "");
-    assert.equal(accuracies(loaded.stdout), accuracies(trained.stdout));
+    assertStrictEquals(accuracies(loaded.stdout), accuracies(trained.stdout));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -395,12 +402,12 @@ Deno.test("train.ts --load of a file that is not a dlfs net fails in one line", 
       "--iters",
       "0",
     );
-    assert.equal(code, 2);
-    assert.match(
+    assertStrictEquals(code, 2);
+    assertMatch(
       stderr,
       /^train: --load \S+bad.safetensors: decodeSafetensors\(\): expected a header of at most \d+ bytes/,
     );
-    assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
+    assertNotMatch(stderr, /^\s+at /m, "no stack trace");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -437,15 +444,15 @@ Deno.test("Ctrl-C stops train.ts after the iteration in progress and saves the n
     while (!(await reader.read()).done); // the rest of stdout
     const text = await new Response(child.stderr).text();
     const { code } = await child.status;
-    assert.equal(code, 130, text);
+    assertStrictEquals(code, 130, text);
     const m = text.match(
       /^train: interrupted after iteration (\d+) of 10000; the net so far is saved to \S+net.safetensors\n$/,
     );
-    assert.ok(m, text);
-    assert.ok(Number(m[1]) > 600 && Number(m[1]) < 10000);
+    assert(m, text);
+    assert(Number(m[1]) > 600 && Number(m[1]) < 10000);
     const { loadNetFile } = await import("../data/mod.ts");
     const { net } = await loadNetFile(`${dir}/net.safetensors`);
-    assert.equal(net.spec.type, "TwoLayerNet");
+    assertStrictEquals(net.spec.type, "TwoLayerNet");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -462,16 +469,16 @@ Deno.test("train.ts --checkpoint-every N saves the net every N iterations", asyn
       "--save",
       `${dir}/net.st`,
     );
-    assert.equal(code, 0, stderr);
+    assertStrictEquals(code, 0, stderr);
     const lines = stdout.split("\n").filter((l) => l.startsWith("checkpoint:"));
-    assert.deepEqual(lines, [
+    assertEquals(lines, [
       `checkpoint: the net after 100 iterations saved to ${dir}/net.st`,
       `checkpoint: the net after 200 iterations saved to ${dir}/net.st`,
     ]);
-    assert.ok((await Deno.stat(`${dir}/net.st`)).isFile);
+    assert((await Deno.stat(`${dir}/net.st`)).isFile);
     const bad = await train("--checkpoint-every", "100");
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^train: --checkpoint-every needs --save FILE/);
+    assertStrictEquals(bad.code, 2);
+    assertMatch(bad.stderr, /^train: --checkpoint-every needs --save FILE/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

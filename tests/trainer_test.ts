@@ -1,6 +1,12 @@
 // The Trainer (the book's common/trainer.py) against a loop written out by
 // hand, and the Network contract the three nets share.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { Matrix, Rng } from "../core/mod.ts";
 import { ImageSet } from "../data/dataset.ts";
 import { gatherLabels } from "../layers/labels.ts";
@@ -64,19 +70,19 @@ Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and
     onIteration: (i) => seen.push(i),
   });
   const final = trainer.train();
-  assert.deepEqual(trainer.trainLossList, losses);
-  assert.deepEqual(
+  assertEquals(trainer.trainLossList, losses);
+  assertEquals(
     trainer.epochs.flatMap((e) => [e.trainAcc, e.testAcc]),
     accs,
   );
-  assert.deepEqual(trainer.trainAccList, accs.filter((_, k) => k % 2 === 0));
-  assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => i));
-  assert.deepEqual(net.params.W1.data, byHand.params.W1.data);
-  assert.equal(
+  assertEquals(trainer.trainAccList, accs.filter((_, k) => k % 2 === 0));
+  assertEquals(seen, Array.from({ length: 50 }, (_, i) => i));
+  assertEquals(net.params.W1.data, byHand.params.W1.data);
+  assertStrictEquals(
     final.testAcc,
     byHand.accuracy(test.images.rows(0, 70), test.labels),
   );
-  assert.equal(trainer.iteration, 50);
+  assertStrictEquals(trainer.iteration, 50);
 });
 
 Deno.test("Trainer takes matrices and one-hot labels, evaluates on the first evalSamples, and stops when asked", () => {
@@ -99,14 +105,14 @@ Deno.test("Trainer takes matrices and one-hot labels, evaluates on the first eva
     onEpoch: (record) => {
       const head = new Matrix(50, 4, x.data.subarray(0, 200));
       const tHead = new Matrix(50, 2, t.data.subarray(0, 100));
-      assert.equal(record.trainAcc, net.accuracy(head, tHead));
+      assertStrictEquals(record.trainAcc, net.accuracy(head, tHead));
       if (record.epoch === 1) trainer.stop();
     },
   });
-  assert.equal(trainer.maxIter, 36);
+  assertStrictEquals(trainer.maxIter, 36);
   trainer.train();
-  assert.equal(trainer.iteration, 13); // stopped after epoch 1's first iteration
-  assert.equal(trainer.epochs.length, 2);
+  assertStrictEquals(trainer.iteration, 13); // stopped after epoch 1's first iteration
+  assertStrictEquals(trainer.epochs.length, 2);
 });
 
 Deno.test("Trainer stops a diverging run with a DivergenceError naming the iteration", () => {
@@ -122,32 +128,30 @@ Deno.test("Trainer stops a diverging run with a DivergenceError naming the itera
   } catch (error) {
     e = error;
   }
-  assert.ok(e instanceof DivergenceError && e.iteration >= 1);
-  assert.match(
+  assert(e instanceof DivergenceError && e.iteration >= 1);
+  assertMatch(
     e.message,
     /^Trainer: the loss became (NaN|Infinity) at iteration \d+: training diverged/,
   );
-  assert.throws(
+  assertThrows(
     () => new Trainer(net, images, labels.subarray(1), images, labels),
-    {
-      name: "RangeError",
-      message: "Trainer: expected 100 labels for xTrain but found 99",
-    },
+    RangeError,
+    "Trainer: expected 100 labels for xTrain but found 99",
   );
-  assert.throws(
+  assertThrows(
     () => new Trainer(net, images, labels, images, labels, { batchSize: 0 }),
-    {
-      name: "RangeError",
-      message: "Trainer: expected batchSize to be an integer ≥ 1 but found 0",
-    },
+    RangeError,
+    "Trainer: expected batchSize to be an integer ≥ 1 but found 0",
   );
-  assert.throws(
-    () =>
-      new Trainer(net, images, labels, images, labels, { optimizer: "lbfgs" }),
-    {
-      name: "RangeError",
-      message: /^createOptimizer\(\): expected one of sgd, momentum/,
-    },
+  assertMatch(
+    (assertThrows(
+      () =>
+        new Trainer(net, images, labels, images, labels, {
+          optimizer: "lbfgs",
+        }),
+      RangeError,
+    )).message,
+    /^createOptimizer\(\): expected one of sgd, momentum/,
   );
 });
 
@@ -177,27 +181,30 @@ for (const [name, make] of NETS) {
     const x = images.rows(0, 30);
     const a = net.predict(x), copy = a.data.slice();
     net.predict(images.rows(0, 10)); // another batch must not change a
-    assert.deepEqual(a.data, copy);
+    assertEquals(a.data, copy);
     const g1 = net.gradient(x, labels), g2 = net.gradient(x, labels);
-    assert.deepEqual(Object.keys(g1), Object.keys(net.params));
-    for (const key of Object.keys(g1)) assert.equal(g1[key], g2[key]);
+    assertEquals(Object.keys(g1), Object.keys(net.params));
+    for (const key of Object.keys(g1)) assertStrictEquals(g1[key], g2[key]);
     const rebuilt = buildNet(JSON.parse(JSON.stringify(net.spec)), {
       rng: new Rng(8),
     });
-    assert.deepEqual(rebuilt.spec, net.spec);
+    assertEquals(rebuilt.spec, net.spec);
     for (const [key, p] of Object.entries(net.params)) {
-      assert.equal(rebuilt.params[key].shape, p.shape, key);
+      assertStrictEquals(rebuilt.params[key].shape, p.shape, key);
     }
     // accuracy over a whole set, in chunks, is the one-shot figure.
-    assert.equal(net.accuracy(images, labels, 7), net.accuracy(x, labels));
-    assert.equal(net.accuracy(x, labels, 4), net.accuracy(x, labels));
+    assertStrictEquals(
+      net.accuracy(images, labels, 7),
+      net.accuracy(x, labels),
+    );
+    assertStrictEquals(net.accuracy(x, labels, 4), net.accuracy(x, labels));
   });
 }
 
 Deno.test("the nets draw their weights from Rng(0) when given none, as the book's calls expect", () => {
   const a = new TwoLayerNet(784, 50, 10), b = new TwoLayerNet(784, 50, 10);
-  assert.deepEqual(a.params.W1.data, b.params.W1.data);
-  assert.deepEqual(
+  assertEquals(a.params.W1.data, b.params.W1.data);
+  assertEquals(
     a.params.W1.data,
     new TwoLayerNet(784, 50, 10, { rng: new Rng(0) }).params.W1.data,
   );
@@ -207,17 +214,18 @@ Deno.test("a net's parameters cannot be rebound: assigning one throws instead of
   for (const [name, make] of NETS) {
     const net = make();
     const W1 = net.params.W1;
-    assert.throws(
+    assertThrows(
       () => {
         (net.params as Record<string, Matrix>).W1 = W1.clone();
       },
       TypeError,
+      undefined,
       name,
     );
-    assert.equal(net.params.W1, W1);
+    assertStrictEquals(net.params.W1, W1);
     // In place, as the book's optimizers do, is how they change.
     net.params.W1.data[0] = 42;
-    assert.equal(
+    assertStrictEquals(
       (net.layers.values().next().value as unknown as { W: Matrix }).W.data[0],
       42,
     );
@@ -239,8 +247,8 @@ Deno.test("Trainer.trainAsync() gives train()'s numbers and lets a timer stop it
     ...options,
     rng: new Rng(13),
   });
-  assert.deepEqual(await b.trainAsync(7), a.train());
-  assert.deepEqual(b.trainLossList, a.trainLossList);
+  assertEquals(await b.trainAsync(7), a.train());
+  assertEquals(b.trainLossList, a.trainLossList);
   // A timer that fires while it runs stops it at its next yield.
   const c = new Trainer(make(), images, labels, images, labels, {
     ...options,
@@ -248,5 +256,5 @@ Deno.test("Trainer.trainAsync() gives train()'s numbers and lets a timer stop it
   });
   setTimeout(() => c.stop(), 0);
   await c.trainAsync(5);
-  assert.ok(c.stopped && c.iteration >= 5 && c.iteration < 100_000);
+  assert(c.stopped && c.iteration >= 5 && c.iteration < 100_000);
 });

@@ -112,7 +112,7 @@ type Kernel = (...args: number[]) => void;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Matrix } from "../matrix.ts";
  * import { SimdKernels } from "./simd.ts";
  *
