@@ -1,5 +1,5 @@
 // End-to-end: the browser demo in headless Chromium (Debian's chromium,
-// driven by playwright-core). It draws digits stroke by stroke and checks
+// driven by playwright-core in tests/browser_driver.ts). It draws digits stroke by stroke and checks
 // the prediction the page shows, and fails on any page error. Skipped where
 // there is no Chromium, unless DLFS_BROWSER_TEST=1 (as .ci/run sets) makes
 // it required. Locally: apt-get install chromium, then deno task test.
@@ -47,8 +47,6 @@ Deno.test({
   name:
     "the browser demo recognises digits drawn stroke by stroke (headless Chromium)",
   ignore: !available && !required,
-  sanitizeResources: false, // playwright keeps pipes of its own until close()
-  sanitizeOps: false,
   async fn() {
     assert(
       available,
@@ -67,59 +65,40 @@ Deno.test({
       cwd: ROOT,
     }).output();
     assertStrictEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
-    const { chromium } = await import("npm:playwright-core@1.65.1");
     const server = serveDemo(0);
     const shots = await Deno.makeTempDir({ prefix: "dlfs-demo-" });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-    });
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e: Error) => errors.push(String(e)));
-      page.on(
-        "console",
-        (m: { type(): string; text(): string }) =>
-          m.type() === "error" && errors.push(m.text()),
+      const driver = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--no-lock",
+          "--node-modules-dir=none",
+          "tests/browser_driver.ts",
+        ],
+        cwd: ROOT,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = driver.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(JSON.stringify({
+        url: `http://127.0.0.1:${server.addr.port}/`,
+        executable: CHROMIUM,
+        digits: DIGITS,
+        screenshot: `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? shots}/demo.png`,
+      })));
+      await writer.close();
+      const { code, stdout, stderr } = await driver.output();
+      assertStrictEquals(code, 0, new TextDecoder().decode(stderr));
+      const { seen, errors } = JSON.parse(new TextDecoder().decode(stdout));
+      assertEquals(
+        seen,
+        DIGITS.map(([digit]) => digit),
+        "the page's predictions",
       );
-      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
-      await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
-      const box = (await page.locator("#pad").boundingBox())!;
-      const seen: number[] = [];
-      for (const [digit, strokes] of DIGITS) {
-        await page.click("#clear");
-        for (const stroke of strokes) {
-          await page.mouse.move(box.x + stroke[0][0], box.y + stroke[0][1]);
-          await page.mouse.down();
-          for (const [x, y] of stroke.slice(1)) {
-            await page.mouse.move(box.x + x, box.y + y);
-          }
-          await page.mouse.up();
-        }
-        const shown = await page.getAttribute("body", "data-prediction");
-        seen.push(Number(shown));
-        assertStrictEquals(
-          Number(shown),
-          digit,
-          `drew ${digit}, the page says ${shown}`,
-        );
-      }
       assertEquals(errors, [], "no page errors");
-      await page.screenshot({
-        path: `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? shots}/demo.png`,
-      });
     } finally {
-      await browser.close();
       await server.shutdown();
       await Deno.remove(shots, { recursive: true }).catch(() => {});
     }
