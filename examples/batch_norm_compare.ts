@@ -5,7 +5,7 @@
 // fast at every scale; without it, most scales stall (and the largest
 // diverges: its loss becomes NaN, where the run stops).
 //
-// Run: deno run --allow-read examples/batch_norm_compare.ts
+// Run: deno run -R -E -W -N=registry.npmjs.org examples/batch_norm_compare.ts
 
 import { Rng } from "../core/mod.ts";
 import { DivergenceError, MultiLayerNet, Trainer } from "../net/mod.ts";

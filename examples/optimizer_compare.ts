@@ -3,7 +3,7 @@
 // default rate; the training loss every 100 iterations. Seeded: every run
 // prints the same table.
 //
-// Run: deno run --allow-read examples/optimizer_compare.ts
+// Run: deno run -R -E -W -N=registry.npmjs.org examples/optimizer_compare.ts
 
 import { Rng } from "../core/mod.ts";
 import { MultiLayerNet, Trainer } from "../net/mod.ts";

@@ -6,7 +6,7 @@
 // learns the 300 images by heart; the regularised ones keep train and test
 // closer.
 //
-// Run: deno run --allow-read examples/overfitting.ts
+// Run: deno run -R -E -W -N=registry.npmjs.org examples/overfitting.ts
 
 import { Rng } from "../core/mod.ts";
 import {

