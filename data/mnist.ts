@@ -18,7 +18,7 @@
  * @module
  */
 
-import { ensureDir, exists } from "@std/fs";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import type { Matrix } from "../core/matrix.ts";
 import { ImageSet, oneHot } from "./dataset.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
@@ -286,7 +286,7 @@ async function readVerified(
   verify: boolean,
 ): Promise<IdxData> {
   try {
-    return await verifyBytes(name, await Deno.readFile(path), verify);
+    return await verifyBytes(name, await readBytes(path), verify);
   } catch (e) {
     if (!(e instanceof IdxFormatError || e instanceof MnistError)) throw e;
     throw new MnistError(`loadMnist(): ${name} at ${path}: ${e.message}`);
@@ -327,7 +327,7 @@ async function findFiles(
         `loadMnist(): expected ${where} ${
           JSON.stringify(dir)
         } to be a directory with the four MNIST files but found ${
-          (await exists(dir)) ? "a file" : "nothing there"
+          (await fileKind(dir)) ? "a file" : "nothing there"
         }`,
       );
     }
@@ -360,10 +360,7 @@ async function findFiles(
       await fetchTarball(tarball, cacheDir, options.verify ?? true);
       return { source: cacheDir, files: (await cached(cacheDir))! };
     } catch (e) {
-      if (
-        e instanceof Deno.errors.NotCapable ||
-        e instanceof Deno.errors.PermissionDenied
-      ) throw e;
+      if (isDenied(e)) throw e;
       failure = `, and ${tarball} could not be had (${(e as Error).message})`;
     }
   }
@@ -395,14 +392,14 @@ function userCacheDir(): { dir: string } | { why: string } {
   let denied = false;
   const env = (name: string) => {
     try {
-      return Deno.env.get(name) || undefined;
+      return envVar(name);
     } catch {
       denied = true; // no --allow-env
       return undefined;
     }
   };
   const local = env("LOCALAPPDATA");
-  if (Deno.build.os === "windows" && local) {
+  if (isWindows() && local) {
     return { dir: `${local}\\dlfs\\mnist` };
   }
   const home = env("HOME");
@@ -422,7 +419,7 @@ async function cached(
   const files = {} as Record<MnistFileName, string>;
   for (const name of Object.values(MNIST_FILES)) {
     const path = `${dir}/${name}`;
-    if (!(await exists(path, { isFile: true }))) return undefined;
+    if ((await fileKind(path)) !== "file") return undefined;
     files[name] = path;
   }
   return files;
@@ -464,7 +461,7 @@ async function fetchTarball(
     await verifyBytes(name, bytes, verify);
     found.set(name, bytes);
   }
-  await ensureDir(cacheDir);
+  await mkdir(cacheDir, { recursive: true });
   for (const [name, bytes] of found) {
     await writeFileAtomic(`${cacheDir}/${name}`, bytes);
   }
@@ -525,11 +522,11 @@ export async function fetchMnistFile(
   cacheDir: string,
 ): Promise<string> {
   const dest = `${cacheDir}/${name}.gz`;
-  if (await exists(dest)) {
+  if (await fileKind(dest)) {
     await readVerified(name, dest, true); // a cached file is re-verified, not trusted
     return dest;
   }
-  await ensureDir(cacheDir);
+  await mkdir(cacheDir, { recursive: true });
   const failures: string[] = [];
   for (const mirror of mirrors) {
     const url = `${mirror.endsWith("/") ? mirror : mirror + "/"}${name}.gz`;
@@ -545,10 +542,7 @@ export async function fetchMnistFile(
       await writeFileAtomic(dest, bytes); // only a verified file reaches dest
       return dest;
     } catch (e) {
-      if (
-        e instanceof Deno.errors.NotCapable ||
-        e instanceof Deno.errors.PermissionDenied
-      ) throw e;
+      if (isDenied(e)) throw e;
       failures.push(`${url}: ${(e as Error).message}`);
     }
   }
@@ -561,17 +555,62 @@ export async function fetchMnistFile(
 
 function envDir(): string | undefined {
   try {
-    return Deno.env.get("MNIST_DIR") || undefined;
+    return envVar("MNIST_DIR");
   } catch {
     return undefined; // no --allow-env: as if unset
   }
 }
 
-function isDirectory(path: string): Promise<boolean> {
-  return exists(path, { isDirectory: true });
+async function isDirectory(path: string): Promise<boolean> {
+  return (await fileKind(path)) === "dir";
+}
+
+/*
+ * The runtime, reached only here: `node:fs/promises` (which Deno provides
+ * too), and the environment of Deno or Node, so loadMnist runs in either.
+ */
+
+/** A file's bytes as a plain Uint8Array (not a Node Buffer, whose slice shares). */
+async function readBytes(path: string): Promise<Uint8Array> {
+  const b = await readFile(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+/** "file", "dir", "other", or undefined where nothing is; other errors throw. */
+async function fileKind(
+  path: string,
+): Promise<"file" | "dir" | "other" | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? "file" : s.isDirectory() ? "dir" : "other";
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw e;
+  }
+}
+
+/** A permission refused by Deno (`--allow-*` missing): never swallowed. */
+function isDenied(e: unknown): boolean {
+  return e instanceof Error &&
+    (e.name === "NotCapable" || e.name === "PermissionDenied");
+}
+
+// deno-lint-ignore no-explicit-any
+const runtime = globalThis as any;
+
+/** An environment variable in Deno or Node; "" reads as unset. */
+function envVar(name: string): string | undefined {
+  return (runtime.Deno?.env.get(name) ?? runtime.process?.env?.[name]) ||
+    undefined;
+}
+
+function isWindows(): boolean {
+  return runtime.Deno?.build.os === "windows" ||
+    runtime.process?.platform === "win32";
 }
 
 async function firstExisting(paths: string[]): Promise<string | undefined> {
-  for (const p of paths) if (await exists(p)) return p;
+  for (const p of paths) if (await fileKind(p)) return p;
   return undefined;
 }

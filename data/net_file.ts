@@ -13,12 +13,13 @@ import {
 } from "../io/model.ts";
 import type { Network } from "../net/network.ts";
 import type { Rng } from "../core/rng.ts";
+import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./write_atomic.ts";
 
 /**
  * Saves `net` as a safetensors file at `path`, atomically: a temporary file
  * beside it is renamed into place, so a killed process leaves either the old
- * file or the whole new one. Needs `--allow-write`.
+ * file or the whole new one. Needs `--allow-write` in Deno; runs in Node too.
  *
  * @example
  * ```ts
@@ -52,5 +53,10 @@ export async function loadNetFile(
   rng?: Rng,
   kernels?: Pick<KernelChoice, "backend" | "kernels">,
 ): Promise<LoadedNet> {
-  return loadNet(await Deno.readFile(path), rng, kernels);
+  const bytes = await readFile(path);
+  return loadNet(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+    rng,
+    kernels,
+  );
 }

@@ -1,15 +1,19 @@
 /**
- * Writing a file so that nothing half-written is ever left at its path.
+ * Writing a file so that nothing half-written is ever left at its path. On
+ * `node:fs/promises`, which Deno and Node both provide, so the data modules
+ * run in either.
  *
  * @module
  */
 
+import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname } from "@std/path";
 
 /**
- * Writes `data` to a temporary file beside `path`, then renames it onto
- * `path`: a reader sees the old file or the whole new one, never a part, and
- * a failed write leaves no temporary file behind. Needs `--allow-write`.
+ * Writes `data` to a temporary file beside `path` (`.<name>.<random>.part`,
+ * created exclusively), then renames it onto `path`: a reader sees the old
+ * file or the whole new one, never a part, and a failed write leaves no
+ * temporary file behind. Needs `--allow-write` in Deno.
  *
  * @example
  * ```ts
@@ -25,20 +29,14 @@ export async function writeFileAtomic(
   path: string,
   data: Uint8Array | string,
 ): Promise<void> {
-  const dir = dirname(path), name = basename(path);
-  const tmp = await Deno.makeTempFile({
-    dir,
-    prefix: `.${name}.`,
-    suffix: ".part",
-  });
+  const tmp = `${dirname(path)}/.${basename(path)}.${
+    crypto.randomUUID().slice(0, 8)
+  }.part`;
   try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    // makeTempFile creates it 0600; a saved file should read like any other.
-    await Deno.chmod(tmp, 0o644).catch(() => {}); // (not supported on Windows)
-    await Deno.rename(tmp, path);
+    await writeFile(tmp, data, { flag: "wx", mode: 0o644 });
+    await rename(tmp, path);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
     throw e;
   }
 }

@@ -16,7 +16,8 @@ import { numericalGradientShare } from "./numerical_gradient_share.ts";
 /**
  * `net.numericalGradient(x, t)`, with the work shared by the calling thread
  * and one Worker. Nets with Dropout are refused: the worker's masks would not
- * be the caller's.
+ * be the caller's. Where the runtime has no Worker (Node), the calling
+ * thread does it all: the same result.
  *
  * @throws {TypeError} for a net with Dropout.
  *
@@ -44,6 +45,7 @@ export async function parallelNumericalGradient(
     );
   }
   net.loss(x, t); // validates x and t here, with the caller's messages
+  if (typeof Worker === "undefined") return net.numericalGradient(x, t);
   const total = Object.values(net.params).reduce(
     (n, p) => n + p.data.length,
     0,

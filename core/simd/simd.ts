@@ -83,7 +83,9 @@ export interface SimdKernelsOptions {
    * 2 to split the larger products between the calling thread and a
    * Worker running the same kernels on the same (shared) memory; results
    * are the same as with 1 (default), bit for bit. Then `close()` the
-   * kernels when done.
+   * kernels when done. Where the runtime offers no Worker over shared memory
+   * (Node, a browser page that is not cross-origin isolated) the kernels run
+   * on one thread, the same numbers: `threads` then reads 1.
    */
   threads?: 1 | 2;
   /**
@@ -174,8 +176,8 @@ export class SimdKernels extends BaseKernels {
   /**
    * SIMD kernels, or undefined if the runtime has no WebAssembly SIMD.
    *
-   * @throws {RangeError} for `fma: true` without relaxed SIMD, or
-   * `threads: 2` where there is no shared memory or no Worker.
+   * @throws {RangeError} for `fma: true` without relaxed SIMD, or `threads`
+   * other than 1 or 2.
    */
   static create(options: SimdKernelsOptions = {}): SimdKernels | undefined {
     const { simd, relaxed } = simdSupport();
@@ -234,12 +236,10 @@ export class SimdKernels extends BaseKernels {
     this.#reluBackward = exports.reluBackward as Kernel;
     this.#maxPool = exports.maxPool as Kernel;
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
-    if (options.threads === 2) {
-      if (!this.#shared || typeof Worker === "undefined") {
-        throw new RangeError(
-          "SimdKernels.create(): expected shared WebAssembly memory and Worker for threads: 2 but found none (a browser page must be cross-origin isolated)",
-        );
-      }
+    // A second thread needs a Worker on shared memory; without, one thread.
+    if (
+      options.threads === 2 && this.#shared && typeof Worker !== "undefined"
+    ) {
       this.#ctl = new Int32Array(this.#buffer, 0, CTL.SLOTS);
       this.#worker = new Worker(
         new URL("./simd_worker.ts", import.meta.url),
