@@ -148,7 +148,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
     }
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
-    progress.end();
+    await progress.end();
     console.error(
       `train: the loss became ${e.loss} at iteration ${
         e.iteration + 1
@@ -159,7 +159,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
     Deno.removeSignalListener("SIGINT", interrupt);
   }
   if (interrupted) {
-    progress.end();
+    await progress.end();
     if (config.save !== undefined) await saveNetFile(config.save, net);
     console.error(
       `train: interrupted after iteration ${trainer.iteration} of ${iters}${
@@ -171,7 +171,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
     return 130;
   }
   const final = trainer.result();
-  progress.end();
+  await progress.end();
   const wallSeconds = seconds();
   await writeOutputs(config, net, {
     title: `${name}, ${config.optimizer} lr ${rate}, batch ${batchSize}`,

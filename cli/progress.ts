@@ -1,20 +1,32 @@
-// train.ts's console output: one line per epoch, and on a terminal a
-// progress bar on stderr that the epoch lines and the end erase.
+// train.ts's console output: one line per epoch, and on a terminal @std/cli's
+// progress bar on stderr (elapsed time, iterations, the last loss, an ETA),
+// which the epoch lines and the end erase.
 
+import { ProgressBar } from "@std/cli/unstable-progress-bar";
 import type { EpochRecord } from "../net/trainer.ts";
 
 /** Where progress goes: lines to stdout, the bar to a terminal's stderr. */
 export class Progress {
-  #bar: boolean;
+  #bar?: ProgressBar;
   #quiet: boolean;
-  #total: number;
+  #loss = NaN;
   #encoder = new TextEncoder();
 
   /** Progress of `total` iterations; nothing but the end with `quiet`. */
   constructor(total: number, quiet: boolean) {
-    this.#total = total;
     this.#quiet = quiet;
-    this.#bar = !quiet && Deno.stderr.isTerminal();
+    if (!quiet && Deno.stderr.isTerminal()) {
+      this.#bar = new ProgressBar({
+        max: total,
+        barLength: 30,
+        clear: true,
+        interval: 250,
+        formatter: (f) =>
+          `[${f.styledTime}] [${f.progressBar}] ${f.value}/${f.max}  loss ${
+            f.value === 0 ? "-" : this.#loss.toFixed(4)
+          }  ETA ${eta(f.time, f.value, f.max)}`,
+      });
+    }
   }
 
   /** A line of its own (the header, an epoch), above the bar. */
@@ -35,23 +47,26 @@ export class Progress {
     );
   }
 
-  /** After iteration i (from 0): the bar, every 20 iterations and at the end. */
+  /** After iteration i (from 0) with its loss: the bar moves on. */
   iteration(i: number, loss: number): void {
-    if (!this.#bar || (i % 20 !== 0 && i !== this.#total - 1)) return;
-    const done = Math.round(((i + 1) / this.#total) * 30);
-    Deno.stderr.writeSync(this.#encoder.encode(
-      `\r[${"#".repeat(done)}${".".repeat(30 - done)}] ${
-        i + 1
-      }/${this.#total}  loss ${loss.toFixed(4)}`,
-    ));
+    this.#loss = loss;
+    if (this.#bar) this.#bar.value = i + 1;
   }
 
-  /** Clears the bar (before an error or the final line). */
-  end(): void {
-    this.#erase();
+  /** Stops and clears the bar (before an error or the final line). */
+  async end(): Promise<void> {
+    await this.#bar?.stop();
+    this.#bar = undefined;
   }
 
   #erase(): void {
     if (this.#bar) Deno.stderr.writeSync(this.#encoder.encode("\r\x1b[K"));
   }
+}
+
+/** The time left at the pace so far, as m:ss ("--:--" before the first). */
+function eta(ms: number, done: number, total: number): string {
+  if (done === 0) return "--:--";
+  const s = Math.round((ms / done) * (total - done) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }

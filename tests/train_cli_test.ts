@@ -487,3 +487,27 @@ Deno.test("train.ts --checkpoint-every N saves the net every N iterations", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// On a terminal (here a pseudo-terminal made by util-linux's `script`), the
+// progress bar of @std/cli runs on stderr with the loss and an ETA, and the
+// epoch lines and the end clear it.
+Deno.test({
+  name:
+    "train.ts shows a progress bar with an ETA on a terminal, and clears it",
+  ignore: !(await Deno.stat("/usr/bin/script").then(() => true, () => false)),
+  async fn() {
+    const command = [Deno.execPath(), "run", ...TRAIN_FLAGS, "train.ts"]
+      .concat(["--iters", "700"]).join(" ");
+    const { code, stdout } = await new Deno.Command("script", {
+      args: ["-qec", command, "/dev/null"],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+    }).output();
+    const out = new TextDecoder().decode(stdout);
+    assertStrictEquals(code, 0, out);
+    assertMatch(out, /\[\d\d:\d\d\] \[[#-]{30}\] \d+\/700 {2}loss \S+ {2}ETA /);
+    assertMatch(out, /\r\x1b\[Kepoch {2}1\/2/); // the bar erased for the line
+    assertMatch(out, /\r\x1b\[Kfinal: train acc/); // and cleared at the end
+  },
+});

@@ -1,0 +1,38 @@
+// The browser install line: `deno bundle --platform browser` makes one ES
+// module of the library (here of mod.ts, as jsr:@dlfs/nn would give it), with
+// no runtime API in it; the README's first lines run against that file.
+import { assertAlmostEquals, assertEquals, assertNotMatch } from "@std/assert";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+Deno.test("a browser bundle of @dlfs/nn is one ES module free of Deno.* and node:, and runs the README's first lines", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-bundle-" });
+  try {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform",
+        "browser",
+        "-o",
+        `${dir}/dlfs.js`,
+        "mod.ts",
+      ],
+      cwd: ROOT,
+      stderr: "piped",
+    }).output();
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    const text = await Deno.readTextFile(`${dir}/dlfs.js`);
+    assertNotMatch(text, /\bDeno\.|["']node:/);
+    const { Matrix, Rng, TwoLayerNet } = await import(`file://${dir}/dlfs.js`);
+    const net = new TwoLayerNet(784, 50, 10, { rng: new Rng(42) });
+    // Zero input: uniform softmax, loss −log(0.1 + 1e-7) (the book's delta).
+    assertAlmostEquals(
+      net.loss(new Matrix(1, 784), [7]),
+      -Math.log(0.1 + 1e-7),
+      1e-12,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
