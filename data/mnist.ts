@@ -1,7 +1,8 @@
 /**
  * `loadMnist()`: the book's `load_mnist`, reading the four original IDX files
  * and verifying each by SHA-256 and by structure. This is the only module of
- * dlfs that touches the file system or the network.
+ * dlfs that reaches the network. It runs in Deno and in Node 20
+ * (`node:fs/promises`, `fetch`).
  *
  * Where the files come from, in order:
  * 1. a directory given explicitly (`dir`, or the `MNIST_DIR` environment
