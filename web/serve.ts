@@ -11,6 +11,8 @@ const FILES: Record<string, [file: string, type: string]> = {
   "/": ["index.html", "text/html; charset=utf-8"],
   "/index.html": ["index.html", "text/html; charset=utf-8"],
   "/app.js": ["app.js", "text/javascript; charset=utf-8"],
+  "/graph.html": ["graph.html", "text/html; charset=utf-8"],
+  "/graph.js": ["graph.js", "text/javascript; charset=utf-8"],
   "/model.safetensors": ["model.safetensors", "application/octet-stream"],
 };
 
@@ -65,6 +67,6 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   console.log(
-    `dlfs demo on http://127.0.0.1:${server.addr.port}/ (Ctrl-C to stop)`,
+    `dlfs demo on http://127.0.0.1:${server.addr.port}/ (draw a digit) and /graph.html (backprop on the apple-and-orange graph); Ctrl-C to stop`,
   );
 }

@@ -1,0 +1,145 @@
+// The apple-and-orange graph (web/graph_model.ts, web/graph.html): the
+// book's figures from the library's layers, and the page showing them step by
+// step in headless Chromium (skipped without Chromium unless
+// DLFS_BROWSER_TEST=1, as tests/browser_test.ts).
+import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
+import { serveDemo } from "../web/serve.ts";
+import {
+  applesAndOranges,
+  BOOK_PURCHASE,
+  EDGES,
+  show,
+  STEPS,
+} from "../web/graph_model.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const available = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const required = Deno.env.get("DLFS_BROWSER_TEST") === "1";
+const ROOT = new URL("..", import.meta.url).pathname;
+
+// The book's figures (§5.4, figure 5-17; buy_apple_orange.py's output).
+const BOOK = {
+  forward: { price: 715, allPrice: 650, applePrice: 200, orangePrice: 450 },
+  backward: {
+    apple: 2.2,
+    appleNum: 110,
+    orange: 3.3,
+    orangeNum: 165,
+    tax: 650,
+    allPrice: 1.1,
+  },
+};
+
+Deno.test("the apple-and-orange graph gives the book's figures: 715, and 2.2, 110, 3.3, 165, 650", () => {
+  const v = applesAndOranges(BOOK_PURCHASE);
+  for (const [edge, want] of Object.entries(BOOK.forward)) {
+    assertAlmostEquals(v.forward[edge as keyof typeof v.forward], want, 1e-9);
+  }
+  for (const [edge, want] of Object.entries(BOOK.backward)) {
+    assertAlmostEquals(v.backward[edge as keyof typeof v.backward], want, 1e-9);
+  }
+  // Each derivative against a central difference of the price.
+  const price = (p: typeof BOOK_PURCHASE) => applesAndOranges(p).forward.price;
+  for (
+    const key of Object.keys(BOOK_PURCHASE) as (keyof typeof BOOK_PURCHASE)[]
+  ) {
+    const h = 1e-4;
+    const up = price({ ...BOOK_PURCHASE, [key]: BOOK_PURCHASE[key] + h });
+    const down = price({ ...BOOK_PURCHASE, [key]: BOOK_PURCHASE[key] - h });
+    assertAlmostEquals(v.backward[key], (up - down) / (2 * h), 1e-6);
+  }
+  assertEquals(show(v.forward.price), "715"); // 715.0000000000001 in float64
+});
+
+Deno.test({
+  name:
+    "the graph page shows the forward values, then the derivatives, a node at a time (headless Chromium)",
+  ignore: !available && !required,
+  async fn() {
+    assert(
+      available,
+      `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
+    );
+    const bundle = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform",
+        "browser",
+        "-o",
+        "web/graph.js",
+        "web/graph.ts",
+      ],
+      cwd: ROOT,
+      stderr: "piped",
+    }).output();
+    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    const server = serveDemo(0);
+    const shots = await Deno.makeTempDir({ prefix: "dlfs-graph-" });
+    try {
+      const driver = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--no-lock",
+          "--node-modules-dir=none",
+          "tests/graph_driver.ts",
+        ],
+        cwd: ROOT,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = driver.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(JSON.stringify({
+        url: `http://127.0.0.1:${server.addr.port}/graph.html`,
+        executable: CHROMIUM,
+        screenshot: `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? shots}/graph.png`,
+      })));
+      await writer.close();
+      const { code, stdout, stderr } = await driver.output();
+      assertEquals(code, 0, new TextDecoder().decode(stderr));
+      const { steps, edited, back, errors } = JSON.parse(
+        new TextDecoder().decode(stdout),
+      );
+      assertEquals(errors, [], "no page errors");
+      // What each step should show, from the model and the step order.
+      const v = applesAndOranges(BOOK_PURCHASE);
+      const forward = new Set([
+        "apple",
+        "appleNum",
+        "orange",
+        "orangeNum",
+        "tax",
+      ]);
+      const backward = new Set(["price"]);
+      for (let i = 0; i <= STEPS.length; i++) {
+        if (i > 0) {
+          const s = STEPS[i - 1];
+          for (const e of s.edges) {
+            (s.direction === "forward" ? forward : backward).add(e);
+          }
+        }
+        const want = Object.fromEntries(EDGES.map((e) => [e, [
+          forward.has(e) ? show(v.forward[e]) : "",
+          backward.has(e) ? show(v.backward[e]) : "",
+        ]]));
+        assertEquals(steps[i], want, `after step ${i}`);
+      }
+      assertEquals(steps[4].price, ["715", "1"]);
+      assertEquals(
+        ["apple", "appleNum", "orange", "orangeNum", "tax"].map((e) =>
+          steps[8][e][1]
+        ),
+        ["2.2", "110", "3.3", "165", "650"],
+      );
+      // Three apples: (300 + 450) × 1.1 = 825, dprice/dapple = 3.3.
+      assertEquals(edited.price[0], "825");
+      assertEquals(edited.apple[1], "3.3");
+      assertEquals(back, "7");
+    } finally {
+      await server.shutdown();
+      await Deno.remove(shots, { recursive: true }).catch(() => {});
+    }
+  },
+});
