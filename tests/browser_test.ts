@@ -3,13 +3,16 @@
 // the prediction the page shows, and fails on any page error. Skipped where
 // there is no Chromium, unless DLFS_BROWSER_TEST=1 (as .ci/run sets) makes
 // it required. Locally: apt-get install chromium, then deno task test.
-import { assert, assertEquals, assertStrictEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
-
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const available = await Deno.stat(CHROMIUM).then(() => true, () => false);
-const required = Deno.env.get("DLFS_BROWSER_TEST") === "1";
-const ROOT = new URL("..", import.meta.url).pathname;
+import {
+  browserRequired,
+  bundleForBrowser,
+  CHROMIUM,
+  chromiumAvailable,
+  runDriver,
+  screenshotPath,
+} from "./web_helpers.ts";
 
 type Point = [number, number];
 /** Points along a polyline, every ~4 px, as a hand would pass. */
@@ -46,52 +49,24 @@ const DIGITS: [number, Point[][]][] = [
 Deno.test({
   name:
     "the browser demo recognises digits drawn stroke by stroke (headless Chromium)",
-  ignore: !available && !required,
+  ignore: !chromiumAvailable && !browserRequired,
   async fn() {
     assert(
-      available,
+      chromiumAvailable,
       `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
     );
-    const bundle = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "browser",
-        "-o",
-        "web/app.js",
-        "web/app.ts",
-      ],
-      cwd: ROOT,
-    }).output();
-    assertStrictEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    await bundleForBrowser("web/app.ts", "web/app.js");
     const server = serveDemo(0);
     const shots = await Deno.makeTempDir({ prefix: "dlfs-demo-" });
     try {
-      const driver = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--no-lock",
-          "--node-modules-dir=none",
-          "tests/browser_driver.ts",
-        ],
-        cwd: ROOT,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = driver.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(JSON.stringify({
+      const { seen, errors } = await runDriver<
+        { seen: number[]; errors: string[] }
+      >("tests/browser_driver.ts", {
         url: `http://127.0.0.1:${server.addr.port}/`,
         executable: CHROMIUM,
         digits: DIGITS,
-        screenshot: `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? shots}/demo.png`,
-      })));
-      await writer.close();
-      const { code, stdout, stderr } = await driver.output();
-      assertStrictEquals(code, 0, new TextDecoder().decode(stderr));
-      const { seen, errors } = JSON.parse(new TextDecoder().decode(stdout));
+        screenshot: screenshotPath(shots, "demo.png"),
+      });
       assertEquals(
         seen,
         DIGITS.map(([digit]) => digit),

@@ -1,27 +1,13 @@
 // The browser install line: `deno bundle --platform browser` makes one ES
 // module of the library (here of mod.ts, as jsr:@dlfs/nn would give it), with
 // no runtime API in it; the README's first lines run against that file.
-import { assertAlmostEquals, assertEquals, assertNotMatch } from "@std/assert";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { assertAlmostEquals, assertNotMatch } from "@std/assert";
+import { bundleForBrowser } from "./web_helpers.ts";
 
 Deno.test("a browser bundle of @dlfs/nn is one ES module free of Deno.* and node:, and runs the README's first lines", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-bundle-" });
   try {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "browser",
-        "-o",
-        `${dir}/dlfs.js`,
-        "mod.ts",
-      ],
-      cwd: ROOT,
-      stderr: "piped",
-    }).output();
-    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    await bundleForBrowser("mod.ts", `${dir}/dlfs.js`);
     const text = await Deno.readTextFile(`${dir}/dlfs.js`);
     assertNotMatch(text, /\bDeno\.|["']node:/);
     const { Matrix, Rng, TwoLayerNet } = await import(`file://${dir}/dlfs.js`);

@@ -5,17 +5,20 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 import {
+  browserRequired,
+  bundleForBrowser,
+  CHROMIUM,
+  chromiumAvailable,
+  runDriver,
+  screenshotPath,
+} from "./web_helpers.ts";
+import {
   applesAndOranges,
   BOOK_PURCHASE,
   EDGES,
   show,
   STEPS,
 } from "../web/graph_model.ts";
-
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const available = await Deno.stat(CHROMIUM).then(() => true, () => false);
-const required = Deno.env.get("DLFS_BROWSER_TEST") === "1";
-const ROOT = new URL("..", import.meta.url).pathname;
 
 // The book's figures (§5.4, figure 5-17; buy_apple_orange.py's output).
 const BOOK = {
@@ -54,54 +57,24 @@ Deno.test("the apple-and-orange graph gives the book's figures: 715, and 2.2, 11
 Deno.test({
   name:
     "the graph page shows the forward values, then the derivatives, a node at a time (headless Chromium)",
-  ignore: !available && !required,
+  ignore: !chromiumAvailable && !browserRequired,
   async fn() {
     assert(
-      available,
+      chromiumAvailable,
       `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
     );
-    const bundle = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "browser",
-        "-o",
-        "web/graph.js",
-        "web/graph.ts",
-      ],
-      cwd: ROOT,
-      stderr: "piped",
-    }).output();
-    assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+    await bundleForBrowser("web/graph.ts", "web/graph.js");
     const server = serveDemo(0);
     const shots = await Deno.makeTempDir({ prefix: "dlfs-graph-" });
     try {
-      const driver = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--no-lock",
-          "--node-modules-dir=none",
-          "tests/graph_driver.ts",
-        ],
-        cwd: ROOT,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = driver.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(JSON.stringify({
+      type Shown = Record<string, [string, string]>;
+      const { steps, edited, back, errors } = await runDriver<
+        { steps: Shown[]; edited: Shown; back: string; errors: string[] }
+      >("tests/graph_driver.ts", {
         url: `http://127.0.0.1:${server.addr.port}/graph.html`,
         executable: CHROMIUM,
-        screenshot: `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? shots}/graph.png`,
-      })));
-      await writer.close();
-      const { code, stdout, stderr } = await driver.output();
-      assertEquals(code, 0, new TextDecoder().decode(stderr));
-      const { steps, edited, back, errors } = JSON.parse(
-        new TextDecoder().decode(stdout),
-      );
+        screenshot: screenshotPath(shots, "graph.png"),
+      });
       assertEquals(errors, [], "no page errors");
       // What each step should show, from the model and the step order.
       const v = applesAndOranges(BOOK_PURCHASE);

@@ -1,0 +1,50 @@
+// What the browser tests share: bundling a page's script, and running a
+// Playwright driver (tests/*_driver.ts) in a process of its own with
+// `--no-lock --node-modules-dir=none`, so playwright-core stays out of the
+// project's lockfile and node_modules.
+import { assertEquals } from "@std/assert";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Chromium for the browser tests, and whether they must run. */
+export const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+export const chromiumAvailable = await Deno.stat(CHROMIUM).then(
+  () => true,
+  () => false,
+);
+export const browserRequired = Deno.env.get("DLFS_BROWSER_TEST") === "1";
+
+/** `deno bundle --platform browser -o <out> <entry>` from the project root. */
+export async function bundleForBrowser(entry: string, out: string) {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--platform", "browser", "-o", out, entry],
+    cwd: ROOT,
+    stderr: "piped",
+  }).output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+}
+
+/** Runs a driver with `input` as JSON on stdin; returns its JSON output. */
+export async function runDriver<T>(
+  driver: string,
+  input: Record<string, unknown>,
+): Promise<T> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-lock", "--node-modules-dir=none", driver],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  return JSON.parse(new TextDecoder().decode(stdout)) as T;
+}
+
+/** Where a test's screenshot goes: $DLFS_SCREENSHOT_DIR, else `dir`. */
+export function screenshotPath(dir: string, name: string): string {
+  return `${Deno.env.get("DLFS_SCREENSHOT_DIR") ?? dir}/${name}`;
+}
