@@ -3,10 +3,10 @@
 // default rate; the training loss every 100 iterations. Seeded: every run
 // prints the same table.
 //
-// Run: deno run -R -E -W -N=registry.npmjs.org examples/optimizer_compare.ts
+// Run: deno run -R -E -W -N=registry.npmjs.org examples/ch06/optimizer_compare.ts
 
-import { Rng } from "../core/mod.ts";
-import { MultiLayerNet, Trainer } from "../net/mod.ts";
+import { Rng } from "../../core/mod.ts";
+import { MultiLayerNet, Trainer } from "../../net/mod.ts";
 import { mnist, table } from "./_shared.ts";
 
 const names = ["SGD", "Momentum", "AdaGrad", "Adam"];

@@ -3,10 +3,10 @@
 // 2000 iterations; the training loss every 100 iterations. With std 0.01
 // the deep net barely learns: the signal fades layer by layer.
 //
-// Run: deno run -R -E -W -N=registry.npmjs.org examples/weight_init_compare.ts
+// Run: deno run -R -E -W -N=registry.npmjs.org examples/ch06/weight_init_compare.ts
 
-import { Rng } from "../core/mod.ts";
-import { MultiLayerNet, Trainer, type WeightInit } from "../net/mod.ts";
+import { Rng } from "../../core/mod.ts";
+import { MultiLayerNet, Trainer, type WeightInit } from "../../net/mod.ts";
 import { mnist, table } from "./_shared.ts";
 
 const inits: Record<string, WeightInit> = {

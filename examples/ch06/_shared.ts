@@ -2,7 +2,7 @@
 // training loop and the accuracy are the library's (Trainer, accuracy).
 // Not part of the published package.
 
-import { loadMnist } from "../data/mod.ts";
+import { loadMnist } from "../../data/mod.ts";
 
 export const mnist = await loadMnist();
 

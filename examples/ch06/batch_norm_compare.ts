@@ -5,10 +5,10 @@
 // fast at every scale; without it, most scales stall (and the largest
 // diverges: its loss becomes NaN, where the run stops).
 //
-// Run: deno run -R -E -W -N=registry.npmjs.org examples/batch_norm_compare.ts
+// Run: deno run -R -E -W -N=registry.npmjs.org examples/ch06/batch_norm_compare.ts
 
-import { Rng } from "../core/mod.ts";
-import { DivergenceError, MultiLayerNet, Trainer } from "../net/mod.ts";
+import { Rng } from "../../core/mod.ts";
+import { DivergenceError, MultiLayerNet, Trainer } from "../../net/mod.ts";
 import { mnist, table } from "./_shared.ts";
 
 const TRAIN = 1000, EPOCHS = 20, BATCH = 100;

@@ -6,14 +6,14 @@
 // learns the 300 images by heart; the regularised ones keep train and test
 // closer.
 //
-// Run: deno run -R -E -W -N=registry.npmjs.org examples/overfitting.ts
+// Run: deno run -R -E -W -N=registry.npmjs.org examples/ch06/overfitting.ts
 
-import { Rng } from "../core/mod.ts";
+import { Rng } from "../../core/mod.ts";
 import {
   MultiLayerNet,
   type MultiLayerNetOptions,
   Trainer,
-} from "../net/mod.ts";
+} from "../../net/mod.ts";
 import { mnist, table } from "./_shared.ts";
 
 const TRAIN = 300, BATCH = 100;
