@@ -35,25 +35,33 @@ export class Rng {
   /**
    * Creates a generator whose whole future stream is fixed by `seed`.
    *
-   * @param seed an integer in [0, 2^32); the same seed gives the same stream.
-   * @throws {RangeError} if `seed` is not such an integer.
+   * @param seed any safe integer (`Date.now()` included); the same seed
+   * gives the same stream. Seeds in [0, 2^32) keep the streams they always
+   * had; the high part of a larger or negative seed is mixed in on top.
+   * @throws {RangeError} if `seed` is not a safe integer.
    */
   constructor(seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    if (!Number.isSafeInteger(seed)) {
       throw new RangeError(
-        `Rng: expected seed to be an integer in [0, 2^32) but found ${seed}`,
+        `Rng: expected seed to be an integer (|seed| < 2^53) but found ${seed}`,
       );
     }
-    // splitmix32 fills the four state words; it never yields all zeros here
-    // in practice, but guard anyway since xoshiro's all-zero state is stuck.
-    let z = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      z = (z + 0x9e3779b9) >>> 0;
-      let t = z;
-      t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
-      t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
-      this.#s[i] = t ^ (t >>> 16);
-    }
+    const high = Math.floor(seed / 2 ** 32); // 0 for seeds in [0, 2^32)
+    // splitmix32 fills the four state words from the low 32 bits, then from
+    // the high part where there is one; xoshiro's all-zero state is stuck,
+    // so that is guarded against too.
+    const fill = (start: number) => {
+      let z = start >>> 0;
+      for (let i = 0; i < 4; i++) {
+        z = (z + 0x9e3779b9) >>> 0;
+        let t = z;
+        t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
+        t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
+        this.#s[i] ^= t ^ (t >>> 16);
+      }
+    };
+    fill(seed - high * 2 ** 32);
+    if (high !== 0) fill(high ^ 0x5bd1e995); // apart from the low fill's stream
     if ((this.#s[0] | this.#s[1] | this.#s[2] | this.#s[3]) === 0) {
       this.#s[0] = 1;
     }
