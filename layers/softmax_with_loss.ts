@@ -50,6 +50,14 @@ export class SoftmaxWithLoss {
   }
 
   /**
+   * The labels of the last forward as N class indices (one-hot rows are
+   * read as the index of their 1), read-only; empty before the first.
+   */
+  get t(): Readonly<Int32Array> {
+    return this.#t;
+  }
+
+  /**
    * Returns the mean cross-entropy loss of the batch.
    *
    * @param x N×C scores (N ≥ 1).

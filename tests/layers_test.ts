@@ -1,5 +1,6 @@
 import {
   assert,
+  assertAlmostEquals,
   assertEquals,
   assertMatch,
   assertStrictEquals,
@@ -367,5 +368,31 @@ Deno.test("Relu on the SIMD kernels gives the book's Relu, NaN, −0 and ±∞ i
       same(simd.forward(x), book.forward(x), "forward");
       same(simd.backward(dout), book.backward(dout), "backward");
     }
+  }
+});
+
+// The book inspects its layers' fields (§5.5.1 prints Relu's mask; Affine
+// keeps x, dW, db; SoftmaxWithLoss keeps y and t): readable here too.
+Deno.test("the fields the book prints are readable after forward and backward", () => {
+  const x = Matrix.fromRows([[1.0, -0.5], [-2.0, 3.0]]);
+  const relu = new Relu();
+  relu.forward(x);
+  assertEquals(Array.from(relu.mask), [0, 1, 1, 0]); // mask = (x <= 0)
+
+  const affine = new Affine(
+    Matrix.fromRows([[1, 2], [3, 4]]),
+    Matrix.fromRows([[0.5, -0.5]]),
+  );
+  affine.forward(x);
+  affine.backward(Matrix.fromRows([[1, 0], [0, 1]]));
+  assertEquals((affine.x as Matrix).toRows(), x.toRows());
+  assertEquals(affine.dW.toRows(), [[1, -2], [-0.5, 3]]); // xᵀ · dout
+  assertEquals(affine.db.toRows(), [[1, 1]]);
+
+  const softmax = new SoftmaxWithLoss();
+  softmax.forward(x, Matrix.fromRows([[0, 1], [1, 0]])); // one-hot
+  assertEquals(Array.from(softmax.t), [1, 0]);
+  for (const row of softmax.y!.toRows()) {
+    assertAlmostEquals(row[0] + row[1], 1, 1e-15);
   }
 });
