@@ -106,25 +106,61 @@ export abstract class LayerNet implements Network {
 
   /**
    * The class scores (before softmax) of each row of `x`: N×D → N×C, in a
-   * new matrix (test mode unless `{ train: true }`).
+   * new matrix (test mode unless `{ train: true }`). `x` may be a whole
+   * `SampleSet` (e.g. an `ImageSet`), read 1000 samples at a time.
    *
    * @throws {RangeError} if `x` does not have D columns.
    */
-  predict(x: Batch, options: ModeOptions = {}): Matrix {
-    checkBatch(`${this.#name}.predict()`, x, this.inputSize, false);
-    return this.#forward(x, options.train ?? false).clone();
+  predict(x: Batch | SampleSet, options: ModeOptions = {}): Matrix {
+    const where = `${this.#name}.predict()`, train = options.train ?? false;
+    if (x instanceof Matrix || x instanceof SparseRows) {
+      checkBatch(where, x, this.inputSize, false);
+      return this.#forward(x, train).clone();
+    }
+    checkSet(where, x, this.inputSize);
+    const out = new Matrix(x.count, this.outputSize);
+    this.#chunks(x, (batch, start) => {
+      out.data.set(this.#forward(batch, train).data, start * out.cols);
+    });
+    return out;
   }
 
   /**
    * The mean cross-entropy loss of the batch, plus any weight decay (test
-   * mode unless `{ train: true }`).
+   * mode unless `{ train: true }`). `x` may be a whole `SampleSet`, read
+   * 1000 samples at a time: the mean over all of them.
    *
    * @param t one-hot N×C or N class indices.
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  loss(x: Batch, t: Labels, options: ModeOptions = {}): number {
-    this.#check(`${this.#name}.loss()`, x, t);
-    return this.#loss(x, t, options.train ?? false);
+  loss(x: Batch | SampleSet, t: Labels, options: ModeOptions = {}): number {
+    const where = `${this.#name}.loss()`, train = options.train ?? false;
+    if (x instanceof Matrix || x instanceof SparseRows) {
+      this.#check(where, x, t);
+      return this.#loss(x, t, train);
+    }
+    checkSet(where, x, this.inputSize);
+    const labels = labelIndices(where, t, x.count, this.outputSize);
+    let sum = 0;
+    this.#chunks(x, (batch, start) => {
+      const n = batch.rows;
+      const mean = this.lastLayer.forward(
+        this.#forward(batch, train),
+        labels.subarray(start, start + n),
+      );
+      sum += mean * n;
+    });
+    return sum / x.count + this.penalty();
+  }
+
+  /** Calls `f` with each chunk of `set` (gathered) and its first index. */
+  #chunks(set: SampleSet, f: (batch: Batch, start: number) => void): void {
+    const size = this.#evalBatchSize;
+    for (let start = 0; start < set.count; start += size) {
+      const end = Math.min(start + size, set.count);
+      const indices = new Int32Array(end - start).map((_, i) => start + i);
+      f(this.#gather(set, indices), start);
+    }
   }
 
   /**

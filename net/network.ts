@@ -123,10 +123,13 @@ export interface Network {
    * first layer is Affine.
    */
   readonly sparseInput: boolean;
-  /** The class scores (before softmax), N×D → N×C, in a new matrix. */
-  predict(x: Batch, options?: ModeOptions): Matrix;
-  /** The mean loss of the batch (plus any weight decay). */
-  loss(x: Batch, t: Labels, options?: ModeOptions): number;
+  /**
+   * The class scores (before softmax), N×D → N×C, in a new matrix; of a
+   * batch or of a whole `SampleSet`.
+   */
+  predict(x: Batch | SampleSet, options?: ModeOptions): Matrix;
+  /** The mean loss of a batch or a whole `SampleSet` (plus any weight decay). */
+  loss(x: Batch | SampleSet, t: Labels, options?: ModeOptions): number;
   /** The fraction of rows whose highest score is their label (test mode). */
   accuracy(x: Batch | SampleSet, t: Labels, batchSize?: number): number;
   /** ∂loss/∂params by backpropagation, keyed like `params`. */
