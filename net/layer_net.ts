@@ -154,8 +154,11 @@ export abstract class LayerNet implements Network {
   }
 
   /** Calls `f` with each chunk of `set` (gathered) and its first index. */
-  #chunks(set: SampleSet, f: (batch: Batch, start: number) => void): void {
-    const size = this.#evalBatchSize;
+  #chunks(
+    set: SampleSet,
+    f: (batch: Batch, start: number) => void,
+    size = this.#evalBatchSize,
+  ): void {
     for (let start = 0; start < set.count; start += size) {
       const end = Math.min(start + size, set.count);
       const indices = new Int32Array(end - start).map((_, i) => start + i);
@@ -201,14 +204,12 @@ export abstract class LayerNet implements Network {
     checkSet(where, x, this.inputSize);
     const labels = labelIndices(where, t, x.count, this.outputSize);
     let correct = 0;
-    for (let start = 0; start < x.count; start += batchSize) {
-      const end = Math.min(start + batchSize, x.count);
-      const indices = new Int32Array(end - start).map((_, i) => start + i);
+    this.#chunks(x, (batch, start) => {
       correct += countCorrect(
-        this.#forward(this.#gather(x, indices), false),
-        labels.subarray(start, end),
+        this.#forward(batch, false),
+        labels.subarray(start, start + batch.rows),
       );
-    }
+    }, batchSize);
     return correct / x.count;
   }
 
