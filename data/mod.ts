@@ -37,6 +37,8 @@ export {
   MNIST_SHA256,
   MnistError,
   type MnistFileName,
+  type MnistFormat,
+  mnistFromFiles,
   sha256,
 } from "./mnist.ts";
 export { writeFileAtomic } from "./write_atomic.ts";

@@ -97,6 +97,12 @@ export interface SimdKernelsOptions {
   shared?: boolean;
   /** How long the worker spins for the next task before sleeping (ms, default 0.5). */
   spinMs?: number;
+  /**
+   * Where the second thread's module is (default: `simd_worker.ts` beside
+   * this file). Bundled code, such as a web page, passes the URL of its
+   * bundle of `core/simd/simd_worker.ts`.
+   */
+  workerUrl?: string | URL;
   /** How long a product waits for the worker before giving up (ms, default 30000). */
   timeoutMs?: number;
 }
@@ -242,7 +248,7 @@ export class SimdKernels extends BaseKernels {
     ) {
       this.#ctl = new Int32Array(this.#buffer, 0, CTL.SLOTS);
       this.#worker = new Worker(
-        new URL("./simd_worker.ts", import.meta.url),
+        options.workerUrl ?? new URL("./simd_worker.ts", import.meta.url),
         { type: "module" },
       );
       this.#worker.onerror = (e) => {
