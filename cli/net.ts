@@ -2,46 +2,12 @@
 // checked to fit MNIST.
 
 import type { KernelChoice, Rng } from "../core/mod.ts";
-import type { NetSpec, Network } from "../net/mod.ts";
+import type { Network } from "../net/mod.ts";
 import { SafetensorsError } from "../io/mod.ts";
 import { loadNetFile } from "../data/mod.ts";
-import { type Config, UsageError } from "./flags.ts";
+import { UsageError } from "./flags.ts";
 
-/** The architecture the flags ask for (MNIST: 784 inputs, 10 classes). */
-export function specOf(config: Config): NetSpec {
-  const [hidden] = config.hidden;
-  if (config.net === "two-layer") {
-    return {
-      type: "TwoLayerNet",
-      inputSize: 784,
-      hiddenSize: hidden,
-      outputSize: 10,
-    };
-  }
-  if (config.net === "convnet") {
-    return {
-      type: "SimpleConvNet",
-      input: [1, 28, 28],
-      filterNum: 30,
-      filterSize: 5,
-      pad: 0,
-      stride: 1,
-      hiddenSize: hidden,
-      outputSize: 10,
-    };
-  }
-  return {
-    type: "MultiLayerNet",
-    inputSize: 784,
-    hiddenSizes: config.hidden,
-    outputSize: 10,
-    activation: "relu",
-    useBatchnorm: config.batchnorm,
-    useDropout: config.dropout !== undefined,
-    dropoutRatio: config.dropout ?? 0.5,
-    weightDecayLambda: config.weightDecay,
-  };
-}
+export { specOf } from "./spec.ts";
 
 /** A saved net for MNIST (784 inputs, 10 classes), or a UsageError saying why not. */
 export async function loaded(

@@ -7,7 +7,7 @@ import { assert, assertEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 import {
   browserRequired,
-  bundleForBrowser,
+  builtDemo,
   CHROMIUM,
   chromiumAvailable,
   runDriver,
@@ -55,8 +55,7 @@ Deno.test({
       chromiumAvailable,
       `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
     );
-    await bundleForBrowser("web/app.ts", "web/app.js");
-    const server = serveDemo(0);
+    const server = serveDemo({ port: 0, root: await builtDemo() });
     const shots = await Deno.makeTempDir({ prefix: "dlfs-demo-" });
     try {
       const { seen, errors } = await runDriver<

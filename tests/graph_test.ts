@@ -6,7 +6,7 @@ import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 import {
   browserRequired,
-  bundleForBrowser,
+  builtDemo,
   CHROMIUM,
   chromiumAvailable,
   runDriver,
@@ -63,8 +63,7 @@ Deno.test({
       chromiumAvailable,
       `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
     );
-    await bundleForBrowser("web/graph.ts", "web/graph.js");
-    const server = serveDemo(0);
+    const server = serveDemo({ port: 0, root: await builtDemo() });
     const shots = await Deno.makeTempDir({ prefix: "dlfs-graph-" });
     try {
       type Shown = Record<string, [string, string]>;

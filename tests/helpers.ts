@@ -5,6 +5,19 @@ import type { Rng } from "../core/rng.ts";
 import type { Layer } from "../layers/layer.ts";
 import { numericalGradient } from "../core/numerical_gradient.ts";
 
+const TASKS = JSON.parse(
+  await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+).tasks as Record<string, string>;
+
+/**
+ * The permissions of a task in deno.json (the flags between `run` and the
+ * script), so the tests run the CLIs exactly as `deno task` does.
+ */
+export function taskFlags(task: string, script: string): string[] {
+  const words = TASKS[task].split(" ");
+  return words.slice(words.indexOf("run") + 1, words.indexOf(script));
+}
+
 /** A rows×cols matrix of uniform samples in [lo, hi). */
 export function uniformMatrix(
   rng: Rng,

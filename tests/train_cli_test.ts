@@ -7,15 +7,9 @@ import {
   assertStrictEquals,
 } from "@std/assert";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+import { taskFlags } from "./helpers.ts";
 
-// The permissions of a task in deno.json (the flags between `run` and the
-// script), so the tests run the CLIs exactly as `deno task` does.
-const TASKS = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
-function taskFlags(task: string, script: string): string[] {
-  const words = (TASKS[task] as string).split(" ");
-  return words.slice(words.indexOf("run") + 1, words.indexOf(script));
-}
+const ROOT = new URL("..", import.meta.url).pathname;
 const TRAIN_FLAGS = taskFlags("train", "train.ts");
 
 async function train(...args: string[]) {

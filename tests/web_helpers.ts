@@ -3,6 +3,7 @@
 // `--no-lock --node-modules-dir=none`, so playwright-core stays out of the
 // project's lockfile and node_modules.
 import { assertEquals } from "@std/assert";
+import { buildWeb } from "../web/build.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -22,6 +23,26 @@ export async function bundleForBrowser(entry: string, out: string) {
     stderr: "piped",
   }).output();
   assertEquals(code, 0, new TextDecoder().decode(stderr));
+}
+
+let built: Promise<string> | undefined;
+
+/**
+ * The demo as `deno task build:web --no-mnist` writes it, in a temp folder
+ * (built once per test process; the server serves MNIST itself).
+ */
+export function builtDemo(): Promise<string> {
+  built ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "dlfs-web-" });
+    await buildWeb(dir, { mnist: false });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* already gone */ }
+    });
+    return dir;
+  })();
+  return built;
 }
 
 /** Runs a driver with `input` as JSON on stdin; returns its JSON output. */

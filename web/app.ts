@@ -3,7 +3,7 @@
 // same layers/ and net/ code as the CLI, bundled by `deno task demo`.
 
 import { Matrix } from "../core/matrix.ts";
-import { loadNet } from "../io/model.ts";
+import { type LoadedNet, loadNet } from "../io/model.ts";
 import { softmax, toMnist } from "./preprocess.ts";
 
 const SIZE = 280;
@@ -42,12 +42,35 @@ function render(probs: number[], x: Float64Array): void {
   pctx.putImageData(img, 0, 0);
 }
 
+let net: LoadedNet["net"];
+let input: LoadedNet["input"];
+
+/** Takes a saved net (safetensors bytes) as the page's model. */
+function useModel(bytes: Uint8Array, from: string): void {
+  ({ net, input } = loadNet(bytes));
+  status.textContent = `model: ${net.spec.type} from ${from}, ${
+    Object.keys(net.params).length
+  } tensors`;
+  document.body.dataset.model = `${net.spec.type} ${from}`;
+}
+
 const response = await fetch("model.safetensors");
 if (!response.ok) throw new Error(`model.safetensors: HTTP ${response.status}`);
-const { net, input } = loadNet(new Uint8Array(await response.arrayBuffer()));
-status.textContent = `model: ${net.spec.type}, ${
-  Object.keys(net.params).length
-} tensors`;
+useModel(new Uint8Array(await response.arrayBuffer()), "model.safetensors");
+
+// A net trained on the train page (its "save .safetensors"), or by
+// deno task train --save.
+const file = document.getElementById("file") as HTMLInputElement;
+file.addEventListener("change", async () => {
+  const chosen = file.files?.[0];
+  if (chosen === undefined) return;
+  try {
+    useModel(new Uint8Array(await chosen.arrayBuffer()), chosen.name);
+    clear();
+  } catch (e) {
+    status.textContent = `${chosen.name}: ${(e as Error).message}`;
+  }
+});
 
 function predict(): void {
   const rgba = ctx.getImageData(0, 0, SIZE, SIZE).data;

@@ -1,0 +1,240 @@
+// The train page (web/train.html, web/train_worker.ts): its graph view's
+// figures against the library's own, and in headless Chromium (skipped
+// without Chromium unless DLFS_BROWSER_TEST=1, as tests/browser_test.ts)
+// the book's run to the end, side by side with `deno task train`.
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertGreater,
+  assertLess,
+} from "@std/assert";
+import { Matrix } from "../core/matrix.ts";
+import { Rng } from "../core/rng.ts";
+import { TwoLayerNet } from "../net/two_layer_net.ts";
+import { SimpleConvNet } from "../net/simple_conv_net.ts";
+import { stats, viewNet, weightImages } from "../web/net_view.ts";
+import { serveDemo } from "../web/serve.ts";
+import { taskFlags, uniformMatrix } from "./helpers.ts";
+import {
+  browserRequired,
+  builtDemo,
+  CHROMIUM,
+  chromiumAvailable,
+  runDriver,
+  screenshotPath,
+} from "./web_helpers.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+Deno.test("the graph view's figures are the net's own: predict, softmax, loss and gradient", () => {
+  const rng = new Rng(5);
+  const net = new TwoLayerNet(12, 6, 4, { rng, weightInitStd: 0.5 });
+  const x = uniformMatrix(rng, 7, 12, -1, 1);
+  const t = [0, 1, 2, 3, 0, 1, 2];
+  const view = viewNet(net, x, t);
+  assertEquals(view.nodes.map((n) => n.name), [
+    "Affine1",
+    "Relu1",
+    "Affine2",
+    "SoftmaxWithLoss",
+  ]);
+  assertEquals(view.x, stats(x));
+  assertEquals(view.loss, net.loss(x, t));
+  const scores = net.predict(x);
+  assertEquals(view.nodes[2].out, stats(scores));
+  // Softmax of the scores, by hand.
+  const y = new Matrix(7, 4);
+  for (let i = 0; i < 7; i++) {
+    const row = scores.data.subarray(4 * i, 4 * i + 4);
+    const max = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - max));
+    const sum = e.reduce((a, b) => a + b);
+    for (let j = 0; j < 4; j++) y.data[4 * i + j] = e[j] / sum;
+  }
+  const softmax = view.nodes[3].out;
+  assertAlmostEquals(softmax.mean, 0.25, 1e-12); // rows sum to 1
+  assertAlmostEquals(softmax.std, stats(y).std, 1e-12);
+  // The parameters' gradients: the net's own, under the net's names.
+  const grads = Object.fromEntries(
+    Object.entries(net.gradient(x, t)).map(([k, g]) => [k, stats(g)]),
+  );
+  const shown = Object.fromEntries(
+    view.nodes.flatMap((n) => n.params.map((p) => [p.name, p.grad])),
+  );
+  assertEquals(shown, grads);
+  // ∂L/∂out of Affine2 is (y − t)/N: its mean is 0 (each row sums to 0).
+  assertAlmostEquals(view.nodes[2].dout!.mean, 0, 1e-15);
+  // Relu passes the gradient where its input was positive: its dout's
+  // spread is at least Affine1's (the masked entries become 0).
+  assert(view.nodes[0].dout!.std <= view.nodes[1].dout!.std);
+});
+
+Deno.test("stats gives the mean and population standard deviation, and can disagree", () => {
+  const s = stats(Matrix.fromRows([[1, 2], [3, 6]]));
+  assertEquals(s, { shape: "2×2", mean: 3, std: Math.sqrt(3.5) });
+  assert(stats(Matrix.fromRows([[1, 2], [3, 7]])).mean !== s.mean);
+});
+
+Deno.test("weightImages: W1's columns as 28×28 images, the convnet's filters as 5×5", () => {
+  const rng = new Rng(1);
+  const net = new TwoLayerNet(784, 5, 10, { rng });
+  const { side, images } = weightImages(net, 3)!;
+  assertEquals([side, images.length], [28, 3]);
+  const W1 = net.params.W1;
+  for (let j = 0; j < 3; j++) {
+    let max = 0;
+    for (let i = 0; i < 784; i++) max = Math.max(max, Math.abs(W1.get(i, j)));
+    for (const i of [0, 300, 783]) {
+      assertAlmostEquals(images[j][i], W1.get(i, j) / max, 1e-6);
+    }
+    assertEquals(Math.max(...images[j].map(Math.abs)), 1);
+  }
+  const conv = new SimpleConvNet({ rng, filterNum: 4, hiddenSize: 8 });
+  const filters = weightImages(conv, 8)!;
+  assertEquals([filters.side, filters.images.length], [5, 4]);
+  const W = conv.params.W1;
+  assertAlmostEquals(
+    filters.images[2][7] * Math.max(...W.data.subarray(50, 75).map(Math.abs)),
+    W.get(2, 7),
+    1e-6,
+  );
+  // Not square: no images.
+  assertEquals(weightImages(new TwoLayerNet(10, 3, 2, { rng }), 2), undefined);
+});
+
+type Seen = {
+  command: string;
+  wallSeconds: number;
+  epochs: string[][];
+  graph: { name: string; text: string }[];
+  images: number;
+  done: {
+    testAcc: number;
+    threads: number;
+    kernels: string;
+    seconds: number;
+    loss: number;
+  };
+  check: Record<string, number>;
+  model: string;
+  prediction: string;
+  pause: {
+    pausedAt: number;
+    stillAt: number;
+    resumedTo: number;
+    afterReset: { rows: number; iteration: string };
+  };
+  plainThreads: number;
+  longTasks: number[];
+  errors: string[];
+};
+
+Deno.test({
+  name:
+    "the train page trains the book's run to ≥ 0.96 with the CLI's numbers, without long tasks; pause, resume, reset, save, gradient check (headless Chromium)",
+  ignore: !chromiumAvailable && !browserRequired,
+  async fn() {
+    assert(
+      chromiumAvailable,
+      `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
+    );
+    const tmp = await Deno.makeTempDir({ prefix: "dlfs-train-page-" });
+    const iso = serveDemo({ port: 0, root: await builtDemo() });
+    const plain = serveDemo({
+      port: 0,
+      root: await builtDemo(),
+      isolated: false,
+    });
+    try {
+      // The CLI first, on the same machine: its wall time and its numbers.
+      const cliStart = performance.now();
+      const cli = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          ...taskFlags("train", "train.ts"),
+          "train.ts",
+          "--threads",
+          "2",
+          "--quiet",
+          "--json",
+          `${tmp}/cli.json`,
+        ],
+        cwd: ROOT,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const cliSeconds = (performance.now() - cliStart) / 1000;
+      assertEquals(cli.code, 0, new TextDecoder().decode(cli.stderr));
+      const report = JSON.parse(await Deno.readTextFile(`${tmp}/cli.json`));
+
+      const seen = await runDriver<Seen>("tests/train_driver.ts", {
+        base: `http://127.0.0.1:${iso.addr.port}/`,
+        plainBase: `http://127.0.0.1:${plain.addr.port}/`,
+        executable: CHROMIUM,
+        iters: 10000,
+        shots: screenshotPath(tmp, ""),
+        download: `${tmp}/net.safetensors`,
+      });
+      assertEquals(seen.errors, [], "no page errors");
+      assertEquals(
+        seen.command,
+        "the same run on the command line: deno task train --net two-layer --iters 10000 --seed 42 --threads 2",
+      );
+      assertEquals(seen.done.threads, 2, "two threads where isolated");
+      assertEquals(seen.plainThreads, 1, "one thread without the headers");
+      assertGreater(seen.done.testAcc, 0.96);
+      // The same run: the CLI's per-epoch accuracies, to the digit shown
+      // (the kernels are the same; with another FMA they may round apart).
+      const cliEpochs = report.history.map((
+        r: { epoch: number; iter: number; trainAcc: number; testAcc: number },
+      ) =>
+        [r.epoch, r.iter, r.trainAcc.toFixed(4), r.testAcc.toFixed(4)]
+          .map(String)
+      );
+      const pageEpochs = seen.epochs.map((row) => row.slice(0, 4));
+      if (seen.done.kernels === report.config.kernels) {
+        assertEquals(pageEpochs, cliEpochs);
+        assertEquals(seen.done.testAcc, report.final.testAcc);
+      } else {
+        assertEquals(pageEpochs.length, cliEpochs.length);
+      }
+      // The graph, the weights, the check (the book's ~1e-10 … 1e-7).
+      assertEquals(seen.graph.map((n) => n.name), [
+        "x",
+        "Affine1",
+        "Relu1",
+        "Affine2",
+        "SoftmaxWithLoss",
+      ]);
+      assert(seen.graph[1].text.includes("W1 784×50"), seen.graph[1].text);
+      assertEquals(seen.images, 8);
+      assertEquals(Object.keys(seen.check), ["W1", "b1", "W2", "b2"]);
+      for (const d of Object.values(seen.check)) assertLess(d, 1e-6);
+      // Saved, loaded into the drawing page, predicting.
+      assertEquals(seen.model, "TwoLayerNet net.safetensors");
+      assertEquals(seen.prediction, "1");
+      // Paused: no iteration while paused; resumed: on; reset: cleared.
+      assertEquals(seen.pause.stillAt, seen.pause.pausedAt);
+      assertGreater(seen.pause.resumedTo, seen.pause.stillAt);
+      assertEquals(seen.pause.afterReset, { rows: 0, iteration: "–" });
+      // The main thread stays responsive: no task over 100 ms.
+      assertEquals(seen.longTasks.filter((ms) => ms > 100), []);
+      // Speed is reported, never asserted in a test; the issue's
+      // bound is 1.5× the CLI's wall time.
+      console.log(
+        `train page: ${
+          seen.wallSeconds.toFixed(1)
+        } s from "start" to done (training ${
+          seen.done.seconds.toFixed(1)
+        } s); deno task train: ${cliSeconds.toFixed(1)} s (training ${
+          report.wallSeconds.toFixed(1)
+        } s); ratio ${(seen.wallSeconds / cliSeconds).toFixed(2)}`,
+      );
+    } finally {
+      await iso.shutdown();
+      await plain.shutdown();
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});

@@ -1,0 +1,157 @@
+/**
+ * Builds the browser demo into a folder any static server can serve:
+ * the three pages (draw a digit, the apple-and-orange graph, train on
+ * MNIST), their bundled scripts, the drawing page's model, the four MNIST
+ * files (gzipped, from the same source as `deno task train`), and a
+ * `_headers` file asking hosts that read it (Netlify, Cloudflare Pages) for
+ * the cross-origin isolation headers that give the train page two threads.
+ * Without those headers the pages still work, on one thread.
+ *
+ * Run: deno task build:web [--out DIR] [--no-mnist]   (default web/dist)
+ *
+ * @module
+ */
+
+import { ensureDir } from "@std/fs";
+import { parseArgs } from "@std/cli/parse-args";
+import { loadMnist, MNIST_FILES, MnistError } from "../data/mnist.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const WEB = new URL(".", import.meta.url).pathname;
+
+/** The pages and the files copied as they are. */
+const COPIED = ["index.html", "graph.html", "train.html", "model.safetensors"];
+/** Each bundle: its entry point (from the project root) and its file. */
+const BUNDLES: [entry: string, out: string][] = [
+  ["web/app.ts", "app.js"],
+  ["web/graph.ts", "graph.js"],
+  ["web/train.ts", "train.js"],
+  ["web/train_worker.ts", "train_worker.js"],
+  ["core/simd/simd_worker.ts", "simd_worker.js"], // the kernels' second thread
+];
+
+/** The headers that make a page cross-origin isolated (shared memory). */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+/** Options of {@linkcode buildWeb}. */
+export interface BuildWebOptions {
+  /** Copy the four MNIST files into `mnist/` (default true). */
+  mnist?: boolean;
+  /** Called with a line of progress. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Writes the demo into `out` (created if missing): pages, bundles, model,
+ * `_headers`, and unless `mnist: false` the four MNIST files, gzipped, as
+ * `mnist/<name>` (the train page reads raw or gzip alike).
+ *
+ * @throws {Error} if a bundle fails ("deno bundle" and its message), or
+ * {@linkcode MnistError} if MNIST cannot be had.
+ */
+export async function buildWeb(
+  out: string,
+  options: BuildWebOptions = {},
+): Promise<void> {
+  const { mnist = true, log = () => {} } = options;
+  await ensureDir(out);
+  for (const [entry, file] of BUNDLES) {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform",
+        "browser",
+        "-o",
+        `${out}/${file}`,
+        entry,
+      ],
+      cwd: ROOT,
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      throw new Error(
+        `build:web: deno bundle ${entry} failed: ${
+          new TextDecoder().decode(stderr).trim()
+        }`,
+      );
+    }
+  }
+  for (const file of COPIED) {
+    await Deno.copyFile(`${WEB}${file}`, `${out}/${file}`);
+  }
+  await Deno.writeTextFile(
+    `${out}/_headers`,
+    "/*\n" +
+      Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}\n`)
+        .join(""),
+  );
+  log(`${BUNDLES.length} bundles and ${COPIED.length} files in ${out}`);
+  if (!mnist) return;
+  const { source } = await loadMnist({
+    onDownload: (url, dir) => log(`downloading MNIST from ${url} into ${dir}…`),
+  }); // found and verified as deno task train finds it
+  await ensureDir(`${out}/mnist`);
+  for (const name of Object.values(MNIST_FILES)) {
+    const bytes = await readMnistFile(source, name);
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b
+      ? bytes
+      : new Uint8Array(
+        await new Response(
+          new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+            new CompressionStream("gzip"),
+          ),
+        ).arrayBuffer(),
+      );
+    const tmp = `${out}/mnist/${name}.part`;
+    await Deno.writeFile(tmp, gzipped);
+    await Deno.rename(tmp, `${out}/mnist/${name}`);
+  }
+  log(`the four MNIST files from ${source}, gzipped, in ${out}/mnist`);
+}
+
+/** One MNIST file's bytes from `dir`, raw or `.gz`, as loadMnist finds it. */
+export async function readMnistFile(
+  dir: string,
+  name: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    return await Deno.readFile(`${dir}/${name}`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    return await Deno.readFile(`${dir}/${name}.gz`);
+  }
+}
+
+if (import.meta.main) {
+  const args = parseArgs(Deno.args, {
+    string: ["out"],
+    boolean: ["mnist", "help"],
+    default: { out: `${WEB}dist`, mnist: true },
+    negatable: ["mnist"],
+    unknown: (flag) => {
+      console.error(
+        `build:web: unknown flag ${flag} (expected --out DIR, --no-mnist)`,
+      );
+      Deno.exit(2);
+    },
+  });
+  if (args.help) {
+    console.log("deno task build:web [--out DIR] [--no-mnist]");
+    Deno.exit(0);
+  }
+  try {
+    await buildWeb(args.out, { mnist: args.mnist, log: console.log });
+    console.log(
+      `serve ${args.out} with any static server; with the headers in _headers the train page uses two threads`,
+    );
+  } catch (e) {
+    if (!(e instanceof MnistError) && !(e instanceof Error)) throw e;
+    console.error((e as Error).message);
+    Deno.exit(1);
+  }
+}

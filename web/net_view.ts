@@ -1,0 +1,123 @@
+// What the train page's graph view shows of a net (web/train.html): one
+// forward and backward pass of a batch through the net's own layers, in
+// order, with the mean and spread of what each layer puts out and of the
+// gradient that comes back into it (the chapter's computational graph,
+// Affine1 → Relu1 → Affine2 → SoftmaxWithLoss, as numbers); and the first
+// layer's weights as small images. Runs in the training Worker.
+
+import type { Matrix } from "../core/matrix.ts";
+import type { Labels } from "../layers/labels.ts";
+import type { Network } from "../net/network.ts";
+
+/** The mean and standard deviation of a matrix's elements, and its shape. */
+export interface Stats {
+  shape: string;
+  mean: number;
+  std: number;
+}
+
+/** One node of the graph: a layer, or the loss. */
+export interface NodeView {
+  /** The book's name: Affine1, Relu1, …, SoftmaxWithLoss. */
+  name: string;
+  /** What it put out (for the loss node: its softmax `y`). */
+  out: Stats;
+  /** ∂L/∂out, the gradient that came back into it (the loss node: 1). */
+  dout?: Stats;
+  /** Its parameters and their gradients. */
+  params: { name: string; value: Stats; grad: Stats }[];
+}
+
+/** A whole view: the input, the nodes in forward order, the batch's loss. */
+export interface NetView {
+  x: Stats;
+  nodes: NodeView[];
+  loss: number;
+}
+
+/** Mean and (population) standard deviation of `m`'s elements. */
+export function stats(m: Matrix): Stats {
+  const d = m.data;
+  let sum = 0;
+  for (let i = 0; i < d.length; i++) sum += d[i];
+  const mean = sum / d.length;
+  let sq = 0;
+  for (let i = 0; i < d.length; i++) sq += (d[i] - mean) ** 2;
+  return { shape: m.shape, mean, std: Math.sqrt(sq / d.length) };
+}
+
+/**
+ * Forward and backward through `net.layers` and its loss layer on `x`, `t`,
+ * as `net.gradient` does, taking the statistics on the way. Leaves the
+ * layers' gradient buffers holding this batch's gradient (the next
+ * training step overwrites them).
+ */
+export function viewNet(net: Network, x: Matrix, t: Labels): NetView {
+  const nodes: NodeView[] = [];
+  const layers = [...net.layers];
+  // The net's names for the parameters (W1, b1, …), by matrix.
+  const names = new Map(
+    Object.entries(net.params).map(([name, m]) => [m, name]),
+  );
+  let out = x;
+  for (const [name, layer] of layers) {
+    out = layer.forward(out);
+    nodes.push({ name, out: stats(out), params: [] });
+  }
+  const loss = net.lastLayer.forward(out, t);
+  const lossNode: NodeView = {
+    name: "SoftmaxWithLoss",
+    out: stats(net.lastLayer.y!),
+    params: [],
+  };
+  let dout = net.lastLayer.backward();
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i][1];
+    nodes[i].dout = stats(dout);
+    const dx = layer.backward(dout);
+    nodes[i].params = layer.params().map((p) => ({
+      name: names.get(p.value) ?? p.name,
+      value: stats(p.value),
+      grad: stats(p.grad),
+    }));
+    if (dx === undefined) break; // the first layer needs no dx
+    dout = dx;
+  }
+  nodes.push(lossNode);
+  return { x: stats(x), nodes, loss };
+}
+
+/**
+ * The first layer's weights as `count` square images, each scaled to
+ * [-1, 1] by its own largest |value|: an Affine's columns of W (784 → 28×28)
+ * or a Convolution's filters (rows of W, C·FH·FW → FH×FW of the first
+ * channel). Undefined when a column is not a square image.
+ */
+export function weightImages(
+  net: Network,
+  count: number,
+): { side: number; images: Float32Array[] } | undefined {
+  const first = [...net.layers.values()][0]?.params()[0]?.value;
+  if (first === undefined) return undefined;
+  const conv = net.spec.type === "SimpleConvNet";
+  const size = conv ? first.cols : first.rows;
+  const n = Math.min(count, conv ? first.rows : first.cols);
+  const side = conv
+    ? (net.spec as { filterSize: number }).filterSize
+    : Math.round(Math.sqrt(size));
+  if (side * side > size || (!conv && side * side !== size)) return undefined;
+  const images: Float32Array[] = [];
+  for (let j = 0; j < n; j++) {
+    const img = new Float32Array(side * side);
+    let max = 0;
+    for (let i = 0; i < img.length; i++) {
+      img[i] = conv
+        ? first.data[j * first.cols + i]
+        : first.data[i * first.cols + j];
+      max = Math.max(max, Math.abs(img[i]));
+    }
+    if (max > 0) { for (let i = 0; i < img.length; i++) img[i] /= max; }
+    images.push(img);
+  }
+  return { side, images };
+}

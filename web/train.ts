@@ -1,0 +1,404 @@
+/// <reference lib="dom" />
+// The train page (web/train.html): the controls, the loss curve, the epoch
+// table and the graph view; the training itself runs in a Worker
+// (train_worker.ts), so this thread only draws.
+
+import type { NetView, Stats } from "./net_view.ts";
+import {
+  commandOf,
+  DEFAULTS,
+  type FromWorker,
+  type NetName,
+  type RunConfig,
+  type ToWorker,
+} from "./train_protocol.ts";
+
+const $ = <T extends HTMLElement>(id: string) =>
+  document.getElementById(id) as T;
+const form = $<HTMLFormElement>("controls");
+const netSelect = $<HTMLSelectElement>("net");
+const itersInput = $<HTMLInputElement>("iters");
+const seedInput = $<HTMLInputElement>("seed");
+const startButton = $<HTMLButtonElement>("start");
+const pauseButton = $<HTMLButtonElement>("pause");
+const resetButton = $<HTMLButtonElement>("reset");
+const saveButton = $<HTMLButtonElement>("save");
+const checkButton = $<HTMLButtonElement>("checkButton");
+const lossCanvas = $<HTMLCanvasElement>("loss");
+
+// Cross-origin isolated (the demo server's COOP/COEP headers): shared
+// memory, so the kernels can split products with a second thread.
+const THREADS: 1 | 2 = globalThis.crossOriginIsolated &&
+    navigator.hardwareConcurrency >= 2
+  ? 2
+  : 1;
+
+let worker: Worker | undefined;
+let losses: number[] = [];
+let maxIter = 0;
+let drawPending = false;
+
+function setState(state: string): void {
+  document.body.dataset.state = state;
+  const running = state === "training" || state === "paused";
+  startButton.disabled = state !== "idle" && state !== "error";
+  pauseButton.disabled = !running;
+  pauseButton.textContent = state === "paused" ? "resume" : "pause";
+  resetButton.disabled = state === "idle";
+  saveButton.disabled = !(running || state === "done");
+  checkButton.disabled = !(running || state === "done");
+  for (const input of [netSelect, itersInput, seedInput]) {
+    input.disabled = state !== "idle" && state !== "error";
+  }
+}
+
+function config(): RunConfig {
+  return {
+    net: netSelect.value as NetName,
+    iters: Number(itersInput.value),
+    seed: Number(seedInput.value),
+    threads: THREADS,
+  };
+}
+
+function showCommand(): void {
+  $("command").textContent = `the same run on the command line: ${
+    commandOf(config())
+  }`;
+}
+
+function send(message: ToWorker): void {
+  worker?.postMessage(message);
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "–";
+  const s = Math.round(seconds);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+function start(): void {
+  const c = config();
+  if (!Number.isInteger(c.iters) || c.iters < 1) {
+    return fail(
+      `iterations: expected a whole number ≥ 1 but found "${itersInput.value}"`,
+    );
+  }
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) {
+    return fail(
+      `seed: expected a whole number ≥ 0 but found "${seedInput.value}"`,
+    );
+  }
+  clearRun();
+  setState("loading");
+  worker = new Worker(new URL("train_worker.js", import.meta.url), {
+    type: "module",
+  });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => receive(e.data);
+  worker.onerror = (e) => fail(e.message || "the training worker failed");
+  send({ type: "start", config: c, base: new URL(".", location.href).href });
+}
+
+function clearRun(): void {
+  losses = [];
+  maxIter = 0;
+  $("error").textContent = "";
+  $("epochs").replaceChildren();
+  $("graph").replaceChildren();
+  $("images").replaceChildren();
+  $("checkResult").textContent = "";
+  for (
+    const id of ["iteration", "rate", "eta", "elapsed", "threads", "final"]
+  ) {
+    $(id).textContent = "–";
+  }
+  delete document.body.dataset.testAcc;
+  drawLoss();
+}
+
+function reset(): void {
+  worker?.terminate(); // its kernels' second thread goes with it
+  worker = undefined;
+  clearRun();
+  $("status").textContent = "ready";
+  setState("idle");
+}
+
+function fail(message: string): void {
+  $("error").textContent = message;
+  if (worker === undefined) return;
+  worker.terminate();
+  worker = undefined;
+  setState("error");
+}
+
+function receive(m: FromWorker): void {
+  switch (m.type) {
+    case "status":
+      $("status").textContent = m.text;
+      break;
+    case "started":
+      maxIter = m.maxIter;
+      $("status").textContent = `training ${m.title}`;
+      $("threads").textContent = `${m.kernels}, ${m.threads} thread${
+        m.threads > 1 ? "s" : ""
+      }`;
+      document.body.dataset.threads = String(m.threads);
+      document.body.dataset.kernels = m.kernels;
+      setState("training");
+      break;
+    case "progress":
+      losses.push(...m.losses);
+      $("iteration").textContent = `${m.iteration} / ${maxIter}`;
+      $("rate").textContent = m.itPerSec.toFixed(0);
+      $("eta").textContent = clock(m.etaSeconds);
+      $("elapsed").textContent = clock(m.seconds);
+      document.body.dataset.iteration = String(m.iteration);
+      scheduleDraw();
+      break;
+    case "epoch": {
+      const { epoch, iter, trainAcc, testAcc } = m.record;
+      const row = document.createElement("tr");
+      for (
+        const v of [
+          String(epoch),
+          String(iter),
+          trainAcc.toFixed(4),
+          testAcc.toFixed(4),
+          m.seconds.toFixed(1),
+        ]
+      ) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        row.append(td);
+      }
+      $("epochs").append(row);
+      break;
+    }
+    case "view":
+      showGraph(m.view);
+      if (m.images) showImages(m.images.side, m.images.images);
+      break;
+    case "paused":
+      setState("paused");
+      $("status").textContent = "paused";
+      break;
+    case "resumed":
+      setState("training");
+      $("status").textContent = "training";
+      break;
+    case "done":
+      $("final").textContent = m.testAcc.toFixed(4);
+      $("eta").textContent = "0 s";
+      $("status").textContent = `done in ${clock(m.seconds)}: train acc ${
+        m.trainAcc.toFixed(4)
+      }, test acc ${m.testAcc.toFixed(4)}`;
+      document.body.dataset.testAcc = String(m.testAcc);
+      document.body.dataset.seconds = String(m.seconds);
+      setState("done");
+      break;
+    case "gradientCheck": {
+      const lines = Object.entries(m.diffs).map(([k, d]) => `${k}:${d}`);
+      $("checkResult").textContent = `${lines.join("\n")}\n(${
+        m.seconds.toFixed(1)
+      } s)`;
+      document.body.dataset.gradientCheck = JSON.stringify(m.diffs);
+      checkButton.disabled = false;
+      break;
+    }
+    case "saved": {
+      const url = URL.createObjectURL(new Blob([m.bytes as BlobPart]));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = m.name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      break;
+    }
+    case "error":
+      if (m.fatal) fail(m.message);
+      else {
+        $("error").textContent = m.message; // a refused check or save
+        checkButton.disabled = false;
+      }
+      break;
+  }
+}
+
+// The loss curve: every iteration's loss (light) and a moving average of
+// 100 (dark), x from 0 to the run's iterations, y from 0 to 2.5 (clipped).
+function scheduleDraw(): void {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    drawLoss();
+  });
+}
+
+function drawLoss(): void {
+  const ctx = lossCanvas.getContext("2d")!;
+  const { width, height } = lossCanvas;
+  const left = 34, bottom = 20, top = 8, right = 8;
+  const w = width - left - right, h = height - top - bottom;
+  const yMax = 2.5;
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = "11px system-ui";
+  ctx.fillStyle = "#555";
+  ctx.strokeStyle = "#ddd";
+  for (let v = 0; v <= yMax; v += 0.5) {
+    const y = top + h * (1 - v / yMax);
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + w, y);
+    ctx.stroke();
+    ctx.fillText(v.toFixed(1), 4, y + 4);
+  }
+  const n = Math.max(maxIter, 1);
+  ctx.fillText("0", left, height - 5);
+  ctx.fillText(String(n), left + w - 30, height - 5);
+  const x = (i: number) => left + (w * i) / n;
+  const y = (v: number) => top + h * (1 - Math.min(v, yMax) / yMax);
+  // Per pixel column: the mean loss of its iterations (light), then the
+  // moving average over 100 iterations (dark).
+  const perPixel = Math.max(1, Math.floor(n / w));
+  ctx.strokeStyle = "#9ecae1";
+  ctx.beginPath();
+  for (let i = 0; i < losses.length; i += perPixel) {
+    let s = 0, k = 0;
+    for (let j = i; j < Math.min(i + perPixel, losses.length); j++) {
+      if (Number.isFinite(losses[j])) s += losses[j], k++;
+    }
+    if (k > 0) {
+      i === 0 ? ctx.moveTo(x(i), y(s / k)) : ctx.lineTo(x(i), y(s / k));
+    }
+  }
+  ctx.stroke();
+  ctx.strokeStyle = "#08519c";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  let sum = 0;
+  for (let i = 0; i < losses.length; i++) {
+    sum += losses[i];
+    if (i >= 100) sum -= losses[i - 100];
+    if (i % perPixel === 0) {
+      const avg = sum / Math.min(i + 1, 100);
+      i === 0 ? ctx.moveTo(x(i), y(avg)) : ctx.lineTo(x(i), y(avg));
+    }
+  }
+  ctx.stroke();
+  ctx.lineWidth = 1;
+}
+
+function number(v: number): string {
+  const a = Math.abs(v);
+  return a === 0 || (a >= 1e-3 && a < 1e4)
+    ? v.toPrecision(3)
+    : v.toExponential(2);
+}
+
+function figure(s: Stats): string {
+  return `${number(s.mean)} ± ${number(s.std)}`;
+}
+
+function showGraph(view: NetView): void {
+  const parts: HTMLElement[] = [];
+  const input = document.createElement("div");
+  input.className = "node";
+  input.dataset.name = "x";
+  input.innerHTML = `<h3>x</h3><div class="fwd">${view.x.shape}<br>${
+    figure(view.x)
+  }</div>`;
+  parts.push(input);
+  for (const node of view.nodes) {
+    const arrow = document.createElement("div");
+    arrow.className = "arrow";
+    arrow.textContent = "⇄";
+    const el = document.createElement("div");
+    el.className = "node";
+    el.dataset.name = node.name;
+    el.dataset.outMean = String(node.out.mean);
+    el.dataset.outStd = String(node.out.std);
+    const lines = [
+      `<h3>${node.name}</h3>`,
+      `<div class="fwd">${
+        node.name === "SoftmaxWithLoss" ? "y" : "out"
+      } ${node.out.shape}<br><span class="num">${
+        figure(node.out)
+      }</span></div>`,
+    ];
+    if (node.name === "SoftmaxWithLoss") {
+      lines.push(
+        `<div class="fwd">loss <span class="num">${
+          view.loss.toFixed(4)
+        }</span></div>`,
+        `<div class="bwd">dout 1</div>`,
+      );
+    } else if (node.dout) {
+      lines.push(
+        `<div class="bwd">dout ${node.dout.shape}<br><span class="num">${
+          figure(node.dout)
+        }</span></div>`,
+      );
+    }
+    for (const p of node.params) {
+      lines.push(
+        `<div>${p.name} ${p.value.shape} <span class="num">${
+          figure(p.value)
+        }</span><br><span class="bwd">d${p.name} <span class="num">${
+          figure(p.grad)
+        }</span></span></div>`,
+      );
+    }
+    el.innerHTML = lines.join("");
+    parts.push(arrow, el);
+  }
+  $("graph").replaceChildren(...parts);
+  document.body.dataset.loss = String(view.loss);
+}
+
+function showImages(side: number, images: Float32Array[]): void {
+  const box = $("images");
+  while (box.children.length < images.length) {
+    const c = document.createElement("canvas");
+    c.width = c.height = side;
+    box.append(c);
+  }
+  images.forEach((img, k) => {
+    const c = box.children[k] as HTMLCanvasElement;
+    const ctx = c.getContext("2d")!;
+    const data = ctx.createImageData(side, side);
+    for (let i = 0; i < img.length; i++) {
+      const v = img[i]; // in [-1, 1]: red positive, blue negative
+      const r = v > 0 ? 255 : Math.round(255 * (1 + v));
+      const b = v < 0 ? 255 : Math.round(255 * (1 - v));
+      const g = Math.round(255 * (1 - Math.abs(v)));
+      data.data.set([r, g, b, 255], 4 * i);
+    }
+    ctx.putImageData(data, 0, 0);
+  });
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  start();
+});
+pauseButton.addEventListener("click", () => {
+  send({ type: document.body.dataset.state === "paused" ? "resume" : "pause" });
+});
+resetButton.addEventListener("click", reset);
+saveButton.addEventListener("click", () => send({ type: "save" }));
+checkButton.addEventListener("click", () => {
+  checkButton.disabled = true;
+  $("checkResult").textContent = "computing the numerical gradient…";
+  send({ type: "gradientCheck" });
+});
+for (const input of [netSelect, itersInput, seedInput]) {
+  input.addEventListener("input", showCommand);
+}
+itersInput.value = String(DEFAULTS.iters);
+seedInput.value = String(DEFAULTS.seed);
+showCommand();
+setState("idle");
+drawLoss();
+document.body.dataset.ready = "true";

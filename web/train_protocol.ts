@@ -1,0 +1,83 @@
+// The messages between the train page (web/train.ts) and its Worker
+// (web/train_worker.ts), and the runs the page offers: the same as
+// `deno task train --net NAME` with the CLI's defaults.
+
+import type { EpochRecord } from "../net/trainer.ts";
+import type { NetView } from "./net_view.ts";
+
+/** The nets of `deno task train --net`. */
+export type NetName = "two-layer" | "multi-layer" | "convnet";
+
+/** A run: what `deno task train` takes as flags. */
+export interface RunConfig {
+  net: NetName;
+  iters: number;
+  seed: number;
+  /** 2 where the page is cross-origin isolated, else 1. */
+  threads: 1 | 2;
+}
+
+/** The CLI's defaults (train.ts, cli/flags.ts). */
+export const DEFAULTS = {
+  iters: 10000,
+  batchSize: 100,
+  seed: 42,
+  lr: 0.1, // SGD, the chapter-5 run
+  hidden: { "two-layer": 50, "multi-layer": 50, convnet: 100 },
+  /** The convnet is evaluated on 1000 images per epoch, as the book's. */
+  evalSamples: {
+    "two-layer": undefined,
+    "multi-layer": undefined,
+    convnet: 1000,
+  },
+} as const;
+
+/** The same run on the command line. */
+export function commandOf(c: RunConfig): string {
+  return `deno task train --net ${c.net} --iters ${c.iters} --seed ${c.seed} --threads ${c.threads}`;
+}
+
+/** Page → worker. */
+export type ToWorker =
+  | { type: "start"; config: RunConfig; base: string }
+  | { type: "pause" }
+  | { type: "resume" }
+  | { type: "gradientCheck" }
+  | { type: "save" };
+
+/** Worker → page. */
+export type FromWorker =
+  | { type: "status"; text: string }
+  | {
+    type: "started";
+    title: string;
+    kernels: string;
+    threads: number;
+    maxIter: number;
+    iterPerEpoch: number;
+  }
+  | {
+    type: "progress";
+    iteration: number;
+    /** The losses of the iterations since the last progress message. */
+    losses: number[];
+    /** Training seconds so far, pauses left out. */
+    seconds: number;
+    itPerSec: number;
+    etaSeconds: number;
+  }
+  | { type: "epoch"; record: EpochRecord; seconds: number }
+  | {
+    type: "view";
+    view: NetView;
+    images?: { side: number; images: Float32Array[] };
+  }
+  | { type: "paused" | "resumed" }
+  | { type: "done"; seconds: number; testAcc: number; trainAcc: number }
+  | {
+    type: "gradientCheck";
+    diffs: Record<string, number>;
+    seconds: number;
+  }
+  | { type: "saved"; bytes: Uint8Array; name: string }
+  | { type: "error"; message: string; fatal: boolean };

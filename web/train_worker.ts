@@ -1,0 +1,219 @@
+/// <reference lib="webworker" />
+// The train page's Worker (bundled by web/build.ts as train_worker.js):
+// fetches the four MNIST files the demo server (or a static host) serves,
+// checks them as loadMnist does, and trains the net of `deno task train
+// --net NAME` with the library's Trainer on the SIMD kernels: two threads
+// where the page is cross-origin isolated, else one. It posts progress, the
+// per-epoch accuracies and the graph view to the page (train_protocol.ts)
+// and takes pause, resume, gradient check and save between iterations.
+
+import { Rng } from "../core/rng.ts";
+import { SimdKernels } from "../core/simd/simd.ts";
+import type { Matrix } from "../core/matrix.ts";
+import {
+  type Mnist,
+  MNIST_FILES,
+  MnistError,
+  type MnistFileName,
+  mnistFromFiles,
+} from "../data/mnist_bytes.ts";
+import { buildNet } from "../net/build.ts";
+import { gradientCheck } from "../net/gradient_check.ts";
+import type { Network } from "../net/network.ts";
+import { Trainer } from "../net/trainer.ts";
+import { createOptimizer } from "../optim/by_name.ts";
+import { saveNet } from "../io/model.ts";
+import { specOf } from "../cli/spec.ts";
+import { viewNet, weightImages } from "./net_view.ts";
+import {
+  DEFAULTS,
+  type FromWorker,
+  type RunConfig,
+  type ToWorker,
+} from "./train_protocol.ts";
+
+const PROGRESS_MS = 100; // a progress message (and a chance to read messages)
+const VIEW_MS = 500; // a graph view
+const PROBE = 100; // the graph view's batch: the first 100 training images
+
+let net: Network | undefined;
+let trainer: Trainer | undefined;
+let mnist: Mnist<Uint8Array> | undefined;
+let paused = false;
+let wake: (() => void) | undefined; // resolves the pause
+let seconds = 0; // training time so far, pauses left out
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+/** Lets queued messages (pause, save…) in: a macrotask turn. */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function loadData(base: string): Promise<Mnist<Uint8Array>> {
+  const files = Object.fromEntries(
+    Object.values(MNIST_FILES).map((name) => [name, `${base}mnist/${name}`]),
+  ) as Record<MnistFileName, string>;
+  const read = async (url: string) => {
+    post({ type: "status", text: `fetching ${url.slice(base.length)}…` });
+    const response = await fetch(url);
+    if (!response.ok) {
+      throw new MnistError(
+        `HTTP ${response.status} (the page needs the four MNIST files beside it: deno task demo serves them, deno task build:web copies them)`,
+      );
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  };
+  return await mnistFromFiles(files, read, {}, base + "mnist/") as Mnist<
+    Uint8Array
+  >;
+}
+
+async function start(config: RunConfig, base: string): Promise<void> {
+  mnist ??= await loadData(base);
+  const { xTrain, tTrain, xTest, tTest } = mnist;
+  post({ type: "status", text: "building the net…" });
+  const kernels = SimdKernels.create({
+    threads: config.threads,
+    workerUrl: new URL("simd_worker.js", import.meta.url),
+  });
+  await kernels?.ready();
+  const rng = new Rng(config.seed); // the weights, then the minibatches
+  const hidden = DEFAULTS.hidden[config.net];
+  net = buildNet(
+    specOf({
+      net: config.net,
+      hidden: [hidden],
+      batchnorm: false,
+      weightDecay: 0,
+    }),
+    kernels ? { rng, kernels } : { rng, backend: "ts" },
+  );
+  trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
+    iterations: config.iters,
+    batchSize: DEFAULTS.batchSize,
+    optimizer: createOptimizer("sgd", { lr: DEFAULTS.lr }),
+    evalSamples: DEFAULTS.evalSamples[config.net],
+    rng,
+    onEpoch: (record) => post({ type: "epoch", record, seconds: elapsed() }),
+  });
+  post({
+    type: "started",
+    title:
+      `${net.spec.type}, ${config.iters} iterations, batch ${DEFAULTS.batchSize}, sgd lr ${DEFAULTS.lr}, seed ${config.seed}`,
+    kernels: net.kernels.name,
+    threads: net.kernels.threads,
+    maxIter: trainer.maxIter,
+    iterPerEpoch: trainer.iterPerEpoch,
+  });
+  const probe = Array.from({ length: PROBE }, (_, i) => i);
+  const xProbe = xTrain.batch(probe);
+  const tProbe = tTrain.slice(0, PROBE);
+  sendView(xProbe, tProbe);
+  await train(xProbe, tProbe);
+}
+
+let runStart = 0; // when the current stretch of training began
+function elapsed(): number {
+  return seconds + (paused ? 0 : (performance.now() - runStart) / 1000);
+}
+
+async function train(xProbe: Matrix, tProbe: Uint8Array): Promise<void> {
+  const t = trainer!;
+  runStart = performance.now();
+  let lastProgress = runStart, lastView = runStart;
+  let losses: number[] = [];
+  while (t.iteration < t.maxIter) {
+    losses.push(t.step());
+    const now = performance.now();
+    if (now - lastProgress < PROGRESS_MS && t.iteration < t.maxIter) continue;
+    const s = elapsed();
+    const rate = t.iteration / s;
+    post({
+      type: "progress",
+      iteration: t.iteration,
+      losses,
+      seconds: s,
+      itPerSec: rate,
+      etaSeconds: (t.maxIter - t.iteration) / rate,
+    });
+    losses = [];
+    lastProgress = now;
+    if (now - lastView >= VIEW_MS) {
+      sendView(xProbe, tProbe);
+      lastView = now;
+    }
+    await yieldToMessages();
+    if (paused) {
+      await new Promise<void>((resolve) => wake = resolve);
+      runStart = lastProgress = performance.now();
+    }
+  }
+  sendView(xProbe, tProbe);
+  // As train.ts ends: the training set (or its first evalSamples) and the
+  // whole test set, after the last step.
+  const { trainAcc, testAcc } = t.result();
+  post({ type: "done", seconds: elapsed(), testAcc, trainAcc });
+}
+
+function sendView(x: Matrix, t: Uint8Array): void {
+  const images = weightImages(net!, 8);
+  post({ type: "view", view: viewNet(net!, x, t), images }, [
+    ...(images?.images.map((i) => i.buffer) ?? []),
+  ]);
+}
+
+function check(): void {
+  if (net === undefined || mnist === undefined) {
+    throw new Error("gradient check: start a run first (it checks its net)");
+  }
+  if (net.spec.type === "SimpleConvNet") {
+    throw new Error(
+      "gradient check: the convnet has 430 000 parameters, two forward passes each: minutes; try the two-layer net",
+    );
+  }
+  // The book's gradient_check.py: x_train[:3], t_train[:3].
+  const start = performance.now();
+  const x = mnist.xTrain.batch([0, 1, 2]);
+  const diffs = gradientCheck(net, x, mnist.tTrain.slice(0, 3));
+  post({
+    type: "gradientCheck",
+    diffs: Object.fromEntries(
+      Object.entries(diffs).map(([k, d]) => [k, d.meanAbsDiff]),
+    ),
+    seconds: (performance.now() - start) / 1000,
+  });
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const m = event.data;
+  try {
+    if (m.type === "start") await start(m.config, m.base);
+    else if (m.type === "pause" && !paused && trainer) {
+      seconds = elapsed();
+      paused = true;
+      post({ type: "paused" });
+    } else if (m.type === "resume" && paused) {
+      paused = false;
+      wake?.();
+      post({ type: "resumed" });
+    } else if (m.type === "gradientCheck") check();
+    else if (m.type === "save") {
+      if (net === undefined) throw new Error("save: start a run first");
+      const bytes = saveNet(net);
+      post({
+        type: "saved",
+        bytes,
+        name: `${net.spec.type}.safetensors`,
+      }, [bytes.buffer]);
+    }
+  } catch (e) {
+    post({
+      type: "error",
+      message: (e as Error).message ?? String(e),
+      fatal: m.type === "start", // the run ended; a refused check did not
+    });
+  }
+};
