@@ -10,7 +10,8 @@ import { chromium } from "npm:playwright-core@1.65.1";
 const { base, plainBase, executable, iters, shots, download } = JSON.parse(
   await new Response(Deno.stdin.readable).text(),
 ) as {
-  base: string;
+  /** Without it, only the last part (no isolation) runs. */
+  base?: string;
   plainBase: string;
   executable: string;
   iters: number;
@@ -55,6 +56,33 @@ const longTasks = (page: Page): Promise<number[]> =>
   );
 
 try {
+  const seen = base === undefined ? {} : await isolated(base);
+  // 3. Without the isolation headers: one thread, still training; the
+  // convnet, whose gradient check is refused in a line.
+  const plain = await open(`${plainBase}train.html`);
+  await plain.selectOption("#net", "convnet");
+  await plain.fill("#iters", "100");
+  await plain.click("#start");
+  await plain.waitForSelector("body[data-state=done]", { timeout: 120_000 });
+  const plainThreads = Number(await data(plain, "threads"));
+  const plainKernels = await data(plain, "kernels");
+  const plainAcc = Number(await data(plain, "testAcc"));
+  await plain.click("#checkButton");
+  await plain.waitForFunction(() =>
+    document.getElementById("error")!.textContent
+  );
+  const refused = await plain.textContent("#error");
+  await plain.close();
+  console.log(JSON.stringify({
+    ...seen,
+    plain: { threads: plainThreads, kernels: plainKernels, testAcc: plainAcc, refused },
+    errors,
+  }));
+} finally {
+  await browser.close();
+}
+
+async function isolated(base: string) {
   // 1. The book's run, to the end.
   const page = await open(`${base}train.html`);
   await page.fill("#iters", String(iters));
@@ -156,16 +184,7 @@ try {
   };
   const long2 = await longTasks(page);
   await page.close();
-
-  // 3. Without the isolation headers: one thread, still training.
-  const plain = await open(`${plainBase}train.html`);
-  await plain.fill("#iters", "100");
-  await plain.click("#start");
-  await plain.waitForSelector("body[data-state=done]", { timeout: 120_000 });
-  const plainThreads = Number(await data(plain, "threads"));
-  await plain.close();
-
-  console.log(JSON.stringify({
+  return {
     command,
     wallSeconds,
     epochs,
@@ -176,10 +195,6 @@ try {
     model,
     prediction,
     pause: { pausedAt, stillAt, resumedTo, afterReset },
-    plainThreads,
     longTasks: [...long1, ...long2],
-    errors,
-  }));
-} finally {
-  await browser.close();
+  };
 }

@@ -125,7 +125,7 @@ type Seen = {
     resumedTo: number;
     afterReset: { rows: number; iteration: string };
   };
-  plainThreads: number;
+  plain: { threads: number; kernels: string; testAcc: number; refused: string };
   longTasks: number[];
   errors: string[];
 };
@@ -182,7 +182,14 @@ Deno.test({
         "the same run on the command line: deno task train --net two-layer --iters 10000 --seed 42 --threads 2",
       );
       assertEquals(seen.done.threads, 2, "two threads where isolated");
-      assertEquals(seen.plainThreads, 1, "one thread without the headers");
+      assertEquals(seen.plain.threads, 1, "one thread without the headers");
+      assertEquals(seen.plain.kernels, seen.done.kernels);
+      assertGreater(
+        seen.plain.testAcc,
+        0.2,
+        "the convnet learns in 100 steps (deno task train: 0.3281)",
+      );
+      assert(seen.plain.refused.startsWith("gradient check: the convnet"));
       assertGreater(seen.done.testAcc, 0.96);
       // The same run: the CLI's per-epoch accuracies, to the digit shown
       // (the kernels are the same; with another FMA they may round apart).
@@ -235,6 +242,75 @@ Deno.test({
       await iso.shutdown();
       await plain.shutdown();
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "deno task build:web writes a site a plain static server serves: the train page trains on one thread without the isolation headers (python3 -m http.server, headless Chromium)",
+  ignore: !chromiumAvailable && !browserRequired,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "dlfs-static-" });
+    const build = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...taskFlags("build:web", "web/build.ts"),
+        "web/build.ts",
+        "--out",
+        out,
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(build.code, 0, new TextDecoder().decode(build.stderr));
+    const python = new Deno.Command("python3", {
+      args: ["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"],
+      cwd: out,
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+      const reader = python.stdout.pipeThrough(new TextDecoderStream())
+        .getReader();
+      const first = (await reader.read()).value ?? "";
+      const port = first.match(/port (\d+)/)?.[1];
+      assert(port, `python3 -m http.server said: ${first}`);
+      const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+      assertEquals(files, [
+        "_headers",
+        "app.js",
+        "graph.html",
+        "graph.js",
+        "index.html",
+        "mnist",
+        "model.safetensors",
+        "simd_worker.js",
+        "train.html",
+        "train.js",
+        "train_worker.js",
+      ]);
+      assert(
+        (await Deno.readTextFile(`${out}/_headers`)).includes(
+          "cross-origin-embedder-policy: require-corp",
+        ),
+      );
+      const mnist = await Deno.readFile(`${out}/mnist/train-images-idx3-ubyte`);
+      assertEquals([mnist[0], mnist[1]], [0x1f, 0x8b], "gzipped");
+      const seen = await runDriver<Pick<Seen, "plain" | "errors">>(
+        "tests/train_driver.ts",
+        { plainBase: `http://127.0.0.1:${port}/`, executable: CHROMIUM },
+      );
+      assertEquals(seen.errors, []);
+      assertEquals(seen.plain.threads, 1);
+      assertGreater(seen.plain.testAcc, 0.2);
+      reader.releaseLock();
+    } finally {
+      python.kill();
+      await python.status;
+      await Deno.remove(out, { recursive: true }).catch(() => {});
     }
   },
 });
