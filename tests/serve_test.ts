@@ -1,6 +1,7 @@
 // The demo server (web/serve.ts) on a port that is already taken: one line
 // that says so and how to pick another, exit code 2, no stack trace.
 import { assertStrictEquals } from "@std/assert";
+import { serveDemo } from "../web/serve.ts";
 
 Deno.test("deno task demo on a busy port says so in one line and how to pick another", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -26,5 +27,52 @@ Deno.test("deno task demo on a busy port says so in one line and how to pick ano
     );
   } finally {
     taken.close();
+  }
+});
+
+Deno.test("the demo server serves the built pages with the isolation headers, MNIST by its four names only, nothing outside its folder", async () => {
+  const root = await Deno.makeTempDir({ prefix: "dlfs-serve-" });
+  await Deno.writeTextFile(`${root}/train.html`, "<p>train</p>");
+  await Deno.writeTextFile(`${root}/.secret`, "no");
+  const iso = serveDemo({ port: 0, root });
+  const plain = serveDemo({ port: 0, root, isolated: false });
+  const get = async (server: typeof iso, path: string) => {
+    const r = await fetch(`http://127.0.0.1:${server.addr.port}${path}`);
+    return { status: r.status, headers: r.headers, body: await r.text() };
+  };
+  try {
+    const page = await get(iso, "/train.html");
+    assertStrictEquals(page.status, 200);
+    assertStrictEquals(page.body, "<p>train</p>");
+    assertStrictEquals(
+      page.headers.get("content-type"),
+      "text/html; charset=utf-8",
+    );
+    assertStrictEquals(
+      page.headers.get("cross-origin-opener-policy"),
+      "same-origin",
+    );
+    assertStrictEquals(
+      page.headers.get("cross-origin-embedder-policy"),
+      "require-corp",
+    );
+    const bare = await get(plain, "/train.html");
+    assertStrictEquals(bare.status, 200);
+    assertStrictEquals(bare.headers.get("cross-origin-embedder-policy"), null);
+    for (
+      const path of [
+        "/nope.html",
+        "/.secret",
+        "/../deno.json",
+        "/%2e%2e/deno.json",
+        "/mnist/nope",
+      ]
+    ) {
+      assertStrictEquals((await get(iso, path)).status, 404, path);
+    }
+  } finally {
+    await iso.shutdown();
+    await plain.shutdown();
+    await Deno.remove(root, { recursive: true });
   }
 });

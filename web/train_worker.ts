@@ -58,10 +58,15 @@ async function loadData(base: string): Promise<Mnist<Uint8Array>> {
   ) as Record<MnistFileName, string>;
   const read = async (url: string) => {
     post({ type: "status", text: `fetching ${url.slice(base.length)}…` });
-    const response = await fetch(url);
+    const response = await fetch(url).catch((e: Error) => {
+      throw new MnistError(`could not fetch it: ${e.message}`);
+    });
     if (!response.ok) {
+      const said = (await response.text()).slice(0, 300);
       throw new MnistError(
-        `HTTP ${response.status} (the page needs the four MNIST files beside it: deno task demo serves them, deno task build:web copies them)`,
+        `HTTP ${response.status}${
+          said ? ` (${said})` : ""
+        }: the page needs the four MNIST files in mnist/ beside it (deno task demo serves them, deno task build:web copies them)`,
       );
     }
     return new Uint8Array(await response.arrayBuffer());
