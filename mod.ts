@@ -21,7 +21,7 @@
  * @module
  */
 
-export { Matrix } from "./core/matrix.ts";
+export { argmax, Matrix } from "./core/matrix.ts";
 export { Rng } from "./core/rng.ts";
 export type { Batch } from "./core/kernels.ts";
 export type { Backend } from "./core/backend.ts";

@@ -202,9 +202,7 @@ export class Trainer {
    */
   step(): number {
     const net = this.network, i = this.#iter, indices = this.#indices;
-    for (let k = 0; k < indices.length; k++) {
-      indices[k] = this.#rng.int(this.#count);
-    }
+    this.#rng.choice(this.#count, indices.length, indices); // with replacement
     const x = this.#batch(indices);
     this.#t1 = gatherLabels(this.#t, indices, this.#t1);
     const grads = net.gradient(x, this.#t1);
