@@ -65,6 +65,8 @@ export {
   type NetSpec,
   type Network,
   parallelNumericalGradient,
+  reluCornerNote,
+  reluMargin,
   type SampleSet,
   SimpleConvNet,
   type SimpleConvNetOptions,
