@@ -40,7 +40,7 @@ export interface KernelChoice {
  *
  * @example
  * ```ts
- * import { selectKernels } from "./backend.ts";
+ * import { selectKernels } from "@dlfs/nn/core";
  *
  * console.log(selectKernels("demo", { backend: "ts" }).name); // ts
  * console.log(selectKernels("demo", {}).name); // simd+fma (in Deno on x86-64)
@@ -68,7 +68,7 @@ export function selectKernels(where: string, choice: KernelChoice): Kernels {
  *
  * @example
  * ```ts
- * import { checkBackend } from "./backend.ts";
+ * import { checkBackend } from "@dlfs/nn/core";
  *
  * try {
  *   checkBackend("demo", "gpu" as "ts");

@@ -20,7 +20,7 @@ import type { Rng } from "./rng.ts";
  * @example Build a 2×3 matrix and read an element
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const m = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]);
  * assert(m.rows === 2 && m.cols === 3);
@@ -46,7 +46,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * const z = new Matrix(2, 2); // zeros
    * const m = new Matrix(1, 3, new Float64Array([1, 2, 3])); // shares the array
@@ -80,7 +80,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * assert(Matrix.zeros(3, 4).data.length === 12);
    * ```
@@ -124,7 +124,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * const b = Matrix.fromRows([[0.1, 0.2]]); // a 1×2 bias
    * assert(b.rows === 1 && b.cols === 2);
@@ -163,7 +163,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * assert(Matrix.fromRows([[1, 2], [3, 4]]).get(1, 0) === 3);
    * ```
@@ -237,7 +237,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * const a = Matrix.fromRows([[1, 2]]);
    * const b = a.clone();
@@ -254,7 +254,7 @@ export class Matrix {
    *
    * @example
    * ```ts
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * console.log(Matrix.fromRows([[1, 2], [3, 4]]).toRows()); // [[1, 2], [3, 4]]
    * ```
@@ -314,7 +314,7 @@ export function argmax(y: Matrix, out?: Int32Array): Int32Array {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { ensureShape, Matrix } from "./matrix.ts";
+ * import { ensureShape, Matrix } from "@dlfs/nn/core";
  *
  * let out: Matrix | undefined;
  * out = ensureShape(out, 100, 50); // allocates
@@ -339,7 +339,7 @@ export function ensureShape(
  *
  * @example
  * ```ts
- * import { assertSameShape, Matrix } from "./matrix.ts";
+ * import { assertSameShape, Matrix } from "@dlfs/nn/core";
  *
  * try {
  *   assertSameShape("demo()", "dout", Matrix.zeros(2, 3), Matrix.zeros(3, 2));
@@ -368,7 +368,7 @@ export function assertSameShape(
  *
  * @example
  * ```ts
- * import { assertMatrix, Matrix } from "./matrix.ts";
+ * import { assertMatrix, Matrix } from "@dlfs/nn/core";
  *
  * assertMatrix("demo()", "x", Matrix.zeros(1, 1)); // passes
  * ```
@@ -387,7 +387,7 @@ export function assertMatrix(where: string, what: string, x: unknown): void {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { kindOf } from "./matrix.ts";
+ * import { kindOf } from "@dlfs/nn/core";
  *
  * assert(kindOf([1, 2]) === "Array" && kindOf(null) === "null");
  * ```

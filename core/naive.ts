@@ -24,8 +24,7 @@ import type { ImageShape, Window } from "./im2col.ts";
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
- * import { matmul } from "./naive.ts";
+ * import { matmul, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmul(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]]));
  * assert(c.get(0, 0) === 11); // 1·3 + 2·4
@@ -54,8 +53,7 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
- * import { matmulTN } from "./naive.ts";
+ * import { matmulTN, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmulTN(Matrix.fromRows([[1], [2]]), Matrix.fromRows([[3], [4]]));
  * assert(c.get(0, 0) === 11); // [1 2] · [3 4]ᵀ
@@ -84,8 +82,7 @@ export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
- * import { matmulNT } from "./naive.ts";
+ * import { matmulNT, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmulNT(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3, 4]]));
  * assert(c.get(0, 0) === 11); // [1 2] · [3 4]ᵀ
@@ -114,8 +111,7 @@ export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { addRowVector } from "./naive.ts";
+ * import { addRowVector, Matrix } from "@dlfs/nn/core";
  *
  * const y = addRowVector(Matrix.fromRows([[1, 2], [3, 4]]), Matrix.fromRows([[10, 20]]));
  * console.log(y.toRows()); // [[11, 22], [13, 24]]
@@ -146,8 +142,7 @@ export function addRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { sumColumns } from "./naive.ts";
+ * import { Matrix, sumColumns } from "@dlfs/nn/core";
  *
  * console.log(sumColumns(Matrix.fromRows([[1, 2], [3, 4]])).toRows()); // [[4, 6]]
  * ```
@@ -270,8 +265,7 @@ export function checkOut(
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { maxPool } from "./naive.ts";
+ * import { Matrix, maxPool } from "@dlfs/nn/core";
  *
  * const out = new Matrix(1, 2), argmax = new Int32Array(2);
  * maxPool(Matrix.fromRows([[1, 5, 2, 0, 3, 4, 8, 6]]), [1, 2, 4], { height: 2, width: 2, stride: 2 }, out, argmax);

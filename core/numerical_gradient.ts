@@ -37,8 +37,8 @@ export const NUMERICAL_GRADIENT_H = 1e-4;
  * @example The gradient of f(x) = x₀² + x₁² at (3, 4) is (6, 8)
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "../core/matrix.ts";
- * import { numericalGradient } from "./numerical_gradient.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { numericalGradient } from "@dlfs/nn";
  *
  * const x = Matrix.fromRows([[3, 4]]);
  * const g = numericalGradient((x) => x.data[0] ** 2 + x.data[1] ** 2, x);

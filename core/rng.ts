@@ -21,7 +21,7 @@
  * @example Same seed, same numbers
  * ```ts
  * import { assert } from "@std/assert";
- * import { Rng } from "./rng.ts";
+ * import { Rng } from "@dlfs/nn/core";
  *
  * const a = new Rng(42), b = new Rng(42);
  * assert(a.normal() === b.normal());
@@ -73,7 +73,7 @@ export class Rng {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const u = new Rng(1).nextUint32();
    * assert(Number.isInteger(u) && u >= 0 && u < 2 ** 32);
@@ -98,7 +98,7 @@ export class Rng {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const u = new Rng(7).uniform();
    * assert(u >= 0 && u < 1);
@@ -117,7 +117,7 @@ export class Rng {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const rng = new Rng(0);
    * let sum = 0;
@@ -146,7 +146,7 @@ export class Rng {
    * @example Draw a minibatch of 3 indices out of 10, with replacement
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const rng = new Rng(3);
    * const batch = [rng.int(10), rng.int(10), rng.int(10)];

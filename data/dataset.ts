@@ -17,7 +17,7 @@ import { ensureShape, Matrix } from "../core/matrix.ts";
  *
  * @example
  * ```ts
- * import { ImageSet } from "./dataset.ts";
+ * import { ImageSet } from "@dlfs/nn/data";
  *
  * const images = new ImageSet(new Uint8Array([0, 255, 51, 102]), [2], { normalize: true });
  * console.log(images.count, images.batch([1, 0]).toRows()); // 2 [[0.2, 0.4], [0, 1]]
@@ -102,7 +102,7 @@ export class ImageSet {
    *
    * @example
    * ```ts
-   * import { ImageSet } from "./dataset.ts";
+   * import { ImageSet } from "@dlfs/nn/data";
    *
    * const images = new ImageSet(new Uint8Array([0, 255, 51, 0]), [2], { normalize: true });
    * const s = images.sparseBatch([1, 0]);
@@ -178,7 +178,7 @@ export { gatherLabels } from "../layers/labels.ts";
  *
  * @example
  * ```ts
- * import { oneHot } from "./dataset.ts";
+ * import { oneHot } from "@dlfs/nn/data";
  *
  * console.log(oneHot([2, 0], 3).toRows()); // [[0, 0, 1], [1, 0, 0]]
  * ```

@@ -17,7 +17,7 @@ import { Gunzip } from "npm:fflate@0.8.3";
  *
  * @example
  * ```ts
- * import { IdxFormatError, parseRawIdx } from "./idx.ts";
+ * import { IdxFormatError, parseRawIdx } from "@dlfs/nn/data";
  *
  * try {
  *   parseRawIdx(new TextEncoder().encode("<html>"));
@@ -85,7 +85,7 @@ export const IDX_MAX_BYTES = 2 ** 30;
  *
  * @example A 2×3 u8 matrix
  * ```ts
- * import { parseIdx } from "./idx.ts";
+ * import { parseIdx } from "@dlfs/nn/data";
  *
  * const bytes = new Uint8Array([0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]);
  * const { dims, data } = await parseIdx(bytes);
@@ -108,7 +108,7 @@ export async function parseIdx(
  *
  * @example
  * ```ts
- * import { inflateIdx } from "./idx.ts";
+ * import { inflateIdx } from "@dlfs/nn/data";
  *
  * const raw = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 42]);
  * const gz = new Uint8Array(
@@ -136,7 +136,7 @@ export async function inflateIdx(
  *
  * @example
  * ```ts
- * import { parseRawIdx } from "./idx.ts";
+ * import { parseRawIdx } from "@dlfs/nn/data";
  *
  * const labels = parseRawIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]));
  * console.log(labels.data); // Uint8Array(2) [ 7, 3 ]

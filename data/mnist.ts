@@ -76,7 +76,7 @@ export const DEFAULT_MNIST_MIRRORS: readonly string[] = [
  *
  * @example
  * ```ts
- * import { loadMnist, MnistError } from "./mnist.ts";
+ * import { loadMnist, MnistError } from "@dlfs/nn/data";
  *
  * try {
  *   await loadMnist({ dir: "/no/such/dir" });
@@ -155,7 +155,7 @@ export interface Mnist<T extends Uint8Array | Matrix = Uint8Array | Matrix> {
  * @example
  * ```ts
  * import { assertRejects, assertStrictEquals } from "@std/assert";
- * import { loadMnist } from "./mnist.ts";
+ * import { loadMnist } from "@dlfs/nn/data";
  *
  * const { xTrain, tTrain, xTest } = await loadMnist({ normalize: true, oneHotLabel: false });
  * console.log(xTrain.count, xTest.count, tTrain[0]); // 60000 10000 5
@@ -341,7 +341,7 @@ async function readVerified(
  *
  * @example
  * ```ts
- * import { sha256 } from "./mnist.ts";
+ * import { sha256 } from "@dlfs/nn/data";
  *
  * console.log(await sha256(new Uint8Array())); // e3b0c442…b855, the empty input's digest
  * ```
@@ -623,7 +623,7 @@ function untar(tar: Uint8Array): Map<string, Uint8Array> {
  * @example With no mirror that works, the error lists what was tried
  * ```ts
  * import { assertRejects, assertStrictEquals } from "@std/assert";
- * import { fetchMnistFile, MnistError } from "./mnist.ts";
+ * import { fetchMnistFile, MnistError } from "@dlfs/nn/data";
  *
  * const cache = await Deno.makeTempDir();
  * await assertRejects(async () => await fetchMnistFile("t10k-labels-idx1-ubyte", [], cache), MnistError);

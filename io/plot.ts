@@ -32,7 +32,7 @@ const COLORS = {
  *
  * @example
  * ```ts
- * import { trainingPlot } from "./plot.ts";
+ * import { trainingPlot } from "@dlfs/nn/io";
  *
  * const svg = trainingPlot({
  *   loss: [2.3, 1.2, 0.6, 0.5, 0.4],

@@ -38,8 +38,8 @@ export interface BatchNormalizationOptions {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { BatchNormalization } from "./batch_normalization.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { BatchNormalization } from "@dlfs/nn/layers";
  *
  * const bn = new BatchNormalization(Matrix.fromRows([[1, 1]]), Matrix.fromRows([[0, 0]]));
  * const out = bn.forward(Matrix.fromRows([[1, 10], [3, 30]]));

@@ -41,9 +41,8 @@ export interface DropoutOptions {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Rng } from "../core/rng.ts";
- * import { Dropout } from "./dropout.ts";
+ * import { Matrix, Rng } from "@dlfs/nn/core";
+ * import { Dropout } from "@dlfs/nn/layers";
  *
  * const drop = new Dropout({ rng: new Rng(1), ratio: 0.5 });
  * console.log(drop.forward(Matrix.fromRows([[1, 2, 3, 4]])).toRows()); // some units 0, the rest kept

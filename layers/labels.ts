@@ -13,8 +13,8 @@ import { kindOf, Matrix } from "../core/matrix.ts";
  *
  * @example Both forms of the labels 2, 0
  * ```ts
- * import type { Labels } from "./labels.ts";
- * import { Matrix } from "../core/matrix.ts";
+ * import type { Labels } from "@dlfs/nn/layers";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const asIndices: Labels = [2, 0];
  * const asOneHot: Labels = Matrix.fromRows([[0, 0, 1], [1, 0, 0]]);
@@ -32,8 +32,8 @@ export type Labels = Matrix | ArrayLike<number>;
  *
  * @example
  * ```ts
- * import { labelIndices } from "./labels.ts";
- * import { Matrix } from "../core/matrix.ts";
+ * import { labelIndices } from "@dlfs/nn/layers";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const oneHot = Matrix.fromRows([[0, 0, 1], [1, 0, 0]]);
  * console.log(labelIndices("demo()", oneHot, 2, 3)); // Int32Array(2) [ 2, 0 ]
@@ -106,7 +106,7 @@ export function labelIndices(
  *
  * @example
  * ```ts
- * import { gatherLabels } from "./labels.ts";
+ * import { gatherLabels } from "@dlfs/nn/layers";
  *
  * console.log(gatherLabels(new Uint8Array([7, 2, 1]), [2, 0])); // Int32Array(2) [ 1, 7 ]
  * ```
