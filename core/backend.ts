@@ -23,8 +23,8 @@ export interface KernelChoice {
   backend?: Backend;
   /**
    * Kernels made by the caller, e.g. `SimdKernels.create({ threads: 2 })`,
-   * used as they are (and closed by the caller). Nets that share them share
-   * their memory.
+   * used as they are (and closed by the caller; default: none, `backend`
+   * picks them). Nets that share them share their memory.
    */
   kernels?: Kernels;
 }

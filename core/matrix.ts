@@ -36,8 +36,8 @@ export class Matrix {
   readonly data: Float64Array;
 
   /**
-   * Wraps `data` (not copied) as a `rows × cols` matrix; with no `data`,
-   * allocates zeros.
+   * Wraps `data` (not copied) as a `rows × cols` matrix; `data` defaults
+   * to a new zero-filled array.
    *
    * @throws {RangeError} if `rows` or `cols` is not a non-negative integer, or
    * if `data.length !== rows * cols`.
@@ -275,7 +275,7 @@ export class Matrix {
  * scores: NumPy's `np.argmax(y, axis=1)`, the predicted class of each
  * sample. Ties go to the lowest column, as in NumPy; a NaN is never the
  * largest (unlike NumPy, which picks it). Written into `out` when it has
- * length N.
+ * length N (default: a new `Int32Array`).
  *
  * @throws {TypeError} if `y` is not a Matrix.
  * @throws {RangeError} if `y` has no columns (and at least one row).

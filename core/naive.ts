@@ -1,7 +1,8 @@
 /**
  * The naive reference kernels: the plainest loops that compute each product,
  * kept forever as the test oracle for faster kernels and as the baseline of
- * every benchmark group. Each writes into `out` when given one (reused across
+ * every benchmark group. Each writes into `out` when given one (default: a
+ * new matrix; reused across
  * calls) and otherwise allocates it.
  *
  * Shapes, with A of shape M×K:
@@ -18,7 +19,7 @@ import type { ImageShape, Window } from "./im2col.ts";
 /**
  * C = A · B, the i-j-k triple loop.
  *
- * @param out optional M×N output; must not be `a` or `b`.
+ * @param out the M×N output (default: a new matrix); must not be `a` or `b`.
  * @throws {RangeError} if `a.cols !== b.rows` or `out` has the wrong shape.
  *
  * @example

@@ -30,7 +30,8 @@ export const NUMERICAL_GRADIENT_H = 1e-4;
  * @param f the function to differentiate; it receives `x` and returns a number.
  * @param x the point, a Matrix of any shape.
  * @param range only the elements `start … end−1` (the rest stay 0): a share
- * of the work for one thread (see `parallelNumericalGradient`).
+ * of the work for one thread (see `parallelNumericalGradient`; default
+ * `{}`: every element).
  * @returns a new Matrix of `x`'s shape.
  * @throws {RangeError} if `x` holds a non-finite value, or `f` returns one.
  *

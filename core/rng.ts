@@ -171,7 +171,8 @@ export class Rng {
    * `np.random.choice(n, size)`, the book's minibatch
    * `batch_mask = np.random.choice(train_size, batch_size)`. The same
    * draws as `size` calls of `int(n)`. Written into `out` when it has
-   * length `size` (so a training loop allocates nothing).
+   * length `size` (default: a new `Int32Array`; pass one so a training loop
+   * allocates nothing).
    *
    * @throws {RangeError} unless `n` is an integer in [1, 2^31] (the indices
    * are an `Int32Array`) and `size` a non-negative integer.

@@ -245,7 +245,8 @@ export class SparseRows {
   }
 
   /**
-   * The dense matrix (into `out` when it has the shape).
+   * The dense matrix (into `out` when it has the shape; default: a new
+   * matrix).
    *
    * @example
    * ```ts

@@ -70,7 +70,8 @@ export class ImageSet {
 
   /**
    * The images at `indices` as an N×D matrix, written into `out` when it has
-   * that shape (so a training loop allocates nothing).
+   * that shape (default: a new matrix; pass one so a training loop allocates
+   * nothing).
    *
    * @throws {RangeError} if an index is not an integer in [0, count).
    */
@@ -95,6 +96,7 @@ export class ImageSet {
    * with the values `batch()` gives. The first Affine layer of a net takes
    * it in place of the dense batch and skips both the dense copy and its
    * own search for the zeros (MNIST is ~81 % zeros). Reuses `out`'s arrays
+   * (default: a new `SparseRows` on plain memory)
    * (give it the net's kernels, `new SparseRows(net.kernels)`, so that they
    * live in the kernels' memory).
    *
@@ -129,7 +131,8 @@ export class ImageSet {
   }
 
   /**
-   * Images `start … end−1` as an (end−start)×D matrix.
+   * Images `start … end−1` as an (end−start)×D matrix: `x_train[start:end]`,
+   * written into `out` when it has that shape (default: a new matrix).
    *
    * @throws {RangeError} unless 0 ≤ start ≤ end ≤ count.
    */

@@ -80,7 +80,8 @@ export const IDX_MAX_BYTES = 2 ** 30;
  * `maxBytes`.
  *
  * @param bytes the file's contents.
- * @param maxBytes the most decompressed bytes to accept from gzip input.
+ * @param maxBytes the most decompressed bytes to accept from gzip input
+ * (default {@linkcode IDX_MAX_BYTES}).
  * @throws {IdxFormatError} for anything that is not a well-formed IDX file.
  *
  * @example A 2×3 u8 matrix

@@ -102,7 +102,7 @@ export interface LoadMnistOptions {
   flatten?: boolean;
   /** Labels as one-hot N×10 matrices instead of indices (default false). */
   oneHotLabel?: boolean;
-  /** A directory holding the four files, raw or `.gz` (else `MNIST_DIR`). */
+  /** A directory holding the four files, raw or `.gz` (default: `MNIST_DIR`, else the per-user cache). */
   dir?: string;
   /**
    * Check each file's SHA-256 against {@linkcode MNIST_SHA256} and the counts
@@ -110,7 +110,7 @@ export interface LoadMnistOptions {
    * (28×28 u8 images, labels 0–9, equal counts): for small test sets.
    */
   verify?: boolean;
-  /** Base URLs to download `<name>.gz` from when no local copy is found. */
+  /** Base URLs to download `<name>.gz` from when no local copy is found (default {@linkcode DEFAULT_MNIST_MIRRORS}). */
   mirrors?: readonly string[];
   /**
    * Where downloaded files are kept (default: `$XDG_CACHE_HOME/dlfs/mnist`,
@@ -125,7 +125,8 @@ export interface LoadMnistOptions {
   tarball?: string | false;
   /**
    * Called with the tarball's URL and the cache folder just before a
-   * download begins (about 11 MB): for a line such as "downloading MNIST…".
+   * download begins (about 11 MB): for a line such as "downloading MNIST…"
+   * (default: none).
    */
   onDownload?: (url: string, cacheDir: string) => void;
 }

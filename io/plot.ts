@@ -12,7 +12,7 @@ export interface TrainingHistory {
   loss: readonly number[];
   /** Per evaluation: the iteration it was taken at, train and test accuracy. */
   epochs: readonly { iter: number; trainAcc: number; testAcc: number }[];
-  /** A title over both panels (e.g. the net and its settings). */
+  /** A title over both panels (e.g. the net and its settings; default: none). */
   title?: string;
 }
 

@@ -69,6 +69,8 @@ export class Affine implements Layer {
   /**
    * Wraps `W` (D×H) and `b` (1×H); allocates dW and db.
    *
+   * @param options see {@linkcode AffineOptions} (default `{}`: each option at its
+   * default)
    * @throws {RangeError} unless `b` is 1×H for H = `W.cols`.
    */
   constructor(W: Matrix, b: Matrix, options: AffineOptions = {}) {

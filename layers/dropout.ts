@@ -24,7 +24,8 @@ export interface DropoutOptions {
   ratio?: number;
   /**
    * Kernels whose memory the layer's buffers come from (e.g. the net's
-   * `SimdKernels`, so that the next layer's products read them in place).
+   * `SimdKernels`, so that the next layer's products read them in place;
+   * default: the pure-TypeScript kernels).
    */
   kernels?: Kernels;
 }

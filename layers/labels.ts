@@ -24,7 +24,8 @@ export type Labels = Matrix | ArrayLike<number>;
 
 /**
  * Checks `t` against a batch of `n` samples over `classes` classes and
- * returns its class indices (written into `out` when it has length `n`).
+ * returns its class indices (written into `out` when it has length `n`;
+ * default: a new `Int32Array`).
  *
  * @param where the function to name in error messages.
  * @throws {RangeError} when the count, the one-hot shape or a value is wrong.
@@ -100,7 +101,8 @@ export function labelIndices(
 
 /**
  * The labels at `indices`: class indices stay indices (an `Int32Array`),
- * one-hot rows stay one-hot rows (a Matrix). Reuses `out` when it fits.
+ * one-hot rows stay one-hot rows (a Matrix). Reuses `out` when it fits
+ * (default: a new array or matrix).
  *
  * @throws {RangeError} if an index is out of range.
  *
