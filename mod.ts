@@ -21,7 +21,7 @@
  * @module
  */
 
-export { Matrix } from "./core/matrix.ts";
+export { argmax, Matrix } from "./core/matrix.ts";
 export { Rng } from "./core/rng.ts";
 export type { Batch } from "./core/kernels.ts";
 export type { Backend } from "./core/backend.ts";
@@ -65,6 +65,8 @@ export {
   type NetSpec,
   type Network,
   parallelNumericalGradient,
+  reluCornerNote,
+  reluMargin,
   type SampleSet,
   SimpleConvNet,
   type SimpleConvNetOptions,

@@ -23,8 +23,8 @@ export interface KernelChoice {
   backend?: Backend;
   /**
    * Kernels made by the caller, e.g. `SimdKernels.create({ threads: 2 })`,
-   * used as they are (and closed by the caller). Nets that share them share
-   * their memory.
+   * used as they are (and closed by the caller; default: none, `backend`
+   * picks them). Nets that share them share their memory.
    */
   kernels?: Kernels;
 }
@@ -40,7 +40,7 @@ export interface KernelChoice {
  *
  * @example
  * ```ts
- * import { selectKernels } from "./backend.ts";
+ * import { selectKernels } from "@dlfs/nn/core";
  *
  * console.log(selectKernels("demo", { backend: "ts" }).name); // ts
  * console.log(selectKernels("demo", {}).name); // simd+fma (in Deno on x86-64)
@@ -68,7 +68,7 @@ export function selectKernels(where: string, choice: KernelChoice): Kernels {
  *
  * @example
  * ```ts
- * import { checkBackend } from "./backend.ts";
+ * import { checkBackend } from "@dlfs/nn/core";
  *
  * try {
  *   checkBackend("demo", "gpu" as "ts");

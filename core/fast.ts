@@ -23,8 +23,7 @@ import { checkMatmul, checkMatmulNT, checkMatmulTN } from "./naive.ts";
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { matmulFast } from "./fast.ts";
+ * import { matmulFast, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmulFast(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]]));
  * console.log(c.toRows()); // [[11]]
@@ -86,8 +85,7 @@ export function matmulFast(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { matmulTNFast } from "./fast.ts";
+ * import { matmulTNFast, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmulTNFast(Matrix.fromRows([[1], [2]]), Matrix.fromRows([[3], [4]]));
  * console.log(c.toRows()); // [[11]]
@@ -165,8 +163,7 @@ const TN_CHUNK = 256;
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { matmulNTFast } from "./fast.ts";
+ * import { matmulNTFast, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmulNTFast(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3, 4]]));
  * console.log(c.toRows()); // [[11]]

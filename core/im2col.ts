@@ -45,7 +45,7 @@ export interface Window {
  *
  * @example
  * ```ts
- * import { outputSize } from "./im2col.ts";
+ * import { outputSize } from "@dlfs/nn/core";
  *
  * console.log(outputSize([1, 28, 28], { height: 5, width: 5 })); // [24, 24]
  * console.log(outputSize([30, 24, 24], { height: 2, width: 2, stride: 2 })); // [12, 12]
@@ -94,8 +94,7 @@ export function outputSize(
  *
  * @example A 1×3×3 image, 2×2 filter: four positions of four values each
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { im2col } from "./im2col.ts";
+ * import { im2col, Matrix } from "@dlfs/nn/core";
  *
  * const x = Matrix.fromRows([[1, 2, 3, 4, 5, 6, 7, 8, 9]]);
  * console.log(im2col(x, [1, 3, 3], { height: 2, width: 2 }).toRows());
@@ -149,8 +148,7 @@ export function im2col(
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { col2im } from "./im2col.ts";
+ * import { col2im, Matrix } from "@dlfs/nn/core";
  *
  * const col = new Matrix(4, 4, new Float64Array(16).fill(1));
  * console.log(col2im(col, [1, 3, 3], { height: 2, width: 2 }).toRows());

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { Rng } from "./rng.ts";
+
 /**
  * A dense row-major matrix backed by a `Float64Array`.
  *
@@ -18,7 +20,7 @@
  * @example Build a 2×3 matrix and read an element
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const m = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]);
  * assert(m.rows === 2 && m.cols === 3);
@@ -34,8 +36,8 @@ export class Matrix {
   readonly data: Float64Array;
 
   /**
-   * Wraps `data` (not copied) as a `rows × cols` matrix; with no `data`,
-   * allocates zeros.
+   * Wraps `data` (not copied) as a `rows × cols` matrix; `data` defaults
+   * to a new zero-filled array.
    *
    * @throws {RangeError} if `rows` or `cols` is not a non-negative integer, or
    * if `data.length !== rows * cols`.
@@ -44,7 +46,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * const z = new Matrix(2, 2); // zeros
    * const m = new Matrix(1, 3, new Float64Array([1, 2, 3])); // shares the array
@@ -78,13 +80,40 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * assert(Matrix.zeros(3, 4).data.length === 12);
    * ```
    */
   static zeros(rows: number, cols: number): Matrix {
     return new Matrix(rows, cols);
+  }
+
+  /**
+   * A `rows × cols` matrix of normal samples N(0, std²), drawn row by row
+   * from `rng`: the book's `std * np.random.randn(rows, cols)`. `std`
+   * defaults to 1 (`np.random.randn` itself).
+   *
+   * @throws {RangeError} if `rows` or `cols` is not a non-negative integer,
+   * or `std` is not a finite number.
+   *
+   * @example `weight_init_std * np.random.randn(784, 50)`
+   * ```ts
+   * import { Matrix, Rng } from "@dlfs/nn";
+   *
+   * const W1 = Matrix.randn(784, 50, new Rng(0), 0.01);
+   * console.log(W1.shape); // 784×50, entries ≈ ±0.01
+   * ```
+   */
+  static randn(rows: number, cols: number, rng: Rng, std = 1): Matrix {
+    if (!Number.isFinite(std)) {
+      throw new RangeError(
+        `Matrix.randn(): expected std to be a finite number but found ${std}`,
+      );
+    }
+    const m = new Matrix(rows, cols);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = std * rng.normal();
+    return m;
   }
 
   /**
@@ -95,7 +124,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * const b = Matrix.fromRows([[0.1, 0.2]]); // a 1×2 bias
    * assert(b.rows === 1 && b.cols === 2);
@@ -134,7 +163,7 @@ export class Matrix {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * assert(Matrix.fromRows([[1, 2], [3, 4]]).get(1, 0) === 3);
    * ```
@@ -144,12 +173,71 @@ export class Matrix {
   }
 
   /**
+   * Rows `start … end−1` as a new (end−start)×cols matrix: NumPy's
+   * `x[start:end]` (`x[:3]` is `x.sliceRows(0, 3)`), copied rather than a
+   * view.
+   *
+   * @throws {RangeError} unless start and end are integers with
+   * 0 ≤ start ≤ end ≤ rows.
+   *
+   * @example `x[:2]`
+   * ```ts
+   * import { Matrix } from "@dlfs/nn";
+   *
+   * const x = Matrix.fromRows([[1, 2], [3, 4], [5, 6]]);
+   * console.log(x.sliceRows(0, 2).toRows()); // [[1, 2], [3, 4]]
+   * ```
+   */
+  sliceRows(start: number, end: number): Matrix {
+    if (
+      !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start &&
+        start <= end && end <= this.rows)
+    ) {
+      throw new RangeError(
+        `Matrix.sliceRows(): expected 0 ≤ start ≤ end ≤ ${this.rows} but found start ${start}, end ${end}`,
+      );
+    }
+    const c = this.cols;
+    return new Matrix(end - start, c, this.data.slice(start * c, end * c));
+  }
+
+  /**
+   * The rows at `indices`, in that order (repeats allowed), as a new
+   * indices.length×cols matrix: NumPy's `x[batch_mask]` with an array of
+   * row indices (`np.random.choice`'s, see `Rng.choice`).
+   *
+   * @throws {RangeError} if an index is not an integer in [0, rows).
+   *
+   * @example `x[[2, 0, 2]]`
+   * ```ts
+   * import { Matrix } from "@dlfs/nn";
+   *
+   * const x = Matrix.fromRows([[1, 2], [3, 4], [5, 6]]);
+   * console.log(x.gatherRows([2, 0, 2]).toRows()); // [[5, 6], [1, 2], [5, 6]]
+   * ```
+   */
+  gatherRows(indices: ArrayLike<number>): Matrix {
+    const c = this.cols, n = indices.length;
+    const m = new Matrix(n, c);
+    for (let r = 0; r < n; r++) {
+      const k = indices[r];
+      if (!Number.isInteger(k) || k < 0 || k >= this.rows) {
+        throw new RangeError(
+          `Matrix.gatherRows(): expected indices in [0, ${this.rows}) but found indices[${r}] = ${k}`,
+        );
+      }
+      m.data.set(this.data.subarray(k * c, (k + 1) * c), r * c);
+    }
+    return m;
+  }
+
+  /**
    * A deep copy with its own `data`.
    *
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * const a = Matrix.fromRows([[1, 2]]);
    * const b = a.clone();
@@ -166,7 +254,7 @@ export class Matrix {
    *
    * @example
    * ```ts
-   * import { Matrix } from "./matrix.ts";
+   * import { Matrix } from "@dlfs/nn/core";
    *
    * console.log(Matrix.fromRows([[1, 2], [3, 4]]).toRows()); // [[1, 2], [3, 4]]
    * ```
@@ -183,6 +271,41 @@ export class Matrix {
 }
 
 /**
+ * The column of the largest value in each row of `y`, an N×C matrix of
+ * scores: NumPy's `np.argmax(y, axis=1)`, the predicted class of each
+ * sample. Ties go to the lowest column, as in NumPy; a NaN is never the
+ * largest (unlike NumPy, which picks it). Written into `out` when it has
+ * length N (default: a new `Int32Array`).
+ *
+ * @throws {TypeError} if `y` is not a Matrix.
+ * @throws {RangeError} if `y` has no columns (and at least one row).
+ *
+ * @example `np.argmax(y, axis=1)`
+ * ```ts
+ * import { argmax, Matrix } from "@dlfs/nn";
+ *
+ * const y = Matrix.fromRows([[0.1, 0.8, 0.1], [0.3, 0.1, 0.6]]);
+ * console.log(argmax(y)); // Int32Array(2) [ 1, 2 ]
+ * ```
+ */
+export function argmax(y: Matrix, out?: Int32Array): Int32Array {
+  assertMatrix("argmax()", "y", y);
+  const n = y.rows, c = y.cols, Y = y.data;
+  if (c === 0 && n > 0) {
+    throw new RangeError(
+      `argmax(): expected y with at least one column but found ${y.shape}`,
+    );
+  }
+  const best = out?.length === n ? out : new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let j = 1; j < c; j++) if (Y[i * c + j] > Y[i * c + b]) b = j;
+    best[i] = b;
+  }
+  return best;
+}
+
+/**
  * Returns `buf` when it already has shape `rows × cols`, otherwise a new
  * zeroed matrix of that shape: how code outside the layers keeps an output
  * buffer across calls. (Layers use their kernels' `buffer`, which also
@@ -191,7 +314,7 @@ export class Matrix {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { ensureShape, Matrix } from "./matrix.ts";
+ * import { ensureShape, Matrix } from "@dlfs/nn/core";
  *
  * let out: Matrix | undefined;
  * out = ensureShape(out, 100, 50); // allocates
@@ -216,7 +339,7 @@ export function ensureShape(
  *
  * @example
  * ```ts
- * import { assertSameShape, Matrix } from "./matrix.ts";
+ * import { assertSameShape, Matrix } from "@dlfs/nn/core";
  *
  * try {
  *   assertSameShape("demo()", "dout", Matrix.zeros(2, 3), Matrix.zeros(3, 2));
@@ -245,7 +368,7 @@ export function assertSameShape(
  *
  * @example
  * ```ts
- * import { assertMatrix, Matrix } from "./matrix.ts";
+ * import { assertMatrix, Matrix } from "@dlfs/nn/core";
  *
  * assertMatrix("demo()", "x", Matrix.zeros(1, 1)); // passes
  * ```
@@ -264,7 +387,7 @@ export function assertMatrix(where: string, what: string, x: unknown): void {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { kindOf } from "./matrix.ts";
+ * import { kindOf } from "@dlfs/nn/core";
  *
  * assert(kindOf([1, 2]) === "Array" && kindOf(null) === "null");
  * ```

@@ -29,7 +29,7 @@ export interface Allocator {
  *
  * @example
  * ```ts
- * import { PLAIN_MEMORY } from "./memory.ts";
+ * import { PLAIN_MEMORY } from "@dlfs/nn/core";
  *
  * console.log(PLAIN_MEMORY.float64(3)); // Float64Array(3) [ 0, 0, 0 ]
  * ```
@@ -53,7 +53,7 @@ export const PLAIN_MEMORY: Allocator = {
  *
  * @example
  * ```ts
- * import { Heap } from "./memory.ts";
+ * import { Heap } from "@dlfs/nn/core";
  *
  * const heap = new Heap(0);
  * const a = heap.alloc(100), b = heap.alloc(100);

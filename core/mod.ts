@@ -20,6 +20,7 @@
  */
 
 export {
+  argmax,
   assertMatrix,
   assertSameShape,
   ensureShape,

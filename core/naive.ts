@@ -1,7 +1,8 @@
 /**
  * The naive reference kernels: the plainest loops that compute each product,
  * kept forever as the test oracle for faster kernels and as the baseline of
- * every benchmark group. Each writes into `out` when given one (reused across
+ * every benchmark group. Each writes into `out` when given one (default: a
+ * new matrix; reused across
  * calls) and otherwise allocates it.
  *
  * Shapes, with A of shape M×K:
@@ -18,14 +19,13 @@ import type { ImageShape, Window } from "./im2col.ts";
 /**
  * C = A · B, the i-j-k triple loop.
  *
- * @param out optional M×N output; must not be `a` or `b`.
+ * @param out the M×N output (default: a new matrix); must not be `a` or `b`.
  * @throws {RangeError} if `a.cols !== b.rows` or `out` has the wrong shape.
  *
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
- * import { matmul } from "./naive.ts";
+ * import { matmul, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmul(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]]));
  * assert(c.get(0, 0) === 11); // 1·3 + 2·4
@@ -54,8 +54,7 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
- * import { matmulTN } from "./naive.ts";
+ * import { matmulTN, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmulTN(Matrix.fromRows([[1], [2]]), Matrix.fromRows([[3], [4]]));
  * assert(c.get(0, 0) === 11); // [1 2] · [3 4]ᵀ
@@ -84,8 +83,7 @@ export function matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "./matrix.ts";
- * import { matmulNT } from "./naive.ts";
+ * import { matmulNT, Matrix } from "@dlfs/nn/core";
  *
  * const c = matmulNT(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3, 4]]));
  * assert(c.get(0, 0) === 11); // [1 2] · [3 4]ᵀ
@@ -114,8 +112,7 @@ export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { addRowVector } from "./naive.ts";
+ * import { addRowVector, Matrix } from "@dlfs/nn/core";
  *
  * const y = addRowVector(Matrix.fromRows([[1, 2], [3, 4]]), Matrix.fromRows([[10, 20]]));
  * console.log(y.toRows()); // [[11, 22], [13, 24]]
@@ -146,8 +143,7 @@ export function addRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { sumColumns } from "./naive.ts";
+ * import { Matrix, sumColumns } from "@dlfs/nn/core";
  *
  * console.log(sumColumns(Matrix.fromRows([[1, 2], [3, 4]])).toRows()); // [[4, 6]]
  * ```
@@ -270,8 +266,7 @@ export function checkOut(
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { maxPool } from "./naive.ts";
+ * import { Matrix, maxPool } from "@dlfs/nn/core";
  *
  * const out = new Matrix(1, 2), argmax = new Int32Array(2);
  * maxPool(Matrix.fromRows([[1, 5, 2, 0, 3, 4, 8, 6]]), [1, 2, 4], { height: 2, width: 2, stride: 2 }, out, argmax);

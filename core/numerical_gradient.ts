@@ -30,15 +30,16 @@ export const NUMERICAL_GRADIENT_H = 1e-4;
  * @param f the function to differentiate; it receives `x` and returns a number.
  * @param x the point, a Matrix of any shape.
  * @param range only the elements `start … end−1` (the rest stay 0): a share
- * of the work for one thread (see `parallelNumericalGradient`).
+ * of the work for one thread (see `parallelNumericalGradient`; default
+ * `{}`: every element).
  * @returns a new Matrix of `x`'s shape.
  * @throws {RangeError} if `x` holds a non-finite value, or `f` returns one.
  *
  * @example The gradient of f(x) = x₀² + x₁² at (3, 4) is (6, 8)
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "../core/matrix.ts";
- * import { numericalGradient } from "./numerical_gradient.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { numericalGradient } from "@dlfs/nn";
  *
  * const x = Matrix.fromRows([[3, 4]]);
  * const g = numericalGradient((x) => x.data[0] ** 2 + x.data[1] ** 2, x);

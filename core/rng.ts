@@ -21,7 +21,7 @@
  * @example Same seed, same numbers
  * ```ts
  * import { assert } from "@std/assert";
- * import { Rng } from "./rng.ts";
+ * import { Rng } from "@dlfs/nn/core";
  *
  * const a = new Rng(42), b = new Rng(42);
  * assert(a.normal() === b.normal());
@@ -73,7 +73,7 @@ export class Rng {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const u = new Rng(1).nextUint32();
    * assert(Number.isInteger(u) && u >= 0 && u < 2 ** 32);
@@ -98,7 +98,7 @@ export class Rng {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const u = new Rng(7).uniform();
    * assert(u >= 0 && u < 1);
@@ -117,7 +117,7 @@ export class Rng {
    * @example
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const rng = new Rng(0);
    * let sum = 0;
@@ -146,7 +146,7 @@ export class Rng {
    * @example Draw a minibatch of 3 indices out of 10, with replacement
    * ```ts
    * import { assert } from "@std/assert";
-   * import { Rng } from "./rng.ts";
+   * import { Rng } from "@dlfs/nn/core";
    *
    * const rng = new Rng(3);
    * const batch = [rng.int(10), rng.int(10), rng.int(10)];
@@ -164,6 +164,42 @@ export class Rng {
     let u: number;
     do u = this.nextUint32(); while (u >= limit);
     return u % n;
+  }
+
+  /**
+   * `size` integers drawn uniformly from [0, n), with replacement: NumPy's
+   * `np.random.choice(n, size)`, the book's minibatch
+   * `batch_mask = np.random.choice(train_size, batch_size)`. The same
+   * draws as `size` calls of `int(n)`. Written into `out` when it has
+   * length `size` (default: a new `Int32Array`; pass one so a training loop
+   * allocates nothing).
+   *
+   * @throws {RangeError} unless `n` is an integer in [1, 2^31] (the indices
+   * are an `Int32Array`) and `size` a non-negative integer.
+   *
+   * @example `batch_mask = np.random.choice(60000, 100)`
+   * ```ts
+   * import { assert } from "@std/assert";
+   * import { Rng } from "@dlfs/nn";
+   *
+   * const batchMask = new Rng(42).choice(60000, 100);
+   * assert(batchMask.length === 100 && batchMask.every((i) => i >= 0 && i < 60000));
+   * ```
+   */
+  choice(n: number, size: number, out?: Int32Array): Int32Array {
+    if (!Number.isInteger(n) || n < 1 || n > 0x80000000) {
+      throw new RangeError(
+        `Rng.choice(): expected n to be an integer in [1, 2^31] but found ${n}`,
+      );
+    }
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(
+        `Rng.choice(): expected size to be a non-negative integer but found ${size}`,
+      );
+    }
+    const indices = out?.length === size ? out : new Int32Array(size);
+    for (let k = 0; k < size; k++) indices[k] = this.int(n);
+    return indices;
   }
 }
 

@@ -70,8 +70,7 @@ export const PLAIN_SPARSE: SparseMemory = {
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { SparseRows } from "./sparse.ts";
+ * import { Matrix, SparseRows } from "@dlfs/nn/core";
  *
  * const s = new SparseRows();
  * s.fill(Matrix.fromRows([[0, 2, 0], [1, 0, 0]]));
@@ -113,8 +112,7 @@ export class SparseRows {
    *
    * @example
    * ```ts
-   * import { Matrix } from "./matrix.ts";
-   * import { SparseRows } from "./sparse.ts";
+   * import { Matrix, SparseRows } from "@dlfs/nn/core";
    *
    * const s = new SparseRows();
    * console.log(s.fill(Matrix.fromRows([[1, 2], [3, 0]]), 0.5)); // false: 3 of 4 are non-zero
@@ -154,7 +152,7 @@ export class SparseRows {
    *
    * @example
    * ```ts
-   * import { SparseRows } from "./sparse.ts";
+   * import { SparseRows } from "@dlfs/nn/core";
    *
    * const s = new SparseRows();
    * s.fillBytes(new Uint8Array([0, 5, 0, 0, 7, 9]), [3, 0], 3, 0.5);
@@ -247,12 +245,12 @@ export class SparseRows {
   }
 
   /**
-   * The dense matrix (into `out` when it has the shape).
+   * The dense matrix (into `out` when it has the shape; default: a new
+   * matrix).
    *
    * @example
    * ```ts
-   * import { Matrix } from "./matrix.ts";
-   * import { SparseRows } from "./sparse.ts";
+   * import { Matrix, SparseRows } from "@dlfs/nn/core";
    *
    * const s = new SparseRows();
    * s.fill(Matrix.fromRows([[0, 2], [3, 0]]));
@@ -280,8 +278,7 @@ export class SparseRows {
    *
    * @example
    * ```ts
-   * import { Matrix } from "./matrix.ts";
-   * import { SparseRows } from "./sparse.ts";
+   * import { Matrix, SparseRows } from "@dlfs/nn/core";
    *
    * const s = new SparseRows();
    * s.fill(Matrix.fromRows([[0, 5], [6, 7]]));
@@ -450,8 +447,7 @@ export function compactRows(
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { allFinite } from "./sparse.ts";
+ * import { allFinite, Matrix } from "@dlfs/nn/core";
  *
  * console.log(allFinite(Matrix.fromRows([[1, Infinity]]))); // false
  * ```
@@ -479,8 +475,7 @@ export function allFinite(a: Matrix): boolean {
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { matmulSparse, SparseRows } from "./sparse.ts";
+ * import { matmulSparse, Matrix, SparseRows } from "@dlfs/nn/core";
  *
  * const a = new SparseRows();
  * a.fill(Matrix.fromRows([[0, 2], [1, 0]]));
@@ -517,8 +512,7 @@ export function matmulSparse(
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { matmulTNSparse, SparseRows } from "./sparse.ts";
+ * import { matmulTNSparse, Matrix, SparseRows } from "@dlfs/nn/core";
  *
  * const x = new SparseRows();
  * x.fill(Matrix.fromRows([[0, 2], [1, 0]]));

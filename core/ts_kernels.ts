@@ -18,8 +18,7 @@ import { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
  *
  * @example
  * ```ts
- * import { Matrix } from "./matrix.ts";
- * import { TsKernels } from "./ts_kernels.ts";
+ * import { Matrix, TsKernels } from "@dlfs/nn/core";
  *
  * const k = new TsKernels();
  * console.log(k.matmul(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]])).toRows()); // [[11]]

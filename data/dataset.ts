@@ -17,7 +17,7 @@ import { ensureShape, Matrix } from "../core/matrix.ts";
  *
  * @example
  * ```ts
- * import { ImageSet } from "./dataset.ts";
+ * import { ImageSet } from "@dlfs/nn/data";
  *
  * const images = new ImageSet(new Uint8Array([0, 255, 51, 102]), [2], { normalize: true });
  * console.log(images.count, images.batch([1, 0]).toRows()); // 2 [[0.2, 0.4], [0, 1]]
@@ -70,7 +70,8 @@ export class ImageSet {
 
   /**
    * The images at `indices` as an N×D matrix, written into `out` when it has
-   * that shape (so a training loop allocates nothing).
+   * that shape (default: a new matrix; pass one so a training loop allocates
+   * nothing).
    *
    * @throws {RangeError} if an index is not an integer in [0, count).
    */
@@ -95,6 +96,7 @@ export class ImageSet {
    * with the values `batch()` gives. The first Affine layer of a net takes
    * it in place of the dense batch and skips both the dense copy and its
    * own search for the zeros (MNIST is ~81 % zeros). Reuses `out`'s arrays
+   * (default: a new `SparseRows` on plain memory)
    * (give it the net's kernels, `new SparseRows(net.kernels)`, so that they
    * live in the kernels' memory).
    *
@@ -102,7 +104,7 @@ export class ImageSet {
    *
    * @example
    * ```ts
-   * import { ImageSet } from "./dataset.ts";
+   * import { ImageSet } from "@dlfs/nn/data";
    *
    * const images = new ImageSet(new Uint8Array([0, 255, 51, 0]), [2], { normalize: true });
    * const s = images.sparseBatch([1, 0]);
@@ -129,7 +131,8 @@ export class ImageSet {
   }
 
   /**
-   * Images `start … end−1` as an (end−start)×D matrix.
+   * Images `start … end−1` as an (end−start)×D matrix: `x_train[start:end]`,
+   * written into `out` when it has that shape (default: a new matrix).
    *
    * @throws {RangeError} unless 0 ≤ start ≤ end ≤ count.
    */
@@ -178,7 +181,7 @@ export { gatherLabels } from "../layers/labels.ts";
  *
  * @example
  * ```ts
- * import { oneHot } from "./dataset.ts";
+ * import { oneHot } from "@dlfs/nn/data";
  *
  * console.log(oneHot([2, 0], 3).toRows()); // [[0, 0, 1], [1, 0, 0]]
  * ```

@@ -17,7 +17,7 @@ import { Gunzip } from "npm:fflate@0.8.3";
  *
  * @example
  * ```ts
- * import { IdxFormatError, parseRawIdx } from "./idx.ts";
+ * import { IdxFormatError, parseRawIdx } from "@dlfs/nn/data";
  *
  * try {
  *   parseRawIdx(new TextEncoder().encode("<html>"));
@@ -80,12 +80,13 @@ export const IDX_MAX_BYTES = 2 ** 30;
  * `maxBytes`.
  *
  * @param bytes the file's contents.
- * @param maxBytes the most decompressed bytes to accept from gzip input.
+ * @param maxBytes the most decompressed bytes to accept from gzip input
+ * (default {@linkcode IDX_MAX_BYTES}).
  * @throws {IdxFormatError} for anything that is not a well-formed IDX file.
  *
  * @example A 2×3 u8 matrix
  * ```ts
- * import { parseIdx } from "./idx.ts";
+ * import { parseIdx } from "@dlfs/nn/data";
  *
  * const bytes = new Uint8Array([0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]);
  * const { dims, data } = await parseIdx(bytes);
@@ -108,7 +109,7 @@ export async function parseIdx(
  *
  * @example
  * ```ts
- * import { inflateIdx } from "./idx.ts";
+ * import { inflateIdx } from "@dlfs/nn/data";
  *
  * const raw = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 42]);
  * const gz = new Uint8Array(
@@ -136,7 +137,7 @@ export async function inflateIdx(
  *
  * @example
  * ```ts
- * import { parseRawIdx } from "./idx.ts";
+ * import { parseRawIdx } from "@dlfs/nn/data";
  *
  * const labels = parseRawIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]));
  * console.log(labels.data); // Uint8Array(2) [ 7, 3 ]

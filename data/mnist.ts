@@ -64,9 +64,15 @@ export const DEFAULT_MNIST_MIRRORS: readonly string[] = [
 
 /** Options of {@linkcode loadMnist}, with the book's defaults. */
 export interface LoadMnistOptions extends MnistFormat {
-  /** A directory holding the four files, raw or `.gz` (else `MNIST_DIR`). */
+  /**
+   * A directory holding the four files, raw or `.gz` (default: `MNIST_DIR`,
+   * else the per-user cache).
+   */
   dir?: string;
-  /** Base URLs to download `<name>.gz` from when no local copy is found. */
+  /**
+   * Base URLs to download `<name>.gz` from when no local copy is found
+   * (default: none; {@linkcode DEFAULT_MNIST_MIRRORS} lists two).
+   */
   mirrors?: readonly string[];
   /**
    * Where downloaded files are kept (default: `$XDG_CACHE_HOME/dlfs/mnist`,
@@ -81,7 +87,8 @@ export interface LoadMnistOptions extends MnistFormat {
   tarball?: string | false;
   /**
    * Called with the tarball's URL and the cache folder just before a
-   * download begins (about 11 MB): for a line such as "downloading MNIST…".
+   * download begins (about 11 MB): for a line such as "downloading MNIST…"
+   * (default: none).
    */
   onDownload?: (url: string, cacheDir: string) => void;
 }
@@ -97,7 +104,7 @@ export interface LoadMnistOptions extends MnistFormat {
  * @example
  * ```ts
  * import { assertRejects, assertStrictEquals } from "@std/assert";
- * import { loadMnist } from "./mnist.ts";
+ * import { loadMnist } from "@dlfs/nn/data";
  *
  * const { xTrain, tTrain, xTest } = await loadMnist({ normalize: true, oneHotLabel: false });
  * console.log(xTrain.count, xTest.count, tTrain[0]); // 60000 10000 5
@@ -422,7 +429,7 @@ function untar(tar: Uint8Array): Map<string, Uint8Array> {
  * @example With no mirror that works, the error lists what was tried
  * ```ts
  * import { assertRejects, assertStrictEquals } from "@std/assert";
- * import { fetchMnistFile, MnistError } from "./mnist.ts";
+ * import { fetchMnistFile, MnistError } from "@dlfs/nn/data";
  *
  * const cache = await Deno.makeTempDir();
  * await assertRejects(async () => await fetchMnistFile("t10k-labels-idx1-ubyte", [], cache), MnistError);

@@ -23,9 +23,9 @@ import { writeFileAtomic } from "./write_atomic.ts";
  *
  * @example
  * ```ts
- * import { Rng } from "../core/mod.ts";
- * import { TwoLayerNet } from "../net/mod.ts";
- * import { loadNetFile, saveNetFile } from "./net_file.ts";
+ * import { Rng } from "@dlfs/nn/core";
+ * import { TwoLayerNet } from "@dlfs/nn/net";
+ * import { loadNetFile, saveNetFile } from "@dlfs/nn/data";
  *
  * const dir = await Deno.makeTempDir();
  * await saveNetFile(`${dir}/net.safetensors`, new TwoLayerNet(4, 3, 2, { rng: new Rng(1) }));

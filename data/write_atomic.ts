@@ -21,7 +21,7 @@ import { basename, dirname } from "@std/path";
  *
  * @example
  * ```ts
- * import { writeFileAtomic } from "./write_atomic.ts";
+ * import { writeFileAtomic } from "@dlfs/nn/data";
  *
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/report.json`, JSON.stringify({ ok: true }));

@@ -50,9 +50,9 @@ export interface LoadedNet {
  * @example Save, load, predict the same
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { Matrix, Rng } from "../core/mod.ts";
- * import { TwoLayerNet } from "../net/mod.ts";
- * import { loadNet, saveNet } from "./model.ts";
+ * import { Matrix, Rng } from "@dlfs/nn/core";
+ * import { TwoLayerNet } from "@dlfs/nn/net";
+ * import { loadNet, saveNet } from "@dlfs/nn/io";
  *
  * const net = new TwoLayerNet(4, 3, 2, { rng: new Rng(1), weightInitStd: 0.5 });
  * const { net: copy } = loadNet(saveNet(net));
@@ -176,9 +176,9 @@ export function loadNet(
  *
  * @example
  * ```ts
- * import { Rng } from "../core/mod.ts";
- * import { TwoLayerNet } from "../net/mod.ts";
- * import { loadParams, saveNet } from "./model.ts";
+ * import { Rng } from "@dlfs/nn/core";
+ * import { TwoLayerNet } from "@dlfs/nn/net";
+ * import { loadParams, saveNet } from "@dlfs/nn/io";
  *
  * const a = new TwoLayerNet(4, 3, 2, { rng: new Rng(1) });
  * const b = new TwoLayerNet(4, 3, 2, { rng: new Rng(2) });

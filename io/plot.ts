@@ -12,7 +12,7 @@ export interface TrainingHistory {
   loss: readonly number[];
   /** Per evaluation: the iteration it was taken at, train and test accuracy. */
   epochs: readonly { iter: number; trainAcc: number; testAcc: number }[];
-  /** A title over both panels (e.g. the net and its settings). */
+  /** A title over both panels (e.g. the net and its settings; default: none). */
   title?: string;
 }
 
@@ -32,7 +32,7 @@ const COLORS = {
  *
  * @example
  * ```ts
- * import { trainingPlot } from "./plot.ts";
+ * import { trainingPlot } from "@dlfs/nn/io";
  *
  * const svg = trainingPlot({
  *   loss: [2.3, 1.2, 0.6, 0.5, 0.4],

@@ -55,7 +55,7 @@ const MAX_HEADER = 100_000_000;
  * @example Round trip
  * ```ts
  * import { assertEquals, assertStrictEquals } from "@std/assert";
- * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+ * import { decodeSafetensors, encodeSafetensors } from "@dlfs/nn/io";
  *
  * const bytes = encodeSafetensors(
  *   { W: { shape: [2, 2], data: new Float64Array([1, 2, 3, 0.1]) } },
@@ -129,7 +129,7 @@ export function encodeSafetensors(
  *
  * @example
  * ```ts
- * import { decodeSafetensors, SafetensorsError } from "./safetensors.ts";
+ * import { decodeSafetensors, SafetensorsError } from "@dlfs/nn/io";
  *
  * try {
  *   decodeSafetensors(new Uint8Array([1, 2, 3]));

@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { AddLayer } from "./add_layer.ts";
+ * import { AddLayer } from "@dlfs/nn/layers";
  *
  * const add = new AddLayer();
  * assert(add.forward(200, 450) === 650);

@@ -41,8 +41,8 @@ export interface AffineOptions {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Affine } from "./affine.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Affine } from "@dlfs/nn/layers";
  *
  * const affine = new Affine(Matrix.fromRows([[1, 0], [0, 1], [1, 1]]), Matrix.fromRows([[0.5, -0.5]]));
  * console.log(affine.forward(Matrix.fromRows([[1, 2, 3]])).toRows()); // [[4.5, 4.5]]
@@ -69,6 +69,8 @@ export class Affine implements Layer {
   /**
    * Wraps `W` (D×H) and `b` (1×H); allocates dW and db.
    *
+   * @param options see {@linkcode AffineOptions} (default `{}`: each option at its
+   * default)
    * @throws {RangeError} unless `b` is 1×H for H = `W.cols`.
    */
   constructor(W: Matrix, b: Matrix, options: AffineOptions = {}) {

@@ -16,11 +16,12 @@ export const BATCH_NORM_EPSILON = 1e-6;
 
 /** Options of {@linkcode BatchNormalization}. */
 export interface BatchNormalizationOptions {
-  /** How much of the running mean and variance is kept per batch (0.9). */
+  /** How much of the running mean and variance is kept per batch (default 0.9). */
   momentum?: number;
   /**
    * Kernels whose memory the layer's buffers come from (e.g. the net's
-   * `SimdKernels`, so that the next layer's products read them in place).
+   * `SimdKernels`, so that the next layer's products read them in place;
+   * default: the pure-TypeScript kernels).
    */
   kernels?: Kernels;
 }
@@ -38,8 +39,8 @@ export interface BatchNormalizationOptions {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { BatchNormalization } from "./batch_normalization.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { BatchNormalization } from "@dlfs/nn/layers";
  *
  * const bn = new BatchNormalization(Matrix.fromRows([[1, 1]]), Matrix.fromRows([[0, 0]]));
  * const out = bn.forward(Matrix.fromRows([[1, 10], [3, 30]]));
@@ -74,6 +75,8 @@ export class BatchNormalization implements Layer {
   /**
    * Wraps γ and β (1×D each); the running averages start at 0.
    *
+   * @param options see {@linkcode BatchNormalizationOptions} (default `{}`: each
+   * option at its default)
    * @throws {RangeError} unless γ and β are 1×D of the same D, and momentum
    * is in [0, 1].
    */

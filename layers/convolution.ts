@@ -54,8 +54,8 @@ export interface ConvolutionOptions {
  *
  * @example A single 2×2 filter that sums its window
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Convolution } from "./convolution.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Convolution } from "@dlfs/nn/layers";
  *
  * const conv = new Convolution(Matrix.fromRows([[1, 1, 1, 1]]), Matrix.fromRows([[0]]), {
  *   input: [1, 3, 3],

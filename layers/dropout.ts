@@ -24,7 +24,8 @@ export interface DropoutOptions {
   ratio?: number;
   /**
    * Kernels whose memory the layer's buffers come from (e.g. the net's
-   * `SimdKernels`, so that the next layer's products read them in place).
+   * `SimdKernels`, so that the next layer's products read them in place;
+   * default: the pure-TypeScript kernels).
    */
   kernels?: Kernels;
 }
@@ -41,9 +42,8 @@ export interface DropoutOptions {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Rng } from "../core/rng.ts";
- * import { Dropout } from "./dropout.ts";
+ * import { Matrix, Rng } from "@dlfs/nn/core";
+ * import { Dropout } from "@dlfs/nn/layers";
  *
  * const drop = new Dropout({ rng: new Rng(1), ratio: 0.5 });
  * console.log(drop.forward(Matrix.fromRows([[1, 2, 3, 4]])).toRows()); // some units 0, the rest kept

@@ -13,8 +13,8 @@ import { kindOf, Matrix } from "../core/matrix.ts";
  *
  * @example Both forms of the labels 2, 0
  * ```ts
- * import type { Labels } from "./labels.ts";
- * import { Matrix } from "../core/matrix.ts";
+ * import type { Labels } from "@dlfs/nn/layers";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const asIndices: Labels = [2, 0];
  * const asOneHot: Labels = Matrix.fromRows([[0, 0, 1], [1, 0, 0]]);
@@ -24,7 +24,8 @@ export type Labels = Matrix | ArrayLike<number>;
 
 /**
  * Checks `t` against a batch of `n` samples over `classes` classes and
- * returns its class indices (written into `out` when it has length `n`).
+ * returns its class indices (written into `out` when it has length `n`;
+ * default: a new `Int32Array`).
  *
  * @param where the function to name in error messages.
  * @throws {RangeError} when the count, the one-hot shape or a value is wrong.
@@ -32,8 +33,8 @@ export type Labels = Matrix | ArrayLike<number>;
  *
  * @example
  * ```ts
- * import { labelIndices } from "./labels.ts";
- * import { Matrix } from "../core/matrix.ts";
+ * import { labelIndices } from "@dlfs/nn/layers";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const oneHot = Matrix.fromRows([[0, 0, 1], [1, 0, 0]]);
  * console.log(labelIndices("demo()", oneHot, 2, 3)); // Int32Array(2) [ 2, 0 ]
@@ -100,13 +101,14 @@ export function labelIndices(
 
 /**
  * The labels at `indices`: class indices stay indices (an `Int32Array`),
- * one-hot rows stay one-hot rows (a Matrix). Reuses `out` when it fits.
+ * one-hot rows stay one-hot rows (a Matrix). Reuses `out` when it fits
+ * (default: a new array or matrix).
  *
  * @throws {RangeError} if an index is out of range.
  *
  * @example
  * ```ts
- * import { gatherLabels } from "./labels.ts";
+ * import { gatherLabels } from "@dlfs/nn/layers";
  *
  * console.log(gatherLabels(new Uint8Array([7, 2, 1]), [2, 0])); // Int32Array(2) [ 1, 7 ]
  * ```

@@ -26,8 +26,8 @@ import type { Matrix } from "../core/matrix.ts";
  *
  * @example
  * ```ts
- * import type { Param } from "./layer.ts";
- * import { Matrix } from "../core/matrix.ts";
+ * import type { Param } from "@dlfs/nn/layers";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const p: Param = { name: "b", value: Matrix.zeros(1, 3), grad: Matrix.zeros(1, 3) };
  * for (let i = 0; i < p.value.data.length; i++) p.value.data[i] -= 0.1 * p.grad.data[i];
@@ -47,8 +47,8 @@ export interface Param {
  *
  * @example A layer that doubles its input
  * ```ts
- * import type { Layer, Param } from "./layer.ts";
- * import { ensureShape, Matrix } from "../core/matrix.ts";
+ * import type { Layer, Param } from "@dlfs/nn/layers";
+ * import { ensureShape, Matrix } from "@dlfs/nn/core";
  *
  * class Double implements Layer {
  *   #out?: Matrix;

@@ -11,8 +11,7 @@
  * @example The book's apple-and-orange shopping (figure 5-17)
  * ```ts
  * import { assert } from "@std/assert";
- * import { AddLayer } from "./add_layer.ts";
- * import { MulLayer } from "./mul_layer.ts";
+ * import { AddLayer, MulLayer } from "@dlfs/nn/layers";
  *
  * const apple = 100, appleNum = 2, orange = 150, orangeNum = 3, tax = 1.1;
  * const mulApple = new MulLayer(), mulOrange = new MulLayer();

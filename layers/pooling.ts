@@ -41,8 +41,8 @@ export interface PoolingOptions {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Pooling } from "./pooling.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Pooling } from "@dlfs/nn/layers";
  *
  * const pool = new Pooling({ input: [1, 2, 4], pool: [2, 2], stride: 2 });
  * console.log(pool.forward(Matrix.fromRows([[1, 5, 2, 0, 3, 4, 8, 6]])).toRows()); // [[5, 8]]

@@ -18,8 +18,8 @@ import type { Layer, Param } from "./layer.ts";
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Relu } from "./relu.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Relu } from "@dlfs/nn/layers";
  *
  * const relu = new Relu();
  * console.log(relu.forward(Matrix.fromRows([[1, -0.5], [-2, 3]])).toRows()); // [[1, 0], [0, 3]]

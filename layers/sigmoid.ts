@@ -16,8 +16,8 @@ import type { Layer, Param } from "./layer.ts";
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Sigmoid } from "./sigmoid.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Sigmoid } from "@dlfs/nn/layers";
  *
  * const s = new Sigmoid();
  * console.log(s.forward(Matrix.fromRows([[0]])).toRows()); // [[0.5]]

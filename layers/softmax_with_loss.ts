@@ -24,8 +24,8 @@ export const CROSS_ENTROPY_DELTA = 1e-7;
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { SoftmaxWithLoss } from "./softmax_with_loss.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { SoftmaxWithLoss } from "@dlfs/nn/layers";
  *
  * const layer = new SoftmaxWithLoss();
  * const loss = layer.forward(Matrix.fromRows([[0, 0, 0]]), [2]);

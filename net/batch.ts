@@ -1,6 +1,6 @@
 // Checks and reductions the networks share (not exported from mod.ts).
 
-import { kindOf, type Matrix } from "../core/matrix.ts";
+import { argmax, kindOf, type Matrix } from "../core/matrix.ts";
 import { assertBatch } from "../core/sparse.ts";
 import type { Batch } from "../core/kernels.ts";
 import type { Rng } from "../core/rng.ts";
@@ -60,15 +60,11 @@ export function checkBatch(
 
 /**
  * How many rows of the scores `y` have their highest score at the label
- * (ties go to the lowest index, as `np.argmax`).
+ * (`argmax`: ties go to the lowest index, as `np.argmax`).
  */
 export function countCorrect(y: Matrix, labels: Int32Array): number {
-  const c = y.cols, Y = y.data;
+  const best = argmax(y);
   let correct = 0;
-  for (let i = 0; i < y.rows; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (Y[i * c + j] > Y[i * c + best]) best = j;
-    if (best === labels[i]) correct++;
-  }
+  for (let i = 0; i < y.rows; i++) if (best[i] === labels[i]) correct++;
   return correct;
 }

@@ -29,8 +29,8 @@ import type {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/rng.ts";
- * import { buildNet } from "./build.ts";
+ * import { Rng } from "@dlfs/nn/core";
+ * import { buildNet } from "@dlfs/nn/net";
  *
  * const net = buildNet({ type: "TwoLayerNet", inputSize: 4, hiddenSize: 3, outputSize: 2 }, { rng: new Rng(0) });
  * console.log(net.params.W1.shape); // 4×3

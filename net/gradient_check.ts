@@ -2,11 +2,25 @@
  * The gradient check: backpropagation compared with the numerical gradient,
  * parameter by parameter.
  *
+ * The ReLU corner. ReLU has a kink at 0, and the numerical gradient
+ * steps each parameter by ±h (h = 1e-4, {@linkcode NUMERICAL_GRADIENT_H}).
+ * When an input of a ReLU lies within about h of 0, one of the two steps
+ * crosses the kink: the central difference then averages the slopes of
+ * both sides, and the numerical gradient of the parameters before that ReLU
+ * is off, not backprop. The mean |Δ| jumps from ~1e-9 to ~1e-6 (seed 2 of
+ * TwoLayerNet(784, 50, 10) on the first three MNIST images: a hidden unit's
+ * pre-activation is 4.7e-5, b1's mean |Δ| 3.2e-6). {@linkcode reluMargin}
+ * finds how close the check came to a kink and {@linkcode reluCornerNote}
+ * says so in one line.
+ *
  * @module
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { NUMERICAL_GRADIENT_H } from "../core/numerical_gradient.ts";
 import type { Labels } from "../layers/labels.ts";
+import type { Layer } from "../layers/layer.ts";
+import { Relu } from "../layers/relu.ts";
 
 /**
  * Anything with the book's pair of gradient methods returning the same keys.
@@ -53,7 +67,9 @@ export const REL_ERROR_FLOOR = 1e-7;
  * ones. The net is left as it was found: its `state()` (BatchNorm's running
  * averages, which every training-mode forward moves) is put back. (A net
  * with Dropout should freeze its masks first, `frozenMask`: otherwise every
- * forward draws new ones and the two gradients differ by design.)
+ * forward draws new ones and the two gradients differ by design.) A failure
+ * of ~1e-6 on the parameters before a ReLU is often the ReLU corner (see
+ * the module doc): check {@linkcode reluMargin} against h.
  *
  * @example
  * ```ts
@@ -74,10 +90,7 @@ export function gradientCheck<K extends string>(
   x: Matrix,
   t: Labels,
 ): Record<K, GradientDiff> {
-  const saved = Object.values(net.state?.() ?? {}).map((
-    m,
-  ) => [m, m.data.slice()] as const);
-  try {
+  return keepingState(net, () => {
     const numerical = net.numericalGradient(x, t);
     const backprop = net.gradient(x, t);
     const out = {} as Record<K, GradientDiff>;
@@ -85,6 +98,92 @@ export function gradientCheck<K extends string>(
       out[key] = compareGradients(backprop[key], numerical[key]);
     }
     return out;
+  });
+}
+
+/**
+ * The smallest |input| of any {@linkcode Relu} among `net.layers` when `x`
+ * goes forward through them: how near the check's forward pass came to a
+ * ReLU's kink at 0 (∞ for a net without ReLU). Below h
+ * ({@linkcode NUMERICAL_GRADIENT_H}, 1e-4) the numerical gradient may
+ * straddle the kink (see the module doc and {@linkcode reluCornerNote}).
+ *
+ * It runs one forward pass through the layers as they are (in training
+ * mode after a `gradient` call, as the check's were), which overwrites what
+ * they kept for backward; `state()` (BatchNorm's running averages) is put
+ * back. (Dropout draws new masks unless frozen, as for the check itself.)
+ *
+ * @example
+ * ```ts
+ * import { Matrix, Rng, TwoLayerNet } from "@dlfs/nn";
+ * import { reluMargin } from "@dlfs/nn/net";
+ *
+ * const net = new TwoLayerNet(4, 5, 3, { rng: new Rng(1) });
+ * const x = Matrix.randn(2, 4, new Rng(2));
+ * console.log(reluMargin(net, x)); // the smallest |x·W1 + b1| over the batch
+ * ```
+ */
+export function reluMargin(
+  net: {
+    readonly layers: ReadonlyMap<string, Layer>;
+    state?(): Record<string, Matrix>;
+  },
+  x: Matrix,
+): number {
+  return keepingState(net, () => {
+    let margin = Infinity, y = x;
+    for (const layer of net.layers.values()) {
+      if (layer instanceof Relu) {
+        for (const v of y.data) margin = Math.min(margin, Math.abs(v));
+      }
+      y = layer.forward(y);
+    }
+    return margin;
+  });
+}
+
+/**
+ * The line to print beside a failed check when the ReLU corner explains it:
+ * `"<key>: <meanAbsDiff> — a ReLU input is <margin> from 0, within h = 1e-4
+ * of its kink: the numerical gradient straddles it (not a backprop bug)"`;
+ * `undefined` when `margin` (from {@linkcode reluMargin}) is at least `h`
+ * (default {@linkcode NUMERICAL_GRADIENT_H}, the numerical gradient's
+ * step). The caller decides what fails (e.g. mean |Δ| > 1e-6).
+ *
+ * @example
+ * ```ts
+ * import { reluCornerNote } from "@dlfs/nn/net";
+ *
+ * console.log(reluCornerNote("b1", 3.2e-6, 4.7e-5));
+ * // b1: 3.2e-6 — a ReLU input is 4.7e-5 from 0, within h = 1e-4 of its kink: …
+ * console.log(reluCornerNote("b1", 3.2e-6, 6.6e-4)); // undefined
+ * ```
+ */
+export function reluCornerNote(
+  key: string,
+  meanAbsDiff: number,
+  margin: number,
+  h: number = NUMERICAL_GRADIENT_H,
+): string | undefined {
+  if (!(margin < h)) return undefined;
+  const e = (v: number) => v.toExponential(1).replace(".0e", "e");
+  return `${key}: ${e(meanAbsDiff)} — a ReLU input is ${
+    e(margin)
+  } from 0, within h = ${
+    e(h)
+  } of its kink: the numerical gradient straddles it (not a backprop bug)`;
+}
+
+/** Runs `f`, then puts back the net's `state()` as it was found. */
+function keepingState<T>(
+  net: { state?(): Record<string, Matrix> },
+  f: () => T,
+): T {
+  const saved = Object.values(net.state?.() ?? {}).map((
+    m,
+  ) => [m, m.data.slice()] as const);
+  try {
+    return f();
   } finally {
     for (const [m, data] of saved) m.data.set(data);
   }

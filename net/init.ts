@@ -23,7 +23,7 @@ export type WeightInit = number | "he" | "relu" | "xavier" | "sigmoid";
  *
  * @example
  * ```ts
- * import { initScale } from "./init.ts";
+ * import { initScale } from "@dlfs/nn/net";
  *
  * console.log(initScale("he", 50), initScale("xavier", 100), initScale(0.01, 784)); // 0.2 0.1 0.01
  * ```
@@ -65,8 +65,8 @@ export function initScale(
  *
  * @example
  * ```ts
- * import { Rng } from "../core/rng.ts";
- * import { initWeights } from "./init.ts";
+ * import { Rng } from "@dlfs/nn/core";
+ * import { initWeights } from "@dlfs/nn/net";
  *
  * const W = initWeights(new Rng(0), 784, 50, "he");
  * console.log(W.shape); // 784×50, std ≈ 0.05

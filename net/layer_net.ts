@@ -106,7 +106,8 @@ export abstract class LayerNet implements Network {
 
   /**
    * The class scores (before softmax) of each row of `x`: N×D → N×C, in a
-   * new matrix (test mode unless `{ train: true }`). `x` may be a whole
+   * new matrix (test mode unless `{ train: true }`: `options.train`
+   * defaults to false). `x` may be a whole
    * `SampleSet` (e.g. an `ImageSet`), read 1000 samples at a time.
    *
    * @throws {RangeError} if `x` does not have D columns.
@@ -127,7 +128,7 @@ export abstract class LayerNet implements Network {
 
   /**
    * The mean cross-entropy loss of the batch, plus any weight decay (test
-   * mode unless `{ train: true }`). `x` may be a whole `SampleSet`, read
+   * mode unless `{ train: true }`: `options.train` defaults to false). `x` may be a whole `SampleSet`, read
    * 1000 samples at a time: the mean over all of them.
    *
    * @param t one-hot N×C or N class indices.
@@ -169,7 +170,7 @@ export abstract class LayerNet implements Network {
   /**
    * The fraction of rows whose highest score is the true class (ties go to
    * the lowest index, as `np.argmax`), in test mode, `batchSize` rows at a
-   * time (as the book's `SimpleConvNet.accuracy`; the same result as all at
+   * time (default 1000; as the book's `SimpleConvNet.accuracy`; the same result as all at
    * once). `x` may be a whole `SampleSet` (e.g. an `ImageSet`): its chunks
    * are gathered one at a time, never the whole set as float64.
    *

@@ -51,6 +51,8 @@ export {
   type GradientDiff,
   type GradientPair,
   REL_ERROR_FLOOR,
+  reluCornerNote,
+  reluMargin,
 } from "./gradient_check.ts";
 export type { Batch } from "./batch.ts";
 export { buildNet } from "./build.ts";

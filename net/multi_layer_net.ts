@@ -41,9 +41,9 @@ export interface MultiLayerNetOptions {
   weightInitStd?: WeightInit;
   /** λ of the L2 penalty ½·λ·ΣW² added to the loss (default 0: none). */
   weightDecayLambda?: number;
-  /** Put a BatchNormalization after each hidden Affine (the book's `use_batchnorm`). */
+  /** Put a BatchNormalization after each hidden Affine (the book's `use_batchnorm`; default false). */
   useBatchnorm?: boolean;
-  /** Put a Dropout after each hidden activation (the book's `use_dropout`). */
+  /** Put a Dropout after each hidden activation (the book's `use_dropout`; default false). */
   useDropout?: boolean;
   /** The fraction dropped by those Dropout layers (default 0.5). */
   dropoutRatio?: number;
@@ -55,8 +55,8 @@ export interface MultiLayerNetOptions {
   backend?: Backend;
   /**
    * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
-   * instead of `backend`; the caller closes them. Nets sharing them share
-   * their memory.
+   * instead of `backend` (default: none, `backend` picks them); the caller
+   * closes them. Nets sharing them share their memory.
    */
   kernels?: Kernels;
 }
@@ -104,6 +104,8 @@ export class MultiLayerNet extends LayerNet {
    * Creates the net with its initial weights drawn from `options.rng`
    * (W1 first, row by row, then W2, …), biases zero.
    *
+   * @param options see {@linkcode MultiLayerNetOptions} (default `{}`: each
+   * option at its default)
    * @throws {RangeError} for sizes that are not positive integers, a bad
    * `weightInitStd`, a negative `weightDecayLambda` or an unknown
    * activation.

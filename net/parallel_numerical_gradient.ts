@@ -24,8 +24,8 @@ import { numericalGradientShare } from "./numerical_gradient_share.ts";
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { Matrix, Rng } from "../core/mod.ts";
- * import { parallelNumericalGradient, TwoLayerNet } from "./mod.ts";
+ * import { Matrix, Rng } from "@dlfs/nn/core";
+ * import { parallelNumericalGradient, TwoLayerNet } from "@dlfs/nn/net";
  *
  * const rng = new Rng(0);
  * const net = new TwoLayerNet(6, 4, 3, { rng, weightInitStd: 0.5 });

@@ -58,8 +58,8 @@ export interface SimpleConvNetOptions {
   backend?: Backend;
   /**
    * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
-   * instead of `backend`; the caller closes them. Nets sharing them share
-   * their memory.
+   * instead of `backend` (default: none, `backend` picks them); the caller
+   * closes them. Nets sharing them share their memory.
    */
   kernels?: Kernels;
 }
@@ -96,6 +96,8 @@ export class SimpleConvNet extends LayerNet {
    * Creates the net with normal random weights (W1, W2, W3 in order) and
    * zero biases.
    *
+   * @param options see {@linkcode SimpleConvNetOptions} (default `{}`: each
+   * option at its default)
    * @throws {RangeError} for sizes that do not fit together.
    */
   constructor(options: SimpleConvNetOptions = {}) {

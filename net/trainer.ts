@@ -19,7 +19,7 @@ import type { Network, SampleSet } from "./network.ts";
 export interface TrainerOptions {
   /** Epochs of train-size / batch-size iterations each (default 20). */
   epochs?: number;
-  /** Or: the number of iterations, which then wins over `epochs`. */
+  /** Or: the number of iterations, which then wins over `epochs` (default: none, `epochs` decides). */
   iterations?: number;
   /** Samples per minibatch, drawn with replacement (default 100). */
   batchSize?: number;
@@ -37,9 +37,9 @@ export interface TrainerOptions {
   evalSamples?: number;
   /** The generator of the minibatches (default `new Rng(0)`). */
   rng?: Rng;
-  /** Called after every iteration with its number (from 0) and the loss. */
+  /** Called after every iteration with its number (from 0) and the loss (default: none). */
   onIteration?: (iteration: number, loss: number) => void;
-  /** Called after every evaluation. */
+  /** Called after every evaluation (default: none). */
   onEpoch?: (record: EpochRecord) => void;
 }
 
@@ -147,6 +147,8 @@ export class Trainer {
   /**
    * Sets up a run; nothing is computed until `step` or `train`.
    *
+   * @param options see {@linkcode TrainerOptions} (default `{}`: the book's
+   * defaults, each listed there)
    * @throws {RangeError} for counts that are not positive integers, sets
    * whose samples do not fit the network, or labels that do not fit the
    * sets; an unknown optimizer name.
@@ -202,9 +204,7 @@ export class Trainer {
    */
   step(): number {
     const net = this.network, i = this.#iter, indices = this.#indices;
-    for (let k = 0; k < indices.length; k++) {
-      indices[k] = this.#rng.int(this.#count);
-    }
+    this.#rng.choice(this.#count, indices.length, indices); // with replacement
     const x = this.#batch(indices);
     this.#t1 = gatherLabels(this.#t, indices, this.#t1);
     const grads = net.gradient(x, this.#t1);

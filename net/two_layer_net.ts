@@ -55,8 +55,8 @@ export interface TwoLayerNetOptions {
   backend?: Backend;
   /**
    * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
-   * instead of `backend`; the caller closes them. Nets sharing them share
-   * their memory.
+   * instead of `backend` (default: none, `backend` picks them); the caller
+   * closes them. Nets sharing them share their memory.
    */
   kernels?: Kernels;
 }
@@ -105,6 +105,8 @@ export class TwoLayerNet extends LayerNet {
    * @param inputSize D (784 for MNIST)
    * @param hiddenSize H (50 in the book)
    * @param outputSize C (10 for MNIST)
+   * @param options see {@linkcode TwoLayerNetOptions} (default `{}`: the book's
+   * 0.01 weights from `new Rng(0)`, on the `"auto"` kernels)
    * @throws {RangeError} unless the sizes are positive integers and
    * `weightInitStd` is finite and non-negative.
    */

@@ -18,8 +18,8 @@ import {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { AdaGrad } from "./adagrad.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { AdaGrad } from "@dlfs/nn/optim";
  *
  * const W = Matrix.fromRows([[0, 0]]);
  * new AdaGrad({ lr: 1 }).update({ W }, { W: Matrix.fromRows([[100, 0.01]]) });

@@ -24,8 +24,8 @@ import {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Adam } from "./adam.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Adam } from "@dlfs/nn/optim";
  *
  * const W = Matrix.fromRows([[0]]);
  * new Adam({ lr: 0.001 }).update({ W }, { W: Matrix.fromRows([[5]]) });

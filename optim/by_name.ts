@@ -36,7 +36,7 @@ export type OptimizerName = keyof typeof OPTIMIZERS;
  *
  * @example
  * ```ts
- * import { createOptimizer } from "./by_name.ts";
+ * import { createOptimizer } from "@dlfs/nn/optim";
  *
  * const adam = createOptimizer("Adam", { lr: 0.001 });
  * console.log(adam.constructor.name, (adam as { lr: number }).lr); // Adam 0.001

@@ -19,8 +19,8 @@ import {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Momentum } from "./momentum.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Momentum } from "@dlfs/nn/optim";
  *
  * const W = Matrix.fromRows([[0]]), g = Matrix.fromRows([[1]]);
  * const opt = new Momentum({ lr: 0.1, momentum: 0.9 });

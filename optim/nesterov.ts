@@ -20,8 +20,8 @@ import {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { Nesterov } from "./nesterov.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { Nesterov } from "@dlfs/nn/optim";
  *
  * const W = Matrix.fromRows([[0]]);
  * new Nesterov({ lr: 0.1, momentum: 0.9 }).update({ W }, { W: Matrix.fromRows([[1]]) });

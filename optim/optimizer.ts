@@ -20,8 +20,8 @@ export type ParamSet<K extends string = string> = { readonly [P in K]: Matrix };
  *
  * @example A hand-written optimizer: SGD with a fixed step
  * ```ts
- * import type { Optimizer, ParamSet } from "./optimizer.ts";
- * import { Matrix } from "../core/matrix.ts";
+ * import type { Optimizer, ParamSet } from "@dlfs/nn/optim";
+ * import { Matrix } from "@dlfs/nn/core";
  *
  * const halfStep: Optimizer = {
  *   lr: 0.5,

@@ -18,8 +18,8 @@ import {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { RMSprop } from "./rmsprop.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { RMSprop } from "@dlfs/nn/optim";
  *
  * const W = Matrix.fromRows([[0]]);
  * new RMSprop({ lr: 0.01, decayRate: 0.99 }).update({ W }, { W: Matrix.fromRows([[1]]) });

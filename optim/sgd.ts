@@ -16,8 +16,8 @@ import {
  *
  * @example
  * ```ts
- * import { Matrix } from "../core/matrix.ts";
- * import { SGD } from "./sgd.ts";
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { SGD } from "@dlfs/nn/optim";
  *
  * const W = Matrix.fromRows([[1, 2]]);
  * new SGD({ lr: 0.5 }).update({ W }, { W: Matrix.fromRows([[2, 2]]) });

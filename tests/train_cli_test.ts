@@ -192,37 +192,59 @@ Deno.test("train.ts takes relative paths from the folder the task was run from (
   }
 });
 
+/** Runs `deno task gradient-check` with `args`, as the task does. */
+async function gradientCheckCli(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...taskFlags("gradient-check", "gradient_check.ts"),
+      "gradient_check.ts",
+      ...args,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
 Deno.test("gradient_check.ts takes --help and --data-dir and refuses other flags", async () => {
-  const check = async (...args: string[]) => {
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...taskFlags("gradient-check", "gradient_check.ts"),
-        "gradient_check.ts",
-        ...args,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder();
-    return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
-  };
-  const help = await check("-h");
+  const help = await gradientCheckCli("-h");
   assertStrictEquals(help.code, 0);
   assertMatch(help.stdout, /--data-dir DIR/);
-  const bogus = await check("--bogus");
+  const bogus = await gradientCheckCli("--bogus");
   assertStrictEquals(bogus.code, 2);
   assertMatch(
     bogus.stderr,
     /^gradient-check: unknown flag --bogus \(deno task gradient-check --help lists the flags\)\n$/,
   );
-  const dir = await check("--data-dir", "/nonexistent/mnist");
+  const dir = await gradientCheckCli("--data-dir", "/nonexistent/mnist");
   assertStrictEquals(dir.code, 1);
   assertMatch(
     dir.stderr,
     /^gradient-check: loadMnist\(\): expected dir "\/nonexistent\/mnist" to be a directory/,
+  );
+});
+
+Deno.test("gradient_check.ts explains a failure at a ReLU kink (--seed 2) and says nothing where there is none (--seed 0)", async () => {
+  // Seed 2: a hidden unit's pre-activation on x_train[:3] is 4.7e-5, and
+  // b1's mean |Δ| is 3.2e-6.
+  const corner = await gradientCheckCli("--seed", "2");
+  assertStrictEquals(corner.code, 1);
+  assertMatch(
+    corner.stderr,
+    /^gradient check FAILED: a mean \|Δ\| exceeds .*\nb1: 3\.2e-6 — a ReLU input is 4\.7e-5 from 0, within h = 1e-4 of its kink: the numerical gradient straddles it \(not a backprop bug\)\n$/,
+  );
+  const clear = await gradientCheckCli("--seed", "0");
+  assertStrictEquals(clear.code, 0, clear.stderr);
+  assertStrictEquals(clear.stderr, "");
+  const bad = await gradientCheckCli("--seed", "two");
+  assertStrictEquals(bad.code, 2);
+  assertMatch(
+    bad.stderr,
+    /^gradient-check: --seed expects an integer but got "two"\n$/,
   );
 });
 

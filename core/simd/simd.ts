@@ -50,7 +50,7 @@ let support: SimdSupport | undefined;
  *
  * @example
  * ```ts
- * import { simdSupport } from "./simd.ts";
+ * import { simdSupport } from "@dlfs/nn/core";
  *
  * console.log(simdSupport().simd); // true in Deno
  * ```
@@ -121,8 +121,7 @@ type Kernel = (...args: number[]) => void;
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { Matrix } from "../matrix.ts";
- * import { SimdKernels } from "./simd.ts";
+ * import { Matrix, SimdKernels } from "@dlfs/nn/core";
  *
  * const simd = SimdKernels.create();
  * assert(simd !== undefined);
@@ -133,8 +132,7 @@ type Kernel = (...args: number[]) => void;
  *
  * @example Two threads
  * ```ts
- * import { Matrix } from "../matrix.ts";
- * import { SimdKernels } from "./simd.ts";
+ * import { Matrix, SimdKernels } from "@dlfs/nn/core";
  *
  * const simd = SimdKernels.create({ threads: 2 })!;
  * await simd.ready(); // until then, products run on this thread alone
@@ -303,7 +301,7 @@ export class SimdKernels extends BaseKernels {
    *
    * @example
    * ```ts
-   * import { SimdKernels } from "./simd.ts";
+   * import { SimdKernels } from "@dlfs/nn/core";
    *
    * {
    *   using simd = SimdKernels.create({ threads: 2 })!;

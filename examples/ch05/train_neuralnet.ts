@@ -5,7 +5,7 @@
 //
 // Run: deno run -R -E -W -N=registry.npmjs.org examples/ch05/train_neuralnet.ts [iters]
 
-import { gatherLabels, Rng, TwoLayerNet } from "@dlfs/nn";
+import { gatherLabels, Rng, SGD, TwoLayerNet } from "@dlfs/nn";
 import { loadMnist } from "@dlfs/nn/data";
 
 // read the data
@@ -20,6 +20,7 @@ const itersNum = Number(Deno.args[0] ?? 10000);
 const trainSize = xTrain.count;
 const batchSize = 100;
 const learningRate = 0.1;
+const optimizer = new SGD({ lr: learningRate });
 
 const trainLossList: number[] = [];
 const trainAccList: number[] = [];
@@ -30,18 +31,16 @@ const rng = new Rng(42); // np.random, seeded
 
 for (let i = 0; i < itersNum; i++) {
   // batch_mask = np.random.choice(train_size, batch_size)
-  const batchMask = Array.from({ length: batchSize }, () => rng.int(trainSize));
-  const xBatch = xTrain.batch(batchMask);
-  const tBatch = gatherLabels(tTrain, batchMask);
+  const batchMask = rng.choice(trainSize, batchSize);
+  const xBatch = xTrain.batch(batchMask); // x_train[batch_mask]
+  const tBatch = gatherLabels(tTrain, batchMask); // t_train[batch_mask]
 
   // the gradient by backprop
   const grad = network.gradient(xBatch, tBatch);
 
-  // update: network.params[key] -= learning_rate * grad[key]
-  for (const key of ["W1", "b1", "W2", "b2"] as const) {
-    const p = network.params[key].data, g = grad[key].data;
-    for (let j = 0; j < p.length; j++) p[j] -= learningRate * g[j];
-  }
+  // update: for key in ('W1', 'b1', 'W2', 'b2'):
+  //             network.params[key] -= learning_rate * grad[key]
+  optimizer.update(network.params, grad); // in place, every key
 
   const loss = network.loss(xBatch, tBatch);
   trainLossList.push(loss);

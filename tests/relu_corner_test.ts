@@ -1,0 +1,74 @@
+// The ReLU corner of the gradient check: a pre-activation within h of 0
+// puts the central difference across the kink, and the check says so; clear
+// of it, the check passes and says nothing.
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertMatch,
+} from "@std/assert";
+import { addRowVector, matmul, Matrix, Rng } from "../core/mod.ts";
+import {
+  gradientCheck,
+  NUMERICAL_GRADIENT_H,
+  reluCornerNote,
+  reluMargin,
+  TwoLayerNet,
+} from "../net/mod.ts";
+
+/**
+ * TwoLayerNet(2, 2, 2) on one sample x = [1, 0.5], with W1 = [[1, −1], [0, 1]]
+ * so that x·W1 = [1, −0.5]; b1 = [0, 0.5 + a] puts the second hidden unit's
+ * pre-activation at a.
+ */
+function netWithPreActivation(a: number) {
+  const net = new TwoLayerNet(2, 2, 2, { backend: "ts" });
+  net.params.W1.data.set([1, -1, 0, 1]);
+  net.params.b1.data.set([0, 0.5 + a]);
+  net.params.W2.data.set([1, -1, 2, 0.5]);
+  const x = Matrix.fromRows([[1, 0.5]]);
+  return { net, x, t: [0] };
+}
+
+/** min |x·W1 + b1|, computed apart from the net's layers. */
+function smallestPreActivation(net: TwoLayerNet, x: Matrix): number {
+  const a = addRowVector(matmul(x, net.params.W1), net.params.b1);
+  return Math.min(...a.data.map(Math.abs));
+}
+
+Deno.test("reluMargin() is the smallest |pre-activation| of the ReLU inputs", () => {
+  const rng = new Rng(7);
+  const net = new TwoLayerNet(6, 5, 3, { rng, weightInitStd: 0.5 });
+  const x = Matrix.randn(4, 6, rng);
+  // to rounding: the net's kernels may sum in another order (FMA)
+  assertAlmostEquals(reluMargin(net, x), smallestPreActivation(net, x), 1e-15);
+  const { net: near, x: x1 } = netWithPreActivation(3e-5);
+  assertAlmostEquals(reluMargin(near, x1), 3e-5, 1e-15);
+});
+
+Deno.test("a ReLU input within h of 0 fails the check on b1, and reluCornerNote() says why", () => {
+  const { net, x, t } = netWithPreActivation(3e-5);
+  const diff = gradientCheck(net, x, t);
+  // The kink is straddled by b1[1]'s steps (and W1's): mean |Δ| far above 1e-6.
+  assert(diff.b1.meanAbsDiff > 1e-6, `b1: ${diff.b1.meanAbsDiff}`);
+  assert(diff.W2.meanAbsDiff < 1e-6, `W2: ${diff.W2.meanAbsDiff}`); // after the ReLU
+  const margin = reluMargin(net, x);
+  assert(margin < NUMERICAL_GRADIENT_H);
+  assertMatch(
+    reluCornerNote("b1", diff.b1.meanAbsDiff, margin)!,
+    /^b1: \d\.\de-\d+ — a ReLU input is 3e-5 from 0, within h = 1e-4 of its kink: the numerical gradient straddles it \(not a backprop bug\)$/,
+  );
+});
+
+Deno.test("clear of the kink the check passes and reluCornerNote() has nothing to say", () => {
+  const { net, x, t } = netWithPreActivation(0.1);
+  const diff = gradientCheck(net, x, t);
+  for (const [key, d] of Object.entries(diff)) {
+    assert(d.meanAbsDiff < 1e-6, `${key}: ${d.meanAbsDiff}`); // ~1e-8 here
+  }
+  const margin = reluMargin(net, x);
+  assertAlmostEquals(margin, 0.1, 1e-12);
+  assertEquals(reluCornerNote("b1", 1e-5, margin), undefined);
+  // h is the caller's to change: a step larger than the margin is a corner.
+  assertMatch(reluCornerNote("b1", 1e-5, margin, 0.5)!, /within h = 5e-1/);
+});
