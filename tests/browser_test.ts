@@ -3,13 +3,12 @@
 // the prediction the page shows, and fails on any page error. Skipped where
 // there is no Chromium, unless DLFS_BROWSER_TEST=1 (as .ci/run sets) makes
 // it required. Locally: apt-get install chromium, then deno task test.
-import { assert, assertEquals } from "@std/assert";
+import { assertEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 import {
-  browserRequired,
+  browserTest,
   builtDemo,
   CHROMIUM,
-  chromiumAvailable,
   runDriver,
   screenshotPath,
 } from "./web_helpers.ts";
@@ -46,15 +45,9 @@ const DIGITS: [number, Point[][]][] = [
   [7, [along([70, 55], [210, 55], [120, 240])]],
 ];
 
-Deno.test({
-  name:
-    "the browser demo recognises digits drawn stroke by stroke (headless Chromium)",
-  ignore: !chromiumAvailable && !browserRequired,
-  async fn() {
-    assert(
-      chromiumAvailable,
-      `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
-    );
+browserTest(
+  "the browser demo recognises digits drawn stroke by stroke (headless Chromium)",
+  async () => {
     const server = serveDemo({ port: 0, root: await builtDemo() });
     const shots = await Deno.makeTempDir({ prefix: "dlfs-demo-" });
     try {
@@ -77,4 +70,4 @@ Deno.test({
       await Deno.remove(shots, { recursive: true }).catch(() => {});
     }
   },
-});
+);

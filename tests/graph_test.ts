@@ -5,10 +5,9 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 import {
-  browserRequired,
+  browserTest,
   builtDemo,
   CHROMIUM,
-  chromiumAvailable,
   runDriver,
   screenshotPath,
 } from "./web_helpers.ts";
@@ -54,15 +53,9 @@ Deno.test("the apple-and-orange graph gives the book's figures: 715, and 2.2, 11
   assertEquals(show(v.forward.price), "715"); // 715.0000000000001 in float64
 });
 
-Deno.test({
-  name:
-    "the graph page shows the forward values, then the derivatives, a node at a time (headless Chromium)",
-  ignore: !chromiumAvailable && !browserRequired,
-  async fn() {
-    assert(
-      chromiumAvailable,
-      `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
-    );
+browserTest(
+  "the graph page shows the forward values, then the derivatives, a node at a time (headless Chromium)",
+  async () => {
     const server = serveDemo({ port: 0, root: await builtDemo() });
     const shots = await Deno.makeTempDir({ prefix: "dlfs-graph-" });
     try {
@@ -114,4 +107,4 @@ Deno.test({
       await Deno.remove(shots, { recursive: true }).catch(() => {});
     }
   },
-});
+);

@@ -17,10 +17,9 @@ import { stats, viewNet, weightImages } from "../web/net_view.ts";
 import { serveDemo } from "../web/serve.ts";
 import { taskFlags, uniformMatrix } from "./helpers.ts";
 import {
-  browserRequired,
+  browserTest,
   builtDemo,
   CHROMIUM,
-  chromiumAvailable,
   runDriver,
   screenshotPath,
 } from "./web_helpers.ts";
@@ -130,15 +129,9 @@ type Seen = {
   errors: string[];
 };
 
-Deno.test({
-  name:
-    "the train page trains the book's run to ≥ 0.96 with the CLI's numbers, without long tasks; pause, resume, reset, save, gradient check (headless Chromium)",
-  ignore: !chromiumAvailable && !browserRequired,
-  async fn() {
-    assert(
-      chromiumAvailable,
-      `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
-    );
+browserTest(
+  "the train page trains the book's run to ≥ 0.96 with the CLI's numbers, without long tasks; pause, resume, reset, save, gradient check (headless Chromium)",
+  async () => {
     const tmp = await Deno.makeTempDir({ prefix: "dlfs-train-page-" });
     const iso = serveDemo({ port: 0, root: await builtDemo() });
     const plain = serveDemo({
@@ -244,13 +237,11 @@ Deno.test({
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }
   },
-});
+);
 
-Deno.test({
-  name:
-    "deno task build:web writes a site a plain static server serves: the train page trains on one thread without the isolation headers (python3 -m http.server, headless Chromium)",
-  ignore: !chromiumAvailable && !browserRequired,
-  async fn() {
+browserTest(
+  "deno task build:web writes a site a plain static server serves: the train page trains on one thread without the isolation headers (python3 -m http.server, headless Chromium)",
+  async () => {
     const out = await Deno.makeTempDir({ prefix: "dlfs-static-" });
     const build = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -313,4 +304,4 @@ Deno.test({
       await Deno.remove(out, { recursive: true }).catch(() => {});
     }
   },
-});
+);

@@ -15,6 +15,25 @@ export const chromiumAvailable = await Deno.stat(CHROMIUM).then(
 );
 export const browserRequired = Deno.env.get("DLFS_BROWSER_TEST") === "1";
 
+/**
+ * A test that needs Chromium: skipped without it, unless
+ * DLFS_BROWSER_TEST=1 (CI), which makes its absence a failure.
+ */
+export function browserTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: !chromiumAvailable && !browserRequired,
+    async fn() {
+      if (!chromiumAvailable) {
+        throw new Error(
+          `DLFS_BROWSER_TEST=1 but there is no Chromium at ${CHROMIUM}`,
+        );
+      }
+      await fn();
+    },
+  });
+}
+
 /** `deno bundle --platform browser -o <out> <entry>` from the project root. */
 export async function bundleForBrowser(entry: string, out: string) {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
