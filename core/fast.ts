@@ -19,7 +19,7 @@ import { checkMatmul, checkMatmulNT, checkMatmulTN } from "./naive.ts";
 
 /**
  * C = A · B (M×K · K×N), register-blocked. Same contract as
- * {@linkcode matmul} in `naive.ts`.
+ * {@linkcode matmul} in `naive.ts` (`out`: default a new matrix).
  *
  * @example
  * ```ts
@@ -81,7 +81,7 @@ export function matmulFast(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 
 /**
  * C = Aᵀ · B (A is M×K, B is M×N, C is K×N), register-blocked over C's rows
- * (columns of A) and columns. Same contract as `matmulTN` in `naive.ts`.
+ * (columns of A) and columns. Same contract as `matmulTN` in `naive.ts` (`out`: default new).
  *
  * @example
  * ```ts
@@ -159,7 +159,7 @@ const TN_CHUNK = 256;
 /**
  * C = A · Bᵀ (A is M×K, B is N×K, C is M×N): each output is a dot product of
  * two contiguous rows, blocked 3 rows of A × 2 rows of B. Same contract as
- * `matmulNT` in `naive.ts`.
+ * `matmulNT` in `naive.ts` (`out`: default a new matrix).
  *
  * @example
  * ```ts

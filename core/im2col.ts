@@ -87,7 +87,8 @@ export function outputSize(
 }
 
 /**
- * Images (N×(C·H·W)) to columns ((N·OH·OW)×(C·FH·FW)).
+ * Images (N×(C·H·W)) to columns ((N·OH·OW)×(C·FH·FW)), into `out`
+ * (default: a new matrix).
  *
  * @throws {RangeError} if `x` does not have C·H·W columns or the window
  * does not tile the image.
@@ -143,6 +144,7 @@ export function im2col(
  * Columns back to images: the adjoint of {@linkcode im2col}. Each column
  * entry is added to the input pixel it was copied from (entries over the
  * padding are dropped), which is what a convolution's backward needs.
+ * The images go into `out` (default: a new N×(C·H·W) matrix).
  *
  * @throws {RangeError} if `col` is not (N·OH·OW)×(C·FH·FW) for some N.
  *

@@ -61,15 +61,19 @@ export interface Kernels extends Allocator, CompactLoops {
    */
   buffer(buf: Matrix | undefined, rows: number, cols: number): Matrix;
 
-  /** C = A · B: (M×K) · (K×N) → M×N. */
+  /**
+   * C = A · B: (M×K) · (K×N) → M×N. Here and below, `out` (default: a new
+   * matrix in these kernels' memory) receives the result: it must have the
+   * result's shape and not be an input.
+   */
   matmul(a: Batch, b: Matrix, out?: Matrix): Matrix;
-  /** C = Aᵀ · B: A M×K, B M×N → K×N (the weight gradient xᵀ · dout). */
+  /** C = Aᵀ · B: A M×K, B M×N → K×N (the weight gradient xᵀ · dout); `out` default: new. */
   matmulTN(a: Batch, b: Matrix, out?: Matrix): Matrix;
-  /** C = A · Bᵀ: A M×K, B N×K → M×N (dx = dout · Wᵀ). */
+  /** C = A · Bᵀ: A M×K, B N×K → M×N (dx = dout · Wᵀ); `out` default: new. */
   matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix;
-  /** out = X + b, the 1×N row b added to every row of X (M×N). */
+  /** out = X + b, the 1×N row b added to every row of X (M×N); `out` default: new (it may be `x`). */
   addRowVector(x: Matrix, b: Matrix, out?: Matrix): Matrix;
-  /** out = Σ rows of X: M×N → 1×N (the bias gradient). */
+  /** out = Σ rows of X: M×N → 1×N (the bias gradient); `out` default: new. */
   sumColumns(x: Matrix, out?: Matrix): Matrix;
   /** Whether every element of `a` is finite. */
   allFinite(a: Matrix): boolean;

@@ -99,7 +99,8 @@ export class SparseRows {
 
   /**
    * An empty matrix; `fill` it. With `memory` (a net's kernels), its arrays
-   * come from there and the kernels' own loops fill them.
+   * come from there and the kernels' own loops fill them (default: plain
+   * typed arrays, filled in TypeScript).
    */
   constructor(memory: SparseMemory = PLAIN_SPARSE) {
     this.#memory = memory;
@@ -107,8 +108,8 @@ export class SparseRows {
 
   /**
    * Refills from dense `a`. Returns false, leaving this empty, as soon as
-   * more than `maxDensity` of the elements turn out non-zero: then a dense
-   * kernel is faster.
+   * more than `maxDensity` (default 1: never) of the elements turn out
+   * non-zero: then a dense kernel is faster.
    *
    * @example
    * ```ts
@@ -471,6 +472,7 @@ export function allFinite(a: Matrix): boolean {
  *
  * @param kernels whose `runLists` runs the loop over the lists (default:
  * {@linkcode productByLists} on this thread).
+ * @param out the M×N result (default: a new matrix).
  * @throws {RangeError} if `a.cols !== b.rows` or `out` is not M×N.
  *
  * @example
@@ -508,6 +510,7 @@ export function matmulSparse(
  * be all finite (see the module doc).
  *
  * @param kernels as for {@linkcode matmulSparse}.
+ * @param out the K×N result (default: a new matrix).
  * @throws {RangeError} if `a.rows !== b.rows` or `out` is not K×N.
  *
  * @example

@@ -103,7 +103,8 @@ export async function parseIdx(
 /**
  * Returns the uncompressed IDX bytes: `bytes` itself when it is not gzip,
  * otherwise its decompression, stopped with an error as soon as it passes the
- * size the IDX header declares or `maxBytes`. Useful for hashing the raw file.
+ * size the IDX header declares or `maxBytes` (default
+ * {@linkcode IDX_MAX_BYTES}). Useful for hashing the raw file.
  *
  * @throws {IdxFormatError} for corrupt or truncated gzip, or too much output.
  *

@@ -97,6 +97,8 @@ export interface LoadMnistOptions extends MnistFormat {
  * Loads MNIST like the book's `load_mnist(normalize, flatten, one_hot_label)`.
  * Pixels stay u8 inside {@linkcode ImageSet}s and are scaled a batch at a
  * time, so the whole set costs 55 MB, not 440 MB of float64.
+ * `options` (default `{}`: the book's defaults, normalised, flattened,
+ * labels as indices; see {@linkcode LoadMnistOptions}).
  *
  * @throws {MnistError} if no source has the files, or a file fails its
  * SHA-256 or structure check (the message lists what was tried).

@@ -20,6 +20,7 @@ import { writeFileAtomic } from "./write_atomic.ts";
  * Saves `net` as a safetensors file at `path`, atomically: a temporary file
  * beside it is renamed into place, so a killed process leaves either the old
  * file or the whole new one. Needs `--allow-write` in Deno; runs in Node too.
+ * `options` as in `saveNet` (default: F64, pixels scaled to [0, 1]).
  *
  * @example
  * ```ts
@@ -44,7 +45,8 @@ export async function saveNetFile(
 
 /**
  * Loads a net saved by {@linkcode saveNetFile} (or any dlfs safetensors
- * file). Needs `--allow-read`. `rng` and `kernels` as in `loadNet`.
+ * file). Needs `--allow-read`. `rng` and `kernels` as in `loadNet`
+ * (default `new Rng(0)` and `"auto"`).
  *
  * @throws {SafetensorsError} for a malformed or mismatched file.
  */

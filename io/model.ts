@@ -46,6 +46,8 @@ export interface LoadedNet {
 /**
  * The net's parameters (and BatchNorm running averages) as safetensors
  * bytes, with its `spec` and the input normalisation in the metadata.
+ * `options` (default `{}`): `dtype` (default `"F64"`, bit-exact) and `input`
+ * (default: pixels scaled to [0, 1], x/255).
  *
  * @example Save, load, predict the same
  * ```ts

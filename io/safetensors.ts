@@ -47,8 +47,8 @@ const MAX_HEADER = 100_000_000;
 
 /**
  * Encodes tensors (float64 values, any shape) as safetensors, in the order
- * given, with `metadata` strings. With `dtype: "F32"` the values are rounded
- * to float32 on the way out.
+ * given, with `metadata` strings (default none). With `dtype: "F32"` the
+ * values are rounded to float32 on the way out (default `"F64"`: exact).
  *
  * @throws {RangeError} if a tensor's shape does not match its data length.
  *

@@ -96,7 +96,8 @@ export class SoftmaxWithLoss {
   /**
    * Returns ∂L/∂x = dout · (y − t) / N, an N×C buffer owned by the layer.
    *
-   * @param dout ∂(final loss)/∂L, 1 when L is the final loss.
+   * @param dout ∂(final loss)/∂L (default 1: L is the final loss, as the
+   * book's `backward(dout=1)`).
    * @throws {Error} if called before `forward`.
    */
   backward(dout = 1): Matrix {

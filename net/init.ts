@@ -60,8 +60,9 @@ export function initScale(
 /**
  * A `rows × cols` weight matrix of N(0, σ²) samples with σ from
  * {@linkcode initScale} (fan-in = `rows`), drawn row by row from `rng`, like
- * `scale * np.random.randn(rows, cols)`. `data` is optional storage for it
- * (e.g. shared memory), zero-filled and of length rows·cols.
+ * `scale * np.random.randn(rows, cols)`. `data` is storage for it (e.g.
+ * shared memory), zero-filled and of length rows·cols (default: a new
+ * `Float64Array`).
  *
  * @example
  * ```ts

@@ -179,6 +179,8 @@ export class SimdKernels extends BaseKernels {
 
   /**
    * SIMD kernels, or undefined if the runtime has no WebAssembly SIMD.
+   * `options` (default `{}`): see {@linkcode SimdKernelsOptions}, each
+   * field's default there (one thread, FMA where the runtime has it).
    *
    * @throws {RangeError} for `fma: true` without relaxed SIMD, or `threads`
    * other than 1 or 2.
