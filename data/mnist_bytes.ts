@@ -62,6 +62,14 @@ export class MnistError extends Error {
   }
 }
 
+/** The size of each original, uncompressed file: header and data. */
+const MNIST_BYTES: Readonly<Record<MnistFileName, number>> = {
+  "train-images-idx3-ubyte": 16 + 60000 * 784,
+  "train-labels-idx1-ubyte": 8 + 60000,
+  "t10k-images-idx3-ubyte": 16 + 10000 * 784,
+  "t10k-labels-idx1-ubyte": 8 + 10000,
+};
+
 /** The book's four arrays; labels are indices or one-hot rows. */
 export interface Mnist<T extends Uint8Array | Matrix = Uint8Array | Matrix> {
   /** 60000 training images. */
@@ -224,7 +232,8 @@ export async function verifyBytes(
   bytes: Uint8Array,
   verify: boolean,
 ): Promise<IdxData> {
-  const raw = await inflateIdx(bytes);
+  // Verified, a file's size is known: gzip is inflated no further than it.
+  const raw = await inflateIdx(bytes, verify ? MNIST_BYTES[name] : undefined);
   const idx = parseRawIdx(raw);
   if (verify) {
     const digest = await sha256(raw);
@@ -249,12 +258,13 @@ export async function readVerified(
   try {
     return await verifyBytes(name, await readBytes(path), verify);
   } catch (e) {
-    const fsError = typeof (e as { code?: unknown }).code === "string";
+    const fsError = typeof (e as { code?: unknown } | null)?.code === "string";
     if (!(e instanceof IdxFormatError || e instanceof MnistError || fsError)) {
       throw e;
     }
+    const { message, code } = e as { message?: string; code?: string };
     throw new MnistError(
-      `loadMnist(): ${name} at ${path}: ${(e as Error).message}`,
+      `loadMnist(): ${name} at ${path}: ${message || code}`,
     );
   }
 }

@@ -66,13 +66,55 @@ Deno.test("the demo server serves the built pages with the isolation headers, MN
         "/../deno.json",
         "/%2e%2e/deno.json",
         "/mnist/nope",
+        "/train.html/",
+        "/train.html%00",
+        "/" + "a".repeat(300),
+        "/a/".repeat(3000),
       ]
     ) {
       assertStrictEquals((await get(iso, path)).status, 404, path);
+    }
+    for (const path of ["/%", "/%E0%A4%A"]) {
+      assertStrictEquals((await get(iso, path)).status, 400, path);
     }
   } finally {
     await iso.shutdown();
     await plain.shutdown();
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("deno task demo takes --port N or --port=N and refuses anything else in one line", async () => {
+  for (
+    const [args, want] of <[string[], string][]> [
+      [
+        ["--port", "0x1F90"],
+        'demo: --port expects an integer from 0 to 65535 but got "0x1F90"',
+      ],
+      [
+        ["--port", ""],
+        'demo: unexpected argument "" (expected --port N)',
+      ],
+      [
+        ["--port=70000"],
+        'demo: --port expects an integer from 0 to 65535 but got "70000"',
+      ],
+      [["--prot", "9124"], "demo: unknown flag --prot (expected --port N)"],
+    ]
+  ) {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-read=web",
+        "web/serve.ts",
+        ...args,
+      ],
+      cwd: new URL("..", import.meta.url).pathname,
+      env: { NO_COLOR: "1" },
+      stderr: "piped",
+    }).output();
+    assertStrictEquals(code, 2, args.join(" "));
+    assertStrictEquals(new TextDecoder().decode(stderr), want + "\n");
   }
 });

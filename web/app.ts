@@ -64,11 +64,14 @@ const file = document.getElementById("file") as HTMLInputElement;
 file.addEventListener("change", async () => {
   const chosen = file.files?.[0];
   if (chosen === undefined) return;
+  const before = status.textContent;
   try {
     useModel(new Uint8Array(await chosen.arrayBuffer()), chosen.name);
     clear();
   } catch (e) {
-    status.textContent = `${chosen.name}: ${(e as Error).message}`;
+    status.textContent = `${chosen.name} is not a net saved by dlfs (${
+      (e as Error).message
+    }); still ${before}`;
   }
 });
 

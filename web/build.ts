@@ -7,13 +7,15 @@
  * the cross-origin isolation headers that give the train page two threads.
  * Without those headers the pages still work, on one thread.
  *
- * Run: deno task build:web [--out DIR] [--no-mnist]   (default web/dist)
+ * Run: deno task build:web [--out DIR] [--no-mnist]   (default web/dist; a
+ * relative DIR is from the folder deno task was run in)
  *
  * @module
  */
 
 import { ensureDir } from "@std/fs";
 import { parseArgs } from "@std/cli/parse-args";
+import { resolve } from "@std/path";
 import { loadMnist, MNIST_FILES, MnistError } from "../data/mnist.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -58,38 +60,53 @@ export async function buildWeb(
   options: BuildWebOptions = {},
 ): Promise<void> {
   const { mnist = true, log = () => {} } = options;
+  out = resolve(out);
+  if ((await Deno.stat(out).catch(() => undefined))?.isFile) {
+    throw new Error(`build:web: --out ${out} is a file; expected a folder`);
+  }
   await ensureDir(out);
-  for (const [entry, file] of BUNDLES) {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform",
-        "browser",
-        "-o",
-        `${out}/${file}`,
-        entry,
-      ],
-      cwd: ROOT,
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(
-        `build:web: deno bundle ${entry} failed: ${
-          new TextDecoder().decode(stderr).trim()
-        }`,
-      );
+  // Everything is written beside its place first and renamed into it at
+  // the end: an interrupted build leaves the last whole build (and a
+  // .build-* folder), never a half-written file.
+  const tmp = await Deno.makeTempDir({ dir: out, prefix: ".build-" });
+  try {
+    for (const [entry, file] of BUNDLES) {
+      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "bundle",
+          "--quiet",
+          "--platform",
+          "browser",
+          "-o",
+          `${tmp}/${file}`,
+          entry,
+        ],
+        cwd: ROOT,
+        stderr: "piped",
+      }).output();
+      if (code !== 0) {
+        throw new Error(
+          `build:web: deno bundle ${entry} failed: ${
+            new TextDecoder().decode(stderr).trim()
+          }`,
+        );
+      }
     }
+    for (const file of COPIED) {
+      await Deno.copyFile(`${WEB}${file}`, `${tmp}/${file}`);
+    }
+    await Deno.writeTextFile(
+      `${tmp}/_headers`,
+      "/*\n" +
+        Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}\n`)
+          .join(""),
+    );
+    for (const file of [...BUNDLES.map(([, f]) => f), ...COPIED, "_headers"]) {
+      await Deno.rename(`${tmp}/${file}`, `${out}/${file}`);
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
   }
-  for (const file of COPIED) {
-    await Deno.copyFile(`${WEB}${file}`, `${out}/${file}`);
-  }
-  await Deno.writeTextFile(
-    `${out}/_headers`,
-    "/*\n" +
-      Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}\n`)
-        .join(""),
-  );
   log(`${BUNDLES.length} bundles and ${COPIED.length} files in ${out}`);
   if (!mnist) return;
   const { source } = await loadMnist({
@@ -97,21 +114,23 @@ export async function buildWeb(
   }); // found and verified as deno task train finds it
   await ensureDir(`${out}/mnist`);
   for (const name of Object.values(MNIST_FILES)) {
-    const bytes = await readMnistFile(source, name);
-    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b
-      ? bytes
-      : new Uint8Array(
-        await new Response(
-          new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-            new CompressionStream("gzip"),
-          ),
-        ).arrayBuffer(),
-      );
     const tmp = `${out}/mnist/${name}.part`;
-    await Deno.writeFile(tmp, gzipped);
+    await Deno.writeFile(tmp, await gzipped(await readMnistFile(source, name)));
     await Deno.rename(tmp, `${out}/mnist/${name}`);
   }
   log(`the four MNIST files from ${source}, gzipped, in ${out}/mnist`);
+}
+
+/** `bytes` gzipped, unless they are gzip already (MNIST: 55 MB → 11 MB). */
+export async function gzipped(bytes: Uint8Array): Promise<Uint8Array> {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return bytes;
+  return new Uint8Array(
+    await new Response(
+      new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+        new CompressionStream("gzip"),
+      ),
+    ).arrayBuffer(),
+  );
 }
 
 /** One MNIST file's bytes from `dir`, raw or `.gz`, as loadMnist finds it. */
@@ -145,13 +164,17 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   try {
-    await buildWeb(args.out, { mnist: args.mnist, log: console.log });
-    console.log(
-      `serve ${args.out} with any static server; with the headers in _headers the train page uses two threads`,
-    );
+    // A relative --out is from where deno task was run ($INIT_CWD).
+    const out = resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), args.out);
+    await buildWeb(out, { mnist: args.mnist, log: console.log });
+    if (args.mnist) {
+      console.log(
+        `serve ${out} with any static server; with the headers in _headers the train page uses two threads`,
+      );
+    }
   } catch (e) {
-    if (!(e instanceof MnistError) && !(e instanceof Error)) throw e;
-    console.error((e as Error).message);
+    if (!(e instanceof Error) || e instanceof TypeError) throw e; // a bug
+    console.error(e.message);
     Deno.exit(1);
   }
 }

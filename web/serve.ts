@@ -12,7 +12,8 @@
  */
 
 import { extname, join, normalize } from "@std/path";
-import { ISOLATION_HEADERS, readMnistFile } from "./build.ts";
+import { parseArgs } from "@std/cli/parse-args";
+import { gzipped, ISOLATION_HEADERS, readMnistFile } from "./build.ts";
 import { loadMnist, MNIST_FILES, MnistError } from "../data/mnist.ts";
 
 const TYPES: Record<string, string> = {
@@ -43,49 +44,68 @@ export function serveDemo(
     onDownload,
   } = options;
   const names = new Set<string>(Object.values(MNIST_FILES));
-  let mnist: Promise<string> | undefined; // the folder, once checked
-  const headers = (type: string) => ({
+  // Each MNIST file, gzipped once and kept (11 MB for the four): loadMnist
+  // finds and checks them first, as deno task train does.
+  const mnist = new Map<string, Promise<Uint8Array>>();
+  const mnistFile = (name: string) => {
+    let bytes = mnist.get(name);
+    if (bytes === undefined) {
+      bytes = loadMnist({ onDownload })
+        .then(({ source }) => readMnistFile(source, name))
+        .then(gzipped);
+      bytes.catch(() => mnist.delete(name)); // tried again next time
+      mnist.set(name, bytes);
+    }
+    return bytes;
+  };
+  const headers = (type: string, cache = "no-store") => ({
     "content-type": type,
-    "cache-control": "no-store",
+    "cache-control": cache,
     ...(isolated ? ISOLATION_HEADERS : {}),
   });
   return Deno.serve(
     { hostname: "127.0.0.1", port, onListen() {} },
     async (req) => {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      if (path === "/favicon.ico") return new Response(null, { status: 204 }); // none
+      let path: string;
       try {
-        if (path.startsWith("/mnist/")) {
-          const name = path.slice("/mnist/".length);
-          if (!names.has(name)) return notFound();
-          mnist ??= loadMnist({ onDownload }).then((m) => m.source);
-          const body = await readMnistFile(await mnist, name);
+        path = decodeURIComponent(new URL(req.url).pathname);
+      } catch {
+        return new Response("bad request: a malformed %-escape", {
+          status: 400,
+        });
+      }
+      if (path === "/favicon.ico") return new Response(null, { status: 204 }); // none
+      if (path.startsWith("/mnist/")) {
+        const name = path.slice("/mnist/".length);
+        if (!names.has(name)) return notFound();
+        try {
+          const body = await mnistFile(name) as Uint8Array<ArrayBuffer>;
+          // The same bytes for ever: the browser may keep them.
           return new Response(body, {
-            headers: headers("application/octet-stream"),
+            headers: headers(
+              "application/octet-stream",
+              "max-age=31536000, immutable",
+            ),
+          });
+        } catch (e) {
+          if (!(e instanceof MnistError)) throw e;
+          return new Response(e.message, {
+            status: 503,
+            headers: { "content-type": "text/plain; charset=utf-8" },
           });
         }
-        const file = normalize(path === "/" ? "/index.html" : path);
-        if (
-          file.includes("..") || file.split("/").some((p) => p.startsWith("."))
-        ) {
-          return notFound();
-        }
+      }
+      const file = normalize(path === "/" ? "/index.html" : path);
+      if (
+        file.includes("\0") || file.split("/").some((p) => p.startsWith("."))
+      ) return notFound();
+      try {
         const body = await Deno.readFile(join(root, file));
         return new Response(body, {
           headers: headers(TYPES[extname(file)] ?? "application/octet-stream"),
         });
-      } catch (e) {
-        if (
-          e instanceof Deno.errors.NotFound ||
-          e instanceof Deno.errors.IsADirectory
-        ) {
-          return notFound();
-        }
-        if (e instanceof MnistError) {
-          mnist = undefined; // try again on the next request
-          return new Response(e.message, { status: 503 });
-        }
-        throw e;
+      } catch {
+        return notFound(); // missing, a folder, a name too long…
       }
     },
   );
@@ -99,13 +119,24 @@ function notFound(): Response {
 }
 
 if (import.meta.main) {
-  const i = Deno.args.indexOf("--port");
-  const port = i >= 0 ? Number(Deno.args[i + 1]) : 8000;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const args = parseArgs(Deno.args, {
+    string: ["port"],
+    unknown: (flag) => {
+      console.error(
+        `demo: ${
+          flag.startsWith("-")
+            ? `unknown flag ${flag}`
+            : `unexpected argument "${flag}"`
+        } (expected --port N)`,
+      );
+      Deno.exit(2);
+    },
+  });
+  const text = args.port ?? "8000";
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) {
     console.error(
-      `demo: --port expects an integer from 0 to 65535 but got "${
-        Deno.args[i + 1]
-      }"`,
+      `demo: --port expects an integer from 0 to 65535 but got "${text}"`,
     );
     Deno.exit(2);
   }

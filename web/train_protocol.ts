@@ -73,11 +73,20 @@ export type FromWorker =
     images?: { side: number; images: Float32Array[] };
   }
   | { type: "paused" | "resumed" }
-  | { type: "done"; seconds: number; testAcc: number; trainAcc: number }
+  | {
+    type: "done";
+    /** Training seconds (pauses left out), then with the final evaluation. */
+    trainingSeconds: number;
+    seconds: number;
+    testAcc: number;
+    trainAcc: number;
+  }
   | {
     type: "gradientCheck";
     diffs: Record<string, number>;
     seconds: number;
+    /** The iterations done when the check ran. */
+    iteration: number;
   }
   | { type: "saved"; bytes: Uint8Array; name: string }
   | { type: "error"; message: string; fatal: boolean };

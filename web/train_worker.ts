@@ -38,7 +38,7 @@ const PROBE = 100; // the graph view's batch: the first 100 training images
 
 let net: Network | undefined;
 let trainer: Trainer | undefined;
-let mnist: Mnist<Uint8Array> | undefined;
+let mnist: Mnist<Uint8Array> | undefined; // one run per Worker
 let paused = false;
 let wake: (() => void) | undefined; // resolves the pause
 let seconds = 0; // training time so far, pauses left out
@@ -62,9 +62,14 @@ async function loadData(base: string): Promise<Mnist<Uint8Array>> {
       throw new MnistError(`could not fetch it: ${e.message}`);
     });
     if (!response.ok) {
-      const said = (await response.text()).slice(0, 300);
+      // The demo server says why in a line of text; other servers' pages
+      // are left out.
+      const plain = response.headers.get("content-type")?.startsWith(
+        "text/plain",
+      );
+      const said = plain ? (await response.text()).split("\n")[0] : "";
       throw new MnistError(
-        `HTTP ${response.status}${
+        `HTTP ${response.status} ${response.statusText}${
           said ? ` (${said})` : ""
         }: the page needs the four MNIST files in mnist/ beside it (deno task demo serves them, deno task build:web copies them)`,
       );
@@ -77,7 +82,7 @@ async function loadData(base: string): Promise<Mnist<Uint8Array>> {
 }
 
 async function start(config: RunConfig, base: string): Promise<void> {
-  mnist ??= await loadData(base);
+  mnist = await loadData(base); // fetched once, then from the HTTP cache
   const { xTrain, tTrain, xTest, tTest } = mnist;
   post({ type: "status", text: "building the net…" });
   const kernels = SimdKernels.create({
@@ -159,8 +164,19 @@ async function train(xProbe: Matrix, tProbe: Uint8Array): Promise<void> {
   sendView(xProbe, tProbe);
   // As train.ts ends: the training set (or its first evalSamples) and the
   // whole test set, after the last step.
+  const trainingSeconds = elapsed();
+  post({
+    type: "status",
+    text: "the final evaluation, on the whole test set…",
+  });
   const { trainAcc, testAcc } = t.result();
-  post({ type: "done", seconds: elapsed(), testAcc, trainAcc });
+  post({
+    type: "done",
+    trainingSeconds,
+    seconds: elapsed(),
+    testAcc,
+    trainAcc,
+  });
 }
 
 function sendView(x: Matrix, t: Uint8Array): void {
@@ -189,6 +205,7 @@ function check(): void {
       Object.entries(diffs).map(([k, d]) => [k, d.meanAbsDiff]),
     ),
     seconds: (performance.now() - start) / 1000,
+    iteration: trainer?.iteration ?? 0,
   });
 }
 
