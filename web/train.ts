@@ -222,10 +222,10 @@ function receive(m: FromWorker): void {
       $("status").textContent = `done: train acc ${
         m.trainAcc.toFixed(4)
       }, test acc ${m.testAcc.toFixed(4)} (${
-        clock(m.trainingSeconds)
-      } training, ${
-        clock(m.seconds - m.trainingSeconds)
-      } the final evaluation); start runs again`;
+        m.trainingSeconds.toFixed(1)
+      } s training, ${
+        (m.seconds - m.trainingSeconds).toFixed(1)
+      } s the final evaluation); start runs again`;
       document.body.dataset.testAcc = String(m.testAcc);
       document.body.dataset.seconds = String(m.seconds);
       setState("done");
