@@ -2,7 +2,7 @@
 // book's figures from the library's layers, and the page showing them step by
 // step in headless Chromium (skipped without Chromium unless
 // DLFS_BROWSER_TEST=1, as tests/browser_test.ts).
-import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
+import { assertAlmostEquals, assertEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 import {
   browserTest,

@@ -16,7 +16,7 @@
 import { ensureDir } from "@std/fs";
 import { parseArgs } from "@std/cli/parse-args";
 import { resolve } from "@std/path";
-import { loadMnist, MNIST_FILES, MnistError } from "../data/mnist.ts";
+import { loadMnist, MNIST_FILES, type MnistError } from "../data/mnist.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WEB = new URL(".", import.meta.url).pathname;
