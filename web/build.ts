@@ -16,7 +16,7 @@
 import { ensureDir } from "@std/fs";
 import { parseArgs } from "@std/cli/parse-args";
 import { resolve } from "@std/path";
-import { loadMnist, MNIST_FILES, type MnistError } from "../data/mnist.ts";
+import { loadMnist, MNIST_FILES } from "../data/mnist.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WEB = new URL(".", import.meta.url).pathname;
@@ -53,7 +53,7 @@ export interface BuildWebOptions {
  * `mnist/<name>` (the train page reads raw or gzip alike).
  *
  * @throws {Error} if a bundle fails ("deno bundle" and its message), or
- * {@linkcode MnistError} if MNIST cannot be had.
+ * `MnistError` if MNIST cannot be had.
  */
 export async function buildWeb(
   out: string,
