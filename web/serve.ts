@@ -46,14 +46,17 @@ export function serveDemo(
   const names = new Set<string>(Object.values(MNIST_FILES));
   // Each MNIST file, gzipped once and kept (11 MB for the four): loadMnist
   // finds and checks them first, as deno task train does.
+  let source: Promise<string> | undefined; // checked once for all four
   const mnist = new Map<string, Promise<Uint8Array>>();
   const mnistFile = (name: string) => {
     let bytes = mnist.get(name);
     if (bytes === undefined) {
-      bytes = loadMnist({ onDownload })
-        .then(({ source }) => readMnistFile(source, name))
-        .then(gzipped);
-      bytes.catch(() => mnist.delete(name)); // tried again next time
+      source ??= loadMnist({ onDownload }).then((m) => m.source);
+      bytes = source.then((dir) => readMnistFile(dir, name)).then(gzipped);
+      bytes.catch(() => { // tried again next time
+        mnist.delete(name);
+        source = undefined;
+      });
       mnist.set(name, bytes);
     }
     return bytes;
