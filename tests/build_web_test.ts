@@ -2,6 +2,7 @@
 // --out that is a file gets, and that nothing is left half-built.
 import { assertEquals, assertStrictEquals } from "@std/assert";
 import { taskFlags } from "./helpers.ts";
+import { BUILT_FILES } from "./web_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -27,18 +28,7 @@ Deno.test("build:web writes a relative --out under the folder deno task was run 
     assertStrictEquals(code, 0, new TextDecoder().decode(stderr));
     const files = [...Deno.readDirSync(`${user}/site`)].map((e) => e.name)
       .sort();
-    assertEquals(files, [
-      "_headers",
-      "app.js",
-      "graph.html",
-      "graph.js",
-      "index.html",
-      "model.safetensors",
-      "simd_worker.js",
-      "train.html",
-      "train.js",
-      "train_worker.js",
-    ]); // no .build-* folder left
+    assertEquals(files, BUILT_FILES); // no .build-* folder left
     await Deno.writeTextFile(`${user}/file`, "");
     const refused = await build(user, "--out", "file", "--no-mnist");
     assertStrictEquals(refused.code, 1);

@@ -3,23 +3,27 @@
 import { assertStrictEquals } from "@std/assert";
 import { serveDemo } from "../web/serve.ts";
 
+/** `deno run web/serve.ts …args` as deno task demo runs it. */
+function serve(...args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read=web",
+      "web/serve.ts",
+      ...args,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { NO_COLOR: "1" },
+    stderr: "piped",
+  }).output();
+}
+
 Deno.test("deno task demo on a busy port says so in one line and how to pick another", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const port = (taken.addr as Deno.NetAddr).port;
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net=127.0.0.1",
-        "--allow-read=web",
-        "web/serve.ts",
-        "--port",
-        String(port),
-      ],
-      cwd: new URL("..", import.meta.url).pathname,
-      env: { NO_COLOR: "1" },
-      stderr: "piped",
-    }).output();
+    const { code, stderr } = await serve("--port", String(port));
     assertStrictEquals(code, 2);
     assertStrictEquals(
       new TextDecoder().decode(stderr),
@@ -102,18 +106,7 @@ Deno.test("deno task demo takes --port N or --port=N and refuses anything else i
       [["--prot", "9124"], "demo: unknown flag --prot (expected --port N)"],
     ]
   ) {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net=127.0.0.1",
-        "--allow-read=web",
-        "web/serve.ts",
-        ...args,
-      ],
-      cwd: new URL("..", import.meta.url).pathname,
-      env: { NO_COLOR: "1" },
-      stderr: "piped",
-    }).output();
+    const { code, stderr } = await serve(...args);
     assertStrictEquals(code, 2, args.join(" "));
     assertStrictEquals(new TextDecoder().decode(stderr), want + "\n");
   }

@@ -44,6 +44,20 @@ export async function bundleForBrowser(entry: string, out: string) {
   assertEquals(code, 0, new TextDecoder().decode(stderr));
 }
 
+/** What `deno task build:web --no-mnist` writes (with MNIST: and `mnist`). */
+export const BUILT_FILES = [
+  "_headers",
+  "app.js",
+  "graph.html",
+  "graph.js",
+  "index.html",
+  "model.safetensors",
+  "simd_worker.js",
+  "train.html",
+  "train.js",
+  "train_worker.js",
+];
+
 let built: Promise<string> | undefined;
 
 /**
