@@ -35,6 +35,7 @@ import {
 const PROGRESS_MS = 100; // a progress message (and a chance to read messages)
 const VIEW_MS = 500; // a graph view
 const PROBE = 100; // the graph view's batch: the first 100 training images
+const STALL_MS = 30_000; // a download with no byte for this long is given up
 
 let net: Network | undefined;
 let trainer: Trainer | undefined;
@@ -57,11 +58,22 @@ async function loadData(base: string): Promise<Mnist<Uint8Array>> {
     Object.values(MNIST_FILES).map((name) => [name, `${base}mnist/${name}`]),
   ) as Record<MnistFileName, string>;
   const read = async (url: string) => {
-    post({ type: "status", text: `fetching ${url.slice(base.length)}…` });
-    const response = await fetch(url).catch((e: Error) => {
-      throw new MnistError(`could not fetch it: ${e.message}`);
-    });
+    const name = url.slice(base.length);
+    post({ type: "status", text: `fetching ${name}…` });
+    // Given up when no byte comes for STALL_MS, as the CLI's download.
+    const abort = new AbortController();
+    let timer = setTimeout(() => abort.abort(), STALL_MS);
+    const response = await fetch(url, { signal: abort.signal }).catch(
+      (e: Error) => {
+        throw new MnistError(
+          abort.signal.aborted
+            ? `no answer in ${STALL_MS / 1000} s`
+            : `could not fetch it: ${e.message}`,
+        );
+      },
+    );
     if (!response.ok) {
+      clearTimeout(timer);
       // The demo server says why in a line of text; other servers' pages
       // are left out.
       const plain = response.headers.get("content-type")?.startsWith(
@@ -74,7 +86,35 @@ async function loadData(base: string): Promise<Mnist<Uint8Array>> {
         }: the page needs the four MNIST files in mnist/ beside it (deno task demo serves them, deno task build:web copies them)`,
       );
     }
-    return new Uint8Array(await response.arrayBuffer());
+    // The body, with its progress, as it comes.
+    const chunks: Uint8Array[] = [];
+    let size = 0, shown = 0;
+    try {
+      for await (const chunk of response.body!) {
+        clearTimeout(timer);
+        timer = setTimeout(() => abort.abort(), STALL_MS);
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size - shown > 1e6) {
+          post({
+            type: "status",
+            text: `fetching ${name}… ${(size / 1e6).toFixed(0)} MB`,
+          });
+          shown = size;
+        }
+      }
+    } catch (e) {
+      throw new MnistError(
+        abort.signal.aborted
+          ? `stalled: no data for ${STALL_MS / 1000} s after ${size} bytes`
+          : `could not read it: ${(e as Error).message}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const bytes = new Uint8Array(size);
+    chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
+    return bytes;
   };
   return await mnistFromFiles(files, read, {}, base + "mnist/") as Mnist<
     Uint8Array
