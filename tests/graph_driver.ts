@@ -44,9 +44,12 @@ try {
   await page.screenshot({ path: screenshot });
   await page.fill("#appleNum", "3");
   const edited = await edges();
+  await page.fill("#appleNum", "");
+  const emptied = { status: await page.textContent("#status"), edges: await edges() };
+  await page.fill("#appleNum", "3");
   await page.click("#back");
   const back = await page.getAttribute("body", "data-step");
-  console.log(JSON.stringify({ steps, edited, back, errors }));
+  console.log(JSON.stringify({ steps, edited, emptied, back, errors }));
 } finally {
   await browser.close();
 }

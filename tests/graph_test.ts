@@ -60,8 +60,14 @@ browserTest(
     const shots = await Deno.makeTempDir({ prefix: "dlfs-graph-" });
     try {
       type Shown = Record<string, [string, string]>;
-      const { steps, edited, back, errors } = await runDriver<
-        { steps: Shown[]; edited: Shown; back: string; errors: string[] }
+      const { steps, edited, emptied, back, errors } = await runDriver<
+        {
+          steps: Shown[];
+          edited: Shown;
+          emptied: { status: string; edges: Shown };
+          back: string;
+          errors: string[];
+        }
       >("tests/graph_driver.ts", {
         url: `http://127.0.0.1:${server.addr.port}/graph.html`,
         executable: CHROMIUM,
@@ -102,9 +108,24 @@ browserTest(
       assertEquals(edited.price[0], "825");
       assertEquals(edited.apple[1], "3.3");
       assertEquals(back, "7");
+      // An emptied field: said, and the graph keeps the last number.
+      assertEquals(
+        emptied.status,
+        "apples: expected a number; the graph keeps 3",
+      );
+      assertEquals(emptied.edges, edited);
     } finally {
       await server.shutdown();
       await Deno.remove(shots, { recursive: true }).catch(() => {});
     }
   },
 );
+
+Deno.test("show() keeps an edge's label short: exponent form from 1e9, ∞ for infinity", () => {
+  assertEquals(show(715.0000000000001), "715");
+  assertEquals(show(123456789), "123456789");
+  assertEquals(show(1e308 * 1.1), "1.100e308");
+  assertEquals(show(Infinity), "∞");
+  assertEquals(show(-Infinity), "−∞");
+  assertEquals(show(NaN), "NaN");
+});

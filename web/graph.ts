@@ -28,10 +28,10 @@ const NODES = {
 type Point = { x: number; y: number };
 const at = (x: number, y: number): Point => ({ x, y });
 const LINES: Record<Edge, [Point, Point, string]> = {
-  apple: [at(30, 30), NODES.mulApple, "apple"],
-  appleNum: [at(30, 150), NODES.mulApple, "apples"],
-  orange: [at(30, 200), NODES.mulOrange, "orange"],
-  orangeNum: [at(30, 320), NODES.mulOrange, "oranges"],
+  apple: [at(80, 30), NODES.mulApple, "apple"],
+  appleNum: [at(80, 150), NODES.mulApple, "apples"],
+  orange: [at(80, 200), NODES.mulOrange, "orange"],
+  orangeNum: [at(80, 320), NODES.mulOrange, "oranges"],
   applePrice: [NODES.mulApple, NODES.add, ""],
   orangePrice: [NODES.mulOrange, NODES.add, ""],
   allPrice: [NODES.add, NODES.mulTax, ""],
@@ -71,7 +71,10 @@ function draw(): void {
     const g = element("g", { class: "edge", id: `edge-${edge}` });
     g.append(element("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y }));
     const mx = a.x + 0.45 * (b.x - a.x), my = a.y + 0.45 * (b.y - a.y);
-    const label = edge === "price" ? at(b.x - 40, b.y - 8) : at(a.x, a.y - 8);
+    // An input's name left of where its line starts; the price's above.
+    const label: Record<string, string | number> = edge === "price"
+      ? { x: b.x - 40, y: b.y - 8 }
+      : { x: a.x - 6, y: a.y + 5, "text-anchor": "end" };
     if (name) g.append(element("text", label, name));
     const f = shownForward.has(edge) ? show(values.forward[edge]) : "";
     const d = shownBackward.has(edge) ? show(values.backward[edge]) : "";
@@ -103,7 +106,14 @@ for (const key of Object.keys(BOOK_PURCHASE) as (keyof Purchase)[]) {
   input.value = String(BOOK_PURCHASE[key]);
   input.addEventListener("input", () => {
     const v = input.valueAsNumber;
-    if (!Number.isFinite(v)) return; // a half-typed number: keep the last
+    if (!Number.isFinite(v)) {
+      // A half-typed or empty number: the graph keeps the last one, and
+      // says so.
+      status.textContent = `${
+        input.labels?.[0]?.textContent?.trim()
+      }: expected a number; the graph keeps ${show(purchase[key])}`;
+      return;
+    }
     purchase = { ...purchase, [key]: v };
     draw();
   });

@@ -106,7 +106,12 @@ export function applesAndOranges(p: Purchase): GraphValues {
   };
 }
 
-/** A value as the book prints it, without float noise: 715, 2.2, 110. */
+/**
+ * A value as the book prints it, without float noise: 715, 2.2, 110; in
+ * exponent form from 1e9 (so an edge's label stays short), ∞ for infinity.
+ */
 export function show(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "∞" : "−∞";
+  if (Math.abs(v) >= 1e9) return v.toExponential(3).replace("e+", "e");
   return String(Number(v.toPrecision(12)));
 }
