@@ -16,6 +16,7 @@ import { createOptimizer } from "./optim/mod.ts";
 import { SafetensorsError } from "./io/mod.ts";
 import { loadMnist, MnistError, saveNetFile } from "./data/mod.ts";
 import { type Config, parseConfig, USAGE, UsageError } from "./cli/flags.ts";
+import { DEFAULTS } from "./cli/spec.ts";
 import {
   checkOutputs,
   describe,
@@ -96,14 +97,16 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
   }
   // The convnet, as the book's Trainer: per epoch on 1000 images only.
   const isConvnet = net.spec.type === "SimpleConvNet";
-  const evalSamples = config.evalSamples ?? (isConvnet ? 1000 : undefined);
-  const lr = config.lr ?? (config.optimizer === "sgd" ? 0.1 : undefined); // 0.1: the chapter-5 run
+  const evalSamples = config.evalSamples ??
+    (isConvnet ? DEFAULTS.evalSamples.convnet : undefined);
+  const lr = config.lr ??
+    (config.optimizer === "sgd" ? DEFAULTS.lr : undefined);
   const optimizer = createOptimizer(config.optimizer, lr ? { lr } : {});
   const history: TimedEpoch[] = [];
   let loss = NaN;
   const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
     iterations: config.iters ??
-      (config.epochs === undefined ? 10000 : undefined),
+      (config.epochs === undefined ? DEFAULTS.iters : undefined),
     epochs: config.epochs,
     batchSize,
     optimizer,

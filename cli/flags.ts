@@ -1,6 +1,7 @@
 // train.ts's command line: the usage text, the flags and their checks.
 
 import { parseArgs } from "@std/cli/parse-args";
+import { DEFAULTS, type NetName } from "./spec.ts";
 import { type Backend, simdSupport } from "../core/mod.ts";
 import type { WeightInit } from "../net/mod.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optim/mod.ts";
@@ -122,7 +123,7 @@ export class UsageError extends Error {}
 
 /** What a command line asks of train.ts. */
 export interface Config {
-  net: "two-layer" | "multi-layer" | "convnet";
+  net: NetName;
   hidden: number[];
   iters?: number;
   epochs?: number;
@@ -197,7 +198,7 @@ export function parseConfig(args: string[]): Config | "help" {
     ["two-layer", "multi-layer", "convnet"],
     "two-layer",
   );
-  const hidden = (values.hidden ?? (net === "convnet" ? "100" : "50"))
+  const hidden = (values.hidden ?? String(DEFAULTS.hidden[net]))
     .split(",").map((h) => integer("--hidden", h, 0, 1));
   if (net !== "multi-layer" && hidden.length !== 1) {
     throw new UsageError(
@@ -281,7 +282,12 @@ export function parseConfig(args: string[]): Config | "help" {
     epochs: values.epochs === undefined
       ? undefined
       : integer("--epochs", values.epochs, 0, 1),
-    batchSize: integer("--batch-size", values["batch-size"], 100, 1),
+    batchSize: integer(
+      "--batch-size",
+      values["batch-size"],
+      DEFAULTS.batchSize,
+      1,
+    ),
     optimizer: oneOf(
       "--optimizer",
       values.optimizer,
@@ -296,7 +302,7 @@ export function parseConfig(args: string[]): Config | "help" {
     weightDecay: values["weight-decay"] === undefined
       ? 0
       : nonNegative("--weight-decay", values["weight-decay"]),
-    seed: integer("--seed", values.seed, 42, 0, 0xffffffff),
+    seed: integer("--seed", values.seed, DEFAULTS.seed, 0, 0xffffffff),
     backend,
     threads,
     dataDir: resolve(values["data-dir"]),

@@ -236,7 +236,8 @@ function readHeader(bytes: Uint8Array): Header {
   return { typeCode, dims, headerLength, dataLength };
 }
 
-function isGzip(bytes: Uint8Array): boolean {
+/** Whether `bytes` start as gzip does (1f 8b). Internal: not in `mod.ts`. */
+export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 

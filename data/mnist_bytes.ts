@@ -82,6 +82,8 @@ export interface Mnist<T extends Uint8Array | Matrix = Uint8Array | Matrix> {
   tTest: T;
   /** Where the files were read from (a directory or URL-ish description). */
   source: string;
+  /** Each file's path (or URL), raw or `.gz`, as it was read. */
+  files: Readonly<Record<MnistFileName, string>>;
 }
 
 /** How MNIST is checked and shaped, with the book's defaults. */
@@ -205,6 +207,7 @@ export async function mnistFromFiles(
     xTest,
     tTest: oneHotLabel ? oneHot(tTest, 10) : tTest,
     source,
+    files,
   };
 }
 

@@ -1,27 +1,15 @@
-// The Playwright side of tests/graph_test.ts (run like browser_driver.ts, in
-// a process of its own). Reads {url, executable, screenshot} as JSON on
-// stdin; steps through web/graph.html and prints what every edge showed
-// after each step, after editing an input, and any page errors, as JSON.
-import { chromium } from "npm:playwright-core@1.65.1";
+// The Playwright side of tests/graph_test.ts (see tests/driver.ts). Reads
+// {url, executable, screenshot} as JSON on stdin; steps through
+// web/graph.html and prints what every edge showed after each step, after
+// editing an input, and any page errors, as JSON.
+import { input, launch } from "./driver.ts";
 
-const { url, executable, screenshot } = JSON.parse(
-  await new Response(Deno.stdin.readable).text(),
-) as { url: string; executable: string; screenshot: string };
-const browser = await chromium.launch({
-  executablePath: executable,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
+const { url, executable, screenshot } = await input<
+  { url: string; executable: string; screenshot: string }
+>();
+const { browser, errors, open } = await launch(executable);
 try {
-  const page = await browser.newPage({ viewport: { width: 820, height: 640 } });
-  const errors: string[] = [];
-  page.on("pageerror", (e: Error) => errors.push(String(e)));
-  page.on(
-    "console",
-    (m: { type(): string; text(): string }) =>
-      m.type() === "error" && errors.push(m.text()),
-  );
-  await page.goto(url);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
+  const page = await open(url, { viewport: { width: 820, height: 640 } });
   const edges = () =>
     page.$$eval(
       "g.edge",

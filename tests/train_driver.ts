@@ -1,15 +1,13 @@
-// The Playwright side of tests/train_page_test.ts (run like
-// browser_driver.ts, in a process of its own). Reads JSON on stdin:
+// The Playwright side of tests/train_page_test.ts (see tests/driver.ts).
+// Reads JSON on stdin:
 // {base, plainBase, executable, iters, shots, download}; `base` is a server
 // with the isolation headers, `plainBase` one without. Trains on the train
 // page to the end, runs its gradient check, saves the net and loads it into
 // the drawing page; pauses, resumes and resets a second run; starts one
 // without isolation. Prints what it saw as JSON.
-import { chromium } from "npm:playwright-core@1.65.1";
+import { input, launch, type Page } from "./driver.ts";
 
-const { base, plainBase, executable, iters, shots, download } = JSON.parse(
-  await new Response(Deno.stdin.readable).text(),
-) as {
+const { base, plainBase, executable, iters, shots, download } = await input<{
   /** Without it, only the last part (no isolation) runs. */
   base?: string;
   plainBase: string;
@@ -17,37 +15,21 @@ const { base, plainBase, executable, iters, shots, download } = JSON.parse(
   iters: number;
   shots: string;
   download: string;
-};
-const browser = await chromium.launch({
-  executablePath: executable,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
-// deno-lint-ignore no-explicit-any
-type Page = any;
-const errors: string[] = [];
-async function open(url: string): Promise<Page> {
-  const page = await browser.newPage({
+}>();
+const { browser, errors, open: openPage } = await launch(executable);
+const open = (url: string): Promise<Page> =>
+  openPage(url, {
     viewport: { width: 1180, height: 900 },
     acceptDownloads: true,
-  });
-  page.on("pageerror", (e: Error) => errors.push(String(e)));
-  page.on(
-    "console",
-    (m: { type(): string; text(): string }) =>
-      m.type() === "error" && errors.push(m.text()),
-  );
-  // Every main-thread task over 50 ms (the Long Tasks API), from the start.
-  await page.addInitScript(() => {
-    const w = globalThis as unknown as { longTasks: number[] };
-    w.longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.longTasks.push(e.duration);
-    }).observe({ type: "longtask", buffered: true });
-  });
-  await page.goto(url);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
-  return page;
-}
+  }, (page) =>
+    // Every main-thread task over 50 ms (the Long Tasks API), from the start.
+    page.addInitScript(() => {
+      const w = globalThis as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longTasks.push(e.duration);
+      }).observe({ type: "longtask", buffered: true });
+    }));
 const data = (page: Page, key: string) =>
   page.evaluate((k: string) => document.body.dataset[k], key);
 const longTasks = (page: Page): Promise<number[]> =>

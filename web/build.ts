@@ -17,6 +17,7 @@ import { ensureDir } from "@std/fs";
 import { parseArgs } from "@std/cli/parse-args";
 import { resolve } from "@std/path";
 import { loadMnist, MNIST_FILES } from "../data/mnist.ts";
+import { isGzip } from "../data/idx.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WEB = new URL(".", import.meta.url).pathname;
@@ -109,13 +110,13 @@ export async function buildWeb(
   }
   log(`${BUNDLES.length} bundles and ${COPIED.length} files in ${out}`);
   if (!mnist) return;
-  const { source } = await loadMnist({
+  const { source, files } = await loadMnist({
     onDownload: (url, dir) => log(`downloading MNIST from ${url} into ${dir}…`),
   }); // found and verified as deno task train finds it
   await ensureDir(`${out}/mnist`);
   for (const name of Object.values(MNIST_FILES)) {
     const tmp = `${out}/mnist/${name}.part`;
-    await Deno.writeFile(tmp, await gzipped(await readMnistFile(source, name)));
+    await Deno.writeFile(tmp, await gzipped(await Deno.readFile(files[name])));
     await Deno.rename(tmp, `${out}/mnist/${name}`);
   }
   log(`the four MNIST files from ${source}, gzipped, in ${out}/mnist`);
@@ -123,7 +124,7 @@ export async function buildWeb(
 
 /** `bytes` gzipped, unless they are gzip already (MNIST: 55 MB → 11 MB). */
 export async function gzipped(bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return bytes;
+  if (isGzip(bytes)) return bytes;
   return new Uint8Array(
     await new Response(
       new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
@@ -131,19 +132,6 @@ export async function gzipped(bytes: Uint8Array): Promise<Uint8Array> {
       ),
     ).arrayBuffer(),
   );
-}
-
-/** One MNIST file's bytes from `dir`, raw or `.gz`, as loadMnist finds it. */
-export async function readMnistFile(
-  dir: string,
-  name: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  try {
-    return await Deno.readFile(`${dir}/${name}`);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    return await Deno.readFile(`${dir}/${name}.gz`);
-  }
 }
 
 if (import.meta.main) {

@@ -13,8 +13,14 @@
 
 import { extname, join, normalize } from "@std/path";
 import { parseArgs } from "@std/cli/parse-args";
-import { gzipped, ISOLATION_HEADERS, readMnistFile } from "./build.ts";
-import { loadMnist, MNIST_FILES, MnistError } from "../data/mnist.ts";
+import { gzipped, ISOLATION_HEADERS } from "./build.ts";
+import {
+  loadMnist,
+  type Mnist,
+  MNIST_FILES,
+  MnistError,
+  type MnistFileName,
+} from "../data/mnist.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -46,16 +52,17 @@ export function serveDemo(
   const names = new Set<string>(Object.values(MNIST_FILES));
   // Each MNIST file, gzipped once and kept (11 MB for the four): loadMnist
   // finds and checks them first, as deno task train does.
-  let source: Promise<string> | undefined; // checked once for all four
+  let files: Promise<Mnist["files"]> | undefined; // checked once for all four
   const mnist = new Map<string, Promise<Uint8Array>>();
   const mnistFile = (name: string) => {
     let bytes = mnist.get(name);
     if (bytes === undefined) {
-      source ??= loadMnist({ onDownload }).then((m) => m.source);
-      bytes = source.then((dir) => readMnistFile(dir, name)).then(gzipped);
+      files ??= loadMnist({ onDownload }).then((m) => m.files);
+      bytes = files.then((f) => Deno.readFile(f[name as MnistFileName]))
+        .then(gzipped);
       bytes.catch(() => { // tried again next time
         mnist.delete(name);
-        source = undefined;
+        files = undefined;
       });
       mnist.set(name, bytes);
     }

@@ -6,12 +6,12 @@
 import type { NetView, Stats } from "./net_view.ts";
 import {
   commandOf,
-  DEFAULTS,
   type FromWorker,
   type NetName,
   type RunConfig,
   type ToWorker,
 } from "./train_protocol.ts";
+import { DEFAULTS } from "../cli/spec.ts";
 
 const $ = <T extends HTMLElement>(id: string) =>
   document.getElementById(id) as T;

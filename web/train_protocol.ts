@@ -5,8 +5,8 @@
 import type { EpochRecord } from "../net/trainer.ts";
 import type { NetView } from "./net_view.ts";
 
-/** The nets of `deno task train --net`. */
-export type NetName = "two-layer" | "multi-layer" | "convnet";
+import type { NetName } from "../cli/spec.ts";
+export type { NetName };
 
 /** A run: what `deno task train` takes as flags. */
 export interface RunConfig {
@@ -16,21 +16,6 @@ export interface RunConfig {
   /** 2 where the page is cross-origin isolated, else 1. */
   threads: 1 | 2;
 }
-
-/** The CLI's defaults (train.ts, cli/flags.ts). */
-export const DEFAULTS = {
-  iters: 10000,
-  batchSize: 100,
-  seed: 42,
-  lr: 0.1, // SGD, the chapter-5 run
-  hidden: { "two-layer": 50, "multi-layer": 50, convnet: 100 },
-  /** The convnet is evaluated on 1000 images per epoch, as the book's. */
-  evalSamples: {
-    "two-layer": undefined,
-    "multi-layer": undefined,
-    convnet: 1000,
-  },
-} as const;
 
 /** The same run on the command line. */
 export function commandOf(c: RunConfig): string {

@@ -23,14 +23,9 @@ import type { Network } from "../net/network.ts";
 import { Trainer } from "../net/trainer.ts";
 import { createOptimizer } from "../optim/by_name.ts";
 import { saveNet } from "../io/model.ts";
-import { specOf } from "../cli/spec.ts";
+import { DEFAULTS, specOf } from "../cli/spec.ts";
 import { viewNet, weightImages } from "./net_view.ts";
-import {
-  DEFAULTS,
-  type FromWorker,
-  type RunConfig,
-  type ToWorker,
-} from "./train_protocol.ts";
+import type { FromWorker, RunConfig, ToWorker } from "./train_protocol.ts";
 
 const PROGRESS_MS = 100; // a progress message (and a chance to read messages)
 const VIEW_MS = 500; // a graph view
