@@ -22,20 +22,29 @@ const open = (url: string): Promise<Page> =>
     viewport: { width: 1180, height: 900 },
     acceptDownloads: true,
   }, (page) =>
-    // Every main-thread task over 50 ms (the Long Tasks API), from the start.
+    // Every main-thread task over 50 ms (the Long Tasks API), from the start:
+    // [start, duration] in ms.
     page.addInitScript(() => {
-      const w = globalThis as unknown as { longTasks: number[] };
+      const w = globalThis as unknown as { longTasks: number[][] };
       w.longTasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.longTasks.push(e.duration);
+        for (const e of list.getEntries()) {
+          w.longTasks.push([e.startTime, e.duration]);
+        }
       }).observe({ type: "longtask", buffered: true });
     }));
 const data = (page: Page, key: string) =>
   page.evaluate((k: string) => document.body.dataset[k], key);
-const longTasks = (page: Page): Promise<number[]> =>
-  page.evaluate(() =>
-    (globalThis as unknown as { longTasks: number[] }).longTasks
+/** The durations of the long tasks that began at `since` or later. */
+const longTasks = (page: Page, since: number): Promise<number[]> =>
+  page.evaluate(
+    (t: number) =>
+      (globalThis as unknown as { longTasks: number[][] }).longTasks
+        .filter(([start]) => start >= t).map(([, duration]) => duration),
+    since,
   );
+const now = (page: Page): Promise<number> =>
+  page.evaluate(() => performance.now());
 
 try {
   const seen = base === undefined ? {} : await isolated(base);
@@ -79,6 +88,7 @@ async function isolated(base: string) {
   await page.fill("#iters", String(iters));
   const command = await page.textContent("#command");
   const clicked = Date.now();
+  const started = await now(page); // loading the page is not training
   await page.click("#start");
   await page.waitForSelector("body[data-state=training]", { timeout: 60_000 });
   await page.waitForSelector("body[data-state=done]", { timeout: 600_000 });
@@ -125,7 +135,6 @@ async function isolated(base: string) {
     page.click("#save"),
   ]);
   await file.saveAs(download);
-  const long1 = await longTasks(page);
   const draw = await open(`${base}index.html`);
   await draw.setInputFiles("#file", download);
   await draw.waitForFunction(
@@ -175,7 +184,7 @@ async function isolated(base: string) {
     rows: await page.$$eval("#epochs tr", (r: Element[]) => r.length),
     iteration: await page.textContent("#iteration"),
   };
-  const long2 = await longTasks(page);
+  const long = await longTasks(page, started);
   await page.close();
   return {
     command,
@@ -188,6 +197,6 @@ async function isolated(base: string) {
     model,
     prediction,
     pause: { pausedAt, stillAt, resumedTo, afterReset },
-    longTasks: [...long1, ...long2],
+    longTasks: long,
   };
 }

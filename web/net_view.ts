@@ -53,38 +53,62 @@ export function stats(m: Matrix): Stats {
  * training step overwrites them).
  */
 export function viewNet(net: Network, x: Matrix, t: Labels): NetView {
-  const nodes: NodeView[] = [];
+  // Each figure goes into `figures`, whose elements are stored as plain
+  // doubles, as soon as it is computed; the view's objects are built from
+  // it at the end. Built on the way, they were seen in Deno 2.9.6 (V8 15.0)
+  // to hold, now and then, the figures of the next one: Relu1's "out" those
+  // of Affine2's (tests/train_page_test.ts, twice in twelve runs; never
+  // when one process did only this).
+  const shapes: string[] = [], figures: number[] = [];
+  const take = (m: Matrix): number => {
+    const s = stats(m);
+    figures.push(s.mean, s.std);
+    return shapes.push(s.shape) - 1;
+  };
   const layers = [...net.layers];
+  const outs: number[] = [], douts: number[] = [];
+  const params: { name: string; value: number; grad: number }[][] = [];
   // The net's names for the parameters (W1, b1, …), by matrix.
   const names = new Map(
     Object.entries(net.params).map(([name, m]) => [m, name]),
   );
   let out = x;
-  for (const [name, layer] of layers) {
+  for (const [, layer] of layers) {
     out = layer.forward(out);
-    nodes.push({ name, out: stats(out), params: [] });
+    outs.push(take(out));
   }
   const loss = net.lastLayer.forward(out, t);
-  const lossNode: NodeView = {
-    name: "SoftmaxWithLoss",
-    out: stats(net.lastLayer.y!),
-    params: [],
-  };
+  const y = take(net.lastLayer.y!);
   let dout = net.lastLayer.backward();
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i][1];
-    nodes[i].dout = stats(dout);
+    douts[i] = take(dout);
     const dx = layer.backward(dout);
-    nodes[i].params = layer.params().map((p) => ({
+    params[i] = layer.params().map((p) => ({
       name: names.get(p.value) ?? p.name,
-      value: stats(p.value),
-      grad: stats(p.grad),
+      value: take(p.value),
+      grad: take(p.grad),
     }));
     if (dx === undefined) break; // the first layer needs no dx
     dout = dx;
   }
-  nodes.push(lossNode);
-  return { x: stats(x), nodes, loss };
+  const at = (k: number): Stats => ({
+    shape: shapes[k],
+    mean: figures[2 * k],
+    std: figures[2 * k + 1],
+  });
+  const nodes: NodeView[] = layers.map(([name], i) => ({
+    name,
+    out: at(outs[i]),
+    dout: douts[i] === undefined ? undefined : at(douts[i]),
+    params: (params[i] ?? []).map((p) => ({
+      name: p.name,
+      value: at(p.value),
+      grad: at(p.grad),
+    })),
+  }));
+  nodes.push({ name: "SoftmaxWithLoss", out: at(y), params: [] });
+  return { x: at(take(x)), nodes, loss };
 }
 
 /**
