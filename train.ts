@@ -23,7 +23,8 @@ import {
   type TimedEpoch,
   writeOutputs,
 } from "./cli/report.ts";
-import { loaded, specOf } from "./cli/net.ts";
+import { loaded } from "./cli/net.ts";
+import { specOf } from "./cli/spec.ts";
 import { Progress } from "./cli/progress.ts";
 
 async function main(args: string[]): Promise<number> {

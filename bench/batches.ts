@@ -62,7 +62,5 @@ export function normalMatrix(
   cols: number,
   std = 1,
 ): Matrix {
-  const m = new Matrix(rows, cols);
-  for (let i = 0; i < m.data.length; i++) m.data[i] = std * rng.normal();
-  return m;
+  return Matrix.randn(rows, cols, rng, std);
 }

@@ -1,7 +1,7 @@
 // train.ts's command line: the usage text, the flags and their checks.
 
 import { parseArgs } from "@std/cli/parse-args";
-import { DEFAULTS, type NetName } from "./spec.ts";
+import { DEFAULTS, NET_NAMES, type NetName } from "./spec.ts";
 import { type Backend, simdSupport } from "../core/mod.ts";
 import type { WeightInit } from "../net/mod.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optim/mod.ts";
@@ -195,7 +195,7 @@ export function parseConfig(args: string[]): Config | "help" {
   const net = oneOf(
     "--net",
     values.net,
-    ["two-layer", "multi-layer", "convnet"],
+    NET_NAMES,
     "two-layer",
   );
   const hidden = (values.hidden ?? String(DEFAULTS.hidden[net]))

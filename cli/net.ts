@@ -7,8 +7,6 @@ import { SafetensorsError } from "../io/mod.ts";
 import { loadNetFile } from "../data/mod.ts";
 import { UsageError } from "./flags.ts";
 
-export { specOf } from "./spec.ts";
-
 /** A saved net for MNIST (784 inputs, 10 classes), or a UsageError saying why not. */
 export async function loaded(
   path: string,

@@ -5,7 +5,9 @@
 import type { NetSpec } from "../net/network.ts";
 
 /** The nets of `deno task train --net`. */
-export type NetName = "two-layer" | "multi-layer" | "convnet";
+export const NET_NAMES = ["two-layer", "multi-layer", "convnet"] as const;
+/** One of {@linkcode NET_NAMES}. */
+export type NetName = (typeof NET_NAMES)[number];
 
 /** The defaults of `deno task train`, shared with the train page. */
 export const DEFAULTS = {

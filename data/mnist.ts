@@ -126,15 +126,12 @@ export async function loadMnist(options?: LoadMnistOptions): Promise<Mnist>;
 export async function loadMnist(
   options: LoadMnistOptions = {},
 ): Promise<Mnist> {
+  const load = (f: Found) =>
+    mnistFromFiles(f.files, readBytes, options, f.source);
   try {
     const found = await findFiles(options);
     try {
-      return await mnistFromFiles(
-        found.files,
-        readBytes,
-        options,
-        found.source,
-      );
+      return await load(found);
     } catch (e) {
       const { verify = true, tarball } = options;
       if (
@@ -146,13 +143,7 @@ export async function loadMnist(
       for (const name of Object.values(MNIST_FILES)) {
         await rm(`${found.source}/${name}`, { force: true });
       }
-      const again = await findFiles(options);
-      return await mnistFromFiles(
-        again.files,
-        readBytes,
-        options,
-        again.source,
-      );
+      return await load(await findFiles(options));
     }
   } catch (e) {
     // File system errors (EACCES, a file too large…) in one line; Deno's

@@ -2,12 +2,12 @@
 // module of the library (here of mod.ts, as jsr:@dlfs/nn would give it), with
 // no runtime API in it; the README's first lines run against that file.
 import { assertAlmostEquals, assertNotMatch } from "@std/assert";
-import { bundleForBrowser } from "./web_helpers.ts";
+import { bundle } from "../web/build.ts";
 
 Deno.test("a browser bundle of @dlfs/nn is one ES module free of Deno.* and node:, and runs the README's first lines", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-bundle-" });
   try {
-    await bundleForBrowser("mod.ts", `${dir}/dlfs.js`);
+    await bundle("mod.ts", `${dir}/dlfs.js`);
     const text = await Deno.readTextFile(`${dir}/dlfs.js`);
     assertNotMatch(text, /\bDeno\.|["']node:/);
     const { Matrix, Rng, TwoLayerNet } = await import(`file://${dir}/dlfs.js`);

@@ -34,16 +34,6 @@ export function browserTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-/** `deno bundle --platform browser -o <out> <entry>` from the project root. */
-export async function bundleForBrowser(entry: string, out: string) {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform", "browser", "-o", out, entry],
-    cwd: ROOT,
-    stderr: "piped",
-  }).output();
-  assertEquals(code, 0, new TextDecoder().decode(stderr));
-}
-
 /** What `deno task build:web --no-mnist` writes (with MNIST: and `mnist`). */
 export const BUILT_FILES = [
   "_headers",

@@ -71,28 +71,7 @@ export async function buildWeb(
   // .build-* folder), never a half-written file.
   const tmp = await Deno.makeTempDir({ dir: out, prefix: ".build-" });
   try {
-    for (const [entry, file] of BUNDLES) {
-      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "bundle",
-          "--quiet",
-          "--platform",
-          "browser",
-          "-o",
-          `${tmp}/${file}`,
-          entry,
-        ],
-        cwd: ROOT,
-        stderr: "piped",
-      }).output();
-      if (code !== 0) {
-        throw new Error(
-          `build:web: deno bundle ${entry} failed: ${
-            new TextDecoder().decode(stderr).trim()
-          }`,
-        );
-      }
-    }
+    for (const [entry, file] of BUNDLES) await bundle(entry, `${tmp}/${file}`);
     for (const file of COPIED) {
       await Deno.copyFile(`${WEB}${file}`, `${tmp}/${file}`);
     }
@@ -120,6 +99,27 @@ export async function buildWeb(
     await Deno.rename(tmp, `${out}/mnist/${name}`);
   }
   log(`the four MNIST files from ${source}, gzipped, in ${out}/mnist`);
+}
+
+/**
+ * `deno bundle --platform browser -o <out> <entry>`, `entry` relative to the
+ * project root.
+ *
+ * @throws {Error} with deno bundle's message if it fails.
+ */
+export async function bundle(entry: string, out: string): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--platform", "browser", "-o", out, entry],
+    cwd: ROOT,
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `build:web: deno bundle ${entry} failed: ${
+        new TextDecoder().decode(stderr).trim()
+      }`,
+    );
+  }
 }
 
 /** `bytes` gzipped, unless they are gzip already (MNIST: 55 MB → 11 MB). */

@@ -7,11 +7,10 @@ import type { NetView, Stats } from "./net_view.ts";
 import {
   commandOf,
   type FromWorker,
-  type NetName,
   type RunConfig,
   type ToWorker,
 } from "./train_protocol.ts";
-import { DEFAULTS } from "../cli/spec.ts";
+import { DEFAULTS, type NetName } from "../cli/spec.ts";
 
 const $ = <T extends HTMLElement>(id: string) =>
   document.getElementById(id) as T;
@@ -416,7 +415,10 @@ function showImages(side: number, images: Float32Array[]): void {
       const r = v > 0 ? 255 : Math.round(255 * (1 + v));
       const b = v < 0 ? 255 : Math.round(255 * (1 - v));
       const g = Math.round(255 * (1 - Math.abs(v)));
-      data.data.set([r, g, b, 255], 4 * i);
+      data.data[4 * i] = r;
+      data.data[4 * i + 1] = g;
+      data.data[4 * i + 2] = b;
+      data.data[4 * i + 3] = 255;
     }
     ctx.putImageData(data, 0, 0);
   });

@@ -6,7 +6,6 @@ import type { EpochRecord } from "../net/trainer.ts";
 import type { NetView } from "./net_view.ts";
 
 import type { NetName } from "../cli/spec.ts";
-export type { NetName };
 
 /** A run: what `deno task train` takes as flags. */
 export interface RunConfig {
@@ -39,7 +38,6 @@ export type FromWorker =
     kernels: string;
     threads: number;
     maxIter: number;
-    iterPerEpoch: number;
   }
   | {
     type: "progress";

@@ -151,7 +151,6 @@ async function start(config: RunConfig, base: string): Promise<void> {
     kernels: net.kernels.name,
     threads: net.kernels.threads,
     maxIter: trainer.maxIter,
-    iterPerEpoch: trainer.iterPerEpoch,
   });
   const probe = Array.from({ length: PROBE }, (_, i) => i);
   const xProbe = xTrain.batch(probe);
