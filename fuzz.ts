@@ -1,7 +1,8 @@
 /**
  * `deno task fuzz`: the parsers' fuzzers at scale (the tests run 10,000 of
  * each; this, 100,000 or `--count N`): IDX raw, IDX gzip damaged, IDX
- * damaged then gzipped, and saved nets through `loadNet`. Prints what each
+ * damaged then gzipped, saved nets through `loadNet`, and the book's
+ * pickles through `decodePickle`. Prints what each
  * run accepted and refused, its slowest input and the process's memory;
  * exits 1 on any input that got an error other than the parser's own, took
  * over 2 s, or let the process grow past 1 GiB.
@@ -9,7 +10,7 @@
  * @module
  */
 
-import { fuzzIdx, fuzzSafetensors } from "./tests/fuzz.ts";
+import { fuzzIdx, fuzzPickle, fuzzSafetensors } from "./tests/fuzz.ts";
 
 const at = Deno.args.indexOf("--count");
 const count = at >= 0 ? Number(Deno.args[at + 1]) : 100_000;
@@ -28,6 +29,7 @@ const runs: [
   ["IDX, gzip damaged", () => fuzzIdx(count, 2, "gzip")],
   ["IDX, damaged then gzipped", () => fuzzIdx(count, 3, "gzip-of-damaged")],
   ["safetensors (loadNet)", () => Promise.resolve(fuzzSafetensors(count, 4))],
+  ["pickle (decodePickle)", () => Promise.resolve(fuzzPickle(count, 5))],
 ];
 let failed = false;
 for (const [name, run] of runs) {

@@ -171,7 +171,6 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
 // in float64; this is the measurement behind that choice).
 {
   const { gemm, TILES } = await import("../core/simd/codegen.ts");
-  const { F32X4 } = await import("./f32x4.ts");
   const { wasmModule } = await import("../core/simd/wasm.ts");
   const { MAX_PAGES } = await import("../core/simd/module.ts");
   const memory = new WebAssembly.Memory({
@@ -180,7 +179,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     shared: true,
   });
   const module = new WebAssembly.Module(
-    wasmModule([gemm(TILES, true), gemm(TILES, true, F32X4)], MAX_PAGES),
+    wasmModule([gemm(TILES, true), gemm(TILES, true, "f32")], MAX_PAGES),
   );
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
   const f64 = exports.gemm as (...args: number[]) => void;

@@ -1,8 +1,10 @@
 /**
  * `loadMnist()`: the book's `load_mnist`, reading the four original IDX files
- * and verifying each by SHA-256 and by structure. This is the only module of
- * dlfs that reaches the network. It runs in Deno and in Node 20
- * (`node:fs/promises`, `fetch`).
+ * and verifying each by SHA-256 and by structure: where they are found, the
+ * cache, and what is downloaded (with `download.ts`, out of the npm tarball
+ * with `untar.ts`). The only module of the library that reads files and
+ * reaches the network; it runs in Deno and in Node 20 (`node:fs/promises`,
+ * `fetch`).
  *
  * Where the files come from, in order:
  * 1. a directory given explicitly (`dir`, or the `MNIST_DIR` environment
@@ -33,6 +35,8 @@ import {
   verifyBytes,
 } from "./mnist_bytes.ts";
 import { gunzip } from "./idx.ts";
+import { download } from "./download.ts";
+import { untar } from "./untar.ts";
 
 export {
   type Mnist,
@@ -280,15 +284,15 @@ async function cached(
  * and structure), and writes them into `cacheDir` (made by the caller),
  * each atomically: the cache holds complete, checked files or none.
  *
- * @throws {Error} saying what went wrong (HTTP status, not a tarball, a
- * missing or corrupt file).
+ * @throws {Error} saying what went wrong: the download's error (HTTP
+ * status, a stall, too large), not a tarball, a missing or corrupt file.
  */
 async function fetchTarball(
   url: string,
   cacheDir: string,
   verify: boolean,
 ): Promise<void> {
-  const tgz = await download(url, 64 * 2 ** 20);
+  const tgz = await download(url);
   let tar: Uint8Array;
   try {
     tar = await gunzip(tgz, 256 * 2 ** 20);
@@ -329,88 +333,6 @@ async function removeStaleParts(dir: string): Promise<void> {
   }
 }
 
-/** How long a download may go without receiving a byte. */
-const STALL_MS = 30_000;
-
-/**
- * The body at `url`, of at most `maxBytes`; a download that stalls for
- * {@linkcode STALL_MS} is abandoned.
- *
- * @throws {Error} "HTTP <status>", "more than <n> bytes", "no data for 30 s"
- * or the network's error.
- */
-async function download(url: string, maxBytes: number): Promise<Uint8Array> {
-  const stall = new AbortController();
-  let timer = setTimeout(() => stall.abort(), STALL_MS);
-  const fresh = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => stall.abort(), STALL_MS);
-  };
-  try {
-    const res = await fetch(url, { signal: stall.signal });
-    if (!res.ok || res.body === null) {
-      await res.body?.cancel();
-      throw new Error(`HTTP ${res.status}`);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of res.body) {
-      fresh();
-      total += chunk.length;
-      if (total > maxBytes) {
-        stall.abort();
-        throw new Error(`more than ${maxBytes} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    const bytes = new Uint8Array(total);
-    for (let at = 0, i = 0; i < chunks.length; at += chunks[i++].length) {
-      bytes.set(chunks[i], at);
-    }
-    return bytes;
-  } catch (e) {
-    if (stall.signal.aborted && !(e as Error).message.startsWith("more")) {
-      throw new Error(`no data for ${STALL_MS / 1000} s`);
-    }
-    throw e;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * The regular files of a tar archive (ustar, as npm packs), by path. Only
- * what npm tarballs use: 512-byte headers, octal sizes, the prefix field.
- */
-function untar(tar: Uint8Array): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  const text = (from: number, to: number) => {
-    const field = tar.subarray(from, to);
-    const end = field.indexOf(0);
-    return new TextDecoder().decode(end < 0 ? field : field.subarray(0, end));
-  };
-  let at = 0;
-  while (at + 512 <= tar.length) {
-    if (tar.subarray(at, at + 512).every((b) => b === 0)) break; // the end
-    const name = text(at, at + 100), prefix = text(at + 345, at + 500);
-    const field = text(at + 124, at + 136).trim() || "0";
-    const size = /^[0-7]+$/.test(field) ? parseInt(field, 8) : NaN;
-    const type = tar[at + 156];
-    if (!Number.isSafeInteger(size)) {
-      throw new Error(`a bad tarball (entry ${name} has size "${field}")`);
-    }
-    if (at + 512 + size > tar.length) {
-      throw new Error(`a truncated tarball (entry ${name})`);
-    }
-    if (type === 0x30 || type === 0) { // a regular file
-      const path = prefix ? `${prefix}/${name}` : name;
-      files.set(path, tar.subarray(at + 512, at + 512 + size));
-    }
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
-
 /**
  * Returns the path of `<cacheDir>/<name>.gz`, downloading it first from the
  * first mirror that serves a file with the right SHA-256. The download goes to
@@ -446,7 +368,7 @@ export async function fetchMnistFile(
   for (const mirror of mirrors) {
     const url = `${mirror.endsWith("/") ? mirror : mirror + "/"}${name}.gz`;
     try {
-      const bytes = await download(url, 64 * 2 ** 20);
+      const bytes = await download(url);
       await verifyBytes(name, bytes, true);
       await writeFileAtomic(dest, bytes); // only a verified file reaches dest
       return dest;

@@ -1,8 +1,9 @@
 /**
  * Keeping what was learned: networks to and from safetensors bytes
  * ({@linkcode saveNet}, {@linkcode loadNet}), and the format itself
- * ({@linkcode encodeSafetensors}, {@linkcode decodeSafetensors}). No file
- * access here; `@dlfs/nn/data` has the file helpers.
+ * ({@linkcode encodeSafetensors}, {@linkcode decodeSafetensors}), and the
+ * book's own trained parameters, pickled by Python ({@linkcode decodePickle}).
+ * No file access here; `@dlfs/nn/data` has the file helpers.
  *
  * @example
  * ```ts
@@ -36,3 +37,9 @@ export {
   type SaveNetOptions,
 } from "./model.ts";
 export { type TrainingHistory, trainingPlot } from "./plot.ts";
+export {
+  decodePickle,
+  type DecodePickleOptions,
+  type PickledArray,
+  PickleError,
+} from "./pickle.ts";

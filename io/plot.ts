@@ -237,10 +237,22 @@ function niceCeil(v: number): number {
 }
 
 /**
- * The mean of the finite values among the last `window` (NaN where there
- * are none): a NaN or ∞ is skipped, not carried along in the running sum.
+ * The moving average of a loss curve: at each index, the mean of the finite
+ * values among the last `window` (fewer at the start; NaN where there are
+ * none). A NaN or ∞ (a diverged step) is skipped, not carried along in the
+ * running sum. The SVG plot's dark line and the train page's.
+ *
+ * @example
+ * ```ts
+ * import { movingAverage } from "./plot.ts";
+ *
+ * console.log(movingAverage([4, 2, NaN, 6], 2)); // [ 4, 3, 2, 6 ]
+ * ```
  */
-function movingAverage(values: readonly number[], window: number): number[] {
+export function movingAverage(
+  values: readonly number[],
+  window: number,
+): number[] {
   const out: number[] = [];
   let sum = 0, count = 0;
   for (let i = 0; i < values.length; i++) {

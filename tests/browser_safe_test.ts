@@ -4,7 +4,13 @@ import { assert, assertMatch, assertNotMatch } from "@std/assert";
 // and no npm package but fflate (pure JavaScript).
 // Comments are stripped first: doc examples may import anything.
 const LIBRARY_DIRS = ["core", "layers", "net", "optim", "io"];
-const LIBRARY_FILES = ["data/idx.ts", "data/dataset.ts", "data/mnist_bytes.ts"];
+const LIBRARY_FILES = [
+  "data/idx.ts",
+  "data/dataset.ts",
+  "data/mnist_bytes.ts",
+  "data/download.ts",
+  "data/untar.ts",
+];
 
 function stripComments(src: string): string {
   return src.replace(/\/\*[\s\S]*?\*\//g, "").replace(

@@ -7,6 +7,7 @@ import { Rng } from "../core/rng.ts";
 import { IdxFormatError, parseIdx } from "../data/idx.ts";
 import { loadNet, saveNet } from "../io/model.ts";
 import { SafetensorsError } from "../io/safetensors.ts";
+import { decodePickle, PickleError } from "../io/pickle.ts";
 import { MultiLayerNet, SimpleConvNet, TwoLayerNet } from "../net/mod.ts";
 import { Matrix } from "../core/matrix.ts";
 
@@ -221,8 +222,7 @@ export function fuzzSafetensors(
         bytes = out;
       }
     }
-    const start = performance.now();
-    try {
+    tally(counts, i, maxMs, SafetensorsError, () => {
       const { net } = loadNet(bytes);
       for (const p of Object.values(net.params)) {
         if (p.data.length !== p.rows * p.cols) {
@@ -231,20 +231,69 @@ export function fuzzSafetensors(
           );
         }
       }
-      counts.accepted++;
-    } catch (e) {
-      if (!(e instanceof SafetensorsError)) {
-        throw new Error(
-          `mutation ${i}: expected SafetensorsError but got ${
-            (e as Error)?.name
-          }: ${e}`,
-        );
-      }
-      counts.rejected++;
-    }
-    const ms = performance.now() - start;
-    counts.slowestMs = Math.max(counts.slowestMs, ms);
-    if (ms > maxMs) throw new Error(`mutation ${i} took ${ms} ms`);
+    });
   }
   return counts;
+}
+
+/**
+ * `count` mutations of the pickle fixtures (tests/pickles, protocols 2–5:
+ * a dict of float arrays each) through `decodePickle`: arrays whose data
+ * fit their shapes, or a PickleError; nothing else, and no input over
+ * `maxMs`.
+ */
+export function fuzzPickle(
+  count: number,
+  seed: number,
+  maxMs = 2000,
+): FuzzCounts {
+  const rng = new Rng(seed);
+  const seeds = [2, 3, 4, 5].map((p) =>
+    Deno.readFileSync(new URL(`pickles/protocol${p}.pkl`, import.meta.url))
+  );
+  const counts = { accepted: 0, rejected: 0, slowestMs: 0 };
+  for (let i = 0; i < count; i++) {
+    const input = mutate(rng, seeds[rng.int(seeds.length)]);
+    tally(counts, i, maxMs, PickleError, () => {
+      for (const [key, a] of Object.entries(decodePickle(input))) {
+        if (a.data.length !== a.shape.reduce((p, n) => p * n, 1)) {
+          throw new Error(
+            `mutation ${i}: "${key}" has ${a.data.length} values for shape [${a.shape}]`,
+          );
+        }
+      }
+    });
+  }
+  return counts;
+}
+
+/**
+ * Runs mutation `i` through `parse` and counts it: accepted, or refused
+ * with `Refusal` (the parser's own error). Any other error, or a run over
+ * `maxMs`, throws.
+ */
+function tally(
+  counts: FuzzCounts,
+  i: number,
+  maxMs: number,
+  Refusal: new (message: string) => Error,
+  parse: () => void,
+): void {
+  const start = performance.now();
+  try {
+    parse();
+    counts.accepted++;
+  } catch (e) {
+    if (!(e instanceof Refusal)) {
+      throw new Error(
+        `mutation ${i}: expected ${Refusal.name} but got ${
+          (e as Error)?.name
+        }: ${e}`,
+      );
+    }
+    counts.rejected++;
+  }
+  const ms = performance.now() - start;
+  counts.slowestMs = Math.max(counts.slowestMs, ms);
+  if (ms > maxMs) throw new Error(`mutation ${i} took ${ms} ms`);
 }

@@ -519,11 +519,10 @@ Deno.test("two-thread SimdKernels give the one-thread results bit for bit, and c
 
 Deno.test("the f32x4 gemm (bench's float32 comparison) matches a float32 loop to float32 rounding", async () => {
   const { gemm, TILES } = await import("../core/simd/codegen.ts");
-  const { F32X4 } = await import("../bench/f32x4.ts");
   const { wasmModule } = await import("../core/simd/wasm.ts");
   const memory = new WebAssembly.Memory({ initial: 16 });
   const module = new WebAssembly.Module(
-    wasmModule([gemm(TILES, simdSupport().relaxed, F32X4)]),
+    wasmModule([gemm(TILES, simdSupport().relaxed, "f32")]),
   );
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
   const gemmF32 = exports.gemmF32 as (...args: number[]) => void;

@@ -1,10 +1,13 @@
 import {
   assert,
+  assertEquals,
   assertMatch,
   assertNotMatch,
   assertStrictEquals,
 } from "@std/assert";
 import { trainingPlot } from "../io/mod.ts";
+import { movingAverage } from "../io/plot.ts";
+import { Rng } from "../core/rng.ts";
 
 Deno.test("trainingPlot() draws both panels with axes, ticks, labels and a legend", () => {
   const loss = Array.from(
@@ -86,4 +89,24 @@ Deno.test("trainingPlot() skips and marks a NaN or ∞ loss, and the moving aver
   );
   assertStrictEquals(lines[0], 498); // the raw losses, without the two
   assertStrictEquals(lines[1], 500); // the average, through and past them
+});
+
+Deno.test("movingAverage() is the mean of the last `window` values, of fewer at the start", () => {
+  const rng = new Rng(3);
+  const values = Array.from({ length: 250 }, () => rng.uniform());
+  const avg = movingAverage(values, 100);
+  assertStrictEquals(avg.length, 250);
+  for (const i of [0, 1, 57, 99, 100, 101, 249]) {
+    const last = values.slice(Math.max(0, i - 99), i + 1);
+    const mean = last.reduce((s, v) => s + v, 0) / last.length;
+    assert(Math.abs(avg[i] - mean) < 1e-12, `at ${i}: ${avg[i]} vs ${mean}`);
+  }
+});
+
+Deno.test("movingAverage() skips NaN and ∞, and is NaN only where its window has no finite value", () => {
+  assertEquals(
+    movingAverage([NaN, 4, Infinity, 2, NaN, NaN, NaN, 6], 2),
+    [NaN, 4, 4, 2, 2, NaN, NaN, 6],
+  );
+  assertEquals(movingAverage([], 5), []);
 });

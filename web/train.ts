@@ -11,6 +11,7 @@ import {
   type ToWorker,
 } from "./train_protocol.ts";
 import { DEFAULTS, type NetName } from "../cli/spec.ts";
+import { movingAverage } from "../io/plot.ts";
 
 const $ = <T extends HTMLElement>(id: string) =>
   document.getElementById(id) as T;
@@ -319,14 +320,9 @@ function drawLoss(): void {
   ctx.strokeStyle = "#08519c";
   ctx.lineWidth = 2;
   ctx.beginPath();
-  let sum = 0;
-  for (let i = 0; i < losses.length; i++) {
-    sum += losses[i];
-    if (i >= 100) sum -= losses[i - 100];
-    if (i % perPixel === 0) {
-      const avg = sum / Math.min(i + 1, 100);
-      i === 0 ? ctx.moveTo(x(i), y(avg)) : ctx.lineTo(x(i), y(avg));
-    }
+  const avg = movingAverage(losses, 100);
+  for (let i = 0; i < avg.length; i += perPixel) {
+    i === 0 ? ctx.moveTo(x(i), y(avg[i])) : ctx.lineTo(x(i), y(avg[i]));
   }
   ctx.stroke();
   ctx.lineWidth = 1;

@@ -17,6 +17,7 @@ import {
   type MnistFileName,
   mnistFromFiles,
 } from "../data/mnist_bytes.ts";
+import { download, DownloadError } from "../data/download.ts";
 import { buildNet } from "../net/build.ts";
 import { gradientCheck } from "../net/gradient_check.ts";
 import type { Network } from "../net/network.ts";
@@ -30,7 +31,6 @@ import type { FromWorker, RunConfig, ToWorker } from "./train_protocol.ts";
 const PROGRESS_MS = 100; // a progress message (and a chance to read messages)
 const VIEW_MS = 500; // a graph view
 const PROBE = 100; // the graph view's batch: the first 100 training images
-const STALL_MS = 30_000; // a download with no byte for this long is given up
 
 let net: Network | undefined;
 let trainer: Trainer | undefined;
@@ -55,61 +55,25 @@ async function loadData(base: string): Promise<Mnist<Uint8Array>> {
   const read = async (url: string) => {
     const name = url.slice(base.length);
     post({ type: "status", text: `fetching ${name}…` });
-    // Given up when no byte comes for STALL_MS, as the CLI's download.
-    const abort = new AbortController();
-    let timer = setTimeout(() => abort.abort(), STALL_MS);
-    const response = await fetch(url, { signal: abort.signal }).catch(
-      (e: Error) => {
-        throw new MnistError(
-          abort.signal.aborted
-            ? `no answer in ${STALL_MS / 1000} s`
-            : `could not fetch it: ${e.message}`,
-        );
-      },
-    );
-    if (!response.ok) {
-      clearTimeout(timer);
-      // The demo server says why in a line of text; other servers' pages
-      // are left out.
-      const plain = response.headers.get("content-type")?.startsWith(
-        "text/plain",
-      );
-      const said = plain ? (await response.text()).split("\n")[0] : "";
-      throw new MnistError(
-        `HTTP ${response.status} ${response.statusText}${
-          said ? ` (${said})` : ""
-        }: the page needs the four MNIST files in mnist/ beside it (deno task demo serves them, deno task build:web copies them)`,
-      );
-    }
-    // The body, with its progress, as it comes.
-    const chunks: Uint8Array[] = [];
-    let size = 0, shown = 0;
+    let shown = 0;
+    const onProgress = (size: number) => {
+      if (size - shown <= 1e6) return;
+      post({
+        type: "status",
+        text: `fetching ${name}… ${(size / 1e6).toFixed(0)} MB`,
+      });
+      shown = size;
+    };
     try {
-      for await (const chunk of response.body!) {
-        clearTimeout(timer);
-        timer = setTimeout(() => abort.abort(), STALL_MS);
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size - shown > 1e6) {
-          post({
-            type: "status",
-            text: `fetching ${name}… ${(size / 1e6).toFixed(0)} MB`,
-          });
-          shown = size;
-        }
-      }
+      return await download(url, { onProgress });
     } catch (e) {
+      if (!(e instanceof DownloadError)) throw e;
       throw new MnistError(
-        abort.signal.aborted
-          ? `stalled: no data for ${STALL_MS / 1000} s after ${size} bytes`
-          : `could not read it: ${(e as Error).message}`,
+        e.status === undefined
+          ? e.message
+          : `${e.message}: the page needs the four MNIST files in mnist/ beside it (deno task demo serves them, deno task build:web copies them)`,
       );
-    } finally {
-      clearTimeout(timer);
     }
-    const bytes = new Uint8Array(size);
-    chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
-    return bytes;
   };
   return await mnistFromFiles(files, read, {}, base + "mnist/") as Mnist<
     Uint8Array

@@ -19,52 +19,21 @@
  * @module
  */
 
-import { F64, Func, I32, V128, type ValType } from "./wasm.ts";
+import { F32, F64, Func, I32, V128, type ValType } from "./wasm.ts";
 
 /**
- * The element type a kernel is written for: f64, two to a vector (what the
- * nets compute in). `gemm` takes others: `bench/f32x4.ts` makes an f32
- * one for the float32 comparison in `bench/matmul_bench.ts`.
+ * The float type a product is written for: f64, two to a v128 (what the
+ * nets compute in), or f32, four to a v128 (`gemm` only: the float32
+ * comparison in `bench/matmul_bench.ts`). Its instructions are `Func`'s
+ * methods of the same names (`f64Load`, `f64x2Add`, …).
  */
-export interface Elem {
-  /** Suffix of the export name: "" for f64, "F32" for f32. */
-  suffix: string;
-  /** Bytes per element. */
-  bytes: number;
-  /** Elements per v128. */
-  lanes: number;
-  /** The scalar value type. */
-  scalar: ValType;
-  /** Scalar `load`, `store`, `add`, `mul`, `const 0`. */
-  load(f: Func): void;
-  store(f: Func): void;
-  add(f: Func): void;
-  mul(f: Func): void;
-  zero(f: Func): void;
-  /** One element from memory into every lane. */
-  splat(f: Func): void;
-  /** Lane-wise `add`, `mul`, and relaxed multiply-add. */
-  vadd(f: Func): void;
-  vmul(f: Func): void;
-  vmadd(f: Func): void;
-}
+export type Float = "f64" | "f32";
 
-/** f64 in f64x2 vectors. */
-export const F64X2: Elem = {
-  suffix: "",
-  bytes: 8,
-  lanes: 2,
-  scalar: F64,
-  load: (f) => f.f64Load(),
-  store: (f) => f.f64Store(),
-  add: (f) => f.f64Add(),
-  mul: (f) => f.f64Mul(),
-  zero: (f) => f.f64Zero(),
-  splat: (f) => f.v128Load64Splat(),
-  vadd: (f) => f.f64x2Add(),
-  vmul: (f) => f.f64x2Mul(),
-  vmadd: (f) => f.f64x2RelaxedMadd(),
-};
+/** Per float type: bytes, value type, vector type, load-into-every-lane. */
+const FLOATS = {
+  f64: { bytes: 8, type: F64, vector: "f64x2", splat: "v128Load64Splat" },
+  f32: { bytes: 4, type: F32, vector: "f32x4", splat: "v128Load32Splat" },
+} as const;
 
 /** Tile sizes (bench/matmul_bench.ts compares the choices). */
 export interface Tiles {
@@ -168,21 +137,16 @@ function columnBlocks(
 /** acc = s · b + acc, fused when `fma`. Stack: nothing → nothing. */
 function madd(
   f: Func,
-  el: Elem,
+  t: Float,
   fma: boolean,
   s: number,
   b: number,
   acc: number,
 ): void {
+  const x = FLOATS[t].vector;
   f.get(s).get(b);
-  if (fma) {
-    f.get(acc);
-    el.vmadd(f);
-  } else {
-    el.vmul(f);
-    f.get(acc);
-    el.vadd(f);
-  }
+  if (fma) f.get(acc)[`${x}RelaxedMadd` as const]();
+  else f[`${x}Mul` as const]().get(acc)[`${x}Add` as const]();
   f.set(acc);
 }
 
@@ -205,12 +169,14 @@ function madd(
  *
  * computed R rows × V vectors (2V columns in f64) at a time, then the rows
  * left over one at a time; in each row block the columns left over go in
- * one narrower tile and the last ones one at a time. With another `el`
- * (`bench/f32x4.ts`) the same for that element type.
+ * one narrower tile and the last ones one at a time. With `t` = "f32" the
+ * same in f32 (4-byte elements, four columns a vector), exported as
+ * `gemmF32`.
  */
-export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
-  const R = tiles.gemmRows, V = tiles.gemmVectors, L = el.lanes;
-  const f = new Func(`gemm${el.suffix}`, i32s(9));
+export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
+  const { bytes, type, splat } = FLOATS[t];
+  const R = tiles.gemmRows, V = tiles.gemmVectors, L = 16 / bytes;
+  const f = new Func(t === "f64" ? "gemm" : "gemmF32", i32s(9));
   const [a, b, c, m, k, n, aRow, aStep, add] = locals(f);
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const limit = f.local(I32), nBytes = f.local(I32), pb = f.local(I32);
@@ -219,10 +185,10 @@ export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
   const acc = Array.from({ length: R * V }, () => f.local(V128));
   const bv = Array.from({ length: V }, () => f.local(V128));
   const s = f.local(V128);
-  const sacc = Array.from({ length: R }, () => f.local(el.scalar));
-  const sb = f.local(el.scalar);
+  const sacc = Array.from({ length: R }, () => f.local(type));
+  const sb = f.local(type);
 
-  f.get(n).i32(el.bytes).i32Mul().set(nBytes);
+  f.get(n).i32(bytes).i32Mul().set(nBytes);
 
   // Output rows i … i+rows−1, columns j … j+L·vectors−1 (vectors ≥ 1), or
   // column j alone (vectors = 0, scalar).
@@ -231,17 +197,14 @@ export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
       // pa[r] = &A(i+r, 0); pc[r] = &C(i+r, j)
       f.get(a).get(i).i32(r).i32Add().get(aRow).i32Mul().i32Add().set(pa[r]);
       f.get(c).get(i).i32(r).i32Add().get(nBytes).i32Mul().i32Add()
-        .get(j).i32(el.bytes).i32Mul().i32Add().set(pc[r]);
+        .get(j).i32(bytes).i32Mul().i32Add().set(pc[r]);
     }
-    f.get(b).get(j).i32(el.bytes).i32Mul().i32Add().set(pb); // &B(0, j)
+    f.get(b).get(j).i32(bytes).i32Mul().i32Add().set(pb); // &B(0, j)
     const start = (r: number, v: number) => {
       if (vectors === 0) {
         f.block(() => {
-          el.zero(f);
-          f.set(sacc[r]).get(add).i32Eqz().brIf(0);
-          f.get(pc[r]);
-          el.load(f);
-          f.set(sacc[r]);
+          f[`${t}Zero` as const]().set(sacc[r]).get(add).i32Eqz().brIf(0);
+          f.get(pc[r])[`${t}Load` as const]().set(sacc[r]);
         });
       } else {
         f.block(() => {
@@ -256,26 +219,17 @@ export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
     f.get(k).set(count);
     countDown(f, count, () => {
       if (vectors === 0) {
-        f.get(pb);
-        el.load(f);
-        f.set(sb);
-        for (let r = 0; r < rows; r++) {
-          f.get(pa[r]);
-          el.load(f);
-          f.get(sb);
-          el.mul(f);
-          f.get(sacc[r]);
-          el.add(f);
-          f.set(sacc[r]);
+        f.get(pb)[`${t}Load` as const]().set(sb);
+        for (let r = 0; r < rows; r++) { // sacc[r] += A(i+r, p) · B(p, j)
+          f.get(pa[r])[`${t}Load` as const]().get(sb)[`${t}Mul` as const]()
+            .get(sacc[r])[`${t}Add` as const]().set(sacc[r]);
         }
       } else {
         for (let v = 0; v < vectors; v++) f.get(pb).v128Load(16 * v).set(bv[v]);
         for (let r = 0; r < rows; r++) {
-          f.get(pa[r]);
-          el.splat(f);
-          f.set(s);
+          f.get(pa[r])[splat]().set(s);
           for (let v = 0; v < vectors; v++) {
-            madd(f, el, fma, s, bv[v], acc[r * V + v]);
+            madd(f, t, fma, s, bv[v], acc[r * V + v]);
           }
         }
       }
@@ -286,8 +240,7 @@ export function gemm(tiles: Tiles, fma: boolean, el: Elem = F64X2): Func {
     });
     for (let r = 0; r < rows; r++) {
       if (vectors === 0) {
-        f.get(pc[r]).get(sacc[r]);
-        el.store(f);
+        f.get(pc[r]).get(sacc[r])[`${t}Store` as const]();
       }
       for (let v = 0; v < vectors; v++) {
         f.get(pc[r]).get(acc[r * V + v]).v128Store(16 * v);
@@ -374,7 +327,7 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
       for (let q = 0; q < cols; q++) f.get(pb[q]).v128Load().set(bv[q]);
       for (let r = 0; r < rows; r++) {
         for (let q = 0; q < cols; q++) {
-          madd(f, F64X2, fma, av[r], bv[q], acc[r * S + q]);
+          madd(f, "f64", fma, av[r], bv[q], acc[r * S + q]);
         }
       }
       for (let r = 0; r < rows; r++) f.get(pa[r]).i32(16).i32Add().set(pa[r]);
