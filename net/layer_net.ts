@@ -13,8 +13,6 @@ import type { Batch, Kernels } from "../core/kernels.ts";
 import { SparseRows } from "../core/sparse.ts";
 import { numericalGradient } from "../core/numerical_gradient.ts";
 import { Affine } from "../layers/affine.ts";
-import { BatchNormalization } from "../layers/batch_normalization.ts";
-import { Dropout } from "../layers/dropout.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
@@ -253,17 +251,19 @@ export abstract class LayerNet implements Network {
   }
 
   /**
-   * The BatchNormalization layers' running averages (`running_mean1`,
-   * `running_var1`, …), the very matrices they use; none without them.
+   * The state the layers declare (`Layer.state`), each name numbered by
+   * its layer among those with state: BatchNormalization's running
+   * averages `running_mean1`, `running_var1`, `running_mean2`, …; the very
+   * matrices the layers use; none without such layers.
    */
   state(): Record<string, Matrix> {
     const state: Record<string, Matrix> = {};
     let k = 0;
     for (const layer of this.#order) {
-      if (!(layer instanceof BatchNormalization)) continue;
+      const own = layer.state?.();
+      if (own === undefined) continue;
       k++;
-      state[`running_mean${k}`] = layer.runningMean;
-      state[`running_var${k}`] = layer.runningVar;
+      for (const [name, m] of Object.entries(own)) state[`${name}${k}`] = m;
     }
     return state;
   }
@@ -275,14 +275,12 @@ export abstract class LayerNet implements Network {
 
   /** Forward through the layers, in training or test mode. */
   #forward(x: Batch, train: boolean): Matrix {
-    for (const layer of this.#order) {
-      if (layer instanceof BatchNormalization || layer instanceof Dropout) {
-        layer.training = train;
-      }
-    }
     const [first, ...rest] = this.#order;
-    let y = (first as { forward(x: Batch): Matrix }).forward(x); // dense or sparse x
-    for (const layer of rest) y = layer.forward(y);
+    let y = (first as { forward(x: Batch, train: boolean): Matrix }).forward(
+      x,
+      train,
+    ); // dense or sparse x
+    for (const layer of rest) y = layer.forward(y, train);
     return y;
   }
 

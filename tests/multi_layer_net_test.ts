@@ -229,8 +229,7 @@ function trainingMargin(net: MultiLayerNet, x: Matrix): number {
     if (name.startsWith("Activation")) {
       for (const v of h.data) margin = Math.min(margin, Math.abs(v));
     }
-    if ("training" in layer) (layer as { training: boolean }).training = true;
-    h = layer.forward(h).clone();
+    h = layer.forward(h, true).clone();
   }
   return margin;
 }
