@@ -76,7 +76,13 @@ if (!/^-?\d+$/.test(values.seed ?? "0") || !Number.isSafeInteger(seed)) {
   Deno.exit(2);
 }
 const rng = new Rng(seed);
-const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+const net = new TwoLayerNet({
+  inputSize: 784,
+  hiddenSize: 50,
+  outputSize: 10,
+  rng,
+  backend,
+});
 const mnist = await loadMnist({ dir: dataDir, oneHotLabel: true }).catch(
   (e) => {
     if (!(e instanceof MnistError)) throw e;

@@ -7,7 +7,13 @@ import { data } from "./batches.ts";
 
 for (const backend of ["ts", "simd"] as const) {
   const rng = new Rng(4);
-  const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+  const net = new TwoLayerNet({
+    inputSize: 784,
+    hiddenSize: 50,
+    outputSize: 10,
+    rng,
+    backend,
+  });
   const b3 = data.batch(rng, 3), b100 = data.batch(rng, 100);
   const group3 =
     `gradient, TwoLayerNet(784, 50, 10), batch 3, ${data.source} images`;

@@ -1,31 +1,11 @@
 // What train.ts writes after a run: the JSON report, the SVG plot, the
-// saved net (each atomically), and the one-line description of a net.
+// saved net (each atomically).
 
-import type { NetSpec, Network } from "../net/mod.ts";
+import type { Network } from "../net/mod.ts";
 import type { EpochRecord } from "../net/trainer.ts";
 import { trainingPlot } from "../io/mod.ts";
 import { saveNetFile, writeFileAtomic } from "../data/mod.ts";
 import { type Config, UsageError } from "./flags.ts";
-
-/** A one-line description of a net from its spec, for the header line. */
-export function describe(s: NetSpec): string {
-  switch (s.type) {
-    case "TwoLayerNet":
-      return `TwoLayerNet(${s.inputSize}, ${s.hiddenSize}, ${s.outputSize})`;
-    case "SimpleConvNet":
-      return `SimpleConvNet(${
-        s.input.join("×")
-      }, ${s.filterNum} filters ${s.filterSize}×${s.filterSize}, pool 2×2, ${s.hiddenSize}, ${s.outputSize})`;
-    default:
-      return `MultiLayerNet(${s.inputSize}, [${
-        s.hiddenSizes.join(", ")
-      }], ${s.outputSize}${s.useBatchnorm ? ", batchnorm" : ""}${
-        s.useDropout ? `, dropout ${s.dropoutRatio}` : ""
-      }${
-        s.weightDecayLambda > 0 ? `, weight decay ${s.weightDecayLambda}` : ""
-      })`;
-  }
-}
 
 /** One evaluation as the report keeps it: with the wall time it came at. */
 export type TimedEpoch = EpochRecord & { seconds: number };

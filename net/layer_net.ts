@@ -20,7 +20,7 @@ import { checkBatch, countCorrect } from "./batch.ts";
 import type { ModeOptions, NetSpec, Network, SampleSet } from "./network.ts";
 
 /** What a network hands {@linkcode LayerNet} once it has built its layers. */
-export interface LayerNetParts {
+export interface LayerNetParts<P extends Record<string, Matrix>> {
   /** The class name, for error messages. */
   name: string;
   /** What the layers compute with. */
@@ -30,7 +30,7 @@ export interface LayerNetParts {
   /** C. */
   outputSize: number;
   /** The parameters by name, the matrices the layers were given. */
-  params: Record<string, Matrix>;
+  params: P;
   /** The layers in forward order, by name. */
   layers: Map<string, Layer>;
   /** Rows per chunk in `accuracy` (default 1000). */
@@ -39,9 +39,13 @@ export interface LayerNetParts {
 
 /**
  * A network made of layers, as the book builds its nets: see the module
- * doc. The nets extend it and build their layers in their constructors.
+ * doc. The nets extend it and build their layers in their constructors;
+ * `P` is their parameters' type (`TwoLayerNetParams`, …), which `params`,
+ * `gradient` and `numericalGradient` share.
  */
-export abstract class LayerNet implements Network {
+export abstract class LayerNet<
+  P extends Record<string, Matrix> = Record<string, Matrix>,
+> implements Network {
   /** The architecture, as plain JSON data. */
   abstract readonly spec: NetSpec;
   /** D, the values per input sample. */
@@ -54,7 +58,7 @@ export abstract class LayerNet implements Network {
    * `params.W1 = other` throws a TypeError rather than silently leaving the
    * layers on the old matrix.
    */
-  readonly params: Readonly<Record<string, Matrix>>;
+  readonly params: Readonly<P>;
   /** The layers in forward order. */
   readonly layers: ReadonlyMap<string, Layer>;
   /** The loss layer that follows `layers`. */
@@ -76,7 +80,7 @@ export abstract class LayerNet implements Network {
    *
    * @throws {Error} if a layer's parameter is not among `params`.
    */
-  protected constructor(parts: LayerNetParts) {
+  protected constructor(parts: LayerNetParts<P>) {
     this.#name = parts.name;
     this.kernels = parts.kernels;
     this.inputSize = parts.inputSize;
@@ -220,7 +224,7 @@ export abstract class LayerNet implements Network {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  gradient(x: Batch, t: Labels): Record<string, Matrix> {
+  gradient(x: Batch, t: Labels): P {
     this.#check(`${this.#name}.gradient()`, x, t);
     this.#loss(x, t, true); // forward
     let dout: Matrix | undefined = this.lastLayer.backward(1); // backward
@@ -230,7 +234,7 @@ export abstract class LayerNet implements Network {
     }
     const grads: Record<string, Matrix> = {};
     for (const [key, grad] of this.#grads) grads[key] = grad;
-    return grads;
+    return grads as P;
   }
 
   /**
@@ -240,14 +244,14 @@ export abstract class LayerNet implements Network {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  numericalGradient(x: Batch, t: Labels): Record<string, Matrix> {
+  numericalGradient(x: Batch, t: Labels): P {
     this.#check(`${this.#name}.numericalGradient()`, x, t);
     const lossW = () => this.#loss(x, t, true);
     const grads: Record<string, Matrix> = {};
     for (const [key, W] of Object.entries(this.params)) {
       grads[key] = numericalGradient(lossW, W);
     }
-    return grads;
+    return grads as P;
   }
 
   /**
