@@ -11,6 +11,9 @@ import { gatherLabels } from "../data/mod.ts";
 import { type NetOptions, TwoLayerNet } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
 
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
 const KEYS = ["W1", "b1", "W2", "b2"] as const;
 
 function sgd(
@@ -36,13 +39,7 @@ const configs: [string, NetOptions][] = [
 
 for (const [name, options] of configs) {
   const rng = new Rng(2);
-  const net = new TwoLayerNet({
-    inputSize: 784,
-    hiddenSize: 50,
-    outputSize: 10,
-    rng,
-    ...options,
-  });
+  const net = new TwoLayerNet({ ...BOOK, rng, ...options });
   const indices = new Int32Array(100);
   const xs = new SparseRows(net.kernels);
   let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
@@ -85,13 +82,7 @@ for (
   ] as const
 ) {
   const rng = new Rng(3);
-  const net = new TwoLayerNet({
-    inputSize: 784,
-    hiddenSize: 50,
-    outputSize: 10,
-    rng,
-    ...options,
-  });
+  const net = new TwoLayerNet({ ...BOOK, rng, ...options });
   // Fresh dense batches (no zeros), cycled, so the sparse path
   // never applies and the dense kernels carry the whole product.
   // In the kernels' memory, as train.ts keeps its batches.

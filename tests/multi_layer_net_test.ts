@@ -197,6 +197,7 @@ Deno.test("MultiLayerNet with the same seed is bit-identical; it builds the book
 
 Deno.test("MultiLayerNet rejects bad settings and shapes, naming what it expected", () => {
   const rng = new Rng(0);
+  const small = { inputSize: 4, hiddenSizes: [3], outputSize: 2, rng };
   assertThrows(
     () =>
       new MultiLayerNet({
@@ -209,50 +210,24 @@ Deno.test("MultiLayerNet rejects bad settings and shapes, naming what it expecte
     "MultiLayerNet: expected hiddenSizes[1] to be a positive integer but found 0",
   );
   assertThrows(
-    () =>
-      new MultiLayerNet({
-        inputSize: 4,
-        hiddenSizes: [3],
-        outputSize: 2,
-        rng,
-        activation: "tanh" as "relu",
-      }),
+    () => new MultiLayerNet({ ...small, activation: "tanh" as "relu" }),
     RangeError,
     'MultiLayerNet: expected activation "relu" or "sigmoid" but found "tanh"',
   );
   assertMatch(
     (assertThrows(
-      () =>
-        new MultiLayerNet({
-          inputSize: 4,
-          hiddenSizes: [3],
-          outputSize: 2,
-          rng,
-          weightDecayLambda: -1,
-        }),
+      () => new MultiLayerNet({ ...small, weightDecayLambda: -1 }),
       Error,
     ))
       .message,
     /weightDecayLambda to be a finite number ≥ 0 but found -1/,
   );
   assertThrows(
-    () =>
-      new MultiLayerNet({
-        inputSize: 4,
-        hiddenSizes: [3],
-        outputSize: 2,
-        rng,
-        weightInitStd: "lecun" as "he",
-      }),
+    () => new MultiLayerNet({ ...small, weightInitStd: "lecun" as "he" }),
     RangeError,
     'MultiLayerNet: expected a weight init of a number, "he", "relu", "xavier" or "sigmoid" but found "lecun"',
   );
-  const net = new MultiLayerNet({
-    inputSize: 4,
-    hiddenSizes: [3],
-    outputSize: 2,
-    rng,
-  });
+  const net = new MultiLayerNet(small);
   for (
     const method of [
       "predict",

@@ -15,6 +15,9 @@ import {
 } from "../net/mod.ts";
 import { uniformMatrix } from "./helpers.ts";
 
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
 const KEYS = ["W1", "b1", "W2", "b2"] as const;
 
 /** A seeded batch like flattened MNIST: pixels in [0, 1), labels in [0, 10). */
@@ -52,13 +55,7 @@ function kinkMargin(net: TwoLayerNet, x: Matrix): number {
 for (const backend of ["ts", "simd"] as const) {
   Deno.test(`TwoLayerNet(784, 50, 10).gradient() matches the numerical gradient at the book's magnitudes (${backend})`, () => {
     const rng = new Rng(1);
-    const net = new TwoLayerNet({
-      inputSize: 784,
-      hiddenSize: 50,
-      outputSize: 10,
-      rng,
-      backend,
-    });
+    const net = new TwoLayerNet({ ...BOOK, rng, backend });
     const { x, t } = batch(rng, 3);
     // The ReLU kink: a pre-activation within one step of zero would make the
     // central difference straddle the kink and give ~1e-5 on W1/b1. This batch
@@ -332,14 +329,7 @@ Deno.test("numericalGradient() rejects non-finite input and output", () => {
 Deno.test("the SIMD and TypeScript backends train TwoLayerNet alike, to rounding", () => {
   const run = (backend: "ts" | "simd") => {
     const rng = new Rng(8);
-    const net = new TwoLayerNet({
-      inputSize: 784,
-      hiddenSize: 50,
-      outputSize: 10,
-      rng,
-      backend,
-      weightInitStd: "he",
-    });
+    const net = new TwoLayerNet({ ...BOOK, rng, backend, weightInitStd: "he" });
     const losses: number[] = [];
     const { x, t } = batch(rng, 100);
     for (let i = 0; i < x.data.length; i++) { // MNIST-like: 80 % zeros
