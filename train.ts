@@ -23,7 +23,7 @@ import { SafetensorsError } from "./io/mod.ts";
 import { loadMnist, MnistError, saveNetFile } from "./data/mod.ts";
 import { type Config, parseConfig, USAGE, UsageError } from "./cli/flags.ts";
 import { DEFAULTS } from "./cli/defaults.ts";
-import { checkOutputs, type TimedEpoch, writeOutputs } from "./cli/report.ts";
+import { checkFiles, type TimedEpoch, writeOutputs } from "./cli/report.ts";
 import { loaded } from "./cli/net.ts";
 import { Progress } from "./cli/progress.ts";
 
@@ -31,20 +31,9 @@ async function main(args: string[]): Promise<number> {
   let config: Config | "help";
   try {
     config = parseConfig(args);
-    if (config !== "help" && config.dataDir !== undefined) {
-      const stat = await Deno.stat(config.dataDir).catch(() => undefined);
-      if (!stat?.isDirectory) {
-        throw new UsageError(`--data-dir ${config.dataDir}: no such directory`);
-      }
-    }
-    if (config !== "help" && config.load !== undefined) {
-      const stat = await Deno.stat(config.load).catch(() => undefined);
-      if (!stat?.isFile) {
-        throw new UsageError(`--load ${config.load}: no such file`);
-      }
-    }
-    // Before hours of training: every file to be written can be written.
-    if (config !== "help") await checkOutputs(config);
+    // Before hours of training: every file to be read is there, and every
+    // file to be written can be written.
+    if (config !== "help") await checkFiles(config);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(

@@ -1,7 +1,10 @@
 /**
  * The book's `common/trainer.py`: minibatch training of a network, with the
  * loss of every iteration and the train and test accuracy once per epoch.
- * Library code: it runs wherever the nets do (Deno, Node, a browser Worker).
+ * The one training loop of dlfs: `train()` runs it to the end, `run()` the
+ * same loop yielding to the event loop and to its caller (`deno task
+ * train`, the train page's Worker). Library code: it runs wherever the nets
+ * do (Deno, Node, a browser Worker).
  *
  * @module
  */
