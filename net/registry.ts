@@ -26,7 +26,7 @@
  * };
  * registerNet(WIDE_NET);
  * console.log(netKinds().map((k) => k.name)); // [ "two-layer", "multi-layer", "convnet", "wide" ]
- * console.log(buildNet({ type: "WideNet", inputSize: 4, outputSize: 2 } as WideNetSpec).params.W1.shape); // 4×500
+ * console.log(buildNet({ type: "WideNet", inputSize: 4, outputSize: 2 }).params.W1.shape); // 4×500
  * ```
  *
  * @module
@@ -153,14 +153,17 @@ export function netKind(type: string): NetKind {
  * @example
  * ```ts
  * import { Rng } from "@dlfs/nn/core";
- * import { buildNet, type TwoLayerNetSpec } from "@dlfs/nn/net";
+ * import { buildNet } from "@dlfs/nn/net";
  *
- * const spec: TwoLayerNetSpec = { type: "TwoLayerNet", inputSize: 4, hiddenSize: 3, outputSize: 2 };
+ * const spec = { type: "TwoLayerNet", inputSize: 4, hiddenSize: 3, outputSize: 2 };
  * const net = buildNet(spec, { rng: new Rng(0) });
  * console.log(net.params.W1.shape); // 4×3
  * ```
  */
-export function buildNet(spec: NetSpec, options: NetOptions = {}): Network {
+export function buildNet<S extends NetSpec>(
+  spec: S,
+  options: NetOptions = {},
+): Network {
   const type = (spec as Partial<NetSpec> | null)?.type;
   if (typeof type !== "string" || !KINDS.has(type)) {
     throw new TypeError(
