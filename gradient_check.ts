@@ -24,6 +24,9 @@ import {
   TwoLayerNet,
 } from "./net/mod.ts";
 
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
 const LIMIT = 1e-6;
 const USAGE = `Usage: deno task gradient-check [flags]
 
@@ -76,7 +79,7 @@ if (!/^-?\d+$/.test(values.seed ?? "0") || !Number.isSafeInteger(seed)) {
   Deno.exit(2);
 }
 const rng = new Rng(seed);
-const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+const net = new TwoLayerNet({ ...BOOK, rng, backend });
 const mnist = await loadMnist({ dir: dataDir, oneHotLabel: true }).catch(
   (e) => {
     if (!(e instanceof MnistError)) throw e;

@@ -1,10 +1,11 @@
 /**
  * dlfs: *Deep Learning from Scratch* (Saitoh), chapters 5–7, in
  * TypeScript over typed arrays: backpropagation through the book's layers,
- * its three networks, the chapter-6 optimizers and tricks, its Trainer, and
- * the numerical gradient every backward is checked against. The book's
- * concepts are exported here; the kernels behind the layers' products
- * (pure TypeScript and WebAssembly SIMD), their memory and threads are in
+ * its networks, the chapter-6 optimizers and tricks, its Trainer, and the
+ * numerical gradient every backward is checked against. The book's
+ * concepts are exported here; the registry of net kinds (`buildNet`,
+ * `registerNet`) is in `@dlfs/nn/net`, the kernels behind the layers
+ * (pure TypeScript and WebAssembly SIMD), their memory and threads in
  * `@dlfs/nn/core`, the MNIST loader and files in `@dlfs/nn/data`, the
  * safetensors format and plots in `@dlfs/nn/io`.
  *
@@ -13,7 +14,7 @@
  * import { Matrix, Rng, TwoLayerNet } from "@dlfs/nn";
  *
  * const rng = new Rng(42);
- * const net = new TwoLayerNet(784, 50, 10, { rng });
+ * const net = new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10, rng });
  * const x = new Matrix(3, 784, Float64Array.from({ length: 3 * 784 }, () => rng.uniform()));
  * console.log(net.loss(x, [7, 2, 1])); // ≈ 2.30 = log 10 for a fresh net
  * ```
@@ -23,8 +24,6 @@
 
 export { argmax, Matrix } from "./core/matrix.ts";
 export { Rng } from "./core/rng.ts";
-export type { Batch } from "./core/kernels.ts";
-export type { Backend } from "./core/backend.ts";
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
@@ -51,7 +50,6 @@ export {
   SoftmaxWithLoss,
 } from "./layers/mod.ts";
 export {
-  buildNet,
   compareGradients,
   DivergenceError,
   type EpochRecord,
@@ -61,22 +59,18 @@ export {
   type ModeOptions,
   MultiLayerNet,
   type MultiLayerNetOptions,
-  type MultiLayerNetSpec,
-  type NetSpec,
+  type MultiLayerNetParams,
+  type NetOptions,
   type Network,
   parallelNumericalGradient,
-  reluCornerNote,
-  reluMargin,
-  type SampleSet,
   SimpleConvNet,
   type SimpleConvNetOptions,
-  type SimpleConvNetSpec,
+  type SimpleConvNetParams,
   Trainer,
   type TrainerOptions,
   TwoLayerNet,
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
-  type TwoLayerNetSpec,
   type WeightInit,
 } from "./net/mod.ts";
 export {

@@ -11,40 +11,29 @@
  */
 
 import { type KernelChoice, Rng, SimdKernels } from "./core/mod.ts";
-import { buildNet, DivergenceError, type Network, Trainer } from "./net/mod.ts";
+import {
+  buildNet,
+  DivergenceError,
+  netKind,
+  type Network,
+  Trainer,
+} from "./net/mod.ts";
 import { createOptimizer } from "./optim/mod.ts";
 import { SafetensorsError } from "./io/mod.ts";
 import { loadMnist, MnistError, saveNetFile } from "./data/mod.ts";
 import { type Config, parseConfig, USAGE, UsageError } from "./cli/flags.ts";
-import { DEFAULTS } from "./cli/spec.ts";
-import {
-  checkOutputs,
-  describe,
-  type TimedEpoch,
-  writeOutputs,
-} from "./cli/report.ts";
+import { DEFAULTS } from "./cli/defaults.ts";
+import { checkFiles, type TimedEpoch, writeOutputs } from "./cli/report.ts";
 import { loaded } from "./cli/net.ts";
-import { specOf } from "./cli/spec.ts";
 import { Progress } from "./cli/progress.ts";
 
 async function main(args: string[]): Promise<number> {
   let config: Config | "help";
   try {
     config = parseConfig(args);
-    if (config !== "help" && config.dataDir !== undefined) {
-      const stat = await Deno.stat(config.dataDir).catch(() => undefined);
-      if (!stat?.isDirectory) {
-        throw new UsageError(`--data-dir ${config.dataDir}: no such directory`);
-      }
-    }
-    if (config !== "help" && config.load !== undefined) {
-      const stat = await Deno.stat(config.load).catch(() => undefined);
-      if (!stat?.isFile) {
-        throw new UsageError(`--load ${config.load}: no such file`);
-      }
-    }
-    // Before hours of training: every file to be written can be written.
-    if (config !== "help") await checkOutputs(config);
+    // Before hours of training: every file to be read is there, and every
+    // file to be written can be written.
+    if (config !== "help") await checkFiles(config);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(
@@ -86,7 +75,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
   try {
     net = config.load !== undefined
       ? await loaded(config.load, rng, choice)
-      : buildNet(specOf(config), {
+      : buildNet(config.kind.forMnist(config), {
         rng,
         ...choice,
         weightInitStd: config.init,
@@ -96,10 +85,8 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
     console.error(`train: ${e.message}`);
     return 2;
   }
-  // The convnet, as the book's Trainer: per epoch on 1000 images only.
-  const isConvnet = net.spec.type === "SimpleConvNet";
-  const evalSamples = config.evalSamples ??
-    (isConvnet ? DEFAULTS.evalSamples.convnet : undefined);
+  const kind = netKind(net.spec.type); // a loaded net's own
+  const evalSamples = config.evalSamples ?? kind.defaults.evalSamples;
   const lr = config.lr ??
     (config.optimizer === "sgd" ? DEFAULTS.lr : undefined);
   const optimizer = createOptimizer(config.optimizer, lr ? { lr } : {});
@@ -122,7 +109,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
   const iters = trainer.maxIter;
   const epochs = Math.ceil(iters / trainer.iterPerEpoch);
   const progress = new Progress(iters, quiet);
-  const name = describe(net.spec) +
+  const name = kind.describe(net.spec) +
     (config.load !== undefined ? ` from ${config.load}` : "");
   const rate = optimizer.lr;
   progress.line(
@@ -136,21 +123,19 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
         : ""),
   );
   // Ctrl-C stops after the iteration in progress; the net so far is saved.
-  let interrupted = false;
-  const interrupt = () => (interrupted = true);
-  Deno.addSignalListener("SIGINT", interrupt);
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onSigint);
   try {
     const every = config.checkpointEvery;
-    while (trainer.iteration < iters && !interrupted) {
-      trainer.step();
-      const done = trainer.iteration;
+    const run = trainer.run({ signal: interrupt.signal, yieldEvery: every });
+    for await (const { iteration: done } of run) {
       if (every !== undefined && done % every === 0 && done < iters) {
         await saveNetFile(config.save!, net); // atomic: temp file, rename
         progress.line(
           `checkpoint: the net after ${done} iterations saved to ${config.save}`,
         );
       }
-      if (done % 100 === 0) await new Promise((ok) => setTimeout(ok, 0)); // lets Ctrl-C in
     }
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
@@ -162,9 +147,9 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
     );
     return 1;
   } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
+    Deno.removeSignalListener("SIGINT", onSigint);
   }
-  if (interrupted) {
+  if (interrupt.signal.aborted) {
     await progress.end();
     if (config.save !== undefined) await saveNetFile(config.save, net);
     console.error(
@@ -191,7 +176,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
       batchSize,
       optimizer: config.optimizer,
       lr: rate,
-      init: config.init ?? (config.net === "multi-layer" ? "he" : 0.01),
+      init: config.init ?? kind.defaults.init,
       seed,
       kernels: net.kernels.name,
       threads: config.threads,

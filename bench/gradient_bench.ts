@@ -5,9 +5,12 @@ import { Rng } from "../core/mod.ts";
 import { parallelNumericalGradient, TwoLayerNet } from "../net/mod.ts";
 import { data } from "./batches.ts";
 
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
 for (const backend of ["ts", "simd"] as const) {
   const rng = new Rng(4);
-  const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+  const net = new TwoLayerNet({ ...BOOK, rng, backend });
   const b3 = data.batch(rng, 3), b100 = data.batch(rng, 100);
   const group3 =
     `gradient, TwoLayerNet(784, 50, 10), batch 3, ${data.source} images`;

@@ -8,8 +8,11 @@
 // (see the name).
 import { Matrix, Rng, SimdKernels, SparseRows } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
-import { TwoLayerNet, type TwoLayerNetOptions } from "../net/mod.ts";
+import { type NetOptions, TwoLayerNet } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
+
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
 
 const KEYS = ["W1", "b1", "W2", "b2"] as const;
 
@@ -28,7 +31,7 @@ function sgd(
 const simd2 = SimdKernels.create({ threads: 2 })!;
 await simd2.ready();
 
-const configs: [string, Omit<TwoLayerNetOptions, "rng">][] = [
+const configs: [string, NetOptions][] = [
   ["ts, 1 thread", { backend: "ts" }],
   ["simd, 1 thread", { backend: "simd" }],
   ["simd, 2 threads", { kernels: simd2 }],
@@ -36,7 +39,7 @@ const configs: [string, Omit<TwoLayerNetOptions, "rng">][] = [
 
 for (const [name, options] of configs) {
   const rng = new Rng(2);
-  const net = new TwoLayerNet(784, 50, 10, { rng, ...options });
+  const net = new TwoLayerNet({ ...BOOK, rng, ...options });
   const indices = new Int32Array(100);
   const xs = new SparseRows(net.kernels);
   let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
@@ -79,7 +82,7 @@ for (
   ] as const
 ) {
   const rng = new Rng(3);
-  const net = new TwoLayerNet(784, 50, 10, { rng, ...options });
+  const net = new TwoLayerNet({ ...BOOK, rng, ...options });
   // Fresh dense batches (no zeros), cycled, so the sparse path
   // never applies and the dense kernels carry the whole product.
   // In the kernels' memory, as train.ts keeps its batches.

@@ -1,10 +1,22 @@
 // train.ts's command line: the usage text, the flags and their checks.
 
 import { parseArgs } from "@std/cli/parse-args";
-import { DEFAULTS, NET_NAMES, type NetName } from "./spec.ts";
+import { DEFAULTS } from "./defaults.ts";
 import { type Backend, simdSupport } from "../core/mod.ts";
-import type { WeightInit } from "../net/mod.ts";
+import { type NetKind, netKinds, type WeightInit } from "../net/mod.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optim/mod.ts";
+
+const KINDS = netKinds();
+/** The names of the kinds for which `has` holds, as "a, b or c". */
+const kindsWhere = (has: (kind: NetKind) => unknown): string =>
+  list(KINDS.filter(has).map((k) => k.name));
+/** Each kind's default of a flag, as "a 50, b 100" (kinds with one). */
+const perKind = (value: (kind: NetKind) => string | undefined): string =>
+  KINDS.flatMap((k) => {
+    const v = value(k);
+    return v === undefined || v === "" ? [] : [`${k.name} ${v}`];
+  }).join(", ");
+const evalSamples = perKind((k) => k.defaults.evalSamples?.toString());
 
 export const USAGE = `Usage: deno task train [flags]
 
@@ -12,25 +24,75 @@ Trains a network on MNIST with minibatch gradient descent and prints the train
 and test accuracy once per epoch. The defaults are the book's chapter-5 run.
 
 Flags:
-  --net NAME        two-layer (default: the book's TwoLayerNet), multi-layer, or
-                    convnet (the book's SimpleConvNet)
-  --hidden N[,N…]   hidden layer sizes (default 50, convnet 100; only
-                    multi-layer takes more than one)
-  --iters N         iterations (default 10000; 0 evaluates only)
+${
+  help(
+    "--net NAME",
+    `the net: ${
+      list(
+        KINDS.map((k) =>
+          `${k.name} (${
+            k.name === DEFAULTS.net ? "default: " : ""
+          }${k.summary})`
+        ),
+      )
+    }`,
+  )
+}
+${
+  help(
+    "--hidden N[,N…]",
+    `hidden layer sizes (default ${
+      perKind((k) => k.defaults.hidden.join(","))
+    }; more than one: ${kindsWhere((k) => k.takes.hidden === "list")})`,
+  )
+}
+  --iters N         iterations (default ${DEFAULTS.iters}; 0 evaluates only)
   --epochs N        or: epochs of train-size / batch-size iterations each
-  --batch-size N    samples per minibatch, drawn with replacement (default 100)
+  --batch-size N    samples per minibatch, drawn with replacement (default ${DEFAULTS.batchSize})
   --optimizer NAME  sgd (default), momentum, nesterov, adagrad, rmsprop or adam
-  --lr X            learning rate, > 0 (default 0.1 for sgd, else the
+  --lr X            learning rate, > 0 (default ${DEFAULTS.lr} for sgd, else the
                     optimizer's own: 0.01, or 0.001 for adam)
-  --init STD|NAME   initial weights: a standard deviation, he or xavier
-                    (default 0.01 for two-layer, he for multi-layer)
-  --batchnorm       BatchNormalization after each hidden Affine (multi-layer)
-  --dropout RATIO   Dropout after each hidden activation (multi-layer)
-  --weight-decay λ  L2 weight decay λ ≥ 0 (multi-layer; default 0)
-  --seed N          seed of the weights, minibatches and dropout, 0 to 4294967295 (default 42)
-  --eval-samples N  per epoch, evaluate on the first N training and test images
-                    (default: all; 1000 for convnet, as the book's Trainer);
-                    the final test accuracy is always on all 10000
+${
+  help(
+    "--init STD|NAME",
+    `initial weights: a standard deviation, he or xavier (default ${
+      perKind((k) => String(k.defaults.init))
+    })`,
+  )
+}
+${
+  help(
+    "--batchnorm",
+    `BatchNormalization after each hidden Affine (${
+      kindsWhere((k) => k.takes.batchnorm)
+    })`,
+  )
+}
+${
+  help(
+    "--dropout RATIO",
+    `Dropout after each hidden activation (${
+      kindsWhere((k) => k.takes.dropout)
+    })`,
+  )
+}
+${
+  help(
+    "--weight-decay λ",
+    `L2 weight decay λ ≥ 0 (${
+      kindsWhere((k) => k.takes["weight-decay"])
+    }; default 0)`,
+  )
+}
+  --seed N          seed of the weights, minibatches and dropout, 0 to 4294967295 (default ${DEFAULTS.seed})
+${
+  help(
+    "--eval-samples N",
+    `per epoch, evaluate on the first N training and test images (default: all${
+      evalSamples ? `; ${evalSamples}, as the book's Trainer` : ""
+    }); the final test accuracy is always on all 10000`,
+  )
+}
   --backend NAME    kernels: auto (default: WebAssembly SIMD where the runtime
                     has it), simd, or ts (the pure-TypeScript loops); default
                     from $DLFS_BACKEND when set
@@ -52,6 +114,24 @@ Flags:
   -h, --help        show this help
 
 Relative paths are taken from the folder the task was run from.`;
+
+/** A flag's line(s) of help: `text` beside the flag, wrapped at 80 columns. */
+function help(flag: string, text: string): string {
+  const lines = [`  ${flag}`.padEnd(19)];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (lines[last].length + 1 + word.length > 80) lines.push(" ".repeat(19));
+    lines[lines.length - 1] += ` ${word}`;
+  }
+  return lines.join("\n");
+}
+
+/** Words as "a", "a or b", "a, b or c". */
+function list(words: readonly string[]): string {
+  return words.length < 2
+    ? words.join("")
+    : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
 
 /** The flags train.ts takes, without their dashes. */
 const FLAGS: string[] = [
@@ -123,7 +203,10 @@ export class UsageError extends Error {}
 
 /** What a command line asks of train.ts. */
 export interface Config {
-  net: NetName;
+  /** --net: a kind's name. */
+  net: string;
+  /** Its kind. */
+  kind: NetKind;
   hidden: number[];
   iters?: number;
   epochs?: number;
@@ -195,22 +278,26 @@ export function parseConfig(args: string[]): Config | "help" {
   const net = oneOf(
     "--net",
     values.net,
-    NET_NAMES,
-    "two-layer",
+    KINDS.map((k) => k.name),
+    DEFAULTS.net,
   );
-  const hidden = (values.hidden ?? String(DEFAULTS.hidden[net]))
-    .split(",").map((h) => integer("--hidden", h, 0, 1));
-  if (net !== "multi-layer" && hidden.length !== 1) {
+  const kind = KINDS.find((k) => k.name === net)!;
+  for (
+    const flag of ["hidden", "batchnorm", "dropout", "weight-decay"] as const
+  ) {
+    if (values[flag] !== undefined && !kind.takes[flag]) {
+      throw new UsageError(
+        `--${flag} needs --net ${kindsWhere((k) => k.takes[flag])}`,
+      );
+    }
+  }
+  const hidden = values.hidden === undefined
+    ? [...kind.defaults.hidden]
+    : values.hidden.split(",").map((h) => integer("--hidden", h, 0, 1));
+  if (kind.takes.hidden === "one" && hidden.length !== 1) {
     throw new UsageError(
       `--hidden for --net ${net} expects one size but got "${values.hidden}"`,
     );
-  }
-  if (net !== "multi-layer") {
-    for (const flag of ["batchnorm", "dropout", "weight-decay"] as const) {
-      if (values[flag] !== undefined) {
-        throw new UsageError(`--${flag} needs --net multi-layer`);
-      }
-    }
   }
   if (values["checkpoint-every"] !== undefined && values.save === undefined) {
     throw new UsageError(
@@ -275,6 +362,7 @@ export function parseConfig(args: string[]): Config | "help" {
 
   return {
     net,
+    kind,
     hidden,
     iters: values.iters === undefined
       ? undefined

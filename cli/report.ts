@@ -1,31 +1,12 @@
-// What train.ts writes after a run: the JSON report, the SVG plot, the
-// saved net (each atomically), and the one-line description of a net.
+// The files of train.ts: checked before a run (read and written), and
+// written after it: the JSON report, the SVG plot, the saved net (each
+// atomically).
 
-import type { NetSpec, Network } from "../net/mod.ts";
+import type { Network } from "../net/mod.ts";
 import type { EpochRecord } from "../net/trainer.ts";
 import { trainingPlot } from "../io/mod.ts";
 import { saveNetFile, writeFileAtomic } from "../data/mod.ts";
 import { type Config, UsageError } from "./flags.ts";
-
-/** A one-line description of a net from its spec, for the header line. */
-export function describe(s: NetSpec): string {
-  switch (s.type) {
-    case "TwoLayerNet":
-      return `TwoLayerNet(${s.inputSize}, ${s.hiddenSize}, ${s.outputSize})`;
-    case "SimpleConvNet":
-      return `SimpleConvNet(${
-        s.input.join("×")
-      }, ${s.filterNum} filters ${s.filterSize}×${s.filterSize}, pool 2×2, ${s.hiddenSize}, ${s.outputSize})`;
-    default:
-      return `MultiLayerNet(${s.inputSize}, [${
-        s.hiddenSizes.join(", ")
-      }], ${s.outputSize}${s.useBatchnorm ? ", batchnorm" : ""}${
-        s.useDropout ? `, dropout ${s.dropoutRatio}` : ""
-      }${
-        s.weightDecayLambda > 0 ? `, weight decay ${s.weightDecayLambda}` : ""
-      })`;
-  }
-}
 
 /** One evaluation as the report keeps it: with the wall time it came at. */
 export type TimedEpoch = EpochRecord & { seconds: number };
@@ -76,11 +57,24 @@ export async function writeOutputs(
 }
 
 /**
- * Throws a UsageError unless every file the run will write (--save, --plot,
- * --json) can be written: its folder exists and takes a new file, and the
- * path is not a folder.
+ * Throws a UsageError unless the folder and file the run will read
+ * (--data-dir, --load) are there, and every file it will write (--save,
+ * --plot, --json) can be written: its folder exists and takes a new file,
+ * and the path is not a folder.
  */
-export async function checkOutputs(config: Config): Promise<void> {
+export async function checkFiles(config: Config): Promise<void> {
+  if (config.dataDir !== undefined) {
+    const stat = await Deno.stat(config.dataDir).catch(() => undefined);
+    if (!stat?.isDirectory) {
+      throw new UsageError(`--data-dir ${config.dataDir}: no such directory`);
+    }
+  }
+  if (config.load !== undefined) {
+    const stat = await Deno.stat(config.load).catch(() => undefined);
+    if (!stat?.isFile) {
+      throw new UsageError(`--load ${config.load}: no such file`);
+    }
+  }
   for (
     const [flag, path] of [
       ["--save", config.save],

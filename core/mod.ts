@@ -1,12 +1,36 @@
 /**
- * The foundations: the {@linkcode Matrix} type, the seeded {@linkcode Rng},
- * and the compute seam the layers call ({@linkcode Kernels}): the naive
- * reference kernels every faster kernel is tested against, the
- * register-blocked ones ({@linkcode matmulFast} …) and the zero-skipping
- * ones ({@linkcode matmulSparse} …) behind {@linkcode TsKernels}, and the
- * WebAssembly SIMD kernels ({@linkcode SimdKernels}, generated at run time
- * by a small assembler in `simd/`), chosen per network through
- * {@linkcode selectKernels}.
+ * The engine under the book's layers, for someone writing a kernel. The
+ * layers and nets (`@dlfs/nn`) hold the book's math only; everything they
+ * compute with goes through one seam, {@linkcode Kernels}, so that a faster
+ * loop (SIMD, a second thread, another element type) is added here and no
+ * layer changes.
+ *
+ * What is here:
+ * - {@linkcode Matrix} (row-major `Float64Array`, `rows × cols`) and the
+ *   seeded {@linkcode Rng}: the types everything passes around.
+ * - {@linkcode Kernels} (`kernels.ts`): the seam. Its doc says what each
+ *   method computes, which shapes it takes, who owns `out`, and how memory
+ *   is handed out (`float64`, `buffer`: a net's arrays all live in its
+ *   kernels' memory, so the SIMD kernels read them without copying).
+ * - {@linkcode BaseKernels} (`dispatch.ts`): what every implementation
+ *   shares (shape checks, buffers, the choice between loops); an
+ *   implementation extends it and overrides what it does faster.
+ * - The naive loops (`naive.ts`: {@linkcode matmul}, {@linkcode maxPool}, …)
+ *   and {@linkcode im2col} / {@linkcode col2im} under the book's names: the
+ *   oracle every kernel is tested against, bit for bit, and each bench
+ *   group's baseline.
+ * - The implementations: {@linkcode TsKernels} (pure TypeScript, blocked
+ *   and zero-skipping loops) and {@linkcode SimdKernels} (WebAssembly SIMD,
+ *   generated at run time by a small assembler in `simd/`, on one thread or
+ *   two); {@linkcode selectKernels} turns a net's `backend` option
+ *   (`"auto"`, `"simd"`, `"ts"`) into one of them.
+ *
+ * A new kernel: write its naive loop first; add the method to `Kernels` and
+ * to `BaseKernels` (by the naive loop, so every implementation has it);
+ * override it where an implementation is faster; test it against the naive
+ * loop on every implementation (`tests/kernels_test.ts` runs one suite over
+ * each), and keep a fast path only with a `deno bench` (under `bench/`)
+ * that shows the gain against the naive baseline.
  *
  * @example Multiply two matrices
  * ```ts

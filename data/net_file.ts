@@ -29,7 +29,7 @@ import { writeFileAtomic } from "./write_atomic.ts";
  * import { loadNetFile, saveNetFile } from "@dlfs/nn/data";
  *
  * const dir = await Deno.makeTempDir();
- * await saveNetFile(`${dir}/net.safetensors`, new TwoLayerNet(4, 3, 2, { rng: new Rng(1) }));
+ * await saveNetFile(`${dir}/net.safetensors`, new TwoLayerNet({ inputSize: 4, hiddenSize: 3, outputSize: 2, rng: new Rng(1) }));
  * const { net } = await loadNetFile(`${dir}/net.safetensors`);
  * console.log(net.spec); // { type: "TwoLayerNet", inputSize: 4, hiddenSize: 3, outputSize: 2 }
  * await Deno.remove(dir, { recursive: true });

@@ -11,7 +11,7 @@
  * import { MultiLayerNet } from "@dlfs/nn/net";
  * import { loadNet, saveNet } from "@dlfs/nn/io";
  *
- * const net = new MultiLayerNet(784, [100, 100], 10, { rng: new Rng(0) });
+ * const net = new MultiLayerNet({ inputSize: 784, hiddenSizes: [100, 100], outputSize: 10, rng: new Rng(0) });
  * const bytes = saveNet(net, { dtype: "F32" }); // about 360 kB
  * const { net: copy } = loadNet(bytes);
  * console.log(bytes.length, copy.spec.type);

@@ -10,7 +10,7 @@
 import { checkBackend, type KernelChoice } from "../core/backend.ts";
 import { Rng } from "../core/rng.ts";
 import { TsKernels } from "../core/ts_kernels.ts";
-import { buildNet } from "../net/build.ts";
+import { buildNet } from "../net/registry.ts";
 import type { NetSpec, Network } from "../net/network.ts";
 import {
   decodeSafetensors,
@@ -56,7 +56,7 @@ export interface LoadedNet {
  * import { TwoLayerNet } from "@dlfs/nn/net";
  * import { loadNet, saveNet } from "@dlfs/nn/io";
  *
- * const net = new TwoLayerNet(4, 3, 2, { rng: new Rng(1), weightInitStd: 0.5 });
+ * const net = new TwoLayerNet({ inputSize: 4, hiddenSize: 3, outputSize: 2, rng: new Rng(1), weightInitStd: 0.5 });
  * const { net: copy } = loadNet(saveNet(net));
  * const x = Matrix.fromRows([[0.1, 0.2, 0.3, 0.4]]);
  * assertEquals(copy.predict(x).data, net.predict(x).data);
@@ -182,8 +182,8 @@ export function loadNet(
  * import { TwoLayerNet } from "@dlfs/nn/net";
  * import { loadParams, saveNet } from "@dlfs/nn/io";
  *
- * const a = new TwoLayerNet(4, 3, 2, { rng: new Rng(1) });
- * const b = new TwoLayerNet(4, 3, 2, { rng: new Rng(2) });
+ * const a = new TwoLayerNet({ inputSize: 4, hiddenSize: 3, outputSize: 2, rng: new Rng(1) });
+ * const b = new TwoLayerNet({ inputSize: 4, hiddenSize: 3, outputSize: 2, rng: new Rng(2) });
  * loadParams(b, saveNet(a)); // b now has a's weights
  * console.log(b.params.W1.data[0] === a.params.W1.data[0]); // true
  * ```

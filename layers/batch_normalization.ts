@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertMatrix, Matrix } from "../core/matrix.ts";
+import { assertMatrix, type Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
 import type { Layer, Param } from "./layer.ts";
@@ -32,10 +32,12 @@ export interface BatchNormalizationOptions {
  *   μ = mean(x), σ² = mean((x − μ)²), xn = (x − μ) / √(σ² + ε),
  *   out = γ · xn + β
  *
- * In training mode (`training = true`, the default) μ and σ² come from the
- * batch and update the running averages; in test mode the running averages
- * are used instead, as the book's `train_flg=False`. γ and β are trainable
- * (1×D); the running mean and variance are not parameters.
+ * In training mode (`forward(x)` or `forward(x, true)`) μ and σ² come from
+ * the batch and update the running averages; in test mode
+ * (`forward(x, false)`, the book's `train_flg=False`) the running averages
+ * are used instead. γ and β are trainable (1×D); the running mean and
+ * variance are not parameters but the layer's `state()`. All of them live in
+ * the kernels' memory, as every other parameter.
  *
  * @example
  * ```ts
@@ -62,18 +64,17 @@ export class BatchNormalization implements Layer {
   readonly runningVar: Matrix;
   /** Decay of the running averages. */
   readonly momentum: number;
-  /** Training mode (batch statistics) or test mode (running averages). */
-  training = true;
   #xc?: Matrix; // N×D, x − μ
   #xn?: Matrix; // N×D, normalised x
-  #std = new Float64Array(0); // D, √(σ² + ε) of the last training batch
+  #std: Matrix; // 1×D, √(σ² + ε) of the last training batch
   #out?: Matrix; // N×D
   #dx?: Matrix; // N×D
   #trainedForward = false; // whether the last forward was in training mode
   #k: Kernels;
 
   /**
-   * Wraps γ and β (1×D each); the running averages start at 0.
+   * Wraps γ and β (1×D each); the running averages start at 0. Its own
+   * arrays (gradients, running averages) come from `options.kernels`.
    *
    * @param options see {@linkcode BatchNormalizationOptions} (default `{}`: each
    * option at its default)
@@ -103,18 +104,21 @@ export class BatchNormalization implements Layer {
     this.gamma = gamma;
     this.beta = beta;
     this.momentum = momentum;
-    this.dgamma = new Matrix(1, gamma.cols);
-    this.dbeta = new Matrix(1, gamma.cols);
-    this.runningMean = new Matrix(1, gamma.cols);
-    this.runningVar = new Matrix(1, gamma.cols);
+    const row = () => this.#k.buffer(undefined, 1, gamma.cols); // zeros
+    this.dgamma = row();
+    this.dbeta = row();
+    this.runningMean = row();
+    this.runningVar = row();
+    this.#std = row();
   }
 
   /**
-   * out = γ · xn + β; N×D → N×D.
+   * out = γ · xn + β; N×D → N×D, with the batch's statistics when
+   * `train` (the default) and the running averages otherwise.
    *
    * @throws {RangeError} if x does not have D columns, or (training) no rows.
    */
-  forward(x: Matrix): Matrix {
+  forward(x: Matrix, train = true): Matrix {
     const where = "BatchNormalization.forward()";
     assertMatrix(where, "x", x);
     const n = x.rows, d = this.gamma.cols;
@@ -123,7 +127,7 @@ export class BatchNormalization implements Layer {
         `${where}: expected x with ${d} columns (gamma is ${this.gamma.shape}) but found x of shape ${x.shape}`,
       );
     }
-    if (this.training && n === 0) {
+    if (train && n === 0) {
       throw new RangeError(
         `${where}: expected a batch of at least one row in training mode but found x of shape ${x.shape}`,
       );
@@ -132,15 +136,15 @@ export class BatchNormalization implements Layer {
     const out = this.#out = k.buffer(this.#out, n, d);
     const xc = this.#xc = k.buffer(this.#xc, n, d);
     const xn = this.#xn = k.buffer(this.#xn, n, d);
-    if (this.#std.length !== d) this.#std = new Float64Array(d);
     const X = x.data, XC = xc.data, XN = xn.data, O = out.data;
     const G = this.gamma.data, B = this.beta.data;
     const RM = this.runningMean.data,
       RV = this.runningVar.data,
-      m = this.momentum;
+      m = this.momentum,
+      S = this.#std.data;
     for (let j = 0; j < d; j++) {
       let mu: number, std: number;
-      if (this.training) {
+      if (train) {
         mu = 0;
         for (let i = 0; i < n; i++) mu += X[i * d + j];
         mu /= n;
@@ -148,7 +152,7 @@ export class BatchNormalization implements Layer {
         for (let i = 0; i < n; i++) v += (X[i * d + j] - mu) ** 2;
         v /= n;
         std = Math.sqrt(v + BATCH_NORM_EPSILON);
-        this.#std[j] = std;
+        S[j] = std;
         RM[j] = m * RM[j] + (1 - m) * mu;
         RV[j] = m * RV[j] + (1 - m) * v;
       } else {
@@ -162,7 +166,7 @@ export class BatchNormalization implements Layer {
         O[k] = G[j] * XN[k] + B[j];
       }
     }
-    this.#trainedForward = this.training;
+    this.#trainedForward = train;
     return out;
   }
 
@@ -195,7 +199,7 @@ export class BatchNormalization implements Layer {
       DX = dx.data,
       G = this.gamma.data;
     for (let j = 0; j < d; j++) {
-      const std = this.#std[j];
+      const std = this.#std.data[j];
       let dbeta = 0, dgamma = 0, dstd = 0;
       for (let i = 0; i < n; i++) {
         const k = i * d + j;
@@ -223,5 +227,10 @@ export class BatchNormalization implements Layer {
       { name: "gamma", value: this.gamma, grad: this.dgamma },
       { name: "beta", value: this.beta, grad: this.dbeta },
     ];
+  }
+
+  /** The running averages test mode uses, saved with the net. */
+  state(): Record<string, Matrix> {
+    return { running_mean: this.runningMean, running_var: this.runningVar };
   }
 }

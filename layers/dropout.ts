@@ -31,9 +31,10 @@ export interface DropoutOptions {
 }
 
 /**
- * In training mode, zeroes each unit with probability `ratio` (a fresh mask
+ * In training mode (`forward(x)` or `forward(x, true)`), zeroes each unit with probability `ratio` (a fresh mask
  * per forward, drawn from `rng`: unit kept when u > ratio, u uniform in
- * [0, 1)); in test mode, scales every unit by (1 − ratio), as the book does
+ * [0, 1)); in test mode (`forward(x, false)`, the book's
+ * `train_flg=False`), scales every unit by (1 − ratio), as the book does
  * (not "inverted" dropout, which would scale in training instead). Backward
  * passes dout through the kept units.
  *
@@ -47,15 +48,14 @@ export interface DropoutOptions {
  *
  * const drop = new Dropout({ rng: new Rng(1), ratio: 0.5 });
  * console.log(drop.forward(Matrix.fromRows([[1, 2, 3, 4]])).toRows()); // some units 0, the rest kept
- * drop.training = false;
- * console.log(drop.forward(Matrix.fromRows([[1, 2, 3, 4]])).toRows()); // [[0.5, 1, 1.5, 2]]
+ * console.log(drop.forward(Matrix.fromRows([[1, 2, 3, 4]]), false).toRows()); // [[0.5, 1, 1.5, 2]]
  * ```
  */
 export class Dropout implements Layer {
   /** The fraction of units dropped in training. */
   readonly ratio: number;
-  /** Training mode (random mask) or test mode (scale by 1 − ratio). */
-  training = true;
+  /** Its training-mode masks are random: see `Layer.random`. */
+  readonly random = true;
   /** Keep the current mask instead of drawing a new one (for gradient checks). */
   frozenMask = false;
   #rng: Rng;
@@ -89,16 +89,17 @@ export class Dropout implements Layer {
   }
 
   /**
-   * Training: x · mask; test: x · (1 − ratio). N×D → N×D.
+   * Training (`train`, the default): x · mask; test: x · (1 − ratio).
+   * N×D → N×D.
    *
    * @throws {RangeError} with `frozenMask` and a shape other than the mask's.
    */
-  forward(x: Matrix): Matrix {
+  forward(x: Matrix, train = true): Matrix {
     const where = "Dropout.forward()";
     assertMatrix(where, "x", x);
     const out = this.#out = this.#k.buffer(this.#out, x.rows, x.cols);
     const X = x.data, O = out.data;
-    if (!this.training) {
+    if (!train) {
       const keep = 1 - this.ratio;
       for (let i = 0; i < X.length; i++) O[i] = X[i] * keep;
       return out;

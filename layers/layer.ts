@@ -71,8 +71,13 @@ export interface Param {
  * ```
  */
 export interface Layer {
-  /** y = f(x): N×D in, N×H out (a buffer owned by the layer). */
-  forward(x: Matrix): Matrix;
+  /**
+   * y = f(x): N×D in, N×H out (a buffer owned by the layer). `train` is the
+   * book's `train_flg`: layers with a training and a test mode (Dropout,
+   * BatchNormalization) run the one it names, training when it is omitted
+   * as in the book; the other layers ignore it.
+   */
+  forward(x: Matrix, train?: boolean): Matrix;
   /**
    * ∂L/∂x from ∂L/∂y (N×H in, N×D out); also overwrites each param's grad.
    * A layer told that its input needs no gradient (`needsInputGrad: false`,
@@ -81,4 +86,17 @@ export interface Layer {
   backward(dout: Matrix): Matrix | undefined;
   /** The layer's trainable parameters, in a fixed order (none for most). */
   params(): Param[];
+  /**
+   * True for a layer whose training-mode forward draws random numbers
+   * (Dropout): two forwards of the same x differ, so a copy of the net in
+   * another thread would not compute the same function (default: absent,
+   * false).
+   */
+  readonly random?: boolean;
+  /**
+   * State that is not trained but belongs to the net and is saved with it
+   * (BatchNormalization's `running_mean` and `running_var`), by name: the
+   * very matrices the layer uses (default: absent, no state).
+   */
+  state?(): Record<string, Matrix>;
 }

@@ -78,7 +78,7 @@ export const REL_ERROR_FLOOR = 1e-7;
  * import { gradientCheck, TwoLayerNet } from "@dlfs/nn/net";
  *
  * const rng = new Rng(3);
- * const net = new TwoLayerNet(6, 4, 3, { rng });
+ * const net = new TwoLayerNet({ inputSize: 6, hiddenSize: 4, outputSize: 3, rng });
  * const x = new Matrix(3, 6, Float64Array.from({ length: 18 }, () => rng.uniform()));
  * const diffs = gradientCheck(net, x, [0, 1, 2]);
  * for (const [key, d] of Object.entries(diffs)) console.log(key, d.meanAbsDiff, d.maxRelError);
@@ -118,7 +118,7 @@ export function gradientCheck<K extends string>(
  * import { Matrix, Rng, TwoLayerNet } from "@dlfs/nn";
  * import { reluMargin } from "@dlfs/nn/net";
  *
- * const net = new TwoLayerNet(4, 5, 3, { rng: new Rng(1) });
+ * const net = new TwoLayerNet({ inputSize: 4, hiddenSize: 5, outputSize: 3, rng: new Rng(1) });
  * const x = Matrix.randn(2, 4, new Rng(2));
  * console.log(reluMargin(net, x)); // the smallest |x·W1 + b1| over the batch
  * ```

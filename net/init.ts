@@ -6,7 +6,10 @@
  */
 
 import { Matrix } from "../core/matrix.ts";
-import type { Rng } from "../core/rng.ts";
+import { Rng } from "../core/rng.ts";
+import { selectKernels } from "../core/backend.ts";
+import { checkRng } from "./batch.ts";
+import type { NetOptions } from "./network.ts";
 
 /**
  * How initial weights are drawn, as the book's `weight_init_std`: a number is
@@ -84,4 +87,29 @@ export function initWeights(
   const W = new Matrix(rows, cols, data);
   for (let i = 0; i < W.data.length; i++) W.data[i] = scale * rng.normal();
   return W;
+}
+
+/**
+ * What a net's constructor makes of its {@linkcode NetOptions}, checked and
+ * with the defaults (`init`: the net's own weight init): the generator, the
+ * kernels, and the two ways the book's nets make parameters in the
+ * kernels' memory.
+ *
+ * @throws {TypeError} for an rng that is not an Rng.
+ * @throws {RangeError} for a bad weight init or choice of kernels.
+ */
+export function netSetup(where: string, options: NetOptions, init: WeightInit) {
+  const { rng = new Rng(0), weightInitStd = init, backend } = options;
+  checkRng(where, rng);
+  initScale(weightInitStd, 1, where); // validates it
+  const kernels = selectKernels(where, { backend, kernels: options.kernels });
+  return {
+    rng,
+    kernels,
+    /** rows×cols initial weights drawn from rng, row by row (fan-in: rows). */
+    weights: (rows: number, cols: number): Matrix =>
+      initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols)),
+    /** 1×cols zeros (the book's biases). */
+    zeros: (cols: number): Matrix => kernels.buffer(undefined, 1, cols),
+  };
 }

@@ -13,8 +13,6 @@ import type { Batch, Kernels } from "../core/kernels.ts";
 import { SparseRows } from "../core/sparse.ts";
 import { numericalGradient } from "../core/numerical_gradient.ts";
 import { Affine } from "../layers/affine.ts";
-import { BatchNormalization } from "../layers/batch_normalization.ts";
-import { Dropout } from "../layers/dropout.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
@@ -22,7 +20,7 @@ import { checkBatch, countCorrect } from "./batch.ts";
 import type { ModeOptions, NetSpec, Network, SampleSet } from "./network.ts";
 
 /** What a network hands {@linkcode LayerNet} once it has built its layers. */
-export interface LayerNetParts {
+export interface LayerNetParts<P extends Record<string, Matrix>> {
   /** The class name, for error messages. */
   name: string;
   /** What the layers compute with. */
@@ -32,7 +30,7 @@ export interface LayerNetParts {
   /** C. */
   outputSize: number;
   /** The parameters by name, the matrices the layers were given. */
-  params: Record<string, Matrix>;
+  params: P;
   /** The layers in forward order, by name. */
   layers: Map<string, Layer>;
   /** Rows per chunk in `accuracy` (default 1000). */
@@ -41,9 +39,13 @@ export interface LayerNetParts {
 
 /**
  * A network made of layers, as the book builds its nets: see the module
- * doc. The nets extend it and build their layers in their constructors.
+ * doc. The nets extend it and build their layers in their constructors;
+ * `P` is their parameters' type (`TwoLayerNetParams`, …), which `params`,
+ * `gradient` and `numericalGradient` share.
  */
-export abstract class LayerNet implements Network {
+export abstract class LayerNet<
+  P extends Record<string, Matrix> = Record<string, Matrix>,
+> implements Network {
   /** The architecture, as plain JSON data. */
   abstract readonly spec: NetSpec;
   /** D, the values per input sample. */
@@ -56,7 +58,7 @@ export abstract class LayerNet implements Network {
    * `params.W1 = other` throws a TypeError rather than silently leaving the
    * layers on the old matrix.
    */
-  readonly params: Readonly<Record<string, Matrix>>;
+  readonly params: Readonly<P>;
   /** The layers in forward order. */
   readonly layers: ReadonlyMap<string, Layer>;
   /** The loss layer that follows `layers`. */
@@ -78,7 +80,7 @@ export abstract class LayerNet implements Network {
    *
    * @throws {Error} if a layer's parameter is not among `params`.
    */
-  protected constructor(parts: LayerNetParts) {
+  protected constructor(parts: LayerNetParts<P>) {
     this.#name = parts.name;
     this.kernels = parts.kernels;
     this.inputSize = parts.inputSize;
@@ -222,7 +224,7 @@ export abstract class LayerNet implements Network {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  gradient(x: Batch, t: Labels): Record<string, Matrix> {
+  gradient(x: Batch, t: Labels): P {
     this.#check(`${this.#name}.gradient()`, x, t);
     this.#loss(x, t, true); // forward
     let dout: Matrix | undefined = this.lastLayer.backward(1); // backward
@@ -232,7 +234,7 @@ export abstract class LayerNet implements Network {
     }
     const grads: Record<string, Matrix> = {};
     for (const [key, grad] of this.#grads) grads[key] = grad;
-    return grads;
+    return grads as P;
   }
 
   /**
@@ -242,28 +244,30 @@ export abstract class LayerNet implements Network {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  numericalGradient(x: Batch, t: Labels): Record<string, Matrix> {
+  numericalGradient(x: Batch, t: Labels): P {
     this.#check(`${this.#name}.numericalGradient()`, x, t);
     const lossW = () => this.#loss(x, t, true);
     const grads: Record<string, Matrix> = {};
     for (const [key, W] of Object.entries(this.params)) {
       grads[key] = numericalGradient(lossW, W);
     }
-    return grads;
+    return grads as P;
   }
 
   /**
-   * The BatchNormalization layers' running averages (`running_mean1`,
-   * `running_var1`, …), the very matrices they use; none without them.
+   * The state the layers declare (`Layer.state`), each name numbered by
+   * its layer among those with state: BatchNormalization's running
+   * averages `running_mean1`, `running_var1`, `running_mean2`, …; the very
+   * matrices the layers use; none without such layers.
    */
   state(): Record<string, Matrix> {
     const state: Record<string, Matrix> = {};
     let k = 0;
     for (const layer of this.#order) {
-      if (!(layer instanceof BatchNormalization)) continue;
+      const own = layer.state?.();
+      if (own === undefined) continue;
       k++;
-      state[`running_mean${k}`] = layer.runningMean;
-      state[`running_var${k}`] = layer.runningVar;
+      for (const [name, m] of Object.entries(own)) state[`${name}${k}`] = m;
     }
     return state;
   }
@@ -275,14 +279,12 @@ export abstract class LayerNet implements Network {
 
   /** Forward through the layers, in training or test mode. */
   #forward(x: Batch, train: boolean): Matrix {
-    for (const layer of this.#order) {
-      if (layer instanceof BatchNormalization || layer instanceof Dropout) {
-        layer.training = train;
-      }
-    }
     const [first, ...rest] = this.#order;
-    let y = (first as { forward(x: Batch): Matrix }).forward(x); // dense or sparse x
-    for (const layer of rest) y = layer.forward(y);
+    let y = (first as { forward(x: Batch, train: boolean): Matrix }).forward(
+      x,
+      train,
+    ); // dense or sparse x
+    for (const layer of rest) y = layer.forward(y, train);
     return y;
   }
 

@@ -1,7 +1,9 @@
 /**
- * Networks and the tools to check them: {@linkcode TwoLayerNet} (chapter 5),
- * {@linkcode MultiLayerNet} (chapter 6), {@linkcode SimpleConvNet}
- * (chapter 7), weight initialisation
+ * Networks and the tools to train and check them: {@linkcode TwoLayerNet}
+ * (chapter 5), {@linkcode MultiLayerNet} (chapter 6), {@linkcode SimpleConvNet}
+ * (chapter 7), each built as `new XNet({ ...sizes, ...NetOptions })`; the
+ * registry of net kinds ({@linkcode registerNet}, {@linkcode buildNet});
+ * the book's {@linkcode Trainer}; weight initialisation
  * ({@linkcode initWeights}), the generic {@linkcode numericalGradient} and
  * {@linkcode gradientCheck}.
  *
@@ -11,7 +13,7 @@
  * import { Matrix, Rng } from "@dlfs/nn/core";
  * import { TwoLayerNet } from "@dlfs/nn/net";
  *
- * const net = new TwoLayerNet(2, 8, 2, { rng: new Rng(0), weightInitStd: 0.5 });
+ * const net = new TwoLayerNet({ inputSize: 2, hiddenSize: 8, outputSize: 2, rng: new Rng(0), weightInitStd: 0.5 });
  * const x = Matrix.fromRows([[0, 1], [1, 0], [1, 1], [0, 0]]);
  * const t = [1, 1, 0, 0];
  * const before = net.loss(x, t);
@@ -37,13 +39,20 @@ export {
   TwoLayerNet,
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
+  type TwoLayerNetSpec,
 } from "./two_layer_net.ts";
-export { MultiLayerNet, type MultiLayerNetOptions } from "./multi_layer_net.ts";
+export {
+  MultiLayerNet,
+  type MultiLayerNetOptions,
+  type MultiLayerNetParams,
+  type MultiLayerNetSpec,
+} from "./multi_layer_net.ts";
 export { initScale, initWeights, type WeightInit } from "./init.ts";
 export {
   SimpleConvNet,
   type SimpleConvNetOptions,
   type SimpleConvNetParams,
+  type SimpleConvNetSpec,
 } from "./simple_conv_net.ts";
 export {
   compareGradients,
@@ -55,20 +64,27 @@ export {
   reluMargin,
 } from "./gradient_check.ts";
 export type { Batch } from "./batch.ts";
-export { buildNet } from "./build.ts";
+export {
+  buildNet,
+  type NetFlags,
+  type NetKind,
+  netKind,
+  netKinds,
+  registerNet,
+} from "./registry.ts";
 export {
   DivergenceError,
   type EpochRecord,
   Trainer,
   type TrainerOptions,
+  type TrainProgress,
+  type TrainRunOptions,
 } from "./trainer.ts";
 export { LayerNet, type LayerNetParts } from "./layer_net.ts";
 export type {
   ModeOptions,
-  MultiLayerNetSpec,
+  NetOptions,
   NetSpec,
   Network,
   SampleSet,
-  SimpleConvNetSpec,
-  TwoLayerNetSpec,
 } from "./network.ts";

@@ -6,10 +6,8 @@
  * @module
  */
 
-import { Matrix } from "../core/matrix.ts";
-import { Rng } from "../core/rng.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
-import { type Backend, selectKernels } from "../core/backend.ts";
+import type { Matrix } from "../core/matrix.ts";
+import type { Batch } from "../core/kernels.ts";
 import { Affine } from "../layers/affine.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
@@ -17,49 +15,58 @@ import { Relu } from "../layers/relu.ts";
 import { Sigmoid } from "../layers/sigmoid.ts";
 import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
-import { checkRng, checkSizes } from "./batch.ts";
-import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { checkSizes } from "./batch.ts";
+import { netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
-import type { MultiLayerNetSpec } from "./network.ts";
+import type { NetOptions } from "./network.ts";
+import type { NetKind } from "./registry.ts";
 
 export type { ModeOptions } from "./network.ts";
 
-/** Options of the {@linkcode MultiLayerNet} constructor. */
-export interface MultiLayerNetOptions {
-  /**
-   * The generator of the initial weights and the Dropout masks (default
-   * `new Rng(0)`: the same run every time).
-   */
-  rng?: Rng;
+/**
+ * The parameters of a {@linkcode MultiLayerNet}, as the book's dict: `W1`,
+ * `b1`, …, `Wn`, `bn` for its n Affine layers, then with BatchNorm `gamma1`,
+ * `beta1`, … for its hidden layers. `gradient()` and `numericalGradient()`
+ * return the same keys and shapes.
+ */
+export type MultiLayerNetParams = Record<
+  `W${number}` | `b${number}` | `gamma${number}` | `beta${number}`,
+  Matrix
+>;
+
+/** The architecture of a {@linkcode MultiLayerNet}. */
+export interface MultiLayerNetSpec {
+  /** Which network. */
+  type: "MultiLayerNet";
+  /** D, input features. */
+  inputSize: number;
+  /** The hidden layers' sizes (the book's `hidden_size_list`). */
+  hiddenSizes: number[];
+  /** C, classes. */
+  outputSize: number;
   /** The hidden layers' activation (default `"relu"`). */
-  activation?: "relu" | "sigmoid";
-  /**
-   * Initial weights (the book's `weight_init_std`; default `"relu"`, i.e.
-   * He): a standard deviation, or `"he"`/`"relu"` for √(2/n),
-   * `"xavier"`/`"sigmoid"` for √(1/n).
-   */
-  weightInitStd?: WeightInit;
-  /** λ of the L2 penalty ½·λ·ΣW² added to the loss (default 0: none). */
-  weightDecayLambda?: number;
+  activation: "relu" | "sigmoid";
   /** Put a BatchNormalization after each hidden Affine (the book's `use_batchnorm`; default false). */
-  useBatchnorm?: boolean;
+  useBatchnorm: boolean;
   /** Put a Dropout after each hidden activation (the book's `use_dropout`; default false). */
-  useDropout?: boolean;
+  useDropout: boolean;
   /** The fraction dropped by those Dropout layers (default 0.5). */
-  dropoutRatio?: number;
-  /**
-   * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
-   * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (see
-   * `core/backend.ts`).
-   */
-  backend?: Backend;
-  /**
-   * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
-   * instead of `backend` (default: none, `backend` picks them); the caller
-   * closes them. Nets sharing them share their memory.
-   */
-  kernels?: Kernels;
+  dropoutRatio: number;
+  /** λ of the L2 penalty ½·λ·ΣW² added to the loss (default 0: none). */
+  weightDecayLambda: number;
 }
+
+/**
+ * What {@linkcode MultiLayerNet}'s constructor takes: the book's
+ * `MultiLayerNet(input_size, hidden_size_list, output_size, …)` by name,
+ * the rest of the spec at its defaults, and the {@linkcode NetOptions}
+ * (default weight init `"relu"`, i.e. He, as the book's; `rng` also draws
+ * the Dropout masks).
+ */
+export type MultiLayerNetOptions =
+  & Pick<MultiLayerNetSpec, "inputSize" | "hiddenSizes" | "outputSize">
+  & Partial<Omit<MultiLayerNetSpec, "type">>
+  & NetOptions;
 
 /**
  * Affine → activation → … → Affine → SoftmaxWithLoss, with layer sizes
@@ -81,22 +88,20 @@ export interface MultiLayerNetOptions {
  * import { MultiLayerNet } from "@dlfs/nn/net";
  *
  * const rng = new Rng(0);
- * const net = new MultiLayerNet(784, [100, 100], 10, { rng, weightInitStd: "he" });
+ * const net = new MultiLayerNet({ inputSize: 784, hiddenSizes: [100, 100], outputSize: 10, rng, weightInitStd: "he" });
  * console.log(Object.keys(net.params)); // [ "W1", "b1", "W2", "b2", "W3", "b3" ]
  * console.log([...net.layers.keys()]); // Affine1, Activation_function1, Affine2, …
  * const x = new Matrix(2, 784, Float64Array.from({ length: 1568 }, () => rng.uniform()));
  * console.log(net.loss(x, [3, 8])); // ≈ log 10 ± a little
  * ```
  */
-export class MultiLayerNet extends LayerNet {
+export class MultiLayerNet extends LayerNet<MultiLayerNetParams> {
   /** The sizes of the hidden layers, in order. */
   readonly hiddenSizes: readonly number[];
   /** λ of the L2 penalty (0: none). */
   readonly weightDecayLambda: number;
   /** What `buildNet` needs to rebuild this net: its type, sizes and layers. */
   readonly spec: MultiLayerNetSpec;
-  /** The BatchNormalization layers, first hidden layer first (none without `useBatchnorm`). */
-  readonly batchNorms: readonly BatchNormalization[];
   private readonly affines: readonly Affine[];
   private readonly decayed: Matrix[]; // dW + λW per Affine, when λ > 0
 
@@ -104,19 +109,15 @@ export class MultiLayerNet extends LayerNet {
    * Creates the net with its initial weights drawn from `options.rng`
    * (W1 first, row by row, then W2, …), biases zero.
    *
-   * @param options see {@linkcode MultiLayerNetOptions} (default `{}`: each
-   * option at its default)
+   * @param options the sizes, the layers and {@linkcode NetOptions}: see
+   * {@linkcode MultiLayerNetOptions}
    * @throws {RangeError} for sizes that are not positive integers, a bad
    * `weightInitStd`, a negative `weightDecayLambda` or an unknown
    * activation.
    */
-  constructor(
-    inputSize: number,
-    hiddenSizes: readonly number[],
-    outputSize: number,
-    options: MultiLayerNetOptions = {},
-  ) {
+  constructor(options: MultiLayerNetOptions) {
     const where = "MultiLayerNet";
+    const { inputSize, hiddenSizes, outputSize } = options ?? {};
     const sizes = [inputSize, ...(hiddenSizes ?? []), outputSize];
     checkSizes(
       where,
@@ -130,16 +131,12 @@ export class MultiLayerNet extends LayerNet {
       ]),
     );
     const {
-      rng = new Rng(0),
       activation = "relu",
-      weightInitStd = "relu",
       weightDecayLambda = 0,
       useBatchnorm = false,
       useDropout = false,
       dropoutRatio = 0.5,
-      backend,
     } = options;
-    checkRng(where, rng);
     if (activation !== "relu" && activation !== "sigmoid") {
       throw new RangeError(
         `${where}: expected activation "relu" or "sigmoid" but found ${
@@ -152,21 +149,12 @@ export class MultiLayerNet extends LayerNet {
         `${where}: expected weightDecayLambda to be a finite number ≥ 0 but found ${weightDecayLambda}`,
       );
     }
-    initScale(weightInitStd, inputSize, where); // validates it
-    const kernels = selectKernels(where, { backend, kernels: options.kernels });
-    const params: Record<string, Matrix> = {};
+    const { rng, kernels, weights, zeros } = netSetup(where, options, "relu");
+    const params: MultiLayerNetParams = {};
     const layers = new Map<string, Layer>();
     const affines: Affine[] = [], norms: BatchNormalization[] = [];
     for (let i = 1; i < sizes.length; i++) {
-      const fanIn = sizes[i - 1], fanOut = sizes[i];
-      const W = initWeights(
-        rng,
-        fanIn,
-        fanOut,
-        weightInitStd,
-        kernels.float64(fanIn * fanOut),
-      );
-      const b = kernels.buffer(undefined, 1, fanOut);
+      const W = weights(sizes[i - 1], sizes[i]), b = zeros(sizes[i]);
       params[`W${i}`] = W;
       params[`b${i}`] = b;
       // Nothing needs ∂L/∂x of the input batch: Affine1 skips it.
@@ -175,7 +163,7 @@ export class MultiLayerNet extends LayerNet {
       layers.set(`Affine${i}`, affine);
       if (i === sizes.length - 1) break; // the output layer: Affine only
       if (useBatchnorm) {
-        const gamma = new Matrix(1, fanOut), beta = new Matrix(1, fanOut);
+        const gamma = zeros(sizes[i]), beta = zeros(sizes[i]);
         gamma.data.fill(1);
         const bn = new BatchNormalization(gamma, beta, { kernels });
         norms.push(bn);
@@ -198,10 +186,9 @@ export class MultiLayerNet extends LayerNet {
     super({ name: where, kernels, inputSize, outputSize, params, layers });
     this.hiddenSizes = [...hiddenSizes];
     this.weightDecayLambda = weightDecayLambda;
-    this.batchNorms = norms;
     this.affines = affines;
     this.decayed = weightDecayLambda > 0
-      ? affines.map((a) => new Matrix(a.W.rows, a.W.cols))
+      ? affines.map((a) => kernels.buffer(undefined, a.W.rows, a.W.cols))
       : [];
     this.spec = {
       type: "MultiLayerNet",
@@ -220,7 +207,7 @@ export class MultiLayerNet extends LayerNet {
    * ∂loss/∂params by backpropagation (see `LayerNet.gradient`); with
    * weight decay each dWᵢ gains λ·Wᵢ, in a buffer of the net's.
    */
-  override gradient(x: Batch, t: Labels): Record<string, Matrix> {
+  override gradient(x: Batch, t: Labels): MultiLayerNetParams {
     const grads = super.gradient(x, t);
     const lambda = this.weightDecayLambda;
     if (lambda > 0) {
@@ -248,3 +235,38 @@ export class MultiLayerNet extends LayerNet {
     return decay;
   }
 }
+
+/** The {@linkcode MultiLayerNet} kind of the registry: `--net multi-layer`. */
+export const MULTI_LAYER_NET: NetKind<MultiLayerNetSpec> = {
+  type: "MultiLayerNet",
+  name: "multi-layer",
+  summary: "the book's MultiLayerNet, chapter 6",
+  module: import.meta.url,
+  build: (spec, options) => new MultiLayerNet({ ...spec, ...options }),
+  describe: (s) =>
+    `MultiLayerNet(${s.inputSize}, [${
+      s.hiddenSizes.join(", ")
+    }], ${s.outputSize}${s.useBatchnorm ? ", batchnorm" : ""}${
+      s.useDropout ? `, dropout ${s.dropoutRatio}` : ""
+    }${
+      s.weightDecayLambda > 0 ? `, weight decay ${s.weightDecayLambda}` : ""
+    })`,
+  defaults: { hidden: [50], init: "he" },
+  takes: {
+    hidden: "list",
+    batchnorm: true,
+    dropout: true,
+    "weight-decay": true,
+  },
+  forMnist: (flags) => ({
+    type: "MultiLayerNet",
+    inputSize: 784,
+    hiddenSizes: [...flags.hidden],
+    outputSize: 10,
+    activation: "relu",
+    useBatchnorm: flags.batchnorm,
+    useDropout: flags.dropout !== undefined,
+    dropoutRatio: flags.dropout ?? 0.5,
+    weightDecayLambda: flags.weightDecay,
+  }),
+};

@@ -12,6 +12,9 @@ import type { Batch, Kernels } from "../core/kernels.ts";
 import type { SparseRows } from "../core/sparse.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
+import type { KernelChoice } from "../core/backend.ts";
+import type { Rng } from "../core/rng.ts";
+import type { WeightInit } from "./init.ts";
 import type { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 
 /** Whether layers with a training mode run in it (the book's `train_flg`). */
@@ -35,65 +38,39 @@ export interface SampleSet {
   sparseBatch(indices: ArrayLike<number>, out?: SparseRows): SparseRows;
 }
 
-/** The architecture of a {@linkcode TwoLayerNet}. */
-export interface TwoLayerNetSpec {
-  /** Which network. */
-  type: "TwoLayerNet";
-  /** D, input features. */
-  inputSize: number;
-  /** H, hidden units. */
-  hiddenSize: number;
-  /** C, classes. */
-  outputSize: number;
+/**
+ * A network's architecture as plain JSON data: its kind's `type` (the name
+ * it is registered under, see `registerNet`) and the sizes its constructor
+ * takes, e.g. `{ type: "TwoLayerNet", inputSize: 784, hiddenSize: 50,
+ * outputSize: 10 }`. Each net declares its own (`TwoLayerNetSpec`, …).
+ */
+export interface NetSpec {
+  /** The kind of net, e.g. `"TwoLayerNet"`. */
+  readonly type: string;
 }
-
-/** The architecture of a {@linkcode MultiLayerNet}. */
-export interface MultiLayerNetSpec {
-  /** Which network. */
-  type: "MultiLayerNet";
-  /** D, input features. */
-  inputSize: number;
-  /** The hidden layers' sizes. */
-  hiddenSizes: number[];
-  /** C, classes. */
-  outputSize: number;
-  /** The hidden layers' activation. */
-  activation: "relu" | "sigmoid";
-  /** Whether each hidden Affine is followed by BatchNormalization. */
-  useBatchnorm: boolean;
-  /** Whether each hidden activation is followed by Dropout. */
-  useDropout: boolean;
-  /** The Dropout layers' ratio. */
-  dropoutRatio: number;
-  /** λ of the L2 weight decay. */
-  weightDecayLambda: number;
-}
-
-/** The architecture of a {@linkcode SimpleConvNet}. */
-export interface SimpleConvNetSpec {
-  /** Which network. */
-  type: "SimpleConvNet";
-  /** One input image, C×H×W. */
-  input: [number, number, number];
-  /** Number of filters. */
-  filterNum: number;
-  /** Filter height and width. */
-  filterSize: number;
-  /** The convolution's padding. */
-  pad: number;
-  /** The convolution's stride. */
-  stride: number;
-  /** Units of the hidden affine layer. */
-  hiddenSize: number;
-  /** Classes. */
-  outputSize: number;
-}
-
-/** Any network's architecture: what its `spec` holds, JSON as it is. */
-export type NetSpec = TwoLayerNetSpec | MultiLayerNetSpec | SimpleConvNetSpec;
 
 /**
- * A network in the book's shape. All three nets implement it, through
+ * What every net's constructor takes besides its architecture: where its
+ * initial weights come from, how they are scaled, and what it computes
+ * with. `new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10,
+ * rng })`: the architecture and these in one object.
+ */
+export interface NetOptions extends KernelChoice {
+  /**
+   * The generator of the initial weights (then of Dropout's masks; default
+   * `new Rng(0)`: the same weights every run).
+   */
+  rng?: Rng;
+  /**
+   * The initial weights' standard deviation (the book's `weight_init_std`),
+   * or `"he"` / `"xavier"` (see {@linkcode WeightInit}; default: the net's,
+   * as in the book).
+   */
+  weightInitStd?: WeightInit;
+}
+
+/**
+ * A network in the book's shape. The book's nets implement it, through
  * `LayerNet`.
  *
  * Ownership: `predict` returns a new matrix the caller owns; `gradient`

@@ -1,16 +1,17 @@
-// The Worker of parallelNumericalGradient(): rebuilds the net from its spec
-// and parameters, computes its share of the numerical gradient, posts it
-// back.
+// The Worker of parallelNumericalGradient(): imports the module of the
+// net's kind (which registers it), rebuilds the net from its spec and
+// parameters, computes its share of the numerical gradient, posts it back.
 
 import { Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
-import { buildNet } from "./build.ts";
+import { buildNet } from "./registry.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
 
-globalThis.addEventListener("message", (event: Event) => {
-  const { spec, params, x, t, start, end, backend } =
+globalThis.addEventListener("message", async (event: Event) => {
+  const { module, spec, params, x, t, start, end, backend } =
     (event as MessageEvent).data;
   try {
+    await import(module);
     const net = buildNet(spec, { rng: new Rng(0), backend });
     for (const [key, p] of Object.entries(net.params)) {
       p.data.set(params[key]);

@@ -12,14 +12,18 @@ import { Matrix } from "../core/matrix.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Network } from "./network.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
+import { netKind } from "./registry.ts";
 
 /**
  * `net.numericalGradient(x, t)`, with the work shared by the calling thread
- * and one Worker. Nets with Dropout are refused: the worker's masks would not
- * be the caller's. Where the runtime has no Worker (Node), the calling
- * thread does it all: the same result.
+ * and one Worker, which imports the net's kind (its registry entry's
+ * `module`) and rebuilds the net from its spec. Nets with random layers
+ * (`Layer.random`: Dropout) are refused: the worker's masks would not be
+ * the caller's. Where the runtime has no Worker (Node), the calling thread
+ * does it all: the same result.
  *
- * @throws {TypeError} for a net with Dropout.
+ * @throws {TypeError} for a net with a random layer, or of a kind not
+ * registered.
  *
  * @example
  * ```ts
@@ -28,7 +32,7 @@ import { numericalGradientShare } from "./numerical_gradient_share.ts";
  * import { parallelNumericalGradient, TwoLayerNet } from "@dlfs/nn/net";
  *
  * const rng = new Rng(0);
- * const net = new TwoLayerNet(6, 4, 3, { rng, weightInitStd: 0.5 });
+ * const net = new TwoLayerNet({ inputSize: 6, hiddenSize: 4, outputSize: 3, rng, weightInitStd: 0.5 });
  * const x = new Matrix(2, 6, Float64Array.from({ length: 12 }, () => rng.uniform()));
  * const both = await parallelNumericalGradient(net, x, [0, 2]);
  * assertEquals(both.W1.data, net.numericalGradient(x, [0, 2]).W1.data);
@@ -39,11 +43,15 @@ export async function parallelNumericalGradient(
   x: Matrix,
   t: Labels,
 ): Promise<Record<string, Matrix>> {
-  if (net.spec.type === "MultiLayerNet" && net.spec.useDropout) {
+  const random = [...net.layers].find(([, layer]) => layer.random);
+  if (random !== undefined) {
     throw new TypeError(
-      "parallelNumericalGradient(): expected a net without Dropout (a worker's masks would differ) but found one",
+      `parallelNumericalGradient(): expected a net without random layers (a worker's draws would differ) but found ${
+        random[0]
+      }`,
     );
   }
+  const { module } = netKind(net.spec.type);
   net.loss(x, t); // validates x and t here, with the caller's messages
   if (typeof Worker === "undefined") return net.numericalGradient(x, t);
   const total = Object.values(net.params).reduce(
@@ -78,6 +86,7 @@ export async function parallelNumericalGradient(
       params[key] = p.data.slice();
     }
     worker.postMessage({
+      module,
       spec: net.spec,
       params,
       x: { rows: x.rows, cols: x.cols, data: x.data },

@@ -6,20 +6,17 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { Rng } from "../core/rng.ts";
 import { type ImageShape, outputSize } from "../core/im2col.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
-import { type Backend, selectKernels } from "../core/backend.ts";
 import { Affine } from "../layers/affine.ts";
 import { Convolution } from "../layers/convolution.ts";
-import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
-import { checkRng, checkSizes } from "./batch.ts";
-import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { checkSizes } from "./batch.ts";
+import { netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
-import type { SimpleConvNetSpec } from "./network.ts";
+import type { NetOptions } from "./network.ts";
+import type { NetKind } from "./registry.ts";
 
 /** The six parameters of a {@linkcode SimpleConvNet}. */
 export type SimpleConvNetParams = Record<
@@ -27,42 +24,35 @@ export type SimpleConvNetParams = Record<
   Matrix
 >;
 
-/** Options of {@linkcode SimpleConvNet}, with the book's defaults. */
-export interface SimpleConvNetOptions {
-  /**
-   * The generator the initial weights are drawn from (default
-   * `new Rng(0)`: the same weights every run).
-   */
-  rng?: Rng;
+/** The architecture of a {@linkcode SimpleConvNet}. */
+export interface SimpleConvNetSpec {
+  /** Which network. */
+  type: "SimpleConvNet";
   /** One input image, C×H×W (default [1, 28, 28]). */
-  input?: ImageShape;
+  input: [number, number, number];
   /** Number of filters (default 30). */
-  filterNum?: number;
+  filterNum: number;
   /** Filter height and width (default 5). */
-  filterSize?: number;
-  /** Padding of the convolution (default 0). */
-  pad?: number;
-  /** Stride of the convolution (default 1). */
-  stride?: number;
+  filterSize: number;
+  /** The convolution's padding (default 0). */
+  pad: number;
+  /** The convolution's stride (default 1). */
+  stride: number;
   /** Units of the hidden affine layer (default 100). */
-  hiddenSize?: number;
+  hiddenSize: number;
   /** Classes (default 10). */
-  outputSize?: number;
-  /** Initial weights' standard deviation, or "he"/"xavier" (default 0.01). */
-  weightInitStd?: WeightInit;
-  /**
-   * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
-   * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (see
-   * `core/backend.ts`).
-   */
-  backend?: Backend;
-  /**
-   * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
-   * instead of `backend` (default: none, `backend` picks them); the caller
-   * closes them. Nets sharing them share their memory.
-   */
-  kernels?: Kernels;
+  outputSize: number;
 }
+
+/**
+ * What {@linkcode SimpleConvNet}'s constructor takes: the book's
+ * `SimpleConvNet(input_dim=(1, 28, 28), conv_param={…}, hidden_size=100,
+ * output_size=10, weight_init_std=0.01)`, each at the book's default unless
+ * given, and the {@linkcode NetOptions}.
+ */
+export type SimpleConvNetOptions =
+  & Partial<Omit<SimpleConvNetSpec, "type">>
+  & NetOptions;
 
 /**
  * Conv(FN filters of FS×FS) → ReLU → 2×2 max pool (stride 2) → Affine(H) →
@@ -84,11 +74,9 @@ export interface SimpleConvNetOptions {
  * console.log(net.loss(x, [0, 2])); // ≈ log 3
  * ```
  */
-export class SimpleConvNet extends LayerNet {
+export class SimpleConvNet extends LayerNet<SimpleConvNetParams> {
   /** One input image's C×H×W. */
   readonly inputShape: ImageShape;
-  /** W1, b1, W2, b2, W3, b3: the matrices the layers compute with. */
-  declare readonly params: Readonly<SimpleConvNetParams>;
   /** What `buildNet` needs to rebuild this net: its type and sizes. */
   readonly spec: SimpleConvNetSpec;
 
@@ -103,7 +91,6 @@ export class SimpleConvNet extends LayerNet {
   constructor(options: SimpleConvNetOptions = {}) {
     const where = "SimpleConvNet";
     const {
-      rng = new Rng(0),
       input = [1, 28, 28],
       filterNum = 30,
       filterSize = 5,
@@ -111,17 +98,13 @@ export class SimpleConvNet extends LayerNet {
       stride = 1,
       hiddenSize = 100,
       outputSize: classes = 10,
-      weightInitStd = 0.01,
-      backend,
     } = options;
-    checkRng(where, rng);
     checkSizes(where, [
       ["filterNum", filterNum],
       ["hiddenSize", hiddenSize],
       ["outputSize", classes],
     ]);
-    initScale(weightInitStd, 1, where); // validates it
-    const kernels = selectKernels(where, { backend, kernels: options.kernels });
+    const { kernels, weights, zeros } = netSetup(where, options, 0.01);
     const [c, h, w] = input;
     const [oh, ow] = outputSize(input, {
       height: filterSize,
@@ -136,15 +119,12 @@ export class SimpleConvNet extends LayerNet {
       where,
     );
     const pooled = filterNum * ph * pw;
-    const randn = (rows: number, cols: number) =>
-      initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols));
-    const zeros = (n: number) => kernels.buffer(undefined, 1, n);
     const params = {
-      W1: randn(filterNum, c * filterSize * filterSize),
+      W1: weights(filterNum, c * filterSize * filterSize),
       b1: zeros(filterNum),
-      W2: randn(pooled, hiddenSize),
+      W2: weights(pooled, hiddenSize),
       b2: zeros(hiddenSize),
-      W3: randn(hiddenSize, classes),
+      W3: weights(hiddenSize, classes),
       b3: zeros(classes),
     };
     const layers = new Map<string, Layer>([
@@ -189,14 +169,30 @@ export class SimpleConvNet extends LayerNet {
       outputSize: classes,
     };
   }
-
-  /** ∂loss/∂params by backpropagation (see `LayerNet.gradient`). */
-  override gradient(x: Batch, t: Labels): SimpleConvNetParams {
-    return super.gradient(x, t) as SimpleConvNetParams;
-  }
-
-  /** ∂loss/∂params by central differences (see `LayerNet.numericalGradient`). */
-  override numericalGradient(x: Batch, t: Labels): SimpleConvNetParams {
-    return super.numericalGradient(x, t) as SimpleConvNetParams;
-  }
 }
+
+/** The {@linkcode SimpleConvNet} kind of the registry: `--net convnet`. */
+export const SIMPLE_CONV_NET: NetKind<SimpleConvNetSpec> = {
+  type: "SimpleConvNet",
+  name: "convnet",
+  summary: "the book's SimpleConvNet, chapter 7",
+  module: import.meta.url,
+  build: (spec, options) => new SimpleConvNet({ ...spec, ...options }),
+  describe: (s) =>
+    `SimpleConvNet(${
+      s.input.join("×")
+    }, ${s.filterNum} filters ${s.filterSize}×${s.filterSize}, pool 2×2, ${s.hiddenSize}, ${s.outputSize})`,
+  // As the book's Trainer: per epoch, the accuracy on 1000 images only.
+  defaults: { hidden: [100], init: 0.01, evalSamples: 1000 },
+  takes: { hidden: "one" },
+  forMnist: ({ hidden: [hiddenSize] }) => ({
+    type: "SimpleConvNet",
+    input: [1, 28, 28],
+    filterNum: 30,
+    filterSize: 5,
+    pad: 0,
+    stride: 1,
+    hiddenSize,
+    outputSize: 10,
+  }),
+};

@@ -1,7 +1,10 @@
 /**
  * The book's `common/trainer.py`: minibatch training of a network, with the
  * loss of every iteration and the train and test accuracy once per epoch.
- * Library code: it runs wherever the nets do (Deno, Node, a browser Worker).
+ * The one training loop of dlfs: `train()` runs it to the end, `run()` the
+ * same loop yielding to the event loop and to its caller (`deno task
+ * train`, the train page's Worker). Library code: it runs wherever the nets
+ * do (Deno, Node, a browser Worker).
  *
  * @module
  */
@@ -41,6 +44,26 @@ export interface TrainerOptions {
   onIteration?: (iteration: number, loss: number) => void;
   /** Called after every evaluation (default: none). */
   onEpoch?: (record: EpochRecord) => void;
+}
+
+/** Options of {@linkcode Trainer.run}. */
+export interface TrainRunOptions {
+  /** Ends the run after the iteration in progress once aborted (default: none). */
+  signal?: AbortSignal;
+  /** Yield after every iteration that is a multiple of this (default: none). */
+  yieldEvery?: number;
+  /** Yield once this many milliseconds have passed since the last yield (default 100). */
+  yieldMs?: number;
+}
+
+/** Where a run is, as {@linkcode Trainer.run} yields it. */
+export interface TrainProgress {
+  /** Iterations done. */
+  iteration: number;
+  /** Iterations in all. */
+  maxIter: number;
+  /** The losses of the iterations since the last yield. */
+  losses: number[];
 }
 
 /** One evaluation, at the end of an epoch's first iteration as the book's. */
@@ -104,7 +127,7 @@ export class DivergenceError extends RangeError {
  * const rng = new Rng(0);
  * const x = new Matrix(200, 4, Float64Array.from({ length: 800 }, () => rng.uniform()));
  * const t = Array.from({ length: 200 }, (_, i) => (x.get(i, 0) > x.get(i, 1) ? 1 : 0));
- * const net = new TwoLayerNet(4, 8, 2, { rng, weightInitStd: 0.5 });
+ * const net = new TwoLayerNet({ inputSize: 4, hiddenSize: 8, outputSize: 2, rng, weightInitStd: 0.5 });
  * const trainer = new Trainer(net, x, t, x, t, { epochs: 10, batchSize: 20, optimizerParams: { lr: 0.5 } });
  * const { testAcc } = trainer.train();
  * console.log(trainer.trainLossList.length, testAcc > 0.8); // 100 true
@@ -138,7 +161,6 @@ export class Trainer {
   #rng: Rng;
   #options: TrainerOptions;
   #iter = 0;
-  #stopped = false;
   #indices: Int32Array;
   #x1?: Matrix; // the dense minibatch
   #xs?: SparseRows; // the minibatch as its non-zeros
@@ -231,15 +253,17 @@ export class Trainer {
 
   /**
    * The remaining iterations, then the final accuracy: on (the first
-   * `evalSamples` of) the training set, and on the whole test set.
-   * Returns early, after the iteration in progress, once `stop()` is
-   * called.
+   * `evalSamples` of) the training set, and on the whole test set. With
+   * `options.signal`, returns early once it is aborted (after the iteration
+   * in progress, e.g. aborted from `onEpoch`).
    *
    * @throws {DivergenceError} if a loss is NaN or ±∞.
    */
-  train(): { trainAcc: number; testAcc: number } {
-    this.#stopped = false;
-    while (this.#iter < this.maxIter && !this.#stopped) this.step();
+  train(options: { signal?: AbortSignal } = {}): {
+    trainAcc: number;
+    testAcc: number;
+  } {
+    for (const _ of this.#loop(options.signal, Infinity, Infinity));
     return this.result();
   }
 
@@ -255,35 +279,79 @@ export class Trainer {
   }
 
   /**
-   * `train()`, letting the event loop run every `yieldEvery` iterations
-   * (default 100): signal handlers, timers and messages get their turn, so
-   * that a Ctrl-C handler or a page's "pause" button can call `stop()`.
-   * The same iterations and numbers as `train()`.
+   * The remaining iterations as `train()` runs them (the same numbers),
+   * pausing now and then to let the event loop run (signal handlers,
+   * timers, a Worker's messages) and yield where the run is: after every
+   * iteration that is a multiple of `yieldEvery`, once `yieldMs` have
+   * passed since the last yield, and after the last. The caller may await
+   * anything between yields (a checkpoint, a pause); the run ends early,
+   * after the iteration in progress, once `signal` is aborted. The final
+   * accuracy is then `result()`.
    *
+   * @throws {RangeError} for a `yieldEvery` that is not an integer ≥ 1 or
+   * a negative `yieldMs`.
    * @throws {DivergenceError} if a loss is NaN or ±∞.
+   *
+   * @example Ctrl-C, progress and a pause button, as train.ts and the train page
+   * ```ts
+   * import { Matrix, Rng } from "@dlfs/nn/core";
+   * import { Trainer, TwoLayerNet } from "@dlfs/nn/net";
+   *
+   * const rng = new Rng(0);
+   * const x = new Matrix(100, 4, Float64Array.from({ length: 400 }, () => rng.uniform()));
+   * const t = Array.from({ length: 100 }, (_, i) => (x.get(i, 0) > 0.5 ? 1 : 0));
+   * const net = new TwoLayerNet({ inputSize: 4, hiddenSize: 8, outputSize: 2, rng });
+   * const trainer = new Trainer(net, x, t, x, t, { iterations: 250, batchSize: 10 });
+   * const stop = new AbortController(); // e.g. aborted on SIGINT
+   * for await (const { iteration, losses } of trainer.run({ signal: stop.signal, yieldEvery: 100 })) {
+   *   console.log(iteration, losses.length); // 100 100, 200 100, 250 50
+   * }
+   * console.log(trainer.result().testAcc > 0.5); // true
+   * ```
    */
-  async trainAsync(
-    yieldEvery = 100,
-  ): Promise<{ trainAcc: number; testAcc: number }> {
-    checkCount("Trainer.trainAsync()", "yieldEvery", yieldEvery);
-    this.#stopped = false;
-    while (this.#iter < this.maxIter && !this.#stopped) {
+  async *run(options: TrainRunOptions = {}): AsyncGenerator<TrainProgress> {
+    const { signal, yieldEvery = Infinity, yieldMs = 100 } = options;
+    if (yieldEvery !== Infinity) {
+      checkCount("Trainer.run()", "yieldEvery", yieldEvery);
+    }
+    if (!(yieldMs >= 0)) {
+      throw new RangeError(
+        `Trainer.run(): expected yieldMs to be a number ≥ 0 but found ${yieldMs}`,
+      );
+    }
+    let from = this.#iter;
+    for (const iteration of this.#loop(signal, yieldEvery, yieldMs)) {
+      await new Promise((resolve) => setTimeout(resolve, 0)); // the event loop's turn
+      yield {
+        iteration,
+        maxIter: this.maxIter,
+        losses: this.trainLossList.slice(from, iteration),
+      };
+      from = iteration;
+    }
+  }
+
+  /**
+   * The one training loop: `step()` until `maxIter` or `signal`, giving
+   * the iterations done after each iteration that is a multiple of
+   * `every`, once `ms` have passed since the last, and after the last.
+   */
+  *#loop(
+    signal: AbortSignal | undefined,
+    every: number,
+    ms: number,
+  ): Generator<number> {
+    let last = performance.now();
+    while (this.#iter < this.maxIter && !signal?.aborted) {
       this.step();
-      if (this.#iter % yieldEvery === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+      const i = this.#iter;
+      if (
+        i % every === 0 || performance.now() - last >= ms || i === this.maxIter
+      ) {
+        yield i;
+        last = performance.now(); // the caller's time between is not counted
       }
     }
-    return this.result();
-  }
-
-  /** Whether `stop()` ended the last `train()` before `maxIter`. */
-  get stopped(): boolean {
-    return this.#stopped && this.#iter < this.maxIter;
-  }
-
-  /** Makes `train()` return after the iteration in progress. */
-  stop(): void {
-    this.#stopped = true;
   }
 
   /** The network's accuracy on the first `limit` samples of a set (default all). */

@@ -6,18 +6,14 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { Rng } from "../core/rng.ts";
-import type { Kernels } from "../core/kernels.ts";
-import { type Backend, selectKernels } from "../core/backend.ts";
 import { Affine } from "../layers/affine.ts";
-import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
-import type { Batch } from "../core/kernels.ts";
-import { checkRng, checkSizes } from "./batch.ts";
-import { initScale, initWeights, type WeightInit } from "./init.ts";
+import { checkSizes } from "./batch.ts";
+import { netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
-import type { TwoLayerNetSpec } from "./network.ts";
+import type { NetOptions } from "./network.ts";
+import type { NetKind } from "./registry.ts";
 
 /**
  * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
@@ -35,31 +31,24 @@ export type TwoLayerNetParams = {
   b2: Matrix;
 };
 
-/** Options of the {@linkcode TwoLayerNet} constructor. */
-export interface TwoLayerNetOptions {
-  /**
-   * Standard deviation of the normal initial weights (default 0.01, the
-   * book's), or `"he"` / `"xavier"` (see {@linkcode WeightInit}).
-   */
-  weightInitStd?: WeightInit;
-  /**
-   * The generator the initial weights are drawn from (default
-   * `new Rng(0)`: the same weights every run).
-   */
-  rng?: Rng;
-  /**
-   * The kernels to compute with: `"auto"` (default: WebAssembly SIMD where
-   * the runtime has it, else pure TypeScript), `"simd"` or `"ts"` (the
-   * book's loops, blocked; see `core/backend.ts`).
-   */
-  backend?: Backend;
-  /**
-   * Kernels made by the caller (e.g. `SimdKernels.create({ threads: 2 })`),
-   * instead of `backend` (default: none, `backend` picks them); the caller
-   * closes them. Nets sharing them share their memory.
-   */
-  kernels?: Kernels;
+/** The architecture of a {@linkcode TwoLayerNet}: the book's three sizes. */
+export interface TwoLayerNetSpec {
+  /** Which network. */
+  type: "TwoLayerNet";
+  /** D, input features (784 for MNIST). */
+  inputSize: number;
+  /** H, hidden units (50 in the book). */
+  hiddenSize: number;
+  /** C, classes (10 for MNIST). */
+  outputSize: number;
 }
+
+/**
+ * What {@linkcode TwoLayerNet}'s constructor takes: the book's
+ * `TwoLayerNet(input_size, hidden_size, output_size, weight_init_std=0.01)`
+ * by name, and the {@linkcode NetOptions} (default weight init 0.01).
+ */
+export type TwoLayerNetOptions = Omit<TwoLayerNetSpec, "type"> & NetOptions;
 
 /**
  * A two-layer fully connected classifier, as in the book: W1 and W2 drawn
@@ -70,7 +59,7 @@ export interface TwoLayerNetOptions {
  * `params` holds the matrices the layers use, so updating `params.W1.data` in
  * place trains the net. `gradient()` returns the Affine layers' own dW and db
  * buffers: read them (or apply them) before the next call. The methods are
- * `LayerNet`'s, written once for the three nets.
+ * `LayerNet`'s, written once for the book's nets.
  *
  * @example Gradient check on a tiny random batch, the book's ten lines
  * ```ts
@@ -78,7 +67,7 @@ export interface TwoLayerNetOptions {
  * import { TwoLayerNet } from "@dlfs/nn/net";
  *
  * const rng = new Rng(1);
- * const net = new TwoLayerNet(4, 5, 3, { rng });
+ * const net = new TwoLayerNet({ inputSize: 4, hiddenSize: 5, outputSize: 3, rng });
  * const x = new Matrix(2, 4, Float64Array.from({ length: 8 }, () => rng.uniform()));
  * const t = [0, 2];
  * const numerical = net.numericalGradient(x, t);
@@ -91,48 +80,33 @@ export interface TwoLayerNetOptions {
  * }
  * ```
  */
-export class TwoLayerNet extends LayerNet {
+export class TwoLayerNet extends LayerNet<TwoLayerNetParams> {
   /** H, the number of hidden units. */
   readonly hiddenSize: number;
-  /** W1, b1, W2, b2: the very matrices the layers compute with. */
-  declare readonly params: Readonly<TwoLayerNetParams>;
   /** What `buildNet` needs to rebuild this net: its type and sizes. */
   readonly spec: TwoLayerNetSpec;
 
   /**
    * Creates the net with normal random weights and zero biases.
    *
-   * @param inputSize D (784 for MNIST)
-   * @param hiddenSize H (50 in the book)
-   * @param outputSize C (10 for MNIST)
-   * @param options see {@linkcode TwoLayerNetOptions} (default `{}`: the book's
-   * 0.01 weights from `new Rng(0)`, on the `"auto"` kernels)
+   * @param options the sizes and {@linkcode NetOptions}: see
+   * {@linkcode TwoLayerNetOptions}
    * @throws {RangeError} unless the sizes are positive integers and
    * `weightInitStd` is finite and non-negative.
    */
-  constructor(
-    inputSize: number,
-    hiddenSize: number,
-    outputSize: number,
-    options: TwoLayerNetOptions = {},
-  ) {
+  constructor(options: TwoLayerNetOptions) {
     const where = "TwoLayerNet";
+    const { inputSize, hiddenSize, outputSize } = options ?? {};
     checkSizes(where, [
       ["inputSize", inputSize],
       ["hiddenSize", hiddenSize],
       ["outputSize", outputSize],
     ]);
-    const { weightInitStd = 0.01, rng = new Rng(0), backend } = options;
-    initScale(weightInitStd, inputSize, where); // validates it
-    checkRng(where, rng);
-    const kernels = selectKernels(where, { backend, kernels: options.kernels });
-    const randn = (rows: number, cols: number) =>
-      initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols));
-    const zeros = (cols: number) => kernels.buffer(undefined, 1, cols);
+    const { kernels, weights, zeros } = netSetup(where, options, 0.01);
     const params = {
-      W1: randn(inputSize, hiddenSize),
+      W1: weights(inputSize, hiddenSize),
       b1: zeros(hiddenSize),
-      W2: randn(hiddenSize, outputSize),
+      W2: weights(hiddenSize, outputSize),
       b2: zeros(outputSize),
     };
     const layers = new Map<string, Layer>([
@@ -151,14 +125,23 @@ export class TwoLayerNet extends LayerNet {
     this.hiddenSize = hiddenSize;
     this.spec = { type: "TwoLayerNet", inputSize, hiddenSize, outputSize };
   }
-
-  /** ∂loss/∂params by backpropagation (see `LayerNet.gradient`). */
-  override gradient(x: Batch, t: Labels): TwoLayerNetParams {
-    return super.gradient(x, t) as TwoLayerNetParams;
-  }
-
-  /** ∂loss/∂params by central differences (see `LayerNet.numericalGradient`). */
-  override numericalGradient(x: Batch, t: Labels): TwoLayerNetParams {
-    return super.numericalGradient(x, t) as TwoLayerNetParams;
-  }
 }
+
+/** The {@linkcode TwoLayerNet} kind of the registry: `--net two-layer`. */
+export const TWO_LAYER_NET: NetKind<TwoLayerNetSpec> = {
+  type: "TwoLayerNet",
+  name: "two-layer",
+  summary: "the book's TwoLayerNet, chapter 5",
+  module: import.meta.url,
+  build: (spec, options) => new TwoLayerNet({ ...spec, ...options }),
+  describe: (s) =>
+    `TwoLayerNet(${s.inputSize}, ${s.hiddenSize}, ${s.outputSize})`,
+  defaults: { hidden: [50], init: 0.01 },
+  takes: { hidden: "one" },
+  forMnist: ({ hidden: [hiddenSize] }) => ({
+    type: "TwoLayerNet",
+    inputSize: 784,
+    hiddenSize,
+    outputSize: 10,
+  }),
+};

@@ -10,7 +10,7 @@
  * import { TwoLayerNet } from "@dlfs/nn/net";
  * import { Adam } from "@dlfs/nn/optim";
  *
- * const net = new TwoLayerNet(2, 8, 2, { rng: new Rng(0), weightInitStd: 0.5 });
+ * const net = new TwoLayerNet({ inputSize: 2, hiddenSize: 8, outputSize: 2, rng: new Rng(0), weightInitStd: 0.5 });
  * const x = Matrix.fromRows([[0, 1], [1, 0], [1, 1], [0, 0]]);
  * const t = [1, 1, 0, 0];
  * const adam = new Adam({ lr: 0.05 });

@@ -11,7 +11,12 @@ Deno.test("a browser bundle of @dlfs/nn is one ES module free of Deno.* and node
     const text = await Deno.readTextFile(`${dir}/dlfs.js`);
     assertNotMatch(text, /\bDeno\.|["']node:/);
     const { Matrix, Rng, TwoLayerNet } = await import(`file://${dir}/dlfs.js`);
-    const net = new TwoLayerNet(784, 50, 10, { rng: new Rng(42) });
+    const net = new TwoLayerNet({
+      inputSize: 784,
+      hiddenSize: 50,
+      outputSize: 10,
+      rng: new Rng(42),
+    });
     // Zero input: uniform softmax, loss −log(0.1 + 1e-7) (the book's delta).
     assertAlmostEquals(
       net.loss(new Matrix(1, 784), [7]),

@@ -26,7 +26,7 @@ Deno.test("a fresh project that imports @dlfs/nn loads verified MNIST and runs a
 import { loadMnist } from "@dlfs/nn/data";
 
 const { xTrain, tTrain, source } = await loadMnist();
-const net = new TwoLayerNet(784, 50, 10);
+const net = new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10 });
 const x = xTrain.batch([0, 1, 2]), t = tTrain.subarray(0, 3);
 console.log(source, xTrain.count, net.loss(x, t) > 0);
 `,

@@ -150,7 +150,10 @@ export async function fuzzIdx(
 /** Small nets of all three kinds, BatchNorm state included. */
 export function sampleNets() {
   const rng = new Rng(60);
-  const mln = new MultiLayerNet(6, [5, 4], 3, {
+  const mln = new MultiLayerNet({
+    inputSize: 6,
+    hiddenSizes: [5, 4],
+    outputSize: 3,
     rng,
     useBatchnorm: true,
     useDropout: true,
@@ -165,7 +168,13 @@ export function sampleNets() {
   );
   mln.loss(x, [0, 1, 2, 0], { train: true });
   return [
-    new TwoLayerNet(6, 5, 3, { rng, weightInitStd: 0.3 }),
+    new TwoLayerNet({
+      inputSize: 6,
+      hiddenSize: 5,
+      outputSize: 3,
+      rng,
+      weightInitStd: 0.3,
+    }),
     mln,
     new SimpleConvNet({
       rng,

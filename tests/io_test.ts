@@ -169,7 +169,12 @@ Deno.test("decodeSafetensors() rejects each kind of malformed file with a clear 
 
 Deno.test("loadParams() and loadNet() refuse files that do not fit the net, and change nothing", () => {
   const [two] = nets();
-  const other = new TwoLayerNet(6, 4, 3, { rng: new Rng(1) }); // hidden 4, not 5
+  const other = new TwoLayerNet({
+    inputSize: 6,
+    hiddenSize: 4,
+    outputSize: 3,
+    rng: new Rng(1),
+  }); // hidden 4, not 5
   const before = Array.from(two.params.W1.data);
   assertThrows(
     () => loadParams(two, saveNet(other)),
@@ -233,7 +238,12 @@ Deno.test("loadNet() survives 10,000 seeded mutations of saved nets: a consisten
 Deno.test("saveNetFile() writes atomically, and a failed write names the file asked for and leaves nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-save-" });
   try {
-    const net = new TwoLayerNet(4, 3, 2, { rng: new Rng(1) });
+    const net = new TwoLayerNet({
+      inputSize: 4,
+      hiddenSize: 3,
+      outputSize: 2,
+      rng: new Rng(1),
+    });
     await saveNetFile(`${dir}/net.safetensors`, net);
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), [
       "net.safetensors",

@@ -6,6 +6,9 @@ import { Heap, Matrix, Rng, SimdKernels, SparseRows } from "../core/mod.ts";
 import { MultiLayerNet, TwoLayerNet } from "../net/mod.ts";
 import { ImageSet } from "../data/dataset.ts";
 
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
 /** n seeded images of 784 pixels, about as sparse as MNIST. */
 function images(rng: Rng, n: number): ImageSet {
   const pixels = new Uint8Array(n * 784);
@@ -23,7 +26,7 @@ const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
  * one evaluation of 10,000 rows, then training and evaluation alternating.
  */
 function session(set: ImageSet, kernels: SimdKernels): number {
-  const net = new TwoLayerNet(784, 50, 10, { rng: new Rng(1), kernels });
+  const net = new TwoLayerNet({ ...BOOK, rng: new Rng(1), kernels });
   const xs = new SparseRows(kernels);
   for (let n = 1; n <= 250; n++) {
     net.gradient(set.batch(range(n)), labels(n));
@@ -45,7 +48,7 @@ Deno.test("the SIMD kernels' memory follows the largest batch, not the sum of th
   // The largest single need: one step at batch 250 and one accuracy over
   // 10,000 rows, each dense and sparse, on a fresh net.
   const kernels = SimdKernels.create()!;
-  const net = new TwoLayerNet(784, 50, 10, { rng: new Rng(1), kernels });
+  const net = new TwoLayerNet({ ...BOOK, rng: new Rng(1), kernels });
   const xs = new SparseRows(kernels);
   net.gradient(set.batch(range(250)), labels(250));
   net.gradient(set.sparseBatch(range(250), xs), labels(250));
@@ -66,7 +69,10 @@ Deno.test("the SIMD kernels' memory follows the largest batch, not the sum of th
 
 Deno.test("1000 numerical gradients of a small net allocate nothing after the first", () => {
   const kernels = SimdKernels.create()!;
-  const net = new MultiLayerNet(20, [6], 3, {
+  const net = new MultiLayerNet({
+    inputSize: 20,
+    hiddenSizes: [6],
+    outputSize: 3,
     rng: new Rng(3),
     kernels,
     useBatchnorm: true,

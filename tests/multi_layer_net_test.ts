@@ -72,7 +72,10 @@ for (const backend of ["ts", "simd"] as const) {
       for (const weightInit of ["he", "xavier", 0.3] as const) {
         for (const weightDecayLambda of [0, 0.1]) {
           const rng = new Rng(seed++);
-          const net = new MultiLayerNet(7, [6, 5, 4], 3, {
+          const net = new MultiLayerNet({
+            inputSize: 7,
+            hiddenSizes: [6, 5, 4],
+            outputSize: 3,
             rng,
             activation,
             weightInitStd: weightInit,
@@ -114,11 +117,17 @@ for (const backend of ["ts", "simd"] as const) {
 
 Deno.test("weight decay adds ½·λ·ΣW² to the loss and λ·W to each weight gradient", () => {
   const make = (weightDecayLambda: number) =>
-    new MultiLayerNet(5, [4], 3, { rng: new Rng(4), weightDecayLambda });
+    new MultiLayerNet({
+      inputSize: 5,
+      hiddenSizes: [4],
+      outputSize: 3,
+      rng: new Rng(4),
+      weightDecayLambda,
+    });
   const plain = make(0), decayed = make(0.5);
   const x = uniformMatrix(new Rng(5), 3, 5, 0, 1), t = [0, 1, 2];
   let sumSq = 0;
-  for (const key of ["W1", "W2"]) {
+  for (const key of ["W1", "W2"] as const) {
     for (const v of plain.params[key].data) sumSq += v * v;
   }
   assert(
@@ -154,8 +163,18 @@ Deno.test("He and Xavier initial weights have the book's standard deviations", (
 });
 
 Deno.test("MultiLayerNet with the same seed is bit-identical; it builds the book's layers", () => {
-  const a = new MultiLayerNet(4, [3, 3], 2, { rng: new Rng(1) });
-  const b = new MultiLayerNet(4, [3, 3], 2, { rng: new Rng(1) });
+  const a = new MultiLayerNet({
+    inputSize: 4,
+    hiddenSizes: [3, 3],
+    outputSize: 2,
+    rng: new Rng(1),
+  });
+  const b = new MultiLayerNet({
+    inputSize: 4,
+    hiddenSizes: [3, 3],
+    outputSize: 2,
+    rng: new Rng(1),
+  });
   assertEquals(a.params, b.params);
   assertEquals([...a.layers.keys()], [
     "Affine1",
@@ -166,37 +185,49 @@ Deno.test("MultiLayerNet with the same seed is bit-identical; it builds the book
   ]);
   assertStrictEquals((a.layers.get("Affine2") as Affine).W, a.params.W2);
   assertStrictEquals(
-    new MultiLayerNet(4, [], 2, { rng: new Rng(1) }).layers.size,
+    new MultiLayerNet({
+      inputSize: 4,
+      hiddenSizes: [],
+      outputSize: 2,
+      rng: new Rng(1),
+    }).layers.size,
     1,
   );
 });
 
 Deno.test("MultiLayerNet rejects bad settings and shapes, naming what it expected", () => {
   const rng = new Rng(0);
+  const small = { inputSize: 4, hiddenSizes: [3], outputSize: 2, rng };
   assertThrows(
-    () => new MultiLayerNet(4, [3, 0], 2, { rng }),
+    () =>
+      new MultiLayerNet({
+        inputSize: 4,
+        hiddenSizes: [3, 0],
+        outputSize: 2,
+        rng,
+      }),
     RangeError,
     "MultiLayerNet: expected hiddenSizes[1] to be a positive integer but found 0",
   );
   assertThrows(
-    () => new MultiLayerNet(4, [3], 2, { rng, activation: "tanh" as "relu" }),
+    () => new MultiLayerNet({ ...small, activation: "tanh" as "relu" }),
     RangeError,
     'MultiLayerNet: expected activation "relu" or "sigmoid" but found "tanh"',
   );
   assertMatch(
     (assertThrows(
-      () => new MultiLayerNet(4, [3], 2, { rng, weightDecayLambda: -1 }),
+      () => new MultiLayerNet({ ...small, weightDecayLambda: -1 }),
       Error,
     ))
       .message,
     /weightDecayLambda to be a finite number ≥ 0 but found -1/,
   );
   assertThrows(
-    () => new MultiLayerNet(4, [3], 2, { rng, weightInitStd: "lecun" as "he" }),
+    () => new MultiLayerNet({ ...small, weightInitStd: "lecun" as "he" }),
     RangeError,
     'MultiLayerNet: expected a weight init of a number, "he", "relu", "xavier" or "sigmoid" but found "lecun"',
   );
-  const net = new MultiLayerNet(4, [3], 2, { rng });
+  const net = new MultiLayerNet(small);
   for (
     const method of [
       "predict",
@@ -229,8 +260,7 @@ function trainingMargin(net: MultiLayerNet, x: Matrix): number {
     if (name.startsWith("Activation")) {
       for (const v of h.data) margin = Math.min(margin, Math.abs(v));
     }
-    if ("training" in layer) (layer as { training: boolean }).training = true;
-    h = layer.forward(h).clone();
+    h = layer.forward(h, true).clone();
   }
   return margin;
 }
@@ -274,7 +304,10 @@ function extendCheck(
   guarded: boolean,
 ): { worst: number; keys: string[] } {
   const rng = new Rng(seed);
-  const net = new MultiLayerNet(6, [5, 4], 3, {
+  const net = new MultiLayerNet({
+    inputSize: 6,
+    hiddenSizes: [5, 4],
+    outputSize: 3,
     rng,
     activation,
     useBatchnorm,
@@ -311,7 +344,10 @@ function extendCheck(
   const diff = gradientCheck(net, x, t), grads = net.gradient(x, t);
   let worst = 0;
   for (const [key, d] of Object.entries(diff)) {
-    const scale = Math.max(1, ...Array.from(grads[key].data, Math.abs));
+    const scale = Math.max(
+      1,
+      ...Array.from(grads[key as keyof typeof grads].data, Math.abs),
+    );
     worst = Math.max(worst, d.meanAbsDiff / scale);
   }
   return { worst, keys: Object.keys(diff) };
@@ -362,7 +398,13 @@ Deno.test("with its guards the BatchNorm/Dropout check passes on every seed; wit
 
 Deno.test("gradientCheck() leaves BatchNorm's running averages as it found them", () => {
   const rng = new Rng(12);
-  const net = new MultiLayerNet(6, [5], 3, { rng, useBatchnorm: true });
+  const net = new MultiLayerNet({
+    inputSize: 6,
+    hiddenSizes: [5],
+    outputSize: 3,
+    rng,
+    useBatchnorm: true,
+  });
   const x = uniformMatrix(rng, 4, 6, 0, 1), t = [0, 1, 2, 1];
   net.loss(x, t, { train: true }); // running averages away from 0
   const before = Object.values(net.state()).map((m) => m.data.slice());
@@ -382,7 +424,10 @@ Deno.test("compareGradients() fails a NaN or ∞ backprop gradient", () => {
 });
 
 Deno.test("MultiLayerNet runs BatchNorm and Dropout in test mode for predict, loss and accuracy by default", () => {
-  const net = new MultiLayerNet(4, [6], 2, {
+  const net = new MultiLayerNet({
+    inputSize: 4,
+    hiddenSizes: [6],
+    outputSize: 2,
     rng: new Rng(8),
     useBatchnorm: true,
     useDropout: true,

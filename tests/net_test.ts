@@ -15,6 +15,9 @@ import {
 } from "../net/mod.ts";
 import { uniformMatrix } from "./helpers.ts";
 
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
 const KEYS = ["W1", "b1", "W2", "b2"] as const;
 
 /** A seeded batch like flattened MNIST: pixels in [0, 1), labels in [0, 10). */
@@ -52,7 +55,7 @@ function kinkMargin(net: TwoLayerNet, x: Matrix): number {
 for (const backend of ["ts", "simd"] as const) {
   Deno.test(`TwoLayerNet(784, 50, 10).gradient() matches the numerical gradient at the book's magnitudes (${backend})`, () => {
     const rng = new Rng(1);
-    const net = new TwoLayerNet(784, 50, 10, { rng, backend });
+    const net = new TwoLayerNet({ ...BOOK, rng, backend });
     const { x, t } = batch(rng, 3);
     // The ReLU kink: a pre-activation within one step of zero would make the
     // central difference straddle the kink and give ~1e-5 on W1/b1. This batch
@@ -84,7 +87,10 @@ for (const backend of ["ts", "simd"] as const) {
   Deno.test(`TwoLayerNet.gradient() matches the numerical gradient on small nets and several seeds (${backend})`, () => {
     for (const seed of [2, 3, 4]) {
       const rng = new Rng(seed);
-      const net = new TwoLayerNet(7, 5, 3, {
+      const net = new TwoLayerNet({
+        inputSize: 7,
+        hiddenSize: 5,
+        outputSize: 3,
         rng,
         weightInitStd: 0.5,
         backend,
@@ -107,7 +113,13 @@ for (const backend of ["ts", "simd"] as const) {
 
 Deno.test("the gradient check fails when a backward is deliberately wrong", () => {
   const rng = new Rng(5);
-  const net = new TwoLayerNet(6, 4, 3, { rng, weightInitStd: 0.5 });
+  const net = new TwoLayerNet({
+    inputSize: 6,
+    hiddenSize: 4,
+    outputSize: 3,
+    rng,
+    weightInitStd: 0.5,
+  });
   const { x, t } = batch(rng, 3, 6, 3);
   // ReLU's backward without its mask: passes dout through where x ≤ 0 too.
   const relu = net.layers.get("Relu1")!;
@@ -122,7 +134,12 @@ Deno.test("the gradient check fails when a backward is deliberately wrong", () =
 Deno.test("the same seed gives bit-identical parameters and losses; different seeds differ", () => {
   const run = (seed: number) => {
     const rng = new Rng(seed);
-    const net = new TwoLayerNet(20, 8, 4, { rng });
+    const net = new TwoLayerNet({
+      inputSize: 20,
+      hiddenSize: 8,
+      outputSize: 4,
+      rng,
+    });
     const { x, t } = batch(rng, 5, 20, 4);
     const losses: number[] = [];
     for (let step = 0; step < 20; step++) {
@@ -143,7 +160,12 @@ Deno.test("the same seed gives bit-identical parameters and losses; different se
 });
 
 Deno.test("TwoLayerNet.params are the layers' matrices, updated in place", () => {
-  const net = new TwoLayerNet(3, 2, 2, { rng: new Rng(0) });
+  const net = new TwoLayerNet({
+    inputSize: 3,
+    hiddenSize: 2,
+    outputSize: 2,
+    rng: new Rng(0),
+  });
   const W1 = net.params.W1;
   const x = Matrix.fromRows([[1, 1, 1]]);
   const g = net.gradient(x, [1]);
@@ -161,7 +183,12 @@ Deno.test("TwoLayerNet.params are the layers' matrices, updated in place", () =>
 });
 
 Deno.test("TwoLayerNet.accuracy() takes one-hot or index labels", () => {
-  const net = new TwoLayerNet(2, 3, 2, { rng: new Rng(8) });
+  const net = new TwoLayerNet({
+    inputSize: 2,
+    hiddenSize: 3,
+    outputSize: 2,
+    rng: new Rng(8),
+  });
   const x = Matrix.fromRows([[1, 0], [0, 1], [1, 1], [0.5, 0.2]]);
   const y = net.predict(x).toRows().map((r) => (r[1] > r[0] ? 1 : 0));
   const wrong = y.map((k) => 1 - k);
@@ -174,7 +201,12 @@ Deno.test("TwoLayerNet.accuracy() takes one-hot or index labels", () => {
 });
 
 Deno.test("every TwoLayerNet method rejects a mismatched shape and names itself and both shapes", () => {
-  const net = new TwoLayerNet(4, 3, 2, { rng: new Rng(0) });
+  const net = new TwoLayerNet({
+    inputSize: 4,
+    hiddenSize: 3,
+    outputSize: 2,
+    rng: new Rng(0),
+  });
   const bad = Matrix.zeros(2, 5);
   for (
     const method of [
@@ -217,13 +249,25 @@ Deno.test("every TwoLayerNet method rejects a mismatched shape and names itself 
     );
   }
   assertThrows(
-    () => new TwoLayerNet(0, 3, 2, { rng: new Rng(0) }),
+    () =>
+      new TwoLayerNet({
+        inputSize: 0,
+        hiddenSize: 3,
+        outputSize: 2,
+        rng: new Rng(0),
+      }),
     RangeError,
     "TwoLayerNet: expected inputSize to be a positive integer but found 0",
   );
   assertMatch(
     (assertThrows(
-      () => new TwoLayerNet(4, 3, 2, { rng: {} as Rng }),
+      () =>
+        new TwoLayerNet({
+          inputSize: 4,
+          hiddenSize: 3,
+          outputSize: 2,
+          rng: {} as Rng,
+        }),
       TypeError,
     )).message,
     /expected options.rng to be an Rng/,
@@ -285,11 +329,7 @@ Deno.test("numericalGradient() rejects non-finite input and output", () => {
 Deno.test("the SIMD and TypeScript backends train TwoLayerNet alike, to rounding", () => {
   const run = (backend: "ts" | "simd") => {
     const rng = new Rng(8);
-    const net = new TwoLayerNet(784, 50, 10, {
-      rng,
-      backend,
-      weightInitStd: "he",
-    });
+    const net = new TwoLayerNet({ ...BOOK, rng, backend, weightInitStd: "he" });
     const losses: number[] = [];
     const { x, t } = batch(rng, 100);
     for (let i = 0; i < x.data.length; i++) { // MNIST-like: 80 % zeros

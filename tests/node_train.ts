@@ -22,7 +22,13 @@ const { xTrain, tTrain, xTest, tTest } = await loadMnist({
 });
 const kernels = SimdKernels.create({ threads: 2 })!;
 const rng = new Rng(42);
-const net = new TwoLayerNet(784, 50, 10, { rng, kernels });
+const net = new TwoLayerNet({
+  inputSize: 784,
+  hiddenSize: 50,
+  outputSize: 10,
+  rng,
+  kernels,
+});
 const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
   iterations: 1000,
   batchSize: 100,
@@ -35,7 +41,12 @@ const loaded = (await loadNetFile(out)).net;
 const reloadedAcc = new Trainer(loaded, xTrain, tTrain, xTest, tTest)
   .evaluate(xTest, tTest);
 // The two-thread numerical gradient runs on the calling thread alone here.
-const small = new TwoLayerNet(6, 4, 3, { rng: new Rng(0) });
+const small = new TwoLayerNet({
+  inputSize: 6,
+  hiddenSize: 4,
+  outputSize: 3,
+  rng: new Rng(0),
+});
 const x = new Matrix(2, 6, Float64Array.from({ length: 12 }, (_, i) => i / 12));
 const grads = await parallelNumericalGradient(small, x, [0, 2]);
 const serial: Record<string, Matrix> = small.numericalGradient(x, [0, 2]);

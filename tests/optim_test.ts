@@ -177,7 +177,10 @@ Deno.test("optimizers train a TwoLayerNet in place through its params", () => {
     Adam: () => new Adam({ lr: 0.05 }),
   };
   for (const [name, make] of Object.entries(optimizers)) {
-    const net = new TwoLayerNet(2, 8, 2, {
+    const net = new TwoLayerNet({
+      inputSize: 2,
+      hiddenSize: 8,
+      outputSize: 2,
       rng: new Rng(1),
       weightInitStd: 0.5,
     });

@@ -12,17 +12,31 @@ Deno.test("parallelNumericalGradient() equals the serial numerical gradient bit 
   const rng = new Rng(70);
   const cases = [
     {
-      net: new TwoLayerNet(784, 50, 10, { rng }),
+      net: new TwoLayerNet({
+        inputSize: 784,
+        hiddenSize: 50,
+        outputSize: 10,
+        rng,
+      }),
       x: uniformMatrix(rng, 3, 784, 0, 1),
       t: [7, 2, 1],
     },
     { // the worker builds its copy on the same kind of kernels
-      net: new TwoLayerNet(784, 50, 10, { rng, backend: "ts" }),
+      net: new TwoLayerNet({
+        inputSize: 784,
+        hiddenSize: 50,
+        outputSize: 10,
+        rng,
+        backend: "ts",
+      }),
       x: uniformMatrix(rng, 3, 784, 0, 1),
       t: [7, 2, 1],
     },
     {
-      net: new MultiLayerNet(6, [5, 4], 3, {
+      net: new MultiLayerNet({
+        inputSize: 6,
+        hiddenSizes: [5, 4],
+        outputSize: 3,
         rng,
         useBatchnorm: true,
         weightDecayLambda: 0.1,
@@ -57,13 +71,24 @@ Deno.test("parallelNumericalGradient() equals the serial numerical gradient bit 
 
 Deno.test("parallelNumericalGradient() refuses Dropout and reports bad input as the net does", async () => {
   const rng = new Rng(71);
-  const dropout = new MultiLayerNet(4, [3], 2, { rng, useDropout: true });
+  const dropout = new MultiLayerNet({
+    inputSize: 4,
+    hiddenSizes: [3],
+    outputSize: 2,
+    rng,
+    useDropout: true,
+  });
   await assertRejects(
     async () =>
       await parallelNumericalGradient(dropout, uniformMatrix(rng, 1, 4), [0]),
     TypeError,
   );
-  const net = new TwoLayerNet(4, 3, 2, { rng });
+  const net = new TwoLayerNet({
+    inputSize: 4,
+    hiddenSize: 3,
+    outputSize: 2,
+    rng,
+  });
   await assertRejects(
     async () =>
       await parallelNumericalGradient(net, uniformMatrix(rng, 1, 5), [0]),

@@ -50,8 +50,7 @@ Deno.test("BatchNormalization normalises with the batch in training and with the
   assert(maxAbsDiff(bn.runningMean.data, [0.3, 0.5]) < 1e-12);
   assert(maxAbsDiff(bn.runningVar.data, [0.1 * 8 / 3, 0.1 * 2]) < 1e-12);
   const averages = [...bn.runningMean.data, ...bn.runningVar.data];
-  bn.training = false;
-  const test = bn.forward(Matrix.fromRows([[1, 1]]));
+  const test = bn.forward(Matrix.fromRows([[1, 1]]), false);
   const expected = [
     2 * (1 - 0.3) / Math.sqrt(0.8 / 3 + BATCH_NORM_EPSILON) + 0.5,
     (1 - 0.5) / Math.sqrt(0.2 + BATCH_NORM_EPSILON),
@@ -108,8 +107,7 @@ Deno.test("Dropout drops about `ratio` of the units, reproducibly, and scales by
   assert(Math.abs(kept - 7000) < 230, `kept ${kept}`);
   assertEquals(b.forward(x).data, first, "same seed, same mask");
   assertNotEquals(a.forward(x).data, first, "a new mask each forward");
-  a.training = false;
-  assert(a.forward(x).data.every((v) => Math.abs(v - 0.7) < 1e-15));
+  assert(a.forward(x, false).data.every((v) => Math.abs(v - 0.7) < 1e-15));
   assertMatch(
     (assertThrows(() => new Dropout({ rng: new Rng(1), ratio: 1 }), Error))
       .message,

@@ -22,7 +22,12 @@ import {
  * pre-activation at a.
  */
 function netWithPreActivation(a: number) {
-  const net = new TwoLayerNet(2, 2, 2, { backend: "ts" });
+  const net = new TwoLayerNet({
+    inputSize: 2,
+    hiddenSize: 2,
+    outputSize: 2,
+    backend: "ts",
+  });
   net.params.W1.data.set([1, -1, 0, 1]);
   net.params.b1.data.set([0, 0.5 + a]);
   net.params.W2.data.set([1, -1, 2, 0.5]);
@@ -38,7 +43,13 @@ function smallestPreActivation(net: TwoLayerNet, x: Matrix): number {
 
 Deno.test("reluMargin() is the smallest |pre-activation| of the ReLU inputs", () => {
   const rng = new Rng(7);
-  const net = new TwoLayerNet(6, 5, 3, { rng, weightInitStd: 0.5 });
+  const net = new TwoLayerNet({
+    inputSize: 6,
+    hiddenSize: 5,
+    outputSize: 3,
+    rng,
+    weightInitStd: 0.5,
+  });
   const x = Matrix.randn(4, 6, rng);
   // to rounding: the net's kernels may sum in another order (FMA)
   assertAlmostEquals(reluMargin(net, x), smallestPreActivation(net, x), 1e-15);

@@ -14,8 +14,17 @@ Deno.test("predict, loss and accuracy take a whole ImageSet, chunk by chunk, as 
   const t = Int32Array.from({ length: n }, () => rng.int(3));
   const all = set.batch(Int32Array.from({ length: n }, (_, i) => i));
   const nets = [
-    new TwoLayerNet(d, 8, 3, { rng: new Rng(1), weightInitStd: 0.5 }),
-    new MultiLayerNet(d, [8, 6], 3, {
+    new TwoLayerNet({
+      inputSize: d,
+      hiddenSize: 8,
+      outputSize: 3,
+      rng: new Rng(1),
+      weightInitStd: 0.5,
+    }),
+    new MultiLayerNet({
+      inputSize: d,
+      hiddenSizes: [8, 6],
+      outputSize: 3,
       rng: new Rng(2),
       weightDecayLambda: 0.1,
     }),

@@ -95,9 +95,19 @@ for (const backend of ["ts", "simd"] as const) {
     const indices = Array.from({ length: 20 }, () => rng.int(50));
     const t = indices.map((i) => i % 10);
     const nets = [
-      () => new TwoLayerNet(49, 8, 10, { rng: new Rng(1), backend }),
       () =>
-        new MultiLayerNet(49, [8, 6], 10, {
+        new TwoLayerNet({
+          inputSize: 49,
+          hiddenSize: 8,
+          outputSize: 10,
+          rng: new Rng(1),
+          backend,
+        }),
+      () =>
+        new MultiLayerNet({
+          inputSize: 49,
+          hiddenSizes: [8, 6],
+          outputSize: 10,
           rng: new Rng(1),
           backend,
           useBatchnorm: true,

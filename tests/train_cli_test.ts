@@ -140,7 +140,10 @@ Deno.test("train.ts refuses a --load file that does not fit, in one line, exit 2
   try {
     const { saveNetFile } = await import("../data/mod.ts");
     const { TwoLayerNet } = await import("../net/mod.ts");
-    await saveNetFile(`${dir}/small.st`, new TwoLayerNet(100, 5, 10));
+    await saveNetFile(
+      `${dir}/small.st`,
+      new TwoLayerNet({ inputSize: 100, hiddenSize: 5, outputSize: 10 }),
+    );
     const bytes = await Deno.readFile(`${dir}/small.st`);
     await Deno.writeFile(`${dir}/cut.st`, bytes.subarray(0, bytes.length - 9));
     await Deno.writeTextFile(`${dir}/text.st`, "not a net\n");

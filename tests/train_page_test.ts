@@ -31,7 +31,13 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 Deno.test("the graph view's figures are the net's own: predict, softmax, loss and gradient", () => {
   const rng = new Rng(5);
-  const net = new TwoLayerNet(12, 6, 4, { rng, weightInitStd: 0.5 });
+  const net = new TwoLayerNet({
+    inputSize: 12,
+    hiddenSize: 6,
+    outputSize: 4,
+    rng,
+    weightInitStd: 0.5,
+  });
   const x = uniformMatrix(rng, 7, 12, -1, 1);
   const t = [0, 1, 2, 3, 0, 1, 2];
   const view = viewNet(net, x, t);
@@ -80,7 +86,12 @@ Deno.test("stats gives the mean and population standard deviation, and can disag
 
 Deno.test("weightImages: W1's columns as 28×28 images, the convnet's filters as 5×5", () => {
   const rng = new Rng(1);
-  const net = new TwoLayerNet(784, 5, 10, { rng });
+  const net = new TwoLayerNet({
+    inputSize: 784,
+    hiddenSize: 5,
+    outputSize: 10,
+    rng,
+  });
   const { side, images } = weightImages(net, 3)!;
   assertEquals([side, images.length], [28, 3]);
   const W1 = net.params.W1;
@@ -102,7 +113,13 @@ Deno.test("weightImages: W1's columns as 28×28 images, the convnet's filters as
     1e-6,
   );
   // Not square: no images.
-  assertEquals(weightImages(new TwoLayerNet(10, 3, 2, { rng }), 2), undefined);
+  assertEquals(
+    weightImages(
+      new TwoLayerNet({ inputSize: 10, hiddenSize: 3, outputSize: 2, rng }),
+      2,
+    ),
+    undefined,
+  );
 });
 
 type Seen = {

@@ -4,6 +4,7 @@ import {
   assert,
   assertEquals,
   assertMatch,
+  assertRejects,
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
@@ -39,7 +40,10 @@ Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and
   const test = data(new Rng(2), 70);
   // By hand: draws with replacement, gradient, SGD step, evaluation after
   // the first iteration of each epoch.
-  const byHand = new TwoLayerNet(49, 8, 3, {
+  const byHand = new TwoLayerNet({
+    inputSize: 49,
+    hiddenSize: 8,
+    outputSize: 3,
     rng: new Rng(3),
     weightInitStd: 0.3,
   });
@@ -56,7 +60,10 @@ Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and
       accs.push(byHand.accuracy(test.images.rows(0, 70), test.labels));
     }
   }
-  const net = new TwoLayerNet(49, 8, 3, {
+  const net = new TwoLayerNet({
+    inputSize: 49,
+    hiddenSize: 8,
+    outputSize: 3,
     rng: new Rng(3),
     weightInitStd: 0.3,
   });
@@ -96,7 +103,14 @@ Deno.test("Trainer takes matrices and one-hot labels, evaluates on the first eva
   for (let i = 0; i < 120; i++) {
     t.data[i * 2 + (x.get(i, 0) > x.get(i, 1) ? 1 : 0)] = 1;
   }
-  const net = new MultiLayerNet(4, [6], 2, { rng, weightInitStd: 0.5 });
+  const net = new MultiLayerNet({
+    inputSize: 4,
+    hiddenSizes: [6],
+    outputSize: 2,
+    rng,
+    weightInitStd: 0.5,
+  });
+  const stop = new AbortController();
   const trainer = new Trainer(net, x, t, x, t, {
     epochs: 3,
     batchSize: 10,
@@ -106,18 +120,24 @@ Deno.test("Trainer takes matrices and one-hot labels, evaluates on the first eva
       const head = new Matrix(50, 4, x.data.subarray(0, 200));
       const tHead = new Matrix(50, 2, t.data.subarray(0, 100));
       assertStrictEquals(record.trainAcc, net.accuracy(head, tHead));
-      if (record.epoch === 1) trainer.stop();
+      if (record.epoch === 1) stop.abort();
     },
   });
   assertStrictEquals(trainer.maxIter, 36);
-  trainer.train();
+  trainer.train({ signal: stop.signal });
   assertStrictEquals(trainer.iteration, 13); // stopped after epoch 1's first iteration
   assertStrictEquals(trainer.epochs.length, 2);
 });
 
 Deno.test("Trainer stops a diverging run with a DivergenceError naming the iteration", () => {
   const { images, labels } = data(new Rng(6), 100);
-  const net = new TwoLayerNet(49, 8, 3, { rng: new Rng(7), weightInitStd: 1 });
+  const net = new TwoLayerNet({
+    inputSize: 49,
+    hiddenSize: 8,
+    outputSize: 3,
+    rng: new Rng(7),
+    weightInitStd: 1,
+  });
   const trainer = new Trainer(net, images, labels, images, labels, {
     optimizerParams: { lr: 1e300 },
     iterations: 20,
@@ -156,13 +176,28 @@ Deno.test("Trainer stops a diverging run with a DivergenceError naming the itera
 });
 
 const NETS: [string, () => Network][] = [
-  ["TwoLayerNet", () => new TwoLayerNet(49, 6, 3, { rng: new Rng(8) })],
-  ["MultiLayerNet", () =>
-    new MultiLayerNet(49, [6, 5], 3, {
-      rng: new Rng(8),
-      useBatchnorm: true,
-      weightDecayLambda: 0.1,
-    })],
+  [
+    "TwoLayerNet",
+    () =>
+      new TwoLayerNet({
+        inputSize: 49,
+        hiddenSize: 6,
+        outputSize: 3,
+        rng: new Rng(8),
+      }),
+  ],
+  [
+    "MultiLayerNet",
+    () =>
+      new MultiLayerNet({
+        inputSize: 49,
+        hiddenSizes: [6, 5],
+        outputSize: 3,
+        rng: new Rng(8),
+        useBatchnorm: true,
+        weightDecayLambda: 0.1,
+      }),
+  ],
   ["SimpleConvNet", () =>
     new SimpleConvNet({
       rng: new Rng(8),
@@ -202,11 +237,17 @@ for (const [name, make] of NETS) {
 }
 
 Deno.test("the nets draw their weights from Rng(0) when given none, as the book's calls expect", () => {
-  const a = new TwoLayerNet(784, 50, 10), b = new TwoLayerNet(784, 50, 10);
+  const a = new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10 }),
+    b = new TwoLayerNet({ inputSize: 784, hiddenSize: 50, outputSize: 10 });
   assertEquals(a.params.W1.data, b.params.W1.data);
   assertEquals(
     a.params.W1.data,
-    new TwoLayerNet(784, 50, 10, { rng: new Rng(0) }).params.W1.data,
+    new TwoLayerNet({
+      inputSize: 784,
+      hiddenSize: 50,
+      outputSize: 10,
+      rng: new Rng(0),
+    }).params.W1.data,
   );
 });
 
@@ -232,10 +273,16 @@ Deno.test("a net's parameters cannot be rebound: assigning one throws instead of
   }
 });
 
-Deno.test("Trainer.trainAsync() gives train()'s numbers and lets a timer stop it", async () => {
+Deno.test("Trainer.run() gives train()'s numbers, yields where asked, and stops when its signal is aborted", async () => {
   const { images, labels } = data(new Rng(11), 200);
   const make = () =>
-    new TwoLayerNet(49, 8, 3, { rng: new Rng(12), weightInitStd: 0.3 });
+    new TwoLayerNet({
+      inputSize: 49,
+      hiddenSize: 8,
+      outputSize: 3,
+      rng: new Rng(12),
+      weightInitStd: 0.3,
+    });
   const options = {
     iterations: 60,
     batchSize: 10,
@@ -247,14 +294,36 @@ Deno.test("Trainer.trainAsync() gives train()'s numbers and lets a timer stop it
     ...options,
     rng: new Rng(13),
   });
-  assertEquals(await b.trainAsync(7), a.train());
+  const seen: number[] = [], losses: number[] = [];
+  for await (
+    const p of b.run({ yieldEvery: 7, yieldMs: Infinity })
+  ) {
+    assertStrictEquals(p.maxIter, 60);
+    seen.push(p.iteration);
+    losses.push(...p.losses);
+  }
+  assertEquals(seen, [7, 14, 21, 28, 35, 42, 49, 56, 60]);
+  assertEquals(b.result(), a.train());
   assertEquals(b.trainLossList, a.trainLossList);
-  // A timer that fires while it runs stops it at its next yield.
+  assertEquals(losses, a.trainLossList, "each loss yielded once");
+  // A timer that fires while it runs stops it after its next yield; the
+  // caller's own awaits between yields (a checkpoint, a pause) are its own.
   const c = new Trainer(make(), images, labels, images, labels, {
     ...options,
     iterations: 100_000,
   });
-  setTimeout(() => c.stop(), 0);
-  await c.trainAsync(5);
-  assert(c.stopped && c.iteration >= 5 && c.iteration < 100_000);
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 0);
+  let yields = 0;
+  const every5 = { signal: stop.signal, yieldEvery: 5, yieldMs: Infinity };
+  for await (const _ of c.run(every5)) {
+    yields++;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  assert(yields >= 1 && c.iteration % 5 === 0 && c.iteration < 100_000);
+  await assertRejects(
+    () => c.run({ yieldEvery: 0 }).next(),
+    RangeError,
+    "Trainer.run(): expected yieldEvery to be an integer ≥ 1 but found 0",
+  );
 });

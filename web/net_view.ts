@@ -8,6 +8,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Network } from "../net/network.ts";
+import { Convolution } from "../layers/convolution.ts";
 
 /** The mean and standard deviation of a matrix's elements, and its shape. */
 export interface Stats {
@@ -121,15 +122,15 @@ export function weightImages(
   net: Network,
   count: number,
 ): { side: number; images: Float32Array[] } | undefined {
-  const first = [...net.layers.values()][0]?.params()[0]?.value;
+  const layer = net.layers.values().next().value;
+  const first = layer?.params()[0]?.value;
   if (first === undefined) return undefined;
-  const conv = net.spec.type === "SimpleConvNet";
-  const size = conv ? first.cols : first.rows;
+  // A Convolution's W is FN×(C·FH·FW): the first channel's FH·FW pixels.
+  const conv = layer instanceof Convolution;
   const n = Math.min(count, conv ? first.rows : first.cols);
-  const side = conv
-    ? (net.spec as { filterSize: number }).filterSize
-    : Math.round(Math.sqrt(size));
-  if (side * side > size || (!conv && side * side !== size)) return undefined;
+  const pixels = conv ? first.cols / layer.inputShape[0] : first.rows;
+  const side = Math.round(Math.sqrt(pixels));
+  if (side * side !== pixels) return undefined;
   const images: Float32Array[] = [];
   for (let j = 0; j < n; j++) {
     const img = new Float32Array(side * side);

@@ -6,12 +6,14 @@
 import type { NetView, Stats } from "./net_view.ts";
 import {
   commandOf,
+  defaultSpec,
   type FromWorker,
   type RunConfig,
   type ToWorker,
 } from "./train_protocol.ts";
-import { DEFAULTS, type NetName } from "../cli/spec.ts";
+import { DEFAULTS } from "../cli/defaults.ts";
 import { movingAverage } from "../io/plot.ts";
+import { netKinds } from "../net/registry.ts";
 
 const $ = <T extends HTMLElement>(id: string) =>
   document.getElementById(id) as T;
@@ -37,6 +39,7 @@ let worker: Worker | undefined;
 let losses: number[] = [];
 let maxIter = 0;
 let title = ""; // the run, as the status line says it
+let checkable = false; // whether the run's net is small enough to check
 let drawPending = false;
 
 function setState(state: string): void {
@@ -48,9 +51,9 @@ function setState(state: string): void {
   pauseButton.textContent = state === "paused" ? "resume" : "pause";
   resetButton.disabled = state === "idle";
   saveButton.disabled = !(running || state === "done");
-  // The convnet's 430 000 parameters would take minutes: no check.
-  checkButton.disabled = !(running || state === "done") ||
-    netSelect.value === "convnet";
+  // A large net (the convnet's 430 000 parameters) would take minutes: the
+  // worker says whether it is checkable.
+  checkButton.disabled = !(running || state === "done") || !checkable;
   for (const input of [netSelect, itersInput, seedInput]) {
     input.disabled = !editable;
   }
@@ -58,7 +61,7 @@ function setState(state: string): void {
 
 function config(): RunConfig {
   return {
-    net: netSelect.value as NetName,
+    net: netSelect.value,
     iters: Number(itersInput.value),
     seed: Number(seedInput.value),
     threads: THREADS,
@@ -128,6 +131,7 @@ function start(): void {
 function clearRun(): void {
   losses = [];
   maxIter = 0;
+  checkable = false;
   $("error").textContent = "";
   $("epochs").replaceChildren();
   $("graph").replaceChildren();
@@ -167,6 +171,7 @@ function receive(m: FromWorker): void {
     case "started":
       maxIter = m.maxIter;
       title = m.title;
+      checkable = m.checkable;
       $("status").textContent = `training ${m.title}`;
       $("threads").textContent = `${m.kernels}, ${m.threads} thread${
         m.threads > 1 ? "s" : ""
@@ -438,6 +443,11 @@ checkButton.addEventListener("click", () => {
 for (const input of [netSelect, itersInput, seedInput]) {
   input.addEventListener("input", showCommand);
 }
+// The menu: the registry's nets, by their `deno task train --net` names.
+for (const kind of netKinds()) {
+  netSelect.add(new Option(kind.describe(defaultSpec(kind)), kind.name));
+}
+netSelect.value = DEFAULTS.net;
 itersInput.value = String(DEFAULTS.iters);
 seedInput.value = String(DEFAULTS.seed);
 showCommand();

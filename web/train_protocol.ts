@@ -3,17 +3,24 @@
 // `deno task train --net NAME` with the CLI's defaults.
 
 import type { EpochRecord } from "../net/trainer.ts";
+import type { NetKind } from "../net/registry.ts";
+import type { NetSpec } from "../net/network.ts";
 import type { NetView } from "./net_view.ts";
-
-import type { NetName } from "../cli/spec.ts";
 
 /** A run: what `deno task train` takes as flags. */
 export interface RunConfig {
-  net: NetName;
+  /** A net kind's name (`--net`), from the registry. */
+  net: string;
   iters: number;
   seed: number;
   /** 2 where the page is cross-origin isolated, else 1. */
   threads: 1 | 2;
+}
+
+/** The net of `deno task train --net NAME` with no other flag. */
+export function defaultSpec(kind: NetKind): NetSpec {
+  const { hidden } = kind.defaults;
+  return kind.forMnist({ hidden, batchnorm: false, weightDecay: 0 });
 }
 
 /** The same run on the command line. */
@@ -38,6 +45,8 @@ export type FromWorker =
     kernels: string;
     threads: number;
     maxIter: number;
+    /** Whether the net is small enough for the gradient check. */
+    checkable: boolean;
   }
   | {
     type: "progress";

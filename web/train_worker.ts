@@ -5,7 +5,8 @@
 // --net NAME` with the library's Trainer on the SIMD kernels: two threads
 // where the page is cross-origin isolated, else one. It posts progress, the
 // per-epoch accuracies and the graph view to the page (train_protocol.ts)
-// and takes pause, resume, gradient check and save between iterations.
+// and takes pause, resume, gradient check and save where the Trainer's run
+// yields (every 100 ms).
 
 import { Rng } from "../core/rng.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
@@ -18,19 +19,27 @@ import {
   mnistFromFiles,
 } from "../data/mnist_bytes.ts";
 import { download, DownloadError } from "../data/download.ts";
-import { buildNet } from "../net/build.ts";
+import { buildNet, netKinds } from "../net/registry.ts";
 import { gradientCheck } from "../net/gradient_check.ts";
 import type { Network } from "../net/network.ts";
 import { Trainer } from "../net/trainer.ts";
 import { createOptimizer } from "../optim/by_name.ts";
 import { saveNet } from "../io/model.ts";
-import { DEFAULTS, specOf } from "../cli/spec.ts";
+import { DEFAULTS } from "../cli/defaults.ts";
 import { viewNet, weightImages } from "./net_view.ts";
-import type { FromWorker, RunConfig, ToWorker } from "./train_protocol.ts";
+import {
+  defaultSpec,
+  type FromWorker,
+  type RunConfig,
+  type ToWorker,
+} from "./train_protocol.ts";
 
 const PROGRESS_MS = 100; // a progress message (and a chance to read messages)
 const VIEW_MS = 500; // a graph view
 const PROBE = 100; // the graph view's batch: the first 100 training images
+// The gradient check takes two forward passes per parameter: past this
+// many parameters (the convnet's 430 000), minutes.
+const CHECKABLE = 100_000;
 
 let net: Network | undefined;
 let trainer: Trainer | undefined;
@@ -41,11 +50,6 @@ let seconds = 0; // training time so far, pauses left out
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
-}
-
-/** Lets queued messages (pause, save…) in: a macrotask turn. */
-function yieldToMessages(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 async function loadData(base: string): Promise<Mnist<Uint8Array>> {
@@ -90,21 +94,18 @@ async function start(config: RunConfig, base: string): Promise<void> {
   });
   await kernels?.ready();
   const rng = new Rng(config.seed); // the weights, then the minibatches
-  const hidden = DEFAULTS.hidden[config.net];
+  // `deno task train --net NAME` with its defaults.
+  const kind = netKinds().find((k) => k.name === config.net);
+  if (kind === undefined) throw new Error(`no net named ${config.net}`);
   net = buildNet(
-    specOf({
-      net: config.net,
-      hidden: [hidden],
-      batchnorm: false,
-      weightDecay: 0,
-    }),
+    defaultSpec(kind),
     kernels ? { rng, kernels } : { rng, backend: "ts" },
   );
   trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
     iterations: config.iters,
     batchSize: DEFAULTS.batchSize,
     optimizer: createOptimizer("sgd", { lr: DEFAULTS.lr }),
-    evalSamples: DEFAULTS.evalSamples[config.net],
+    evalSamples: kind.defaults.evalSamples,
     rng,
     onEpoch: (record) => post({ type: "epoch", record, seconds: elapsed() }),
   });
@@ -115,6 +116,7 @@ async function start(config: RunConfig, base: string): Promise<void> {
     kernels: net.kernels.name,
     threads: net.kernels.threads,
     maxIter: trainer.maxIter,
+    checkable: parameterCount(net) <= CHECKABLE,
   });
   const probe = Array.from({ length: PROBE }, (_, i) => i);
   const xProbe = xTrain.batch(probe);
@@ -131,32 +133,26 @@ function elapsed(): number {
 async function train(xProbe: Matrix, tProbe: Uint8Array): Promise<void> {
   const t = trainer!;
   runStart = performance.now();
-  let lastProgress = runStart, lastView = runStart;
-  let losses: number[] = [];
-  while (t.iteration < t.maxIter) {
-    losses.push(t.step());
-    const now = performance.now();
-    if (now - lastProgress < PROGRESS_MS && t.iteration < t.maxIter) continue;
-    const s = elapsed();
-    const rate = t.iteration / s;
+  let lastView = runStart;
+  for await (
+    const { iteration, maxIter, losses } of t.run({ yieldMs: PROGRESS_MS })
+  ) {
+    const s = elapsed(), rate = iteration / s;
     post({
       type: "progress",
-      iteration: t.iteration,
+      iteration,
       losses,
       seconds: s,
       itPerSec: rate,
-      etaSeconds: (t.maxIter - t.iteration) / rate,
+      etaSeconds: (maxIter - iteration) / rate,
     });
-    losses = [];
-    lastProgress = now;
-    if (now - lastView >= VIEW_MS) {
+    if (performance.now() - lastView >= VIEW_MS) {
       sendView(xProbe, tProbe);
-      lastView = now;
+      lastView = performance.now();
     }
-    await yieldToMessages();
     if (paused) {
       await new Promise<void>((resolve) => wake = resolve);
-      runStart = lastProgress = performance.now();
+      runStart = performance.now();
     }
   }
   sendView(xProbe, tProbe);
@@ -188,9 +184,10 @@ function check(): void {
   if (net === undefined || mnist === undefined) {
     throw new Error("gradient check: start a run first (it checks its net)");
   }
-  if (net.spec.type === "SimpleConvNet") {
+  const count = parameterCount(net);
+  if (count > CHECKABLE) {
     throw new Error(
-      "gradient check: the convnet has 430 000 parameters, two forward passes each: minutes; try the two-layer net",
+      `gradient check: this net has ${count} parameters, two forward passes each: minutes; try the two-layer net`,
     );
   }
   // The book's gradient_check.py: x_train[:3], t_train[:3].
@@ -205,6 +202,10 @@ function check(): void {
     seconds: (performance.now() - start) / 1000,
     iteration: trainer?.iteration ?? 0,
   });
+}
+
+function parameterCount(net: Network): number {
+  return Object.values(net.params).reduce((n, p) => n + p.data.length, 0);
 }
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {

@@ -14,7 +14,11 @@ const { xTrain, tTrain } = await loadMnist({
   oneHotLabel: true,
 });
 
-const network = new TwoLayerNet(784, 50, 10);
+const network = new TwoLayerNet({
+  inputSize: 784,
+  hiddenSize: 50,
+  outputSize: 10,
+});
 
 const xBatch = xTrain.rows(0, 3); // x_train[:3]
 const tBatch = gatherLabels(tTrain, [0, 1, 2]); // t_train[:3]

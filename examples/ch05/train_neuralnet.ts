@@ -14,7 +14,11 @@ const { xTrain, tTrain, xTest, tTest } = await loadMnist({
   oneHotLabel: true,
 });
 
-const network = new TwoLayerNet(784, 50, 10);
+const network = new TwoLayerNet({
+  inputSize: 784,
+  hiddenSize: 50,
+  outputSize: 10,
+});
 
 const itersNum = Number(Deno.args[0] ?? 10000);
 const trainSize = xTrain.count;

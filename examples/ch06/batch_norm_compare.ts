@@ -18,7 +18,10 @@ for (const scale of [1, 0.3, 0.1, 0.03, 0.01, 0.003]) {
   const row: (string | number)[] = [String(scale)];
   for (const useBatchnorm of [true, false]) {
     const rng = new Rng(3);
-    const net = new MultiLayerNet(784, [100, 100, 100, 100, 100], 10, {
+    const net = new MultiLayerNet({
+      inputSize: 784,
+      hiddenSizes: [100, 100, 100, 100, 100],
+      outputSize: 10,
       rng,
       weightInitStd: scale,
       useBatchnorm,

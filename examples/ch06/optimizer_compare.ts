@@ -14,7 +14,12 @@ const losses: Record<string, number[]> = {};
 const finalAcc: (string | number)[] = ["test acc"];
 for (const name of names) {
   const rng = new Rng(1); // the same initial weights and batches for each
-  const net = new MultiLayerNet(784, [100, 100, 100, 100], 10, { rng });
+  const net = new MultiLayerNet({
+    inputSize: 784,
+    hiddenSizes: [100, 100, 100, 100],
+    outputSize: 10,
+    rng,
+  });
   losses[name] = [];
   const trainer = new Trainer(
     net,

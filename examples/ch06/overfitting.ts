@@ -25,7 +25,10 @@ const variants: [string, Partial<MultiLayerNetOptions>, number][] = [
 ];
 for (const [name, options, epochs] of variants) {
   const rng = new Rng(4);
-  const net = new MultiLayerNet(784, [100, 100, 100, 100, 100, 100], 10, {
+  const net = new MultiLayerNet({
+    inputSize: 784,
+    hiddenSizes: [100, 100, 100, 100, 100, 100],
+    outputSize: 10,
     rng,
     ...options,
   });

@@ -18,7 +18,10 @@ const losses: Record<string, number[]> = {};
 const finalAcc: (string | number)[] = ["test acc"];
 for (const [name, weightInitStd] of Object.entries(inits)) {
   const rng = new Rng(2);
-  const net = new MultiLayerNet(784, [100, 100, 100, 100], 10, {
+  const net = new MultiLayerNet({
+    inputSize: 784,
+    hiddenSizes: [100, 100, 100, 100],
+    outputSize: 10,
     rng,
     weightInitStd,
   });
