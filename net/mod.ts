@@ -47,7 +47,12 @@ export {
   type MultiLayerNetParams,
   type MultiLayerNetSpec,
 } from "./multi_layer_net.ts";
-export { initScale, initWeights, type WeightInit } from "./init.ts";
+export {
+  initScale,
+  initWeights,
+  type InitWeightsOptions,
+  type WeightInit,
+} from "./init.ts";
 export {
   SimpleConvNet,
   type SimpleConvNetOptions,
