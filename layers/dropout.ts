@@ -39,7 +39,8 @@ export interface DropoutOptions {
  * passes dout through the kept units.
  *
  * `frozenMask = true` keeps the current mask for the following forwards, so
- * that a numerical gradient sees one fixed function.
+ * that a numerical gradient sees one fixed function; `holdMask(mask)` gives
+ * it a mask to keep (another thread's copy of the net, the same masks).
  *
  * @example
  * ```ts
@@ -86,6 +87,39 @@ export class Dropout implements Layer {
     }
     this.#rng = rng;
     this.ratio = ratio;
+  }
+
+  /**
+   * The mask of the last training-mode forward, or the one held: N·D, row
+   * by row, 1 where the unit is kept (the book's `mask`; empty before the
+   * first; read it, do not write it).
+   */
+  get mask(): Uint8Array {
+    return this.#mask;
+  }
+
+  /**
+   * Keeps `mask` (an N×D matrix of 0 and 1, 1 where a unit is kept) for the
+   * following training-mode forwards of N×D inputs, and sets `frozenMask`.
+   *
+   * @throws {RangeError} for a value other than 0 or 1.
+   */
+  holdMask(mask: Matrix): void {
+    assertMatrix("Dropout.holdMask()", "mask", mask);
+    const M = mask.data, held = new Uint8Array(M.length);
+    for (let i = 0; i < M.length; i++) {
+      if (M[i] !== 0 && M[i] !== 1) {
+        throw new RangeError(
+          `Dropout.holdMask(): expected a mask of 0 and 1 but found ${
+            M[i]
+          } at ${i}`,
+        );
+      }
+      held[i] = M[i];
+    }
+    this.#mask = held;
+    this.#maskShape = ensureShape(undefined, mask.rows, mask.cols);
+    this.frozenMask = true;
   }
 
   /**

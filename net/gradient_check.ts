@@ -13,6 +13,12 @@
  * finds how close the check came to a kink and {@linkcode reluCornerNote}
  * says so in one line.
  *
+ * A net of many ReLUs (DeepConvNet has ~46,000 ReLU inputs per image) has
+ * some within h of their kink on almost any batch, and a max pool whose two
+ * largest inputs lie within a step of each other is a kink too.
+ * {@linkcode setAsideKinks} finds the elements whose ±h steps cross one (a
+ * ReLU mask or a max pool's choice changes) and compares the others.
+ *
  * @module
  */
 
@@ -20,6 +26,7 @@ import type { Matrix } from "../core/matrix.ts";
 import { NUMERICAL_GRADIENT_H } from "../core/numerical_gradient.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
+import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
 
 /**
@@ -172,6 +179,107 @@ export function reluCornerNote(
   } from 0, within h = ${
     e(h)
   } of its kink: the numerical gradient straddles it (not a backprop bug)`;
+}
+
+/** What {@linkcode setAsideKinks} finds for one parameter. */
+export interface KinkFreeDiff {
+  /**
+   * The elements set aside, by index: |backprop − numerical| above the
+   * limit, and a step of ±h crosses a kink.
+   */
+  kinked: number[];
+  /** The mean |backprop − numerical| over the other elements (NaN: none left). */
+  meanAbsDiff: number;
+}
+
+/**
+ * The gradient check of one parameter `W` of `net` (the matrix its layers
+ * compute with), kinks set aside: each element whose |backprop − numerical|
+ * exceeds `limit` (default 1e-6) is stepped by ±h (default
+ * {@linkcode NUMERICAL_GRADIENT_H}) and `x` sent forward through the layers
+ * (training mode, as the numerical gradient's): if a ReLU's mask or a max
+ * pool's choice (`Relu.mask`, `Pooling.argMax`) differs from theirs at W,
+ * the central difference averages two slopes there (see the module doc), and
+ * the element is set aside. Returns those and the mean |Δ| of the others:
+ * a backprop bug shows there, a kink does not. Dropout masks must be frozen,
+ * as for the check; W and `state()` are put back.
+ *
+ * @example A ReLU input 3e-5 from its kink: b1[1]'s steps cross it
+ * ```ts
+ * import { Matrix } from "@dlfs/nn/core";
+ * import { compareGradients, setAsideKinks, TwoLayerNet } from "@dlfs/nn/net";
+ *
+ * const net = new TwoLayerNet({ inputSize: 2, hiddenSize: 2, outputSize: 2 });
+ * net.params.W1.data.set([1, -1, 0, 1]); // x·W1 = [1, −0.5]
+ * net.params.b1.data.set([0, 0.5 + 3e-5]); // pre-activations [1, 3e-5]
+ * net.params.W2.data.set([1, -1, 2, 0.5]);
+ * const x = Matrix.fromRows([[1, 0.5]]), t = [0];
+ * const numerical = net.numericalGradient(x, t).b1, backprop = net.gradient(x, t).b1;
+ * console.log(compareGradients(backprop, numerical).meanAbsDiff); // ≈ 0.1: a failure
+ * console.log(setAsideKinks(net, x, net.params.b1, backprop, numerical)); // { kinked: [ 1 ], meanAbsDiff: ≈ 1e-11 }
+ * ```
+ */
+export function setAsideKinks(
+  net: {
+    readonly layers: ReadonlyMap<string, Layer>;
+    state?(): Record<string, Matrix>;
+  },
+  x: Matrix,
+  W: Matrix,
+  backprop: Matrix,
+  numerical: Matrix,
+  limit = 1e-6,
+  h: number = NUMERICAL_GRADIENT_H,
+): KinkFreeDiff {
+  compareGradients(backprop, numerical); // checks the shapes
+  const a = backprop.data, n = numerical.data, w = W.data;
+  return keepingState(net, () => {
+    const base = linearPiece(net.layers, x);
+    const kinked: number[] = [];
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) {
+      const diff = Math.abs(a[i] - n[i]);
+      if (diff > limit || !Number.isFinite(diff)) {
+        const v = w[i];
+        w[i] = v + h;
+        const plus = linearPiece(net.layers, x);
+        w[i] = v - h;
+        const minus = linearPiece(net.layers, x);
+        w[i] = v;
+        if (!samePiece(base, plus) || !samePiece(base, minus)) {
+          kinked.push(i);
+          continue;
+        }
+      }
+      sum += diff;
+    }
+    return { kinked, meanAbsDiff: sum / (a.length - kinked.length) };
+  });
+}
+
+/**
+ * The linear piece of the net `x` lies on: each ReLU's mask and each max
+ * pool's choice, after a training-mode pass through `layers` (copies).
+ */
+function linearPiece(
+  layers: ReadonlyMap<string, Layer>,
+  x: Matrix,
+): (Uint8Array | Int32Array)[] {
+  const piece: (Uint8Array | Int32Array)[] = [];
+  let y = x;
+  for (const layer of layers.values()) {
+    y = layer.forward(y, true);
+    if (layer instanceof Relu) piece.push(layer.mask.slice());
+    if (layer instanceof Pooling) piece.push(layer.argMax.slice());
+  }
+  return piece;
+}
+
+function samePiece(
+  a: (Uint8Array | Int32Array)[],
+  b: (Uint8Array | Int32Array)[],
+): boolean {
+  return a.every((p, k) => p.every((v, i) => v === b[k][i]));
 }
 
 /** Runs `f`, then puts back the net's `state()` as it was found. */

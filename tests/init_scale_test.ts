@@ -4,6 +4,7 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { Rng } from "../core/mod.ts";
 import {
+  DeepConvNet,
   MultiLayerNet,
   type NetOptions,
   type Network,
@@ -60,6 +61,11 @@ const NETS: [
     (o) => new SimpleConvNet(o),
     [25, 30 * 12 * 12, 100],
   ],
+  [
+    "DeepConvNet() (the book's pre_node_nums)",
+    (o) => new DeepConvNet(o),
+    [9, 144, 144, 288, 288, 576, 1024, 50],
+  ],
 ];
 
 Deno.test("every net draws each layer's weights at √(2/fan-in) for he, √(1/fan-in) for xavier, and the number given", () => {
@@ -103,8 +109,8 @@ Deno.test("the pinned scale tells a filter bank's fan-in from its filter count (
   assert(Math.abs(W1 - Math.sqrt(2 / 256)) > 0.1, `${W1}`);
 });
 
-Deno.test("the book's nets default to their book's init: 0.01, He for MultiLayerNet", () => {
-  const defaults = [0.01, Math.sqrt(2 / 784), 0.01];
+Deno.test("the book's nets default to their book's init: 0.01, He for MultiLayerNet and DeepConvNet", () => {
+  const defaults = [0.01, Math.sqrt(2 / 784), 0.01, Math.sqrt(2 / 9)];
   NETS.forEach(([name, build], i) => {
     const net = build({ rng: new Rng(4), backend: "ts" });
     assertAlmostEquals(drawnScales(net, 4).W1, defaults[i], 1e-12, name);
