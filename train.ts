@@ -22,7 +22,7 @@ import { createOptimizer } from "./optim/mod.ts";
 import { SafetensorsError } from "./io/mod.ts";
 import { loadMnist, MnistError, saveNetFile } from "./data/mod.ts";
 import { type Config, parseConfig, USAGE, UsageError } from "./cli/flags.ts";
-import { DEFAULTS } from "./cli/defaults.ts";
+import { runDefaults } from "./cli/defaults.ts";
 import { checkFiles, type TimedEpoch, writeOutputs } from "./cli/report.ts";
 import { loaded } from "./cli/net.ts";
 import { Progress } from "./cli/progress.ts";
@@ -87,15 +87,19 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
   }
   const kind = netKind(net.spec.type); // a loaded net's own
   const evalSamples = config.evalSamples ?? kind.defaults.evalSamples;
-  const lr = config.lr ??
-    (config.optimizer === "sgd" ? DEFAULTS.lr : undefined);
-  const optimizer = createOptimizer(config.optimizer, lr ? { lr } : {});
+  // The flags, else the net's defaults (the loaded net's own with --load).
+  const {
+    optimizer: optimizerName,
+    lr,
+    iters: iterations,
+    epochs: epochCount,
+  } = runDefaults(kind, config);
+  const optimizer = createOptimizer(optimizerName, lr ? { lr } : {});
   const history: TimedEpoch[] = [];
   let loss = NaN;
   const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
-    iterations: config.iters ??
-      (config.epochs === undefined ? DEFAULTS.iters : undefined),
-    epochs: config.epochs,
+    iterations,
+    epochs: epochCount,
     batchSize,
     optimizer,
     evalSamples,
@@ -114,7 +118,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
   const rate = optimizer.lr;
   progress.line(
     `MNIST from ${source}: ${xTrain.count} training, ${xTest.count} test images; ` +
-      `${name}, ${iters} iterations, batch ${batchSize}, ${config.optimizer} lr ${rate}, seed ${seed}, ` +
+      `${name}, ${iters} iterations, batch ${batchSize}, ${optimizerName} lr ${rate}, seed ${seed}, ` +
       `${net.kernels.name} kernels, ${config.threads} thread${
         config.threads > 1 ? "s" : ""
       }` +
@@ -165,7 +169,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
   await progress.end();
   const wallSeconds = seconds();
   await writeOutputs(config, net, {
-    title: `${name}, ${config.optimizer} lr ${rate}, batch ${batchSize}`,
+    title: `${name}, ${optimizerName} lr ${rate}, batch ${batchSize}`,
     lossHistory: trainer.trainLossList,
     history,
     config: {
@@ -174,7 +178,7 @@ async function run(config: Config, choice: KernelChoice): Promise<number> {
       evalSamples: evalSamples ?? "all",
       iters,
       batchSize,
-      optimizer: config.optimizer,
+      optimizer: optimizerName,
       lr: rate,
       init: config.init ?? kind.defaults.init,
       seed,

@@ -17,11 +17,16 @@ const perKind = (value: (kind: NetKind) => string | undefined): string =>
     return v === undefined || v === "" ? [] : [`${k.name} ${v}`];
   }).join(", ");
 const evalSamples = perKind((k) => k.defaults.evalSamples?.toString());
+const epochs = perKind((k) =>
+  k.defaults.epochs === undefined ? undefined : `${k.defaults.epochs} epochs`
+);
+const optimizers = perKind((k) => k.defaults.optimizer);
 
 export const USAGE = `Usage: deno task train [flags]
 
 Trains a network on MNIST with minibatch gradient descent and prints the train
-and test accuracy once per epoch. The defaults are the book's chapter-5 run.
+and test accuracy once per epoch. The defaults are the book's chapter-5 run;
+with --net deep-convnet, its chapter-8 train_deepnet.py.
 
 Flags:
 ${
@@ -46,10 +51,24 @@ ${
     }; more than one: ${kindsWhere((k) => k.takes.hidden === "list")})`,
   )
 }
-  --iters N         iterations (default ${DEFAULTS.iters}; 0 evaluates only)
+${
+  help(
+    "--iters N",
+    `iterations (default ${DEFAULTS.iters}${
+      epochs ? `; ${epochs}` : ""
+    }; 0 evaluates only)`,
+  )
+}
   --epochs N        or: epochs of train-size / batch-size iterations each
   --batch-size N    samples per minibatch, drawn with replacement (default ${DEFAULTS.batchSize})
-  --optimizer NAME  sgd (default), momentum, nesterov, adagrad, rmsprop or adam
+${
+  help(
+    "--optimizer NAME",
+    `sgd, momentum, nesterov, adagrad, rmsprop or adam (default sgd${
+      optimizers ? `; ${optimizers}` : ""
+    })`,
+  )
+}
   --lr X            learning rate, > 0 (default ${DEFAULTS.lr} for sgd, else the
                     optimizer's own: 0.01, or 0.001 for adam)
 ${
@@ -211,7 +230,8 @@ export interface Config {
   iters?: number;
   epochs?: number;
   batchSize: number;
-  optimizer: OptimizerName;
+  /** --optimizer (absent: the net's default, else sgd). */
+  optimizer?: OptimizerName;
   lr?: number;
   init?: WeightInit;
   batchnorm: boolean;
@@ -376,7 +396,7 @@ export function parseConfig(args: string[]): Config | "help" {
       DEFAULTS.batchSize,
       1,
     ),
-    optimizer: oneOf(
+    optimizer: values.optimizer === undefined ? undefined : oneOf(
       "--optimizer",
       values.optimizer,
       Object.keys(OPTIMIZERS) as OptimizerName[],

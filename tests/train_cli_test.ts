@@ -505,6 +505,61 @@ Deno.test("Ctrl-C stops train.ts after the iteration in progress and saves the n
   }
 });
 
+Deno.test("train.ts --net deep-convnet runs the book's train_deepnet.py (20 epochs, Adam 0.001, 1000 evaluation images): checkpoints, and Ctrl-C saves it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-deep-cli-" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...TRAIN_FLAGS,
+        "train.ts",
+        "--net",
+        "deep-convnet",
+        "--checkpoint-every",
+        "1",
+        "--save",
+        `${dir}/deep.safetensors`,
+      ],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Interrupt after the second checkpoint.
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    while (!/after 2 iterations/.test(out)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    child.kill("SIGINT");
+    while (!(await reader.read()).done); // the rest of stdout
+    const text = await new Response(child.stderr).text();
+    const { code } = await child.status;
+    assertStrictEquals(code, 130, text);
+    assertMatch(
+      out,
+      /DeepConvNet\(1×28×28, conv 16-16-32-32-64-64, 50, 10\), 12000 iterations, batch 100, adam lr 0\.001, seed 42, .*; per epoch, accuracy on the first 1000 training and test images\n/,
+    );
+    assertMatch(out, /\nepoch {2}0\/20 {2}iter {6}0 {2}train acc 0\.\d+/);
+    assertMatch(
+      out,
+      /\ncheckpoint: the net after 1 iterations saved to \S+\ncheckpoint: the net after 2 iterations saved to /,
+    );
+    const m = text.match(
+      /^train: interrupted after iteration (\d+) of 12000; the net so far is saved to \S+deep.safetensors\n$/,
+    );
+    assert(m, text);
+    const { loadNetFile } = await import("../data/mod.ts");
+    const { net } = await loadNetFile(`${dir}/deep.safetensors`);
+    assertStrictEquals(net.spec.type, "DeepConvNet");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("train.ts --checkpoint-every N saves the net every N iterations", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-ckpt-" });
   try {
@@ -554,4 +609,35 @@ Deno.test({
     assert(out.includes(`${erase}epoch  1/2`), "the bar erased for the line");
     assert(out.includes(`${erase}final: train acc`), "and cleared at the end");
   },
+});
+
+Deno.test("runDefaults(): the flags given, else the net's defaults (DeepConvNet: Adam, 20 epochs), else SGD lr 0.1 for 10000 iterations", async () => {
+  const { runDefaults } = await import("../cli/defaults.ts");
+  const { netKind } = await import("../net/mod.ts");
+  const deep = netKind("DeepConvNet"), two = netKind("TwoLayerNet");
+  assertEquals(runDefaults(deep, {}), {
+    optimizer: "adam",
+    lr: undefined,
+    epochs: 20,
+  });
+  assertEquals(runDefaults(two, {}), {
+    optimizer: "sgd",
+    lr: 0.1,
+    iters: 10000,
+  });
+  assertEquals(runDefaults(deep, { optimizer: "sgd", iters: 5 }), {
+    optimizer: "sgd",
+    lr: 0.1,
+    iters: 5,
+  });
+  assertEquals(runDefaults(two, { optimizer: "adam", epochs: 3 }), {
+    optimizer: "adam",
+    lr: undefined,
+    epochs: 3,
+  });
+  assertEquals(runDefaults(deep, { lr: 0.01 }), {
+    optimizer: "adam",
+    lr: 0.01,
+    epochs: 20,
+  });
 });
