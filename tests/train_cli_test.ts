@@ -462,35 +462,42 @@ Deno.test("train.ts --load of a file that is not a dlfs net fails in one line", 
   }
 });
 
+/**
+ * Runs train.ts with `args` and sends it SIGINT once its stdout matches
+ * `until`: its exit code, its stdout until then and its stderr.
+ */
+async function interrupted(until: RegExp, ...args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...TRAIN_FLAGS, "train.ts", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let out = "";
+  while (!until.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  child.kill("SIGINT");
+  while (!(await reader.read()).done); // the rest of stdout
+  const text = await new Response(child.stderr).text();
+  const { code } = await child.status;
+  return { code, out, text };
+}
+
 Deno.test("Ctrl-C stops train.ts after the iteration in progress and saves the net so far", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-sigint-" });
   try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...TRAIN_FLAGS,
-        "train.ts",
-        "--save",
-        `${dir}/net.safetensors`,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
     // Interrupt once the first epoch is reported.
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let out = "";
-    while (!/epoch {2}1\//.test(out)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += value;
-    }
-    child.kill("SIGINT");
-    while (!(await reader.read()).done); // the rest of stdout
-    const text = await new Response(child.stderr).text();
-    const { code } = await child.status;
+    const { code, text } = await interrupted(
+      /epoch {2}1\//,
+      "--save",
+      `${dir}/net.safetensors`,
+    );
     assertStrictEquals(code, 130, text);
     const m = text.match(
       /^train: interrupted after iteration (\d+) of 10000; the net so far is saved to \S+net.safetensors\n$/,
@@ -508,36 +515,16 @@ Deno.test("Ctrl-C stops train.ts after the iteration in progress and saves the n
 Deno.test("train.ts --net deep-convnet runs the book's train_deepnet.py (20 epochs, Adam 0.001, 1000 evaluation images): checkpoints, and Ctrl-C saves it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-deep-cli-" });
   try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...TRAIN_FLAGS,
-        "train.ts",
-        "--net",
-        "deep-convnet",
-        "--checkpoint-every",
-        "1",
-        "--save",
-        `${dir}/deep.safetensors`,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
     // Interrupt after the second checkpoint.
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let out = "";
-    while (!/after 2 iterations/.test(out)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += value;
-    }
-    child.kill("SIGINT");
-    while (!(await reader.read()).done); // the rest of stdout
-    const text = await new Response(child.stderr).text();
-    const { code } = await child.status;
+    const { code, out, text } = await interrupted(
+      /after 2 iterations/,
+      "--net",
+      "deep-convnet",
+      "--checkpoint-every",
+      "1",
+      "--save",
+      `${dir}/deep.safetensors`,
+    );
     assertStrictEquals(code, 130, text);
     assertMatch(
       out,

@@ -74,45 +74,39 @@ export async function saveParams(
 }
 
 /**
- * The chapter-8 scripts' flags: each of `names` takes a value (`defaults`
- * where absent); another flag or a stray argument ends the script with one
- * line.
+ * The chapter-8 scripts' flags: each of `defaults`' keys takes a value
+ * (its default where absent). `--sampled N` must be a whole number from 1
+ * to 10000 (MNIST's test images); a bad one, another flag or a stray
+ * argument ends the script with one line.
  */
-export function scriptFlags<K extends string>(
+export function flags<K extends string>(
   script: string,
   defaults: Record<K, string | undefined>,
 ): Record<K, string> {
   const names = Object.keys(defaults);
   const fail = (what: string): never => {
-    console.error(
-      `${script}: ${what} (it takes ${names.map((n) => `--${n}`).join(", ")})`,
-    );
+    console.error(`${script}: ${what}`);
     Deno.exit(2);
   };
   const args = parseArgs(Deno.args, {
     string: names,
-    unknown: (arg) => fail(`unknown argument ${arg}`),
+    unknown: (arg) =>
+      fail(
+        `unknown argument ${arg} (it takes ${
+          names.map((n) => `--${n}`).join(", ")
+        })`,
+      ),
   });
-  return { ...defaults, ...args } as Record<K, string>;
-}
-
-/**
- * --sampled N: the first N of `count` images (default all); anything but a
- * whole number from 1 to `count` ends the script with one line.
- */
-export function sampledFlag(
-  script: string,
-  text: string | undefined,
-  count: number,
-): number {
-  const n = Number(text ?? count);
-  if (!/^\d+$/.test(text ?? "1") || n < 1 || n > count) {
-    console.error(
-      `${script}: --sampled expects a whole number from 1 to ${count} but got "${text}"`,
+  const { sampled } = args as { sampled?: string };
+  if (
+    sampled !== undefined &&
+    !(/^\d+$/.test(sampled) && +sampled >= 1 && +sampled <= 10000)
+  ) {
+    fail(
+      `--sampled expects a whole number from 1 to 10000 but got "${sampled}"`,
     );
-    Deno.exit(2);
   }
-  return n;
+  return { ...defaults, ...args } as Record<K, string>;
 }
 
 if (import.meta.main) {

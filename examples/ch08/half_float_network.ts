@@ -11,15 +11,9 @@
 //        [--sampled N (the first N test images; default 1000)]
 
 import { loadMnist } from "@dlfs/nn/data";
-import {
-  BOOK_PARAMS,
-  DeepConvNet,
-  loadParams,
-  sampledFlag,
-  scriptFlags,
-} from "./deep_convnet.ts";
+import { BOOK_PARAMS, DeepConvNet, flags, loadParams } from "./deep_convnet.ts";
 
-const args = scriptFlags("half_float_network", {
+const args = flags("half_float_network", {
   params: BOOK_PARAMS,
   sampled: "1000",
 });
@@ -29,7 +23,7 @@ const { xTest: images, tTest: labels } = await loadMnist({ flatten: false });
 const network = new DeepConvNet();
 await loadParams(network, args.params);
 
-const sampled = sampledFlag("half_float_network", args.sampled, images.count);
+const sampled = Number(args.sampled);
 const xTest = images.rows(0, sampled); // x_test[:sampled]
 const tTest = labels.subarray(0, sampled); // t_test[:sampled]
 

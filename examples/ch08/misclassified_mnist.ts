@@ -13,15 +13,9 @@
 import { argmax } from "@dlfs/nn";
 import { loadMnist, writeFileAtomic } from "@dlfs/nn/data";
 import { digitsPlot } from "@dlfs/nn/io";
-import {
-  BOOK_PARAMS,
-  DeepConvNet,
-  loadParams,
-  sampledFlag,
-  scriptFlags,
-} from "./deep_convnet.ts";
+import { BOOK_PARAMS, DeepConvNet, flags, loadParams } from "./deep_convnet.ts";
 
-const args = scriptFlags("misclassified_mnist", {
+const args = flags("misclassified_mnist", {
   params: BOOK_PARAMS,
   sampled: undefined,
   svg: "misclassified_mnist.svg",
@@ -33,7 +27,7 @@ const network = new DeepConvNet();
 await loadParams(network, args.params);
 
 console.log("calculating test accuracy ... ");
-const sampled = sampledFlag("misclassified_mnist", args.sampled, xTest.count);
+const sampled = Number(args.sampled ?? xTest.count); // x_test[:sampled]
 
 const classifiedIds = new Int32Array(sampled);
 

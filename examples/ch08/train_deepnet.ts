@@ -11,9 +11,9 @@
 
 import { Rng, Trainer } from "@dlfs/nn";
 import { loadMnist } from "@dlfs/nn/data";
-import { DeepConvNet, saveParams, scriptFlags } from "./deep_convnet.ts";
+import { DeepConvNet, flags, saveParams } from "./deep_convnet.ts";
 
-const args = scriptFlags("train_deepnet", {
+const args = flags("train_deepnet", {
   iters: undefined,
   save: "deep_convnet_params.safetensors",
 });
