@@ -90,62 +90,105 @@ Deno.test("clear of the kink the check passes and reluCornerNote() has nothing t
   assertMatch(reluCornerNote("b1", 1e-5, margin, 0.5)!, /within h = 5e-1/);
 });
 
-Deno.test("setAsideKinks() sets aside the elements whose steps cross a ReLU's kink, and the others agree", () => {
-  const { net, x, t } = netWithPreActivation(3e-5);
-  const numerical = net.numericalGradient(x, t), backprop = net.gradient(x, t);
-  // b1[1] moves the pre-activation 3e-5 by ±1e-4, W1[0][1] by ±1e-4 (x0 =
-  // 1), W1[1][1] by ±5e-5 (x1 = 0.5): each across 0.
-  const b1 = setAsideKinks(net, x, net.params.b1, backprop.b1, numerical.b1);
-  assertEquals(b1.kinked, [1]);
-  assertLess(b1.meanAbsDiff, 1e-7);
-  const W1 = setAsideKinks(net, x, net.params.W1, backprop.W1, numerical.W1);
-  assertEquals(W1.kinked, [1, 3]);
-  assertLess(W1.meanAbsDiff, 1e-7);
-  assertEquals(
-    net.params.W1.data,
-    Float64Array.from([1, -1, 0, 1]),
-    "put back",
-  );
-  // Clear of the kink there is nothing to set aside.
-  const clear = netWithPreActivation(0.1);
-  const n = clear.net.numericalGradient(clear.x, clear.t);
-  const g = clear.net.gradient(clear.x, clear.t);
+Deno.test("setAsideKinks() checks again with steps of h/100 the elements whose steps cross a ReLU's kink, and sets aside those whose small steps cross it too", () => {
+  // b1[1] moves the pre-activation a by ±h, W1[0][1] by ±h (x0 = 1),
+  // W1[1][1] by ±h/2 (x1 = 0.5): each across 0 for a = 3e-5 with h = 1e-4;
+  // for a = 3e-7 with h = 1e-6 too.
+  for (const [a, recheck] of [[3e-5, true], [3e-7, false]] as const) {
+    const { net, x, t } = netWithPreActivation(a);
+    const numerical = net.numericalGradient(x, t);
+    const backprop = net.gradient(x, t);
+    const loss = () => net.loss(x, t, { train: true });
+    const b1 = setAsideKinks(
+      net,
+      loss,
+      net.params.b1,
+      backprop.b1,
+      numerical.b1,
+    );
+    const W1 = setAsideKinks(
+      net,
+      loss,
+      net.params.W1,
+      backprop.W1,
+      numerical.W1,
+    );
+    assertEquals([b1.rechecked, b1.kinked], recheck ? [[1], []] : [[], [1]]);
+    assertEquals(
+      [W1.rechecked, W1.kinked],
+      recheck ? [[1, 3], []] : [[], [1, 3]],
+    );
+    assertLess(b1.meanAbsDiff, 1e-7, `${a}`);
+    assertLess(W1.meanAbsDiff, 1e-7, `${a}`);
+    assertEquals(
+      net.params.W1.data,
+      Float64Array.from([1, -1, 0, 1]),
+      "put back",
+    );
+  }
+  // Clear of the kink there is nothing to check again.
+  const { net, x, t } = netWithPreActivation(0.1);
+  const n = net.numericalGradient(x, t), g = net.gradient(x, t);
   for (const key of ["W1", "b1", "W2", "b2"] as const) {
     const d = setAsideKinks(
-      clear.net,
-      clear.x,
-      clear.net.params[key],
+      net,
+      () => net.loss(x, t, { train: true }),
+      net.params[key],
       g[key],
       n[key],
     );
-    assertEquals(d.kinked, [], key);
+    assertEquals([d.rechecked, d.kinked], [[], []], key);
   }
 });
 
-Deno.test("setAsideKinks() sets aside the elements whose steps switch a max pool's choice", () => {
+Deno.test("setAsideKinks() finds the elements whose steps switch a max pool's choice", () => {
   // One 1×1 filter over two channels, pooled 2×2: the pool's window holds
   // w0 + b, w1 + b, b, b (x puts channel 0 at the first position, channel 1
-  // at the second). w1 = w0 + 3e-5: a step of ±1e-4 in either switches the
-  // maximum; b moves all four alike and switches nothing.
-  const net = new SimpleConvNet({
-    input: [2, 2, 2],
-    filterNum: 1,
-    filterSize: 1,
-    hiddenSize: 2,
-    outputSize: 2,
-    backend: "ts",
-  });
-  net.params.W1.data.set([1, 1 + 3e-5]);
-  net.params.b1.data.set([0.5]);
-  net.params.W2.data.set([1, 0.5]);
-  net.params.W3.data.set([1, -1, 0.5, 2]);
-  const x = Matrix.fromRows([[1, 0, 0, 0, 0, 1, 0, 0]]), t = [0];
-  const numerical = net.numericalGradient(x, t), backprop = net.gradient(x, t);
-  assertGreater(compareGradients(backprop.W1, numerical.W1).meanAbsDiff, 1e-3);
-  const W1 = setAsideKinks(net, x, net.params.W1, backprop.W1, numerical.W1);
-  assertEquals(W1.kinked, [0, 1]);
-  assert(Number.isNaN(W1.meanAbsDiff), "nothing left to compare");
-  const b1 = setAsideKinks(net, x, net.params.b1, backprop.b1, numerical.b1);
-  assertEquals(b1.kinked, []);
-  assertLess(b1.meanAbsDiff, 1e-7);
+  // at the second). w1 = w0 + gap: a step of ±1e-4 in either switches the
+  // maximum when gap is 3e-5, a step of ±1e-6 too when it is 3e-7; b moves
+  // all four alike and switches nothing.
+  for (const [gap, recheck] of [[3e-5, true], [3e-7, false]] as const) {
+    const net = new SimpleConvNet({
+      input: [2, 2, 2],
+      filterNum: 1,
+      filterSize: 1,
+      hiddenSize: 2,
+      outputSize: 2,
+      backend: "ts",
+    });
+    net.params.W1.data.set([1, 1 + gap]);
+    net.params.b1.data.set([0.5]);
+    net.params.W2.data.set([1, 0.5]);
+    net.params.W3.data.set([1, -1, 0.5, 2]);
+    const x = Matrix.fromRows([[1, 0, 0, 0, 0, 1, 0, 0]]), t = [0];
+    const numerical = net.numericalGradient(x, t);
+    const backprop = net.gradient(x, t);
+    const loss = () => net.loss(x, t, { train: true });
+    assertGreater(
+      compareGradients(backprop.W1, numerical.W1).meanAbsDiff,
+      1e-3,
+    );
+    const W1 = setAsideKinks(
+      net,
+      loss,
+      net.params.W1,
+      backprop.W1,
+      numerical.W1,
+    );
+    assertEquals(
+      [W1.rechecked, W1.kinked],
+      recheck ? [[0, 1], []] : [[], [0, 1]],
+    );
+    if (recheck) assertLess(W1.meanAbsDiff, 1e-7);
+    else assert(Number.isNaN(W1.meanAbsDiff), "nothing left to compare");
+    const b1 = setAsideKinks(
+      net,
+      loss,
+      net.params.b1,
+      backprop.b1,
+      numerical.b1,
+    );
+    assertEquals([b1.rechecked, b1.kinked], [[], []]);
+    assertLess(b1.meanAbsDiff, 1e-7);
+  }
 });
