@@ -5,6 +5,7 @@ import { DEFAULTS } from "./defaults.ts";
 import { type Backend, simdSupport } from "../core/mod.ts";
 import { type NetKind, netKinds, type WeightInit } from "../net/mod.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optim/mod.ts";
+import { nearest } from "../core/options.ts";
 
 const KINDS = netKinds();
 /** The names of the kinds for which `has` holds, as "a, b or c". */
@@ -162,41 +163,6 @@ const FLAGS: string[] = [
 
 /** The flags that take no value. */
 const BOOLEAN_FLAGS = ["batchnorm", "quiet", "help"];
-
-/**
- * The name among `names` nearest to `name` (Levenshtein distance at most a
- * third of its length, and at most 3), or undefined.
- */
-export function nearest(
-  name: string,
-  names: readonly string[],
-): string | undefined {
-  let best: string | undefined, bestDistance = Infinity;
-  for (const candidate of names) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) (best = candidate), (bestDistance = d);
-  }
-  return bestDistance <= Math.min(3, Math.ceil(name.length / 3))
-    ? best
-    : undefined;
-}
-
-/** The Levenshtein distance of two strings. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(
-        row[j] + 1,
-        next[j - 1] + 1,
-        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    row = next;
-  }
-  return row[b.length];
-}
 
 /** A bad command line: reported as one line and a pointer to --help, exit code 2. */
 export class UsageError extends Error {}

@@ -16,7 +16,7 @@ import { Sigmoid } from "../layers/sigmoid.ts";
 import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
 import { checkSizes } from "./batch.ts";
-import { netSetup } from "./init.ts";
+import { checkNetOptions, netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
 import type { NetOptions } from "./network.ts";
 import type { NetKind } from "./registry.ts";
@@ -114,9 +114,20 @@ export class MultiLayerNet extends LayerNet<MultiLayerNetParams> {
    * @throws {RangeError} for sizes that are not positive integers, a bad
    * `weightInitStd`, a negative `weightDecayLambda` or an unknown
    * activation.
+   * @throws {TypeError} for an option it does not take.
    */
   constructor(options: MultiLayerNetOptions) {
     const where = "MultiLayerNet";
+    checkNetOptions(where, options, [
+      "inputSize",
+      "hiddenSizes",
+      "outputSize",
+      "activation",
+      "useBatchnorm",
+      "useDropout",
+      "dropoutRatio",
+      "weightDecayLambda",
+    ]);
     const { inputSize, hiddenSizes, outputSize } = options ?? {};
     const sizes = [inputSize, ...(hiddenSizes ?? []), outputSize];
     checkSizes(

@@ -10,7 +10,7 @@ import { Affine } from "../layers/affine.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
 import { checkSizes } from "./batch.ts";
-import { netSetup } from "./init.ts";
+import { checkNetOptions, netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
 import type { NetOptions } from "./network.ts";
 import type { NetKind } from "./registry.ts";
@@ -93,9 +93,11 @@ export class TwoLayerNet extends LayerNet<TwoLayerNetParams> {
    * {@linkcode TwoLayerNetOptions}
    * @throws {RangeError} unless the sizes are positive integers and
    * `weightInitStd` is finite and non-negative.
+   * @throws {TypeError} for an option it does not take.
    */
   constructor(options: TwoLayerNetOptions) {
     const where = "TwoLayerNet";
+    checkNetOptions(where, options, ["inputSize", "hiddenSize", "outputSize"]);
     const { inputSize, hiddenSize, outputSize } = options ?? {};
     checkSizes(where, [
       ["inputSize", inputSize],
