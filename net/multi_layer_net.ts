@@ -27,12 +27,10 @@ export type { ModeOptions } from "./network.ts";
  * The parameters of a {@linkcode MultiLayerNet}, as the book's dict: `W1`,
  * `b1`, …, `Wn`, `bn` for its n Affine layers, then with BatchNorm `gamma1`,
  * `beta1`, … for its hidden layers. `gradient()` and `numericalGradient()`
- * return the same keys and shapes.
+ * return the same keys and shapes. Indexed by any string, as the book's
+ * loop `for (const key of Object.keys(grads))` does.
  */
-export type MultiLayerNetParams = Record<
-  `W${number}` | `b${number}` | `gamma${number}` | `beta${number}`,
-  Matrix
->;
+export type MultiLayerNetParams = Record<string, Matrix>;
 
 /** The architecture of a {@linkcode MultiLayerNet}. */
 export interface MultiLayerNetSpec {

@@ -18,11 +18,13 @@ import { LayerNet } from "./layer_net.ts";
 import type { NetOptions } from "./network.ts";
 import type { NetKind } from "./registry.ts";
 
-/** The six parameters of a {@linkcode SimpleConvNet}. */
-export type SimpleConvNetParams = Record<
-  "W1" | "b1" | "W2" | "b2" | "W3" | "b3",
-  Matrix
->;
+/**
+ * The six parameters of a {@linkcode SimpleConvNet}; any string indexes it
+ * too, as the book's loop `for (const key of Object.keys(grads))` does.
+ */
+export type SimpleConvNetParams =
+  & Record<string, Matrix>
+  & Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix>;
 
 /** The architecture of a {@linkcode SimpleConvNet}. */
 export interface SimpleConvNetSpec {

@@ -18,9 +18,11 @@ import type { NetKind } from "./registry.ts";
 /**
  * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
  * units and C classes: W1 D×H, b1 1×H, W2 H×C, b2 1×C. `gradient()` and
- * `numericalGradient()` return the same keys and shapes.
+ * `numericalGradient()` return the same keys and shapes. Any string indexes
+ * it too, so that the book's loop over the keys type-checks:
+ * `for (const key of Object.keys(grads)) params[key]…`.
  */
-export type TwoLayerNetParams = {
+export type TwoLayerNetParams = Record<string, Matrix> & {
   /** First-layer weights, D×H. */
   W1: Matrix;
   /** First-layer bias, 1×H. */
