@@ -61,7 +61,9 @@ export function checkOptions(
   }
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const near = nearest(key, known);
+    // The book's Python names are snake_case: one_hot_label → oneHotLabel.
+    const camel = key.replace(/_([a-z\d])/g, (_, c: string) => c.toUpperCase());
+    const near = nearest(key, known) ?? nearest(camel, known);
     throw new TypeError(
       `${where}: expected an option among ${known.join(", ")} but found ${
         JSON.stringify(key)

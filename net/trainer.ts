@@ -545,8 +545,10 @@ export class Trainer {
     const generators = this.#generators();
     if (!Array.isArray(rngs) || rngs.length !== generators.length) {
       fail(
-        `${generators.length} generator states (the Trainer's, then the random layers')`,
-        describe(rngs),
+        `${generators.length} generator states (the Trainer's, then the random layers' others)`,
+        `${
+          describe(rngs)
+        }: give the net (loadNet's rng) and the Trainer the generators the saved run had, one where it had one`,
       );
     }
     for (const r of rngs) new Rng(0).setState(r); // checked before any is set

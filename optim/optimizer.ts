@@ -153,7 +153,7 @@ export abstract class BaseOptimizer implements Optimizer {
     const self = this as unknown as Record<string, number>;
     if (state?.type !== this.#type) {
       throw new RangeError(
-        `${where}: expected the state of a ${this.#type} but found ${
+        `${where}: expected the state of ${this.#type} but found ${
           describe(state?.type ?? state)
         }`,
       );

@@ -189,6 +189,7 @@ export class SimdKernels extends BaseKernels {
    */
   static create(options: SimdKernelsOptions = {}): SimdKernels | undefined {
     checkOptions("SimdKernels.create()", options, [
+      "timeoutMs",
       "fma",
       "threads",
       "shared",
