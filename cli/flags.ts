@@ -181,14 +181,19 @@ export function notCapable(e: Error): string {
 /** A bad command line: reported as one line and a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
 
-/** The flags a run saved with --save keeps; --resume takes them from the file. */
-const RUN_FLAGS = [
+/** The flags that say what net to build: a --load file says it instead. */
+const NET_FLAGS = [
   "net",
   "hidden",
   "init",
   "batchnorm",
   "dropout",
   "weight-decay",
+] as const;
+
+/** The flags a run saved with --save keeps; --resume takes them from the file. */
+const RUN_FLAGS = [
+  ...NET_FLAGS,
   "optimizer",
   "lr",
   "batch-size",
@@ -360,16 +365,7 @@ function configOf(values: Values): Config {
     ? undefined
     : integer("--eval-samples", values["eval-samples"], 0, 1);
   if (values.load !== undefined) {
-    for (
-      const flag of [
-        "net",
-        "hidden",
-        "init",
-        "batchnorm",
-        "dropout",
-        "weight-decay",
-      ] as const
-    ) {
+    for (const flag of NET_FLAGS) {
       if (values[flag] !== undefined) {
         throw new UsageError(
           `--${flag} cannot go with --load: the net comes from the file`,

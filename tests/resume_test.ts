@@ -12,7 +12,6 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Matrix, Rng } from "../core/mod.ts";
-import { ImageSet } from "../data/dataset.ts";
 import {
   MultiLayerNet,
   type Network,
@@ -23,19 +22,7 @@ import {
 import { Adam, Momentum, OPTIMIZERS, SGD } from "../optim/mod.ts";
 import { loadNet, loadParams, SafetensorsError, saveNet } from "../io/mod.ts";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.ts";
-
-/** n seeded 7×7 "images" and labels that depend on them. */
-function data(rng: Rng, n: number) {
-  const pixels = new Uint8Array(n * 49);
-  for (let i = 0; i < pixels.length; i++) {
-    pixels[i] = rng.uniform() < 0.3 ? 1 + rng.int(255) : 0;
-  }
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = (pixels[i * 49] + pixels[i * 49 + 24]) % 3;
-  }
-  return { images: new ImageSet(pixels, [49], { normalize: true }), labels };
-}
+import { imageData as data } from "./helpers.ts";
 
 const TRAIN = data(new Rng(1), 230), TEST = data(new Rng(2), 70);
 const ITERATIONS = 40; // 14 per epoch: evaluations after iterations 1, 15, 29

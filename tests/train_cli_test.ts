@@ -18,13 +18,13 @@ async function train(...args: string[]) {
 }
 
 async function trainWith(env: Record<string, string>, ...args: string[]) {
+  return await denoRun(env, "run", ...TRAIN_FLAGS, "train.ts", ...args);
+}
+
+/** `deno ARGS` in the project root: its exit code and output. */
+async function denoRun(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...TRAIN_FLAGS,
-      "train.ts",
-      ...args,
-    ],
+    args,
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
@@ -189,14 +189,12 @@ Deno.test("train.ts and gradient_check.ts run without the task's permissions say
       "gradient-check",
     ]]
   ) {
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", script],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(stderr);
+    const { code, stdout, stderr: text } = await denoRun(
+      {},
+      "run",
+      "--no-prompt",
+      script,
+    );
     assertStrictEquals(code, 2, text);
     assertMatch(
       text,
@@ -216,7 +214,7 @@ Deno.test("train.ts --help and -h print the usage and exit 0", async () => {
   }
 });
 
-Deno.test("train.ts refuses a --load file that does not fit, in one line, exit 2", async () => {
+Deno.test("train.ts refuses a --load file that does not fit, and a --resume file that holds a net alone, in one line, exit 2", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-load-" });
   try {
     const { saveNetFile } = await import("../data/mod.ts");
@@ -253,6 +251,12 @@ Deno.test("train.ts refuses a --load file that does not fit, in one line, exit 2
       assertMatch(stderr, message);
       assertStrictEquals(stderr.split("\n").length, 2, "one line");
     }
+    const alone = await train("--resume", `${dir}/small.st`);
+    assertStrictEquals(alone.code, 2);
+    assertStrictEquals(
+      alone.stderr,
+      `train: --resume ${dir}/small.st: expected a run saved by deno task train --save but found a net alone (--load starts a new run from it) (deno task train --help lists the flags)\n`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -278,20 +282,8 @@ Deno.test("train.ts takes relative paths from the folder the task was run from (
 
 /** Runs `deno task gradient-check` with `args`, as the task does. */
 async function gradientCheckCli(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...taskFlags("gradient-check", "gradient_check.ts"),
-      "gradient_check.ts",
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+  const flags = taskFlags("gradient-check", "gradient_check.ts");
+  return await denoRun({}, "run", ...flags, "gradient_check.ts", ...args);
 }
 
 Deno.test("gradient_check.ts takes --help and --data-dir and refuses other flags", async () => {
@@ -692,26 +684,6 @@ Deno.test("a run with Adam, BatchNorm and Dropout killed after a checkpoint and 
         /^train: note: the saved run computed with simd\S* kernels and this one with ts: its numbers will differ from an uninterrupted run's in their last digits\n$/,
       );
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("--resume of a file that holds a net alone says so and points to --load", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "dlfs-resume-" });
-  try {
-    const { saveNetFile } = await import("../data/mod.ts");
-    const { TwoLayerNet } = await import("../net/mod.ts");
-    await saveNetFile(
-      `${dir}/net.st`,
-      new TwoLayerNet({ inputSize: 784, hiddenSize: 5, outputSize: 10 }),
-    );
-    const { code, stderr } = await train("--resume", `${dir}/net.st`);
-    assertStrictEquals(code, 2);
-    assertStrictEquals(
-      stderr,
-      `train: --resume ${dir}/net.st: expected a run saved by deno task train --save but found a net alone (--load starts a new run from it) (deno task train --help lists the flags)\n`,
-    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -9,7 +9,6 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Matrix, Rng } from "../core/mod.ts";
-import { ImageSet } from "../data/dataset.ts";
 import { gatherLabels } from "../layers/labels.ts";
 import {
   buildNet,
@@ -21,19 +20,7 @@ import {
   TwoLayerNet,
 } from "../net/mod.ts";
 import { Adam, SGD } from "../optim/mod.ts";
-
-/** n seeded 7×7 "images" and labels that depend on them. */
-function data(rng: Rng, n: number) {
-  const pixels = new Uint8Array(n * 49);
-  for (let i = 0; i < pixels.length; i++) {
-    pixels[i] = rng.uniform() < 0.3 ? 1 + rng.int(255) : 0;
-  }
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = (pixels[i * 49] + pixels[i * 49 + 24]) % 3;
-  }
-  return { images: new ImageSet(pixels, [49], { normalize: true }), labels };
-}
+import { imageData as data } from "./helpers.ts";
 
 Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and weights", () => {
   const { images, labels } = data(new Rng(1), 230);
