@@ -1,10 +1,10 @@
 /**
  * The book's ch05/gradient_check.py: TwoLayerNet(784, 50, 10) on the first
  * three MNIST training images, backprop against the numerical gradient,
- * printing the mean |Δ| of each parameter. Exits 1 if any exceeds 1e-6,
- * saying so, and, where a ReLU input lies within h of its kink at 0, that
- * the numerical gradient straddles it (`reluCornerNote`; `--seed 2` shows
- * one).
+ * printing the mean |Δ| of each parameter, then the verdict against the
+ * threshold, 1e-6: passed (exit 0), or FAILED (exit 1) with, where a ReLU
+ * input lies within h of its kink at 0, that the numerical gradient
+ * straddles it (`reluCornerNote`; `--seed 2` shows one).
  *
  * Run: `deno task gradient-check [--data-dir DIR]` (`DLFS_BACKEND=ts` for
  * the pure-TypeScript kernels; default: SIMD where the runtime has it;
@@ -15,6 +15,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { Rng } from "./core/mod.ts";
+import { notCapable } from "./cli/flags.ts";
 import { gatherLabels, loadMnist, MnistError } from "./data/mod.ts";
 import {
   compareGradients,
@@ -41,6 +42,18 @@ Flags:
   -h, --help       show this help
 
 DLFS_BACKEND=ts|simd|auto picks the kernels (default auto).`;
+// `deno run gradient_check.ts` without the task's permissions: one line
+// naming the command that has them, not a stack trace.
+addEventListener("unhandledrejection", (e) => {
+  if (!(e.reason instanceof Deno.errors.NotCapable)) return;
+  e.preventDefault();
+  console.error(
+    `gradient-check: ${
+      notCapable(e.reason)
+    }: run it as deno task gradient-check, which grants what it needs`,
+  );
+  Deno.exit(2);
+});
 const strays: string[] = [];
 const values = parseArgs(Deno.args, {
   string: ["data-dir", "seed"],
@@ -84,11 +97,12 @@ const mnist = await loadMnist({ dir: dataDir, oneHotLabel: true }).catch(
   (e) => {
     if (!(e instanceof MnistError)) throw e;
     console.error(`gradient-check: ${e.message}`);
-    Deno.exit(1);
+    // As train.ts: a folder the command line (or MNIST_DIR) names, exit 2.
+    Deno.exit(dataDir ?? Deno.env.get("MNIST_DIR") ? 2 : 1);
   },
 );
 const { xTrain, tTrain, source } = mnist;
-const x = xTrain.rows(0, 3); // normalised to [0, 1], as the book
+const x = xTrain.sliceRows(0, 3); // normalised to [0, 1], as the book
 const t = gatherLabels(tTrain, [0, 1, 2]); // one-hot rows, as the book
 console.log(
   `the first 3 MNIST training images (${source}); TwoLayerNet(784, 50, 10), weights from Rng(${seed}), ${net.kernels.name} kernels`,
@@ -109,7 +123,9 @@ for (const key of ["W1", "b1", "W2", "b2"] as const) {
   if (!(d.meanAbsDiff <= LIMIT)) failed.push([key, d.meanAbsDiff]);
 }
 console.log(`${((performance.now() - start) / 1000).toFixed(1)} s`);
-if (failed.length > 0) {
+if (failed.length === 0) {
+  console.log(`gradient check passed: every mean |Δ| ≤ ${LIMIT}`);
+} else {
   console.error(`gradient check FAILED: a mean |Δ| exceeds ${LIMIT}`);
   // A ReLU input within h of 0 puts the central difference across the kink.
   const margin = reluMargin(net, x);

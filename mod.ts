@@ -23,7 +23,7 @@
  */
 
 export { argmax, Matrix } from "./core/matrix.ts";
-export { Rng } from "./core/rng.ts";
+export { Rng, type RngState } from "./core/rng.ts";
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
@@ -68,6 +68,7 @@ export {
   type SimpleConvNetParams,
   Trainer,
   type TrainerOptions,
+  type TrainerState,
   TwoLayerNet,
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
@@ -81,6 +82,7 @@ export {
   Nesterov,
   type Optimizer,
   type OptimizerName,
+  type OptimizerState,
   RMSprop,
   SGD,
 } from "./optim/mod.ts";

@@ -149,7 +149,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
 }
 // Evaluation: 10000 images at once (train.ts evaluates 1000 rows per call).
 {
-  const x = data.images.rows(0, 10000);
+  const x = data.images.sliceRows(0, 10000);
   const out = new Matrix(10000, 50), s = new SparseRows();
   group(`x·W1 10000×784·784×50 (${src} x, evaluation)`, [10000, 784, 50], {
     naive: () => void matmul(x, W1, out),

@@ -51,7 +51,7 @@ export {
   kindOf,
   Matrix,
 } from "./matrix.ts";
-export { Rng } from "./rng.ts";
+export { Rng, type RngState } from "./rng.ts";
 export {
   addRowVector,
   matmul,

@@ -6,14 +6,18 @@
  * @module
  */
 
+import { checkOptions, describe } from "../core/options.ts";
 import { SparseRows } from "../core/sparse.ts";
 import { ensureShape, Matrix } from "../core/matrix.ts";
 
 /**
  * `count` images of `sampleShape` (e.g. [784] flattened, or [1, 28, 28]) kept
- * as u8 pixels. `batch()` and `rows()` turn the chosen images into an N×D
- * float64 matrix (D = the product of `sampleShape`), scaled to [0, 1] when
- * `normalize` is on, as the book's `load_mnist(normalize=True)` does.
+ * as u8 pixels. `batch()` and `sliceRows()` turn the chosen images into an
+ * N×D float64 matrix (D = the product of `sampleShape`), scaled to [0, 1]
+ * when `normalize` is on, as the book's `load_mnist(normalize=True)` does.
+ * Named as a {@linkcode Matrix} of its images would be: the book's
+ * `x_train.shape[0]` is `xTrain.rows` and `x_train[:3]` is
+ * `xTrain.sliceRows(0, 3)`, whichever of the two `xTrain` is.
  *
  * @example
  * ```ts
@@ -30,8 +34,10 @@ export class ImageSet {
   readonly sampleShape: readonly number[];
   /** D, the number of values per image. */
   readonly sampleSize: number;
-  /** The number of images. */
+  /** The number of images (as a `SampleSet`). */
   readonly count: number;
+  /** The number of images, the book's `x_train.shape[0]` (as `Matrix.rows`). */
+  readonly rows: number;
   /** Whether pixels are scaled by 1/255 into [0, 1]. */
   readonly normalize: boolean;
 
@@ -46,6 +52,7 @@ export class ImageSet {
     sampleShape: readonly number[],
     options: { normalize: boolean },
   ) {
+    checkOptions("ImageSet", options, ["normalize"]);
     const size = sampleShape.reduce((a, b) => a * b, 1);
     if (!sampleShape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new RangeError(
@@ -64,7 +71,7 @@ export class ImageSet {
     this.pixels = pixels;
     this.sampleShape = [...sampleShape];
     this.sampleSize = size;
-    this.count = pixels.length / size;
+    this.count = this.rows = pixels.length / size;
     this.normalize = options.normalize;
   }
 
@@ -132,17 +139,20 @@ export class ImageSet {
 
   /**
    * Images `start … end−1` as an (end−start)×D matrix: `x_train[start:end]`,
-   * written into `out` when it has that shape (default: a new matrix).
+   * as `Matrix.sliceRows`, written into `out` when it has that shape
+   * (default: a new matrix).
    *
    * @throws {RangeError} unless 0 ≤ start ≤ end ≤ count.
    */
-  rows(start: number, end: number, out?: Matrix): Matrix {
+  sliceRows(start: number, end: number, out?: Matrix): Matrix {
     if (
       !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start &&
         start <= end && end <= this.count)
     ) {
       throw new RangeError(
-        `ImageSet.rows(): expected 0 ≤ start ≤ end ≤ ${this.count} but found start ${start}, end ${end}`,
+        `ImageSet.sliceRows(): expected 0 ≤ start ≤ end ≤ ${this.count} but found start ${
+          describe(start)
+        }, end ${describe(end)}`,
       );
     }
     const indices = new Int32Array(end - start);

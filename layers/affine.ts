@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, type Matrix } from "../core/matrix.ts";
 import { assertBatch } from "../core/sparse.ts";
 import type { Batch, Kernels } from "../core/kernels.ts";
@@ -74,6 +75,7 @@ export class Affine implements Layer {
    * @throws {RangeError} unless `b` is 1×H for H = `W.cols`.
    */
   constructor(W: Matrix, b: Matrix, options: AffineOptions = {}) {
+    checkOptions("Affine", options, ["kernels", "needsInputGrad"]);
     assertMatrix("Affine", "W", W);
     assertMatrix("Affine", "b", b);
     if (b.rows !== 1 || b.cols !== W.cols) {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
@@ -98,6 +99,14 @@ export class Convolution implements Layer {
    */
   constructor(W: Matrix, b: Matrix, options: ConvolutionOptions) {
     const where = "Convolution";
+    checkOptions(where, options, [
+      "input",
+      "filter",
+      "stride",
+      "pad",
+      "kernels",
+      "needsInputGrad",
+    ]);
     assertMatrix(where, "W", W);
     assertMatrix(where, "b", b);
     const { input, filter, stride = 1, pad = 0 } = options;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import {
   assertMatrix,
   assertSameShape,
@@ -72,6 +73,7 @@ export class Dropout implements Layer {
    * @throws {TypeError} without an rng.
    */
   constructor(options: DropoutOptions) {
+    checkOptions("Dropout", options, ["rng", "ratio", "kernels"]);
     const { rng, ratio = 0.5, kernels } = options ?? {};
     this.#k = kernels ?? TS_KERNELS;
     if (typeof rng?.uniform !== "function") {
@@ -134,6 +136,11 @@ export class Dropout implements Layer {
     const D = dout.data, G = dx.data, mask = this.#mask;
     for (let i = 0; i < D.length; i++) G[i] = D[i] * mask[i]; // dout * mask
     return dx;
+  }
+
+  /** The generator the masks are drawn from: see `Layer.rng`. */
+  get rng(): Rng {
+    return this.#rng;
   }
 
   /** Dropout has no parameters. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
 import {
   checkImages,
@@ -65,6 +66,13 @@ export class Pooling implements Layer {
    * @throws {RangeError} if the window does not tile the input.
    */
   constructor(options: PoolingOptions) {
+    checkOptions("Pooling", options, [
+      "input",
+      "pool",
+      "stride",
+      "pad",
+      "kernels",
+    ]);
     const { input, pool, stride = 1, pad = 0, kernels } = options;
     this.#k = kernels ?? TS_KERNELS;
     const window = { height: pool[0], width: pool[1], stride, pad };

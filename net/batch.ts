@@ -4,8 +4,35 @@ import { argmax, kindOf, type Matrix } from "../core/matrix.ts";
 import { assertBatch } from "../core/sparse.ts";
 import type { Batch } from "../core/kernels.ts";
 import type { Rng } from "../core/rng.ts";
+import type { Layer } from "../layers/layer.ts";
 
 export type { Batch };
+
+/**
+ * Runs `f`, then puts back what a net's forward passes in training mode
+ * change, as it was found: its `state()` (BatchNorm's running averages) and
+ * the generators its random layers draw from (Dropout's).
+ */
+export function keepingState<T>(
+  net: {
+    state?(): Record<string, Matrix>;
+    readonly layers?: ReadonlyMap<string, Layer>;
+  },
+  f: () => T,
+): T {
+  const saved = Object.values(net.state?.() ?? {}).map((m) =>
+    [m, m.data.slice()] as const
+  );
+  const rngs = [...net.layers?.values() ?? []].flatMap((layer) =>
+    layer.rng ? [[layer.rng, layer.rng.state()] as const] : []
+  );
+  try {
+    return f();
+  } finally {
+    for (const [m, data] of saved) m.data.set(data);
+    for (const [rng, state] of rngs) rng.setState(state);
+  }
+}
 
 /** Throws a RangeError naming the first of `sizes` that is not an integer ≥ 1. */
 export function checkSizes(

@@ -21,6 +21,7 @@ import { NUMERICAL_GRADIENT_H } from "../core/numerical_gradient.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
+import { keepingState } from "./batch.ts";
 
 /**
  * Anything with the book's pair of gradient methods returning the same keys.
@@ -172,21 +173,6 @@ export function reluCornerNote(
   } from 0, within h = ${
     e(h)
   } of its kink: the numerical gradient straddles it (not a backprop bug)`;
-}
-
-/** Runs `f`, then puts back the net's `state()` as it was found. */
-function keepingState<T>(
-  net: { state?(): Record<string, Matrix> },
-  f: () => T,
-): T {
-  const saved = Object.values(net.state?.() ?? {}).map((
-    m,
-  ) => [m, m.data.slice()] as const);
-  try {
-    return f();
-  } finally {
-    for (const [m, data] of saved) m.data.set(data);
-  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { Affine } from "../layers/affine.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { checkBatch, countCorrect } from "./batch.ts";
+import { checkBatch, countCorrect, keepingState } from "./batch.ts";
 import type { ModeOptions, NetSpec, Network, SampleSet } from "./network.ts";
 
 /** What a network hands {@linkcode LayerNet} once it has built its layers. */
@@ -109,7 +109,8 @@ export abstract class LayerNet<
   /**
    * The class scores (before softmax) of each row of `x`: N×D → N×C, in a
    * new matrix (test mode unless `{ train: true }`: `options.train`
-   * defaults to false). `x` may be a whole
+   * defaults to false; in training mode the forward pass moves BatchNorm's
+   * running averages and draws Dropout's masks). `x` may be a whole
    * `SampleSet` (e.g. an `ImageSet`), read 1000 samples at a time.
    *
    * @throws {RangeError} if `x` does not have D columns.
@@ -130,7 +131,9 @@ export abstract class LayerNet<
 
   /**
    * The mean cross-entropy loss of the batch, plus any weight decay (test
-   * mode unless `{ train: true }`: `options.train` defaults to false). `x` may be a whole `SampleSet`, read
+   * mode unless `{ train: true }`: `options.train` defaults to false; in
+   * training mode each forward pass moves BatchNorm's running averages and
+   * draws Dropout's masks). `x` may be a whole `SampleSet`, read
    * 1000 samples at a time: the mean over all of them.
    *
    * @param t one-hot N×C or N class indices.
@@ -220,7 +223,10 @@ export abstract class LayerNet<
    * The gradient of `loss` by backpropagation, keyed like `params`: one
    * forward pass in training mode, then `backward` through the layers in
    * reverse order. Returns the layers' own buffers, overwritten by the next
-   * call.
+   * call. As the book's, that forward pass is a training step's: it moves
+   * BatchNorm's running averages one step towards the batch's statistics
+   * and draws Dropout's masks from its generator (`gradientCheck` puts both
+   * back).
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
@@ -240,7 +246,9 @@ export abstract class LayerNet<
   /**
    * The gradient of `loss` (in training mode) by central differences, two
    * forward passes per parameter element: slow, the oracle backprop is
-   * checked against. Returns new matrices, keyed like `params`.
+   * checked against. Returns new matrices, keyed like `params`. It leaves
+   * the net as it found it: BatchNorm's running averages and the Dropout
+   * layers' generators are put back after its thousands of forward passes.
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
@@ -248,9 +256,11 @@ export abstract class LayerNet<
     this.#check(`${this.#name}.numericalGradient()`, x, t);
     const lossW = () => this.#loss(x, t, true);
     const grads: Record<string, Matrix> = {};
-    for (const [key, W] of Object.entries(this.params)) {
-      grads[key] = numericalGradient(lossW, W);
-    }
+    keepingState(this, () => {
+      for (const [key, W] of Object.entries(this.params)) {
+        grads[key] = numericalGradient(lossW, W);
+      }
+    });
     return grads as P;
   }
 

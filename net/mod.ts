@@ -77,6 +77,7 @@ export {
   type EpochRecord,
   Trainer,
   type TrainerOptions,
+  type TrainerState,
   type TrainProgress,
   type TrainRunOptions,
 } from "./trainer.ts";

@@ -19,7 +19,12 @@ import type { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 
 /** Whether layers with a training mode run in it (the book's `train_flg`). */
 export interface ModeOptions {
-  /** Training mode: batch statistics, random dropout (default false). */
+  /**
+   * Training mode: batch statistics, random dropout (default false). It
+   * changes the net: each forward pass moves BatchNorm's running averages
+   * towards the batch's statistics and draws Dropout's masks from its
+   * generator.
+   */
   train?: boolean;
 }
 
@@ -109,9 +114,15 @@ export interface Network {
   loss(x: Batch | SampleSet, t: Labels, options?: ModeOptions): number;
   /** The fraction of rows whose highest score is their label (test mode). */
   accuracy(x: Batch | SampleSet, t: Labels, batchSize?: number): number;
-  /** ∂loss/∂params by backpropagation, keyed like `params`. */
+  /**
+   * ∂loss/∂params by backpropagation, keyed like `params`; its forward pass
+   * is a training step's (see `ModeOptions.train` for what that changes).
+   */
   gradient(x: Batch, t: Labels): Record<string, Matrix>;
-  /** ∂loss/∂params by central differences (slow), keyed like `params`. */
+  /**
+   * ∂loss/∂params by central differences (slow), keyed like `params`; the
+   * net's state and its random layers' generators are as they were after.
+   */
   numericalGradient(x: Batch, t: Labels): Record<string, Matrix>;
   /**
    * State that is not trained but saved with the net (BatchNorm's running

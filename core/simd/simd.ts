@@ -25,6 +25,7 @@
  */
 
 import type { Matrix } from "../matrix.ts";
+import { checkOptions } from "../options.ts";
 import type { SparseRows } from "../sparse.ts";
 import type { ImageShape, Window } from "../im2col.ts";
 import { BaseKernels } from "../dispatch.ts";
@@ -184,8 +185,17 @@ export class SimdKernels extends BaseKernels {
    *
    * @throws {RangeError} for `fma: true` without relaxed SIMD, or `threads`
    * other than 1 or 2.
+   * @throws {TypeError} for an option it does not take.
    */
   static create(options: SimdKernelsOptions = {}): SimdKernels | undefined {
+    checkOptions("SimdKernels.create()", options, [
+      "timeoutMs",
+      "fma",
+      "threads",
+      "shared",
+      "spinMs",
+      "workerUrl",
+    ]);
     const { simd, relaxed } = simdSupport();
     if (!simd) return undefined;
     const fma = options.fma ?? relaxed;
