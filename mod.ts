@@ -23,12 +23,11 @@
 
 export { argmax, Matrix } from "./core/matrix.ts";
 export { Rng } from "./core/rng.ts";
-export type { Batch } from "./core/kernels.ts";
 export type { Backend } from "./core/backend.ts";
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
-} from "./core/numerical_gradient.ts";
+} from "./net/numerical_gradient.ts";
 export {
   AddLayer,
   Affine,

@@ -3,7 +3,8 @@
  * and the compute seam the layers call ({@linkcode Kernels}): the naive
  * reference kernels every faster kernel is tested against, the
  * register-blocked ones ({@linkcode matmulFast} …) and the zero-skipping
- * ones ({@linkcode matmulSparse} …) behind {@linkcode TsKernels}, and the
+ * ones ({@linkcode SparseRows}, {@linkcode productByLists}) behind
+ * {@linkcode TsKernels}, and the
  * WebAssembly SIMD kernels ({@linkcode SimdKernels}, generated at run time
  * by a small assembler in `simd/`), chosen per network through
  * {@linkcode selectKernels}.
@@ -30,24 +31,27 @@ export {
 export { Rng } from "./rng.ts";
 export {
   addRowVector,
+  allFinite,
+  gatherBytes,
   matmul,
   matmulNT,
   matmulTN,
   maxPool,
+  maxPoolBackward,
   sumColumns,
 } from "./naive.ts";
 export { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
 export {
-  allFinite,
-  type CompactLoops,
-  matmulSparse,
-  matmulTNSparse,
-  type RunLists,
-  type SparseMemory,
+  type CompactLoop,
+  compactRows,
+  type Lists,
+  productByLists,
   SparseRows,
+  type TransposeLoop,
+  transposeRows,
 } from "./sparse.ts";
 export { type Allocator, Heap, PLAIN_MEMORY } from "./memory.ts";
-export type { Batch, Kernels } from "./kernels.ts";
+export type { ConvolutionGrads, ConvolutionSaved, Kernels } from "./kernels.ts";
 export { BaseKernels } from "./dispatch.ts";
 export { TS_KERNELS, TsKernels } from "./ts_kernels.ts";
 export {
@@ -56,12 +60,8 @@ export {
   type KernelChoice,
   selectKernels,
 } from "./backend.ts";
-export {
-  SimdKernels,
-  type SimdKernelsOptions,
-  type SimdSupport,
-  simdSupport,
-} from "./simd/simd.ts";
+export { SimdKernels, type SimdKernelsOptions } from "./simd/simd.ts";
+export { type SimdSupport, simdSupport } from "./simd/support.ts";
 export {
   col2im,
   im2col,

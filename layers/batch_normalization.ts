@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertMatrix, Matrix } from "../core/matrix.ts";
+import { assertMatrix, type Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
 import type { Layer, Param } from "./layer.ts";
@@ -66,7 +66,7 @@ export class BatchNormalization implements Layer {
   training = true;
   #xc?: Matrix; // N×D, x − μ
   #xn?: Matrix; // N×D, normalised x
-  #std = new Float64Array(0); // D, √(σ² + ε) of the last training batch
+  #std: Float64Array = new Float64Array(0); // D, √(σ² + ε) of the last training batch
   #out?: Matrix; // N×D
   #dx?: Matrix; // N×D
   #trainedForward = false; // whether the last forward was in training mode
@@ -103,10 +103,11 @@ export class BatchNormalization implements Layer {
     this.gamma = gamma;
     this.beta = beta;
     this.momentum = momentum;
-    this.dgamma = new Matrix(1, gamma.cols);
-    this.dbeta = new Matrix(1, gamma.cols);
-    this.runningMean = new Matrix(1, gamma.cols);
-    this.runningVar = new Matrix(1, gamma.cols);
+    const k = this.#k, d = gamma.cols;
+    this.dgamma = k.buffer(undefined, 1, d);
+    this.dbeta = k.buffer(undefined, 1, d);
+    this.runningMean = k.buffer(undefined, 1, d);
+    this.runningVar = k.buffer(undefined, 1, d);
   }
 
   /**
@@ -132,7 +133,10 @@ export class BatchNormalization implements Layer {
     const out = this.#out = k.buffer(this.#out, n, d);
     const xc = this.#xc = k.buffer(this.#xc, n, d);
     const xn = this.#xn = k.buffer(this.#xn, n, d);
-    if (this.#std.length !== d) this.#std = new Float64Array(d);
+    if (this.#std.length !== d) {
+      k.free(this.#std);
+      this.#std = k.float64(d);
+    }
     const X = x.data, XC = xc.data, XN = xn.data, O = out.data;
     const G = this.gamma.data, B = this.beta.data;
     const RM = this.runningMean.data,

@@ -9,16 +9,14 @@
  */
 
 import { Matrix } from "../core/matrix.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
-import { SparseRows } from "../core/sparse.ts";
-import { numericalGradient } from "../core/numerical_gradient.ts";
-import { Affine } from "../layers/affine.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
 import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { checkBatch, countCorrect } from "./batch.ts";
+import { checkBatch, countCorrect, rowsOf } from "./batch.ts";
 import type { ModeOptions, NetSpec, Network, SampleSet } from "./network.ts";
 
 /** What a network hands {@linkcode LayerNet} once it has built its layers. */
@@ -60,18 +58,15 @@ export abstract class LayerNet implements Network {
   /** The layers in forward order. */
   readonly layers: ReadonlyMap<string, Layer>;
   /** The loss layer that follows `layers`. */
-  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  readonly lastLayer: SoftmaxWithLoss;
   /** What the layers compute with (see `core/backend.ts`). */
   readonly kernels: Kernels;
-  /** Whether `x` may come as its non-zeros: the first layer is Affine. */
-  readonly sparseInput: boolean;
   #name: string;
   #order: Layer[]; // the layers, in forward order
   #grads: [key: string, grad: Matrix][]; // each parameter's gradient buffer
   #evalBatchSize: number;
   #labels: Int32Array = new Int32Array(0); // scratch for label checks
-  #chunk?: Matrix; // a dense chunk of a SampleSet being evaluated
-  #sparseChunk?: SparseRows; // the same as its non-zeros
+  #chunk?: Matrix; // a chunk of the samples being evaluated, in kernel memory
 
   /**
    * Takes the layers a network built.
@@ -81,6 +76,7 @@ export abstract class LayerNet implements Network {
   protected constructor(parts: LayerNetParts) {
     this.#name = parts.name;
     this.kernels = parts.kernels;
+    this.lastLayer = new SoftmaxWithLoss({ kernels: parts.kernels });
     this.inputSize = parts.inputSize;
     this.outputSize = parts.outputSize;
     // Frozen: rebinding a parameter (`params.W1 = other`) would leave the
@@ -88,7 +84,6 @@ export abstract class LayerNet implements Network {
     this.params = Object.freeze(parts.params);
     this.layers = parts.layers;
     this.#order = [...parts.layers.values()];
-    this.sparseInput = this.#order[0] instanceof Affine;
     this.#evalBatchSize = parts.evalBatchSize ?? 1000;
     // Each parameter's gradient is its layer's buffer: found once, by identity.
     const grads = new Map<Matrix, Matrix>();
@@ -112,9 +107,9 @@ export abstract class LayerNet implements Network {
    *
    * @throws {RangeError} if `x` does not have D columns.
    */
-  predict(x: Batch | SampleSet, options: ModeOptions = {}): Matrix {
+  predict(x: Matrix | SampleSet, options: ModeOptions = {}): Matrix {
     const where = `${this.#name}.predict()`, train = options.train ?? false;
-    if (x instanceof Matrix || x instanceof SparseRows) {
+    if (x instanceof Matrix) {
       checkBatch(where, x, this.inputSize, false);
       return this.#forward(x, train).clone();
     }
@@ -134,9 +129,9 @@ export abstract class LayerNet implements Network {
    * @param t one-hot N×C or N class indices.
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  loss(x: Batch | SampleSet, t: Labels, options: ModeOptions = {}): number {
+  loss(x: Matrix | SampleSet, t: Labels, options: ModeOptions = {}): number {
     const where = `${this.#name}.loss()`, train = options.train ?? false;
-    if (x instanceof Matrix || x instanceof SparseRows) {
+    if (x instanceof Matrix) {
       this.#check(where, x, t);
       return this.#loss(x, t, train);
     }
@@ -157,7 +152,7 @@ export abstract class LayerNet implements Network {
   /** Calls `f` with each chunk of `set` (gathered) and its first index. */
   #chunks(
     set: SampleSet,
-    f: (batch: Batch, start: number) => void,
+    f: (batch: Matrix, start: number) => void,
     size = this.#evalBatchSize,
   ): void {
     for (let start = 0; start < set.count; start += size) {
@@ -177,41 +172,28 @@ export abstract class LayerNet implements Network {
    * @throws {RangeError} for an empty set, wrong shapes or bad labels.
    */
   accuracy(
-    x: Batch | SampleSet,
+    x: Matrix | SampleSet,
     t: Labels,
     batchSize: number = this.#evalBatchSize,
   ): number {
     const where = `${this.#name}.accuracy()`;
-    if (x instanceof Matrix || x instanceof SparseRows) {
-      const labels = this.#check(where, x, t).slice();
-      if (x instanceof SparseRows) {
-        return countCorrect(this.#forward(x, false), labels) / x.rows;
-      }
-      let correct = 0;
-      for (let start = 0; start < x.rows; start += batchSize) {
-        const end = Math.min(start + batchSize, x.rows);
-        const rows = new Matrix(
-          end - start,
-          x.cols,
-          x.data.subarray(start * x.cols, end * x.cols),
-        );
-        correct += countCorrect(
-          this.#forward(rows, false),
-          labels.subarray(start, end),
-        );
-      }
-      return correct / x.rows;
+    let labels: Int32Array, set: SampleSet;
+    if (x instanceof Matrix) {
+      labels = this.#check(where, x, t).slice();
+      set = rowsOf(x); // copied chunk by chunk: x is not kept
+    } else {
+      checkSet(where, x, this.inputSize);
+      labels = labelIndices(where, t, x.count, this.outputSize);
+      set = x;
     }
-    checkSet(where, x, this.inputSize);
-    const labels = labelIndices(where, t, x.count, this.outputSize);
     let correct = 0;
-    this.#chunks(x, (batch, start) => {
+    this.#chunks(set, (batch, start) => {
       correct += countCorrect(
         this.#forward(batch, false),
         labels.subarray(start, start + batch.rows),
       );
     }, batchSize);
-    return correct / x.count;
+    return correct / set.count;
   }
 
   /**
@@ -222,7 +204,7 @@ export abstract class LayerNet implements Network {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  gradient(x: Batch, t: Labels): Record<string, Matrix> {
+  gradient(x: Matrix, t: Labels): Record<string, Matrix> {
     this.#check(`${this.#name}.gradient()`, x, t);
     this.#loss(x, t, true); // forward
     let dout: Matrix | undefined = this.lastLayer.backward(1); // backward
@@ -242,7 +224,7 @@ export abstract class LayerNet implements Network {
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  numericalGradient(x: Batch, t: Labels): Record<string, Matrix> {
+  numericalGradient(x: Matrix, t: Labels): Record<string, Matrix> {
     this.#check(`${this.#name}.numericalGradient()`, x, t);
     const lossW = () => this.#loss(x, t, true);
     const grads: Record<string, Matrix> = {};
@@ -274,25 +256,24 @@ export abstract class LayerNet implements Network {
   }
 
   /** Forward through the layers, in training or test mode. */
-  #forward(x: Batch, train: boolean): Matrix {
+  #forward(x: Matrix, train: boolean): Matrix {
     for (const layer of this.#order) {
       if (layer instanceof BatchNormalization || layer instanceof Dropout) {
         layer.training = train;
       }
     }
-    const [first, ...rest] = this.#order;
-    let y = (first as { forward(x: Batch): Matrix }).forward(x); // dense or sparse x
-    for (const layer of rest) y = layer.forward(y);
+    let y = x;
+    for (const layer of this.#order) y = layer.forward(y);
     return y;
   }
 
   /** The loss of a checked batch. */
-  #loss(x: Batch, t: Labels, train: boolean): number {
+  #loss(x: Matrix, t: Labels, train: boolean): number {
     return this.lastLayer.forward(this.#forward(x, train), t) + this.penalty();
   }
 
   /** Checks x and t; returns t as class indices (a scratch array). */
-  #check(where: string, x: Batch, t: Labels): Int32Array {
+  #check(where: string, x: Matrix, t: Labels): Int32Array {
     checkBatch(where, x, this.inputSize, true);
     return (this.#labels = labelIndices(
       where,
@@ -303,18 +284,11 @@ export abstract class LayerNet implements Network {
     ));
   }
 
-  /** Samples of a set as the first layer reads them best, in kernel memory. */
-  #gather(set: SampleSet, indices: Int32Array): Batch {
-    if (this.sparseInput) {
-      this.#sparseChunk ??= new SparseRows(this.kernels);
-      return set.sparseBatch(indices, this.#sparseChunk);
-    }
-    this.#chunk = this.kernels.buffer(
-      this.#chunk,
-      indices.length,
-      set.sampleSize,
-    );
-    return set.batch(indices, this.#chunk);
+  /** Samples of a set, gathered by the kernels into their memory. */
+  #gather(set: SampleSet, indices: Int32Array): Matrix {
+    const k = this.kernels;
+    this.#chunk = k.buffer(this.#chunk, indices.length, set.sampleSize);
+    return this.#chunk = set.batch(indices, this.#chunk, k);
   }
 }
 
@@ -322,10 +296,9 @@ export abstract class LayerNet implements Network {
 function checkSet(where: string, x: unknown, inputSize: number): void {
   const set = x as Partial<SampleSet> | null;
   if (
-    typeof set !== "object" || set === null ||
-    typeof set.sparseBatch !== "function" || typeof set.batch !== "function"
+    typeof set !== "object" || set === null || typeof set.batch !== "function"
   ) {
-    checkBatch(where, x as Batch, inputSize, true); // throws the TypeError
+    checkBatch(where, x as Matrix, inputSize, true); // throws the TypeError
   }
   if (set!.sampleSize !== inputSize || !(set!.count! > 0)) {
     throw new RangeError(

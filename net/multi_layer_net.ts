@@ -8,7 +8,7 @@
 
 import { Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
+import type { Kernels } from "../core/kernels.ts";
 import { type Backend, selectKernels } from "../core/backend.ts";
 import { Affine } from "../layers/affine.ts";
 import type { Labels } from "../layers/labels.ts";
@@ -220,7 +220,7 @@ export class MultiLayerNet extends LayerNet {
    * ∂loss/∂params by backpropagation (see `LayerNet.gradient`); with
    * weight decay each dWᵢ gains λ·Wᵢ, in a buffer of the net's.
    */
-  override gradient(x: Batch, t: Labels): Record<string, Matrix> {
+  override gradient(x: Matrix, t: Labels): Record<string, Matrix> {
     const grads = super.gradient(x, t);
     const lambda = this.weightDecayLambda;
     if (lambda > 0) {

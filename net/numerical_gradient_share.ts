@@ -1,7 +1,7 @@
 // One thread's share of a net's numerical gradient (not exported from mod.ts).
 
 import type { Matrix } from "../core/matrix.ts";
-import { numericalGradient } from "../core/numerical_gradient.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Network } from "./network.ts";
 

@@ -8,7 +8,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
 import { type ImageShape, outputSize } from "../core/im2col.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
+import type { Kernels } from "../core/kernels.ts";
 import { type Backend, selectKernels } from "../core/backend.ts";
 import { Affine } from "../layers/affine.ts";
 import { Convolution } from "../layers/convolution.ts";
@@ -191,12 +191,12 @@ export class SimpleConvNet extends LayerNet {
   }
 
   /** ∂loss/∂params by backpropagation (see `LayerNet.gradient`). */
-  override gradient(x: Batch, t: Labels): SimpleConvNetParams {
+  override gradient(x: Matrix, t: Labels): SimpleConvNetParams {
     return super.gradient(x, t) as SimpleConvNetParams;
   }
 
   /** ∂loss/∂params by central differences (see `LayerNet.numericalGradient`). */
-  override numericalGradient(x: Batch, t: Labels): SimpleConvNetParams {
+  override numericalGradient(x: Matrix, t: Labels): SimpleConvNetParams {
     return super.numericalGradient(x, t) as SimpleConvNetParams;
   }
 }

@@ -13,7 +13,6 @@ import { Affine } from "../layers/affine.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
-import type { Batch } from "../core/kernels.ts";
 import { checkRng, checkSizes } from "./batch.ts";
 import { initScale, initWeights, type WeightInit } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
@@ -153,12 +152,12 @@ export class TwoLayerNet extends LayerNet {
   }
 
   /** ∂loss/∂params by backpropagation (see `LayerNet.gradient`). */
-  override gradient(x: Batch, t: Labels): TwoLayerNetParams {
+  override gradient(x: Matrix, t: Labels): TwoLayerNetParams {
     return super.gradient(x, t) as TwoLayerNetParams;
   }
 
   /** ∂loss/∂params by central differences (see `LayerNet.numericalGradient`). */
-  override numericalGradient(x: Batch, t: Labels): TwoLayerNetParams {
+  override numericalGradient(x: Matrix, t: Labels): TwoLayerNetParams {
     return super.numericalGradient(x, t) as TwoLayerNetParams;
   }
 }

@@ -3,14 +3,15 @@
 
 import {
   allFinite,
+  bytesToF64,
   compact,
-  compactBytes,
   gemm,
   gemmNT,
   lists,
   maxPool,
   relu,
   TILES,
+  transpose,
 } from "./codegen.ts";
 import { wasmModule } from "./wasm.ts";
 
@@ -34,7 +35,8 @@ export function kernelModule(
       gemmNT(TILES, fma),
       lists(TILES, fma),
       compact(),
-      compactBytes(),
+      transpose(),
+      bytesToF64(),
       allFinite(),
       relu(false),
       relu(true),
