@@ -39,9 +39,12 @@ import {
 } from "./sparse.ts";
 
 /**
- * A left operand is compacted only when at most this fraction of it is
- * non-zero (bench/matmul_bench.ts: at MNIST's 19 % the sparse product is
- * ~3× the dense one on the scalar kernels; at 100 % it is ~1.5× slower).
+ * A left operand is compacted only while at most this fraction of the rows
+ * read so far is non-zero (bench/matmul_bench.ts: at MNIST's 19 % the
+ * sparse product is ~3× the dense one on the scalar kernels; at 100 % it is
+ * ~1.5× slower). The search gives up on the first row of a dense operand:
+ * a look at one row before scanning half of a dense batch (~50 µs at
+ * 100×784, bench/train_bench.ts "dense").
  */
 export const SPARSE_MAX_DENSITY = 0.5;
 
@@ -52,14 +55,6 @@ export const SPARSE_MAX_DENSITY = 0.5;
  * zeros cost as much as the dense product it saved, 4.8 + 2.1 ms vs 7.1 ms).
  */
 export const VECTORIZED_MIN_WIDTH = 40;
-
-/**
- * A compaction pays only for this many rows or more: below, the finiteness
- * check of B (read whole, whatever the rows) and the search for zeros cost
- * about what the dense product of a few rows costs (bench/matmul_bench.ts,
- * "batch 3": the book's gradient check).
- */
-export const SPARSE_MIN_ROWS = 8;
 
 /** Weight matrices whose compacted left operands are remembered. */
 const REMEMBERED = 8;
@@ -99,8 +94,8 @@ export abstract class BaseKernels implements Kernels {
   // by the next compaction against the same B (the next batch through the
   // same layer), so they follow the largest batch and no more.
   #slots: Slot[] = [];
-  #compactLoop = (a: Matrix, into: SparseRows, cap: number) =>
-    this.compactRows(a, into, cap);
+  #compactLoop = (a: Matrix, into: SparseRows, maxDensity: number) =>
+    this.compactRows(a, into, maxDensity);
 
   /** C = A · B for dense operands, C of the right shape. */
   protected abstract gemm(a: Matrix, b: Matrix, c: Matrix): void;
@@ -120,8 +115,12 @@ export abstract class BaseKernels implements Kernels {
   }
 
   /** The non-zeros of `a` into `into` (`compactRows` of `sparse.ts`). */
-  protected compactRows(a: Matrix, into: SparseRows, cap: number): number {
-    return compactRows(a, into, cap);
+  protected compactRows(
+    a: Matrix,
+    into: SparseRows,
+    maxDensity: number,
+  ): number {
+    return compactRows(a, into, maxDensity);
   }
 
   /** A zeroed Float64Array (ordinary; the SIMD kernels' own memory). */
@@ -313,21 +312,20 @@ export abstract class BaseKernels implements Kernels {
 
   /**
    * a's non-zeros, remembered for `matmulTN(a, …)`, when skipping a's zeros
-   * pays here and is exact: enough rows, a wide enough product, a mostly
-   * zeros (judged by its first row, then by the count), b all finite. Else
+   * pays here and is exact: a wide enough product, a mostly zeros (the
+   * search gives up on the first row of a dense a, or as soon as the rows
+   * so far are more than half non-zero), b all finite. Even at a row or
+   * three the guard and the search cost less than the dense product they
+   * save (bench/matmul_bench.ts, "gradient check": 3 rows). Else
    * undefined. Either way a is forgotten wherever it was remembered (it
-   * may have changed since), and so is what B was multiplied by before.
+   * may have changed since), and so is what b was multiplied by before.
    */
   #compact(a: Matrix, b: Matrix): SparseRows | undefined {
     const slots = this.#slots;
     for (const slot of slots) {
       if (slot.a === a || slot.b === b) slot.a = undefined;
     }
-    if (
-      a.rows < SPARSE_MIN_ROWS ||
-      (this.vectorized && b.cols < VECTORIZED_MIN_WIDTH) ||
-      !firstRowSparse(a) || !this.allFinite(b)
-    ) return undefined;
+    if (this.vectorized && b.cols < VECTORIZED_MIN_WIDTH) return undefined;
     let i = slots.findIndex((slot) => slot.b === b);
     if (i < 0) {
       if (slots.length === REMEMBERED) slots.shift()!.s.release();
@@ -336,7 +334,9 @@ export abstract class BaseKernels implements Kernels {
     }
     const [slot] = slots.splice(i, 1);
     slots.push(slot); // most recently used last
-    if (!this.compact(a, slot.s, SPARSE_MAX_DENSITY)) return;
+    if (!this.compact(a, slot.s, SPARSE_MAX_DENSITY) || !this.allFinite(b)) {
+      return undefined;
+    }
     slot.a = a;
     return slot.s;
   }
@@ -356,18 +356,6 @@ export abstract class BaseKernels implements Kernels {
  * row of A instead of by A's columns (see `productTNByRows`).
  */
 const AXPY_MAX_OUTPUT = 4096;
-
-/**
- * Whether x's first row has at most SPARSE_MAX_DENSITY non-zeros: a look at
- * one row before `SparseRows.fill` scans up to half of a dense batch to
- * find out it is dense (~50 µs at 100×784, bench/train_bench.ts "dense").
- */
-function firstRowSparse(x: Matrix): boolean {
-  const k = x.cols, X = x.data;
-  let nonZeros = 0;
-  for (let p = 0; p < k && p < X.length; p++) if (X[p] !== 0) nonZeros++;
-  return nonZeros <= SPARSE_MAX_DENSITY * k;
-}
 
 /** Shapes of a product with a sparse `a`: inner sizes agree, out fits. */
 function checkSparse(

@@ -336,10 +336,13 @@ export function maxPool(
 }
 
 /**
- * True when every element of `a` is finite: Σ a·0 is 0 for finite elements
- * and NaN as soon as one is ±∞ or NaN. Four running sums, because one sum is
- * a chain of dependent additions 13× slower here (bench/matmul_bench.ts).
- * The guard the kernels read before they skip zeros (0·∞ must give NaN).
+ * True when every element of `a` is finite: the guard the kernels read
+ * before they skip zeros (0·∞ must give NaN). First the plain sum: finite,
+ * it proves every element finite (an ∞ or a NaN never adds back to a finite
+ * sum); only when it is not (a non-finite element, or finite ones summing
+ * past 1e308) the exact test, Σ a·0: 0 for finite elements, NaN as soon as
+ * one is ±∞ or NaN. Four running sums, because one sum is a chain of
+ * dependent additions 13× slower here (bench/matmul_bench.ts).
  *
  * @example
  * ```ts
@@ -349,16 +352,22 @@ export function maxPool(
  * ```
  */
 export function allFinite(a: Matrix): boolean {
-  const A = a.data, n4 = A.length - (A.length % 4);
+  const sum = sum4(a.data, 1);
+  return sum - sum === 0 || sum4(a.data, 0) === 0;
+}
+
+/** Σ A[i]·scale, in four running sums. */
+function sum4(A: Float64Array, scale: number): number {
+  const n4 = A.length - (A.length % 4);
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (let i = 0; i < n4; i += 4) {
-    s0 += A[i] * 0;
-    s1 += A[i + 1] * 0;
-    s2 += A[i + 2] * 0;
-    s3 += A[i + 3] * 0;
+    s0 += A[i] * scale;
+    s1 += A[i + 1] * scale;
+    s2 += A[i + 2] * scale;
+    s3 += A[i + 3] * scale;
   }
-  for (let i = n4; i < A.length; i++) s0 += A[i] * 0;
-  return s0 + s1 + s2 + s3 === 0;
+  for (let i = n4; i < A.length; i++) s0 += A[i] * scale;
+  return s0 + s1 + s2 + s3;
 }
 
 /**

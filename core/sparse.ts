@@ -40,11 +40,17 @@ export interface Lists {
 }
 
 /**
- * Fills `into`'s arrays (reserved for `a`: m + 1 row pointers, col and val
- * of cap + k) with the non-zeros of `a`; returns their count, or −1 once a
- * row ends past `cap` of them. {@linkcode compactRows} is the TypeScript one.
+ * Fills `into`'s arrays (reserved for `a` by `SparseRows.fill`) with the
+ * non-zeros of `a`; returns their count, or −1 as soon as more than
+ * `maxDensity` of them are non-zero: of the first row (a dense operand is
+ * found at once), or of the whole. {@linkcode compactRows} is the
+ * TypeScript one.
  */
-export type CompactLoop = (a: Matrix, into: SparseRows, cap: number) => number;
+export type CompactLoop = (
+  a: Matrix,
+  into: SparseRows,
+  maxDensity: number,
+) => number;
 
 /**
  * Fills `into` (arrays sized for `a`'s columns and non-zeros) with the
@@ -98,9 +104,10 @@ export class SparseRows {
 
   /**
    * Refills from dense `a`. Returns false, leaving this empty, as soon as
-   * more than `maxDensity` (default 1: never) of the elements turn out
-   * non-zero: then a dense kernel is faster. `loop` finds the non-zeros
-   * (default {@linkcode compactRows}; the SIMD kernels bring a faster one).
+   * more than `maxDensity` (default 1: never) of the elements of its first
+   * row or of the whole turn out non-zero: then a dense kernel is faster.
+   * `loop` finds the non-zeros (default {@linkcode compactRows}; the SIMD
+   * kernels bring a faster one).
    *
    * @example
    * ```ts
@@ -113,12 +120,11 @@ export class SparseRows {
   fill(a: Matrix, maxDensity = 1, loop: CompactLoop = compactRows): boolean {
     assertMatrix("SparseRows.fill()", "a", a);
     const m = a.rows, k = a.cols;
-    const cap = Math.min(Math.floor(maxDensity * m * k), m * k);
     // A loop may write up to k slots past the last entry of a row (the
     // branch-free ones write every element, keeping only the non-zeros)
     // and checks the density limit once per row: the arrays get that slack.
-    this.#reserve(m, Math.min(cap + k, m * k));
-    const nnz = loop(a, this, cap);
+    this.#reserve(m, Math.min(densityCaps(m, k, maxDensity)[1] + k, m * k));
+    const nnz = loop(a, this, maxDensity);
     if (nnz < 0) {
       this.rows = this.cols = this.nnz = 0;
       return false;
@@ -276,10 +282,15 @@ export function transposeRows(a: SparseRows, into: Lists): void {
  * loop ran 2.5× slower.) Its `?:` still compiles to a branch, mispredicted
  * on fresh image batches; the SIMD kernels bring a branch-free one.
  */
-export function compactRows(a: Matrix, into: SparseRows, cap: number): number {
+export function compactRows(
+  a: Matrix,
+  into: SparseRows,
+  maxDensity: number,
+): number {
   const m = a.rows, k = a.cols, A = a.data;
   const rowPtr = into.rowPtr, col = into.col, val = into.val;
-  let q = 0;
+  const [first, cap] = densityCaps(m, k, maxDensity);
+  let q = 0, limit = first;
   for (let i = 0; i < m; i++) {
     rowPtr[i] = q;
     const base = (i * k) | 0;
@@ -289,10 +300,26 @@ export function compactRows(a: Matrix, into: SparseRows, cap: number): number {
       val[q] = v;
       q = (q + (v !== 0 ? 1 : 0)) | 0;
     }
-    if (q > cap) return -1;
+    if (q > limit) return -1;
+    limit = cap;
   }
   rowPtr[m] = q;
   return q;
+}
+
+/**
+ * How many non-zeros an m×k operand may have at `maxDensity`: in its first
+ * row, and in all (a {@linkcode CompactLoop}'s limits).
+ */
+export function densityCaps(
+  m: number,
+  k: number,
+  maxDensity: number,
+): [first: number, total: number] {
+  return [
+    Math.min(Math.floor(maxDensity * k), k),
+    Math.min(Math.floor(maxDensity * m * k), m * k),
+  ];
 }
 
 /**

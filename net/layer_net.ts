@@ -226,7 +226,10 @@ export abstract class LayerNet implements Network {
    */
   numericalGradient(x: Matrix, t: Labels): Record<string, Matrix> {
     this.#check(`${this.#name}.numericalGradient()`, x, t);
-    const lossW = () => this.#loss(x, t, true);
+    // x into the kernels' memory once: the loss reads it 2·(parameters) times.
+    const xk = this.#chunk = this.kernels.buffer(this.#chunk, x.rows, x.cols);
+    xk.data.set(x.data);
+    const lossW = () => this.#loss(xk, t, true);
     const grads: Record<string, Matrix> = {};
     for (const [key, W] of Object.entries(this.params)) {
       grads[key] = numericalGradient(lossW, W);

@@ -18,7 +18,10 @@ export function numericalGradientShare(
   start: number,
   end: number,
 ): Record<string, Matrix> {
-  const lossW = () => net.loss(x, t, { train: true });
+  // x into the kernels' memory once: the loss reads it 2·(end − start) times.
+  const xk = net.kernels.buffer(undefined, x.rows, x.cols);
+  xk.data.set(x.data);
+  const lossW = () => net.loss(xk, t, { train: true });
   const grads: Record<string, Matrix> = {};
   let offset = 0;
   for (const [key, W] of Object.entries(net.params)) {

@@ -487,9 +487,10 @@ export function lists(tiles: Tiles, fma: boolean): Func {
 }
 
 /**
- * `compact(a, m, k, rowPtr, col, val, cap) → nnz`: the non-zeros of the
- * row-major M×K f64 matrix at byte a into CSR arrays (as `SparseRows.fill`
- * in `sparse.ts`), or −1 once a row ends with more than `cap` of them. The
+ * `compact(a, m, k, rowPtr, col, val, first, cap) → nnz`: the non-zeros
+ * of the row-major M×K f64 matrix at byte a into CSR arrays (as
+ * `SparseRows.fill` in `sparse.ts`), or −1 as soon as the first row holds
+ * more than `first` of them or the rows so far more than `cap`. The
  * TypeScript equivalent:
  *
  * ```ts ignore
@@ -504,7 +505,7 @@ export function lists(tiles: Tiles, fma: boolean): Func {
  *       q++;
  *     }
  *   }
- *   if (q > cap) return -1;
+ *   if (q > (i === 0 ? first : cap)) return -1;
  * }
  * rowPtr[m] = q;
  * return q;
@@ -517,20 +518,21 @@ export function lists(tiles: Tiles, fma: boolean): Func {
  * go one at a time, branch-free (written at q, kept by q += v ≠ 0).
  */
 export function compact(): Func {
-  const f = new Func("compact", i32s(7), [I32]);
-  const [a, m, k, rowPtr, col, val, cap] = locals(f);
+  const f = new Func("compact", i32s(8), [I32]);
+  const [a, m, k, rowPtr, col, val, first, cap] = locals(f);
   const i = f.local(I32), p = f.local(I32), k16 = f.local(I32);
   const cq = f.local(I32), vq = f.local(I32), q = f.local(I32);
   const block = f.local(I32), mask = f.local(I32), at = f.local(I32);
-  const v = f.local(F64), zero = f.local(V128);
+  const v = f.local(F64), zero = f.local(V128), limit = f.local(I32);
   const ne = Array.from({ length: 8 }, () => f.local(V128));
   f.v128Zero().set(zero);
+  f.get(first).set(limit);
   f.get(k).get(k).i32(16).i32RemU().i32Sub().set(k16);
   // cq and vq point at entry q of col and val; q = (cq − col) / 4.
   f.get(col).set(cq);
   f.get(val).set(vq);
   const count = () => f.get(cq).get(col).i32Sub().i32(2).i32ShrU();
-  f.block(() => { // exits with q = −1 past cap
+  f.block(() => { // exits with q = −1 past the density limit
     f.i32(0).set(i);
     whileLess(f, i, m, 1, () => {
       f.get(rowPtr).get(i).i32(4).i32Mul().i32Add();
@@ -579,10 +581,11 @@ export function compact(): Func {
       f.get(a).get(k).i32(8).i32Mul().i32Add().set(a);
       f.block(() => {
         count();
-        f.get(cap).i32GtS().i32Eqz().brIf(0);
+        f.get(limit).i32GtS().i32Eqz().brIf(0);
         f.i32(-1).set(q);
         f.br(3); // out of this block, the row loop and its block, and the outer one
       });
+      f.get(cap).set(limit); // past the first row: the whole's limit
     });
     f.get(rowPtr).get(m).i32(4).i32Mul().i32Add();
     count();
@@ -660,35 +663,53 @@ export function transpose(): Func {
 
 /**
  * `allFinite(a, n) → 1 | 0`: whether the n f64 at byte a are all finite, as
- * `allFinite` in `naive.ts` decides it: Σ a·0 is 0 for finite elements and
- * NaN as soon as one is ±∞ or NaN; eight f64x2 sums, so that the additions
- * do not wait on each other (with four, the guard ran ~1.6× longer: it is
- * read once per product that skips zeros, a third of a batch-3 forward).
+ * `allFinite` in `naive.ts` decides it. First the plain sum, eight f64x2
+ * sums so that the additions do not wait on each other: finite, it proves
+ * every element finite (an ∞ or a NaN never adds back to a finite sum) at
+ * one addition a vector, half the work of the exact test. Only when it is
+ * not (a non-finite element, or finite ones past 1e308 summing to ∞) does
+ * the exact test run: Σ a·0, 0 for finite elements and NaN as soon as one
+ * is ±∞ or NaN. The guard is read once per product that skips zeros: at
+ * batch 3, a third of a forward.
  */
 export function allFinite(): Func {
   const f = new Func("allFinite", i32s(2), [I32]);
   const [a, n] = locals(f);
-  const end = f.local(I32), end8 = f.local(I32), sum = f.local(F64);
+  const p = f.local(I32), end = f.local(I32), end16 = f.local(I32);
+  const sum = f.local(F64);
   const acc = Array.from({ length: 8 }, () => f.local(V128));
   const zero = f.local(V128);
   f.v128Zero().set(zero);
-  for (const x of acc) f.v128Zero().set(x);
   f.get(a).get(n).i32(8).i32Mul().i32Add().set(end);
-  f.get(end).get(n).i32(16).i32RemU().i32(8).i32Mul().i32Sub().set(end8);
-  whileLess(f, a, end8, 128, () => { // 16 elements per pass
-    acc.forEach((x, v) => {
-      f.get(a).v128Load(16 * v).get(zero).f64x2Mul().get(x).f64x2Add().set(x);
+  f.get(end).get(n).i32(16).i32RemU().i32(8).i32Mul().i32Sub().set(end16);
+  // Σ term(a[i]) into sum; the term of an f64x2 vector on the stack.
+  const sumOf = (term: () => void, scalar: () => void) => {
+    for (const x of acc) f.v128Zero().set(x);
+    f.get(a).set(p);
+    whileLess(f, p, end16, 128, () => { // 16 elements per pass
+      acc.forEach((x, v) => {
+        f.get(p).v128Load(16 * v);
+        term();
+        f.get(x).f64x2Add().set(x);
+      });
     });
+    f.f64Zero().set(sum);
+    whileLess(f, p, end, 8, () => {
+      f.get(p).f64Load();
+      scalar();
+      f.get(sum).f64Add().set(sum);
+    });
+    for (const x of acc) {
+      f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add()
+        .get(sum).f64Add().set(sum);
+    }
+  };
+  f.block(() => {
+    sumOf(() => {}, () => {});
+    f.get(sum).get(sum).f64Sub().f64Zero().f64Eq().brIf(0); // finite: done
+    sumOf(() => f.get(zero).f64x2Mul(), () => f.f64Zero().f64Mul());
   });
-  f.f64Zero().set(sum);
-  whileLess(f, a, end, 8, () => {
-    f.get(a).f64Load().f64Zero().f64Mul().get(sum).f64Add().set(sum);
-  });
-  for (const x of acc) {
-    f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add()
-      .get(sum).f64Add().set(sum);
-  }
-  f.get(sum).f64Zero().f64Eq();
+  f.get(sum).get(sum).f64Sub().f64Zero().f64Eq();
   return f;
 }
 

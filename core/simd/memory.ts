@@ -133,6 +133,9 @@ export class SimdMemory implements Allocator {
     kernel: (offsets: number[], out: number) => void,
   ): void {
     this.check();
+    if (this.has(output) && inputs.every((x) => this.has(x))) {
+      return kernel(inputs.map((x) => x.byteOffset), output.byteOffset);
+    }
     const all = [...inputs, output];
     let staged = 0;
     for (const x of all) if (!this.has(x)) staged += align(x.byteLength);

@@ -14,7 +14,12 @@
  */
 
 import type { Matrix } from "../matrix.ts";
-import { type Lists, type SparseRows, transposeRows } from "../sparse.ts";
+import {
+  densityCaps,
+  type Lists,
+  type SparseRows,
+  transposeRows,
+} from "../sparse.ts";
 import type { ImageShape, Window } from "../im2col.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { checkGather } from "../naive.ts";
@@ -357,13 +362,14 @@ export class SimdKernels extends BaseKernels {
   protected override compactRows(
     a: Matrix,
     into: SparseRows,
-    cap: number,
+    maxDensity: number,
   ): number {
     const { rowPtr, col, val } = into, m = a.rows, k = a.cols;
     if (![rowPtr, col, val].every((x) => this.#memory.has(x))) {
-      return super.compactRows(a, into, cap);
+      return super.compactRows(a, into, maxDensity);
     }
-    // The kernel writes up to k slots past `cap`, unchecked: check here.
+    // The kernel writes up to k slots past the cap, unchecked: check here.
+    const [first, cap] = densityCaps(m, k, maxDensity);
     const slots = Math.min(cap + k, m * k);
     if (rowPtr.length < m + 1 || col.length < slots || val.length < slots) {
       throw new RangeError(
@@ -381,6 +387,7 @@ export class SimdKernels extends BaseKernels {
         rowPtr.byteOffset,
         col.byteOffset,
         val.byteOffset,
+        first,
         cap,
       );
     });

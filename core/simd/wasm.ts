@@ -333,6 +333,10 @@ export class Func {
   f64Add(): this {
     return this.#op(0xa0);
   }
+  /** `f64.sub` */
+  f64Sub(): this {
+    return this.#op(0xa1);
+  }
   /** `f64.mul` */
   f64Mul(): this {
     return this.#op(0xa2);
