@@ -21,6 +21,7 @@ import {
 import {
   addRowVector,
   allFinite,
+  checkGather,
   checkMatmul,
   checkMatmulNT,
   checkMatmulTN,
@@ -31,12 +32,15 @@ import {
   sumColumns,
 } from "./naive.ts";
 import {
+  type ByteRows,
+  compactByteRows,
   compactRows,
   type Lists,
   productByLists,
   productTNByRows,
   SparseRows,
 } from "./sparse.ts";
+import { denseOf, GatheredMatrix, nonZeros, storage } from "./gathered.ts";
 
 /**
  * A left operand is compacted only while at most this fraction of the rows
@@ -96,6 +100,9 @@ export abstract class BaseKernels implements Kernels {
   #slots: Slot[] = [];
   #compactLoop = (a: Matrix, into: SparseRows, maxDensity: number) =>
     this.compactRows(a, into, maxDensity);
+  #byteLoop = (rows: ByteRows, into: SparseRows) =>
+    this.compactByteRows(rows, into);
+  #writeBytes = (rows: ByteRows, out: Matrix) => this.writeBytes(rows, out);
 
   /** C = A · B for dense operands, C of the right shape. */
   protected abstract gemm(a: Matrix, b: Matrix, c: Matrix): void;
@@ -123,6 +130,16 @@ export abstract class BaseKernels implements Kernels {
     return compactRows(a, into, maxDensity);
   }
 
+  /** The non-zero bytes of `rows` into `into` (`compactByteRows`). */
+  protected compactByteRows(rows: ByteRows, into: SparseRows): number {
+    return compactByteRows(rows, into);
+  }
+
+  /** The values of `rows` into `out`, at once (`gatherBytes` of `naive.ts`). */
+  protected writeBytes(rows: ByteRows, out: Matrix): void {
+    gatherBytes(rows, out);
+  }
+
   /** A zeroed Float64Array (ordinary; the SIMD kernels' own memory). */
   float64(length: number): Float64Array {
     return PLAIN_MEMORY.float64(length);
@@ -141,15 +158,23 @@ export abstract class BaseKernels implements Kernels {
   /** See {@linkcode Kernels.buffer}. */
   buffer(buf: Matrix | undefined, rows: number, cols: number): Matrix {
     if (buf !== undefined && buf.rows === rows && buf.cols === cols) return buf;
-    const length = rows * cols;
-    let block = buf === undefined ? undefined : blocks.get(buf.data);
+    if (buf instanceof GatheredMatrix && buf.owner === this) buf.dropNonZeros();
+    return new Matrix(rows, cols, this.#block(buf, rows * cols));
+  }
+
+  /**
+   * `length` zeroed elements in these kernels' memory: the start of `buf`'s
+   * block when it is long enough, else a new block (`buf`'s given back).
+   */
+  #block(buf: Matrix | undefined, length: number): Float64Array {
+    let block = buf === undefined ? undefined : blocks.get(storage(buf));
     if (block === undefined || block.length < length) {
       if (block !== undefined) this.free(block);
       block = this.float64(length);
     }
     const data = block.subarray(0, length).fill(0);
     blocks.set(data, block);
-    return new Matrix(rows, cols, data);
+    return data;
   }
 
   /** See {@linkcode Kernels.matmul}: sparse or dense, decided here. */
@@ -157,17 +182,18 @@ export abstract class BaseKernels implements Kernels {
     const c = checkMatmul("matmul()", a, b, out);
     const s = this.#compact(a, b);
     if (s) this.lists(s.byRows(), b, c);
-    else this.gemm(a, b, c);
+    else this.gemm(denseOf(a), b, c);
     return c;
   }
 
   /** See {@linkcode Kernels.matmulTN}. */
   matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
     const c = checkMatmulTN("matmulTN()", a, b, out);
-    const s = this.#slots.findLast((slot) => slot.a === a)?.s;
+    // a's non-zeros: gathered with it, or as matmul(a, …) found them.
+    const s = nonZeros(a) ?? this.#slots.findLast((slot) => slot.a === a)?.s;
     if (s && s.rows === a.rows && s.cols === a.cols && this.allFinite(b)) {
-      this.sparseTN(s, b, c); // a's non-zeros, as matmul(a, …) found them
-    } else this.gemmTN(a, b, c);
+      this.sparseTN(s, b, c);
+    } else this.gemmTN(denseOf(a), b, c);
     return c;
   }
 
@@ -234,14 +260,26 @@ export abstract class BaseKernels implements Kernels {
     return allFinite(a);
   }
 
-  /** See {@linkcode Kernels.gatherBytes} (`gatherBytes` of `naive.ts`). */
-  gatherBytes(
-    bytes: Uint8Array,
-    indices: ArrayLike<number>,
-    scale: number,
-    out: Matrix,
-  ): Matrix {
-    return gatherBytes(bytes, indices, scale, out);
+  /**
+   * See {@linkcode Kernels.gatherBytes}: into `out` when it is n×D, else
+   * into a new matrix in these kernels' memory (`out`'s block and list
+   * reused when it was one) that holds the bytes' non-zeros and writes its
+   * values only when something reads them (`gathered.ts`); into any other
+   * matrix, at once.
+   */
+  gatherBytes(rows: ByteRows, out?: Matrix): Matrix {
+    checkGather("gatherBytes()", rows);
+    const n = rows.indices.length, d = rows.width;
+    let x = out;
+    if (x?.rows !== n || x.cols !== d) {
+      const mine = out instanceof GatheredMatrix && out.owner === this;
+      const nonZeros = (mine ? out.take() : undefined) ?? new SparseRows(this);
+      x = new GatheredMatrix(n, d, this.#block(out, n * d), nonZeros, this);
+    }
+    if (x instanceof GatheredMatrix && x.owner === this) {
+      x.fill(rows, this.#byteLoop, this.#writeBytes);
+    } else this.writeBytes(rows, x);
+    return x;
   }
 
   /** See {@linkcode Kernels.relu} (the book's loop). */
@@ -326,6 +364,8 @@ export abstract class BaseKernels implements Kernels {
       if (slot.a === a || slot.b === b) slot.a = undefined;
     }
     if (this.vectorized && b.cols < VECTORIZED_MIN_WIDTH) return undefined;
+    const gathered = nonZeros(a);
+    if (gathered) return this.allFinite(b) ? gathered : undefined;
     let i = slots.findIndex((slot) => slot.b === b);
     if (i < 0) {
       if (slots.length === REMEMBERED) slots.shift()!.s.release();

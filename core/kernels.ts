@@ -9,11 +9,12 @@
  *
  * How a product runs: `matmul(x, W)` looks at its left operand. When x is
  * mostly zeros (MNIST pixels are ~80 %) and skipping them pays on these
- * kernels, it finds x's non-zeros and multiplies over those only; zeros are
- * skipped only while W is all finite, so that 0·∞ still gives NaN, as in
- * NumPy. `matmulTN(x, dout)` (the weight gradient xᵀ·dout) reuses what
- * `matmul(x, …)` found about the same x. Either way the numbers are those
- * of the dense loop. A convolution is one call each way (`convolution`,
+ * kernels, it finds x's non-zeros and multiplies over those only (a batch
+ * the kernels gathered from u8 pixels, `gatherBytes`, comes with them);
+ * zeros are skipped only while W is all finite, so that 0·∞ still gives
+ * NaN, as in NumPy. `matmulTN(x, dout)` (the weight gradient xᵀ·dout)
+ * reuses what `matmul(x, …)` found about the same x. Either way the
+ * numbers are those of the dense loop. A convolution is one call each way (`convolution`,
  * `convolutionBackward`), so that its loops (im2col and a product here)
  * can change without touching the layer.
  *
@@ -36,6 +37,7 @@
 import type { Matrix } from "./matrix.ts";
 import type { Allocator } from "./memory.ts";
 import type { ImageShape, Window } from "./im2col.ts";
+import type { ByteRows } from "./sparse.ts";
 
 /**
  * What a convolution's forward keeps for its backward, made and read back
@@ -101,18 +103,16 @@ export interface Kernels extends Allocator {
   /** Whether every element of `a` is finite. */
   allFinite(a: Matrix): boolean;
   /**
-   * Rows of bytes as numbers (u8 pixels): row r of `out` is the D =
-   * `out.cols` bytes from `bytes[indices[r]·D]`, each times `scale`.
-   * Returns `out`.
+   * Rows of bytes as numbers (u8 pixels, `ByteRows`): an n×D matrix, into
+   * `out` when it is n×D, else a new one. A matrix these kernels make may
+   * hold just the bytes' non-zeros and write its values when something
+   * first reads them (a net whose first layer only multiplies by its batch
+   * never needs them); pass it back as the next `out`, and a new shape
+   * gives it up, as `buffer` does.
    *
-   * @throws {RangeError} unless `out` has a row per index within `bytes`.
+   * @throws {RangeError} unless every row lies within the bytes.
    */
-  gatherBytes(
-    bytes: Uint8Array,
-    indices: ArrayLike<number>,
-    scale: number,
-    out: Matrix,
-  ): Matrix;
+  gatherBytes(rows: ByteRows, out?: Matrix): Matrix;
 
   /**
    * ReLU: mask[i] = 1 where x ≤ 0 (the book's `mask = (x <= 0)`), out = x

@@ -42,6 +42,9 @@ export {
 } from "./naive.ts";
 export { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
 export {
+  type ByteCompactLoop,
+  type ByteRows,
+  compactByteRows,
   type CompactLoop,
   compactRows,
   type Lists,

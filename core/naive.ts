@@ -15,6 +15,8 @@
 
 import { assertMatrix, Matrix } from "./matrix.ts";
 import type { ImageShape, Window } from "./im2col.ts";
+import type { ByteRows } from "./sparse.ts";
+import { storage } from "./gathered.ts";
 
 /**
  * C = A · B, the i-j-k triple loop.
@@ -222,7 +224,8 @@ function checkOperands(
 ): void {
   assertMatrix(where, "a", a);
   assertMatrix(where, "b", b);
-  if (out !== undefined && (out.data === a.data || out.data === b.data)) {
+  const o = out === undefined ? undefined : storage(out);
+  if (o !== undefined && (o === storage(a) || o === storage(b))) {
     throw new RangeError(
       `${where}: expected out to be a separate matrix but found it shares its data with an operand`,
     );
@@ -243,7 +246,7 @@ export function checkOut(
 ): Matrix {
   if (out === undefined) return new Matrix(rows, cols);
   assertMatrix(where, "out", out);
-  if (operand !== undefined && out.data === operand.data) {
+  if (operand !== undefined && storage(out) === storage(operand)) {
     throw new RangeError(
       `${where}: expected out to be a separate matrix but found it shares its data with an operand`,
     );
@@ -403,29 +406,24 @@ export function maxPoolBackward(
 }
 
 /**
- * Rows of bytes as numbers: row r of `out` (D = `out.cols` values) is
- * `bytes[indices[r]·D … (indices[r]+1)·D)`, each times `scale` (u8 pixels
+ * Rows of bytes as numbers, into `out` (n rows of D = `rows.width`): row r
+ * is the D bytes from `bytes[indices[r]·D]`, each times `scale` (u8 pixels
  * to [0, 1] with 1/255, as the book's `normalize=True`).
  *
- * @throws {RangeError} unless `out` has a row per index and every row
- * lies within `bytes`.
+ * @throws {RangeError} unless every row lies within `bytes` and `out` is
+ * n×D.
  *
  * @example
  * ```ts
  * import { gatherBytes, Matrix } from "@dlfs/nn/core";
  *
- * const out = gatherBytes(new Uint8Array([0, 255, 51, 102]), [1, 0], 1 / 255, new Matrix(2, 2));
- * console.log(out.toRows()); // [[0.2, 0.4], [0, 1]]
+ * const rows = { bytes: new Uint8Array([0, 255, 51, 102]), indices: [1, 0], width: 2, scale: 1 / 255 };
+ * console.log(gatherBytes(rows, new Matrix(2, 2)).toRows()); // [[0.2, 0.4], [0, 1]]
  * ```
  */
-export function gatherBytes(
-  bytes: Uint8Array,
-  indices: ArrayLike<number>,
-  scale: number,
-  out: Matrix,
-): Matrix {
-  checkGather("gatherBytes()", bytes, indices, out);
-  const d = out.cols, X = out.data;
+export function gatherBytes(rows: ByteRows, out: Matrix): Matrix {
+  checkGather("gatherBytes()", rows, out);
+  const { bytes, indices, width: d, scale } = rows, X = out.data;
   for (let r = 0; r < indices.length; r++) {
     scaleInto(bytes, indices[r] * d, X, r * d, d, scale);
   }
@@ -433,27 +431,30 @@ export function gatherBytes(
 }
 
 /**
- * Throws unless `out` has a row per index and each index's D bytes lie
- * within `bytes`. Internal: not exported from `mod.ts`.
+ * Throws unless each index's row lies within `rows.bytes` and `out` (when
+ * given) is n×D. Internal: not exported from `mod.ts`.
  */
-export function checkGather(
-  where: string,
-  bytes: Uint8Array,
-  indices: ArrayLike<number>,
-  out: Matrix,
-): void {
-  assertMatrix(where, "out", out);
-  const d = out.cols, count = Math.floor(bytes.length / Math.max(d, 1));
-  if (out.rows !== indices.length) {
+export function checkGather(where: string, rows: ByteRows, out?: Matrix): void {
+  const { bytes, indices, width: d } = rows;
+  if (!Number.isInteger(d) || d < 1) {
     throw new RangeError(
-      `${where}: expected out with ${indices.length} rows (one per index) but found ${out.shape}`,
+      `${where}: expected a width of at least 1 byte but found ${d}`,
     );
   }
+  const count = Math.floor(bytes.length / d);
   for (let r = 0; r < indices.length; r++) {
     const i = indices[r];
     if (!Number.isInteger(i) || i < 0 || i >= count) {
       throw new RangeError(
         `${where}: expected indices in [0, ${count}) (rows of ${d} bytes) but found indices[${r}] = ${i}`,
+      );
+    }
+  }
+  if (out !== undefined) {
+    assertMatrix(where, "out", out);
+    if (out.rows !== indices.length || out.cols !== d) {
+      throw new RangeError(
+        `${where}: expected out of shape ${indices.length}×${d} but found ${out.shape}`,
       );
     }
   }

@@ -8,7 +8,7 @@
 
 import { ensureShape, Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../core/kernels.ts";
-import { TS_KERNELS } from "../core/ts_kernels.ts";
+import { gatherBytes } from "../core/naive.ts";
 
 /**
  * `count` images of `sampleShape` (e.g. [784] flattened, or [1, 28, 28]) kept
@@ -72,10 +72,10 @@ export class ImageSet {
   /**
    * The images at `indices` as an N×D matrix, written into `out` when it has
    * that shape (default: a new matrix; pass one so a training loop allocates
-   * nothing). With `kernels`, they convert the pixels (the SIMD kernels in
-   * WebAssembly) into their memory: `out` then comes from `kernels.buffer`
-   * (a new one from there when it does not fit), as the nets and the
-   * Trainer gather their batches.
+   * nothing). With `kernels`, they gather the pixels into their memory
+   * (`Kernels.gatherBytes`: into `out` when it fits, else a new matrix;
+   * pass the last one back), as the nets and the Trainer gather their
+   * batches.
    *
    * @throws {RangeError} if an index is not an integer in [0, count).
    */
@@ -89,9 +89,14 @@ export class ImageSet {
         );
       }
     }
-    const x = kernels?.buffer(out, n, d) ?? ensureShape(out, n, d);
-    const scale = this.normalize ? 1 / 255 : 1;
-    return (kernels ?? TS_KERNELS).gatherBytes(this.pixels, indices, scale, x);
+    const rows = {
+      bytes: this.pixels,
+      indices,
+      width: d,
+      scale: this.normalize ? 1 / 255 : 1,
+    };
+    return kernels?.gatherBytes(rows, out) ??
+      gatherBytes(rows, ensureShape(out, n, d));
   }
 
   /**

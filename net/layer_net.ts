@@ -289,9 +289,7 @@ export abstract class LayerNet implements Network {
 
   /** Samples of a set, gathered by the kernels into their memory. */
   #gather(set: SampleSet, indices: Int32Array): Matrix {
-    const k = this.kernels;
-    this.#chunk = k.buffer(this.#chunk, indices.length, set.sampleSize);
-    return this.#chunk = set.batch(indices, this.#chunk, k);
+    return this.#chunk = set.batch(indices, this.#chunk, this.kernels);
   }
 }
 

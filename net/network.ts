@@ -30,9 +30,9 @@ export interface SampleSet {
   readonly sampleSize: number;
   /**
    * The samples at `indices` as an N×D matrix, into `out` when it fits
-   * (default: a new matrix). With `kernels`, gathered by them (into their
-   * memory: `out` then comes from `kernels.buffer`), as a net gathers its
-   * minibatches and evaluation chunks.
+   * (default: a new matrix). With `kernels`, gathered into their memory (a
+   * new matrix when `out` does not fit: pass the last one back), as a net
+   * gathers its minibatches and evaluation chunks.
    */
   batch(indices: ArrayLike<number>, out?: Matrix, kernels?: Kernels): Matrix;
 }

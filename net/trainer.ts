@@ -293,10 +293,8 @@ export class Trainer {
 
   /** The samples at `indices`, gathered by the network's kernels. */
   #batch(indices: Int32Array): Matrix {
-    const k = this.network.kernels, x = this.#x;
-    const set = x instanceof Matrix ? rowsOf(x) : x;
-    this.#x1 = k.buffer(this.#x1, indices.length, set.sampleSize);
-    return this.#x1 = set.batch(indices, this.#x1, k);
+    const x = this.#x, set = x instanceof Matrix ? rowsOf(x) : x;
+    return this.#x1 = set.batch(indices, this.#x1, this.network.kernels);
   }
 }
 

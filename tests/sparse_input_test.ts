@@ -49,6 +49,14 @@ function spied(kernels: BaseKernels, skip = true) {
   spy.compactRows = function (...args) {
     return skip ? compactRows.apply(this, args) : -1;
   };
+  if (!skip) { // and gathers write their values at once
+    const gather = kernels.gatherBytes;
+    kernels.gatherBytes = function (rows, out) {
+      const n = rows.indices.length, d = rows.width;
+      const x = out?.rows === n && out.cols === d ? out : new Matrix(n, d);
+      return gather.call(this, rows, x);
+    };
+  }
   return counts;
 }
 
@@ -69,23 +77,26 @@ const MAKERS: [string, () => BaseKernels][] = [
 ];
 
 for (const [name, make] of MAKERS) {
-  Deno.test(`ImageSet.batch() gathered by the ${name} kernels equals the plain gather`, () => {
+  Deno.test(`ImageSet.batch() gathered by the ${name} kernels equals the plain gather, lazily or at once`, () => {
     const kernels = make(), rng = new Rng(200);
     for (const d of [49, 784, 20]) { // 16-byte chunks and a tail, or none
       const set = images(rng, 30, d);
-      let out: Matrix | undefined;
-      for (const n of [1, 7, 30]) {
+      let lazy: Matrix | undefined;
+      const eager = new Matrix(7, d, kernels.float64(7 * d));
+      for (const n of [1, 7, 7, 30]) {
         const indices = Array.from({ length: n }, () => rng.int(30));
-        out = set.batch(indices, out, kernels);
-        assertStrictEquals(out.shape, `${n}×${d}`);
-        const want = gatherBytes(
-          set.pixels,
-          indices,
-          1 / 255,
-          new Matrix(n, d),
-        );
-        assertEquals(out.data, want.data, `${n}×${d}`);
-        assertEquals(set.batch(indices).data, want.data);
+        const before = lazy;
+        lazy = set.batch(indices, lazy, kernels);
+        if (before?.rows === n) assertStrictEquals(lazy, before); // refilled
+        assertStrictEquals(lazy.shape, `${n}×${d}`);
+        const rows = { bytes: set.pixels, indices, width: d, scale: 1 / 255 };
+        const want = gatherBytes(rows, new Matrix(n, d));
+        assertEquals(set.batch(indices).data, want.data, `${n}×${d}`);
+        if (n === 7) { // into a matrix of the caller's: at once
+          assertStrictEquals(set.batch(indices, eager, kernels), eager);
+          assertEquals(eager.data, want.data, `${n}×${d} at once`);
+        }
+        assertEquals(lazy.data, want.data, `${n}×${d}`);
       }
     }
     const set = images(rng, 30);
@@ -94,11 +105,34 @@ for (const [name, make] of MAKERS) {
       RangeError,
       "ImageSet.batch(): expected indices in [0, 30) but found indices[1] = 30",
     );
+    const rows = { bytes: set.pixels, indices: [2, 30], width: 49, scale: 1 };
     assertThrows(
-      () => kernels.gatherBytes(set.pixels, [2, 30], 1, new Matrix(2, 49)),
+      () => kernels.gatherBytes(rows),
       RangeError,
       "gatherBytes(): expected indices in [0, 30) (rows of 49 bytes) but found indices[1] = 30",
     );
+  });
+
+  Deno.test(`a batch the ${name} kernels gathered never multiplies with stale non-zeros`, () => {
+    const kernels = make(), counts = spied(kernels), rng = new Rng(204);
+    const set = images(rng, 20, 784), W = Matrix.randn(784, 50, rng);
+    const all = Array.from({ length: 20 }, (_, i) => i);
+    const x = set.batch(all, undefined, kernels);
+    let before = counts.lists;
+    const y = kernels.matmul(x, W); // over the gathered non-zeros
+    assertStrictEquals(counts.lists, before + 1);
+    const values = x.data; // read outside the kernels: written now
+    assertEquals(y.data, kernels.denseMatmul(x, W).data);
+    values.fill(0.5); // augmented in place: dense now
+    before = counts.lists;
+    assertEquals(kernels.matmul(x, W).data, kernels.denseMatmul(x, W).data);
+    assertStrictEquals(counts.lists, before); // no list: x is dense
+    // Gathered into again: its values are written at once, so the array
+    // read before still sees them.
+    assertStrictEquals(set.batch(all.toReversed(), x, kernels), x);
+    values[0] = 7;
+    assertEquals(kernels.matmul(x, W).data, kernels.denseMatmul(x, W).data);
+    assertStrictEquals(x.data[0], 7);
   });
 
   Deno.test(`${name} kernels skip a sparse batch's zeros in matmul and matmulTN with the dense products' bits`, () => {

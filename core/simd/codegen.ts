@@ -1,7 +1,8 @@
 /**
  * The SIMD kernels, generated as WebAssembly functions with `wasm.ts`: the
  * dense products (`gemm` for A·B and Aᵀ·B, `gemmNT` for A·Bᵀ), the sparse
- * product (`lists`), the search for non-zeros (`compact`), `allFinite`,
+ * product (`lists`), the searches for non-zeros (`compact` over f64,
+ * `compactBytes` over u8 pixels), the CSR-to-CSC `transpose`, `allFinite`,
  * the conversion of u8 pixels (`bytesToF64`), `relu` and `maxPool`. Each works on
  * row-major data in one linear memory and takes byte offsets; `simd.ts`
  * wraps them behind the same contract as the pure-TypeScript kernels of
@@ -710,6 +711,85 @@ export function allFinite(): Func {
     sumOf(() => f.get(zero).f64x2Mul(), () => f.f64Zero().f64Mul());
   });
   f.get(sum).get(sum).f64Sub().f64Zero().f64Eq();
+  return f;
+}
+
+/**
+ * `compactBytes(src, n, d, scale, rowPtr, col, val) → nnz`: the non-zero
+ * bytes of n rows of d bytes at byte src (images' pixels), each times
+ * `scale`, into CSR arrays: what `SparseRows.fillBytes` builds
+ * (`compactByteRows` in `sparse.ts`). The
+ * TypeScript equivalent:
+ *
+ * ```ts ignore
+ * let q = 0;
+ * for (let r = 0; r < n; r++) {
+ *   rowPtr[r] = q;
+ *   for (let j = 0; j < d; j++) {
+ *     const v = bytes[r * d + j];
+ *     if (v !== 0) {
+ *       col[q] = j;
+ *       val[q] = v * scale;
+ *       q++;
+ *     }
+ *   }
+ * }
+ * rowPtr[n] = q;
+ * return q;
+ * ```
+ *
+ * 16 bytes at a time: one comparison gives the mask of the non-zero ones
+ * (i8x16.ne, i8x16.bitmask), an all-zero chunk (most of an image's border)
+ * costs nothing more, and the set bits are taken lowest first (i32.ctz).
+ * The last d mod 16 bytes go one at a time.
+ */
+export function compactBytes(): Func {
+  const f = new Func("compactBytes", [I32, I32, I32, F64, I32, I32, I32], [
+    I32,
+  ]);
+  const [src, n, d, scale, rowPtr, col, val] = locals(f);
+  const r = f.local(I32), j = f.local(I32), q = f.local(I32);
+  const mask = f.local(I32), at = f.local(I32), d16 = f.local(I32);
+  const zero = f.local(V128);
+  f.v128Zero().set(zero);
+  f.get(d).get(d).i32(16).i32RemU().i32Sub().set(d16);
+  // Appends column `at` (on the stack: nothing) of the current row.
+  const emit = () => {
+    f.get(col).get(q).i32(4).i32Mul().i32Add().get(at).i32Store();
+    f.get(val).get(q).i32(8).i32Mul().i32Add();
+    f.get(src).get(at).i32Add().i32Load8U().f64ConvertI32U().get(scale)
+      .f64Mul().f64Store();
+    f.get(q).i32(1).i32Add().set(q);
+  };
+  f.i32(0).set(q);
+  f.i32(0).set(r);
+  whileLess(f, r, n, 1, () => {
+    f.get(rowPtr).get(r).i32(4).i32Mul().i32Add().get(q).i32Store();
+    f.i32(0).set(j);
+    whileLess(f, j, d16, 16, () => {
+      f.get(src).get(j).i32Add().v128Load().get(zero).i8x16Ne().i8x16Bitmask()
+        .set(mask);
+      f.block(() =>
+        f.loop(() => { // while (mask !== 0)
+          f.get(mask).i32Eqz().brIf(1);
+          f.get(j).get(mask).i32Ctz().i32Add().set(at);
+          emit();
+          f.get(mask).get(mask).i32(1).i32Sub().i32And().set(mask);
+          f.br(0);
+        })
+      );
+    });
+    whileLess(f, j, d, 1, () => {
+      f.block(() => {
+        f.get(src).get(j).i32Add().i32Load8U().i32Eqz().brIf(0);
+        f.get(j).set(at);
+        emit();
+      });
+    });
+    f.get(src).get(d).i32Add().set(src);
+  });
+  f.get(rowPtr).get(n).i32(4).i32Mul().i32Add().get(q).i32Store();
+  f.get(q);
   return f;
 }
 

@@ -15,6 +15,7 @@
 
 import type { Matrix } from "../matrix.ts";
 import {
+  type ByteRows,
   densityCaps,
   type Lists,
   type SparseRows,
@@ -106,6 +107,7 @@ export class SimdKernels extends BaseKernels {
   #memory: SimdMemory;
   #threads: SimdThreads;
   #compact: (...args: number[]) => number;
+  #compactBytes: (...args: number[]) => number;
   #transpose: Kernel;
   #allFinite: (a: number, n: number) => number;
   #bytesToF64: Kernel;
@@ -167,6 +169,7 @@ export class SimdKernels extends BaseKernels {
     });
     this.#compact = exports.compact as (...args: number[]) => number;
     this.#transpose = exports.transpose as Kernel;
+    this.#compactBytes = exports.compactBytes as (...args: number[]) => number;
     this.#allFinite = exports.allFinite as (a: number, n: number) => number;
     this.#bytesToF64 = exports.bytesToF64 as Kernel;
     this.#relu = exports.relu as Kernel;
@@ -395,31 +398,51 @@ export class SimdKernels extends BaseKernels {
   }
 
   /**
-   * Rows of bytes as numbers (see `Kernels.gatherBytes`): the rows copied
-   * side by side into the scratch area, then converted 16 bytes at a time
-   * in WebAssembly, when `out` lives in this memory; else the TypeScript
-   * loop.
+   * The loop of `SparseRows.fillBytes`: the rows copied side by side into
+   * the scratch area, then compacted 16 bytes at a time in WebAssembly, when
+   * the CSR arrays come from this memory; else the TypeScript loop.
    */
-  override gatherBytes(
-    bytes: Uint8Array,
-    indices: ArrayLike<number>,
-    scale: number,
-    out: Matrix,
-  ): Matrix {
-    if (!this.#memory.has(out.data)) {
-      return super.gatherBytes(bytes, indices, scale, out);
+  protected override compactByteRows(rows: ByteRows, into: SparseRows): number {
+    const { rowPtr, col, val } = into;
+    if (![rowPtr, col, val].every((x) => this.#memory.has(x))) {
+      return super.compactByteRows(rows, into);
     }
-    checkGather("gatherBytes()", bytes, indices, out);
+    const src = this.#stageBytes(rows), n = rows.indices.length;
+    return this.#compactBytes(
+      src,
+      n,
+      rows.width,
+      rows.scale,
+      rowPtr.byteOffset,
+      col.byteOffset,
+      val.byteOffset,
+    );
+  }
+
+  /**
+   * The values of rows of bytes into `out` at once (see
+   * `Kernels.gatherBytes`): the rows copied side by side into the scratch
+   * area, then converted 16 bytes at a time in WebAssembly, when `out`
+   * lives in this memory; else the TypeScript loop.
+   */
+  protected override writeBytes(rows: ByteRows, out: Matrix): void {
+    if (!this.#memory.has(out.data)) return super.writeBytes(rows, out);
+    checkGather("gatherBytes()", rows, out);
+    const src = this.#stageBytes(rows);
+    this.#bytesToF64(src, out.data.length, rows.scale, out.data.byteOffset);
+  }
+
+  /** The rows of `rows`, side by side in the scratch area: its offset. */
+  #stageBytes(rows: ByteRows): number {
     this.#memory.check();
-    const n = indices.length, d = out.cols;
+    const { bytes, indices, width: d } = rows, n = indices.length;
     const src = this.#memory.scratch(n * d); // may grow the memory: view it after
     const to = new Uint8Array(this.#memory.buffer, src, n * d);
     for (let r = 0; r < n; r++) {
       const start = indices[r] * d;
       to.set(bytes.subarray(start, start + d), r * d);
     }
-    this.#bytesToF64(src, n * d, scale, out.data.byteOffset);
-    return out;
+    return src;
   }
 
   /**
