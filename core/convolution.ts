@@ -36,13 +36,7 @@ class Im2colSaved implements ConvolutionSaved {
  */
 export function convolutionByIm2col(
   k: Kernels,
-  x: Matrix,
-  W: Matrix,
-  b: Matrix,
-  input: ImageShape,
-  window: Window,
-  out: Matrix,
-  saved?: ConvolutionSaved,
+  ...[x, W, b, input, window, out, saved]: Parameters<Kernels["convolution"]>
 ): ConvolutionSaved {
   const s = saved instanceof Im2colSaved && saved.kernels === k
     ? saved

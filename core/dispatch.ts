@@ -299,16 +299,8 @@ export abstract class BaseKernels implements Kernels {
   }
 
   /** See {@linkcode Kernels.convolution}: im2col and one product (`convolution.ts`). */
-  convolution(
-    x: Matrix,
-    W: Matrix,
-    b: Matrix,
-    input: ImageShape,
-    window: Window,
-    out: Matrix,
-    saved?: ConvolutionSaved,
-  ): ConvolutionSaved {
-    return convolutionByIm2col(this, x, W, b, input, window, out, saved);
+  convolution(...args: Parameters<Kernels["convolution"]>): ConvolutionSaved {
+    return convolutionByIm2col(this, ...args);
   }
 
   /** See {@linkcode Kernels.convolutionBackward} (`convolution.ts`). */

@@ -6,14 +6,8 @@ import {
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
-import {
-  allFinite,
-  matmul,
-  matmulNT,
-  matmulTN,
-  Matrix,
-  Rng,
-} from "../core/mod.ts";
+import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
+import { allFinite } from "../core/naive.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import { SparseRows } from "../core/sparse.ts";
 import type { BaseKernels } from "../core/dispatch.ts";
