@@ -9,6 +9,15 @@
  * by a small assembler in `simd/`), chosen per network through
  * {@linkcode selectKernels}.
  *
+ * Writing kernels: extend {@linkcode BaseKernels} with the three dense
+ * products (`gemm`, `gemmTN`, `gemmNT`) and override any other method with
+ * one that gives the same results (the zero-skipping products' `lists`,
+ * `compactRows`, `relu`, `maxPool`, `convolution` …); `BaseKernels` keeps
+ * the choice between dense and sparse, the finiteness guard and the
+ * buffers. Signatures take matrices and small shape records. Add the new
+ * kernels to the implementations `tests/kernels_test.ts` checks against
+ * the naive ones, and to a bench beside them.
+ *
  * @example Multiply two matrices
  * ```ts
  * import { Matrix, matmul } from "@dlfs/nn/core";
