@@ -27,7 +27,7 @@ export { Rng, type RngState } from "./core/rng.ts";
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
-} from "./core/numerical_gradient.ts";
+} from "./net/numerical_gradient.ts";
 export {
   AddLayer,
   Affine,

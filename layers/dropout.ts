@@ -6,12 +6,7 @@
  */
 
 import { checkOptions } from "../core/options.ts";
-import {
-  assertMatrix,
-  assertSameShape,
-  ensureShape,
-  type Matrix,
-} from "../core/matrix.ts";
+import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
@@ -60,7 +55,7 @@ export class Dropout implements Layer {
   /** Keep the current mask instead of drawing a new one (for gradient checks). */
   frozenMask = false;
   #rng: Rng;
-  #mask = new Uint8Array(0); // N·D, 1 where the unit is kept
+  #mask: Uint8Array = new Uint8Array(0); // N·D, 1 where the unit is kept
   #maskShape?: Matrix; // the shape the mask was drawn for
   #out?: Matrix;
   #dx?: Matrix;
@@ -109,11 +104,14 @@ export class Dropout implements Layer {
     if (this.frozenMask && this.#maskShape !== undefined) {
       assertSameShape(where, "x (the frozen mask's shape)", this.#maskShape, x);
     } else {
-      if (this.#mask.length !== X.length) this.#mask = new Uint8Array(X.length);
+      if (this.#mask.length !== X.length) {
+        this.#k.free(this.#mask);
+        this.#mask = this.#k.uint8(X.length);
+      }
       for (let i = 0; i < X.length; i++) {
         this.#mask[i] = this.#rng.uniform() > this.ratio ? 1 : 0;
       }
-      this.#maskShape = ensureShape(this.#maskShape, x.rows, x.cols);
+      this.#maskShape = this.#k.buffer(this.#maskShape, x.rows, x.cols);
     }
     const mask = this.#mask;
     for (let i = 0; i < X.length; i++) O[i] = X[i] * mask[i]; // NaN · 0 = NaN, as NumPy's x * mask

@@ -113,17 +113,9 @@ export class Pooling implements Layer {
     const out = this.#out;
     if (out === undefined) throw new Error(`${where}: called before forward()`);
     assertSameShape(where, "dout", out, dout);
-    const [c, h, w] = this.inputShape, n = dout.rows;
-    const outSize = out.cols, inSize = c * h * w;
-    const dx = this.#dx = this.#k.buffer(this.#dx, n, inSize);
-    const D = dout.data, DX = dx.data, argMax = this.#argMax;
-    DX.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let o = 0; o < outSize; o++) {
-        const at = argMax[i * outSize + o];
-        if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
-      }
-    }
+    const [c, h, w] = this.inputShape;
+    const dx = this.#dx = this.#k.buffer(this.#dx, dout.rows, c * h * w);
+    this.#k.maxPoolBackward(dout, this.#argMax, dx); // dx[arg_max] += dout
     return dx;
   }
 

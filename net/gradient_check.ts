@@ -17,7 +17,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { NUMERICAL_GRADIENT_H } from "../core/numerical_gradient.ts";
+import { NUMERICAL_GRADIENT_H } from "./numerical_gradient.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";

@@ -33,7 +33,7 @@
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
-} from "../core/numerical_gradient.ts";
+} from "./numerical_gradient.ts";
 export { parallelNumericalGradient } from "./parallel_numerical_gradient.ts";
 export {
   TwoLayerNet,
@@ -63,7 +63,6 @@ export {
   reluCornerNote,
   reluMargin,
 } from "./gradient_check.ts";
-export type { Batch } from "./batch.ts";
 export {
   buildNet,
   type NetFlags,

@@ -7,7 +7,6 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import type { Batch } from "../core/kernels.ts";
 import { Affine } from "../layers/affine.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
@@ -216,7 +215,7 @@ export class MultiLayerNet extends LayerNet<MultiLayerNetParams> {
    * ∂loss/∂params by backpropagation (see `LayerNet.gradient`); with
    * weight decay each dWᵢ gains λ·Wᵢ, in a buffer of the net's.
    */
-  override gradient(x: Batch, t: Labels): MultiLayerNetParams {
+  override gradient(x: Matrix, t: Labels): MultiLayerNetParams {
     const grads = super.gradient(x, t);
     const lambda = this.weightDecayLambda;
     if (lambda > 0) {

@@ -1,7 +1,7 @@
 // One thread's share of a net's numerical gradient (not exported from mod.ts).
 
 import type { Matrix } from "../core/matrix.ts";
-import { numericalGradient } from "../core/numerical_gradient.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Network } from "./network.ts";
 import { keepingState } from "./batch.ts";
@@ -19,7 +19,10 @@ export function numericalGradientShare(
   start: number,
   end: number,
 ): Record<string, Matrix> {
-  const lossW = () => net.loss(x, t, { train: true });
+  // x into the kernels' memory once: the loss reads it 2·(end − start) times.
+  const xk = net.kernels.buffer(undefined, x.rows, x.cols);
+  xk.data.set(x.data);
+  const lossW = () => net.loss(xk, t, { train: true });
   const grads: Record<string, Matrix> = {};
   let offset = 0;
   keepingState(net, () => {

@@ -12,13 +12,12 @@
 import { Matrix } from "../core/matrix.ts";
 import { checkOptions, describe } from "../core/options.ts";
 import { Rng, type RngState } from "../core/rng.ts";
-import type { Batch } from "../core/kernels.ts";
-import { SparseRows } from "../core/sparse.ts";
 import { gatherLabels, type Labels } from "../layers/labels.ts";
 import { createOptimizer } from "../optim/by_name.ts";
 import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
 import { BatchNormalization } from "../layers/batch_normalization.ts";
 import type { Network, SampleSet } from "./network.ts";
+import { rowsOf } from "./batch.ts";
 
 /** Options of {@linkcode Trainer}, with the book's defaults. */
 export interface TrainerOptions {
@@ -161,9 +160,8 @@ export class DivergenceError extends RangeError {
  * same).
  *
  * Samples come as a `Matrix` (one per row) or a `SampleSet` such as an
- * `ImageSet` (gathered batch by batch, as the network reads them best:
- * their non-zeros for nets whose first layer is Affine); labels as class
- * indices or one-hot rows.
+ * `ImageSet` (gathered batch by batch by the network's kernels, into their
+ * memory); labels as class indices or one-hot rows.
  *
  * @example
  * ```ts
@@ -208,8 +206,7 @@ export class Trainer {
   #options: TrainerOptions;
   #iter = 0;
   #indices: Int32Array;
-  #x1?: Matrix; // the dense minibatch
-  #xs?: SparseRows; // the minibatch as its non-zeros
+  #x1?: Matrix; // the minibatch, in the kernels' memory
   #t1?: Int32Array | Matrix; // its labels
 
   /**
@@ -604,23 +601,10 @@ export class Trainer {
     return this.network.accuracy(head(x, n), headLabels(t, n));
   }
 
-  /** The samples at `indices`, as the network reads them best. */
-  #batch(indices: Int32Array): Batch {
-    const net = this.network, x = this.#x, n = indices.length;
-    if (x instanceof Matrix) {
-      this.#x1 = net.kernels.buffer(this.#x1, n, x.cols);
-      const X = x.data, B = this.#x1.data, d = x.cols;
-      for (let r = 0; r < n; r++) {
-        B.set(X.subarray(indices[r] * d, (indices[r] + 1) * d), r * d);
-      }
-      return this.#x1;
-    }
-    if (net.sparseInput) {
-      this.#xs ??= new SparseRows(net.kernels);
-      return x.sparseBatch(indices, this.#xs);
-    }
-    this.#x1 = net.kernels.buffer(this.#x1, n, x.sampleSize);
-    return x.batch(indices, this.#x1);
+  /** The samples at `indices`, gathered by the network's kernels. */
+  #batch(indices: Int32Array): Matrix {
+    const x = this.#x, set = x instanceof Matrix ? rowsOf(x) : x;
+    return this.#x1 = set.batch(indices, this.#x1, this.network.kernels);
   }
 }
 
@@ -632,8 +616,7 @@ function head(x: Matrix | SampleSet, n: number): Matrix | SampleSet {
   return {
     count: n,
     sampleSize: x.sampleSize,
-    batch: (indices, out) => x.batch(indices, out),
-    sparseBatch: (indices, out) => x.sparseBatch(indices, out),
+    batch: (indices, out, kernels) => x.batch(indices, out, kernels),
   };
 }
 

@@ -4,7 +4,7 @@ import { Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Layer } from "../layers/layer.ts";
 import { ImageSet } from "../data/dataset.ts";
-import { numericalGradient } from "../core/numerical_gradient.ts";
+import { numericalGradient } from "../net/numerical_gradient.ts";
 
 const TASKS = JSON.parse(
   await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
