@@ -23,11 +23,11 @@
  */
 
 export { argmax, Matrix } from "./core/matrix.ts";
-export { Rng } from "./core/rng.ts";
+export { Rng, type RngState } from "./core/rng.ts";
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
-} from "./core/numerical_gradient.ts";
+} from "./net/numerical_gradient.ts";
 export {
   AddLayer,
   Affine,
@@ -71,6 +71,7 @@ export {
   type SimpleConvNetParams,
   Trainer,
   type TrainerOptions,
+  type TrainerState,
   TwoLayerNet,
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
@@ -84,6 +85,7 @@ export {
   Nesterov,
   type Optimizer,
   type OptimizerName,
+  type OptimizerState,
   RMSprop,
   SGD,
 } from "./optim/mod.ts";

@@ -4,9 +4,17 @@
 // GFLOP/s = MFLOP / (µs per call) · 1000. `deno task bench:gflops` prints
 // that division for every kernel. SIMD operands live in the kernels' memory,
 // as a net built on them has its parameters and batches.
-import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
+import {
+  allFinite,
+  matmul,
+  matmulNT,
+  matmulTN,
+  Matrix,
+  Rng,
+  TS_KERNELS,
+} from "../core/mod.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
-import { matmulSparse, matmulTNSparse, SparseRows } from "../core/sparse.ts";
+import { SparseRows } from "../core/sparse.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
 import { data, normalMatrix } from "./batches.ts";
 
@@ -46,14 +54,11 @@ function group(
 }
 
 /**
- * The SIMD rows of an x·W group: dense, dense on 2 threads, and sparse
- * (incl. the CSR build) on 1 and 2 threads; operands in the kernels' memory.
+ * The SIMD rows of an x·W group: dense, sparse (incl. the finiteness check
+ * and the CSR build), and what `matmul` chooses, on 1 and 2 threads;
+ * operands in the kernels' memory.
  */
-function simdRows(
-  x: Matrix,
-  W: Matrix,
-  sparse: (k: SimdKernels, s: SparseRows, W: Matrix, out: Matrix) => void,
-): Record<string, () => void> {
+function simdRows(x: Matrix, W: Matrix): Record<string, () => void> {
   const rows: Record<string, () => void> = {};
   for (
     const [label, k] of [["simd", simd], ["simd 2 threads", simd2]] as const
@@ -62,10 +67,13 @@ function simdRows(
     const out = new Matrix(x.rows, W.cols, k.float64(x.rows * W.cols));
     const s = new SparseRows(k);
     rows[label] = () => void k.denseMatmul(xIn, WIn, out);
-    rows[`${label} sparse (incl. CSR build)`] = () => {
-      s.fill(xIn);
-      sparse(k, s, WIn, out);
+    rows[`${label} sparse (incl. guard, CSR build)`] = () => {
+      k.allFinite(WIn);
+      k.compact(xIn, s);
+      k.sparseMatmul(s, WIn, out);
     };
+    rows[`${label} matmul (as the kernels choose)`] = () =>
+      void k.matmul(xIn, WIn, out);
   }
   return rows;
 }
@@ -81,8 +89,8 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     const s = new SparseRows(k);
     rows[label] = () => void k.denseMatmulTN(xIn, dYin, out);
     rows[`${label} sparse (incl. CSC build)`] = () => {
-      s.fill(xIn);
-      matmulTNSparse(s, dYin, out, k);
+      k.compact(xIn, s); // invalidates the columns, rebuilt as in training
+      k.sparseMatmulTN(s, dYin, out);
     };
   }
   return rows;
@@ -95,9 +103,9 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
   group(`x·W1 100×784·784×50 (${src} x)`, [100, 784, 50], {
     naive: () => void matmul(x, W1, out),
     fast: () => void matmulFast(x, W1, out),
-    "sparse (incl. CSR build)": () =>
-      void (s.fill(x), matmulSparse(s, W1, out)),
-    ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
+    "sparse (incl. guard, CSR build)": () =>
+      void (allFinite(W1), s.fill(x), TS_KERNELS.sparseMatmul(s, W1, out)),
+    ...simdRows(x, W1),
   });
 }
 // The first layer's weight gradient: xᵀ (784×100) · dout (100×50).
@@ -112,7 +120,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     fast: () => void matmulTNFast(x, dY, out),
     "sparse (CSR given, incl. CSC build)": () => {
       s.fill(x); // invalidates the columns, so they are rebuilt as in training
-      matmulTNSparse(s, dY, out);
+      TS_KERNELS.sparseMatmulTN(s, dY, out);
     },
     ...simdTN(x, dY),
   });
@@ -142,28 +150,31 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
   group(`x·W1 3×784·784×50 (${src} x, gradient check)`, [3, 784, 50], {
     naive: () => void matmul(x, W1, out),
     fast: () => void matmulFast(x, W1, out),
-    "sparse (incl. CSR build)": () =>
-      void (s.fill(x), matmulSparse(s, W1, out)),
-    ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
+    "sparse (incl. guard, CSR build)": () =>
+      void (allFinite(W1), s.fill(x), TS_KERNELS.sparseMatmul(s, W1, out)),
+    ...simdRows(x, W1),
   });
 }
 // Evaluation: 10000 images at once (train.ts evaluates 1000 rows per call).
 {
-  const x = data.images.rows(0, 10000);
+  const x = data.images.sliceRows(0, 10000);
   const out = new Matrix(10000, 50), s = new SparseRows();
   group(`x·W1 10000×784·784×50 (${src} x, evaluation)`, [10000, 784, 50], {
     naive: () => void matmul(x, W1, out),
     fast: () => void matmulFast(x, W1, out),
-    "sparse (incl. CSR build)": () =>
-      void (s.fill(x), matmulSparse(s, W1, out)),
-    ...simdRows(x, W1, (k, sx, W, o) => void matmulSparse(sx, W, o, k)),
+    "sparse (incl. guard, CSR build)": () =>
+      void (allFinite(W1), s.fill(x), TS_KERNELS.sparseMatmul(s, W1, out)),
+    ...simdRows(x, W1),
   }, { n: 5, warmup: 1 });
 }
-// The finiteness check that guards the sparse path, once per forward.
+// The finiteness check that guards the sparse path, once per product.
 {
-  const { allFinite } = await import("../core/sparse.ts");
-  Deno.bench("allFinite(W1), 784×50", { group: "guards" }, () => {
+  const W1in = inside(simd, W1);
+  Deno.bench("allFinite(W1), 784×50, ts", { group: "guards" }, () => {
     allFinite(W1);
+  });
+  Deno.bench("allFinite(W1), 784×50, simd", { group: "guards" }, () => {
+    simd.allFinite(W1in);
   });
 }
 // Would float32 pay? The same SIMD gemm in f32x4 (four lanes a vector)

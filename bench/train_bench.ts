@@ -1,12 +1,13 @@
 // One full training iteration of TwoLayerNet(784, 50, 10) at batch 100, as
-// train.ts runs it: batch gather (the non-zero pixels, ImageSet.sparseBatch)
-// + gradient + SGD update, on each backend: pure TypeScript (1 thread) and
-// WebAssembly SIMD (1 thread, and 2 sharing one SimdKernels' memory). Beside it: the same with dense batches
-// (ImageSet.batch, the layer finds the zeros itself), the book's loop, which
-// calls loss() again after the step, and dense random batches of the same
-// shape, where no input is zero. Real MNIST batches, or the seeded stand-in
-// (see the name).
-import { Matrix, Rng, SimdKernels, SparseRows } from "../core/mod.ts";
+// the Trainer runs it: batch gather (ImageSet.batch by the net's kernels,
+// into their memory; the kernels then find the zeros) + gradient + SGD
+// update, on each backend: pure TypeScript (1 thread) and WebAssembly SIMD
+// (1 thread, and 2 sharing one SimdKernels' memory). Beside it: the same
+// with batches gathered outside the kernels' memory (ImageSet.batch alone),
+// the book's loop, which calls loss() again after the step, and dense
+// random batches of the same shape, where no input is zero. Real MNIST
+// batches, or the seeded stand-in (see the name).
+import { Matrix, Rng, SimdKernels } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { type NetOptions, TwoLayerNet } from "../net/mod.ts";
 import { data, denseBatch } from "./batches.ts";
@@ -41,8 +42,9 @@ for (const [name, options] of configs) {
   const rng = new Rng(2);
   const net = new TwoLayerNet({ ...BOOK, rng, ...options });
   const indices = new Int32Array(100);
-  const xs = new SparseRows(net.kernels);
-  let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
+  let x: Matrix | undefined, mine: Matrix | undefined;
+  let t: Int32Array | Matrix | undefined;
+  const gather = () => mine = data.images.batch(indices, mine, net.kernels);
   const draw = () => {
     for (let k = 0; k < 100; k++) indices[k] = rng.int(data.images.count);
     t = gatherLabels(data.labels, indices, t);
@@ -52,11 +54,11 @@ for (const [name, options] of configs) {
     baseline: name === "ts, 1 thread",
   }, () => {
     draw();
-    sgd(net, net.gradient(data.images.sparseBatch(indices, xs), t!), 0.1);
+    sgd(net, net.gradient(gather(), t!), 0.1);
   });
   Deno.bench(
-    `iteration, batch 100, ${data.source} batches gathered dense, ${name}`,
-    { group: "iteration, dense gather" },
+    `iteration, batch 100, ${data.source} batches gathered outside the kernels, ${name}`,
+    { group: "iteration, plain gather" },
     () => {
       draw();
       x = data.images.batch(indices, x);
@@ -68,7 +70,7 @@ for (const [name, options] of configs) {
     { group: "the book's loop" },
     () => {
       draw();
-      const batch = data.images.sparseBatch(indices, xs);
+      const batch = gather();
       sgd(net, net.gradient(batch, t!), 0.1);
       net.loss(batch, t!);
     },

@@ -5,6 +5,7 @@ import { DEFAULTS } from "./defaults.ts";
 import { type Backend, simdSupport } from "../core/mod.ts";
 import { type NetKind, netKinds, type WeightInit } from "../net/mod.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optim/mod.ts";
+import { nearest } from "../core/options.ts";
 
 const KINDS = netKinds();
 /** The names of the kinds for which `has` holds, as "a, b or c". */
@@ -124,10 +125,15 @@ ${
   --json FILE       write config, per-epoch history, loss history and results
   --save FILE       save the trained net (safetensors, written atomically)
   --plot FILE.svg   draw the loss and the per-epoch accuracies as an SVG
-  --load FILE       start from a saved net instead of a new one (with
-                    --iters 0: only evaluate it)
+  --load FILE       start a new run from a saved net instead of a new net
+                    (with --iters 0: only evaluate it)
+  --resume FILE     continue the run --save saved in FILE (at its end, a
+                    checkpoint or Ctrl-C) where it stopped, to its --iters or
+                    a new --iters or --epochs: bit for bit where the run would
+                    have ended uninterrupted; saved back to FILE unless --save
+                    says otherwise (its net, optimizer and seed are the file's)
   --checkpoint-every N
-                    save the net to --save's file every N iterations
+                    save the run to --save's file every N iterations
                     (Ctrl-C saves it too, when --save is given)
   --quiet           print only the final line
   -h, --help        show this help
@@ -174,6 +180,7 @@ const FLAGS: string[] = [
   "save",
   "plot",
   "load",
+  "resume",
   "quiet",
   "checkpoint-every",
   "help",
@@ -183,42 +190,36 @@ const FLAGS: string[] = [
 const BOOLEAN_FLAGS = ["batchnorm", "quiet", "help"];
 
 /**
- * The name among `names` nearest to `name` (Levenshtein distance at most a
- * third of its length, and at most 3), or undefined.
+ * Deno's permission error in words for a CLI's one line, without its advice
+ * to add a flag to a `deno run` (a task grants what the script needs).
  */
-export function nearest(
-  name: string,
-  names: readonly string[],
-): string | undefined {
-  let best: string | undefined, bestDistance = Infinity;
-  for (const candidate of names) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) (best = candidate), (bestDistance = d);
-  }
-  return bestDistance <= Math.min(3, Math.ceil(name.length / 3))
-    ? best
-    : undefined;
-}
-
-/** The Levenshtein distance of two strings. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(
-        row[j] + 1,
-        next[j - 1] + 1,
-        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    row = next;
-  }
-  return row[b.length];
+export function notCapable(e: Error): string {
+  return `no permission: ${e.message.replace(/, run again with .*$/, "")}`;
 }
 
 /** A bad command line: reported as one line and a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
+
+/** The flags that say what net to build: a --load file says it instead. */
+const NET_FLAGS = [
+  "net",
+  "hidden",
+  "init",
+  "batchnorm",
+  "dropout",
+  "weight-decay",
+] as const;
+
+/** The flags a run saved with --save keeps; --resume takes them from the file. */
+const RUN_FLAGS = [
+  ...NET_FLAGS,
+  "optimizer",
+  "lr",
+  "batch-size",
+  "seed",
+  "eval-samples",
+  "load",
+] as const;
 
 /** What a command line asks of train.ts. */
 export interface Config {
@@ -246,30 +247,64 @@ export interface Config {
   save?: string;
   plot?: string;
   load?: string;
+  /** --resume: the saved run to continue (then also `save`, unless --save). */
+  resume?: string;
   quiet: boolean;
   checkpointEvery?: number;
 }
 
+/** The flags as parseArgs gives them (booleans absent unless given). */
+type Values =
+  & Partial<Record<(typeof FLAGS)[number], string>>
+  & { batchnorm?: boolean; quiet?: boolean; help?: boolean };
+
 /**
- * The command line as a {@linkcode Config}, or "help".
+ * The command line as a {@linkcode Config}, or "help". With `stored` (the
+ * flags a saved run kept, `runFlags`), the config of `--resume`: the
+ * stored flags, then those of the command line (`--iters` or `--epochs`,
+ * the outputs, the kernels).
  *
  * @throws {UsageError} for anything it cannot take, in one line.
  */
-export function parseConfig(args: string[]): Config | "help" {
+export function parseConfig(
+  args: string[],
+  stored?: readonly string[],
+): Config | "help" {
+  const values = parseValues(args);
+  if (values.help) return "help";
+  if (values.resume !== undefined) {
+    if (values.load !== undefined) {
+      throw new UsageError(
+        "--load and --resume are alternatives: --load starts a new run from a net, --resume continues a saved run",
+      );
+    }
+    for (const flag of RUN_FLAGS) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(
+          `--${flag} cannot go with --resume: the run's settings come from the file`,
+        );
+      }
+    }
+  }
+  if (stored === undefined) return configOf(values);
+  const kept = parseValues([...stored]);
+  if (values.iters !== undefined || values.epochs !== undefined) {
+    delete kept.iters; // a new end
+  }
+  return configOf({ ...kept, ...values });
+}
+
+/** The flags a command line gives, after the checks of its form. */
+function parseValues(args: string[]): Values {
   const strays: string[] = [];
-  const parsed = parseArgs(args, {
+  const parsed = parseArgs(joinNegatives(args), {
     string: FLAGS.filter((f) => !BOOLEAN_FLAGS.includes(f)),
     boolean: BOOLEAN_FLAGS,
     alias: { h: "help" },
     unknown: (arg) => (strays.push(arg), false),
   });
   const [stray] = strays;
-  if (stray !== undefined && /^-\.?\d/.test(stray)) {
-    throw new UsageError(
-      `${stray} looks like a negative number after a flag: write it with = (e.g. --lr=${stray})`,
-    );
-  }
-  if (stray !== undefined && stray.startsWith("-")) {
+  if (stray !== undefined && stray.startsWith("-") && !/^-\.?\d/.test(stray)) {
     const name = stray.replace(/^-+/, "").split("=")[0];
     const near = nearest(name, FLAGS);
     throw new UsageError(
@@ -281,20 +316,36 @@ export function parseConfig(args: string[]): Config | "help" {
       `unexpected argument "${stray}": the flags take no positional arguments`,
     );
   }
-  // Booleans are absent unless given, like the strings.
-  const values = parsed as unknown as
-    & Partial<Record<(typeof FLAGS)[number], string>>
-    & {
-      batchnorm?: boolean;
-      quiet?: boolean;
-      help?: boolean;
-    };
+  const values = parsed as unknown as Values;
   for (const flag of BOOLEAN_FLAGS) {
     if (parsed[flag] === false) {
       delete (values as Record<string, unknown>)[flag];
     }
   }
-  if (values.help) return "help";
+  return values;
+}
+
+/**
+ * The command line with a negative number after a flag that takes a value
+ * joined to it (`--iters -5` as `--iters=-5`), so that the flag's own check
+ * names it: parseArgs would take `-5` for a flag of its own.
+ */
+function joinNegatives(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i].replace(/^--/, "");
+    if (
+      args[i].startsWith("--") && FLAGS.includes(flag) &&
+      !BOOLEAN_FLAGS.includes(flag) && /^-\.?\d/.test(args[i + 1] ?? "")
+    ) {
+      out.push(`${args[i]}=${args[++i]}`);
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+/** The config of checked flags. */
+function configOf(values: Values): Config {
   const net = oneOf(
     "--net",
     values.net,
@@ -319,7 +370,10 @@ export function parseConfig(args: string[]): Config | "help" {
       `--hidden for --net ${net} expects one size but got "${values.hidden}"`,
     );
   }
-  if (values["checkpoint-every"] !== undefined && values.save === undefined) {
+  if (
+    values["checkpoint-every"] !== undefined && values.save === undefined &&
+    values.resume === undefined
+  ) {
     throw new UsageError(
       "--checkpoint-every needs --save FILE: the file the checkpoints go to",
     );
@@ -331,22 +385,24 @@ export function parseConfig(args: string[]): Config | "help" {
     ? undefined
     : integer("--eval-samples", values["eval-samples"], 0, 1);
   if (values.load !== undefined) {
-    for (
-      const flag of [
-        "net",
-        "hidden",
-        "init",
-        "batchnorm",
-        "dropout",
-        "weight-decay",
-      ] as const
-    ) {
+    for (const flag of NET_FLAGS) {
       if (values[flag] !== undefined) {
         throw new UsageError(
           `--${flag} cannot go with --load: the net comes from the file`,
         );
       }
     }
+  }
+  const batchSize = integer(
+    "--batch-size",
+    values["batch-size"],
+    DEFAULTS.batchSize,
+    1,
+  );
+  if (values.batchnorm && batchSize < 2) {
+    throw new UsageError(
+      "--batchnorm needs --batch-size 2 or more: one row has zero variance, and BatchNormalization learns nothing from it",
+    );
   }
   const dropout = values.dropout === undefined
     ? undefined
@@ -390,12 +446,7 @@ export function parseConfig(args: string[]): Config | "help" {
     epochs: values.epochs === undefined
       ? undefined
       : integer("--epochs", values.epochs, 0, 1),
-    batchSize: integer(
-      "--batch-size",
-      values["batch-size"],
-      DEFAULTS.batchSize,
-      1,
-    ),
+    batchSize,
     optimizer: values.optimizer === undefined ? undefined : oneOf(
       "--optimizer",
       values.optimizer,
@@ -415,9 +466,10 @@ export function parseConfig(args: string[]): Config | "help" {
     threads,
     dataDir: resolve(values["data-dir"]),
     json: resolve(values.json),
-    save: resolve(values.save),
+    save: resolve(values.save) ?? resolve(values.resume),
     plot: resolve(svg(values.plot)),
     load: resolve(values.load),
+    resume: resolve(values.resume),
     quiet: values.quiet ?? false,
     checkpointEvery: values["checkpoint-every"] === undefined
       ? undefined
@@ -517,4 +569,41 @@ function weightInit(text: string): WeightInit {
     );
   }
   return v;
+}
+
+/**
+ * The flags that make a run what it is, its learning rate and iterations
+ * resolved: what the file `--save` writes keeps, for `--resume` to parse
+ * again (`parseConfig(args, stored)`).
+ */
+export function runFlags(
+  config: Config & { optimizer: OptimizerName },
+  lr: number,
+  iters: number,
+): string[] {
+  const flags = config.load !== undefined
+    ? ["--load", config.load]
+    : ["--net", config.net];
+  if (config.load === undefined) {
+    if (config.kind.takes.hidden) {
+      flags.push("--hidden", config.hidden.join(","));
+    }
+    if (config.init !== undefined) flags.push("--init", String(config.init));
+    if (config.batchnorm) flags.push("--batchnorm");
+    if (config.dropout !== undefined) {
+      flags.push("--dropout", String(config.dropout));
+    }
+    if (config.weightDecay > 0) {
+      flags.push("--weight-decay", String(config.weightDecay));
+    }
+  }
+  flags.push(
+    ...["--optimizer", config.optimizer, "--lr", String(lr)],
+    ...["--batch-size", String(config.batchSize), "--iters", String(iters)],
+    ...["--seed", String(config.seed), "--backend", config.backend],
+  );
+  if (config.evalSamples !== undefined) {
+    flags.push("--eval-samples", String(config.evalSamples));
+  }
+  return flags;
 }

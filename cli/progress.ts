@@ -12,19 +12,23 @@ export class Progress {
   #loss = NaN;
   #encoder = new TextEncoder();
 
-  /** Progress of `total` iterations; nothing but the end with `quiet`. */
-  constructor(total: number, quiet: boolean) {
+  /**
+   * Progress of `total` iterations, `done` of them done before (a resumed
+   * run); nothing but the end with `quiet`.
+   */
+  constructor(total: number, quiet: boolean, done = 0) {
     this.#quiet = quiet;
     if (!quiet && Deno.stderr.isTerminal()) {
       this.#bar = new ProgressBar({
         max: total,
+        value: done,
         barLength: 30,
         clear: true,
         interval: 250,
         formatter: (f) =>
           `[${f.styledTime}] [${f.progressBar}] ${f.value}/${f.max}  loss ${
             f.value === 0 ? "-" : this.#loss.toFixed(4)
-          }  ETA ${eta(f.time, f.value, f.max)}`,
+          }  ETA ${eta(f.time, f.value - done, f.max - done)}`,
       });
     }
   }

@@ -4,12 +4,16 @@
 
 import type { Network } from "../net/mod.ts";
 import type { EpochRecord } from "../net/trainer.ts";
-import { trainingPlot } from "../io/mod.ts";
+import { type SaveNetOptions, trainingPlot } from "../io/mod.ts";
 import { saveNetFile, writeFileAtomic } from "../data/mod.ts";
-import { type Config, UsageError } from "./flags.ts";
+import { dirname, resolve } from "@std/path";
+import { type Config, notCapable, UsageError } from "./flags.ts";
 
-/** One evaluation as the report keeps it: with the wall time it came at. */
-export type TimedEpoch = EpochRecord & { seconds: number };
+/**
+ * One evaluation as the report keeps it: with the wall time it came at
+ * (null for the evaluations of a resumed run made before it was saved).
+ */
+export type TimedEpoch = EpochRecord & { seconds: number | null };
 
 /** What a finished run writes, where the flags ask for it. */
 export interface Outputs {
@@ -21,10 +25,14 @@ export interface Outputs {
   json?: string;
 }
 
-/** Writes the net, the plot and the report that `outputs` names. */
+/**
+ * Writes the net (with `save`'s options: the run's state), the plot and the
+ * report that `outputs` names.
+ */
 export async function writeOutputs(
   outputs: Outputs,
   net: Network,
+  save: SaveNetOptions,
   run: {
     title: string;
     lossHistory: number[];
@@ -34,12 +42,13 @@ export async function writeOutputs(
     wallSeconds: number;
   },
 ): Promise<void> {
-  if (outputs.save !== undefined) await saveNetFile(outputs.save, net);
+  if (outputs.save !== undefined) await saveNetFile(outputs.save, net, save);
   if (outputs.plot !== undefined) {
     const svg = trainingPlot({
       loss: run.lossHistory,
       epochs: run.history,
-      title: `${run.title}: test accuracy ${run.final.testAcc.toFixed(4)}`,
+      title: run.title,
+      final: { iter: run.lossHistory.length, ...run.final },
     });
     await writeFileAtomic(outputs.plot, svg);
   }
@@ -57,42 +66,66 @@ export async function writeOutputs(
 }
 
 /**
- * Throws a UsageError unless the folder and file the run will read
- * (--data-dir, --load) are there, and every file it will write (--save,
- * --plot, --json) can be written: its folder exists and takes a new file,
- * and the path is not a folder.
+ * Throws a UsageError unless the folder and files the run will read
+ * (--data-dir, --load or --resume) are there, and every file it will write
+ * (--save, --plot, --json) can be written: its folder exists and takes a new
+ * file, the path is not a folder, and no two outputs are one file.
  */
 export async function checkFiles(config: Config): Promise<void> {
   if (config.dataDir !== undefined) {
-    const stat = await Deno.stat(config.dataDir).catch(() => undefined);
+    const stat = await statOf("--data-dir", config.dataDir);
     if (!stat?.isDirectory) {
-      throw new UsageError(`--data-dir ${config.dataDir}: no such directory`);
+      throw new UsageError(
+        `--data-dir ${config.dataDir}: ${
+          stat ? "is a file, not a directory" : "no such directory"
+        }`,
+      );
     }
   }
-  if (config.load !== undefined) {
-    const stat = await Deno.stat(config.load).catch(() => undefined);
+  const [flag, input] = config.resume !== undefined
+    ? ["--resume", config.resume]
+    : ["--load", config.load];
+  if (input !== undefined) {
+    const stat = await statOf(flag, input);
     if (!stat?.isFile) {
-      throw new UsageError(`--load ${config.load}: no such file`);
+      throw new UsageError(
+        `${flag} ${input}: ${
+          stat ? "is a folder, not a file" : "no such file"
+        }`,
+      );
     }
   }
-  for (
-    const [flag, path] of [
-      ["--save", config.save],
-      ["--plot", config.plot],
-      ["--json", config.json],
-    ] as const
-  ) {
+  const outputs = [
+    // --resume FILE saves back to FILE unless --save says otherwise.
+    [config.save === config.resume ? "--resume" : "--save", config.save],
+    ["--plot", config.plot],
+    ["--json", config.json],
+  ] as const;
+  const seen = new Map<string, string>();
+  for (const [flag, path] of outputs) {
     if (path === undefined) continue;
-    const stat = await Deno.stat(path).catch(() => undefined);
+    const other = seen.get(resolve(path));
+    if (other !== undefined) {
+      throw new UsageError(
+        `${other} and ${flag} name one file, ${path}: each output needs its own (the second would overwrite the first)`,
+      );
+    }
+    seen.set(resolve(path), flag);
+  }
+  for (const [flag, path] of outputs) {
+    if (path === undefined) continue;
+    const stat = await statOf(flag, path);
     if (stat?.isDirectory) {
       throw new UsageError(`${flag} ${path}: is a folder, not a file`);
     }
-    const dir = path.includes("/")
-      ? path.slice(0, path.lastIndexOf("/")) || "/"
-      : ".";
-    const dirStat = await Deno.stat(dir).catch(() => undefined);
+    const dir = dirname(path);
+    const dirStat = await statOf(flag, dir, path);
     if (!dirStat?.isDirectory) {
-      throw new UsageError(`${flag} ${path}: no such folder ${dir}`);
+      throw new UsageError(
+        `${flag} ${path}: ${
+          dirStat ? `${dir} is a file, not a folder` : `no such folder ${dir}`
+        }`,
+      );
     }
     try {
       await Deno.remove(
@@ -103,5 +136,28 @@ export async function checkFiles(config: Config): Promise<void> {
         `${flag} ${path}: cannot write in ${dir} (${(e as Error).message})`,
       );
     }
+  }
+}
+
+/**
+ * What is at `path` (undefined: nothing), or a UsageError for `flag`
+ * (given `path` as `asked`) saying why it cannot be known.
+ */
+async function statOf(
+  flag: string,
+  path: string,
+  asked = path,
+): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(
+      `${flag} ${asked}: ${
+        e instanceof Deno.errors.NotCapable
+          ? notCapable(e)
+          : `no access to ${path} (${(e as Error).message})`
+      }`,
+    );
   }
 }

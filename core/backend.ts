@@ -8,7 +8,8 @@
 
 import type { Kernels } from "./kernels.ts";
 import { TsKernels } from "./ts_kernels.ts";
-import { SimdKernels, simdSupport } from "./simd/simd.ts";
+import { SimdKernels } from "./simd/simd.ts";
+import { simdSupport } from "./simd/support.ts";
 
 /**
  * Which kernels a network computes with: `"simd"` (WebAssembly SIMD; an

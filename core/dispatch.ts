@@ -2,40 +2,53 @@
  * What every implementation of the {@linkcode Kernels} seam shares: the
  * choice between the dense and the zero-skipping product, the finiteness
  * guard that keeps 0·∞ = NaN, the memory of which operands were compacted,
- * and buffers that follow the largest batch. An implementation brings its
- * dense loops and its list loop (`ts_kernels.ts`, `simd/simd.ts`) and may
- * replace any other method with a faster one that has the same results.
+ * buffers that follow the largest batch, and the convolution by im2col. An
+ * implementation brings its dense loops (`ts_kernels.ts`, `simd/simd.ts`)
+ * and may replace any other method with a faster one that has the same
+ * results.
  *
  * @module
  */
 
 import { assertMatrix, Matrix } from "./matrix.ts";
-import type { Batch, Kernels } from "./kernels.ts";
+import type { ConvolutionGrads, ConvolutionSaved, Kernels } from "./kernels.ts";
 import { PLAIN_MEMORY } from "./memory.ts";
-import { isHeldFinite } from "./numerical_gradient.ts";
 import type { ImageShape, Window } from "./im2col.ts";
 import {
+  convolutionBackwardByIm2col,
+  convolutionByIm2col,
+} from "./convolution.ts";
+import {
   addRowVector,
+  allFinite,
+  checkGather,
   checkMatmul,
   checkMatmulNT,
   checkMatmulTN,
   checkOut,
+  gatherBytes,
   maxPool,
+  maxPoolBackward,
   sumColumns,
 } from "./naive.ts";
 import {
-  allFinite,
+  type ByteRows,
   compactByteRows,
   compactRows,
-  matmulTNSparse,
+  type Lists,
   productByLists,
+  productTNByRows,
   SparseRows,
 } from "./sparse.ts";
+import { denseOf, GatheredMatrix, nonZeros, storage } from "./gathered.ts";
 
 /**
- * A dense left operand is compacted only when at most this fraction of it
- * is non-zero (bench/matmul_bench.ts: at MNIST's 19 % the sparse product is
- * ~3× the dense one on the scalar kernels; at 100 % it is ~1.5× slower).
+ * A left operand is compacted only while at most this fraction of the rows
+ * read so far is non-zero (bench/matmul_bench.ts: at MNIST's 19 % the
+ * sparse product is ~3× the dense one on the scalar kernels; at 100 % it is
+ * ~1.5× slower). The search gives up on the first row of a dense operand:
+ * a look at one row before scanning half of a dense batch (~50 µs at
+ * 100×784, bench/train_bench.ts "dense").
  */
 export const SPARSE_MAX_DENSITY = 0.5;
 
@@ -47,20 +60,20 @@ export const SPARSE_MAX_DENSITY = 0.5;
  */
 export const VECTORIZED_MIN_WIDTH = 40;
 
-/** Dense operands whose non-zeros are remembered for `matmulTN`. */
+/** Weight matrices whose compacted left operands are remembered. */
 const REMEMBERED = 8;
 
 /**
- * Operands of at most this many elements are also remembered by value, so
- * that `matmul` on the same unchanged small batch (a numerical gradient's
- * thousands of forwards on 3 images) compares instead of compacting again.
+ * The arrays of the last left operand compacted against one B, and which
+ * operand that was (for `matmulTN`): only the last one multiplied by B, as
+ * a layer keeps only its last input. (Not by `WeakRef`: a weak target
+ * stays alive until the current job ends, which in a synchronous training
+ * loop is never; every batch would stay.)
  */
-const COMPARED = 8192;
-
-/** A compacted dense operand: its non-zeros, and its values when small. */
-interface Compacted {
+interface Slot {
+  b: Matrix;
+  a?: Matrix;
   s: SparseRows;
-  copy?: Float64Array;
 }
 
 /** The block each buffer of `buffer()` is a view of. */
@@ -81,9 +94,15 @@ export abstract class BaseKernels implements Kernels {
    * so that skipping zeros pays in fewer products.
    */
   protected abstract readonly vectorized: boolean;
-  #memo = new Map<Matrix, Compacted>(); // dense operands compacted by matmul, oldest first
-  #spare: SparseRows[] = []; // their arrays, for the next compaction
-  #dense?: Matrix; // a sparse operand made dense (where b is not finite)
+  // One slot per recent B, most recently used last; its arrays are reused
+  // by the next compaction against the same B (the next batch through the
+  // same layer), so they follow the largest batch and no more.
+  #slots: Slot[] = [];
+  #compactLoop = (a: Matrix, into: SparseRows, maxDensity: number) =>
+    this.compactRows(a, into, maxDensity);
+  #byteLoop = (rows: ByteRows, into: SparseRows) =>
+    this.compactByteRows(rows, into);
+  #writeBytes = (rows: ByteRows, out: Matrix) => this.writeBytes(rows, out);
 
   /** C = A · B for dense operands, C of the right shape. */
   protected abstract gemm(a: Matrix, b: Matrix, c: Matrix): void;
@@ -97,17 +116,28 @@ export abstract class BaseKernels implements Kernels {
     return 1;
   }
 
-  /** Output rows 0 … rows−1 of the product over lists (`productByLists`). */
-  runLists(
-    ptr: Int32Array,
-    index: Int32Array,
-    val: Float64Array,
-    rows: number,
-    B: Float64Array,
-    n: number,
-    C: Float64Array,
-  ): void {
-    productByLists(ptr, index, val, 0, rows, B, n, C);
+  /** The product over lists, every output row (`productByLists`). */
+  protected lists(lists: Lists, b: Matrix, c: Matrix): void {
+    productByLists(lists, b, c);
+  }
+
+  /** The non-zeros of `a` into `into` (`compactRows` of `sparse.ts`). */
+  protected compactRows(
+    a: Matrix,
+    into: SparseRows,
+    maxDensity: number,
+  ): number {
+    return compactRows(a, into, maxDensity);
+  }
+
+  /** The non-zero bytes of `rows` into `into` (`compactByteRows`). */
+  protected compactByteRows(rows: ByteRows, into: SparseRows): number {
+    return compactByteRows(rows, into);
+  }
+
+  /** The values of `rows` into `out`, at once (`gatherBytes` of `naive.ts`). */
+  protected writeBytes(rows: ByteRows, out: Matrix): void {
+    gatherBytes(rows, out);
   }
 
   /** A zeroed Float64Array (ordinary; the SIMD kernels' own memory). */
@@ -128,49 +158,42 @@ export abstract class BaseKernels implements Kernels {
   /** See {@linkcode Kernels.buffer}. */
   buffer(buf: Matrix | undefined, rows: number, cols: number): Matrix {
     if (buf !== undefined && buf.rows === rows && buf.cols === cols) return buf;
-    const length = rows * cols;
-    let block = buf === undefined ? undefined : blocks.get(buf.data);
+    if (buf instanceof GatheredMatrix && buf.owner === this) buf.dropNonZeros();
+    return new Matrix(rows, cols, this.#block(buf, rows * cols));
+  }
+
+  /**
+   * `length` zeroed elements in these kernels' memory: the start of `buf`'s
+   * block when it is long enough, else a new block (`buf`'s given back).
+   */
+  #block(buf: Matrix | undefined, length: number): Float64Array {
+    let block = buf === undefined ? undefined : blocks.get(storage(buf));
     if (block === undefined || block.length < length) {
       if (block !== undefined) this.free(block);
       block = this.float64(length);
     }
     const data = block.subarray(0, length).fill(0);
     blocks.set(data, block);
-    return new Matrix(rows, cols, data);
+    return data;
   }
 
   /** See {@linkcode Kernels.matmul}: sparse or dense, decided here. */
-  matmul(a: Batch, b: Matrix, out?: Matrix): Matrix {
-    const where = "matmul()";
-    if (a instanceof SparseRows) {
-      const c = checkSparse(where, a, a.cols, b, out, a.rows);
-      if (this.#finite(b)) {
-        this.runLists(a.rowPtr, a.col, a.val, a.rows, b.data, b.cols, c.data);
-      } else this.gemm(this.#toDense(a), b, c); // 0·∞ must give NaN
-      return c;
-    }
-    const c = checkMatmul(where, a, b, out);
+  matmul(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+    const c = checkMatmul("matmul()", a, b, out);
     const s = this.#compact(a, b);
-    if (s) {
-      this.runLists(s.rowPtr, s.col, s.val, s.rows, b.data, b.cols, c.data);
-    } else this.gemm(a, b, c);
+    if (s) this.lists(s.byRows(), b, c);
+    else this.gemm(denseOf(a), b, c);
     return c;
   }
 
   /** See {@linkcode Kernels.matmulTN}. */
-  matmulTN(a: Batch, b: Matrix, out?: Matrix): Matrix {
-    const where = "matmulTN()";
-    if (a instanceof SparseRows) {
-      const c = checkSparse(where, a, a.rows, b, out, a.cols);
-      if (this.#finite(b)) this.sparseTN(a, b, c);
-      else this.gemmTN(this.#toDense(a), b, c);
-      return c;
-    }
-    const c = checkMatmulTN(where, a, b, out);
-    const s = this.#memo.get(a)?.s; // what matmul(a, …) found, if anything
-    if (s && s.rows === a.rows && s.cols === a.cols && this.#finite(b)) {
+  matmulTN(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+    const c = checkMatmulTN("matmulTN()", a, b, out);
+    // a's non-zeros: gathered with it, or as matmul(a, …) found them.
+    const s = nonZeros(a) ?? this.#slots.findLast((slot) => slot.a === a)?.s;
+    if (s && s.rows === a.rows && s.cols === a.cols && this.allFinite(b)) {
       this.sparseTN(s, b, c);
-    } else this.gemmTN(a, b, c);
+    } else this.gemmTN(denseOf(a), b, c);
     return c;
   }
 
@@ -195,6 +218,33 @@ export abstract class BaseKernels implements Kernels {
     return c;
   }
 
+  /**
+   * A · B over a's non-zeros alone, whatever they cost (tests, benches).
+   * B must be all finite (no guard here).
+   *
+   * @throws {RangeError} if the shapes do not fit.
+   */
+  sparseMatmul(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
+    const c = checkSparse("sparseMatmul()", a, a.cols, b, out, a.rows);
+    this.lists(a.byRows(), b, c);
+    return c;
+  }
+
+  /**
+   * Fills `into` with a's non-zeros by these kernels' loop; false, leaving
+   * it empty, past `maxDensity` (default 1: never). See `SparseRows.fill`.
+   */
+  compact(a: Matrix, into: SparseRows, maxDensity = 1): boolean {
+    return into.fill(a, maxDensity, this.#compactLoop);
+  }
+
+  /** Aᵀ · B over a's non-zeros alone (see `sparseMatmul`). */
+  sparseMatmulTN(a: SparseRows, b: Matrix, out?: Matrix): Matrix {
+    const c = checkSparse("sparseMatmulTN()", a, a.rows, b, out, a.cols);
+    this.sparseTN(a, b, c);
+    return c;
+  }
+
   /** See {@linkcode Kernels.addRowVector}. */
   addRowVector(x: Matrix, b: Matrix, out?: Matrix): Matrix {
     return addRowVector(x, b, out);
@@ -208,6 +258,28 @@ export abstract class BaseKernels implements Kernels {
   /** See {@linkcode Kernels.allFinite}. */
   allFinite(a: Matrix): boolean {
     return allFinite(a);
+  }
+
+  /**
+   * See {@linkcode Kernels.gatherBytes}: into `out` when it is n×D, else
+   * into a new matrix in these kernels' memory (`out`'s block and list
+   * reused when it was one) that holds the bytes' non-zeros and writes its
+   * values only when something reads them (`gathered.ts`); into any other
+   * matrix, at once.
+   */
+  gatherBytes(rows: ByteRows, out?: Matrix): Matrix {
+    checkGather("gatherBytes()", rows);
+    const n = rows.indices.length, d = rows.width;
+    let x = out;
+    if (x?.rows !== n || x.cols !== d) {
+      const mine = out instanceof GatheredMatrix && out.owner === this;
+      const nonZeros = (mine ? out.take() : undefined) ?? new SparseRows(this);
+      x = new GatheredMatrix(n, d, this.#block(out, n * d), nonZeros, this);
+    }
+    if (x instanceof GatheredMatrix && x.owner === this) {
+      x.fill(rows, this.#byteLoop, this.#writeBytes);
+    } else this.writeBytes(rows, x);
+    return x;
   }
 
   /** See {@linkcode Kernels.relu} (the book's loop). */
@@ -226,6 +298,21 @@ export abstract class BaseKernels implements Kernels {
     for (let i = 0; i < D.length; i++) G[i] = mask[i] ? 0 : D[i];
   }
 
+  /** See {@linkcode Kernels.convolution}: im2col and one product (`convolution.ts`). */
+  convolution(...args: Parameters<Kernels["convolution"]>): ConvolutionSaved {
+    return convolutionByIm2col(this, ...args);
+  }
+
+  /** See {@linkcode Kernels.convolutionBackward} (`convolution.ts`). */
+  convolutionBackward(
+    dout: Matrix,
+    W: Matrix,
+    saved: ConvolutionSaved,
+    grads: ConvolutionGrads,
+  ): void {
+    convolutionBackwardByIm2col(this, dout, W, saved, grads);
+  }
+
   /** See {@linkcode Kernels.maxPool} (`maxPool` of `naive.ts`). */
   maxPool(
     x: Matrix,
@@ -237,30 +324,9 @@ export abstract class BaseKernels implements Kernels {
     maxPool(x, input, window, out, argmax);
   }
 
-  /** `compactRows` of `sparse.ts`. */
-  compactRows(
-    A: Float64Array,
-    m: number,
-    k: number,
-    rowPtr: Int32Array,
-    col: Int32Array,
-    val: Float64Array,
-    cap: number,
-  ): number {
-    return compactRows(A, m, k, rowPtr, col, val, cap);
-  }
-
-  /** `compactByteRows` of `sparse.ts`. */
-  compactByteRows(
-    bytes: Uint8Array,
-    starts: ArrayLike<number>,
-    d: number,
-    scale: number,
-    rowPtr: Int32Array,
-    col: Int32Array,
-    val: Float64Array,
-  ): number {
-    return compactByteRows(bytes, starts, d, scale, rowPtr, col, val);
+  /** See {@linkcode Kernels.maxPoolBackward} (`maxPoolBackward` of `naive.ts`). */
+  maxPoolBackward(dout: Matrix, argmax: Int32Array, dx: Matrix): void {
+    maxPoolBackward(dout, argmax, dx);
   }
 
   /** Resolves at once: one thread. */
@@ -276,81 +342,52 @@ export abstract class BaseKernels implements Kernels {
 
   /**
    * a's non-zeros, remembered for `matmulTN(a, …)`, when skipping a's zeros
-   * pays here and is exact: a mostly zeros (judged by its first row, then
-   * by the count), b all finite. Else undefined, and nothing remembered.
+   * pays here and is exact: a wide enough product, a mostly zeros (the
+   * search gives up on the first row of a dense a, or as soon as the rows
+   * so far are more than half non-zero), b all finite. Even at a row or
+   * three the guard and the search cost less than the dense product they
+   * save (bench/matmul_bench.ts, "gradient check": 3 rows). Else
+   * undefined. Either way a is forgotten wherever it was remembered (it
+   * may have changed since), and so is what b was multiplied by before.
    */
   #compact(a: Matrix, b: Matrix): SparseRows | undefined {
-    const memo = this.#memo, last = memo.get(a);
-    memo.delete(a);
-    const pays = !this.vectorized || b.cols >= VECTORIZED_MIN_WIDTH;
-    if (pays && last?.copy && same(last.copy, a.data)) {
-      if (!this.#finite(b)) {
-        this.#spare.push(last.s);
-        return undefined;
-      }
-      memo.set(a, last); // unchanged since it was compacted: reuse
-      return last.s;
+    const slots = this.#slots;
+    for (const slot of slots) {
+      if (slot.a === a || slot.b === b) slot.a = undefined;
     }
-    if (last) this.#spare.push(last.s);
-    if (!pays || !firstRowSparse(a) || !this.#finite(b)) return undefined;
-    const s = this.#spare.pop() ?? new SparseRows(this);
-    if (!s.fill(a, SPARSE_MAX_DENSITY)) {
-      this.#spare.push(s);
+    if (this.vectorized && b.cols < VECTORIZED_MIN_WIDTH) return undefined;
+    const gathered = nonZeros(a);
+    if (gathered) return this.allFinite(b) ? gathered : undefined;
+    let i = slots.findIndex((slot) => slot.b === b);
+    if (i < 0) {
+      if (slots.length === REMEMBERED) slots.shift()!.s.release();
+      slots.push({ b, s: new SparseRows(this) });
+      i = slots.length - 1;
+    }
+    const [slot] = slots.splice(i, 1);
+    slots.push(slot); // most recently used last
+    if (!this.compact(a, slot.s, SPARSE_MAX_DENSITY) || !this.allFinite(b)) {
       return undefined;
     }
-    const n = a.data.length;
-    const copy = n > COMPARED
-      ? undefined
-      : last?.copy?.length === n
-      ? last.copy
-      : new Float64Array(n);
-    copy?.set(a.data);
-    memo.set(a, { s, copy });
-    if (memo.size > REMEMBERED) {
-      const [oldest, t] = memo.entries().next().value!;
-      memo.delete(oldest);
-      this.#spare.push(t.s);
-    }
-    return s;
+    slot.a = a;
+    return slot.s;
   }
 
   /**
-   * Whether zeros may be skipped against b: it is all finite, known so
-   * while a numerical gradient perturbs it, else checked.
+   * C = Aᵀ · B over A's non-zeros (B finite, C of the right shape): row by
+   * row of A for small outputs (`productTNByRows`), else by A's columns.
    */
-  #finite(b: Matrix): boolean {
-    return isHeldFinite(b.data) || this.allFinite(b);
-  }
-
-  /** C = Aᵀ · B over A's non-zeros (B finite, C of the right shape). */
   protected sparseTN(a: SparseRows, b: Matrix, c: Matrix): void {
-    matmulTNSparse(a, b, c, this);
+    if (a.cols * b.cols <= AXPY_MAX_OUTPUT) productTNByRows(a, b, c);
+    else this.lists(a.columns(), b, c);
   }
-
-  #toDense(a: SparseRows): Matrix {
-    this.#dense = this.buffer(this.#dense, a.rows, a.cols);
-    return a.toDense(this.#dense);
-  }
-}
-
-/** Whether a and b hold the same values (a NaN never matches). */
-function same(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
- * Whether x's first row has at most SPARSE_MAX_DENSITY non-zeros: a look at
- * one row before `SparseRows.fill` scans up to half of a dense batch to
- * find out it is dense (~50 µs at 100×784, bench/train_bench.ts "dense").
+ * Aᵀ·B outputs of at most this many elements (32 KB) are accumulated row by
+ * row of A instead of by A's columns (see `productTNByRows`).
  */
-function firstRowSparse(x: Matrix): boolean {
-  const k = x.cols, X = x.data;
-  let nonZeros = 0;
-  for (let p = 0; p < k && p < X.length; p++) if (X[p] !== 0) nonZeros++;
-  return nonZeros <= SPARSE_MAX_DENSITY * k;
-}
+const AXPY_MAX_OUTPUT = 4096;
 
 /** Shapes of a product with a sparse `a`: inner sizes agree, out fits. */
 function checkSparse(

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { describe } from "./options.ts";
 import type { Rng } from "./rng.ts";
 
 /**
@@ -401,7 +402,9 @@ export function kindOf(x: unknown): string {
 function checkDim(where: string, what: string, n: number): void {
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(
-      `${where}: expected ${what} to be a non-negative integer but found ${n}`,
+      `${where}: expected ${what} to be a non-negative integer but found ${
+        describe(n)
+      }`,
     );
   }
 }

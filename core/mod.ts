@@ -13,24 +13,30 @@
  *   is handed out (`float64`, `buffer`: a net's arrays all live in its
  *   kernels' memory, so the SIMD kernels read them without copying).
  * - {@linkcode BaseKernels} (`dispatch.ts`): what every implementation
- *   shares (shape checks, buffers, the choice between loops); an
- *   implementation extends it and overrides what it does faster.
+ *   shares (shape checks, buffers, the choice between the dense and the
+ *   zero-skipping product, the finiteness guard that keeps 0·∞ = NaN).
  * - The naive loops (`naive.ts`: {@linkcode matmul}, {@linkcode maxPool}, …)
  *   and {@linkcode im2col} / {@linkcode col2im} under the book's names: the
- *   oracle every kernel is tested against, bit for bit, and each bench
- *   group's baseline.
- * - The implementations: {@linkcode TsKernels} (pure TypeScript, blocked
- *   and zero-skipping loops) and {@linkcode SimdKernels} (WebAssembly SIMD,
- *   generated at run time by a small assembler in `simd/`, on one thread or
- *   two); {@linkcode selectKernels} turns a net's `backend` option
- *   (`"auto"`, `"simd"`, `"ts"`) into one of them.
+ *   oracle every kernel is tested against, and each bench group's baseline.
+ * - The implementations: {@linkcode TsKernels} (pure TypeScript: the
+ *   register-blocked {@linkcode matmulFast} … and the zero-skipping
+ *   {@linkcode SparseRows}, {@linkcode productByLists}) and
+ *   {@linkcode SimdKernels} (WebAssembly SIMD, generated at run time by a
+ *   small assembler in `simd/`, on one thread or two);
+ *   {@linkcode selectKernels} turns a net's `backend` option (`"auto"`,
+ *   `"simd"`, `"ts"`) into one of them.
  *
- * A new kernel: write its naive loop first; add the method to `Kernels` and
- * to `BaseKernels` (by the naive loop, so every implementation has it);
- * override it where an implementation is faster; test it against the naive
- * loop on every implementation (`tests/kernels_test.ts` runs one suite over
- * each), and keep a fast path only with a `deno bench` (under `bench/`)
- * that shows the gain against the naive baseline.
+ * Writing kernels: extend {@linkcode BaseKernels} with the three dense
+ * products (`gemm`, `gemmTN`, `gemmNT`) and override any other method with
+ * one that gives the same results (the zero-skipping products' `lists`,
+ * `compactRows`, `relu`, `maxPool`, `convolution` …); `BaseKernels` keeps
+ * the choice between dense and sparse, the finiteness guard and the
+ * buffers. Signatures take matrices and small shape records. A new
+ * method: its naive loop first (`naive.ts`), then the method on `Kernels`
+ * and on `BaseKernels` (by the naive loop, so every implementation has
+ * it), overridden where an implementation is faster; test it against the
+ * naive loop on every implementation (`tests/kernels_test.ts`), and keep a
+ * fast path only with a `deno bench` under `bench/` that shows its gain.
  *
  * @example Multiply two matrices
  * ```ts
@@ -51,27 +57,33 @@ export {
   kindOf,
   Matrix,
 } from "./matrix.ts";
-export { Rng } from "./rng.ts";
+export { Rng, type RngState } from "./rng.ts";
 export {
   addRowVector,
+  allFinite,
+  gatherBytes,
   matmul,
   matmulNT,
   matmulTN,
   maxPool,
+  maxPoolBackward,
   sumColumns,
 } from "./naive.ts";
 export { matmulFast, matmulNTFast, matmulTNFast } from "./fast.ts";
 export {
-  allFinite,
-  type CompactLoops,
-  matmulSparse,
-  matmulTNSparse,
-  type RunLists,
-  type SparseMemory,
+  type ByteCompactLoop,
+  type ByteRows,
+  compactByteRows,
+  type CompactLoop,
+  compactRows,
+  type Lists,
+  productByLists,
   SparseRows,
+  type TransposeLoop,
+  transposeRows,
 } from "./sparse.ts";
 export { type Allocator, Heap, PLAIN_MEMORY } from "./memory.ts";
-export type { Batch, Kernels } from "./kernels.ts";
+export type { ConvolutionGrads, ConvolutionSaved, Kernels } from "./kernels.ts";
 export { BaseKernels } from "./dispatch.ts";
 export { TS_KERNELS, TsKernels } from "./ts_kernels.ts";
 export {
@@ -80,12 +92,8 @@ export {
   type KernelChoice,
   selectKernels,
 } from "./backend.ts";
-export {
-  SimdKernels,
-  type SimdKernelsOptions,
-  type SimdSupport,
-  simdSupport,
-} from "./simd/simd.ts";
+export { SimdKernels, type SimdKernelsOptions } from "./simd/simd.ts";
+export { type SimdSupport, simdSupport } from "./simd/support.ts";
 export {
   col2im,
   im2col,

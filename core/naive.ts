@@ -15,6 +15,8 @@
 
 import { assertMatrix, Matrix } from "./matrix.ts";
 import type { ImageShape, Window } from "./im2col.ts";
+import type { ByteRows } from "./sparse.ts";
+import { storage } from "./gathered.ts";
 
 /**
  * C = A · B, the i-j-k triple loop.
@@ -222,7 +224,8 @@ function checkOperands(
 ): void {
   assertMatrix(where, "a", a);
   assertMatrix(where, "b", b);
-  if (out !== undefined && (out.data === a.data || out.data === b.data)) {
+  const o = out === undefined ? undefined : storage(out);
+  if (o !== undefined && (o === storage(a) || o === storage(b))) {
     throw new RangeError(
       `${where}: expected out to be a separate matrix but found it shares its data with an operand`,
     );
@@ -243,7 +246,7 @@ export function checkOut(
 ): Matrix {
   if (out === undefined) return new Matrix(rows, cols);
   assertMatrix(where, "out", out);
-  if (operand !== undefined && out.data === operand.data) {
+  if (operand !== undefined && storage(out) === storage(operand)) {
     throw new RangeError(
       `${where}: expected out to be a separate matrix but found it shares its data with an operand`,
     );
@@ -333,4 +336,144 @@ export function maxPool(
       }
     }
   }
+}
+
+/**
+ * True when every element of `a` is finite: the guard the kernels read
+ * before they skip zeros (0·∞ must give NaN). First the plain sum: finite,
+ * it proves every element finite (an ∞ or a NaN never adds back to a finite
+ * sum); only when it is not (a non-finite element, or finite ones summing
+ * past 1e308) the exact test, Σ a·0: 0 for finite elements, NaN as soon as
+ * one is ±∞ or NaN. Four running sums, because one sum is a chain of
+ * dependent additions 13× slower here (bench/matmul_bench.ts).
+ *
+ * @example
+ * ```ts
+ * import { allFinite, Matrix } from "@dlfs/nn/core";
+ *
+ * console.log(allFinite(Matrix.fromRows([[1, Infinity]]))); // false
+ * ```
+ */
+export function allFinite(a: Matrix): boolean {
+  const sum = sum4(a.data, 1);
+  return sum - sum === 0 || sum4(a.data, 0) === 0;
+}
+
+/**
+ * Σ A[i]·scale, in four running sums. (Indexed i−3 … i under `i < length`,
+ * which V8 proves in bounds: 1.25× the loop indexed i … i+3.)
+ */
+function sum4(A: Float64Array, scale: number): number {
+  const length = A.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 3;
+  for (; i < length; i += 4) {
+    s0 += A[i - 3] * scale;
+    s1 += A[i - 2] * scale;
+    s2 += A[i - 1] * scale;
+    s3 += A[i] * scale;
+  }
+  for (i -= 3; i < length; i++) s0 += A[i] * scale;
+  return s0 + s1 + s2 + s3;
+}
+
+/**
+ * Max pooling's backward: each dout goes to the position its window's
+ * maximum came from (`argmax`, as `maxPool` wrote it; −1, a padding zero:
+ * nowhere), added where windows overlap (the book's `dmax[…, arg_max] =
+ * dout`, then col2im). dout is N×(C·OH·OW), dx N×(C·H·W), overwritten.
+ * Shapes are the caller's to check.
+ *
+ * @example
+ * ```ts
+ * import { Matrix, maxPoolBackward } from "@dlfs/nn/core";
+ *
+ * const dx = new Matrix(1, 4);
+ * maxPoolBackward(Matrix.fromRows([[5, 7]]), new Int32Array([1, 1]), dx);
+ * console.log(dx.toRows()); // [[0, 12, 0, 0]]
+ * ```
+ */
+export function maxPoolBackward(
+  dout: Matrix,
+  argmax: Int32Array,
+  dx: Matrix,
+): void {
+  const n = dout.rows, outSize = dout.cols, inSize = dx.cols;
+  const D = dout.data, DX = dx.data;
+  DX.fill(0);
+  for (let i = 0; i < n; i++) {
+    for (let o = 0; o < outSize; o++) {
+      const at = argmax[i * outSize + o];
+      if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
+    }
+  }
+}
+
+/**
+ * Rows of bytes as numbers, into `out` (n rows of D = `rows.width`): row r
+ * is the D bytes from `bytes[indices[r]·D]`, each times `scale` (u8 pixels
+ * to [0, 1] with 1/255, as the book's `normalize=True`).
+ *
+ * @throws {RangeError} unless every row lies within `bytes` and `out` is
+ * n×D.
+ *
+ * @example
+ * ```ts
+ * import { gatherBytes, Matrix } from "@dlfs/nn/core";
+ *
+ * const rows = { bytes: new Uint8Array([0, 255, 51, 102]), indices: [1, 0], width: 2, scale: 1 / 255 };
+ * console.log(gatherBytes(rows, new Matrix(2, 2)).toRows()); // [[0.2, 0.4], [0, 1]]
+ * ```
+ */
+export function gatherBytes(rows: ByteRows, out: Matrix): Matrix {
+  checkGather("gatherBytes()", rows, out);
+  const { bytes, indices, width: d, scale } = rows, X = out.data;
+  for (let r = 0; r < indices.length; r++) {
+    scaleInto(bytes, indices[r] * d, X, r * d, d, scale);
+  }
+  return out;
+}
+
+/**
+ * Throws unless each index's row lies within `rows.bytes` and `out` (when
+ * given) is n×D. Internal: not exported from `mod.ts`.
+ */
+export function checkGather(where: string, rows: ByteRows, out?: Matrix): void {
+  const { bytes, indices, width: d } = rows;
+  if (!Number.isInteger(d) || d < 1) {
+    throw new RangeError(
+      `${where}: expected a width of at least 1 byte but found ${d}`,
+    );
+  }
+  const count = Math.floor(bytes.length / d);
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r];
+    if (!Number.isInteger(i) || i < 0 || i >= count) {
+      throw new RangeError(
+        `${where}: expected indices in [0, ${count}) (rows of ${d} bytes) but found indices[${r}] = ${i}`,
+      );
+    }
+  }
+  if (out !== undefined) {
+    assertMatrix(where, "out", out);
+    if (out.rows !== indices.length || out.cols !== d) {
+      throw new RangeError(
+        `${where}: expected out of shape ${indices.length}×${d} but found ${out.shape}`,
+      );
+    }
+  }
+}
+
+/**
+ * X[dst …] = P[src …] · scale, d values. (A function of its own: inlined in
+ * the row loop it ran ~1.4× slower.)
+ */
+function scaleInto(
+  P: Uint8Array,
+  src: number,
+  X: Float64Array,
+  dst: number,
+  d: number,
+  scale: number,
+): void {
+  for (let j = 0; j < d; j++) X[(dst + j) | 0] = P[(src + j) | 0] * scale;
 }

@@ -5,6 +5,16 @@
  * @module
  */
 
+import { describe } from "./options.ts";
+
+/** Where an {@linkcode Rng} is: what `Rng.state()` returns. */
+export interface RngState {
+  /** xoshiro128**'s four 32-bit state words. */
+  s: number[];
+  /** The second Box–Muller value waiting for the next `normal()`, or null. */
+  spare: number | null;
+}
+
 /**
  * xoshiro128** (Blackman & Vigna, 2018): 128 bits of state, 32-bit output,
  * period 2^128 − 1. The state is seeded from a 32-bit integer with splitmix32,
@@ -43,7 +53,9 @@ export class Rng {
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) {
       throw new RangeError(
-        `Rng: expected seed to be an integer (|seed| < 2^53) but found ${seed}`,
+        `Rng: expected seed to be an integer (|seed| < 2^53) but found ${
+          describe(seed)
+        }`,
       );
     }
     const high = Math.floor(seed / 2 ** 32); // 0 for seeds in [0, 2^32)
@@ -65,6 +77,55 @@ export class Rng {
     if ((this.#s[0] | this.#s[1] | this.#s[2] | this.#s[3]) === 0) {
       this.#s[0] = 1;
     }
+  }
+
+  /**
+   * Where the generator is, as plain JSON data: its four state words and
+   * the waiting Box–Muller value (null when none). `setState` of it makes
+   * any generator continue this one's stream exactly (a saved training
+   * run's minibatches and Dropout masks).
+   *
+   * @example
+   * ```ts
+   * import { assert } from "@std/assert";
+   * import { Rng } from "@dlfs/nn/core";
+   *
+   * const a = new Rng(7);
+   * a.normal();
+   * const b = new Rng(0);
+   * b.setState(a.state());
+   * assert(a.normal() === b.normal() && a.int(10) === b.int(10));
+   * ```
+   */
+  state(): RngState {
+    const [s0, s1, s2, s3] = this.#s;
+    return {
+      s: [s0, s1, s2, s3],
+      spare: Number.isNaN(this.#spare) ? null : this.#spare,
+    };
+  }
+
+  /**
+   * Continues the stream of the generator whose `state()` this is.
+   *
+   * @throws {RangeError} unless `state.s` is four integers in [0, 2^32), not
+   * all zero, and `state.spare` a finite number or null.
+   */
+  setState(state: RngState): void {
+    const s = state?.s, spare = state?.spare;
+    if (
+      !Array.isArray(s) || s.length !== 4 ||
+      !s.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) ||
+      s.every((w) => w === 0) || !(spare === null || Number.isFinite(spare))
+    ) {
+      throw new RangeError(
+        `Rng.setState(): expected { s: four 32-bit words, not all 0, spare: a number or null } but found ${
+          JSON.stringify(state)
+        }`,
+      );
+    }
+    this.#s.set(s);
+    this.#spare = spare ?? NaN;
   }
 
   /**
@@ -156,7 +217,9 @@ export class Rng {
   int(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > 0x100000000) {
       throw new RangeError(
-        `Rng.int(): expected n to be an integer in [1, 2^32] but found ${n}`,
+        `Rng.int(): expected n to be an integer in [1, 2^32] but found ${
+          describe(n)
+        }`,
       );
     }
     // Reject the top partial block of 2^32 so every residue is equally likely.
@@ -189,12 +252,16 @@ export class Rng {
   choice(n: number, size: number, out?: Int32Array): Int32Array {
     if (!Number.isInteger(n) || n < 1 || n > 0x80000000) {
       throw new RangeError(
-        `Rng.choice(): expected n to be an integer in [1, 2^31] but found ${n}`,
+        `Rng.choice(): expected n to be an integer in [1, 2^31] but found ${
+          describe(n)
+        }`,
       );
     }
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(
-        `Rng.choice(): expected size to be a non-negative integer but found ${size}`,
+        `Rng.choice(): expected size to be a non-negative integer but found ${
+          describe(size)
+        }`,
       );
     }
     const indices = out?.length === size ? out : new Int32Array(size);

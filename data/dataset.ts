@@ -6,14 +6,19 @@
  * @module
  */
 
-import { SparseRows } from "../core/sparse.ts";
+import { checkOptions, describe } from "../core/options.ts";
 import { ensureShape, Matrix } from "../core/matrix.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { gatherBytes } from "../core/naive.ts";
 
 /**
  * `count` images of `sampleShape` (e.g. [784] flattened, or [1, 28, 28]) kept
- * as u8 pixels. `batch()` and `rows()` turn the chosen images into an N×D
- * float64 matrix (D = the product of `sampleShape`), scaled to [0, 1] when
- * `normalize` is on, as the book's `load_mnist(normalize=True)` does.
+ * as u8 pixels. `batch()` and `sliceRows()` turn the chosen images into an
+ * N×D float64 matrix (D = the product of `sampleShape`), scaled to [0, 1]
+ * when `normalize` is on, as the book's `load_mnist(normalize=True)` does.
+ * Named as a {@linkcode Matrix} of its images would be: the book's
+ * `x_train.shape[0]` is `xTrain.rows` and `x_train[:3]` is
+ * `xTrain.sliceRows(0, 3)`, whichever of the two `xTrain` is.
  *
  * @example
  * ```ts
@@ -30,8 +35,10 @@ export class ImageSet {
   readonly sampleShape: readonly number[];
   /** D, the number of values per image. */
   readonly sampleSize: number;
-  /** The number of images. */
+  /** The number of images (as a `SampleSet`). */
   readonly count: number;
+  /** The number of images, the book's `x_train.shape[0]` (as `Matrix.rows`). */
+  readonly rows: number;
   /** Whether pixels are scaled by 1/255 into [0, 1]. */
   readonly normalize: boolean;
 
@@ -46,6 +53,7 @@ export class ImageSet {
     sampleShape: readonly number[],
     options: { normalize: boolean },
   ) {
+    checkOptions("ImageSet", options, ["normalize"]);
     const size = sampleShape.reduce((a, b) => a * b, 1);
     if (!sampleShape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new RangeError(
@@ -64,21 +72,22 @@ export class ImageSet {
     this.pixels = pixels;
     this.sampleShape = [...sampleShape];
     this.sampleSize = size;
-    this.count = pixels.length / size;
+    this.count = this.rows = pixels.length / size;
     this.normalize = options.normalize;
   }
 
   /**
    * The images at `indices` as an N×D matrix, written into `out` when it has
    * that shape (default: a new matrix; pass one so a training loop allocates
-   * nothing).
+   * nothing). With `kernels`, they gather the pixels into their memory
+   * (`Kernels.gatherBytes`: into `out` when it fits, else a new matrix;
+   * pass the last one back), as the nets and the Trainer gather their
+   * batches.
    *
    * @throws {RangeError} if an index is not an integer in [0, count).
    */
-  batch(indices: ArrayLike<number>, out?: Matrix): Matrix {
+  batch(indices: ArrayLike<number>, out?: Matrix, kernels?: Kernels): Matrix {
     const d = this.sampleSize, n = indices.length;
-    const x = ensureShape(out, n, d);
-    const P = this.pixels, X = x.data, scale = this.normalize ? 1 / 255 : 1;
     for (let r = 0; r < n; r++) {
       const k = indices[r];
       if (!Number.isInteger(k) || k < 0 || k >= this.count) {
@@ -86,84 +95,39 @@ export class ImageSet {
           `ImageSet.batch(): expected indices in [0, ${this.count}) but found indices[${r}] = ${k}`,
         );
       }
-      scaleInto(P, k * d, X, r * d, d, scale);
     }
-    return x;
-  }
-
-  /**
-   * The images at `indices` as a sparse N×D matrix: their non-zero pixels,
-   * with the values `batch()` gives. The first Affine layer of a net takes
-   * it in place of the dense batch and skips both the dense copy and its
-   * own search for the zeros (MNIST is ~81 % zeros). Reuses `out`'s arrays
-   * (default: a new `SparseRows` on plain memory)
-   * (give it the net's kernels, `new SparseRows(net.kernels)`, so that they
-   * live in the kernels' memory).
-   *
-   * @throws {RangeError} if an index is out of range.
-   *
-   * @example
-   * ```ts
-   * import { ImageSet } from "@dlfs/nn/data";
-   *
-   * const images = new ImageSet(new Uint8Array([0, 255, 51, 0]), [2], { normalize: true });
-   * const s = images.sparseBatch([1, 0]);
-   * console.log(s.nnz, s.toDense().toRows()); // 2 [[0.2, 0], [0, 1]]
-   * ```
-   */
-  sparseBatch(
-    indices: ArrayLike<number>,
-    out: SparseRows = new SparseRows(),
-  ): SparseRows {
-    const d = this.sampleSize, n = indices.length;
-    const starts = new Int32Array(n);
-    for (let r = 0; r < n; r++) {
-      const k = indices[r];
-      if (!Number.isInteger(k) || k < 0 || k >= this.count) {
-        throw new RangeError(
-          `ImageSet.sparseBatch(): expected indices in [0, ${this.count}) but found indices[${r}] = ${k}`,
-        );
-      }
-      starts[r] = k * d;
-    }
-    out.fillBytes(this.pixels, starts, d, this.normalize ? 1 / 255 : 1);
-    return out;
+    const rows = {
+      bytes: this.pixels,
+      indices,
+      width: d,
+      scale: this.normalize ? 1 / 255 : 1,
+    };
+    return kernels?.gatherBytes(rows, out) ??
+      gatherBytes(rows, ensureShape(out, n, d));
   }
 
   /**
    * Images `start … end−1` as an (end−start)×D matrix: `x_train[start:end]`,
-   * written into `out` when it has that shape (default: a new matrix).
+   * as `Matrix.sliceRows`, written into `out` when it has that shape
+   * (default: a new matrix).
    *
    * @throws {RangeError} unless 0 ≤ start ≤ end ≤ count.
    */
-  rows(start: number, end: number, out?: Matrix): Matrix {
+  sliceRows(start: number, end: number, out?: Matrix): Matrix {
     if (
       !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start &&
         start <= end && end <= this.count)
     ) {
       throw new RangeError(
-        `ImageSet.rows(): expected 0 ≤ start ≤ end ≤ ${this.count} but found start ${start}, end ${end}`,
+        `ImageSet.sliceRows(): expected 0 ≤ start ≤ end ≤ ${this.count} but found start ${
+          describe(start)
+        }, end ${describe(end)}`,
       );
     }
     const indices = new Int32Array(end - start);
     for (let i = 0; i < indices.length; i++) indices[i] = start + i;
     return this.batch(indices, out);
   }
-}
-
-/**
- * X[dst …] = P[src …] · scale, d values. (A function of its own: inlined in
- * `ImageSet.batch` the loop ran ~1.4× slower.)
- */
-function scaleInto(
-  P: Uint8Array,
-  src: number,
-  X: Float64Array,
-  dst: number,
-  d: number,
-  scale: number,
-): void {
-  for (let j = 0; j < d; j++) X[(dst + j) | 0] = P[(src + j) | 0] * scale;
 }
 
 /**

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
+
 /**
  * A download that failed: the server's HTTP status (with `status` set), no
  * answer, a stall, a body over the size bound, or the network's error.
@@ -67,6 +69,7 @@ export async function download(
   url: string,
   options: DownloadOptions = {},
 ): Promise<Uint8Array> {
+  checkOptions("download()", options, ["maxBytes", "stallMs", "onProgress"]);
   const { maxBytes = 64 * 2 ** 20, stallMs = 30_000, onProgress } = options;
   const seconds = stallMs / 1000;
   // One timer, restarted by every piece that arrives; when it fires, the

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import type { Matrix } from "../core/matrix.ts";
 import { writeFileAtomic } from "./write_atomic.ts";
@@ -130,6 +131,17 @@ export async function loadMnist(options?: LoadMnistOptions): Promise<Mnist>;
 export async function loadMnist(
   options: LoadMnistOptions = {},
 ): Promise<Mnist> {
+  checkOptions("loadMnist()", options, [
+    "dir",
+    "mirrors",
+    "cacheDir",
+    "tarball",
+    "onDownload",
+    "normalize",
+    "flatten",
+    "oneHotLabel",
+    "verify",
+  ]);
   const load = (f: Found) =>
     mnistFromFiles(f.files, readBytes, options, f.source);
   try {

@@ -2,16 +2,21 @@
  * Whole networks to and from safetensors bytes: the parameters, the
  * BatchNorm running averages, and in the metadata the architecture and the
  * input normalisation, so that a loaded net predicts like the saved one
- * without guessing. Bytes in and out: no file access.
+ * without guessing; and, when given, where its training run is
+ * (`Trainer.state()`: the optimizer's arrays and the loss history as
+ * tensors named `training.…`, the rest in the metadata), so that the run can
+ * be continued exactly. Bytes in and out: no file access.
  *
  * @module
  */
 
 import { checkBackend, type KernelChoice } from "../core/backend.ts";
+import { checkOptions } from "../core/options.ts";
 import { Rng } from "../core/rng.ts";
 import { TsKernels } from "../core/ts_kernels.ts";
 import { buildNet } from "../net/registry.ts";
 import type { NetSpec, Network } from "../net/network.ts";
+import type { TrainerState } from "../net/trainer.ts";
 import {
   decodeSafetensors,
   type Dtype,
@@ -33,6 +38,17 @@ export interface SaveNetOptions {
   dtype?: Dtype;
   /** The input normalisation the net was trained with (default x/255). */
   input?: InputSpec;
+  /**
+   * Where the net's training run is (`trainer.state()`), so that
+   * `loadNet` gives it back for `Trainer.setState` (default: none; needs
+   * F64, which keeps every bit).
+   */
+  training?: TrainerState;
+  /**
+   * The run's settings as its caller keeps them, plain JSON data (`deno
+   * task train` keeps its flags; default: none), given back by `loadNet`.
+   */
+  settings?: Record<string, unknown>;
 }
 
 /** What {@linkcode loadNet} returns. */
@@ -41,7 +57,14 @@ export interface LoadedNet {
   net: Network;
   /** The input normalisation it was trained with. */
   input: InputSpec;
+  /** Where its training run was, when the file holds it. */
+  training?: TrainerState;
+  /** The run's settings, when the file holds them. */
+  settings?: Record<string, unknown>;
 }
+
+/** The prefix of the tensors of a training state, apart from the net's. */
+const TRAINING = "training.";
 
 /**
  * The net's parameters (and BatchNorm running averages) as safetensors
@@ -66,24 +89,56 @@ export function saveNet(
   net: Network,
   options: SaveNetOptions = {},
 ): Uint8Array {
-  const { dtype = "F64", input = { pixels: "x/255" } } = options;
+  checkOptions("saveNet()", options, [
+    "dtype",
+    "input",
+    "training",
+    "settings",
+  ]);
+  const { dtype = "F64", input = { pixels: "x/255" }, training, settings } =
+    options;
+  if (training !== undefined && dtype !== "F64") {
+    throw new RangeError(
+      `saveNet(): expected dtype F64 with a training state (continuing it exactly needs every bit) but found ${dtype}`,
+    );
+  }
   const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
   for (const [name, p] of Object.entries({ ...net.params, ...net.state() })) {
     tensors[name] = { shape: [p.rows, p.cols], data: p.data };
   }
-  return encodeSafetensors(tensors, {
-    dtype,
-    metadata: {
-      format: "dlfs",
-      version: "1",
-      net: JSON.stringify(net.spec),
-      input: JSON.stringify(input),
-    },
-  });
+  const metadata: Record<string, string> = {
+    format: "dlfs",
+    version: "1",
+    net: JSON.stringify(net.spec),
+    input: JSON.stringify(input),
+  };
+  if (training !== undefined) {
+    const { trainLossList, optimizer, ...rest } = training;
+    const loss = Float64Array.from(trainLossList);
+    tensors[`${TRAINING}loss`] = { shape: [loss.length], data: loss };
+    const slots: Record<string, string[]> = {};
+    for (const [slot, arrays] of Object.entries(optimizer.slots)) {
+      slots[slot] = Object.keys(arrays);
+      for (const [key, a] of Object.entries(arrays)) {
+        tensors[`${TRAINING}optimizer.${slot}.${key}`] = {
+          shape: [a.length],
+          data: a,
+        };
+      }
+    }
+    metadata.training = JSON.stringify({
+      ...rest,
+      optimizer: { ...optimizer, slots },
+    });
+  }
+  if (settings !== undefined) metadata.settings = JSON.stringify(settings);
+  return encodeSafetensors(tensors, { dtype, metadata });
 }
 
 /**
- * Rebuilds the net a file describes and fills in its weights.
+ * Rebuilds the net a file describes and fills in its weights; gives back
+ * the training state and settings the file holds too, if any (see
+ * {@linkcode SaveNetOptions}), for `Trainer.setState`.
  *
  * @param rng the generator for Dropout masks if the net is trained further
  * (default `new Rng(0)`; the initial weights it would draw are overwritten).
@@ -100,6 +155,7 @@ export function loadNet(
   kernels: Pick<KernelChoice, "backend" | "kernels"> = {},
 ): LoadedNet {
   // A bad choice of kernels is not the file's fault: checked before.
+  checkOptions("loadNet()", kernels, ["backend", "kernels"]);
   checkBackend("loadNet()", kernels.backend ?? "auto");
   const file = decodeSafetensors(bytes);
   const where = "loadNet()";
@@ -125,6 +181,12 @@ export function loadNet(
     );
   };
   const spec = parse("net"), input = parse("input");
+  const training = file.metadata.training === undefined
+    ? undefined
+    : trainingState(parse("training"), file.tensors, fail);
+  const settings = file.metadata.settings === undefined
+    ? undefined
+    : parse("settings");
   if (input.pixels !== "x/255" && input.pixels !== "raw") {
     fail(
       `expected input pixels "x/255" or "raw" but found ${
@@ -136,7 +198,9 @@ export function loadNet(
   // file's: counted by building it on kernels that refuse to allocate much
   // more than the file holds, so a forged spec cannot make us allocate more.
   let held = 0;
-  for (const t of Object.values(file.tensors)) held += t.data.length;
+  for (const t of Object.values(netTensors(file.tensors))) {
+    held += t.data.length;
+  }
   const build = (
     choice: Pick<KernelChoice, "backend" | "kernels">,
     draws: Rng,
@@ -166,13 +230,95 @@ export function loadNet(
   }
   const net = build(kernels, rng);
   loadParams(net, file);
-  return { net, input: { pixels: input.pixels as InputSpec["pixels"] } };
+  return {
+    net,
+    input: { pixels: input.pixels as InputSpec["pixels"] },
+    ...(training && { training }),
+    ...(settings && { settings }),
+  };
+}
+
+/** The tensors of the net, without those of a training state. */
+function netTensors(tensors: Record<string, Tensor>): Record<string, Tensor> {
+  return Object.fromEntries(
+    Object.entries(tensors).filter(([name]) => !name.startsWith(TRAINING)),
+  );
+}
+
+/**
+ * The training state of a file: its metadata with the loss history and the
+ * optimizer's arrays put back from their tensors. Checked for its form
+ * here; whether it fits a run is `Trainer.setState`'s to check.
+ */
+function trainingState(
+  meta: Record<string, unknown>,
+  tensors: Record<string, Tensor>,
+  fail: (what: string) => never,
+): TrainerState {
+  const tensor = (name: string): Float64Array => {
+    const t = tensors[`${TRAINING}${name}`];
+    if (t === undefined || t.shape.length !== 1) {
+      fail(
+        `expected a 1-D tensor "${TRAINING}${name}" but found ${
+          t === undefined ? "none" : `shape [${t.shape.join(", ")}]`
+        }`,
+      );
+    }
+    return t.data;
+  };
+  const optimizer = meta.optimizer as Record<string, unknown> | undefined;
+  const names = optimizer?.slots as Record<string, unknown> | undefined;
+  if (
+    typeof optimizer !== "object" || optimizer === null ||
+    typeof names !== "object" || names === null ||
+    !Object.values(names).every((keys) =>
+      Array.isArray(keys) && keys.every((k) => typeof k === "string")
+    )
+  ) {
+    fail(
+      `expected metadata "training" to hold an optimizer with the names of its arrays but found ${
+        JSON.stringify(optimizer)
+      }`,
+    );
+  }
+  const slots: Record<string, Record<string, Float64Array>> = {};
+  for (
+    const [slot, keys] of Object.entries(names as Record<string, string[]>)
+  ) {
+    slots[slot] = {};
+    for (const key of keys) {
+      slots[slot][key] = tensor(
+        `optimizer.${slot}.${key}`,
+      );
+    }
+  }
+  const expected = new Set([
+    `${TRAINING}loss`,
+    ...Object.entries(slots).flatMap(([slot, arrays]) =>
+      Object.keys(arrays).map((key) => `${TRAINING}optimizer.${slot}.${key}`)
+    ),
+  ]);
+  const stray = Object.keys(tensors).find((name) =>
+    name.startsWith(TRAINING) && !expected.has(name)
+  );
+  if (stray !== undefined) {
+    fail(`expected no tensor "${stray}" (the training state names none)`);
+  }
+  return {
+    ...(meta as unknown as TrainerState),
+    trainLossList: Array.from(tensor("loss")),
+    optimizer: {
+      ...(optimizer as unknown as TrainerState["optimizer"]),
+      slots,
+    },
+  };
 }
 
 /**
  * Copies the file's tensors into `net` (parameters, and BatchNorm running
  * averages), after checking that the names are exactly the net's and every
- * shape matches: all or nothing.
+ * shape matches: all or nothing. A training state's tensors (`training.…`)
+ * are left out.
  *
  * @throws {SafetensorsError} on any mismatch, before anything is written.
  *
@@ -192,9 +338,9 @@ export function loadParams(
   net: Network,
   file: Uint8Array | Safetensors,
 ): void {
-  const { tensors } = file instanceof Uint8Array
-    ? decodeSafetensors(file)
-    : file;
+  const tensors = netTensors(
+    (file instanceof Uint8Array ? decodeSafetensors(file) : file).tensors,
+  );
   const targets = new Map<
     string,
     { rows: number; cols: number; data: Float64Array }

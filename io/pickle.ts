@@ -15,6 +15,8 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
+
 /** An array as the pickle holds it: float64 values, C (row-major) order. */
 export interface PickledArray {
   /** NumPy's shape, outermost first ([] for a 0-d array). */
@@ -113,6 +115,7 @@ export function decodePickle(
   bytes: Uint8Array,
   options: DecodePickleOptions = {},
 ): Record<string, PickledArray> {
+  checkOptions("decodePickle()", options, ["name"]);
   const { name = "the pickle" } = options;
   let at = 0; // the next byte to read
   let opAt = 0; // where the current opcode began

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
+
 /** What {@linkcode trainingPlot} draws. */
 export interface TrainingHistory {
   /** The loss of each iteration's batch. */
@@ -15,6 +17,13 @@ export interface TrainingHistory {
   epochs: readonly { iter: number; trainAcc: number; testAcc: number }[];
   /** A title over both panels (e.g. the net and its settings; default: none). */
   title?: string;
+  /**
+   * The accuracies after the run's last iteration, when taken apart from
+   * the per-epoch ones (`deno task train`'s final line: the whole test
+   * set): drawn as two hollow points at `iter`, labelled "final" (default:
+   * none).
+   */
+  final?: { iter: number; trainAcc: number; testAcc: number };
 }
 
 const W = 960, H = 420, PANEL_W = 400, PANEL_H = 300, TOP = 70;
@@ -44,7 +53,8 @@ const COLORS = {
  * ```
  */
 export function trainingPlot(history: TrainingHistory): string {
-  const { loss, epochs, title = "training" } = history;
+  checkOptions("trainingPlot()", history, ["loss", "epochs", "title", "final"]);
+  const { loss, epochs, title = "training", final } = history;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="13">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -99,7 +109,12 @@ export function trainingPlot(history: TrainingHistory): string {
   parts.push(legend(70 + PANEL_W - 170, TOP + 12, items));
 
   // Right: accuracy per evaluation, on [0, 1].
-  const lastIter = Math.max(1, ...epochs.map((e) => e.iter), loss.length - 1);
+  const lastIter = Math.max(
+    1,
+    ...epochs.map((e) => e.iter),
+    loss.length - 1,
+    final?.iter ?? 0,
+  );
   const right = panel(540, TOP, [0, lastIter], [0, 1], "iteration", "accuracy");
   parts.push(right.frame);
   for (
@@ -124,16 +139,44 @@ export function trainingPlot(history: TrainingHistory): string {
       COLORS.train,
     ], ["test accuracy", COLORS.test]]),
   );
+  // Each figure once, saying what it is: the last epoch's evaluation and,
+  // apart, the final one (points and text).
+  const labels: string[] = [];
   const last = epochs[epochs.length - 1];
   if (last !== undefined) {
-    parts.push(
-      `<text x="${540 + PANEL_W}" y="${
-        TOP - 8
-      }" text-anchor="end" font-size="12" fill="${COLORS.axis}">at iteration ${last.iter}: train ${
+    labels.push(
+      `last epoch's evaluation, at iteration ${last.iter}: train ${
         last.trainAcc.toFixed(4)
-      }, test ${last.testAcc.toFixed(4)}</text>`,
+      }, test ${last.testAcc.toFixed(4)}`,
     );
   }
+  if (final !== undefined) {
+    for (
+      const [key, color] of [["trainAcc", COLORS.train], [
+        "testAcc",
+        COLORS.test,
+      ]] as const
+    ) {
+      const [x, y] = right.point(final.iter, final[key]);
+      parts.push(
+        `<circle cx="${x.toFixed(1)}" cy="${
+          y.toFixed(1)
+        }" r="4" fill="white" stroke="${color}" stroke-width="2"/>`,
+      );
+    }
+    labels.push(
+      `final, after iteration ${final.iter}: train ${
+        final.trainAcc.toFixed(4)
+      }, test ${final.testAcc.toFixed(4)}`,
+    );
+  }
+  labels.forEach((text, k) => {
+    parts.push(
+      `<text x="${540 + PANEL_W}" y="${
+        TOP - 8 - 16 * (labels.length - 1 - k)
+      }" text-anchor="end" font-size="12" fill="${COLORS.axis}">${text}</text>`,
+    );
+  });
   parts.push("</svg>");
   return parts.join("\n") + "\n";
 }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
+
 /** The element types dlfs reads and writes. */
 export type Dtype = "F64" | "F32";
 
@@ -70,6 +72,7 @@ export function encodeSafetensors(
   tensors: Record<string, { shape: readonly number[]; data: Float64Array }>,
   options: { dtype?: Dtype; metadata?: Record<string, string> } = {},
 ): Uint8Array {
+  checkOptions("encodeSafetensors()", options, ["dtype", "metadata"]);
   const { dtype = "F64", metadata = {} } = options;
   const size = SIZE[dtype];
   if (size === undefined) {

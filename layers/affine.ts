@@ -5,9 +5,9 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, type Matrix } from "../core/matrix.ts";
-import { assertBatch } from "../core/sparse.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
+import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
 import type { Layer, Param } from "./layer.ts";
 
@@ -36,8 +36,8 @@ export interface AffineOptions {
  *
  * Forward keeps a reference to `x` (do not change it before `backward`).
  * `W` and `b` are the matrices passed in, not copies: an optimizer that
- * writes `W.data` trains the layer. `x` may come as its non-zeros
- * (`SparseRows`, e.g. MNIST from `ImageSet.sparseBatch`): same results.
+ * writes `W.data` trains the layer. Whether x's zeros are skipped (MNIST
+ * pixels are ~80 % zeros) is the kernels' business: same results.
  *
  * @example
  * ```ts
@@ -61,7 +61,7 @@ export class Affine implements Layer {
   readonly db: Matrix;
   /** Whether `backward` computes dx (see {@linkcode AffineOptions}). */
   readonly needsInputGrad: boolean;
-  #x?: Batch; // N×D, the last input (a reference, not a copy)
+  #x?: Matrix; // N×D, the last input (a reference, not a copy)
   #out?: Matrix; // N×H
   #dx?: Matrix; // N×D
   #k: Kernels;
@@ -74,6 +74,7 @@ export class Affine implements Layer {
    * @throws {RangeError} unless `b` is 1×H for H = `W.cols`.
    */
   constructor(W: Matrix, b: Matrix, options: AffineOptions = {}) {
+    checkOptions("Affine", options, ["kernels", "needsInputGrad"]);
     assertMatrix("Affine", "W", W);
     assertMatrix("Affine", "b", b);
     if (b.rows !== 1 || b.cols !== W.cols) {
@@ -90,7 +91,7 @@ export class Affine implements Layer {
   }
 
   /** The last input, N×D (undefined before the first forward). */
-  get x(): Batch | undefined {
+  get x(): Matrix | undefined {
     return this.#x;
   }
 
@@ -99,8 +100,8 @@ export class Affine implements Layer {
    *
    * @throws {RangeError} if `x` does not have D = `W.rows` columns.
    */
-  forward(x: Batch): Matrix {
-    assertBatch("Affine.forward()", x);
+  forward(x: Matrix): Matrix {
+    assertMatrix("Affine.forward()", "x", x);
     if (x.cols !== this.W.rows) {
       throw new RangeError(
         `Affine.forward(): expected x with ${this.W.rows} columns (W is ${this.W.shape}) but found x of shape ${x.shape}`,

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, type Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
@@ -87,6 +88,7 @@ export class BatchNormalization implements Layer {
     options: BatchNormalizationOptions = {},
   ) {
     const where = "BatchNormalization";
+    checkOptions(where, options, ["momentum", "kernels"]);
     assertMatrix(where, "gamma", gamma);
     assertMatrix(where, "beta", beta);
     if (gamma.rows !== 1 || beta.rows !== 1 || gamma.cols !== beta.cols) {
@@ -116,7 +118,8 @@ export class BatchNormalization implements Layer {
    * out = γ · xn + β; N×D → N×D, with the batch's statistics when
    * `train` (the default) and the running averages otherwise.
    *
-   * @throws {RangeError} if x does not have D columns, or (training) no rows.
+   * @throws {RangeError} if x does not have D columns, or (training) fewer
+   * than 2 rows.
    */
   forward(x: Matrix, train = true): Matrix {
     const where = "BatchNormalization.forward()";
@@ -127,9 +130,11 @@ export class BatchNormalization implements Layer {
         `${where}: expected x with ${d} columns (gamma is ${this.gamma.shape}) but found x of shape ${x.shape}`,
       );
     }
-    if (train && n === 0) {
+    if (train && n < 2) {
+      // One row is its own mean: zero variance, xn = 0 and a zero gradient,
+      // so nothing would be learned (PyTorch refuses it too).
       throw new RangeError(
-        `${where}: expected a batch of at least one row in training mode but found x of shape ${x.shape}`,
+        `${where}: expected a batch of at least 2 rows in training mode (one row has zero variance, nothing to learn) but found x of shape ${x.shape}`,
       );
     }
     const k = this.#k;

@@ -1,18 +1,18 @@
 /**
  * The convolution layer of chapter 7 (section 7.4.3, "Convolution layer";
- * the book's `common/layers.py` `Convolution`), by im2col and one matrix
- * product.
+ * the book's `common/layers.py` `Convolution`). How the convolution is
+ * computed (im2col and one matrix product, as the book does) is the
+ * kernels' business: one call forward, one backward.
  *
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
-import type { Kernels } from "../core/kernels.ts";
+import type { ConvolutionSaved, Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
 import {
   checkImages,
-  col2im,
-  im2col,
   type ImageShape,
   outputSize,
   type Window,
@@ -47,7 +47,8 @@ export interface ConvolutionOptions {
  * by channel, as NumPy's N×FN×OH×OW).
  *
  * W is the FN×(C·FH·FW) matrix of the flattened filters (the book's
- * `W.reshape(FN, -1)`), b is 1×FN. Forward keeps the im2col columns:
+ * `W.reshape(FN, -1)`), b is 1×FN. With col = im2col(x), the rows of
+ * filter positions, as the book computes it (`Kernels.convolution`):
  * - out = col · col_W + b with col_W = Wᵀ, rearranged from (N·OH·OW)×FN
  *   to N×(FN·OH·OW)
  * - db = Σ dout, dW = (colᵀ · dout)ᵀ, dcol = dout · col_Wᵀ, dx = col2im(dcol)
@@ -80,13 +81,8 @@ export class Convolution implements Layer {
   /** One output's FN×OH×OW. */
   readonly outputShape: ImageShape;
   #window: Required<Window>;
-  #col?: Matrix; // (N·OH·OW)×(C·FH·FW), the last im2col
-  #colW?: Matrix; // (C·FH·FW)×FN, Wᵀ (the book's col_W)
-  #colOut?: Matrix; // (N·OH·OW)×FN, col · col_W
+  #saved?: ConvolutionSaved; // what forward keeps for backward (the book's self.col, col_W)
   #out?: Matrix; // N×(FN·OH·OW)
-  #dout2?: Matrix; // (N·OH·OW)×FN, dout rearranged
-  #dWt?: Matrix; // (C·FH·FW)×FN, colᵀ · dout
-  #dcol?: Matrix; // (N·OH·OW)×(C·FH·FW)
   #dx?: Matrix; // N×(C·H·W)
   #k: Kernels;
 
@@ -98,6 +94,14 @@ export class Convolution implements Layer {
    */
   constructor(W: Matrix, b: Matrix, options: ConvolutionOptions) {
     const where = "Convolution";
+    checkOptions(where, options, [
+      "input",
+      "filter",
+      "stride",
+      "pad",
+      "kernels",
+      "needsInputGrad",
+    ]);
     assertMatrix(where, "W", W);
     assertMatrix(where, "b", b);
     const { input, filter, stride = 1, pad = 0 } = options;
@@ -135,25 +139,17 @@ export class Convolution implements Layer {
     const where = "Convolution.forward()", k = this.#k;
     assertMatrix(where, "x", x);
     checkImages(where, x, this.inputShape);
-    const n = x.rows, [fn, oh, ow] = this.outputShape, positions = oh * ow;
-    this.#col = k.buffer(this.#col, n * positions, this.W.cols);
-    const col = im2col(x, this.inputShape, this.#window, this.#col);
-    const colW = this.#colW = transpose(
+    const [fn, oh, ow] = this.outputShape;
+    const out = this.#out = k.buffer(this.#out, x.rows, fn * oh * ow);
+    this.#saved = k.convolution(
+      x,
       this.W,
-      k.buffer(this.#colW, this.W.cols, fn),
-    );
-    this.#colOut = k.buffer(this.#colOut, n * positions, fn);
-    const colOut = k.matmul(col, colW, this.#colOut); // col · col_W
-    // (n, position, filter) → (n, filter, position), adding the bias: the
-    // book's reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
-    const out = this.#out = k.buffer(this.#out, n, fn * positions);
-    const C = colOut.data, O = out.data, B = this.b.data;
-    for (let i = 0; i < n; i++) {
-      for (let p = 0; p < positions; p++) {
-        const src = (i * positions + p) * fn, dst = i * fn * positions + p;
-        for (let f = 0; f < fn; f++) O[dst + f * positions] = C[src + f] + B[f];
-      }
-    }
+      this.b,
+      this.inputShape,
+      this.#window,
+      out,
+      this.#saved,
+    ); // out = col · col_W + b
     return out;
   }
 
@@ -162,33 +158,23 @@ export class Convolution implements Layer {
    * `needsInputGrad` is false. N×(FN·OH·OW) in.
    */
   backward(dout: Matrix): Matrix | undefined {
-    const where = "Convolution.backward()", k = this.#k, col = this.#col;
+    const where = "Convolution.backward()", k = this.#k;
     assertMatrix(where, "dout", dout);
-    const out = this.#out;
-    if (col === undefined || out === undefined) {
+    const out = this.#out, saved = this.#saved;
+    if (saved === undefined || out === undefined) {
       throw new Error(`${where}: called before forward()`);
     }
     assertSameShape(where, "dout", out, dout);
-    // (n, filter, position) → (n, position, filter): the book's
-    // dout.transpose(0, 2, 3, 1).reshape(-1, FN)
-    const [fn, oh, ow] = this.outputShape, positions = oh * ow, n = dout.rows;
-    const dout2 = this.#dout2 = k.buffer(this.#dout2, n * positions, fn);
-    const D = dout.data, D2 = dout2.data;
-    for (let i = 0; i < n; i++) {
-      for (let f = 0; f < fn; f++) {
-        const src = (i * fn + f) * positions;
-        for (let p = 0; p < positions; p++) {
-          D2[(i * positions + p) * fn + f] = D[src + p];
-        }
-      }
-    }
-    k.sumColumns(dout2, this.db); // db = Σ dout
-    this.#dWt = k.buffer(this.#dWt, col.cols, fn);
-    transpose(k.matmulTN(col, dout2, this.#dWt), this.dW); // dW = (colᵀ · dout)ᵀ
-    if (!this.needsInputGrad) return undefined;
-    this.#dcol = k.buffer(this.#dcol, dout2.rows, this.W.cols);
-    const dcol = k.matmul(dout2, this.W, this.#dcol); // dout · col_Wᵀ = dout · W
-    return this.#dx = col2im(dcol, this.inputShape, this.#window, this.#dx);
+    const [c, h, w] = this.inputShape;
+    const dx = this.needsInputGrad
+      ? this.#dx = k.buffer(this.#dx, dout.rows, c * h * w)
+      : undefined;
+    k.convolutionBackward(dout, this.W, saved, {
+      dW: this.dW,
+      db: this.db,
+      dx,
+    }); // db = Σ dout, dW = (colᵀ · dout)ᵀ, dx = col2im of dout · W
+    return dx;
   }
 
   /** [W, b] with their gradients. */
@@ -198,13 +184,4 @@ export class Convolution implements Layer {
       { name: "b", value: this.b, grad: this.db },
     ];
   }
-}
-
-/** aᵀ into `out` (a.cols × a.rows). */
-function transpose(a: Matrix, out: Matrix): Matrix {
-  const A = a.data, T = out.data, m = a.rows, n = a.cols;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) T[j * m + i] = A[i * n + j];
-  }
-  return out;
 }

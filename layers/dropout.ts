@@ -5,12 +5,8 @@
  * @module
  */
 
-import {
-  assertMatrix,
-  assertSameShape,
-  ensureShape,
-  type Matrix,
-} from "../core/matrix.ts";
+import { checkOptions } from "../core/options.ts";
+import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
@@ -60,7 +56,7 @@ export class Dropout implements Layer {
   /** Keep the current mask instead of drawing a new one (for gradient checks). */
   frozenMask = false;
   #rng: Rng;
-  #mask = new Uint8Array(0); // N·D, 1 where the unit is kept
+  #mask: Uint8Array = new Uint8Array(0); // N·D, 1 where the unit is kept
   #maskShape?: Matrix; // the shape the mask was drawn for
   #out?: Matrix;
   #dx?: Matrix;
@@ -73,6 +69,7 @@ export class Dropout implements Layer {
    * @throws {TypeError} without an rng.
    */
   constructor(options: DropoutOptions) {
+    checkOptions("Dropout", options, ["rng", "ratio", "kernels"]);
     const { rng, ratio = 0.5, kernels } = options ?? {};
     this.#k = kernels ?? TS_KERNELS;
     if (typeof rng?.uniform !== "function") {
@@ -106,19 +103,21 @@ export class Dropout implements Layer {
    */
   holdMask(mask: Matrix): void {
     assertMatrix("Dropout.holdMask()", "mask", mask);
-    const M = mask.data, held = new Uint8Array(M.length);
-    for (let i = 0; i < M.length; i++) {
-      if (M[i] !== 0 && M[i] !== 1) {
-        throw new RangeError(
-          `Dropout.holdMask(): expected a mask of 0 and 1 but found ${
-            M[i]
-          } at ${i}`,
-        );
-      }
-      held[i] = M[i];
+    const M = mask.data, k = this.#k;
+    const bad = M.findIndex((v) => v !== 0 && v !== 1);
+    if (bad >= 0) {
+      throw new RangeError(
+        `Dropout.holdMask(): expected a mask of 0 and 1 but found ${
+          M[bad]
+        } at ${bad}`,
+      );
     }
-    this.#mask = held;
-    this.#maskShape = ensureShape(undefined, mask.rows, mask.cols);
+    if (this.#mask.length !== M.length) {
+      k.free(this.#mask);
+      this.#mask = k.uint8(M.length);
+    }
+    this.#mask.set(M);
+    this.#maskShape = k.buffer(this.#maskShape, mask.rows, mask.cols);
     this.frozenMask = true;
   }
 
@@ -141,11 +140,14 @@ export class Dropout implements Layer {
     if (this.frozenMask && this.#maskShape !== undefined) {
       assertSameShape(where, "x (the frozen mask's shape)", this.#maskShape, x);
     } else {
-      if (this.#mask.length !== X.length) this.#mask = new Uint8Array(X.length);
+      if (this.#mask.length !== X.length) {
+        this.#k.free(this.#mask);
+        this.#mask = this.#k.uint8(X.length);
+      }
       for (let i = 0; i < X.length; i++) {
         this.#mask[i] = this.#rng.uniform() > this.ratio ? 1 : 0;
       }
-      this.#maskShape = ensureShape(this.#maskShape, x.rows, x.cols);
+      this.#maskShape = this.#k.buffer(this.#maskShape, x.rows, x.cols);
     }
     const mask = this.#mask;
     for (let i = 0; i < X.length; i++) O[i] = X[i] * mask[i]; // NaN · 0 = NaN, as NumPy's x * mask
@@ -168,6 +170,11 @@ export class Dropout implements Layer {
     const D = dout.data, G = dx.data, mask = this.#mask;
     for (let i = 0; i < D.length; i++) G[i] = D[i] * mask[i]; // dout * mask
     return dx;
+  }
+
+  /** The generator the masks are drawn from: see `Layer.rng`. */
+  get rng(): Rng {
+    return this.#rng;
   }
 
   /** Dropout has no parameters. */

@@ -19,6 +19,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import type { Rng } from "../core/rng.ts";
 
 /**
  * A trainable parameter and its gradient, both of the same shape. The
@@ -93,6 +94,12 @@ export interface Layer {
    * false).
    */
   readonly random?: boolean;
+  /**
+   * The generator a random layer draws from (with `random`): whoever saves
+   * a training run saves its state too (`Trainer.state()`; default:
+   * absent).
+   */
+  readonly rng?: Rng;
   /**
    * State that is not trained but belongs to the net and is saved with it
    * (BatchNormalization's `running_mean` and `running_var`), by name: the

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
 import {
   checkImages,
@@ -65,6 +66,13 @@ export class Pooling implements Layer {
    * @throws {RangeError} if the window does not tile the input.
    */
   constructor(options: PoolingOptions) {
+    checkOptions("Pooling", options, [
+      "input",
+      "pool",
+      "stride",
+      "pad",
+      "kernels",
+    ]);
     const { input, pool, stride = 1, pad = 0, kernels } = options;
     this.#k = kernels ?? TS_KERNELS;
     const window = { height: pool[0], width: pool[1], stride, pad };
@@ -105,17 +113,9 @@ export class Pooling implements Layer {
     const out = this.#out;
     if (out === undefined) throw new Error(`${where}: called before forward()`);
     assertSameShape(where, "dout", out, dout);
-    const [c, h, w] = this.inputShape, n = dout.rows;
-    const outSize = out.cols, inSize = c * h * w;
-    const dx = this.#dx = this.#k.buffer(this.#dx, n, inSize);
-    const D = dout.data, DX = dx.data, argMax = this.#argMax;
-    DX.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let o = 0; o < outSize; o++) {
-        const at = argMax[i * outSize + o];
-        if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
-      }
-    }
+    const [c, h, w] = this.inputShape;
+    const dx = this.#dx = this.#k.buffer(this.#dx, dout.rows, c * h * w);
+    this.#k.maxPoolBackward(dout, this.#argMax, dx); // dx[arg_max] += dout
     return dx;
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
@@ -38,6 +39,7 @@ export class Relu implements Layer {
    * ones), whose memory its buffers come from.
    */
   constructor(options: { kernels?: Kernels } = {}) {
+    checkOptions("Relu", options, ["kernels"]);
     this.#k = options.kernels ?? TS_KERNELS;
   }
 

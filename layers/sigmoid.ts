@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "../core/options.ts";
 import { assertMatrix, assertSameShape, type Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../core/kernels.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
@@ -35,6 +36,7 @@ export class Sigmoid implements Layer {
    * product reads them in place).
    */
   constructor(options: { kernels?: Kernels } = {}) {
+    checkOptions("Sigmoid", options, ["kernels"]);
     this.#k = options.kernels ?? TS_KERNELS;
   }
 

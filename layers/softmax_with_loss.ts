@@ -6,7 +6,9 @@
  * @module
  */
 
-import { assertMatrix, ensureShape, type Matrix } from "../core/matrix.ts";
+import { assertMatrix, type Matrix } from "../core/matrix.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
 import { labelIndices, type Labels } from "./labels.ts";
 
 /** The book's guard inside the log of the cross-entropy: log(y + 1e-7). */
@@ -38,6 +40,15 @@ export class SoftmaxWithLoss {
   #y?: Matrix; // N×C, softmax output
   #t: Int32Array = new Int32Array(0); // N class indices
   #dx?: Matrix; // N×C
+  #k: Kernels;
+
+  /**
+   * The layer, its buffers from `options.kernels`' memory (default: the
+   * pure-TypeScript kernels'; a net passes its own).
+   */
+  constructor(options: { kernels?: Kernels } = {}) {
+    this.#k = options.kernels ?? TS_KERNELS;
+  }
 
   /** The loss computed by the last forward (NaN before the first). */
   get loss(): number {
@@ -74,7 +85,7 @@ export class SoftmaxWithLoss {
       );
     }
     this.#t = labelIndices(where, t, n, c, this.#t);
-    const y = (this.#y = ensureShape(this.#y, n, c));
+    const y = (this.#y = this.#k.buffer(this.#y, n, c));
     const X = x.data, Y = y.data;
     let loss = 0;
     for (let i = 0; i < n; i++) {
@@ -106,7 +117,7 @@ export class SoftmaxWithLoss {
       throw new Error("SoftmaxWithLoss.backward(): called before forward()");
     }
     const n = y.rows, c = y.cols, t = this.#t;
-    const dx = (this.#dx = ensureShape(this.#dx, n, c));
+    const dx = (this.#dx = this.#k.buffer(this.#dx, n, c));
     const Y = y.data, G = dx.data, scale = dout / n;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < c; j++) G[i * c + j] = Y[i * c + j] * scale;

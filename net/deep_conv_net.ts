@@ -15,31 +15,37 @@ import type { Layer } from "../layers/layer.ts";
 import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
 import { checkSizes } from "./batch.ts";
-import { netSetup } from "./init.ts";
+import { checkNetOptions, netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
 import type { NetOptions } from "./network.ts";
 import type { NetKind } from "./registry.ts";
 
-/** The sixteen parameters of a {@linkcode DeepConvNet}: W1…W8, b1…b8. */
-export type DeepConvNetParams = Record<
-  | "W1"
-  | "b1"
-  | "W2"
-  | "b2"
-  | "W3"
-  | "b3"
-  | "W4"
-  | "b4"
-  | "W5"
-  | "b5"
-  | "W6"
-  | "b6"
-  | "W7"
-  | "b7"
-  | "W8"
-  | "b8",
-  Matrix
->;
+/**
+ * The sixteen parameters of a {@linkcode DeepConvNet}, W1…W8 and b1…b8; any
+ * string indexes it too, as the book's loop `for (const key of
+ * Object.keys(grads))` does.
+ */
+export type DeepConvNetParams =
+  & Record<string, Matrix>
+  & Record<
+    | "W1"
+    | "b1"
+    | "W2"
+    | "b2"
+    | "W3"
+    | "b3"
+    | "W4"
+    | "b4"
+    | "W5"
+    | "b5"
+    | "W6"
+    | "b6"
+    | "W7"
+    | "b7"
+    | "W8"
+    | "b8",
+    Matrix
+  >;
 
 /** One convolution of a {@linkcode DeepConvNet}: the book's `conv_param`. */
 export interface ConvParam {
@@ -143,6 +149,12 @@ export class DeepConvNet extends LayerNet<DeepConvNetParams> {
    */
   constructor(options: DeepConvNetOptions = {}) {
     const where = "DeepConvNet";
+    checkNetOptions(where, options, [
+      "input",
+      "conv",
+      "hiddenSize",
+      "outputSize",
+    ]);
     const {
       input = [1, 28, 28],
       conv = BOOK_CONV,

@@ -24,11 +24,12 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { NUMERICAL_GRADIENT_H } from "../core/numerical_gradient.ts";
+import { NUMERICAL_GRADIENT_H } from "./numerical_gradient.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
+import { keepingState } from "./batch.ts";
 
 /**
  * Anything with the book's pair of gradient methods returning the same keys.
@@ -298,21 +299,6 @@ function samePiece(
   b: (Uint8Array | Int32Array)[],
 ): boolean {
   return a.every((p, k) => p.every((v, i) => v === b[k][i]));
-}
-
-/** Runs `f`, then puts back the net's `state()` as it was found. */
-function keepingState<T>(
-  net: { state?(): Record<string, Matrix> },
-  f: () => T,
-): T {
-  const saved = Object.values(net.state?.() ?? {}).map((
-    m,
-  ) => [m, m.data.slice()] as const);
-  try {
-    return f();
-  } finally {
-    for (const [m, data] of saved) m.data.set(data);
-  }
 }
 
 /**

@@ -8,6 +8,7 @@
 import { Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
 import { selectKernels } from "../core/backend.ts";
+import { checkOptions } from "../core/options.ts";
 import { checkRng } from "./batch.ts";
 import type { NetOptions } from "./network.ts";
 
@@ -103,6 +104,27 @@ export function initWeights(
   const W = new Matrix(rows, cols, data);
   for (let i = 0; i < W.data.length; i++) W.data[i] = scale * rng.normal();
   return W;
+}
+
+/**
+ * Throws a TypeError naming `where` (and the nearest known key) for a key of
+ * a net's options that is none of its `own` (its sizes, its layers) nor a
+ * {@linkcode NetOptions} key nor its spec's `type` (taken, so that
+ * `new TwoLayerNet({ ...spec, rng })` works).
+ */
+export function checkNetOptions(
+  where: string,
+  options: unknown,
+  own: readonly string[],
+): void {
+  checkOptions(where, options, [
+    ...own,
+    "rng",
+    "weightInitStd",
+    "backend",
+    "kernels",
+    "type",
+  ]);
 }
 
 /**

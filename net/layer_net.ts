@@ -9,14 +9,12 @@
  */
 
 import { Matrix } from "../core/matrix.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
-import { SparseRows } from "../core/sparse.ts";
-import { numericalGradient } from "../core/numerical_gradient.ts";
-import { Affine } from "../layers/affine.ts";
+import type { Kernels } from "../core/kernels.ts";
+import { numericalGradient } from "./numerical_gradient.ts";
 import { labelIndices, type Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
-import { checkBatch, countCorrect } from "./batch.ts";
+import { checkBatch, countCorrect, keepingState, rowsOf } from "./batch.ts";
 import type { ModeOptions, NetSpec, Network, SampleSet } from "./network.ts";
 
 /** What a network hands {@linkcode LayerNet} once it has built its layers. */
@@ -62,18 +60,15 @@ export abstract class LayerNet<
   /** The layers in forward order. */
   readonly layers: ReadonlyMap<string, Layer>;
   /** The loss layer that follows `layers`. */
-  readonly lastLayer: SoftmaxWithLoss = new SoftmaxWithLoss();
+  readonly lastLayer: SoftmaxWithLoss;
   /** What the layers compute with (see `core/backend.ts`). */
   readonly kernels: Kernels;
-  /** Whether `x` may come as its non-zeros: the first layer is Affine. */
-  readonly sparseInput: boolean;
   #name: string;
   #order: Layer[]; // the layers, in forward order
   #grads: [key: string, grad: Matrix][]; // each parameter's gradient buffer
   #evalBatchSize: number;
   #labels: Int32Array = new Int32Array(0); // scratch for label checks
-  #chunk?: Matrix; // a dense chunk of a SampleSet being evaluated
-  #sparseChunk?: SparseRows; // the same as its non-zeros
+  #chunk?: Matrix; // a chunk of the samples being evaluated, in kernel memory
 
   /**
    * Takes the layers a network built.
@@ -83,6 +78,7 @@ export abstract class LayerNet<
   protected constructor(parts: LayerNetParts<P>) {
     this.#name = parts.name;
     this.kernels = parts.kernels;
+    this.lastLayer = new SoftmaxWithLoss({ kernels: parts.kernels });
     this.inputSize = parts.inputSize;
     this.outputSize = parts.outputSize;
     // Frozen: rebinding a parameter (`params.W1 = other`) would leave the
@@ -90,7 +86,6 @@ export abstract class LayerNet<
     this.params = Object.freeze(parts.params);
     this.layers = parts.layers;
     this.#order = [...parts.layers.values()];
-    this.sparseInput = this.#order[0] instanceof Affine;
     this.#evalBatchSize = parts.evalBatchSize ?? 1000;
     // Each parameter's gradient is its layer's buffer: found once, by identity.
     const grads = new Map<Matrix, Matrix>();
@@ -109,14 +104,15 @@ export abstract class LayerNet<
   /**
    * The class scores (before softmax) of each row of `x`: N×D → N×C, in a
    * new matrix (test mode unless `{ train: true }`: `options.train`
-   * defaults to false). `x` may be a whole
+   * defaults to false; in training mode the forward pass moves BatchNorm's
+   * running averages and draws Dropout's masks). `x` may be a whole
    * `SampleSet` (e.g. an `ImageSet`), read 1000 samples at a time.
    *
    * @throws {RangeError} if `x` does not have D columns.
    */
-  predict(x: Batch | SampleSet, options: ModeOptions = {}): Matrix {
+  predict(x: Matrix | SampleSet, options: ModeOptions = {}): Matrix {
     const where = `${this.#name}.predict()`, train = options.train ?? false;
-    if (x instanceof Matrix || x instanceof SparseRows) {
+    if (x instanceof Matrix) {
       checkBatch(where, x, this.inputSize, false);
       return this.#forward(x, train).clone();
     }
@@ -130,15 +126,17 @@ export abstract class LayerNet<
 
   /**
    * The mean cross-entropy loss of the batch, plus any weight decay (test
-   * mode unless `{ train: true }`: `options.train` defaults to false). `x` may be a whole `SampleSet`, read
+   * mode unless `{ train: true }`: `options.train` defaults to false; in
+   * training mode each forward pass moves BatchNorm's running averages and
+   * draws Dropout's masks). `x` may be a whole `SampleSet`, read
    * 1000 samples at a time: the mean over all of them.
    *
    * @param t one-hot N×C or N class indices.
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  loss(x: Batch | SampleSet, t: Labels, options: ModeOptions = {}): number {
+  loss(x: Matrix | SampleSet, t: Labels, options: ModeOptions = {}): number {
     const where = `${this.#name}.loss()`, train = options.train ?? false;
-    if (x instanceof Matrix || x instanceof SparseRows) {
+    if (x instanceof Matrix) {
       this.#check(where, x, t);
       return this.#loss(x, t, train);
     }
@@ -159,7 +157,7 @@ export abstract class LayerNet<
   /** Calls `f` with each chunk of `set` (gathered) and its first index. */
   #chunks(
     set: SampleSet,
-    f: (batch: Batch, start: number) => void,
+    f: (batch: Matrix, start: number) => void,
     size = this.#evalBatchSize,
   ): void {
     for (let start = 0; start < set.count; start += size) {
@@ -179,52 +177,42 @@ export abstract class LayerNet<
    * @throws {RangeError} for an empty set, wrong shapes or bad labels.
    */
   accuracy(
-    x: Batch | SampleSet,
+    x: Matrix | SampleSet,
     t: Labels,
     batchSize: number = this.#evalBatchSize,
   ): number {
     const where = `${this.#name}.accuracy()`;
-    if (x instanceof Matrix || x instanceof SparseRows) {
-      const labels = this.#check(where, x, t).slice();
-      if (x instanceof SparseRows) {
-        return countCorrect(this.#forward(x, false), labels) / x.rows;
-      }
-      let correct = 0;
-      for (let start = 0; start < x.rows; start += batchSize) {
-        const end = Math.min(start + batchSize, x.rows);
-        const rows = new Matrix(
-          end - start,
-          x.cols,
-          x.data.subarray(start * x.cols, end * x.cols),
-        );
-        correct += countCorrect(
-          this.#forward(rows, false),
-          labels.subarray(start, end),
-        );
-      }
-      return correct / x.rows;
+    let labels: Int32Array, set: SampleSet;
+    if (x instanceof Matrix) {
+      labels = this.#check(where, x, t).slice();
+      set = rowsOf(x); // copied chunk by chunk: x is not kept
+    } else {
+      checkSet(where, x, this.inputSize);
+      labels = labelIndices(where, t, x.count, this.outputSize);
+      set = x;
     }
-    checkSet(where, x, this.inputSize);
-    const labels = labelIndices(where, t, x.count, this.outputSize);
     let correct = 0;
-    this.#chunks(x, (batch, start) => {
+    this.#chunks(set, (batch, start) => {
       correct += countCorrect(
         this.#forward(batch, false),
         labels.subarray(start, start + batch.rows),
       );
     }, batchSize);
-    return correct / x.count;
+    return correct / set.count;
   }
 
   /**
    * The gradient of `loss` by backpropagation, keyed like `params`: one
    * forward pass in training mode, then `backward` through the layers in
    * reverse order. Returns the layers' own buffers, overwritten by the next
-   * call.
+   * call. As the book's, that forward pass is a training step's: it moves
+   * BatchNorm's running averages one step towards the batch's statistics
+   * and draws Dropout's masks from its generator (`gradientCheck` puts both
+   * back).
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  gradient(x: Batch, t: Labels): P {
+  gradient(x: Matrix, t: Labels): P {
     this.#check(`${this.#name}.gradient()`, x, t);
     this.#loss(x, t, true); // forward
     let dout: Matrix | undefined = this.lastLayer.backward(1); // backward
@@ -240,17 +228,24 @@ export abstract class LayerNet<
   /**
    * The gradient of `loss` (in training mode) by central differences, two
    * forward passes per parameter element: slow, the oracle backprop is
-   * checked against. Returns new matrices, keyed like `params`.
+   * checked against. Returns new matrices, keyed like `params`. It leaves
+   * the net as it found it: BatchNorm's running averages and the Dropout
+   * layers' generators are put back after its thousands of forward passes.
    *
    * @throws {RangeError} for an empty batch, wrong shapes or bad labels.
    */
-  numericalGradient(x: Batch, t: Labels): P {
+  numericalGradient(x: Matrix, t: Labels): P {
     this.#check(`${this.#name}.numericalGradient()`, x, t);
-    const lossW = () => this.#loss(x, t, true);
+    // x into the kernels' memory once: the loss reads it 2·(parameters) times.
+    const xk = this.#chunk = this.kernels.buffer(this.#chunk, x.rows, x.cols);
+    xk.data.set(x.data);
+    const lossW = () => this.#loss(xk, t, true);
     const grads: Record<string, Matrix> = {};
-    for (const [key, W] of Object.entries(this.params)) {
-      grads[key] = numericalGradient(lossW, W);
-    }
+    keepingState(this, () => {
+      for (const [key, W] of Object.entries(this.params)) {
+        grads[key] = numericalGradient(lossW, W);
+      }
+    });
     return grads as P;
   }
 
@@ -278,23 +273,19 @@ export abstract class LayerNet<
   }
 
   /** Forward through the layers, in training or test mode. */
-  #forward(x: Batch, train: boolean): Matrix {
-    const [first, ...rest] = this.#order;
-    let y = (first as { forward(x: Batch, train: boolean): Matrix }).forward(
-      x,
-      train,
-    ); // dense or sparse x
-    for (const layer of rest) y = layer.forward(y, train);
+  #forward(x: Matrix, train: boolean): Matrix {
+    let y = x;
+    for (const layer of this.#order) y = layer.forward(y, train);
     return y;
   }
 
   /** The loss of a checked batch. */
-  #loss(x: Batch, t: Labels, train: boolean): number {
+  #loss(x: Matrix, t: Labels, train: boolean): number {
     return this.lastLayer.forward(this.#forward(x, train), t) + this.penalty();
   }
 
   /** Checks x and t; returns t as class indices (a scratch array). */
-  #check(where: string, x: Batch, t: Labels): Int32Array {
+  #check(where: string, x: Matrix, t: Labels): Int32Array {
     checkBatch(where, x, this.inputSize, true);
     return (this.#labels = labelIndices(
       where,
@@ -305,18 +296,9 @@ export abstract class LayerNet<
     ));
   }
 
-  /** Samples of a set as the first layer reads them best, in kernel memory. */
-  #gather(set: SampleSet, indices: Int32Array): Batch {
-    if (this.sparseInput) {
-      this.#sparseChunk ??= new SparseRows(this.kernels);
-      return set.sparseBatch(indices, this.#sparseChunk);
-    }
-    this.#chunk = this.kernels.buffer(
-      this.#chunk,
-      indices.length,
-      set.sampleSize,
-    );
-    return set.batch(indices, this.#chunk);
+  /** Samples of a set, gathered by the kernels into their memory. */
+  #gather(set: SampleSet, indices: Int32Array): Matrix {
+    return this.#chunk = set.batch(indices, this.#chunk, this.kernels);
   }
 }
 
@@ -324,10 +306,9 @@ export abstract class LayerNet<
 function checkSet(where: string, x: unknown, inputSize: number): void {
   const set = x as Partial<SampleSet> | null;
   if (
-    typeof set !== "object" || set === null ||
-    typeof set.sparseBatch !== "function" || typeof set.batch !== "function"
+    typeof set !== "object" || set === null || typeof set.batch !== "function"
   ) {
-    checkBatch(where, x as Batch, inputSize, true); // throws the TypeError
+    checkBatch(where, x as Matrix, inputSize, true); // throws the TypeError
   }
   if (set!.sampleSize !== inputSize || !(set!.count! > 0)) {
     throw new RangeError(

@@ -33,7 +33,7 @@
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
-} from "../core/numerical_gradient.ts";
+} from "./numerical_gradient.ts";
 export { parallelNumericalGradient } from "./parallel_numerical_gradient.ts";
 export {
   TwoLayerNet,
@@ -77,7 +77,6 @@ export {
   reluMargin,
   setAsideKinks,
 } from "./gradient_check.ts";
-export type { Batch } from "./batch.ts";
 export {
   buildNet,
   type NetFlags,
@@ -91,6 +90,7 @@ export {
   type EpochRecord,
   Trainer,
   type TrainerOptions,
+  type TrainerState,
   type TrainProgress,
   type TrainRunOptions,
 } from "./trainer.ts";

@@ -7,7 +7,6 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import type { Batch } from "../core/kernels.ts";
 import { Affine } from "../layers/affine.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
@@ -16,7 +15,7 @@ import { Sigmoid } from "../layers/sigmoid.ts";
 import { BatchNormalization } from "../layers/batch_normalization.ts";
 import { Dropout } from "../layers/dropout.ts";
 import { checkSizes } from "./batch.ts";
-import { netSetup } from "./init.ts";
+import { checkNetOptions, netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
 import type { NetOptions } from "./network.ts";
 import type { NetKind } from "./registry.ts";
@@ -27,12 +26,10 @@ export type { ModeOptions } from "./network.ts";
  * The parameters of a {@linkcode MultiLayerNet}, as the book's dict: `W1`,
  * `b1`, …, `Wn`, `bn` for its n Affine layers, then with BatchNorm `gamma1`,
  * `beta1`, … for its hidden layers. `gradient()` and `numericalGradient()`
- * return the same keys and shapes.
+ * return the same keys and shapes. Indexed by any string, as the book's
+ * loop `for (const key of Object.keys(grads))` does.
  */
-export type MultiLayerNetParams = Record<
-  `W${number}` | `b${number}` | `gamma${number}` | `beta${number}`,
-  Matrix
->;
+export type MultiLayerNetParams = Record<string, Matrix>;
 
 /** The architecture of a {@linkcode MultiLayerNet}. */
 export interface MultiLayerNetSpec {
@@ -114,9 +111,20 @@ export class MultiLayerNet extends LayerNet<MultiLayerNetParams> {
    * @throws {RangeError} for sizes that are not positive integers, a bad
    * `weightInitStd`, a negative `weightDecayLambda` or an unknown
    * activation.
+   * @throws {TypeError} for an option it does not take.
    */
   constructor(options: MultiLayerNetOptions) {
     const where = "MultiLayerNet";
+    checkNetOptions(where, options, [
+      "inputSize",
+      "hiddenSizes",
+      "outputSize",
+      "activation",
+      "useBatchnorm",
+      "useDropout",
+      "dropoutRatio",
+      "weightDecayLambda",
+    ]);
     const { inputSize, hiddenSizes, outputSize } = options ?? {};
     const sizes = [inputSize, ...(hiddenSizes ?? []), outputSize];
     checkSizes(
@@ -207,7 +215,7 @@ export class MultiLayerNet extends LayerNet<MultiLayerNetParams> {
    * ∂loss/∂params by backpropagation (see `LayerNet.gradient`); with
    * weight decay each dWᵢ gains λ·Wᵢ, in a buffer of the net's.
    */
-  override gradient(x: Batch, t: Labels): MultiLayerNetParams {
+  override gradient(x: Matrix, t: Labels): MultiLayerNetParams {
     const grads = super.gradient(x, t);
     const lambda = this.weightDecayLambda;
     if (lambda > 0) {

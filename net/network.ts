@@ -8,8 +8,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import type { Batch, Kernels } from "../core/kernels.ts";
-import type { SparseRows } from "../core/sparse.ts";
+import type { Kernels } from "../core/kernels.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Layer } from "../layers/layer.ts";
 import type { KernelChoice } from "../core/backend.ts";
@@ -19,7 +18,12 @@ import type { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
 
 /** Whether layers with a training mode run in it (the book's `train_flg`). */
 export interface ModeOptions {
-  /** Training mode: batch statistics, random dropout (default false). */
+  /**
+   * Training mode: batch statistics, random dropout (default false). It
+   * changes the net: each forward pass moves BatchNorm's running averages
+   * towards the batch's statistics and draws Dropout's masks from its
+   * generator.
+   */
   train?: boolean;
 }
 
@@ -32,10 +36,13 @@ export interface SampleSet {
   readonly count: number;
   /** Values per sample (D). */
   readonly sampleSize: number;
-  /** The samples at `indices` as a dense matrix (into `out` when it fits). */
-  batch(indices: ArrayLike<number>, out?: Matrix): Matrix;
-  /** The same samples as their non-zeros (into `out`). */
-  sparseBatch(indices: ArrayLike<number>, out?: SparseRows): SparseRows;
+  /**
+   * The samples at `indices` as an N×D matrix, into `out` when it fits
+   * (default: a new matrix). With `kernels`, gathered into their memory (a
+   * new matrix when `out` does not fit: pass the last one back), as a net
+   * gathers its minibatches and evaluation chunks.
+   */
+  batch(indices: ArrayLike<number>, out?: Matrix, kernels?: Kernels): Matrix;
 }
 
 /**
@@ -96,23 +103,24 @@ export interface Network {
   /** What the layers compute with. */
   readonly kernels: Kernels;
   /**
-   * Whether `x` may come as its non-zeros (`SparseRows`): true where the
-   * first layer is Affine.
-   */
-  readonly sparseInput: boolean;
-  /**
    * The class scores (before softmax), N×D → N×C, in a new matrix; of a
    * batch or of a whole `SampleSet`.
    */
-  predict(x: Batch | SampleSet, options?: ModeOptions): Matrix;
+  predict(x: Matrix | SampleSet, options?: ModeOptions): Matrix;
   /** The mean loss of a batch or a whole `SampleSet` (plus any weight decay). */
-  loss(x: Batch | SampleSet, t: Labels, options?: ModeOptions): number;
+  loss(x: Matrix | SampleSet, t: Labels, options?: ModeOptions): number;
   /** The fraction of rows whose highest score is their label (test mode). */
-  accuracy(x: Batch | SampleSet, t: Labels, batchSize?: number): number;
-  /** ∂loss/∂params by backpropagation, keyed like `params`. */
-  gradient(x: Batch, t: Labels): Record<string, Matrix>;
-  /** ∂loss/∂params by central differences (slow), keyed like `params`. */
-  numericalGradient(x: Batch, t: Labels): Record<string, Matrix>;
+  accuracy(x: Matrix | SampleSet, t: Labels, batchSize?: number): number;
+  /**
+   * ∂loss/∂params by backpropagation, keyed like `params`; its forward pass
+   * is a training step's (see `ModeOptions.train` for what that changes).
+   */
+  gradient(x: Matrix, t: Labels): Record<string, Matrix>;
+  /**
+   * ∂loss/∂params by central differences (slow), keyed like `params`; the
+   * net's state and its random layers' generators are as they were after.
+   */
+  numericalGradient(x: Matrix, t: Labels): Record<string, Matrix>;
   /**
    * State that is not trained but saved with the net (BatchNorm's running
    * averages), by name; the very matrices the layers use.

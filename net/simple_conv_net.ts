@@ -13,16 +13,18 @@ import type { Layer } from "../layers/layer.ts";
 import { Pooling } from "../layers/pooling.ts";
 import { Relu } from "../layers/relu.ts";
 import { checkSizes } from "./batch.ts";
-import { netSetup } from "./init.ts";
+import { checkNetOptions, netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
 import type { NetOptions } from "./network.ts";
 import type { NetKind } from "./registry.ts";
 
-/** The six parameters of a {@linkcode SimpleConvNet}. */
-export type SimpleConvNetParams = Record<
-  "W1" | "b1" | "W2" | "b2" | "W3" | "b3",
-  Matrix
->;
+/**
+ * The six parameters of a {@linkcode SimpleConvNet}; any string indexes it
+ * too, as the book's loop `for (const key of Object.keys(grads))` does.
+ */
+export type SimpleConvNetParams =
+  & Record<string, Matrix>
+  & Record<"W1" | "b1" | "W2" | "b2" | "W3" | "b3", Matrix>;
 
 /** The architecture of a {@linkcode SimpleConvNet}. */
 export interface SimpleConvNetSpec {
@@ -87,9 +89,19 @@ export class SimpleConvNet extends LayerNet<SimpleConvNetParams> {
    * @param options see {@linkcode SimpleConvNetOptions} (default `{}`: each
    * option at its default)
    * @throws {RangeError} for sizes that do not fit together.
+   * @throws {TypeError} for an option it does not take.
    */
   constructor(options: SimpleConvNetOptions = {}) {
     const where = "SimpleConvNet";
+    checkNetOptions(where, options, [
+      "input",
+      "filterNum",
+      "filterSize",
+      "pad",
+      "stride",
+      "hiddenSize",
+      "outputSize",
+    ]);
     const {
       input = [1, 28, 28],
       filterNum = 30,

@@ -10,13 +10,14 @@
  */
 
 import { Matrix } from "../core/matrix.ts";
-import { Rng } from "../core/rng.ts";
-import type { Batch } from "../core/kernels.ts";
-import { SparseRows } from "../core/sparse.ts";
+import { checkOptions, describe } from "../core/options.ts";
+import { Rng, type RngState } from "../core/rng.ts";
 import { gatherLabels, type Labels } from "../layers/labels.ts";
 import { createOptimizer } from "../optim/by_name.ts";
-import type { Optimizer } from "../optim/optimizer.ts";
+import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
+import { BatchNormalization } from "../layers/batch_normalization.ts";
 import type { Network, SampleSet } from "./network.ts";
+import { rowsOf } from "./batch.ts";
 
 /** Options of {@linkcode Trainer}, with the book's defaults. */
 export interface TrainerOptions {
@@ -44,6 +45,50 @@ export interface TrainerOptions {
   onIteration?: (iteration: number, loss: number) => void;
   /** Called after every evaluation (default: none). */
   onEpoch?: (record: EpochRecord) => void;
+}
+
+/** The names of {@linkcode TrainerOptions}. */
+const TRAINER_OPTIONS = [
+  "epochs",
+  "iterations",
+  "batchSize",
+  "optimizer",
+  "optimizerParams",
+  "evalSamples",
+  "rng",
+  "onIteration",
+  "onEpoch",
+];
+
+/**
+ * Where a run is, as plain data: with the net's parameters and state (which
+ * `saveNet` writes), everything its next iteration depends on. What
+ * {@linkcode Trainer.state} returns and {@linkcode Trainer.setState} takes
+ * back, so that a run saved and continued ends bit for bit where the run
+ * would have ended uninterrupted. `saveNet(net, { training })` writes it
+ * into the net's file.
+ */
+export interface TrainerState {
+  /** Iterations done. */
+  iteration: number;
+  /** Samples per minibatch (a state goes back only into a Trainer of the same). */
+  batchSize: number;
+  /** Training samples (likewise). */
+  trainSize: number;
+  /** Per-epoch evaluation on the first this many samples, or null: all (likewise). */
+  evalSamples: number | null;
+  /** The loss of every iteration so far. */
+  trainLossList: number[];
+  /** Every evaluation so far. */
+  epochs: EpochRecord[];
+  /**
+   * The generators' states: the Trainer's `rng` (the minibatches) first,
+   * then each other generator the net's random layers draw from (Dropout's
+   * masks), in layer order; one entry where they are the same generator.
+   */
+  rngs: RngState[];
+  /** The optimizer's (its momenta, squared sums, Adam's step count). */
+  optimizer: OptimizerState;
 }
 
 /** Options of {@linkcode Trainer.run}. */
@@ -115,9 +160,8 @@ export class DivergenceError extends RangeError {
  * same).
  *
  * Samples come as a `Matrix` (one per row) or a `SampleSet` such as an
- * `ImageSet` (gathered batch by batch, as the network reads them best:
- * their non-zeros for nets whose first layer is Affine); labels as class
- * indices or one-hot rows.
+ * `ImageSet` (gathered batch by batch by the network's kernels, into their
+ * memory); labels as class indices or one-hot rows.
  *
  * @example
  * ```ts
@@ -162,8 +206,7 @@ export class Trainer {
   #options: TrainerOptions;
   #iter = 0;
   #indices: Int32Array;
-  #x1?: Matrix; // the dense minibatch
-  #xs?: SparseRows; // the minibatch as its non-zeros
+  #x1?: Matrix; // the minibatch, in the kernels' memory
   #t1?: Int32Array | Matrix; // its labels
 
   /**
@@ -173,7 +216,10 @@ export class Trainer {
    * defaults, each listed there)
    * @throws {RangeError} for counts that are not positive integers, sets
    * whose samples do not fit the network, or labels that do not fit the
-   * sets; an unknown optimizer name.
+   * sets; an unknown optimizer name; a `batchSize` of 1 for a net with
+   * BatchNormalization (one row has zero variance: nothing to learn).
+   * @throws {TypeError} for an option it does not take (naming the
+   * nearest), or `optimizerParams` beside an optimizer instance.
    */
   constructor(
     network: Network,
@@ -184,6 +230,7 @@ export class Trainer {
     options: TrainerOptions = {},
   ) {
     const where = "Trainer";
+    checkOptions(where, options, TRAINER_OPTIONS);
     this.network = network;
     this.#x = xTrain;
     this.#t = tTrain;
@@ -198,6 +245,16 @@ export class Trainer {
     if (evalSamples !== undefined) {
       checkCount(where, "evalSamples", evalSamples);
     }
+    const norm = [...network.layers].find(([, layer]) =>
+      layer instanceof BatchNormalization
+    );
+    if (batchSize < 2 && norm !== undefined) {
+      throw new RangeError(
+        `${where}: expected batchSize ≥ 2 for a net with BatchNormalization (${
+          norm[0]
+        }: one row has zero variance, nothing to learn) but found ${batchSize}`,
+      );
+    }
     this.batchSize = batchSize;
     this.#evalSamples = evalSamples;
     this.iterPerEpoch = Math.max(Math.floor(this.#count / batchSize), 1);
@@ -205,6 +262,13 @@ export class Trainer {
     checkCount(where, "iterations", iterations, true);
     this.maxIter = iterations;
     const optimizer = options.optimizer ?? "sgd";
+    if (typeof optimizer !== "string" && options.optimizerParams) {
+      throw new TypeError(
+        `${where}: expected optimizerParams only with an optimizer's name but found them beside ${
+          describe(optimizer)
+        } (give its options to its constructor)`,
+      );
+    }
     this.optimizer = typeof optimizer === "string"
       ? createOptimizer(optimizer, options.optimizerParams ?? { lr: 0.01 })
       : optimizer;
@@ -263,6 +327,7 @@ export class Trainer {
     trainAcc: number;
     testAcc: number;
   } {
+    checkOptions("Trainer.train()", options, ["signal"]);
     for (const _ of this.#loop(options.signal, Infinity, Infinity));
     return this.result();
   }
@@ -310,6 +375,7 @@ export class Trainer {
    * ```
    */
   async *run(options: TrainRunOptions = {}): AsyncGenerator<TrainProgress> {
+    checkOptions("Trainer.run()", options, ["signal", "yieldEvery", "yieldMs"]);
     const { signal, yieldEvery = Infinity, yieldMs = 100 } = options;
     if (yieldEvery !== Infinity) {
       checkCount("Trainer.run()", "yieldEvery", yieldEvery);
@@ -354,6 +420,179 @@ export class Trainer {
     }
   }
 
+  /**
+   * Where the run is, as plain data (copies): the iteration, the histories,
+   * the generators' and the optimizer's states; see
+   * {@linkcode TrainerState}. With the net's own parameters and state
+   * (`saveNet(net, { training: trainer.state() })` keeps both), everything
+   * the run needs to go on.
+   *
+   * @throws {TypeError} for an optimizer without `state()` (a hand-written
+   * one).
+   *
+   * @example Stop a run, save it, continue it from the file: the same numbers
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { Matrix, Rng } from "@dlfs/nn/core";
+   * import { type Network, Trainer, TwoLayerNet } from "@dlfs/nn/net";
+   * import { loadNet, saveNet } from "@dlfs/nn/io";
+   *
+   * const data = new Rng(1);
+   * const x = new Matrix(60, 4, Float64Array.from({ length: 240 }, () => data.uniform()));
+   * const t = Array.from({ length: 60 }, (_, i) => (x.get(i, 0) > 0.5 ? 1 : 0));
+   * const sizes = { inputSize: 4, hiddenSize: 5, outputSize: 2 };
+   * const trainer = (net: Network, rng: Rng) =>
+   *   new Trainer(net, x, t, x, t, { iterations: 40, batchSize: 6, optimizer: "adam", rng });
+   *
+   * const rng = new Rng(7);
+   * const whole = trainer(new TwoLayerNet({ ...sizes, rng }), rng);
+   * whole.train();
+   *
+   * const rng2 = new Rng(7);
+   * const first = trainer(new TwoLayerNet({ ...sizes, rng: rng2 }), rng2);
+   * for (let i = 0; i < 15; i++) first.step(); // then stopped
+   * const bytes = saveNet(first.network, { training: first.state() });
+   *
+   * const { net, training } = loadNet(bytes);
+   * const rest = trainer(net, new Rng(0)); // its state is set from the file
+   * rest.setState(training!);
+   * rest.train();
+   * assertEquals(rest.trainLossList, whole.trainLossList);
+   * assertEquals(net.params.W1.data, whole.network.params.W1.data);
+   * ```
+   */
+  state(): TrainerState {
+    const optimizer = this.optimizer.state?.();
+    if (optimizer === undefined) {
+      throw new TypeError(
+        `Trainer.state(): expected an optimizer with state() (the book's six have it) but found ${
+          describe(this.optimizer)
+        } without`,
+      );
+    }
+    return {
+      iteration: this.#iter,
+      batchSize: this.batchSize,
+      trainSize: this.#count,
+      evalSamples: this.#evalSamples ?? null,
+      trainLossList: this.trainLossList.slice(),
+      epochs: this.epochs.map((e) => ({ ...e })),
+      rngs: this.#generators().map((rng) => rng.state()),
+      optimizer,
+    };
+  }
+
+  /**
+   * Continues the run whose `state()` this is (from the same training set,
+   * with the same batch size and evaluation), on this Trainer's network,
+   * which must hold that run's parameters and state (as `loadNet` of the
+   * file that `saveNet(net, { training })` wrote gives it): the next
+   * `step()` is the one that run would have taken. All or nothing.
+   *
+   * @throws {RangeError} for a state of another batch size, training set
+   * or evaluation, past this Trainer's `maxIter`, whose histories do not
+   * fit its iteration, whose generators are not this net's, or whose
+   * optimizer state is not this optimizer's or does not fit `params`.
+   * @throws {TypeError} for an optimizer without `setState()`.
+   */
+  setState(state: TrainerState): void {
+    const where = "Trainer.setState()";
+    const fail = (what: string, found: unknown): never => {
+      throw new RangeError(`${where}: expected ${what} but found ${found}`);
+    };
+    for (
+      const [name, ours, theirs] of [
+        ["batchSize", this.batchSize, state?.batchSize],
+        ["trainSize", this.#count, state?.trainSize],
+        ["evalSamples", this.#evalSamples ?? null, state?.evalSamples],
+      ] as const
+    ) {
+      if (ours !== theirs) {
+        fail(`a run of ${name} ${ours} (this Trainer's)`, describe(theirs));
+      }
+    }
+    const { iteration, trainLossList, epochs, rngs, optimizer } = state;
+    if (!Number.isInteger(iteration) || iteration < 0) {
+      fail("iteration to be an integer ≥ 0", describe(iteration));
+    }
+    if (iteration > this.maxIter) {
+      fail(`at most ${this.maxIter} iterations done (maxIter)`, iteration);
+    }
+    if (
+      !Array.isArray(trainLossList) || trainLossList.length !== iteration ||
+      !trainLossList.every(Number.isFinite)
+    ) {
+      fail(
+        `${iteration} finite losses in trainLossList`,
+        describe(trainLossList),
+      );
+    }
+    const evaluations = Math.ceil(iteration / this.iterPerEpoch);
+    if (
+      !Array.isArray(epochs) || epochs.length !== evaluations ||
+      !epochs.every((e, k) =>
+        e?.epoch === k && e.iter === k * this.iterPerEpoch
+      )
+    ) {
+      fail(
+        `${evaluations} epoch records, one every ${this.iterPerEpoch} iterations`,
+        describe(epochs),
+      );
+    }
+    const generators = this.#generators();
+    if (!Array.isArray(rngs) || rngs.length !== generators.length) {
+      fail(
+        `${generators.length} generator states (the Trainer's, then the random layers' others)`,
+        `${
+          describe(rngs)
+        }: give the net (loadNet's rng) and the Trainer the generators the saved run had, one where it had one`,
+      );
+    }
+    for (const r of rngs) new Rng(0).setState(r); // checked before any is set
+    if (typeof this.optimizer.setState !== "function") {
+      throw new TypeError(
+        `${where}: expected an optimizer with setState() but found ${
+          describe(this.optimizer)
+        } without`,
+      );
+    }
+    for (const [slot, arrays] of Object.entries(optimizer?.slots ?? {})) {
+      for (const [key, a] of Object.entries(arrays)) {
+        const p = this.network.params[key];
+        if (p === undefined || a?.length !== p.data.length) {
+          fail(
+            `the optimizer's arrays to fit the net's params (${
+              Object.keys(this.network.params).join(", ")
+            })`,
+            `${slot}.${key} of ${a?.length} values`,
+          );
+        }
+      }
+    }
+    this.optimizer.setState(optimizer); // throws before changing anything
+    generators.forEach((rng, k) => rng.setState(rngs[k]));
+    this.#iter = iteration;
+    const refill = <T>(list: T[], values: readonly T[]) => {
+      list.length = 0;
+      for (const v of values) list.push(v);
+    };
+    refill(this.trainLossList, trainLossList);
+    refill(this.epochs, epochs.map((e) => ({ ...e })));
+    refill(this.trainAccList, epochs.map((e) => e.trainAcc));
+    refill(this.testAccList, epochs.map((e) => e.testAcc));
+  }
+
+  /** The Trainer's generator, then the net's random layers' others. */
+  #generators(): Rng[] {
+    const all = [this.#rng];
+    for (const layer of this.network.layers.values()) {
+      if (layer.rng !== undefined && !all.includes(layer.rng)) {
+        all.push(layer.rng);
+      }
+    }
+    return all;
+  }
+
   /** The network's accuracy on the first `limit` samples of a set (default all). */
   evaluate(x: Matrix | SampleSet, t: Labels, limit?: number): number {
     const count = x instanceof Matrix ? x.rows : x.count;
@@ -362,23 +601,10 @@ export class Trainer {
     return this.network.accuracy(head(x, n), headLabels(t, n));
   }
 
-  /** The samples at `indices`, as the network reads them best. */
-  #batch(indices: Int32Array): Batch {
-    const net = this.network, x = this.#x, n = indices.length;
-    if (x instanceof Matrix) {
-      this.#x1 = net.kernels.buffer(this.#x1, n, x.cols);
-      const X = x.data, B = this.#x1.data, d = x.cols;
-      for (let r = 0; r < n; r++) {
-        B.set(X.subarray(indices[r] * d, (indices[r] + 1) * d), r * d);
-      }
-      return this.#x1;
-    }
-    if (net.sparseInput) {
-      this.#xs ??= new SparseRows(net.kernels);
-      return x.sparseBatch(indices, this.#xs);
-    }
-    this.#x1 = net.kernels.buffer(this.#x1, n, x.sampleSize);
-    return x.batch(indices, this.#x1);
+  /** The samples at `indices`, gathered by the network's kernels. */
+  #batch(indices: Int32Array): Matrix {
+    const x = this.#x, set = x instanceof Matrix ? rowsOf(x) : x;
+    return this.#x1 = set.batch(indices, this.#x1, this.network.kernels);
   }
 }
 
@@ -390,8 +616,7 @@ function head(x: Matrix | SampleSet, n: number): Matrix | SampleSet {
   return {
     count: n,
     sampleSize: x.sampleSize,
-    batch: (indices, out) => x.batch(indices, out),
-    sparseBatch: (indices, out) => x.sparseBatch(indices, out),
+    batch: (indices, out, kernels) => x.batch(indices, out, kernels),
   };
 }
 
@@ -414,7 +639,7 @@ function checkCount(
     throw new RangeError(
       `${where}: expected ${name} to be an integer ≥ ${
         zeroOk ? 0 : 1
-      } but found ${value}`,
+      } but found ${describe(value)}`,
     );
   }
 }

@@ -10,7 +10,7 @@ import { Affine } from "../layers/affine.ts";
 import type { Layer } from "../layers/layer.ts";
 import { Relu } from "../layers/relu.ts";
 import { checkSizes } from "./batch.ts";
-import { netSetup } from "./init.ts";
+import { checkNetOptions, netSetup } from "./init.ts";
 import { LayerNet } from "./layer_net.ts";
 import type { NetOptions } from "./network.ts";
 import type { NetKind } from "./registry.ts";
@@ -18,9 +18,11 @@ import type { NetKind } from "./registry.ts";
 /**
  * The four parameters of a {@linkcode TwoLayerNet}, with D inputs, H hidden
  * units and C classes: W1 D×H, b1 1×H, W2 H×C, b2 1×C. `gradient()` and
- * `numericalGradient()` return the same keys and shapes.
+ * `numericalGradient()` return the same keys and shapes. Any string indexes
+ * it too, so that the book's loop over the keys type-checks:
+ * `for (const key of Object.keys(grads)) params[key]…`.
  */
-export type TwoLayerNetParams = {
+export type TwoLayerNetParams = Record<string, Matrix> & {
   /** First-layer weights, D×H. */
   W1: Matrix;
   /** First-layer bias, 1×H. */
@@ -93,9 +95,11 @@ export class TwoLayerNet extends LayerNet<TwoLayerNetParams> {
    * {@linkcode TwoLayerNetOptions}
    * @throws {RangeError} unless the sizes are positive integers and
    * `weightInitStd` is finite and non-negative.
+   * @throws {TypeError} for an option it does not take.
    */
   constructor(options: TwoLayerNetOptions) {
     const where = "TwoLayerNet";
+    checkNetOptions(where, options, ["inputSize", "hiddenSize", "outputSize"]);
     const { inputSize, hiddenSize, outputSize } = options ?? {};
     checkSizes(where, [
       ["inputSize", inputSize],

@@ -5,11 +5,10 @@
  */
 
 import {
+  BaseOptimizer,
   checkParams,
   checkRate,
-  type Optimizer,
   type ParamSet,
-  StateByKey,
 } from "./optimizer.ts";
 
 /**
@@ -26,26 +25,30 @@ import {
  * console.log(W.toRows()); // ≈ [[−1, −1]]: the same first step whatever the scale
  * ```
  */
-export class AdaGrad implements Optimizer {
+export class AdaGrad extends BaseOptimizer {
   /** The learning rate (default 0.01). */
   readonly lr: number;
-  #h = new StateByKey();
 
   /**
    * Creates it, with the book's defaults for what is left out.
    *
    * @throws {RangeError} unless `lr` is a finite number > 0.
+   * @throws {TypeError} for an option other than `lr`.
    */
-  constructor({ lr = 0.01 }: { lr?: number } = {}) {
+  constructor(options: { lr?: number } = {}) {
+    super("AdaGrad", options, ["lr"], ["h"]);
+    const { lr = 0.01 } = options;
     checkRate("AdaGrad", "lr", lr);
     this.lr = lr;
   }
 
   /** One step for every parameter, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
-    for (const key of checkParams("AdaGrad.update()", params, grads)) {
+    const keys = checkParams("AdaGrad.update()", params, grads);
+    this.nextStep();
+    for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const h = this.#h.get(key, W.length);
+      const h = this.slot("h", key, W.length);
       for (let i = 0; i < W.length; i++) {
         h[i] += dW[i] * dW[i];
         W[i] -= this.lr * dW[i] / (Math.sqrt(h[i]) + 1e-7);

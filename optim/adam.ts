@@ -5,11 +5,10 @@
  */
 
 import {
+  BaseOptimizer,
   checkParams,
   checkRate,
-  type Optimizer,
   type ParamSet,
-  StateByKey,
 } from "./optimizer.ts";
 
 /**
@@ -32,29 +31,25 @@ import {
  * console.log(W.data[0]); // ≈ −0.001: Adam's first step is lr, whatever the gradient's scale
  * ```
  */
-export class Adam implements Optimizer {
+export class Adam extends BaseOptimizer {
   /** The learning rate (default 0.001). */
   readonly lr: number;
   /** Decay of the gradient's running mean (default 0.9). */
   readonly beta1: number;
   /** Decay of the squared gradient's running mean (default 0.999). */
   readonly beta2: number;
-  #t = 0;
-  #m = new StateByKey();
-  #v = new StateByKey();
 
   /**
    * Creates it, with the book's defaults for what is left out.
    *
    * @throws {RangeError} for a non-positive `lr` or betas outside [0, 1).
+   * @throws {TypeError} for an option other than those three.
    */
   constructor(
-    { lr = 0.001, beta1 = 0.9, beta2 = 0.999 }: {
-      lr?: number;
-      beta1?: number;
-      beta2?: number;
-    } = {},
+    options: { lr?: number; beta1?: number; beta2?: number } = {},
   ) {
+    super("Adam", options, ["lr", "beta1", "beta2"], ["m", "v"]);
+    const { lr = 0.001, beta1 = 0.9, beta2 = 0.999 } = options;
     checkRate("Adam", "lr", lr);
     for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
       if (!(b >= 0 && b < 1)) {
@@ -66,19 +61,15 @@ export class Adam implements Optimizer {
     this.beta2 = beta2;
   }
 
-  /** Number of `update` calls so far (t). */
-  get steps(): number {
-    return this.#t;
-  }
-
   /** One step for every parameter, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
     const keys = checkParams("Adam.update()", params, grads);
-    const t = ++this.#t, b1 = this.beta1, b2 = this.beta2;
+    const t = this.nextStep(), b1 = this.beta1, b2 = this.beta2;
     const lrT = this.lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
     for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const m = this.#m.get(key, W.length), v = this.#v.get(key, W.length);
+      const m = this.slot("m", key, W.length),
+        v = this.slot("v", key, W.length);
       for (let i = 0; i < W.length; i++) {
         m[i] += (1 - b1) * (dW[i] - m[i]);
         v[i] += (1 - b2) * (dW[i] * dW[i] - v[i]);

@@ -22,7 +22,12 @@
  * @module
  */
 
-export type { Optimizer, ParamSet } from "./optimizer.ts";
+export {
+  BaseOptimizer,
+  type Optimizer,
+  type OptimizerState,
+  type ParamSet,
+} from "./optimizer.ts";
 export { SGD } from "./sgd.ts";
 export { Momentum } from "./momentum.ts";
 export { Nesterov } from "./nesterov.ts";

@@ -5,11 +5,10 @@
  */
 
 import {
+  BaseOptimizer,
   checkParams,
   checkRate,
-  type Optimizer,
   type ParamSet,
-  StateByKey,
 } from "./optimizer.ts";
 
 /**
@@ -29,21 +28,21 @@ import {
  * console.log(W.data[0]); // ≈ −0.29
  * ```
  */
-export class Momentum implements Optimizer {
+export class Momentum extends BaseOptimizer {
   /** The learning rate (default 0.01). */
   readonly lr: number;
   /** The velocity's decay per step (default 0.9). */
   readonly momentum: number;
-  #v = new StateByKey();
 
   /**
    * Creates it, with the book's defaults for what is left out.
    *
    * @throws {RangeError} for a non-positive `lr` or a negative `momentum`.
+   * @throws {TypeError} for an option other than those two.
    */
-  constructor(
-    { lr = 0.01, momentum = 0.9 }: { lr?: number; momentum?: number } = {},
-  ) {
+  constructor(options: { lr?: number; momentum?: number } = {}) {
+    super("Momentum", options, ["lr", "momentum"], ["v"]);
+    const { lr = 0.01, momentum = 0.9 } = options;
     checkRate("Momentum", "lr", lr);
     checkRate("Momentum", "momentum", momentum, true);
     this.lr = lr;
@@ -52,9 +51,11 @@ export class Momentum implements Optimizer {
 
   /** One step for every parameter, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
-    for (const key of checkParams("Momentum.update()", params, grads)) {
+    const keys = checkParams("Momentum.update()", params, grads);
+    this.nextStep();
+    for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const v = this.#v.get(key, W.length);
+      const v = this.slot("v", key, W.length);
       for (let i = 0; i < W.length; i++) {
         v[i] = this.momentum * v[i] - this.lr * dW[i];
         W[i] += v[i];

@@ -5,11 +5,10 @@
  */
 
 import {
+  BaseOptimizer,
   checkParams,
   checkRate,
-  type Optimizer,
   type ParamSet,
-  StateByKey,
 } from "./optimizer.ts";
 
 /**
@@ -28,21 +27,21 @@ import {
  * console.log(W.data[0]); // 0.81·(−0.1) − 1.9·0.1 = −0.271
  * ```
  */
-export class Nesterov implements Optimizer {
+export class Nesterov extends BaseOptimizer {
   /** The learning rate (default 0.01). */
   readonly lr: number;
   /** The velocity's decay per step (default 0.9). */
   readonly momentum: number;
-  #v = new StateByKey();
 
   /**
    * Creates it, with the book's defaults for what is left out.
    *
    * @throws {RangeError} for a non-positive `lr` or a negative `momentum`.
+   * @throws {TypeError} for an option other than those two.
    */
-  constructor(
-    { lr = 0.01, momentum = 0.9 }: { lr?: number; momentum?: number } = {},
-  ) {
+  constructor(options: { lr?: number; momentum?: number } = {}) {
+    super("Nesterov", options, ["lr", "momentum"], ["v"]);
+    const { lr = 0.01, momentum = 0.9 } = options;
     checkRate("Nesterov", "lr", lr);
     checkRate("Nesterov", "momentum", momentum, true);
     this.lr = lr;
@@ -52,9 +51,11 @@ export class Nesterov implements Optimizer {
   /** One step for every parameter, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
     const mu = this.momentum, lr = this.lr;
-    for (const key of checkParams("Nesterov.update()", params, grads)) {
+    const keys = checkParams("Nesterov.update()", params, grads);
+    this.nextStep();
+    for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const v = this.#v.get(key, W.length);
+      const v = this.slot("v", key, W.length);
       for (let i = 0; i < W.length; i++) {
         v[i] = mu * v[i] - lr * dW[i];
         W[i] += mu * mu * v[i] - (1 + mu) * lr * dW[i];

@@ -6,6 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { checkOptions, describe } from "../core/options.ts";
 
 /**
  * Parameters or gradients by name, e.g. a net's `params` and what its
@@ -42,6 +43,151 @@ export interface Optimizer {
   readonly lr: number;
   /** Moves each `params[key]` by its rule, using `grads[key]`, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void;
+  /**
+   * What it has learned so far, as plain data (optional: the book's
+   * optimizers have it; a `Trainer` needs it to save a run).
+   */
+  state?(): OptimizerState;
+  /** Takes back a `state()` (optional, with `state`). */
+  setState?(state: OptimizerState): void;
+}
+
+/**
+ * An optimizer's state as plain data: its kind and settings, its step
+ * count and its per-parameter arrays (copies), which is everything its next
+ * `update` depends on besides the parameters and gradients. `Trainer.state()`
+ * carries it; `saveNet` writes it into the file (the arrays as tensors).
+ */
+export interface OptimizerState {
+  /** Its class, e.g. `"Adam"`. */
+  type: string;
+  /** Its settings, e.g. `{ lr: 0.001, beta1: 0.9, beta2: 0.999 }`. */
+  options: Record<string, number>;
+  /** `update` calls so far (Adam's t). */
+  steps: number;
+  /**
+   * Its per-parameter arrays, by slot (Momentum's and Nesterov's velocity
+   * `v`, AdaGrad's and RMSprop's `h`, Adam's `m` and `v`; SGD has none),
+   * then by parameter key, e.g. `slots.m.W1`.
+   */
+  slots: Record<string, Record<string, Float64Array>>;
+}
+
+/**
+ * What the book's six optimizers share: the check of their options (an
+ * unknown key is refused, naming the nearest known one), the count of
+ * `update` calls, their per-parameter arrays (`slot`), and `state()` /
+ * `setState()` over them. A subclass keeps its settings in fields named as
+ * its options (`lr`, `momentum`, …).
+ */
+export abstract class BaseOptimizer implements Optimizer {
+  /** The learning rate η. */
+  abstract readonly lr: number;
+  #type: string;
+  #known: readonly string[];
+  #slots = new Map<string, StateByKey>();
+  #steps = 0;
+
+  /**
+   * Checks `options` against the `known` keys (a TypeError naming `type`
+   * otherwise) and makes the named `slots`, empty.
+   */
+  protected constructor(
+    type: string,
+    options: object | undefined,
+    known: readonly string[],
+    slots: readonly string[] = [],
+  ) {
+    checkOptions(type, options, known);
+    this.#type = type;
+    this.#known = known;
+    for (const name of slots) this.#slots.set(name, new StateByKey());
+  }
+
+  /** Number of `update` calls so far (Adam's t). */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** Moves each `params[key]` by its rule, using `grads[key]`, in place. */
+  abstract update<K extends string>(
+    params: ParamSet<K>,
+    grads: ParamSet<K>,
+  ): void;
+
+  /** Counts an `update` call; returns the count, this one included. */
+  protected nextStep(): number {
+    return ++this.#steps;
+  }
+
+  /** Slot `name`'s array for parameter `key` (zeros, `length` long, at first). */
+  protected slot(name: string, key: string, length: number): Float64Array {
+    return this.#slots.get(name)!.get(key, length);
+  }
+
+  /**
+   * Its state: settings, step count and copies of its arrays (see
+   * {@linkcode OptimizerState}).
+   */
+  state(): OptimizerState {
+    const self = this as unknown as Record<string, number>;
+    const slots: OptimizerState["slots"] = {};
+    for (const [name, arrays] of this.#slots) slots[name] = arrays.copy();
+    return {
+      type: this.#type,
+      options: Object.fromEntries(this.#known.map((k) => [k, self[k]])),
+      steps: this.#steps,
+      slots,
+    };
+  }
+
+  /**
+   * Takes back what `state()` returned (copying its arrays), so that the
+   * next `update` is the one the saved optimizer would have made.
+   *
+   * @throws {RangeError} for the state of another kind of optimizer, other
+   * settings, or slots that are not this kind's.
+   */
+  setState(state: OptimizerState): void {
+    const where = `${this.#type}.setState()`;
+    const self = this as unknown as Record<string, number>;
+    if (state?.type !== this.#type) {
+      throw new RangeError(
+        `${where}: expected the state of ${this.#type} but found ${
+          describe(state?.type ?? state)
+        }`,
+      );
+    }
+    for (const k of this.#known) {
+      if (!Object.is(state.options?.[k], self[k])) {
+        throw new RangeError(
+          `${where}: expected ${k} ${self[k]} (this optimizer's) but found ${
+            describe(state.options?.[k])
+          }`,
+        );
+      }
+    }
+    if (!Number.isInteger(state.steps) || state.steps < 0) {
+      throw new RangeError(
+        `${where}: expected steps to be an integer ≥ 0 but found ${
+          describe(state.steps)
+        }`,
+      );
+    }
+    const names = [...this.#slots.keys()];
+    const found = Object.keys(state.slots ?? {});
+    if (found.join() !== names.join()) {
+      throw new RangeError(
+        `${where}: expected slots ${names.join(", ") || "none"} but found ${
+          found.join(", ") || "none"
+        }`,
+      );
+    }
+    for (const name of names) {
+      this.#slots.set(name, StateByKey.from(where, state.slots[name]));
+    }
+    this.#steps = state.steps;
+  }
 }
 
 /**
@@ -86,6 +232,36 @@ export class StateByKey {
     }
     return a;
   }
+
+  /** Copies of the arrays, by key. */
+  copy(): Record<string, Float64Array> {
+    const out: Record<string, Float64Array> = {};
+    for (const [key, a] of this.#arrays) out[key] = a.slice();
+    return out;
+  }
+
+  /**
+   * The arrays of a `copy()`, copied in turn.
+   *
+   * @throws {RangeError} naming `where` unless each is a Float64Array.
+   */
+  static from(
+    where: string,
+    arrays: Record<string, Float64Array>,
+  ): StateByKey {
+    const state = new StateByKey();
+    for (const [key, a] of Object.entries(arrays ?? {})) {
+      if (!(a instanceof Float64Array)) {
+        throw new RangeError(
+          `${where}: expected the array of "${key}" to be a Float64Array but found ${
+            describe(a)
+          }`,
+        );
+      }
+      state.#arrays.set(key, a.slice());
+    }
+    return state;
+  }
 }
 
 /** Throws unless `value` is a finite number > 0 (or ≥ 0 with `zeroOk`). */
@@ -99,7 +275,7 @@ export function checkRate(
     throw new RangeError(
       `${where}: expected ${name} to be a finite number ${
         zeroOk ? "≥" : ">"
-      } 0 but found ${value}`,
+      } 0 but found ${describe(value)}`,
     );
   }
 }

@@ -5,11 +5,10 @@
  */
 
 import {
+  BaseOptimizer,
   checkParams,
   checkRate,
-  type Optimizer,
   type ParamSet,
-  StateByKey,
 } from "./optimizer.ts";
 
 /**
@@ -26,21 +25,21 @@ import {
  * console.log(W.data[0]); // −0.01 / √0.01 ≈ −0.1
  * ```
  */
-export class RMSprop implements Optimizer {
+export class RMSprop extends BaseOptimizer {
   /** The learning rate (default 0.01). */
   readonly lr: number;
   /** How much of the running mean of g² is kept per step (default 0.99). */
   readonly decayRate: number;
-  #h = new StateByKey();
 
   /**
    * Creates it, with the book's defaults for what is left out.
    *
    * @throws {RangeError} for a non-positive `lr` or `decayRate` outside [0, 1].
+   * @throws {TypeError} for an option other than those two.
    */
-  constructor(
-    { lr = 0.01, decayRate = 0.99 }: { lr?: number; decayRate?: number } = {},
-  ) {
+  constructor(options: { lr?: number; decayRate?: number } = {}) {
+    super("RMSprop", options, ["lr", "decayRate"], ["h"]);
+    const { lr = 0.01, decayRate = 0.99 } = options;
     checkRate("RMSprop", "lr", lr);
     if (!(decayRate >= 0 && decayRate <= 1)) {
       throw new RangeError(
@@ -54,9 +53,11 @@ export class RMSprop implements Optimizer {
   /** One step for every parameter, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
     const d = this.decayRate;
-    for (const key of checkParams("RMSprop.update()", params, grads)) {
+    const keys = checkParams("RMSprop.update()", params, grads);
+    this.nextStep();
+    for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const h = this.#h.get(key, W.length);
+      const h = this.slot("h", key, W.length);
       for (let i = 0; i < W.length; i++) {
         h[i] = d * h[i] + (1 - d) * dW[i] * dW[i];
         W[i] -= this.lr * dW[i] / (Math.sqrt(h[i]) + 1e-7);

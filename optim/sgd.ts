@@ -5,9 +5,9 @@
  */
 
 import {
+  BaseOptimizer,
   checkParams,
   checkRate,
-  type Optimizer,
   type ParamSet,
 } from "./optimizer.ts";
 
@@ -24,7 +24,7 @@ import {
  * console.log(W.toRows()); // [[0, 1]]
  * ```
  */
-export class SGD implements Optimizer {
+export class SGD extends BaseOptimizer {
   /** The learning rate (the book's default 0.01). */
   readonly lr: number;
 
@@ -32,15 +32,20 @@ export class SGD implements Optimizer {
    * Creates it, with the book's defaults for what is left out.
    *
    * @throws {RangeError} unless `lr` is a finite number > 0.
+   * @throws {TypeError} for an option other than `lr`.
    */
-  constructor({ lr = 0.01 }: { lr?: number } = {}) {
+  constructor(options: { lr?: number } = {}) {
+    super("SGD", options, ["lr"]);
+    const { lr = 0.01 } = options;
     checkRate("SGD", "lr", lr);
     this.lr = lr;
   }
 
   /** One step for every parameter, in place. */
   update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
-    for (const key of checkParams("SGD.update()", params, grads)) {
+    const keys = checkParams("SGD.update()", params, grads);
+    this.nextStep();
+    for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
       for (let i = 0; i < W.length; i++) W[i] -= this.lr * dW[i];
     }

@@ -3,7 +3,8 @@
 import { Matrix } from "../core/matrix.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Layer } from "../layers/layer.ts";
-import { numericalGradient } from "../core/numerical_gradient.ts";
+import { ImageSet } from "../data/dataset.ts";
+import { numericalGradient } from "../net/numerical_gradient.ts";
 
 const TASKS = JSON.parse(
   await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
@@ -71,4 +72,17 @@ export function layerGradientError(layer: Layer, x: Matrix, rng: Rng): number {
     );
   });
   return err;
+}
+
+/** n seeded 7×7 "images" (30 % ink) and labels in 0…2 that depend on them. */
+export function imageData(rng: Rng, n: number) {
+  const pixels = new Uint8Array(n * 49);
+  for (let i = 0; i < pixels.length; i++) {
+    pixels[i] = rng.uniform() < 0.3 ? 1 + rng.int(255) : 0;
+  }
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = (pixels[i * 49] + pixels[i * 49 + 24]) % 3;
+  }
+  return { images: new ImageSet(pixels, [49], { normalize: true }), labels };
 }

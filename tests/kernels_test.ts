@@ -7,17 +7,14 @@ import {
   assertThrows,
 } from "@std/assert";
 import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
+import { allFinite } from "../core/naive.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
-import {
-  allFinite,
-  matmulSparse,
-  matmulTNSparse,
-  SparseRows,
-} from "../core/sparse.ts";
+import { SparseRows } from "../core/sparse.ts";
 import type { BaseKernels } from "../core/dispatch.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
 import { selectKernels } from "../core/backend.ts";
-import { SimdKernels, simdSupport } from "../core/simd/simd.ts";
+import { SimdKernels } from "../core/simd/simd.ts";
+import { simdSupport } from "../core/simd/support.ts";
 
 // Sizes that hit every remainder of the 3×2 and 5-column blockings (m, k, n
 // mod 3, 2 and 5), plus 1×1 and primes.
@@ -88,12 +85,12 @@ Deno.test("sparse kernels equal the naive ones bit for bit, at any density", () 
           assert(s.fill(a));
           const shape = `${m}×${k}, n ${n}, zeros ${zeros}`;
           assertEquals(
-            matmulSparse(s, b).data,
+            TS_KERNELS.sparseMatmul(s, b).data,
             matmul(a, b).data,
             `A·B ${shape}`,
           );
           assertEquals(
-            matmulTNSparse(s, d).data,
+            TS_KERNELS.sparseMatmulTN(s, d).data,
             matmulTN(a, d).data,
             `Aᵀ·B ${shape}`,
           );
@@ -113,7 +110,7 @@ Deno.test("kernels write into a reused out and reject a wrong one", () => {
   const s = new SparseRows();
   s.fill(a);
   out.data.fill(NaN);
-  assertStrictEquals(matmulSparse(s, b, out), out);
+  assertStrictEquals(TS_KERNELS.sparseMatmul(s, b, out), out);
   assertEquals(out.data, matmul(a, b).data);
   assertThrows(
     () => matmulFast(a, b, new Matrix(3, 3)),
@@ -121,14 +118,14 @@ Deno.test("kernels write into a reused out and reject a wrong one", () => {
     "matmulFast(): expected out of shape 4×3 but found 3×3",
   );
   assertThrows(
-    () => matmulSparse(s, new Matrix(4, 3)),
+    () => TS_KERNELS.sparseMatmul(s, new Matrix(4, 3)),
     RangeError,
-    "matmulSparse(): expected b with 5 rows (a is 4×5) but found b of shape 4×3",
+    "sparseMatmul(): expected b with 5 rows (a is 4×5, sparse) but found b of shape 4×3",
   );
   s.fill(sparseish(rng, 4, 4, 0.5));
   const d = sparseish(rng, 4, 4, 0);
   assertMatch(
-    (assertThrows(() => matmulTNSparse(s, d, d), Error)).message,
+    (assertThrows(() => TS_KERNELS.sparseMatmulTN(s, d, d), Error)).message,
     /shares its data with an operand/,
   );
 });
@@ -138,10 +135,10 @@ Deno.test("non-finite values: NaN in A propagates through the sparse kernels; al
   const b = Matrix.fromRows([[1], [2], [3]]);
   const s = new SparseRows();
   s.fill(a);
-  assertEquals(matmulSparse(s, b).data, matmul(a, b).data); // [NaN, 1]
-  assert(Number.isNaN(matmulSparse(s, b).data[0]));
+  assertEquals(TS_KERNELS.sparseMatmul(s, b).data, matmul(a, b).data); // [NaN, 1]
+  assert(Number.isNaN(TS_KERNELS.sparseMatmul(s, b).data[0]));
   // With ∞ in B, the dense result has 0·∞ = NaN where skipping would not: the
-  // layers test allFinite(B) and take the dense kernel then.
+  // kernels test allFinite(B) and take the dense kernel then.
   const inf = Matrix.fromRows([[Infinity], [2], [3]]);
   assert(Number.isNaN(matmul(Matrix.fromRows([[0, 1, 0]]), inf).data[0]));
   assertStrictEquals(allFinite(inf), false);
@@ -159,9 +156,9 @@ Deno.test("SparseRows.fill() gives up past maxDensity and builds correct columns
     true,
   );
   assertEquals(Array.from(s.rowPtr.subarray(0, 4)), [0, 1, 3, 4]);
-  const { colPtr, row, val } = s.columns();
-  assertEquals(Array.from(colPtr.subarray(0, 4)), [0, 1, 3, 4]);
-  assertEquals(Array.from(row.subarray(0, 4)), [1, 0, 2, 1]);
+  const { ptr, index, val } = s.columns();
+  assertEquals(Array.from(ptr.subarray(0, 4)), [0, 1, 3, 4]);
+  assertEquals(Array.from(index.subarray(0, 4)), [1, 0, 2, 1]);
   assertEquals(Array.from(val.subarray(0, 4)), [6, 5, 8, 7]);
 });
 
@@ -174,7 +171,7 @@ Deno.test("matmulTNFast equals the naive kernel bit for bit across its row chunk
   }
 });
 
-Deno.test("matmulTNSparse's small-output path equals the naive kernel bit for bit", () => {
+Deno.test("the TypeScript kernels' row-by-row Aᵀ·B for small outputs equals the naive kernel bit for bit", () => {
   // K·N ≤ 4096 takes the row-by-row path; a tall A as in a convolution.
   const rng = new Rng(104);
   const s = new SparseRows();
@@ -184,7 +181,7 @@ Deno.test("matmulTNSparse's small-output path equals the naive kernel bit for bi
     const a = sparseish(rng, m, k, 0.7), b = sparseish(rng, m, n, 0.1);
     s.fill(a);
     assertEquals(
-      matmulTNSparse(s, b).data,
+      TS_KERNELS.sparseMatmulTN(s, b).data,
       matmulTN(a, b).data,
       `${m}×${k}, n ${n}`,
     );
@@ -329,17 +326,17 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
           const a = sparseish(rng, m, k, zeros);
           const b = place(kernels, sparseish(rng, k, n, 0.2), zeros === 0);
           const d = place(kernels, sparseish(rng, m, 400, 0.2), false);
-          assert(s.fill(a));
+          assert(kernels.compact(a, s));
           const shape = `${m}×${k}, n ${n}, zeros ${zeros}`;
           assertClose(
-            matmulSparse(s, b, undefined, kernels),
+            kernels.sparseMatmul(s, b),
             matmul(a, b),
             matmul(abs(a), abs(b)),
             exact,
             `A·B ${shape}`,
           );
           assertClose(
-            matmulTNSparse(s, d, undefined, kernels),
+            kernels.sparseMatmulTN(s, d),
             matmulTN(a, d),
             matmulTN(abs(a), abs(d)),
             exact,
@@ -352,34 +349,67 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
 
   Deno.test(`${kernels.name} sparse columns (CSC) and large Aᵀ·B outputs match`, () => {
     // K·N > 4096 takes the by-column lists; the CSC comes from the
-    // allocator's transpose (WebAssembly for the SIMD kernels).
+    // kernels' transpose (WebAssembly for the SIMD kernels), built by the
+    // product and kept.
     const rng = new Rng(109);
     const mine = new SparseRows(kernels), plain = new SparseRows();
     for (const [m, k, n] of [[40, 300, 19], [1, 5000, 2], [123, 97, 61]]) {
       const a = sparseish(rng, m, k, 0.85);
-      mine.fill(a);
+      kernels.compact(a, mine);
       plain.fill(a);
-      const c = mine.columns(), p = plain.columns();
-      assertEquals(
-        c.colPtr.subarray(0, k + 1),
-        p.colPtr.subarray(0, k + 1),
-      );
-      assertEquals(
-        c.row.subarray(0, mine.nnz),
-        p.row.subarray(0, plain.nnz),
-      );
-      assertEquals(
-        c.val.subarray(0, mine.nnz),
-        p.val.subarray(0, plain.nnz),
-      );
       const d = place(kernels, sparseish(rng, m, n, 0), false);
       assertClose(
-        matmulTNSparse(mine, d, undefined, kernels),
+        kernels.sparseMatmulTN(mine, d),
         matmulTN(a, d),
         matmulTN(abs(a), abs(d)),
         exact,
         `Aᵀ·B ${m}×${k}, n ${n}`,
       );
+      const c = mine.columns(), p = plain.columns();
+      assertEquals(c.ptr.subarray(0, k + 1), p.ptr.subarray(0, k + 1));
+      assertEquals(
+        c.index.subarray(0, mine.nnz),
+        p.index.subarray(0, plain.nnz),
+      );
+      assertEquals(
+        c.val.subarray(0, mine.nnz),
+        p.val.subarray(0, plain.nnz),
+      );
+    }
+  });
+
+  Deno.test(`${kernels.name} compact() finds the non-zeros the TypeScript loop finds, and gives up where it does`, () => {
+    const rng = new Rng(111);
+    const mine = new SparseRows(kernels), plain = new SparseRows();
+    // Every remainder of the 16-element blocks, all-zero blocks, −0 (a
+    // zero) and NaN or ∞ (not zeros); densities on both sides of the limit.
+    for (const zeros of [0.3, 0.6, 0.95, 1]) {
+      for (const k of [1, 5, 15, 16, 17, 31, 33, 784]) {
+        for (const m of [1, 2, 7]) {
+          const a = place(kernels, sparseish(rng, m, k, zeros), m === 2);
+          if (m === 7 && k > 1) a.data[k + 1] = [NaN, Infinity][k % 2];
+          const what = `${m}×${k}, zeros ${zeros}`;
+          for (const limit of [1, 0.5]) {
+            const ok = kernels.compact(a, mine, limit);
+            assertStrictEquals(ok, plain.fill(a, limit), what);
+            assertStrictEquals(mine.nnz, plain.nnz, what);
+            const nnz = mine.nnz;
+            assertEquals(
+              mine.rowPtr.subarray(0, ok ? m + 1 : 0),
+              plain.rowPtr.subarray(0, ok ? m + 1 : 0),
+              what,
+            );
+            assertEquals(mine.col.subarray(0, nnz), plain.col.subarray(0, nnz));
+            assertEquals(mine.val.subarray(0, nnz), plain.val.subarray(0, nnz));
+            if (ok) {
+              assertEquals(
+                mine.toDense().data,
+                a.data.map((v) => v === 0 ? 0 : v),
+              );
+            }
+          }
+        }
+      }
     }
   });
 
@@ -497,15 +527,12 @@ Deno.test("two-thread SimdKernels give the one-thread results bit for bit, and c
       assertEquals(two.matmulTN(at, b).data, one.matmulTN(at, b).data);
       assertEquals(two.matmulNT(a, bt).data, one.matmulNT(a, bt).data);
       const s = new SparseRows(two);
-      s.fill(a);
+      two.compact(a, s);
       const d = place(two, sparseish(rng, m, n, 0), false);
+      assertEquals(two.sparseMatmul(s, b).data, one.sparseMatmul(s, b).data);
       assertEquals(
-        matmulSparse(s, b, undefined, two).data,
-        matmulSparse(s, b, undefined, one).data,
-      );
-      assertEquals(
-        matmulTNSparse(s, d, undefined, two).data,
-        matmulTNSparse(s, d, undefined, one).data,
+        two.sparseMatmulTN(s, d).data,
+        one.sparseMatmulTN(s, d).data,
       );
     }
   } finally {
@@ -558,15 +585,13 @@ Deno.test("a worker that fails mid-product is an error at once, and the kernels 
     // Four rows of one entry each; the worker's two (the second half of the
     // entries) read B far outside the memory: a WebAssembly trap there.
     const n = 25_000;
-    const ptr = two.int32(5), index = two.int32(4), val = two.float64(4);
-    ptr.set([0, 1, 2, 3, 4]);
-    index.set([0, 0, 10_000, 10_000]); // byte 2e9: past the memory, below 2³¹
-    val.fill(1);
-    const B = two.float64(n), C = two.float64(4 * n);
+    const s = new SparseRows(two);
+    s.fill(Matrix.fromRows([[1], [1], [1], [1]]));
+    s.col.set([0, 0, 10_000, 10_000]); // byte 2e9: past the memory, below 2³¹
+    const b = new Matrix(1, n, two.float64(n));
     const start = performance.now();
     assertMatch(
-      (assertThrows(() => two.runLists(ptr, index, val, 4, B, n, C), Error))
-        .message,
+      (assertThrows(() => two.sparseMatmul(s, b), Error)).message,
       /^SimdKernels: the worker failed during a product/,
     );
     assert(performance.now() - start < 30_000, "not after the timeout");

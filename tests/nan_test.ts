@@ -145,13 +145,14 @@ for (const [name, make] of KERNELS) {
     const kernels = make(), rng = new Rng(7);
     for (const bad of SPECIAL) {
       for (let at = 0; at < 12; at++) {
-        // x mostly zeros (so that products skip them), W with one special value.
+        // x mostly zeros, with rows enough and W wide enough that products
+        // skip them when W is finite; W with one special value.
         const x = new Matrix(
-          3,
+          9,
           4,
-          Float64Array.from({ length: 12 }, (_, i) => i % 3 ? 0 : 0.5),
+          Float64Array.from({ length: 36 }, (_, i) => i % 3 ? 0 : 0.5),
         );
-        const W = uniformMatrix(rng, 4, 3), b = uniformMatrix(rng, 1, 3);
+        const W = uniformMatrix(rng, 4, 41), b = uniformMatrix(rng, 1, 41);
         W.data[at] = bad;
         const affine = new Affine(W, b, { kernels });
         const what = `${bad} at W[${at}]`;

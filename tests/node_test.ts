@@ -48,3 +48,55 @@ Deno.test({
     }
   },
 });
+
+/**
+ * The first ```LANG block after `heading` in the README (```js ignore: the
+ * doc tests do not run it, it imports the bundle this test makes).
+ */
+function readmeBlock(readme: string, heading: string, lang: string): string {
+  const section = readme.slice(readme.indexOf(heading));
+  const m = section.match(
+    new RegExp("```" + lang + "( ignore)?\\n([\\s\\S]*?)```"),
+  );
+  if (m === null) throw new Error(`no ${lang} block after ${heading}`);
+  return m[2];
+}
+
+Deno.test({
+  name:
+    "the README's steps for Node without JSR, as written: the bundle command, then its main.js prints the figure it says",
+  ignore: node === undefined && Deno.env.get("CI") !== "true",
+  async fn() {
+    const readme = await Deno.readTextFile(`${ROOT}README.md`);
+    const heading = "### Node without JSR";
+    const command = readmeBlock(readme, heading, "sh").trim();
+    const main = readmeBlock(readme, heading, "js");
+    const dir = await Deno.makeTempDir({ prefix: "dlfs-node-readme-" });
+    try {
+      const app = `${dir}/my-app`;
+      await Deno.mkdir(app);
+      const [deno, ...args] = command.replace("../my-app", app).split(/\s+/);
+      assertEquals(deno, "deno");
+      const bundle = await new Deno.Command(Deno.execPath(), {
+        args: [...args.slice(0, 1), "--quiet", ...args.slice(1)],
+        cwd: ROOT,
+        stderr: "piped",
+      }).output();
+      assertEquals(bundle.code, 0, new TextDecoder().decode(bundle.stderr));
+      await Deno.writeTextFile(`${app}/package.json`, '{ "type": "module" }\n');
+      await Deno.writeTextFile(`${app}/main.js`, main);
+      const run = await new Deno.Command("node", {
+        args: ["main.js"],
+        cwd: app,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(run.stdout);
+      assertEquals(run.code, 0, out + new TextDecoder().decode(run.stderr));
+      const said = main.match(/console\.log\(.*\); \/\/ (\S+)/)![1];
+      assertEquals(out, `${said}\n`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -2,6 +2,7 @@ import {
   assert,
   assertEquals,
   assertMatch,
+  assertNotEquals,
   assertNotMatch,
   assertNotStrictEquals,
   assertStrictEquals,
@@ -17,13 +18,13 @@ async function train(...args: string[]) {
 }
 
 async function trainWith(env: Record<string, string>, ...args: string[]) {
+  return await denoRun(env, "run", ...TRAIN_FLAGS, "train.ts", ...args);
+}
+
+/** `deno ARGS` in the project root: its exit code and output. */
+async function denoRun(env: Record<string, string>, ...args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...TRAIN_FLAGS,
-      "train.ts",
-      ...args,
-    ],
+    args,
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
@@ -112,18 +113,96 @@ Deno.test("train.ts rejects bad flags in one line with a pointer to --help, exit
     ],
     [
       ["--lr", "-0.1"],
-      "train: -0.1 looks like a negative number after a flag: write it with = (e.g. --lr=-0.1)",
+      'train: --lr expects a finite number > 0 but got "-0.1"',
+    ],
+    [
+      ["--iters", "-5"],
+      'train: --iters expects an integer from 0 up but got "-5"',
+    ],
+    [
+      ["-5"],
+      'train: unexpected argument "-5": the flags take no positional arguments',
+    ],
+    [
+      ["--save", "/nonexistent/m", "--json", "/nonexistent/m"],
+      "train: --save and --json name one file, /nonexistent/m: each output needs its own (the second would overwrite the first)",
+    ],
+    [
+      ["--plot", "/tmp/run.svg", "--json", "/tmp/../tmp/run.svg"],
+      "train: --plot and --json name one file, /tmp/../tmp/run.svg: each output needs its own (the second would overwrite the first)",
+    ],
+    [
+      ["--net", "multi-layer", "--batchnorm", "--batch-size", "1"],
+      "train: --batchnorm needs --batch-size 2 or more: one row has zero variance, and BatchNormalization learns nothing from it",
+    ],
+    [
+      ["--resume", "run.st", "--lr", "0.5"],
+      "train: --lr cannot go with --resume: the run's settings come from the file",
+    ],
+    [
+      ["--resume", "run.st", "--load", "net.st"],
+      "train: --load and --resume are alternatives: --load starts a new run from a net, --resume continues a saved run",
+    ],
+    [
+      ["--resume", "/nonexistent/run.st"],
+      "train: --resume /nonexistent/run.st: no such file",
+    ],
+    [
+      ["--resume", "README.md"],
+      `train: --resume ${ROOT}README.md: not a safetensors file (decodeSafetensors(): expected a header of at most`,
     ],
   ];
   for (const [args, reason] of cases) {
-    const { code, stderr, stdout } = await train(...args);
+    const { code, stderr, stdout } = await trainWith(
+      { INIT_CWD: ROOT },
+      ...args,
+    );
     assertStrictEquals(code, 2, args.join(" "));
+    assert(stderr.startsWith(reason), `${args.join(" ")}: ${stderr}`);
+    assert(
+      stderr.endsWith(" (deno task train --help lists the flags)\n"),
+      stderr,
+    );
+    assertStrictEquals(stderr.split("\n").length, 2, "one line");
+    assertStrictEquals(stdout, "");
+  }
+});
+
+Deno.test({
+  name:
+    "train.ts says why it cannot write in /proc (Deno gives it only with --allow-all)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const { code, stderr } = await train("--save", "/proc/x");
+    assertStrictEquals(code, 2);
     assertStrictEquals(
       stderr,
-      `${reason} (deno task train --help lists the flags)\n`,
-      args.join(" "),
+      'train: --save /proc/x: no permission: Requires all access to "/proc/x" (deno task train --help lists the flags)\n',
     );
-    assertStrictEquals(stdout, "");
+  },
+});
+
+Deno.test("train.ts and gradient_check.ts run without the task's permissions say so in one line, naming the task", async () => {
+  for (
+    const [script, task] of [["train.ts", "train"], [
+      "gradient_check.ts",
+      "gradient-check",
+    ]]
+  ) {
+    const { code, stdout, stderr: text } = await denoRun(
+      {},
+      "run",
+      "--no-prompt",
+      script,
+    );
+    assertStrictEquals(code, 2, text);
+    assertMatch(
+      text,
+      new RegExp(
+        `^${task}: no permission: Requires env access to "\\w+": run it as deno task ${task}, which grants what it needs\n$`,
+      ),
+    );
+    assertStrictEquals(stdout.length, 0);
   }
 });
 
@@ -135,7 +214,7 @@ Deno.test("train.ts --help and -h print the usage and exit 0", async () => {
   }
 });
 
-Deno.test("train.ts refuses a --load file that does not fit, in one line, exit 2", async () => {
+Deno.test("train.ts refuses a --load file that does not fit, and a --resume file that holds a net alone, in one line, exit 2", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-load-" });
   try {
     const { saveNetFile } = await import("../data/mod.ts");
@@ -154,11 +233,11 @@ Deno.test("train.ts refuses a --load file that does not fit, in one line, exit 2
       ],
       [
         "cut.st",
-        /^train: --load \S+cut.st: decodeSafetensors\(\): expected data_offsets of "b2" within the \d+ data bytes but found \[\d+, \d+\]\n$/,
+        /^train: --load \S+cut.st: not a safetensors file \(decodeSafetensors\(\): expected data_offsets of "b2" within the \d+ data bytes but found \[\d+, \d+\]\)\n$/,
       ],
       [
         "text.st",
-        /^train: --load \S+text.st: decodeSafetensors\(\): expected a header of at most \d+ bytes/,
+        /^train: --load \S+text.st: not a safetensors file \(decodeSafetensors\(\): expected a header of at most \d+ bytes/,
       ],
     ];
     for (const [name, message] of cases) {
@@ -172,6 +251,12 @@ Deno.test("train.ts refuses a --load file that does not fit, in one line, exit 2
       assertMatch(stderr, message);
       assertStrictEquals(stderr.split("\n").length, 2, "one line");
     }
+    const alone = await train("--resume", `${dir}/small.st`);
+    assertStrictEquals(alone.code, 2);
+    assertStrictEquals(
+      alone.stderr,
+      `train: --resume ${dir}/small.st: expected a run saved by deno task train --save but found a net alone (--load starts a new run from it) (deno task train --help lists the flags)\n`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -197,20 +282,8 @@ Deno.test("train.ts takes relative paths from the folder the task was run from (
 
 /** Runs `deno task gradient-check` with `args`, as the task does. */
 async function gradientCheckCli(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...taskFlags("gradient-check", "gradient_check.ts"),
-      "gradient_check.ts",
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+  const flags = taskFlags("gradient-check", "gradient_check.ts");
+  return await denoRun({}, "run", ...flags, "gradient_check.ts", ...args);
 }
 
 Deno.test("gradient_check.ts takes --help and --data-dir and refuses other flags", async () => {
@@ -224,7 +297,7 @@ Deno.test("gradient_check.ts takes --help and --data-dir and refuses other flags
     /^gradient-check: unknown flag --bogus \(deno task gradient-check --help lists the flags\)\n$/,
   );
   const dir = await gradientCheckCli("--data-dir", "/nonexistent/mnist");
-  assertStrictEquals(dir.code, 1);
+  assertStrictEquals(dir.code, 2); // as train.ts: what the command line names
   assertMatch(
     dir.stderr,
     /^gradient-check: loadMnist\(\): expected dir "\/nonexistent\/mnist" to be a directory/,
@@ -243,10 +316,18 @@ Deno.test("gradient_check.ts checks again with smaller steps the elements whose 
     /\nb1: 3\.22e-6 {2}\(max relative error 2\.63e-1\); 1 of 50 elements cross a kink within ±h: 1 rechecked with steps of h\/100; the 50 compared: \d\.\d\de-9\n/,
   );
   assertStrictEquals(corner.stderr, "");
+  assertMatch(
+    corner.stdout,
+    /\ngradient check passed: every mean \|Δ\| ≤ 0\.000001 \(where ±h crosses a kink, with steps of h\/100\)\n$/,
+  );
   const clear = await gradientCheckCli("--seed", "0");
   assertStrictEquals(clear.code, 0, clear.stderr);
   assertNotMatch(clear.stdout, /kink/);
   assertStrictEquals(clear.stderr, "");
+  assertMatch(
+    clear.stdout,
+    /\ngradient check passed: every mean \|Δ\| ≤ 0\.000001\n$/,
+  );
   const bad = await gradientCheckCli("--seed", "two");
   assertStrictEquals(bad.code, 2);
   assertMatch(
@@ -455,7 +536,7 @@ Deno.test("train.ts --load of a file that is not a dlfs net fails in one line", 
     assertStrictEquals(code, 2);
     assertMatch(
       stderr,
-      /^train: --load \S+bad.safetensors: decodeSafetensors\(\): expected a header of at most \d+ bytes/,
+      /^train: --load \S+bad.safetensors: not a safetensors file \(decodeSafetensors\(\): expected a header of at most \d+ bytes/,
     );
     assertNotMatch(stderr, /^\s+at /m, "no stack trace");
   } finally {
@@ -464,10 +545,14 @@ Deno.test("train.ts --load of a file that is not a dlfs net fails in one line", 
 });
 
 /**
- * Runs train.ts with `args` and sends it SIGINT once its stdout matches
- * `until`: its exit code, its stdout until then and its stderr.
+ * Starts train.ts with `args`, sends `signal` once stdout matches `when`,
+ * and returns what it printed and its exit code.
  */
-async function interrupted(until: RegExp, ...args: string[]) {
+async function interrupted(
+  when: RegExp,
+  signal: Deno.Signal,
+  ...args: string[]
+) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...TRAIN_FLAGS, "train.ts", ...args],
     cwd: ROOT,
@@ -477,37 +562,172 @@ async function interrupted(until: RegExp, ...args: string[]) {
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream())
     .getReader();
-  let out = "";
-  while (!until.test(out)) {
+  let stdout = "";
+  while (!when.test(stdout)) {
     const { value, done } = await reader.read();
     if (done) break;
-    out += value;
+    stdout += value;
   }
-  child.kill("SIGINT");
-  while (!(await reader.read()).done); // the rest of stdout
-  const text = await new Response(child.stderr).text();
-  const { code } = await child.status;
-  return { code, out, text };
+  child.kill(signal);
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    stdout += r.value;
+  }
+  const stderr = await new Response(child.stderr).text();
+  return { code: (await child.status).code, stdout, stderr };
 }
 
-Deno.test("Ctrl-C stops train.ts after the iteration in progress and saves the net so far", async () => {
+/** A --json report without its wall times: what a resumed run must match. */
+async function figures(path: string) {
+  const { history, lossHistory, final } = JSON.parse(
+    await Deno.readTextFile(path),
+  );
+  return {
+    history: history.map(({ seconds: _, ...e }: { seconds: unknown }) => e),
+    lossHistory,
+    final,
+  };
+}
+
+/** A run's printed lines but the wall times. */
+const printed = (out: string) => out.replace(/[\d.]+ s$/gm, "");
+
+Deno.test("Ctrl-C without --save says that the net is lost and how to keep it", async () => {
+  const { code, stderr } = await interrupted(/epoch {2}1\//, "SIGINT");
+  assertStrictEquals(code, 130, stderr);
+  assertMatch(
+    stderr,
+    /^train: interrupted after iteration \d+ of 10000; the net is lost \(no --save FILE\): give --save FILE to keep the run at Ctrl-C and continue it with --resume FILE\n$/,
+  );
+});
+
+Deno.test("Ctrl-C with --save saves the run and prints the command that resumes it; that command ends bit for bit where the run would have", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-sigint-" });
   try {
-    // Interrupt once the first epoch is reported.
-    const { code, text } = await interrupted(
-      /epoch {2}1\//,
+    const run = (name: string) => [
+      "--iters",
+      "1500",
       "--save",
-      `${dir}/net.safetensors`,
+      `${dir}/${name}.st`,
+      "--json",
+      `${dir}/${name}.json`,
+    ];
+    const stop = await interrupted(/epoch {2}1\//, "SIGINT", ...run("a"));
+    assertStrictEquals(stop.code, 130, stop.stderr);
+    const m = stop.stderr.match(
+      /^train: interrupted after iteration (\d+) of 1500; the run so far is saved to (\S+): continue it with deno task train (.*)\n$/,
     );
-    assertStrictEquals(code, 130, text);
-    const m = text.match(
-      /^train: interrupted after iteration (\d+) of 10000; the net so far is saved to \S+net.safetensors\n$/,
-    );
-    assert(m, text);
-    assert(Number(m[1]) > 600 && Number(m[1]) < 10000);
+    assert(m, stop.stderr);
+    assert(Number(m[1]) > 600 && Number(m[1]) < 1500, m[1]);
+    assertStrictEquals(m[2], `${dir}/a.st`);
+    assertStrictEquals(m[3], `--resume ${dir}/a.st --json ${dir}/a.json`);
+    // A net alone still loads from it.
     const { loadNetFile } = await import("../data/mod.ts");
-    const { net } = await loadNetFile(`${dir}/net.safetensors`);
+    const { net, training } = await loadNetFile(`${dir}/a.st`);
     assertStrictEquals(net.spec.type, "TwoLayerNet");
+    assertStrictEquals(training?.iteration, Number(m[1]));
+    const resumed = await train(...m[3].split(" "));
+    assertStrictEquals(resumed.code, 0, resumed.stderr);
+    assertMatch(
+      resumed.stdout,
+      new RegExp(`; resumed from ${dir}/a.st after iteration ${m[1]}\n`),
+    );
+    const whole = await train(...run("b"));
+    assertStrictEquals(whole.code, 0, whole.stderr);
+    assertEquals(
+      await figures(`${dir}/a.json`),
+      await figures(`${dir}/b.json`),
+    );
+    assertEquals(
+      await Deno.readFile(`${dir}/a.st`),
+      await Deno.readFile(`${dir}/b.st`),
+      "the same file, byte for byte",
+    );
+    assertStrictEquals(
+      printed(resumed.stdout).split("\n").at(-2),
+      printed(whole.stdout).split("\n").at(-2),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a run with Adam, BatchNorm and Dropout killed after a checkpoint and resumed ends bit for bit where it would have; --load cannot", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-resume-" });
+  try {
+    const flags = [
+      ...["--net", "multi-layer", "--hidden", "30", "--batchnorm"],
+      ...["--dropout", "0.2", "--optimizer", "adam", "--iters", "300"],
+      ...["--batch-size", "50", "--eval-samples", "500", "--quiet"],
+    ];
+    const run = (name: string) => [
+      ...flags,
+      ...["--save", `${dir}/${name}.st`, "--json", `${dir}/${name}.json`],
+    ];
+    const killed = await interrupted(
+      /checkpoint: the run after 100 iterations/,
+      "SIGKILL",
+      ...run("a").filter((f) => f !== "--quiet"),
+      ...["--checkpoint-every", "100"],
+    );
+    assertStrictEquals(killed.code, 137);
+    await Deno.copyFile(`${dir}/a.st`, `${dir}/at100.st`);
+    const resumed = await train(
+      ...["--resume", `${dir}/a.st`, "--json", `${dir}/a.json`, "--quiet"],
+    );
+    assertStrictEquals(resumed.code, 0, resumed.stderr);
+    const whole = await train(...run("b"));
+    assertStrictEquals(whole.code, 0, whole.stderr);
+    const expected = await figures(`${dir}/b.json`);
+    assertEquals(await figures(`${dir}/a.json`), expected);
+    assertEquals(
+      await Deno.readFile(`${dir}/a.st`),
+      await Deno.readFile(`${dir}/b.st`),
+    );
+    assertStrictEquals(printed(resumed.stdout), printed(whole.stdout));
+    // The old way: the net alone, the optimizer and the draws from scratch.
+    const loaded = await train(
+      ...["--load", `${dir}/at100.st`, "--iters", "200", "--optimizer"],
+      ...["adam", "--batch-size", "50", "--json", `${dir}/c.json`, "--quiet"],
+    );
+    assertStrictEquals(loaded.code, 0, loaded.stderr);
+    const { lossHistory } = await figures(`${dir}/c.json`);
+    assertNotEquals(lossHistory, expected.lossHistory.slice(100));
+    // A run cannot be resumed to an end before where it is; on other
+    // kernels it can, with a note that the last digits will differ.
+    const back = await train("--resume", `${dir}/at100.st`, "--iters", "50");
+    assertStrictEquals(back.code, 2);
+    assertStrictEquals(
+      back.stderr,
+      `train: --resume ${dir}/at100.st: the run is at iteration 100 already: give --iters or --epochs beyond it\n`,
+    );
+    if (
+      JSON.parse(await Deno.readTextFile(`${dir}/b.json`)).config.kernels !==
+        "ts"
+    ) {
+      const ts = await train(
+        ...["--resume", `${dir}/at100.st`, "--backend", "ts", "--quiet"],
+      );
+      assertStrictEquals(ts.code, 0, ts.stderr);
+      assertMatch(
+        ts.stderr,
+        /^train: note: the saved run computed with simd\S* kernels and this one with ts: its numbers will differ from an uninterrupted run's in their last digits\n$/,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--data-dir without MNIST is a usage error as the others: exit 2, one line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-empty-" });
+  try {
+    const { code, stderr } = await train("--data-dir", dir, "--iters", "0");
+    assertStrictEquals(code, 2);
+    assertMatch(
+      stderr,
+      /^train: loadMnist\(\): expected the four MNIST files in dir "\S+" but found no train-images-idx3-ubyte\[\.gz\]/,
+    );
+    assertStrictEquals(stderr.split("\n").length, 2, "one line");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -517,8 +737,9 @@ Deno.test("train.ts --net deep-convnet runs the book's train_deepnet.py (20 epoc
   const dir = await Deno.makeTempDir({ prefix: "dlfs-deep-cli-" });
   try {
     // Interrupt after the second checkpoint.
-    const { code, out, text } = await interrupted(
+    const { code, stdout: out, stderr: text } = await interrupted(
       /after 2 iterations/,
+      "SIGINT",
       "--net",
       "deep-convnet",
       "--checkpoint-every",
@@ -534,10 +755,10 @@ Deno.test("train.ts --net deep-convnet runs the book's train_deepnet.py (20 epoc
     assertMatch(out, /\nepoch {2}0\/20 {2}iter {6}0 {2}train acc 0\.\d+/);
     assertMatch(
       out,
-      /\ncheckpoint: the net after 1 iterations saved to \S+\ncheckpoint: the net after 2 iterations saved to /,
+      /\ncheckpoint: the run after 1 iterations saved to \S+\ncheckpoint: the run after 2 iterations saved to /,
     );
     const m = text.match(
-      /^train: interrupted after iteration (\d+) of 12000; the net so far is saved to \S+deep.safetensors\n$/,
+      /^train: interrupted after iteration (\d+) of 12000; the run so far is saved to \S+deep\.safetensors: continue it with deno task train --resume \S+deep\.safetensors --checkpoint-every 1\n$/,
     );
     assert(m, text);
     const { loadNetFile } = await import("../data/mod.ts");
@@ -548,7 +769,7 @@ Deno.test("train.ts --net deep-convnet runs the book's train_deepnet.py (20 epoc
   }
 });
 
-Deno.test("train.ts --checkpoint-every N saves the net every N iterations", async () => {
+Deno.test("train.ts --checkpoint-every N saves the run every N iterations", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-ckpt-" });
   try {
     const { code, stdout, stderr } = await train(
@@ -562,8 +783,8 @@ Deno.test("train.ts --checkpoint-every N saves the net every N iterations", asyn
     assertStrictEquals(code, 0, stderr);
     const lines = stdout.split("\n").filter((l) => l.startsWith("checkpoint:"));
     assertEquals(lines, [
-      `checkpoint: the net after 100 iterations saved to ${dir}/net.st`,
-      `checkpoint: the net after 200 iterations saved to ${dir}/net.st`,
+      `checkpoint: the run after 100 iterations saved to ${dir}/net.st`,
+      `checkpoint: the run after 200 iterations saved to ${dir}/net.st`,
     ]);
     assert((await Deno.stat(`${dir}/net.st`)).isFile);
     const bad = await train("--checkpoint-every", "100");

@@ -9,7 +9,6 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Matrix, Rng } from "../core/mod.ts";
-import { ImageSet } from "../data/dataset.ts";
 import { gatherLabels } from "../layers/labels.ts";
 import {
   buildNet,
@@ -21,19 +20,7 @@ import {
   TwoLayerNet,
 } from "../net/mod.ts";
 import { Adam, SGD } from "../optim/mod.ts";
-
-/** n seeded 7×7 "images" and labels that depend on them. */
-function data(rng: Rng, n: number) {
-  const pixels = new Uint8Array(n * 49);
-  for (let i = 0; i < pixels.length; i++) {
-    pixels[i] = rng.uniform() < 0.3 ? 1 + rng.int(255) : 0;
-  }
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = (pixels[i * 49] + pixels[i * 49 + 24]) % 3;
-  }
-  return { images: new ImageSet(pixels, [49], { normalize: true }), labels };
-}
+import { imageData as data } from "./helpers.ts";
 
 Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and weights", () => {
   const { images, labels } = data(new Rng(1), 230);
@@ -56,8 +43,8 @@ Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and
     sgd.update(byHand.params, byHand.gradient(x, t));
     losses.push(byHand.lastLayer.loss);
     if (i % iterPerEpoch === 0) {
-      accs.push(byHand.accuracy(images.rows(0, 230), labels));
-      accs.push(byHand.accuracy(test.images.rows(0, 70), test.labels));
+      accs.push(byHand.accuracy(images.sliceRows(0, 230), labels));
+      accs.push(byHand.accuracy(test.images.sliceRows(0, 70), test.labels));
     }
   }
   const net = new TwoLayerNet({
@@ -87,7 +74,7 @@ Deno.test("Trainer.train() is the hand-written loop: same losses, accuracies and
   assertEquals(net.params.W1.data, byHand.params.W1.data);
   assertStrictEquals(
     final.testAcc,
-    byHand.accuracy(test.images.rows(0, 70), test.labels),
+    byHand.accuracy(test.images.sliceRows(0, 70), test.labels),
   );
   assertStrictEquals(trainer.iteration, 50);
 });
@@ -213,9 +200,9 @@ for (const [name, make] of NETS) {
   Deno.test(`${name} keeps the Network contract: predict is the caller's, gradient is the layers', spec rebuilds it`, () => {
     const net = make();
     const { images, labels } = data(new Rng(9), 30);
-    const x = images.rows(0, 30);
+    const x = images.sliceRows(0, 30);
     const a = net.predict(x), copy = a.data.slice();
-    net.predict(images.rows(0, 10)); // another batch must not change a
+    net.predict(images.sliceRows(0, 10)); // another batch must not change a
     assertEquals(a.data, copy);
     const g1 = net.gradient(x, labels), g2 = net.gradient(x, labels);
     assertEquals(Object.keys(g1), Object.keys(net.params));

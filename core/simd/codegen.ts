@@ -2,7 +2,8 @@
  * The SIMD kernels, generated as WebAssembly functions with `wasm.ts`: the
  * dense products (`gemm` for A·B and Aᵀ·B, `gemmNT` for A·Bᵀ), the sparse
  * product (`lists`), the searches for non-zeros (`compact` over f64,
- * `compactBytes` over u8 pixels), `allFinite`, `relu` and `maxPool`. Each works on
+ * `compactBytes` over u8 pixels), the CSR-to-CSC `transpose`, `allFinite`,
+ * the conversion of u8 pixels (`bytesToF64`), `relu` and `maxPool`. Each works on
  * row-major data in one linear memory and takes byte offsets; `simd.ts`
  * wraps them behind the same contract as the pure-TypeScript kernels of
  * `fast.ts` and `sparse.ts`.
@@ -440,9 +441,10 @@ export function lists(tiles: Tiles, fma: boolean): Func {
 }
 
 /**
- * `compact(a, m, k, rowPtr, col, val, cap) → nnz`: the non-zeros of the
- * row-major M×K f64 matrix at byte a into CSR arrays (as `SparseRows.fill`
- * in `sparse.ts`), or −1 once a row ends with more than `cap` of them. The
+ * `compact(a, m, k, rowPtr, col, val, first, cap) → nnz`: the non-zeros
+ * of the row-major M×K f64 matrix at byte a into CSR arrays (as
+ * `SparseRows.fill` in `sparse.ts`), or −1 as soon as the first row holds
+ * more than `first` of them or the rows so far more than `cap`. The
  * TypeScript equivalent:
  *
  * ```ts ignore
@@ -451,88 +453,225 @@ export function lists(tiles: Tiles, fma: boolean): Func {
  *   rowPtr[i] = q;
  *   for (let p = 0; p < k; p++) {
  *     const v = A[i * k + p];
- *     col[q] = p;
- *     val[q] = v;
- *     q += v !== 0 ? 1 : 0; // NaN !== 0: kept
+ *     if (v !== 0) { // NaN !== 0: kept
+ *       col[q] = p;
+ *       val[q] = v;
+ *       q++;
+ *     }
  *   }
- *   if (q > cap) return -1;
+ *   if (q > (i === 0 ? first : cap)) return -1;
  * }
  * rowPtr[m] = q;
  * return q;
  * ```
  *
- * Here `v != 0` is an `f64.ne`, which compiles to a flag, not a branch: on
- * the scattered non-zeros of images, V8's branch for the `?:` above is
- * mispredicted often enough to make the loop ~3× slower.
+ * 16 elements at a time: eight `f64x2.ne` comparisons with zero, one test
+ * whether any is set (an all-zero block, most of an image's border, costs
+ * nothing more), else their 16-bit mask, whose set bits are taken lowest
+ * first (i32.ctz); only non-zeros are written. The last k mod 16 elements
+ * go one at a time, branch-free (written at q, kept by q += v ≠ 0).
  */
 export function compact(): Func {
-  const f = new Func("compact", i32s(7), [I32]);
-  const [a, m, k, rowPtr, col, val, cap] = locals(f);
-  const i = f.local(I32), p = f.local(I32), q = f.local(I32);
-  const v = f.local(F64);
-  f.i32(0).set(q);
-  f.block(() => { // exits with q = −1 past cap
+  const f = new Func("compact", i32s(8), [I32]);
+  const [a, m, k, rowPtr, col, val, first, cap] = locals(f);
+  const i = f.local(I32), p = f.local(I32), k16 = f.local(I32);
+  const cq = f.local(I32), vq = f.local(I32), q = f.local(I32);
+  const block = f.local(I32), mask = f.local(I32), at = f.local(I32);
+  const v = f.local(F64), zero = f.local(V128), limit = f.local(I32);
+  const ne = Array.from({ length: 8 }, () => f.local(V128));
+  f.v128Zero().set(zero);
+  f.get(first).set(limit);
+  f.get(k).get(k).i32(16).i32RemU().i32Sub().set(k16);
+  // cq and vq point at entry q of col and val; q = (cq − col) / 4.
+  f.get(col).set(cq);
+  f.get(val).set(vq);
+  const count = () => f.get(cq).get(col).i32Sub().i32(2).i32ShrU();
+  f.block(() => { // exits with q = −1 past the density limit
     f.i32(0).set(i);
     whileLess(f, i, m, 1, () => {
-      f.get(rowPtr).get(i).i32(4).i32Mul().i32Add().get(q).i32Store();
+      f.get(rowPtr).get(i).i32(4).i32Mul().i32Add();
+      count();
+      f.i32Store();
       f.i32(0).set(p);
-      whileLess(f, p, k, 1, () => {
-        f.get(a).f64Load().set(v);
-        f.get(a).i32(8).i32Add().set(a);
-        f.get(col).get(q).i32(4).i32Mul().i32Add().get(p).i32Store();
-        f.get(val).get(q).i32(8).i32Mul().i32Add().get(v).f64Store();
-        f.get(q).get(v).f64Zero().f64Ne().i32Add().set(q);
+      f.get(a).set(block);
+      whileLess(f, p, k16, 16, () => {
+        ne.forEach((x, j) => {
+          f.get(block).v128Load(16 * j).get(zero).f64x2Ne().set(x);
+        });
+        f.block(() => {
+          f.get(ne[0]);
+          for (const x of ne.slice(1)) f.get(x).v128Or();
+          f.v128AnyTrue().i32Eqz().brIf(0); // all sixteen are zero
+          f.get(ne[0]).i64x2Bitmask();
+          ne.slice(1).forEach((x, j) => {
+            f.get(x).i64x2Bitmask().i32(2 * (j + 1)).i32Shl().i32Or();
+          });
+          f.set(mask);
+          f.block(() =>
+            f.loop(() => { // while (mask !== 0): append element p + at
+              f.get(mask).i32Eqz().brIf(1);
+              f.get(mask).i32Ctz().set(at);
+              f.get(cq).get(p).get(at).i32Add().i32Store();
+              f.get(vq).get(block).get(at).i32(3).i32Shl().i32Add().f64Load()
+                .f64Store();
+              f.get(cq).i32(4).i32Add().set(cq);
+              f.get(vq).i32(8).i32Add().set(vq);
+              f.get(mask).get(mask).i32(1).i32Sub().i32And().set(mask);
+              f.br(0);
+            })
+          );
+        });
+        f.get(block).i32(128).i32Add().set(block);
       });
+      whileLess(f, p, k, 1, () => { // written at q, kept by q += v ≠ 0
+        f.get(block).f64Load().set(v);
+        f.get(cq).get(p).i32Store();
+        f.get(vq).get(v).f64Store();
+        f.get(v).f64Zero().f64Ne().set(at);
+        f.get(cq).get(at).i32(2).i32Shl().i32Add().set(cq);
+        f.get(vq).get(at).i32(3).i32Shl().i32Add().set(vq);
+        f.get(block).i32(8).i32Add().set(block);
+      });
+      f.get(a).get(k).i32(8).i32Mul().i32Add().set(a);
       f.block(() => {
-        f.get(q).get(cap).i32GtS().i32Eqz().brIf(0);
+        count();
+        f.get(limit).i32GtS().i32Eqz().brIf(0);
         f.i32(-1).set(q);
         f.br(3); // out of this block, the row loop and its block, and the outer one
       });
+      f.get(cap).set(limit); // past the first row: the whole's limit
     });
-    f.get(rowPtr).get(m).i32(4).i32Mul().i32Add().get(q).i32Store();
+    f.get(rowPtr).get(m).i32(4).i32Mul().i32Add();
+    count();
+    f.i32Store();
+    count();
+    f.set(q);
   });
   f.get(q);
   return f;
 }
 
 /**
+ * `transpose(m, k, rowPtr, col, val, colPtr, colRow, colVal)`: a CSR
+ * matrix (M×K) to CSC by a counting sort, as `SparseRows.columns` in
+ * `sparse.ts` builds it: count each column's entries, add up the counts
+ * into offsets (shifted by one slot), scatter the rows in order (so each
+ * column's rows come out ascending), and shift the offsets back. The
+ * TypeScript equivalent is `transposeRows` there.
+ */
+export function transpose(): Func {
+  const f = new Func("transpose", i32s(8));
+  const [m, k, rowPtr, col, val, colPtr, colRow, colVal] = locals(f);
+  const q = f.local(I32), end = f.local(I32), at = f.local(I32);
+  const i = f.local(I32), p = f.local(I32), slot = f.local(I32);
+  const sum = f.local(I32);
+  // colPtr[0 … k] = 0
+  f.i32(0).set(p);
+  whileLess(f, p, k, 1, () => {
+    f.get(colPtr).get(p).i32(2).i32Shl().i32Add().i32(0).i32Store(4);
+  });
+  f.get(colPtr).i32(0).i32Store();
+  // colPtr[col[q] + 1]++ for every entry
+  f.get(rowPtr).get(m).i32(2).i32Shl().i32Add().i32Load().i32(2).i32Shl()
+    .get(col).i32Add().set(end);
+  f.get(col).set(q);
+  whileLess(f, q, end, 4, () => {
+    f.get(colPtr).get(q).i32Load().i32(2).i32Shl().i32Add().tee(at);
+    f.get(at).i32Load(4).i32(1).i32Add().i32Store(4);
+  });
+  // running sums: colPtr[p + 1] += colPtr[p]
+  f.i32(0).set(sum);
+  f.i32(0).set(p);
+  whileLess(f, p, k, 1, () => {
+    f.get(colPtr).get(p).i32(2).i32Shl().i32Add().tee(at);
+    f.get(at).i32Load(4).get(sum).i32Add().tee(sum).i32Store(4);
+  });
+  // scatter: slot = colPtr[col[q]]++, colRow[slot] = i, colVal[slot] = val[q]
+  f.i32(0).set(q);
+  f.i32(0).set(i);
+  whileLess(f, i, m, 1, () => {
+    f.get(rowPtr).get(i).i32(2).i32Shl().i32Add().i32Load(4).set(end);
+    whileLess(f, q, end, 1, () => {
+      f.get(colPtr).get(col).get(q).i32(2).i32Shl().i32Add().i32Load()
+        .i32(2).i32Shl().i32Add().tee(at).i32Load().set(slot);
+      f.get(at).get(slot).i32(1).i32Add().i32Store();
+      f.get(colRow).get(slot).i32(2).i32Shl().i32Add().get(i).i32Store();
+      f.get(colVal).get(slot).i32(3).i32Shl().i32Add();
+      f.get(val).get(q).i32(3).i32Shl().i32Add().f64Load().f64Store();
+    });
+  });
+  // shift back: colPtr[p] = colPtr[p − 1], colPtr[0] = 0
+  f.get(k).set(p);
+  f.block(() =>
+    f.loop(() => {
+      f.get(p).i32Eqz().brIf(1);
+      f.get(colPtr).get(p).i32(2).i32Shl().i32Add().tee(at);
+      f.get(at).i32(4).i32Sub().i32Load().i32Store();
+      f.get(p).i32(1).i32Sub().set(p);
+      f.br(0);
+    })
+  );
+  f.get(colPtr).i32(0).i32Store();
+  return f;
+}
+
+/**
  * `allFinite(a, n) → 1 | 0`: whether the n f64 at byte a are all finite, as
- * `allFinite` in `sparse.ts` decides it: Σ a·0 is 0 for finite elements and
- * NaN as soon as one is ±∞ or NaN; eight f64x2 sums, so that the additions
- * do not wait on each other (with four, the guard ran ~1.6× longer: it is
- * read once per product that skips zeros, a third of a batch-3 forward).
+ * `allFinite` in `naive.ts` decides it. First the plain sum, eight f64x2
+ * sums so that the additions do not wait on each other: finite, it proves
+ * every element finite (an ∞ or a NaN never adds back to a finite sum) at
+ * one addition a vector, half the work of the exact test. Only when it is
+ * not (a non-finite element, or finite ones past 1e308 summing to ∞) does
+ * the exact test run: Σ a·0, 0 for finite elements and NaN as soon as one
+ * is ±∞ or NaN. The guard is read once per product that skips zeros: at
+ * batch 3, a third of a forward.
  */
 export function allFinite(): Func {
   const f = new Func("allFinite", i32s(2), [I32]);
   const [a, n] = locals(f);
-  const end = f.local(I32), end8 = f.local(I32), sum = f.local(F64);
+  const p = f.local(I32), end = f.local(I32), end16 = f.local(I32);
+  const sum = f.local(F64);
   const acc = Array.from({ length: 8 }, () => f.local(V128));
   const zero = f.local(V128);
   f.v128Zero().set(zero);
-  for (const x of acc) f.v128Zero().set(x);
   f.get(a).get(n).i32(8).i32Mul().i32Add().set(end);
-  f.get(end).get(n).i32(16).i32RemU().i32(8).i32Mul().i32Sub().set(end8);
-  whileLess(f, a, end8, 128, () => { // 16 elements per pass
-    acc.forEach((x, v) => {
-      f.get(a).v128Load(16 * v).get(zero).f64x2Mul().get(x).f64x2Add().set(x);
+  f.get(end).get(n).i32(16).i32RemU().i32(8).i32Mul().i32Sub().set(end16);
+  // Σ term(a[i]) into sum; the term of an f64x2 vector on the stack.
+  const sumOf = (term: () => void, scalar: () => void) => {
+    for (const x of acc) f.v128Zero().set(x);
+    f.get(a).set(p);
+    whileLess(f, p, end16, 128, () => { // 16 elements per pass
+      acc.forEach((x, v) => {
+        f.get(p).v128Load(16 * v);
+        term();
+        f.get(x).f64x2Add().set(x);
+      });
     });
+    f.f64Zero().set(sum);
+    whileLess(f, p, end, 8, () => {
+      f.get(p).f64Load();
+      scalar();
+      f.get(sum).f64Add().set(sum);
+    });
+    for (const x of acc) {
+      f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add()
+        .get(sum).f64Add().set(sum);
+    }
+  };
+  f.block(() => {
+    sumOf(() => {}, () => {});
+    f.get(sum).get(sum).f64Sub().f64Zero().f64Eq().brIf(0); // finite: done
+    sumOf(() => f.get(zero).f64x2Mul(), () => f.f64Zero().f64Mul());
   });
-  f.f64Zero().set(sum);
-  whileLess(f, a, end, 8, () => {
-    f.get(a).f64Load().f64Zero().f64Mul().get(sum).f64Add().set(sum);
-  });
-  for (const x of acc) {
-    f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add()
-      .get(sum).f64Add().set(sum);
-  }
-  f.get(sum).f64Zero().f64Eq();
+  f.get(sum).get(sum).f64Sub().f64Zero().f64Eq();
   return f;
 }
 
 /**
  * `compactBytes(src, n, d, scale, rowPtr, col, val) → nnz`: the non-zero
  * bytes of n rows of d bytes at byte src (images' pixels), each times
- * `scale`, into CSR arrays: what `SparseRows.fillBytes` builds. The
+ * `scale`, into CSR arrays: what `SparseRows.fillBytes` builds
+ * (`compactByteRows` in `sparse.ts`). The
  * TypeScript equivalent:
  *
  * ```ts ignore
@@ -604,6 +743,53 @@ export function compactBytes(): Func {
   });
   f.get(rowPtr).get(n).i32(4).i32Mul().i32Add().get(q).i32Store();
   f.get(q);
+  return f;
+}
+
+/**
+ * `bytesToF64(src, n, scale, dst)`: the n bytes at byte src (u8 pixels)
+ * as n f64 at byte dst, each times `scale`: what `gatherBytes` in
+ * `naive.ts` computes once the rows are side by side. The TypeScript
+ * equivalent:
+ *
+ * ```ts ignore
+ * for (let j = 0; j < n; j++) X[j] = bytes[j] * scale;
+ * ```
+ *
+ * 16 bytes at a time: widened to u16, then u32, then converted two by two
+ * to f64 (the same values as the scalar conversion: every u8 is exact) and
+ * multiplied; the last n mod 16 one at a time.
+ */
+export function bytesToF64(): Func {
+  const f = new Func("bytesToF64", [I32, I32, F64, I32]);
+  const [src, n, scale, dst] = locals(f);
+  const end = f.local(I32), end16 = f.local(I32);
+  const s = f.local(V128), bytes = f.local(V128), wide = f.local(V128);
+  const words = f.local(V128);
+  const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+  f.get(scale).f64x2Splat().set(s);
+  f.get(src).get(n).i32Add().set(end);
+  f.get(end).get(n).i32(16).i32RemU().i32Sub().set(end16);
+  whileLess(f, src, end16, 16, () => {
+    f.get(src).v128Load().set(bytes);
+    let out = 0;
+    for (const high16 of [false, true]) {
+      f.get(bytes).i16x8ExtendI8x16U(high16).set(wide);
+      for (const high32 of [false, true]) {
+        f.get(wide).i32x4ExtendI16x8U(high32).set(words);
+        f.get(dst).get(words).f64x2ConvertLowI32x4U().get(s).f64x2Mul()
+          .v128Store(16 * out++);
+        f.get(dst).get(words).get(words).i8x16Shuffle(HIGH_PAIR)
+          .f64x2ConvertLowI32x4U().get(s).f64x2Mul().v128Store(16 * out++);
+      }
+    }
+    f.get(dst).i32(128).i32Add().set(dst);
+  });
+  whileLess(f, src, end, 1, () => {
+    f.get(dst).get(src).i32Load8U().f64ConvertI32U().get(scale).f64Mul()
+      .f64Store();
+    f.get(dst).i32(8).i32Add().set(dst);
+  });
   return f;
 }
 

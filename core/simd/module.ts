@@ -3,6 +3,7 @@
 
 import {
   allFinite,
+  bytesToF64,
   compact,
   compactBytes,
   gemm,
@@ -11,6 +12,7 @@ import {
   maxPool,
   relu,
   TILES,
+  transpose,
 } from "./codegen.ts";
 import { wasmModule } from "./wasm.ts";
 
@@ -35,6 +37,8 @@ export function kernelModule(
       lists(TILES, fma),
       compact(),
       compactBytes(),
+      transpose(),
+      bytesToF64(),
       allFinite(),
       relu(false),
       relu(true),

@@ -333,6 +333,10 @@ export class Func {
   f64Add(): this {
     return this.#op(0xa0);
   }
+  /** `f64.sub` */
+  f64Sub(): this {
+    return this.#op(0xa1);
+  }
   /** `f64.mul` */
   f64Mul(): this {
     return this.#op(0xa2);
@@ -377,11 +381,42 @@ export class Func {
   f64x2Le(): this {
     return this.#simd(0x4b);
   }
+  /** `f64x2.ne`: per lane, all ones where a ≠ b (or either is NaN). */
+  f64x2Ne(): this {
+    return this.#simd(0x48);
+  }
+  /** `v128.or` */
+  v128Or(): this {
+    return this.#simd(0x50);
+  }
+  /** `v128.any_true`: 1 if any bit is set, else 0. */
+  v128AnyTrue(): this {
+    return this.#simd(0x53);
+  }
+  /** `i8x16.shuffle`: byte i of the result is byte `lanes[i]` of a ‖ b. */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    return this.#simd(0x0d).#op(...lanes);
+  }
+  /** `i16x8.extend_low_i8x16_u` (`high`: `…_high_…`): 8 bytes to u16s. */
+  i16x8ExtendI8x16U(high: boolean): this {
+    return this.#simd(high ? 0x8a : 0x89);
+  }
+  /** `i32x4.extend_low_i16x8_u` (`high`: `…_high_…`): 4 u16s to i32s. */
+  i32x4ExtendI16x8U(high: boolean): this {
+    return this.#simd(high ? 0xaa : 0xa9);
+  }
+  /** `f64x2.convert_low_i32x4_u`: lanes 0 and 1, as unsigned, to f64. */
+  f64x2ConvertLowI32x4U(): this {
+    return this.#simd(0xff);
+  }
   /** `v128.andnot`: a & ~b. */
   v128Andnot(): this {
     return this.#simd(0x4f);
   }
-  /** `f64x2.extract_lane` */
+  /** `f64x2.splat` */
+  f64x2Splat(): this {
+    return this.#simd(0x14);
+  }
   /** `i64x2.splat` */
   i64x2Splat(): this {
     return this.#simd(0x12);
@@ -398,6 +433,7 @@ export class Func {
   i64x2Bitmask(): this {
     return this.#simd(0xc4);
   }
+  /** `f64x2.extract_lane` */
   f64x2ExtractLane(lane: number): this {
     return this.#simd(0x21).#op(lane);
   }

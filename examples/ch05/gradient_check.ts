@@ -20,7 +20,7 @@ const network = new TwoLayerNet({
   outputSize: 10,
 });
 
-const xBatch = xTrain.rows(0, 3); // x_train[:3]
+const xBatch = xTrain.sliceRows(0, 3); // x_train[:3]
 const tBatch = gatherLabels(tTrain, [0, 1, 2]); // t_train[:3]
 
 const gradNumerical = network.numericalGradient(xBatch, tBatch);

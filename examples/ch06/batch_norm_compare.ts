@@ -12,7 +12,7 @@ import { DivergenceError, MultiLayerNet, Trainer } from "../../net/mod.ts";
 import { mnist, table } from "./_shared.ts";
 
 const TRAIN = 1000, EPOCHS = 20, BATCH = 100;
-const x = mnist.xTrain.rows(0, TRAIN), t = mnist.tTrain.subarray(0, TRAIN);
+const x = mnist.xTrain.sliceRows(0, TRAIN), t = mnist.tTrain.subarray(0, TRAIN);
 const rows: (string | number)[][] = [];
 for (const scale of [1, 0.3, 0.1, 0.03, 0.01, 0.003]) {
   const row: (string | number)[] = [String(scale)];

@@ -17,7 +17,7 @@ import {
 import { mnist, table } from "./_shared.ts";
 
 const TRAIN = 300, BATCH = 100;
-const x = mnist.xTrain.rows(0, TRAIN), t = mnist.tTrain.subarray(0, TRAIN);
+const x = mnist.xTrain.sliceRows(0, TRAIN), t = mnist.tTrain.subarray(0, TRAIN);
 const variants: [string, Partial<MultiLayerNetOptions>, number][] = [
   ["plain", {}, 200],
   ["decay 0.1", { weightDecayLambda: 0.1 }, 200],

@@ -24,7 +24,7 @@ const network = new DeepConvNet();
 await loadParams(network, args.params);
 
 const sampled = Number(args.sampled);
-const xTest = images.rows(0, sampled); // x_test[:sampled]
+const xTest = images.sliceRows(0, sampled); // x_test[:sampled]
 const tTest = labels.subarray(0, sampled); // t_test[:sampled]
 
 console.log("caluculate accuracy (float64) ... "); // [sic], as the book prints it

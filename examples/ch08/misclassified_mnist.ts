@@ -36,7 +36,7 @@ const batchSize = 100;
 
 for (let i = 0; i < Math.ceil(sampled / batchSize); i++) {
   const start = i * batchSize, end = Math.min(start + batchSize, sampled);
-  const tx = xTest.rows(start, end); // x_test[i*batch_size:(i+1)*batch_size]
+  const tx = xTest.sliceRows(start, end); // x_test[i*batch_size:(i+1)*batch_size]
   const y = argmax(network.predict(tx)); // test mode, as train_flg=False
   classifiedIds.set(y, start);
   for (let j = 0; j < y.length; j++) if (y[j] === tTest[start + j]) acc++;
@@ -54,7 +54,7 @@ for (let i = 0; i < sampled; i++) {
   if (classifiedIds[i] !== tTest[i]) {
     const pair = `(${tTest[i]}, ${classifiedIds[i]})`;
     digits.push({
-      pixels: xTest.rows(i, i + 1).data, // in [0, 1], drawn as gray_r
+      pixels: xTest.sliceRows(i, i + 1).data, // in [0, 1], drawn as gray_r
       caption: `${currentView}: ${pair}`,
     });
     misPairs.push(`${currentView}: ${pair}`);

@@ -1,13 +1,8 @@
 /**
  * The numerical gradient by central differences (the book's chapter 4
- * `numerical_gradient`): slow, simple and independent of backpropagation,
- * hence the oracle every backward is checked against.
- *
- * It lives in `core/` because it also tells the kernels something only it
- * knows: while it perturbs x, x stays finite (it checks every element first
- * and moves each by ±h), so products with x as their weights skip the
- * finiteness check that guards their zero-skipping (`isHeldFinite`;
- * otherwise a full read of W per forward, two thirds of a batch-3 forward).
+ * `numerical_gradient`, section 4.4): slow, simple and independent of
+ * backpropagation, hence the oracle every backward is checked against. It
+ * only calls `f`: the kernels behind `f` do not know it is running.
  *
  * @module
  */
@@ -80,37 +75,19 @@ export function numericalGradient(
   }
   const h = NUMERICAL_GRADIENT_H;
   const grad = new Matrix(x.rows, x.cols);
-  held.set(X, (held.get(X) ?? 0) + 1); // finite throughout: checked above, moved by ±h
-  try {
-    for (let i = start; i < end; i++) {
-      const tmp = X[i];
-      X[i] = tmp + h;
-      const fxh1 = f(x); // f(x + h)
-      X[i] = tmp - h;
-      const fxh2 = f(x); // f(x − h)
-      X[i] = tmp; // restore exactly: tmp, not (tmp − h) + h
-      if (!Number.isFinite(fxh1) || !Number.isFinite(fxh2)) {
-        throw new RangeError(
-          `${where}: expected f to return finite values but found f = ${fxh1} at x.data[${i}] + h and ${fxh2} at x.data[${i}] − h`,
-        );
-      }
-      grad.data[i] = (fxh1 - fxh2) / (2 * h);
+  for (let i = start; i < end; i++) {
+    const tmp = X[i];
+    X[i] = tmp + h;
+    const fxh1 = f(x); // f(x + h)
+    X[i] = tmp - h;
+    const fxh2 = f(x); // f(x − h)
+    X[i] = tmp; // restore exactly: tmp, not (tmp − h) + h
+    if (!Number.isFinite(fxh1) || !Number.isFinite(fxh2)) {
+      throw new RangeError(
+        `${where}: expected f to return finite values but found f = ${fxh1} at x.data[${i}] + h and ${fxh2} at x.data[${i}] − h`,
+      );
     }
-  } finally {
-    const n = held.get(X)! - 1;
-    if (n === 0) held.delete(X);
-    else held.set(X, n);
+    grad.data[i] = (fxh1 - fxh2) / (2 * h);
   }
   return grad;
-}
-
-/** Arrays a numericalGradient() is perturbing now (all finite), and how many. */
-const held = new Map<Float64Array, number>();
-
-/**
- * Whether `a` is the data of a matrix that a running `numericalGradient`
- * perturbs, and so known to be all finite (for the kernels' guard).
- */
-export function isHeldFinite(a: Float64Array): boolean {
-  return held.has(a);
 }

@@ -1,0 +1,197 @@
+/**
+ * The memory the SIMD kernels work in: one `WebAssembly.Memory`, the
+ * arrays handed out from it, and the staging of operands from elsewhere.
+ * Not exported from mod.ts; `SimdKernels` (simd.ts) owns one.
+ *
+ * Arrays handed out (`float64`, `int32`, `uint8`) live in the memory, so a
+ * kernel whose operands come from there copies nothing: it gets their byte
+ * offsets. Operands from anywhere else are copied into a scratch area first
+ * (and the result copied out), which is correct but slower.
+ *
+ * The memory is a shared one (its buffer a `SharedArrayBuffer`): growing it
+ * never detaches what was handed out, and TypeScript loops over its arrays
+ * run at full speed. (A resizable view, `toResizableBuffer()`, would also
+ * survive growth, but V8 runs plain loops over resizable buffers ~10×
+ * slower.) Where shared memory is unavailable (a browser page that is not
+ * cross-origin isolated), arrays are ordinary ones and every operand is
+ * copied. It grows up to 2 GiB (byte offsets are the kernels' i32s) and
+ * never shrinks; inside it a `Heap` reuses the blocks given back (`free`,
+ * and `buffer` when a batch outgrows a buffer), so it follows the largest
+ * batch, not the sum of all batches.
+ *
+ * @module
+ */
+
+import { align, type Allocator, Heap } from "../memory.ts";
+import { CTL, MAX_PAGES } from "./module.ts";
+
+const PAGE = 65536;
+
+/** A `WebAssembly.Memory` with a heap inside: see the module doc. */
+export class SimdMemory implements Allocator {
+  /** The memory the kernel module imports. */
+  readonly memory: WebAssembly.Memory;
+  /** Whether it is shared, and so hands out its own arrays. */
+  readonly shared: boolean;
+  #buffer: ArrayBufferLike; // the memory's current buffer
+  #mine = new Set<ArrayBufferLike>(); // every buffer the memory has had
+  #heap: Heap; // which bytes of the memory are in use
+  #scratch = 0; // offset and size of the staging area
+  #scratchBytes = 0;
+  #broken?: string; // why nothing may be handed out or computed any more
+
+  /**
+   * A memory of one page, shared unless `shared` is false or the runtime
+   * has no shared memory. Its first bytes hold the threads' control block.
+   */
+  constructor(shared: boolean) {
+    let memory: WebAssembly.Memory | undefined;
+    if (shared) {
+      try {
+        memory = new WebAssembly.Memory({
+          initial: 1,
+          maximum: MAX_PAGES,
+          shared: true,
+        });
+      } catch {
+        memory = undefined; // no shared memory here
+      }
+    }
+    this.shared = memory !== undefined;
+    this.memory = memory ??
+      new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+    this.#buffer = this.memory.buffer;
+    this.#mine.add(this.#buffer);
+    this.#heap = new Heap(4 * CTL.SLOTS); // the control block comes first
+  }
+
+  /** The memory's current buffer (views of it made now see all of it). */
+  get buffer(): ArrayBufferLike {
+    return this.#buffer;
+  }
+
+  /** Bytes in blocks handed out (arrays and scratch). */
+  get used(): number {
+    return this.#heap.used;
+  }
+
+  /** Whether `array` lives in this memory. */
+  has(array: ArrayBufferView): boolean {
+    return this.#mine.has(array.buffer);
+  }
+
+  /** A zeroed Float64Array in the memory (ordinary when not shared). */
+  float64(length: number): Float64Array {
+    if (!this.shared) return new Float64Array(length);
+    const offset = this.#reserve(length * 8); // may grow the memory: view it after
+    return new Float64Array(this.#buffer, offset, length);
+  }
+
+  /** A zeroed Int32Array, likewise. */
+  int32(length: number): Int32Array {
+    if (!this.shared) return new Int32Array(length);
+    const offset = this.#reserve(length * 4);
+    return new Int32Array(this.#buffer, offset, length);
+  }
+
+  /** A zeroed Uint8Array, likewise. */
+  uint8(length: number): Uint8Array {
+    if (!this.shared) return new Uint8Array(length);
+    const offset = this.#reserve(length);
+    return new Uint8Array(this.#buffer, offset, length);
+  }
+
+  /**
+   * Gives back an array handed out by `float64`, `int32` or `uint8` (a
+   * no-op for any other): its bytes are handed out again.
+   */
+  free(array: Float64Array | Int32Array | Uint8Array): void {
+    if (this.has(array)) this.#heap.free(array.byteOffset);
+  }
+
+  /**
+   * The offset of the scratch area, made at least `bytes` long (a fresh
+   * block, twice as long, in place of one too short).
+   */
+  scratch(bytes: number): number {
+    if (bytes > this.#scratchBytes) {
+      if (this.#scratchBytes > 0) this.#heap.free(this.#scratch);
+      this.#scratchBytes = Math.max(bytes, 2 * this.#scratchBytes);
+      this.#scratch = this.#reserve(this.#scratchBytes);
+    }
+    return this.#scratch;
+  }
+
+  /**
+   * Calls `kernel` with the byte offsets of `inputs` and `output`, copying
+   * each that is not in this memory into the scratch area first (and the
+   * output back afterwards).
+   */
+  stage(
+    inputs: (Float64Array | Int32Array)[],
+    output: Float64Array,
+    kernel: (offsets: number[], out: number) => void,
+  ): void {
+    this.check();
+    if (this.has(output) && inputs.every((x) => this.has(x))) {
+      return kernel(inputs.map((x) => x.byteOffset), output.byteOffset);
+    }
+    const all = [...inputs, output];
+    let staged = 0;
+    for (const x of all) if (!this.has(x)) staged += align(x.byteLength);
+    let at = this.scratch(staged); // may grow the memory: view it after
+    const bytes = new Uint8Array(this.#buffer);
+    const offsets = all.map((x, i) => {
+      if (this.has(x)) return x.byteOffset;
+      const offset = at;
+      at += align(x.byteLength);
+      if (i < inputs.length) {
+        bytes.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), offset);
+      }
+      return offset;
+    });
+    const out = offsets.pop()!;
+    kernel(offsets, out);
+    if (!this.has(output)) {
+      output.set(new Float64Array(this.#buffer, out, output.length));
+    }
+  }
+
+  /**
+   * Refuses all further use: after a thread's failure it may still be
+   * writing into this memory, so none of it may be handed out again.
+   */
+  refuse(why: string): void {
+    this.#broken = why;
+  }
+
+  /** Throws once refused (see `refuse`). */
+  check(): void {
+    if (this.#broken !== undefined) throw new Error(this.#broken);
+  }
+
+  /** Offset of `bytes` zeroed bytes, growing the memory if needed. */
+  #reserve(bytes: number): number {
+    this.check();
+    const offset = this.#heap.alloc(bytes);
+    const end = this.#heap.top, have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      try {
+        this.memory.grow(pages);
+      } catch (e) {
+        this.#heap.free(offset);
+        throw new RangeError(
+          `SimdKernels: expected to grow the WebAssembly memory to ${end} bytes but the runtime refused (${
+            (e as Error).message
+          })`,
+        );
+      }
+      this.#buffer = this.memory.buffer; // a new, longer view (old ones stay valid)
+      this.#mine.add(this.#buffer);
+    }
+    // A block given back may hold old values: hand it out zeroed.
+    new Uint8Array(this.#buffer, offset, align(bytes)).fill(0);
+    return offset;
+  }
+}
