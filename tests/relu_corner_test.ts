@@ -90,29 +90,30 @@ Deno.test("clear of the kink the check passes and reluCornerNote() has nothing t
   assertMatch(reluCornerNote("b1", 1e-5, margin, 0.5)!, /within h = 5e-1/);
 });
 
+/** setAsideKinks() on each of `keys`, the check's gradients computed here. */
+function kinksOf<K extends string>(
+  net: TwoLayerNet | SimpleConvNet,
+  x: Matrix,
+  t: number[],
+  keys: readonly K[],
+) {
+  const numerical = net.numericalGradient(x, t), backprop = net.gradient(x, t);
+  const loss = () => net.loss(x, t, { train: true });
+  return Object.fromEntries(
+    keys.map((k) => [
+      k,
+      setAsideKinks(net, loss, net.params[k], backprop[k], numerical[k]),
+    ]),
+  ) as Record<K, ReturnType<typeof setAsideKinks>>;
+}
+
 Deno.test("setAsideKinks() checks again with steps of h/100 the elements whose steps cross a ReLU's kink, and sets aside those whose small steps cross it too", () => {
   // b1[1] moves the pre-activation a by ±h, W1[0][1] by ±h (x0 = 1),
   // W1[1][1] by ±h/2 (x1 = 0.5): each across 0 for a = 3e-5 with h = 1e-4;
   // for a = 3e-7 with h = 1e-6 too.
   for (const [a, recheck] of [[3e-5, true], [3e-7, false]] as const) {
     const { net, x, t } = netWithPreActivation(a);
-    const numerical = net.numericalGradient(x, t);
-    const backprop = net.gradient(x, t);
-    const loss = () => net.loss(x, t, { train: true });
-    const b1 = setAsideKinks(
-      net,
-      loss,
-      net.params.b1,
-      backprop.b1,
-      numerical.b1,
-    );
-    const W1 = setAsideKinks(
-      net,
-      loss,
-      net.params.W1,
-      backprop.W1,
-      numerical.W1,
-    );
+    const { b1, W1 } = kinksOf(net, x, t, ["b1", "W1"]);
     assertEquals([b1.rechecked, b1.kinked], recheck ? [[1], []] : [[], [1]]);
     assertEquals(
       [W1.rechecked, W1.kinked],
@@ -128,15 +129,8 @@ Deno.test("setAsideKinks() checks again with steps of h/100 the elements whose s
   }
   // Clear of the kink there is nothing to check again.
   const { net, x, t } = netWithPreActivation(0.1);
-  const n = net.numericalGradient(x, t), g = net.gradient(x, t);
-  for (const key of ["W1", "b1", "W2", "b2"] as const) {
-    const d = setAsideKinks(
-      net,
-      () => net.loss(x, t, { train: true }),
-      net.params[key],
-      g[key],
-      n[key],
-    );
+  const clear = kinksOf(net, x, t, ["W1", "b1", "W2", "b2"]);
+  for (const [key, d] of Object.entries(clear)) {
     assertEquals([d.rechecked, d.kinked], [[], []], key);
   }
 });
@@ -161,33 +155,18 @@ Deno.test("setAsideKinks() finds the elements whose steps switch a max pool's ch
     net.params.W2.data.set([1, 0.5]);
     net.params.W3.data.set([1, -1, 0.5, 2]);
     const x = Matrix.fromRows([[1, 0, 0, 0, 0, 1, 0, 0]]), t = [0];
-    const numerical = net.numericalGradient(x, t);
-    const backprop = net.gradient(x, t);
-    const loss = () => net.loss(x, t, { train: true });
     assertGreater(
-      compareGradients(backprop.W1, numerical.W1).meanAbsDiff,
+      compareGradients(net.gradient(x, t).W1, net.numericalGradient(x, t).W1)
+        .meanAbsDiff,
       1e-3,
     );
-    const W1 = setAsideKinks(
-      net,
-      loss,
-      net.params.W1,
-      backprop.W1,
-      numerical.W1,
-    );
+    const { W1, b1 } = kinksOf(net, x, t, ["W1", "b1"]);
     assertEquals(
       [W1.rechecked, W1.kinked],
       recheck ? [[0, 1], []] : [[], [0, 1]],
     );
     if (recheck) assertLess(W1.meanAbsDiff, 1e-7);
     else assert(Number.isNaN(W1.meanAbsDiff), "nothing left to compare");
-    const b1 = setAsideKinks(
-      net,
-      loss,
-      net.params.b1,
-      backprop.b1,
-      numerical.b1,
-    );
     assertEquals([b1.rechecked, b1.kinked], [[], []]);
     assertLess(b1.meanAbsDiff, 1e-7);
   }
