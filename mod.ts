@@ -1,5 +1,5 @@
 /**
- * dlfs: *Deep Learning from Scratch* (Saitoh), chapters 5–7, in
+ * dlfs: *Deep Learning from Scratch* (Saitoh), chapters 5–8, in
  * TypeScript over typed arrays: backpropagation through the book's layers,
  * its networks, the chapter-6 optimizers and tricks, its Trainer, and the
  * numerical gradient every backward is checked against. The book's
@@ -51,6 +51,9 @@ export {
 } from "./layers/mod.ts";
 export {
   compareGradients,
+  DeepConvNet,
+  type DeepConvNetOptions,
+  type DeepConvNetParams,
   DivergenceError,
   type EpochRecord,
   gradientCheck,

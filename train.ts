@@ -34,7 +34,7 @@ import {
   USAGE,
   UsageError,
 } from "./cli/flags.ts";
-import { DEFAULTS } from "./cli/defaults.ts";
+import { runDefaults } from "./cli/defaults.ts";
 import { checkFiles, type TimedEpoch, writeOutputs } from "./cli/report.ts";
 import { loaded, readRun, type RunSettings } from "./cli/net.ts";
 import { Progress } from "./cli/progress.ts";
@@ -131,16 +131,20 @@ async function run(
   }
   const kind = netKind(net.spec.type); // a loaded net's own
   const evalSamples = config.evalSamples ?? kind.defaults.evalSamples;
-  const lr = config.lr ??
-    (config.optimizer === "sgd" ? DEFAULTS.lr : undefined);
-  const optimizer = createOptimizer(config.optimizer, lr ? { lr } : {});
+  // The flags, else the net's defaults (the loaded net's own with --load).
+  const {
+    optimizer: optimizerName,
+    lr,
+    iters: iterations,
+    epochs: epochCount,
+  } = runDefaults(kind, config);
+  const optimizer = createOptimizer(optimizerName, lr ? { lr } : {});
   const history: TimedEpoch[] = [];
   let loss = NaN, trainer: Trainer;
   try {
     trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
-      iterations: config.iters ??
-        (config.epochs === undefined ? DEFAULTS.iters : undefined),
-      epochs: config.epochs,
+      iterations,
+      epochs: epochCount,
       batchSize,
       optimizer,
       evalSamples,
@@ -179,14 +183,14 @@ async function run(
   const rate = optimizer.lr;
   // What --save writes: the net, where its run is, the run's flags.
   const settings: RunSettings = {
-    flags: runFlags(config, rate, iters),
+    flags: runFlags({ ...config, optimizer: optimizerName }, rate, iters),
     kernels: net.kernels.name,
   };
   const saveRun = () =>
     saveNetFile(config.save!, net, { training: trainer.state(), settings });
   progress.line(
     `MNIST from ${source}: ${xTrain.count} training, ${xTest.count} test images; ` +
-      `${name}, ${iters} iterations, batch ${batchSize}, ${config.optimizer} lr ${rate}, seed ${seed}, ` +
+      `${name}, ${iters} iterations, batch ${batchSize}, ${optimizerName} lr ${rate}, seed ${seed}, ` +
       `${net.kernels.name} kernels, ${config.threads} thread${
         config.threads > 1 ? "s" : ""
       }` +
@@ -251,7 +255,7 @@ async function run(
   await progress.end();
   const wallSeconds = seconds();
   await writeOutputs(config, net, { training: trainer.state(), settings }, {
-    title: `${name}, ${config.optimizer} lr ${rate}, batch ${batchSize}`,
+    title: `${name}, ${optimizerName} lr ${rate}, batch ${batchSize}`,
     lossHistory: trainer.trainLossList,
     history,
     config: {
@@ -260,7 +264,7 @@ async function run(
       evalSamples: evalSamples ?? "all",
       iters,
       batchSize,
-      optimizer: config.optimizer,
+      optimizer: optimizerName,
       lr: rate,
       init: config.init ?? kind.defaults.init,
       seed,

@@ -18,11 +18,16 @@ const perKind = (value: (kind: NetKind) => string | undefined): string =>
     return v === undefined || v === "" ? [] : [`${k.name} ${v}`];
   }).join(", ");
 const evalSamples = perKind((k) => k.defaults.evalSamples?.toString());
+const epochs = perKind((k) =>
+  k.defaults.epochs === undefined ? undefined : `${k.defaults.epochs} epochs`
+);
+const optimizers = perKind((k) => k.defaults.optimizer);
 
 export const USAGE = `Usage: deno task train [flags]
 
 Trains a network on MNIST with minibatch gradient descent and prints the train
-and test accuracy once per epoch. The defaults are the book's chapter-5 run.
+and test accuracy once per epoch. The defaults are the book's chapter-5 run;
+with --net deep-convnet, its chapter-8 train_deepnet.py.
 
 Flags:
 ${
@@ -47,10 +52,24 @@ ${
     }; more than one: ${kindsWhere((k) => k.takes.hidden === "list")})`,
   )
 }
-  --iters N         iterations (default ${DEFAULTS.iters}; 0 evaluates only)
+${
+  help(
+    "--iters N",
+    `iterations (default ${DEFAULTS.iters}${
+      epochs ? `; ${epochs}` : ""
+    }; 0 evaluates only)`,
+  )
+}
   --epochs N        or: epochs of train-size / batch-size iterations each
   --batch-size N    samples per minibatch, drawn with replacement (default ${DEFAULTS.batchSize})
-  --optimizer NAME  sgd (default), momentum, nesterov, adagrad, rmsprop or adam
+${
+  help(
+    "--optimizer NAME",
+    `sgd, momentum, nesterov, adagrad, rmsprop or adam (default sgd${
+      optimizers ? `; ${optimizers}` : ""
+    })`,
+  )
+}
   --lr X            learning rate, > 0 (default ${DEFAULTS.lr} for sgd, else the
                     optimizer's own: 0.01, or 0.001 for adam)
 ${
@@ -212,7 +231,8 @@ export interface Config {
   iters?: number;
   epochs?: number;
   batchSize: number;
-  optimizer: OptimizerName;
+  /** --optimizer (absent: the net's default, else sgd). */
+  optimizer?: OptimizerName;
   lr?: number;
   init?: WeightInit;
   batchnorm: boolean;
@@ -427,7 +447,7 @@ function configOf(values: Values): Config {
       ? undefined
       : integer("--epochs", values.epochs, 0, 1),
     batchSize,
-    optimizer: oneOf(
+    optimizer: values.optimizer === undefined ? undefined : oneOf(
       "--optimizer",
       values.optimizer,
       Object.keys(OPTIMIZERS) as OptimizerName[],
@@ -556,7 +576,11 @@ function weightInit(text: string): WeightInit {
  * resolved: what the file `--save` writes keeps, for `--resume` to parse
  * again (`parseConfig(args, stored)`).
  */
-export function runFlags(config: Config, lr: number, iters: number): string[] {
+export function runFlags(
+  config: Config & { optimizer: OptimizerName },
+  lr: number,
+  iters: number,
+): string[] {
   const flags = config.load !== undefined
     ? ["--load", config.load]
     : ["--net", config.net];

@@ -36,7 +36,12 @@ export {
   saveNet,
   type SaveNetOptions,
 } from "./model.ts";
-export { type TrainingHistory, trainingPlot } from "./plot.ts";
+export {
+  type Digit,
+  digitsPlot,
+  type TrainingHistory,
+  trainingPlot,
+} from "./plot.ts";
 export {
   decodePickle,
   type DecodePickleOptions,

@@ -1,7 +1,8 @@
 /**
  * A training run as an SVG picture, with no dependency: the loss per
  * iteration on the left, train and test accuracy per epoch on the right,
- * each with axes, ticks, labels and a legend. Returns the SVG text.
+ * each with axes, ticks, labels and a legend; and images of digits in a
+ * grid, each with a caption. Returns the SVG text.
  *
  * @module
  */
@@ -305,6 +306,77 @@ export function movingAverage(
     out.push(count > 0 ? sum / count : NaN);
   }
   return out;
+}
+
+/** One picture of {@linkcode digitsPlot}. */
+export interface Digit {
+  /** side×side grey levels in [0, 1], row by row (0 white, 1 black). */
+  pixels: ArrayLike<number>;
+  /** The line under it, e.g. `"1: (6, 0)"`. */
+  caption: string;
+}
+
+/**
+ * Square greyscale images in a grid of `columns` (default 5) pictures a
+ * row, each `scale` (default 3) screen pixels per pixel with its caption
+ * under it: matplotlib's `imshow(cmap=plt.cm.gray_r,
+ * interpolation='nearest')` in 4×5 subplots, the book's
+ * `misclassified_mnist.py` figure. Returns the SVG text.
+ *
+ * @throws {RangeError} for an image whose pixels do not make the square of
+ * the first one's.
+ *
+ * @example
+ * ```ts
+ * import { digitsPlot } from "@dlfs/nn/io";
+ *
+ * const svg = digitsPlot([{ pixels: [0, 1, 1, 0], caption: "1: (6, 0)" }]);
+ * console.log(svg.startsWith("<svg"), svg.includes("1: (6, 0)")); // true true
+ * ```
+ */
+export function digitsPlot(
+  digits: readonly Digit[],
+  options: { columns?: number; scale?: number } = {},
+): string {
+  const { columns = 5, scale = 3 } = options;
+  const side = Math.round(Math.sqrt(digits[0]?.pixels.length ?? 0));
+  const size = side * scale, cellW = size + 16, cellH = size + 30;
+  const width = columns * cellW;
+  const height = Math.ceil(digits.length / columns) * cellH;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13" shape-rendering="crispEdges">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
+  digits.forEach(({ pixels, caption }, k) => {
+    if (pixels.length !== side * side) {
+      throw new RangeError(
+        `digitsPlot(): expected ${side}×${side} pixels in every image but found ${pixels.length} in image ${k}`,
+      );
+    }
+    const x0 = (k % columns) * cellW + 8, y0 = Math.floor(k / columns) * cellH;
+    parts.push(
+      `<rect x="${x0 - 1}" y="${y0 + 3}" width="${size + 2}" height="${
+        size + 2
+      }" fill="none" stroke="#999"/>`,
+    );
+    for (let i = 0; i < pixels.length; i++) {
+      const v = Math.min(1, pixels[i]);
+      if (!(v > 0)) continue; // white, the background
+      const grey = Math.round(255 * (1 - v));
+      parts.push(
+        `<rect x="${x0 + (i % side) * scale}" y="${
+          y0 + 4 + Math.floor(i / side) * scale
+        }" width="${scale}" height="${scale}" fill="rgb(${grey},${grey},${grey})"/>`,
+      );
+    }
+    parts.push(
+      `<text x="${x0 + size / 2}" y="${y0 + size + 22}" text-anchor="middle">${
+        escape(caption)
+      }</text>`,
+    );
+  });
+  parts.push("</svg>");
+  return parts.join("\n");
 }
 
 function fmt(t: number): string {

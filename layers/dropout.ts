@@ -35,7 +35,8 @@ export interface DropoutOptions {
  * passes dout through the kept units.
  *
  * `frozenMask = true` keeps the current mask for the following forwards, so
- * that a numerical gradient sees one fixed function.
+ * that a numerical gradient sees one fixed function; `holdMask(mask)` gives
+ * it a mask to keep (another thread's copy of the net, the same masks).
  *
  * @example
  * ```ts
@@ -83,6 +84,41 @@ export class Dropout implements Layer {
     }
     this.#rng = rng;
     this.ratio = ratio;
+  }
+
+  /**
+   * The mask of the last training-mode forward, or the one held: N·D, row
+   * by row, 1 where the unit is kept (the book's `mask`; empty before the
+   * first; read it, do not write it).
+   */
+  get mask(): Uint8Array {
+    return this.#mask;
+  }
+
+  /**
+   * Keeps `mask` (an N×D matrix of 0 and 1, 1 where a unit is kept) for the
+   * following training-mode forwards of N×D inputs, and sets `frozenMask`.
+   *
+   * @throws {RangeError} for a value other than 0 or 1.
+   */
+  holdMask(mask: Matrix): void {
+    assertMatrix("Dropout.holdMask()", "mask", mask);
+    const M = mask.data, k = this.#k;
+    const bad = M.findIndex((v) => v !== 0 && v !== 1);
+    if (bad >= 0) {
+      throw new RangeError(
+        `Dropout.holdMask(): expected a mask of 0 and 1 but found ${
+          M[bad]
+        } at ${bad}`,
+      );
+    }
+    if (this.#mask.length !== M.length) {
+      k.free(this.#mask);
+      this.#mask = k.uint8(M.length);
+    }
+    this.#mask.set(M);
+    this.#maskShape = k.buffer(this.#maskShape, mask.rows, mask.cols);
+    this.frozenMask = true;
   }
 
   /**

@@ -61,12 +61,25 @@ export function initScale(
   }
 }
 
+/** Options of {@linkcode initWeights}. */
+export interface InitWeightsOptions {
+  /**
+   * The layer's inputs per output, n of {@linkcode initScale} (default
+   * `rows`: an Affine's W is inputs × outputs; a filter bank FN×(C·FH·FW)
+   * has C·FH·FW, its `cols`).
+   */
+  fanIn?: number;
+  /**
+   * Storage for the matrix (e.g. shared memory), zero-filled and of length
+   * rows·cols (default: a new `Float64Array`).
+   */
+  data?: Float64Array;
+}
+
 /**
  * A `rows × cols` weight matrix of N(0, σ²) samples with σ from
- * {@linkcode initScale} (fan-in = `rows`), drawn row by row from `rng`, like
- * `scale * np.random.randn(rows, cols)`. `data` is storage for it (e.g.
- * shared memory), zero-filled and of length rows·cols (default: a new
- * `Float64Array`).
+ * {@linkcode initScale} (fan-in: `options.fanIn`, default `rows`), drawn
+ * row by row from `rng`, like `scale * np.random.randn(rows, cols)`.
  *
  * @example
  * ```ts
@@ -74,7 +87,9 @@ export function initScale(
  * import { initWeights } from "@dlfs/nn/net";
  *
  * const W = initWeights(new Rng(0), 784, 50, "he");
- * console.log(W.shape); // 784×50, std ≈ 0.05
+ * console.log(W.shape); // 784×50, std ≈ √(2/784) ≈ 0.05
+ * const filters = initWeights(new Rng(0), 16, 1 * 3 * 3, "he", { fanIn: 9 });
+ * console.log(filters.shape); // 16×9, std ≈ √(2/9) ≈ 0.47
  * ```
  */
 export function initWeights(
@@ -82,9 +97,10 @@ export function initWeights(
   rows: number,
   cols: number,
   init: WeightInit,
-  data?: Float64Array,
+  options: InitWeightsOptions = {},
 ): Matrix {
-  const scale = initScale(init, rows);
+  const { fanIn = rows, data } = options;
+  const scale = initScale(init, fanIn);
   const W = new Matrix(rows, cols, data);
   for (let i = 0; i < W.data.length; i++) W.data[i] = scale * rng.normal();
   return W;
@@ -128,9 +144,20 @@ export function netSetup(where: string, options: NetOptions, init: WeightInit) {
   return {
     rng,
     kernels,
-    /** rows×cols initial weights drawn from rng, row by row (fan-in: rows). */
-    weights: (rows: number, cols: number): Matrix =>
-      initWeights(rng, rows, cols, weightInitStd, kernels.float64(rows * cols)),
+    /** An Affine's W, inputs×outputs, drawn from rng row by row (fan-in: inputs). */
+    weights: (inputs: number, outputs: number): Matrix =>
+      initWeights(rng, inputs, outputs, weightInitStd, {
+        data: kernels.float64(inputs * outputs),
+      }),
+    /**
+     * A Convolution's W, FN×(C·FH·FW), drawn from rng row by row (fan-in:
+     * C·FH·FW, each filter's inputs; the book's `pre_node_nums`).
+     */
+    filters: (filterNum: number, fanIn: number): Matrix =>
+      initWeights(rng, filterNum, fanIn, weightInitStd, {
+        fanIn,
+        data: kernels.float64(filterNum * fanIn),
+      }),
     /** 1×cols zeros (the book's biases). */
     zeros: (cols: number): Matrix => kernels.buffer(undefined, 1, cols),
   };

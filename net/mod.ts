@@ -1,7 +1,7 @@
 /**
  * Networks and the tools to train and check them: {@linkcode TwoLayerNet}
  * (chapter 5), {@linkcode MultiLayerNet} (chapter 6), {@linkcode SimpleConvNet}
- * (chapter 7), each built as `new XNet({ ...sizes, ...NetOptions })`; the
+ * (chapter 7), {@linkcode DeepConvNet} (chapter 8), each built as `new XNet({ ...sizes, ...NetOptions })`; the
  * registry of net kinds ({@linkcode registerNet}, {@linkcode buildNet});
  * the book's {@linkcode Trainer}; weight initialisation
  * ({@linkcode initWeights}), the generic {@linkcode numericalGradient} and
@@ -47,7 +47,12 @@ export {
   type MultiLayerNetParams,
   type MultiLayerNetSpec,
 } from "./multi_layer_net.ts";
-export { initScale, initWeights, type WeightInit } from "./init.ts";
+export {
+  initScale,
+  initWeights,
+  type InitWeightsOptions,
+  type WeightInit,
+} from "./init.ts";
 export {
   SimpleConvNet,
   type SimpleConvNetOptions,
@@ -55,13 +60,22 @@ export {
   type SimpleConvNetSpec,
 } from "./simple_conv_net.ts";
 export {
+  type ConvParam,
+  DeepConvNet,
+  type DeepConvNetOptions,
+  type DeepConvNetParams,
+  type DeepConvNetSpec,
+} from "./deep_conv_net.ts";
+export {
   compareGradients,
   gradientCheck,
   type GradientDiff,
   type GradientPair,
+  type KinkFreeDiff,
   REL_ERROR_FLOOR,
   reluCornerNote,
   reluMargin,
+  setAsideKinks,
 } from "./gradient_check.ts";
 export {
   buildNet,

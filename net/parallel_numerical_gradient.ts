@@ -9,6 +9,7 @@
  */
 
 import { Matrix } from "../core/matrix.ts";
+import { Dropout } from "../layers/dropout.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Network } from "./network.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
@@ -17,13 +18,13 @@ import { netKind } from "./registry.ts";
 /**
  * `net.numericalGradient(x, t)`, with the work shared by the calling thread
  * and one Worker, which imports the net's kind (its registry entry's
- * `module`) and rebuilds the net from its spec. Nets with random layers
- * (`Layer.random`: Dropout) are refused: the worker's masks would not be
- * the caller's. Where the runtime has no Worker (Node), the calling thread
- * does it all: the same result.
+ * `module`) and rebuilds the net from its spec. A net with Dropout layers
+ * needs their masks frozen (`frozenMask`, after a training-mode forward):
+ * the worker holds the same masks (`Dropout.holdMask`). Where the runtime
+ * has no Worker (Node), the calling thread does it all: the same result.
  *
- * @throws {TypeError} for a net with a random layer, or of a kind not
- * registered.
+ * @throws {TypeError} for a net with a random layer other than a frozen
+ * Dropout, or of a kind not registered.
  *
  * @example
  * ```ts
@@ -43,13 +44,16 @@ export async function parallelNumericalGradient(
   x: Matrix,
   t: Labels,
 ): Promise<Record<string, Matrix>> {
-  const random = [...net.layers].find(([, layer]) => layer.random);
-  if (random !== undefined) {
-    throw new TypeError(
-      `parallelNumericalGradient(): expected a net without random layers (a worker's draws would differ) but found ${
-        random[0]
-      }`,
-    );
+  // Each Dropout's frozen mask, by layer name, for the worker to hold.
+  const masks: Record<string, { rows: number; data: Uint8Array }> = {};
+  for (const [name, layer] of net.layers) {
+    if (!layer.random) continue;
+    if (!(layer instanceof Dropout && layer.frozenMask && layer.mask.length)) {
+      throw new TypeError(
+        `parallelNumericalGradient(): expected a net without random layers (a worker's draws would differ) but found ${name} (a Dropout may come with its masks frozen: frozenMask after a training-mode forward)`,
+      );
+    }
+    masks[name] = { rows: x.rows, data: layer.mask.slice() };
   }
   const { module } = netKind(net.spec.type);
   net.loss(x, t); // validates x and t here, with the caller's messages
@@ -93,6 +97,7 @@ export async function parallelNumericalGradient(
       t: t instanceof Matrix
         ? { rows: t.rows, cols: t.cols, data: t.data }
         : Array.from(t),
+      masks,
       start: half,
       end: total,
       // The same kind of kernels as ours, so that the shares agree.

@@ -25,17 +25,19 @@
  *   forMnist: () => ({ type: "WideNet", inputSize: 784, outputSize: 10 }),
  * };
  * registerNet(WIDE_NET);
- * console.log(netKinds().map((k) => k.name)); // [ "two-layer", "multi-layer", "convnet", "wide" ]
+ * console.log(netKinds().map((k) => k.name)); // [ "two-layer", "multi-layer", "convnet", "deep-convnet", "wide" ]
  * console.log(buildNet({ type: "WideNet", inputSize: 4, outputSize: 2 }).params.W1.shape); // 4×500
  * ```
  *
  * @module
  */
 
+import type { OptimizerName } from "../optim/by_name.ts";
 import type { WeightInit } from "./init.ts";
 import type { NetOptions, NetSpec, Network } from "./network.ts";
 import { MULTI_LAYER_NET } from "./multi_layer_net.ts";
 import { SIMPLE_CONV_NET } from "./simple_conv_net.ts";
+import { DEEP_CONV_NET } from "./deep_conv_net.ts";
 import { TWO_LAYER_NET } from "./two_layer_net.ts";
 
 /**
@@ -82,6 +84,10 @@ export interface NetKind<S extends NetSpec = NetSpec> {
     readonly init: WeightInit;
     /** Per epoch, evaluate on this many samples (default: all). */
     readonly evalSamples?: number;
+    /** The optimizer, at its own default lr (default: SGD, lr 0.1). */
+    readonly optimizer?: OptimizerName;
+    /** Train this many epochs (default: 10000 iterations). */
+    readonly epochs?: number;
   };
   /** Which of the architecture flags it takes (each absent: not taken). */
   readonly takes: {
@@ -184,6 +190,8 @@ function types(): string {
 }
 
 // The kinds of the book, in its order.
-for (const kind of [TWO_LAYER_NET, MULTI_LAYER_NET, SIMPLE_CONV_NET]) {
+for (
+  const kind of [TWO_LAYER_NET, MULTI_LAYER_NET, SIMPLE_CONV_NET, DEEP_CONV_NET]
+) {
   registerNet<NetSpec>(kind);
 }

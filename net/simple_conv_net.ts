@@ -116,7 +116,7 @@ export class SimpleConvNet extends LayerNet<SimpleConvNetParams> {
       ["hiddenSize", hiddenSize],
       ["outputSize", classes],
     ]);
-    const { kernels, weights, zeros } = netSetup(where, options, 0.01);
+    const { kernels, weights, filters, zeros } = netSetup(where, options, 0.01);
     const [c, h, w] = input;
     const [oh, ow] = outputSize(input, {
       height: filterSize,
@@ -132,7 +132,7 @@ export class SimpleConvNet extends LayerNet<SimpleConvNetParams> {
     );
     const pooled = filterNum * ph * pw;
     const params = {
-      W1: weights(filterNum, c * filterSize * filterSize),
+      W1: filters(filterNum, c * filterSize * filterSize),
       b1: zeros(filterNum),
       W2: weights(pooled, hiddenSize),
       b2: zeros(hiddenSize),

@@ -53,3 +53,138 @@ Deno.test("examples/ch05/train_neuralnet.ts prints train and test accuracy per e
   const test = lines.map((l) => Number(l.split(" ")[1]));
   assert(test[0] < 0.3 && test[2] > 0.9, lines.join(" | "));
 });
+
+// Chapter 8: the oracle is the book's own NumPy code with its 2016 weights
+// (tests/book/make.py, and ../shared/book/README.md for all 10,000 images).
+const BOOK = JSON.parse(
+  await Deno.readTextFile(new URL("book/deep_convnet.json", import.meta.url)),
+);
+
+Deno.test("examples/ch08/deep_convnet.ts lists the book's layers and 123552 parameters", async () => {
+  const lines = await run("examples/ch08/deep_convnet.ts");
+  assertEquals(lines[0], "Conv1: W1 16×9, b1 1×16");
+  assertEquals(lines.slice(-5), [
+    "Dropout1",
+    "Affine2: W8 50×10, b8 1×10",
+    "Dropout2",
+    "SoftmaxWithLoss",
+    "123552 parameters",
+  ]);
+});
+
+Deno.test("examples/ch08/misclassified_mnist.ts prints the book's accuracy and misclassified digits (first 1000 test images) and draws them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-ch08-" });
+  try {
+    const lines = await run(
+      "examples/ch08/misclassified_mnist.ts",
+      "--sampled",
+      "1000",
+      "--svg",
+      `${dir}/mis.svg`,
+    );
+    // NumPy: the first 7 mistakes of all 10,000 are images 445 … 947.
+    assertEquals(lines, [
+      "calculating test accuracy ... ",
+      `test accuracy:${BOOK.float64}`,
+      "======= misclassified result =======",
+      "{view index: (label, inference), ...}",
+      "{1: (6, 0), 2: (3, 5), 3: (3, 5), 4: (8, 3), 5: (7, 3), 6: (1, 3), 7: (8, 9)}",
+      `(the digits: ${dir}/mis.svg)`,
+    ]);
+    const svg = await Deno.readTextFile(`${dir}/mis.svg`);
+    assertEquals(svg.match(/<text[^>]*>[^<]*<\/text>/g)!.length, 7);
+    assert(svg.includes(">7: (8, 9)</text>"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("examples/ch08/half_float_network.ts prints the book's float64 and float16 accuracies", async () => {
+  assertEquals(await run("examples/ch08/half_float_network.ts"), [
+    "caluculate accuracy (float64) ... ",
+    String(BOOK.float64),
+    "caluculate accuracy (float16) ... ",
+    String(BOOK.float16),
+  ]);
+});
+
+Deno.test("the chapter-8 scripts refuse a parameter file that is not the net's, and bad flags, in one line", async () => {
+  const fails = async (code: number, ...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-R", "-E", "-W", "-N=registry.npmjs.org", ...args],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, code);
+    return new TextDecoder().decode(out.stderr);
+  };
+  const script = "examples/ch08/half_float_network.ts";
+  assertMatch(
+    await fails(1, script, "--params", "/nonexistent.pkl"),
+    /^load_params: \/nonexistent\.pkl: No such file or directory[^\n]*\n$/,
+  );
+  // A pickle of other arrays, a file that is no pickle, one that is no
+  // safetensors file.
+  assertMatch(
+    await fails(1, script, "--params", "tests/pickles/protocol4.pkl"),
+    /^load_params: tests\/pickles\/protocol4\.pkl: loadParams\(\): expected tensors W1, b1, W2, .* but found W, fortran, [^\n]*\n$/,
+  );
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-ch08-" });
+  try {
+    await Deno.copyFile("tests/book/make.py", `${dir}/text.pkl`);
+    assertMatch(
+      await fails(1, script, "--params", `${dir}/text.pkl`),
+      /^load_params: decodePickle\(\): expected [^\n]*\(\S+text\.pkl, byte 0\)\n$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assertMatch(
+    await fails(1, script, "--params", "README.md"),
+    /^load_params: README\.md: decodeSafetensors\(\): expected a header of [^\n]+\n$/,
+  );
+  assertEquals(
+    await fails(2, script, "--sampled", "0"),
+    'half_float_network: --sampled expects a whole number from 1 to 10000 but got "0"\n',
+  );
+  assertEquals(
+    await fails(2, "examples/ch08/misclassified_mnist.ts", "--bogus"),
+    "misclassified_mnist: unknown argument --bogus (it takes --params, --sampled, --svg)\n",
+  );
+});
+
+Deno.test("examples/ch08/train_deepnet.ts trains, printing what the book's Trainer prints", async () => {
+  // Its end (the accuracy on all 10,000 test images, then the file) is the
+  // Trainer's and saveNetFile's, tested with them: the run is stopped after
+  // its first evaluation and the next step.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-R",
+      "-E",
+      "-W",
+      "-N=registry.npmjs.org",
+      "examples/ch08/train_deepnet.ts",
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (out.split("\n").length < 4) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  child.kill("SIGTERM");
+  await reader.cancel();
+  await child.status;
+  const lines = out.split("\n");
+  assertMatch(lines[0], /^train loss:2\.\d+$/);
+  assertMatch(lines[1], /^=== epoch:1, train acc:0\.\d+, test acc:0\.\d+ ===$/);
+  assertMatch(lines[2], /^train loss:\d\.\d+$/);
+});

@@ -8,7 +8,12 @@ import { IdxFormatError, parseIdx } from "../data/idx.ts";
 import { loadNet, saveNet } from "../io/model.ts";
 import { SafetensorsError } from "../io/safetensors.ts";
 import { decodePickle, PickleError } from "../io/pickle.ts";
-import { MultiLayerNet, SimpleConvNet, TwoLayerNet } from "../net/mod.ts";
+import {
+  DeepConvNet,
+  MultiLayerNet,
+  SimpleConvNet,
+  TwoLayerNet,
+} from "../net/mod.ts";
 import { Matrix } from "../core/matrix.ts";
 
 /** What a run found: inputs accepted, inputs refused, the slowest (ms). */
@@ -147,7 +152,7 @@ export async function fuzzIdx(
   return counts;
 }
 
-/** Small nets of all three kinds, BatchNorm state included. */
+/** Small nets of the four kinds, BatchNorm state included. */
 export function sampleNets() {
   const rng = new Rng(60);
   const mln = new MultiLayerNet({
@@ -184,6 +189,14 @@ export function sampleNets() {
       hiddenSize: 6,
       outputSize: 3,
       weightInitStd: 0.3,
+    }),
+    new DeepConvNet({
+      rng,
+      input: [1, 4, 4], // 4 → 4 → 2 → 2 → 4 (pad 2) → 2 → 2 → 2 → 1
+      conv: Array(6).fill({ filterNum: 2, filterSize: 3, pad: 1, stride: 1 })
+        .map((c, i) => i === 3 ? { ...c, pad: 2 } : c) as never,
+      hiddenSize: 3,
+      outputSize: 2,
     }),
   ] as const;
 }

@@ -1,4 +1,5 @@
-import { assertEquals, assertRejects } from "@std/assert";
+import { assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+import { Dropout } from "../layers/mod.ts";
 import { Rng } from "../core/mod.ts";
 import {
   MultiLayerNet,
@@ -95,4 +96,37 @@ Deno.test("parallelNumericalGradient() refuses Dropout and reports bad input as 
     RangeError,
     "TwoLayerNet.loss(): expected x with 4 columns (inputSize) but found x of shape 1×5",
   );
+});
+
+Deno.test("parallelNumericalGradient() sends a net's frozen Dropout masks to its worker: bit for bit the serial gradient", async () => {
+  const rng = new Rng(72);
+  const net = new MultiLayerNet({
+    inputSize: 6,
+    hiddenSizes: [5, 4],
+    outputSize: 3,
+    rng,
+    useDropout: true,
+    dropoutRatio: 0.3,
+  });
+  const x = uniformMatrix(rng, 4, 6, 0, 1), t = [0, 1, 2, 1];
+  net.loss(x, t, { train: true }); // draws the masks
+  for (const layer of net.layers.values()) {
+    if (layer instanceof Dropout) layer.frozenMask = true;
+  }
+  const serial = net.numericalGradient(x, t);
+  const parallel = await parallelNumericalGradient(net, x, t);
+  for (const [key, g] of Object.entries(serial)) {
+    assertEquals(parallel[key].data, g.data, key);
+  }
+  // Other masks (unfrozen, drawn anew) give another gradient: the masks
+  // matter, and the worker had the caller's.
+  for (const layer of net.layers.values()) {
+    if (layer instanceof Dropout) layer.frozenMask = false;
+  }
+  net.loss(x, t, { train: true });
+  for (const layer of net.layers.values()) {
+    if (layer instanceof Dropout) layer.frozenMask = true;
+  }
+  const other = await parallelNumericalGradient(net, x, t);
+  assertNotEquals(other.W1.data, serial.W1.data);
 });

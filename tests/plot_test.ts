@@ -4,8 +4,9 @@ import {
   assertMatch,
   assertNotMatch,
   assertStrictEquals,
+  assertThrows,
 } from "@std/assert";
-import { trainingPlot } from "../io/mod.ts";
+import { digitsPlot, trainingPlot } from "../io/mod.ts";
 import { movingAverage } from "../io/plot.ts";
 import { Rng } from "../core/rng.ts";
 
@@ -109,4 +110,22 @@ Deno.test("movingAverage() skips NaN and ∞, and is NaN only where its window h
     [NaN, 4, 4, 2, 2, NaN, NaN, 6],
   );
   assertEquals(movingAverage([], 5), []);
+});
+
+Deno.test("digitsPlot() draws each image's dark pixels in its cell, its caption under it, and refuses an image of another size", () => {
+  const one = { pixels: [0, 1, 0.5, 0], caption: "1: (6, 0)" };
+  const two = { pixels: [1, 1, 1, 1], caption: "a < b" };
+  const svg = digitsPlot([one, two], { columns: 1, scale: 10 });
+  // 2 + 4 pixel squares, a frame per image, the background.
+  const rects = svg.match(/<rect [^>]*width="10" height="10"[^>]*>/g)!;
+  assertEquals(rects.length, 6);
+  assert(svg.includes('fill="rgb(128,128,128)"'), "0.5 is mid grey");
+  assert(svg.includes(">1: (6, 0)</text>") && svg.includes(">a &lt; b</text>"));
+  // One column: the second image sits below the first.
+  assert(svg.includes(`height="${2 * (20 + 30)}"`), svg.slice(0, 200));
+  assertThrows(
+    () => digitsPlot([one, { pixels: [1, 1, 1], caption: "" }]),
+    RangeError,
+    "digitsPlot(): expected 2×2 pixels in every image but found 3 in image 1",
+  );
 });

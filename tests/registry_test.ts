@@ -118,6 +118,7 @@ Deno.test("a net kind registered from a test file is built from its spec and lis
     "two-layer",
     "multi-layer",
     "convnet",
+    "deep-convnet",
     "tiny",
   ]);
   assertStrictEquals(netKind("TinyNet"), TINY_NET);
@@ -144,7 +145,7 @@ Deno.test("a net kind registered from a test file is built from its spec and lis
   assertThrows(
     () => buildNet({ type: "LeNet" }),
     TypeError,
-    'buildNet(): expected a spec of type TwoLayerNet, MultiLayerNet, SimpleConvNet or TinyNet but found "LeNet"',
+    'buildNet(): expected a spec of type TwoLayerNet, MultiLayerNet, SimpleConvNet, DeepConvNet or TinyNet but found "LeNet"',
   );
 });
 

@@ -114,3 +114,31 @@ Deno.test("Dropout drops about `ratio` of the units, reproducibly, and scales by
     /expected ratio in \[0, 1\) but found 1/,
   );
 });
+
+Deno.test("Dropout.holdMask() keeps a given mask for the training-mode forwards, as another Dropout's frozen one, and refuses values other than 0 and 1", () => {
+  const x = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]);
+  const drawn = new Dropout({ rng: new Rng(8) });
+  drawn.forward(x);
+  const held = new Dropout({ rng: new Rng(9) }); // other draws
+  held.holdMask(
+    new Matrix(2, 3, Float64Array.from(drawn.mask)),
+  );
+  assert(held.frozenMask);
+  drawn.frozenMask = true;
+  assertEquals(held.forward(x).data, drawn.forward(x).data);
+  assertEquals(held.forward(x).data, drawn.forward(x).data, "and again");
+  assertEquals(
+    held.backward(Matrix.fromRows([[1, 1, 1], [1, 1, 1]])).data,
+    Float64Array.from(drawn.mask),
+  );
+  assertThrows(
+    () => held.holdMask(Matrix.fromRows([[1, 0.5]])),
+    RangeError,
+    "Dropout.holdMask(): expected a mask of 0 and 1 but found 0.5 at 1",
+  );
+  assertThrows(
+    () => held.forward(Matrix.zeros(1, 3)),
+    RangeError,
+    "Dropout.forward(): expected x (the frozen mask's shape) of shape 2×3 but found 1×3",
+  );
+});

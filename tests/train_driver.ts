@@ -1,21 +1,26 @@
 // The Playwright side of tests/train_page_test.ts (see tests/driver.ts).
 // Reads JSON on stdin:
-// {base, plainBase, executable, iters, shots, download}; `base` is a server
-// with the isolation headers, `plainBase` one without. Trains on the train
-// page to the end, runs its gradient check, saves the net and loads it into
-// the drawing page; pauses, resumes and resets a second run; starts one
-// without isolation. Prints what it saw as JSON.
+// {base, plainBase, executable, iters, shots, download, deep}; `base` is a
+// server with the isolation headers, `plainBase` one without. Trains on the
+// train page to the end, runs its gradient check, saves the net and loads it
+// into the drawing page; pauses, resumes and resets a second run; starts one
+// without isolation. With `deep` (a DeepConvNet file), only: the drawing
+// page loads it and reads a drawn "1"; the train page trains a DeepConvNet,
+// pauses, saves it to `download` and shows its misclassified digits. Prints
+// what it saw as JSON.
 import { input, launch, type Page } from "./driver.ts";
 
-const { base, plainBase, executable, iters, shots, download } = await input<{
-  /** Without it, only the last part (no isolation) runs. */
-  base?: string;
-  plainBase: string;
-  executable: string;
-  iters: number;
-  shots: string;
-  download: string;
-}>();
+const { base, plainBase, executable, iters, shots, download, deep } =
+  await input<{
+    /** Without it, only the last part (no isolation) runs. */
+    base?: string;
+    plainBase: string;
+    executable: string;
+    iters: number;
+    shots: string;
+    download: string;
+    deep?: string;
+  }>();
 const { browser, errors, open: openPage } = await launch(executable);
 const open = (url: string): Promise<Page> =>
   openPage(url, {
@@ -47,39 +52,34 @@ const now = (page: Page): Promise<number> =>
   page.evaluate(() => performance.now());
 
 try {
-  const seen = base === undefined ? {} : await isolated(base);
-  // 3. Without the isolation headers: one thread, still training; the
-  // convnet, which offers no gradient check.
-  const plain = await open(`${plainBase}train.html`);
-  await plain.selectOption("#net", "convnet");
-  await plain.fill("#iters", "100");
-  await plain.click("#start");
-  await plain.waitForSelector("body[data-state=done]", { timeout: 120_000 });
-  const plainThreads = Number(await data(plain, "threads"));
-  const plainKernels = await data(plain, "kernels");
-  const plainAcc = Number(await data(plain, "testAcc"));
-  const checkable = await plain.isEnabled("#checkButton");
-  // A seed the CLI refuses: one line, no run.
-  await plain.click("#reset");
-  await plain.fill("#seed", "99999999999");
-  await plain.click("#start");
-  const badSeed = await plain.textContent("#error");
-  const stateAfter = await data(plain, "state");
-  await plain.close();
-  console.log(JSON.stringify({
-    ...seen,
-    plain: {
-      threads: plainThreads,
-      kernels: plainKernels,
-      testAcc: plainAcc,
-      checkable,
-      badSeed,
-      stateAfter,
-    },
-    errors,
-  }));
+  const seen = deep !== undefined
+    ? await deepConvNet(base!, deep)
+    : { ...base === undefined ? {} : await isolated(base), plain: await plain() };
+  console.log(JSON.stringify({ ...seen, errors }));
 } finally {
   await browser.close();
+}
+
+// 3. Without the isolation headers: one thread, still training; the
+// convnet, which offers no gradient check.
+async function plain() {
+  const page = await open(`${plainBase}train.html`);
+  await page.selectOption("#net", "convnet");
+  await page.fill("#iters", "100");
+  await page.click("#start");
+  await page.waitForSelector("body[data-state=done]", { timeout: 120_000 });
+  const threads = Number(await data(page, "threads"));
+  const kernels = await data(page, "kernels");
+  const testAcc = Number(await data(page, "testAcc"));
+  const checkable = await page.isEnabled("#checkButton");
+  // A seed the CLI refuses: one line, no run.
+  await page.click("#reset");
+  await page.fill("#seed", "99999999999");
+  await page.click("#start");
+  const badSeed = await page.textContent("#error");
+  const stateAfter = await data(page, "state");
+  await page.close();
+  return { threads, kernels, testAcc, checkable, badSeed, stateAfter };
 }
 
 async function isolated(base: string) {
@@ -119,6 +119,9 @@ async function isolated(base: string) {
     seconds: Number(await data(page, "seconds")),
     loss: Number(await data(page, "loss")),
   };
+  // The misclassified digits come with the end of the run.
+  await page.waitForFunction(() => document.body.dataset.misclassified);
+  const misclassified = JSON.parse(await data(page, "misclassified"));
   await page.screenshot({ path: `${shots}/train.png` });
   // The gradient check, in the worker.
   await page.click("#checkButton");
@@ -135,25 +138,7 @@ async function isolated(base: string) {
     page.click("#save"),
   ]);
   await file.saveAs(download);
-  const draw = await open(`${base}index.html`);
-  await draw.setInputFiles("#file", download);
-  await draw.waitForFunction(
-    () =>
-      (document.body.dataset.model ?? "").includes(".safetensors") &&
-      !document.body.dataset.model!.includes("model.safetensors"),
-  );
-  const model = await data(draw, "model");
-  // A stroke down the middle: a "1".
-  const box = await draw.locator("#pad").boundingBox();
-  await draw.mouse.move(box.x + 140, box.y + 50);
-  await draw.mouse.down();
-  for (let y = 50; y <= 230; y += 10) {
-    await draw.mouse.move(box.x + 142, box.y + y);
-  }
-  await draw.mouse.up();
-  await draw.waitForFunction(() => document.body.dataset.prediction);
-  const prediction = await data(draw, "prediction");
-  await draw.close();
+  const { model, prediction } = await drawOne(base, download);
 
   // 2. Pause, resume, reset on a second run.
   await page.click("#reset");
@@ -196,7 +181,92 @@ async function isolated(base: string) {
     check,
     model,
     prediction,
+    misclassified,
     pause: { pausedAt, stillAt, resumedTo, afterReset },
     longTasks: long,
+  };
+}
+
+/** The drawing page with the net of `file`, and what it reads in a "1". */
+async function drawOne(base: string, file: string) {
+  const draw = await open(`${base}index.html`);
+  await draw.setInputFiles("#file", file);
+  await draw.waitForFunction(
+    () =>
+      (document.body.dataset.model ?? "").includes(".safetensors") &&
+      !document.body.dataset.model!.includes("model.safetensors"),
+  );
+  const model = await data(draw, "model");
+  // A stroke down the middle: a "1".
+  const box = await draw.locator("#pad").boundingBox();
+  await draw.mouse.move(box.x + 140, box.y + 50);
+  await draw.mouse.down();
+  for (let y = 50; y <= 230; y += 10) {
+    await draw.mouse.move(box.x + 142, box.y + y);
+  }
+  await draw.mouse.up();
+  await draw.waitForFunction(() => document.body.dataset.prediction);
+  const prediction = await data(draw, "prediction");
+  await draw.close();
+  return { model, prediction };
+}
+
+/**
+ * DeepConvNet: `file` in the drawing page; on the train page, a few
+ * iterations, paused, saved, its misclassified digits.
+ */
+async function deepConvNet(base: string, file: string) {
+  const drawn = await drawOne(base, file);
+  const page = await open(`${base}train.html`);
+  const menu = await page.$$eval(
+    "#net option",
+    (os: HTMLOptionElement[]) => os.map((o) => [o.value, o.textContent]),
+  );
+  await page.selectOption("#net", "deep-convnet");
+  await page.fill("#iters", "1000");
+  const command = await page.textContent("#command");
+  await page.click("#start");
+  await page.waitForSelector("body[data-state=training]", { timeout: 60_000 });
+  const status = await page.textContent("#status");
+  await page.waitForFunction(
+    () => Number(document.body.dataset.iteration ?? 0) >= 2,
+    null,
+    { timeout: 120_000 },
+  );
+  await page.click("#pause");
+  await page.waitForSelector("body[data-state=paused]");
+  const iteration = Number(await data(page, "iteration"));
+  const checkable = await page.isEnabled("#checkButton");
+  const threads = Number(await data(page, "threads"));
+  const [saved] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click("#save"),
+  ]);
+  await saved.saveAs(download);
+  await page.click("#misButton");
+  await page.waitForFunction(() => document.body.dataset.misclassified, null, {
+    timeout: 60_000,
+  });
+  const misclassified = JSON.parse(await data(page, "misclassified"));
+  const pictures = await page.$$eval(
+    "#misDigits svg text",
+    (ts: Element[]) => ts.map((t) => t.textContent),
+  );
+  const note = await page.textContent("#misNote");
+  await page.locator("#mis").screenshot({ path: `${shots}/misclassified.png` });
+  await page.click("#reset");
+  await page.waitForSelector("body[data-state=idle]");
+  await page.close();
+  return {
+    ...drawn,
+    menu,
+    command,
+    status,
+    iteration,
+    checkable,
+    threads,
+    misclassified,
+    pictures,
+    note,
   };
 }

@@ -8,8 +8,9 @@ import {
   assertEquals,
   assertGreater,
   assertLess,
+  assertMatch,
 } from "@std/assert";
-import { Matrix } from "../core/matrix.ts";
+import { argmax, Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
 import { TwoLayerNet } from "../net/two_layer_net.ts";
 import { SimpleConvNet } from "../net/simple_conv_net.ts";
@@ -17,6 +18,11 @@ import { stats, viewNet, weightImages } from "../web/net_view.ts";
 import { serveDemo } from "../web/serve.ts";
 import { loadNet } from "../io/model.ts";
 import { loadMnist } from "../data/mnist.ts";
+import type { ImageSet } from "../data/dataset.ts";
+import type { Network } from "../net/network.ts";
+import { DeepConvNet } from "../net/deep_conv_net.ts";
+import { saveNetFile } from "../data/net_file.ts";
+import { BOOK_PARAMS, loadParams } from "../examples/ch08/deep_convnet.ts";
 import { taskFlags, uniformMatrix } from "./helpers.ts";
 import {
   browserTest,
@@ -122,6 +128,26 @@ Deno.test("weightImages: W1's columns as 28×28 images, the convnet's filters as
   );
 });
 
+/** The first `count` test images `net` gets wrong: [index, label, guess]. */
+function misclassified(
+  net: Network,
+  xTest: ImageSet,
+  tTest: Uint8Array,
+  count = 20,
+): number[][] {
+  const wrong: number[][] = [];
+  for (let start = 0; wrong.length < count; start += 100) {
+    const ids = Array.from({ length: 100 }, (_, i) => start + i);
+    argmax(net.predict(xTest.batch(ids))).forEach((guess, j) => {
+      const label = tTest[ids[j]];
+      if (guess !== label && wrong.length < count) {
+        wrong.push([ids[j], label, guess]);
+      }
+    });
+  }
+  return wrong;
+}
+
 type Seen = {
   command: string;
   wallSeconds: number;
@@ -138,6 +164,7 @@ type Seen = {
   check: Record<string, number>;
   model: string;
   prediction: string;
+  misclassified: number[][];
   pause: {
     pausedAt: number;
     stillAt: number;
@@ -278,6 +305,13 @@ browserTest(
       assertFiguresClose(library.figures, ts.figures);
       const cliNet = await figuresOf("cli.safetensors", {});
       assertFiguresClose(cliNet.figures, library.figures);
+      // Its misclassified digits at the end: the saved net's own.
+      const { xTest, tTest } = await loadMnist();
+      const saved = await Deno.readFile(`${tmp}/net.safetensors`);
+      assertEquals(
+        seen.misclassified,
+        misclassified(loadNet(saved).net, xTest, tTest),
+      );
       // Saved, loaded into the drawing page, predicting.
       assertEquals(seen.model, "TwoLayerNet net.safetensors");
       assertEquals(seen.prediction, "1");
@@ -308,6 +342,83 @@ browserTest(
     } finally {
       await iso.shutdown();
       await plain.shutdown();
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+);
+
+browserTest(
+  "the train page trains a DeepConvNet in its worker (two threads) and shows the current net's misclassified digits; the drawing page reads a digit with a DeepConvNet file (headless Chromium)",
+  async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "dlfs-deep-page-" });
+    const iso = serveDemo({ port: 0, root: await builtDemo() });
+    try {
+      // The book's trained DeepConvNet, as a dlfs file.
+      const book = new DeepConvNet();
+      await loadParams(book, BOOK_PARAMS);
+      await saveNetFile(`${tmp}/book_deep.safetensors`, book);
+      const seen = await runDriver<{
+        model: string;
+        prediction: string;
+        menu: string[][];
+        command: string;
+        status: string;
+        iteration: number;
+        checkable: boolean;
+        threads: number;
+        misclassified: number[][];
+        pictures: string[];
+        note: string;
+        errors: string[];
+      }>("tests/train_driver.ts", {
+        base: `http://127.0.0.1:${iso.addr.port}/`,
+        plainBase: `http://127.0.0.1:${iso.addr.port}/`,
+        executable: CHROMIUM,
+        iters: 0,
+        shots: screenshotPath(tmp, ""),
+        download: `${tmp}/paused.safetensors`,
+        deep: `${tmp}/book_deep.safetensors`,
+      });
+      assertEquals(seen.errors, [], "no page errors");
+      assertEquals(seen.model, "DeepConvNet book_deep.safetensors");
+      assertEquals(seen.prediction, "1");
+      assert(
+        seen.menu.some(([value, text]) =>
+          value === "deep-convnet" &&
+          text === "DeepConvNet(1×28×28, conv 16-16-32-32-64-64, 50, 10)"
+        ),
+        JSON.stringify(seen.menu),
+      );
+      assertEquals(
+        seen.command,
+        "the same run on the command line: deno task train --net deep-convnet --iters 1000 --seed 42 --threads 2",
+      );
+      // The CLI's defaults for it: Adam at 0.001 (train_deepnet.py's).
+      assertMatch(
+        seen.status,
+        /DeepConvNet, 1000 iterations, batch 100, adam lr 0\.001, seed 42/,
+      );
+      assertEquals(seen.threads, 2);
+      assertEquals(seen.checkable, false, "123,552 parameters: no check");
+      assertGreater(seen.iteration, 1);
+      // The digits shown are the paused net's first 20 mistakes, found
+      // again here from the file it saved.
+      const { xTest, tTest } = await loadMnist();
+      const paused = await Deno.readFile(`${tmp}/paused.safetensors`);
+      const expected = misclassified(loadNet(paused).net, xTest, tTest);
+      assertEquals(seen.misclassified, expected);
+      assertEquals(
+        seen.pictures,
+        expected.map(([, label, guess]) => `${label} → ${guess}`),
+      );
+      assertMatch(
+        seen.note,
+        new RegExp(
+          `^20 among the first \\d+ test images, the weights after iteration ${seen.iteration}$`,
+        ),
+      );
+    } finally {
+      await iso.shutdown();
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }
   },

@@ -12,7 +12,7 @@ import {
   type ToWorker,
 } from "./train_protocol.ts";
 import { DEFAULTS } from "../cli/defaults.ts";
-import { movingAverage } from "../io/plot.ts";
+import { digitsPlot, movingAverage } from "../io/plot.ts";
 import { netKinds } from "../net/registry.ts";
 
 const $ = <T extends HTMLElement>(id: string) =>
@@ -26,6 +26,7 @@ const pauseButton = $<HTMLButtonElement>("pause");
 const resetButton = $<HTMLButtonElement>("reset");
 const saveButton = $<HTMLButtonElement>("save");
 const checkButton = $<HTMLButtonElement>("checkButton");
+const misButton = $<HTMLButtonElement>("misButton");
 const lossCanvas = $<HTMLCanvasElement>("loss");
 
 // Cross-origin isolated (the demo server's COOP/COEP headers): shared
@@ -54,6 +55,7 @@ function setState(state: string): void {
   // A large net (the convnet's 430 000 parameters) would take minutes: the
   // worker says whether it is checkable.
   checkButton.disabled = !(running || state === "done") || !checkable;
+  misButton.disabled = !(running || state === "done");
   for (const input of [netSelect, itersInput, seedInput]) {
     input.disabled = !editable;
   }
@@ -137,6 +139,9 @@ function clearRun(): void {
   $("graph").replaceChildren();
   $("images").replaceChildren();
   $("checkResult").textContent = "";
+  $("misNote").textContent = "";
+  $("misDigits").replaceChildren();
+  delete document.body.dataset.misclassified;
   for (
     const id of ["iteration", "rate", "eta", "elapsed", "threads", "final"]
   ) {
@@ -250,6 +255,23 @@ function receive(m: FromWorker): void {
       } s`;
       document.body.dataset.gradientCheck = JSON.stringify(m.diffs);
       checkButton.disabled = false;
+      break;
+    }
+    case "misclassified": {
+      // The book's figure: 4×5 digits, black on white (matplotlib's gray_r).
+      const { digits, checked, iteration } = m;
+      $("misDigits").innerHTML = digitsPlot(
+        digits.map((d) => ({
+          pixels: Array.from(d.pixels, (v) => v / 255),
+          caption: `${d.label} → ${d.guess}`,
+        })),
+      );
+      $("misNote").textContent =
+        `${digits.length} among the first ${checked} test images, the weights after iteration ${iteration}`;
+      document.body.dataset.misclassified = JSON.stringify(
+        digits.map((d) => [d.index, d.label, d.guess]),
+      );
+      misButton.disabled = false;
       break;
     }
     case "saved": {
@@ -434,6 +456,11 @@ pauseButton.addEventListener("click", () => {
 });
 resetButton.addEventListener("click", reset);
 saveButton.addEventListener("click", () => send({ type: "save" }));
+misButton.addEventListener("click", () => {
+  misButton.disabled = true;
+  $("misNote").textContent = "classifying test images…";
+  send({ type: "misclassified" });
+});
 checkButton.addEventListener("click", () => {
   checkButton.disabled = true;
   $("checkResult").textContent =

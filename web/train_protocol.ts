@@ -34,6 +34,7 @@ export type ToWorker =
   | { type: "pause" }
   | { type: "resume" }
   | { type: "gradientCheck" }
+  | { type: "misclassified" }
   | { type: "save" };
 
 /** Worker → page. */
@@ -78,6 +79,23 @@ export type FromWorker =
     diffs: Record<string, number>;
     seconds: number;
     /** The iterations done when the check ran. */
+    iteration: number;
+  }
+  | {
+    type: "misclassified";
+    /** The first test images the net gets wrong (at most 20), in order. */
+    digits: {
+      /** Its index in the test set. */
+      index: number;
+      label: number;
+      /** The net's class. */
+      guess: number;
+      /** 28×28 grey levels, 0–255. */
+      pixels: Uint8Array;
+    }[];
+    /** How many test images were read to find them. */
+    checked: number;
+    /** The iterations done when they were found. */
     iteration: number;
   }
   | { type: "saved"; bytes: Uint8Array; name: string }

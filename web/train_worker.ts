@@ -25,7 +25,8 @@ import type { Network } from "../net/network.ts";
 import { Trainer } from "../net/trainer.ts";
 import { createOptimizer } from "../optim/by_name.ts";
 import { saveNet } from "../io/model.ts";
-import { DEFAULTS } from "../cli/defaults.ts";
+import { DEFAULTS, runDefaults } from "../cli/defaults.ts";
+import { argmax } from "../core/matrix.ts";
 import { viewNet, weightImages } from "./net_view.ts";
 import {
   defaultSpec,
@@ -40,6 +41,7 @@ const PROBE = 100; // the graph view's batch: the first 100 training images
 // The gradient check takes two forward passes per parameter: past this
 // many parameters (the convnet's 430 000), minutes.
 const CHECKABLE = 100_000;
+const MISCLASSIFIED = 20; // the book's max_view
 
 let net: Network | undefined;
 let trainer: Trainer | undefined;
@@ -101,10 +103,12 @@ async function start(config: RunConfig, base: string): Promise<void> {
     defaultSpec(kind),
     kernels ? { rng, kernels } : { rng, backend: "ts" },
   );
+  const { optimizer: name, lr } = runDefaults(kind, { iters: config.iters });
+  const optimizer = createOptimizer(name, lr ? { lr } : {});
   trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
     iterations: config.iters,
     batchSize: DEFAULTS.batchSize,
-    optimizer: createOptimizer("sgd", { lr: DEFAULTS.lr }),
+    optimizer,
     evalSamples: kind.defaults.evalSamples,
     rng,
     onEpoch: (record) => post({ type: "epoch", record, seconds: elapsed() }),
@@ -112,7 +116,7 @@ async function start(config: RunConfig, base: string): Promise<void> {
   post({
     type: "started",
     title:
-      `${net.spec.type}, ${config.iters} iterations, batch ${DEFAULTS.batchSize}, sgd lr ${DEFAULTS.lr}, seed ${config.seed}`,
+      `${net.spec.type}, ${config.iters} iterations, batch ${DEFAULTS.batchSize}, ${name} lr ${optimizer.lr}, seed ${config.seed}`,
     kernels: net.kernels.name,
     threads: net.kernels.threads,
     maxIter: trainer.maxIter,
@@ -171,6 +175,7 @@ async function train(xProbe: Matrix, tProbe: Uint8Array): Promise<void> {
     testAcc,
     trainAcc,
   });
+  misclassified();
 }
 
 function sendView(x: Matrix, t: Uint8Array): void {
@@ -204,6 +209,50 @@ function check(): void {
   });
 }
 
+/**
+ * The first test images the net gets wrong (up to MISCLASSIFIED), with
+ * their labels and its guesses: the book's misclassified_mnist.py, on the
+ * current net. Reads the test set 100 images at a time, only as far as it
+ * needs.
+ */
+function misclassified(): void {
+  if (net === undefined || mnist === undefined) {
+    throw new Error("misclassified digits: start a run first");
+  }
+  const { xTest, tTest } = mnist, size = xTest.sampleSize;
+  const digits: {
+    index: number;
+    label: number;
+    guess: number;
+    pixels: Uint8Array;
+  }[] = [];
+  let checked = 0;
+  while (checked < xTest.count && digits.length < MISCLASSIFIED) {
+    const ids = Array.from(
+      { length: Math.min(100, xTest.count - checked) },
+      (_, i) => checked + i,
+    );
+    const guesses = argmax(net.predict(xTest.batch(ids)));
+    for (const [j, index] of ids.entries()) {
+      if (guesses[j] === tTest[index] || digits.length === MISCLASSIFIED) {
+        continue;
+      }
+      const pixels = xTest.pixels.slice(index * size, (index + 1) * size);
+      digits.push({ index, label: tTest[index], guess: guesses[j], pixels });
+    }
+    checked += ids.length;
+  }
+  post(
+    {
+      type: "misclassified",
+      digits,
+      checked,
+      iteration: trainer?.iteration ?? 0,
+    },
+    digits.map((d) => d.pixels.buffer),
+  );
+}
+
 function parameterCount(net: Network): number {
   return Object.values(net.params).reduce((n, p) => n + p.data.length, 0);
 }
@@ -221,6 +270,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       wake?.();
       post({ type: "resumed" });
     } else if (m.type === "gradientCheck") check();
+    else if (m.type === "misclassified") misclassified();
     else if (m.type === "save") {
       if (net === undefined) throw new Error("save: start a run first");
       const bytes = saveNet(net);
