@@ -15,66 +15,49 @@
  */
 
 import { type KernelChoice, Rng, SimdKernels } from "./core/mod.ts";
-import {
-  buildNet,
-  DivergenceError,
-  netKind,
-  type Network,
-  Trainer,
-  type TrainerState,
-} from "./net/mod.ts";
+import { DivergenceError, netKind, Trainer } from "./net/mod.ts";
 import { createOptimizer } from "./optim/mod.ts";
 import { SafetensorsError } from "./io/mod.ts";
-import { loadMnist, MnistError, saveNetFile } from "./data/mod.ts";
+import { MnistError, saveNetFile } from "./data/mod.ts";
 import {
   type Config,
   notCapable,
-  parseConfig,
   runFlags,
   USAGE,
   UsageError,
 } from "./cli/flags.ts";
 import { runDefaults } from "./cli/defaults.ts";
-import { checkFiles, type TimedEpoch, writeOutputs } from "./cli/report.ts";
-import { loaded, readRun, type RunSettings } from "./cli/net.ts";
+import { type TimedEpoch, writeOutputs } from "./cli/report.ts";
+import type { RunSettings } from "./cli/net.ts";
+import {
+  diverged,
+  header,
+  kernelsNote,
+  mnistFor,
+  netFor,
+  readConfig,
+  reportConfig,
+  resumeAt,
+  resumeCommand,
+  type RunInfo,
+} from "./cli/run.ts";
 import { Progress } from "./cli/progress.ts";
 
 async function main(args: string[]): Promise<number> {
-  let config: Config | "help";
-  let stored: RunSettings | undefined;
-  try {
-    config = parseConfig(args);
-    // Before hours of training: every file to be read is there, and every
-    // file to be written can be written.
-    if (config !== "help") await checkFiles(config);
-    // A resumed run is the saved run's flags, then these.
-    if (config !== "help" && config.resume !== undefined) {
-      stored = await readRun(config.resume);
-      config = parseConfig(args, stored.flags) as Config;
-      await checkFiles(config);
-    }
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(
-      `train: ${e.message} (deno task train --help lists the flags)`,
-    );
-    return 2;
-  }
-  if (config === "help") {
+  const read = await readConfig(args);
+  if (read === "help") {
     console.log(USAGE);
     return 0;
   }
+  const { config, stored } = read;
   // A second thread: SIMD kernels with a worker of their own.
   const kernels = config.threads > 1
     ? SimdKernels.create({ threads: 2 })
     : undefined;
   try {
     await kernels?.ready();
-    return await run(
-      config,
-      kernels ? { kernels } : { backend: config.backend },
-      stored,
-    );
+    const choice = kernels ? { kernels } : { backend: config.backend };
+    return await run(config, choice, stored);
   } finally {
     kernels?.close();
   }
@@ -85,67 +68,27 @@ async function run(
   choice: KernelChoice,
   stored?: RunSettings,
 ): Promise<number> {
-  const { batchSize, seed, quiet } = config;
   const start = performance.now();
   const seconds = () => (performance.now() - start) / 1000;
-
-  let mnist;
-  try {
-    mnist = await loadMnist({
-      dir: config.dataDir,
-      onDownload: (url, dir) =>
-        console.error(`downloading MNIST from ${url} into ${dir}…`),
-    });
-  } catch (e) {
-    // One rule: what the command line (or MNIST_DIR) names is at fault,
-    // exit 2; the cache or the download, exit 1.
-    const named = config.dataDir ?? Deno.env.get("MNIST_DIR");
-    if (!(e instanceof MnistError) || named === undefined) throw e;
-    console.error(`train: ${e.message}`);
-    return 2;
-  }
-  const { xTrain, tTrain, xTest, tTest, source } = mnist;
-  const rng = new Rng(seed); // the weights, then the minibatches and dropout
-  let net: Network, training: TrainerState | undefined;
-  try {
-    if (config.resume !== undefined) {
-      ({ net, training } = await loaded(
-        "--resume",
-        config.resume,
-        rng,
-        choice,
-      ));
-    } else if (config.load !== undefined) {
-      ({ net } = await loaded("--load", config.load, rng, choice));
-    } else {
-      net = buildNet(config.kind.forMnist(config), {
-        rng,
-        ...choice,
-        weightInitStd: config.init,
-      });
-    }
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`train: ${e.message}`);
-    return 2;
-  }
+  const mnist = await mnistFor(config);
+  const { xTrain, tTrain, xTest, tTest } = mnist;
+  const rng = new Rng(config.seed); // the weights, then the minibatches and dropout
+  const { net, training } = await netFor(config, rng, choice);
   const kind = netKind(net.spec.type); // a loaded net's own
   const evalSamples = config.evalSamples ?? kind.defaults.evalSamples;
   // The flags, else the net's defaults (the loaded net's own with --load).
-  const {
-    optimizer: optimizerName,
-    lr,
-    iters: iterations,
-    epochs: epochCount,
-  } = runDefaults(kind, config);
-  const optimizer = createOptimizer(optimizerName, lr ? { lr } : {});
+  const defaults = runDefaults(kind, config);
+  const optimizer = createOptimizer(
+    defaults.optimizer,
+    defaults.lr ? { lr: defaults.lr } : {},
+  );
   const history: TimedEpoch[] = [];
   let loss = NaN, trainer: Trainer;
   try {
     trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
-      iterations,
-      epochs: epochCount,
-      batchSize,
+      iterations: defaults.iters,
+      epochs: defaults.epochs,
+      batchSize: config.batchSize,
       optimizer,
       evalSamples,
       rng,
@@ -155,65 +98,54 @@ async function run(
         progress.epoch(record, epochs, loss, seconds());
       },
     });
-    if (training !== undefined) {
-      if (training.iteration > trainer.maxIter) {
-        throw new RangeError(
-          `the run is at iteration ${training.iteration} already: give --iters or --epochs beyond it`,
-        );
-      }
-      trainer.setState(training); // where the saved run stopped, exactly
-      history.push(...training.epochs.map((e) => ({ ...e, seconds: null })));
-      loss = training.trainLossList.at(-1) ?? NaN;
-    }
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const file = config.resume ?? config.load;
-    console.error(
-      `train: ${
-        file ? `${config.resume ? "--resume" : "--load"} ${file}: ` : ""
-      }${e.message}`,
-    );
-    return 2;
+    const flag = config.resume ? "--resume" : "--load";
+    throw new UsageError(`${file ? `${flag} ${file}: ` : ""}${e.message}`);
+  }
+  if (training !== undefined) {
+    resumeAt(trainer, training, config); // where the saved run stopped, exactly
+    history.push(...training.epochs.map((e) => ({ ...e, seconds: null })));
+    loss = training.trainLossList.at(-1) ?? NaN;
   }
   const iters = trainer.maxIter;
   const epochs = Math.ceil(iters / trainer.iterPerEpoch);
-  const progress = new Progress(iters, quiet, trainer.iteration);
-  const name = kind.describe(net.spec) +
-    (config.load !== undefined ? ` from ${config.load}` : "");
-  const rate = optimizer.lr;
+  const progress = new Progress(iters, config.quiet, trainer.iteration);
+  const info: RunInfo = {
+    config,
+    kind,
+    net,
+    name: kind.describe(net.spec) +
+      (config.load !== undefined ? ` from ${config.load}` : ""),
+    iters,
+    optimizer: defaults.optimizer,
+    lr: optimizer.lr,
+    evalSamples,
+    source: mnist.source,
+    training,
+  };
   // What --save writes: the net, where its run is, the run's flags.
   const settings: RunSettings = {
-    flags: runFlags({ ...config, optimizer: optimizerName }, rate, iters),
+    flags: runFlags(
+      { ...config, optimizer: defaults.optimizer },
+      info.lr,
+      iters,
+    ),
     kernels: net.kernels.name,
   };
   const saveRun = () =>
     saveNetFile(config.save!, net, { training: trainer.state(), settings });
-  progress.line(
-    `MNIST from ${source}: ${xTrain.count} training, ${xTest.count} test images; ` +
-      `${name}, ${iters} iterations, batch ${batchSize}, ${optimizerName} lr ${rate}, seed ${seed}, ` +
-      `${net.kernels.name} kernels, ${config.threads} thread${
-        config.threads > 1 ? "s" : ""
-      }` +
-      (evalSamples !== undefined
-        ? `; per epoch, accuracy on the first ${evalSamples} training and test images`
-        : "") +
-      (config.resume !== undefined
-        ? `; resumed from ${config.resume} after iteration ${trainer.iteration}`
-        : ""),
-  );
-  if (stored !== undefined && stored.kernels !== net.kernels.name) {
-    console.error(
-      `train: note: the saved run computed with ${stored.kernels} kernels and this one with ${net.kernels.name}: its numbers will differ from an uninterrupted run's in their last digits`,
-    );
-  }
+  progress.line(header(info, mnist, trainer.iteration));
+  if (stored) kernelsNote(stored, net.kernels.name);
   // Ctrl-C stops after the iteration in progress; the net so far is saved.
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onSigint);
   try {
     const every = config.checkpointEvery;
-    const run = trainer.run({ signal: interrupt.signal, yieldEvery: every });
-    for await (const { iteration: done } of run) {
+    const steps = trainer.run({ signal: interrupt.signal, yieldEvery: every });
+    for await (const { iteration: done } of steps) {
       if (every !== undefined && done % every === 0 && done < iters) {
         await saveRun(); // atomic: temp file, rename
         progress.line(
@@ -224,11 +156,7 @@ async function run(
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
     await progress.end();
-    console.error(
-      `train: the loss became ${e.loss} at iteration ${
-        e.iteration + 1
-      } (lr ${rate}): training diverged; try a lower --lr`,
-    );
+    console.error(diverged(e, info.lr));
     return 1;
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
@@ -237,44 +165,27 @@ async function run(
     await progress.end();
     const at =
       `train: interrupted after iteration ${trainer.iteration} of ${iters}`;
-    if (config.save === undefined) {
-      console.error(
-        `${at}; the net is lost (no --save FILE): give --save FILE to keep the run at Ctrl-C and continue it with --resume FILE`,
-      );
-    } else {
-      await saveRun();
-      console.error(
-        `${at}; the run so far is saved to ${config.save}: continue it with ${
-          resumeCommand(config)
-        }`,
-      );
-    }
+    if (config.save !== undefined) await saveRun();
+    console.error(
+      `${at}; ${
+        config.save === undefined
+          ? "the net is lost (no --save FILE): give --save FILE to keep the run at Ctrl-C and continue it with --resume FILE"
+          : `the run so far is saved to ${config.save}: continue it with ${
+            resumeCommand(config)
+          }`
+      }`,
+    );
     return 130;
   }
   const final = trainer.result();
   await progress.end();
   const wallSeconds = seconds();
   await writeOutputs(config, net, { training: trainer.state(), settings }, {
-    title: `${name}, ${optimizerName} lr ${rate}, batch ${batchSize}`,
+    title:
+      `${info.name}, ${info.optimizer} lr ${info.lr}, batch ${config.batchSize}`,
     lossHistory: trainer.trainLossList,
     history,
-    config: {
-      net: name,
-      hiddenSizes: config.hidden,
-      evalSamples: evalSamples ?? "all",
-      iters,
-      batchSize,
-      optimizer: optimizerName,
-      lr: rate,
-      init: config.init ?? kind.defaults.init,
-      seed,
-      kernels: net.kernels.name,
-      threads: config.threads,
-      source,
-      ...(training && {
-        resumed: { from: config.resume, after: training.iteration },
-      }),
-    },
+    config: reportConfig(info),
     final,
     wallSeconds,
   });
@@ -286,29 +197,14 @@ async function run(
   return 0;
 }
 
-/**
- * The command that continues a run saved to `config.save`, with the same
- * outputs (the file keeps the rest).
- */
-function resumeCommand(config: Config): string {
-  const args = ["--resume", config.save!];
-  if (config.json !== undefined) args.push("--json", config.json);
-  if (config.plot !== undefined) args.push("--plot", config.plot);
-  if (config.checkpointEvery !== undefined) {
-    args.push("--checkpoint-every", String(config.checkpointEvery));
-  }
-  if (config.dataDir !== undefined) args.push("--data-dir", config.dataDir);
-  if (config.quiet) args.push("--quiet");
-  // Quoted for a POSIX shell where a path needs it.
-  const quote = (a: string) =>
-    /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
-  return ["deno task train", ...args.map(quote)].join(" ");
-}
-
 if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`train: ${e.message}`);
+      Deno.exit(2);
+    }
     if (e instanceof MnistError || e instanceof SafetensorsError) {
       console.error(`train: ${e.message}`);
       Deno.exit(1);
