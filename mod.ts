@@ -23,7 +23,7 @@
  */
 
 export { argmax, Matrix } from "./core/matrix.ts";
-export { Rng, type RngState } from "./core/rng.ts";
+export { Rng } from "./core/rng.ts";
 export {
   NUMERICAL_GRADIENT_H,
   numericalGradient,
@@ -71,7 +71,6 @@ export {
   type SimpleConvNetParams,
   Trainer,
   type TrainerOptions,
-  type TrainerState,
   TwoLayerNet,
   type TwoLayerNetOptions,
   type TwoLayerNetParams,
@@ -85,7 +84,6 @@ export {
   Nesterov,
   type Optimizer,
   type OptimizerName,
-  type OptimizerState,
   RMSprop,
   SGD,
 } from "./optim/mod.ts";
