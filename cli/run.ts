@@ -3,7 +3,7 @@
 // the header line, the JSON report's config and the command that resumes
 // a run. Each mistake of the command line is a UsageError (exit 2).
 
-import { type KernelChoice, Rng } from "../core/mod.ts";
+import type { KernelChoice, Rng } from "../core/mod.ts";
 import {
   buildNet,
   type DivergenceError,
