@@ -69,17 +69,17 @@ export const TILES: Tiles = {
 };
 
 /** The local indices of `f`'s parameters, 0 … n−1, to destructure. */
-function locals(f: Func): number[] {
+export function locals(f: Func): number[] {
   return f.params.map((_, i) => i);
 }
 
 /** A parameter list of `count` i32s (byte offsets and sizes). */
-function i32s(count: number): ValType[] {
+export function i32s(count: number): ValType[] {
   return new Array<ValType>(count).fill(I32);
 }
 
 /** `for (; i < limit; i += step) body()` with locals i and limit. */
-function whileLess(
+export function whileLess(
   f: Func,
   i: number,
   limit: number,
@@ -96,7 +96,7 @@ function whileLess(
 }
 
 /** `do { body() } while (--count !== 0)`, skipped when count is 0. */
-function countDown(f: Func, count: number, body: () => void): void {
+export function countDown(f: Func, count: number, body: () => void): void {
   f.block(() => {
     f.get(count).i32Eqz().brIf(0);
     f.loop(() => {
@@ -113,7 +113,7 @@ function countDown(f: Func, count: number, body: () => void): void {
  * one pass over the sum's terms, so the columns left over take one pass
  * more, not one per vector. Locals j and limit.
  */
-function columnBlocks(
+export function columnBlocks(
   f: Func,
   j: number,
   n: number,
@@ -136,7 +136,7 @@ function columnBlocks(
 }
 
 /** acc = s · b + acc, fused when `fma`. Stack: nothing → nothing. */
-function madd(
+export function madd(
   f: Func,
   t: Float,
   fma: boolean,
@@ -173,14 +173,30 @@ function madd(
  * one narrower tile and the last ones one at a time. With `t` = "f32" the
  * same in f32 (4-byte elements, four columns a vector), exported as
  * `gemmF32`.
+ *
+ * With `strided`, `gemmStrided(a, b, c, m, k, n, aRow, aStep, bRow, cRow,
+ * add)`: the same with B's and C's rows bRow and cRow bytes apart (blocks
+ * of larger matrices: the convolution's products, `conv_codegen.ts`), in
+ * one pass over the sum's terms, columns outer: a K×2V panel of B stays in
+ * cache while every row tile takes it, the rows left over in one shorter
+ * tile.
  */
-export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
+export function gemm(
+  tiles: Tiles,
+  fma: boolean,
+  t: Float = "f64",
+  strided = false,
+): Func {
   const { bytes, type, splat } = FLOATS[t];
   const R = tiles.gemmRows, V = tiles.gemmVectors, L = 16 / bytes;
-  const f = new Func(t === "f64" ? "gemm" : "gemmF32", i32s(9));
-  const [a, b, c, m, k, n, aRow, aStep, add] = locals(f);
+  const f = new Func(
+    strided ? "gemmStrided" : t === "f64" ? "gemm" : "gemmF32",
+    i32s(strided ? 11 : 9),
+  );
+  const [a, b, c, m, k, n, aRow, aStep, ...rest] = locals(f);
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const limit = f.local(I32), nBytes = f.local(I32), pb = f.local(I32);
+  const [bRow, cRow, add] = strided ? rest : [nBytes, nBytes, rest[0]];
   const pa = Array.from({ length: R }, () => f.local(I32));
   const pc = Array.from({ length: R }, () => f.local(I32));
   const acc = Array.from({ length: R * V }, () => f.local(V128));
@@ -197,7 +213,7 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
     for (let r = 0; r < rows; r++) {
       // pa[r] = &A(i+r, 0); pc[r] = &C(i+r, j)
       f.get(a).get(i).i32(r).i32Add().get(aRow).i32Mul().i32Add().set(pa[r]);
-      f.get(c).get(i).i32(r).i32Add().get(nBytes).i32Mul().i32Add()
+      f.get(c).get(i).i32(r).i32Add().get(cRow).i32Mul().i32Add()
         .get(j).i32(bytes).i32Mul().i32Add().set(pc[r]);
     }
     f.get(b).get(j).i32(bytes).i32Mul().i32Add().set(pb); // &B(0, j)
@@ -237,7 +253,7 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
       for (let r = 0; r < rows; r++) {
         f.get(pa[r]).get(aStep).i32Add().set(pa[r]);
       }
-      f.get(pb).get(nBytes).i32Add().set(pb);
+      f.get(pb).get(bRow).i32Add().set(pb);
     });
     for (let r = 0; r < rows; r++) {
       if (vectors === 0) {
@@ -253,6 +269,24 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
   const rowBlock = (rows: number) => {
     columnBlocks(f, j, n, limit, V, L, (vectors) => tile(rows, vectors));
   };
+  const rowLimit = f.local(I32);
+  if (strided) {
+    // Columns j … j+L·vectors−1 of every row: R rows at a time, then the
+    // 1 … R−1 rows left in one tile.
+    columnBlocks(f, j, n, limit, V, L, (vectors) => {
+      f.i32(0).set(i);
+      f.get(m).get(m).i32(R).i32RemU().i32Sub().set(rowLimit);
+      whileLess(f, i, rowLimit, R, () => tile(R, vectors));
+      for (let rows = R - 1; rows >= 1; rows--) { // at most one of these runs
+        f.block(() => {
+          f.get(m).get(i).i32Sub().i32(rows).i32LtS().brIf(0);
+          tile(rows, vectors);
+          f.get(i).i32(rows).i32Add().set(i);
+        });
+      }
+    });
+    return f;
+  }
 
   // The sum over p runs in chunks of `tiles.gemmChunk` terms, every tile of
   // C taking each chunk's share in turn (adding to what the earlier chunks
@@ -260,7 +294,7 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
   // instead of streaming from memory once per tile. The params a, b, k and
   // add are rebound per chunk; each output still sums in ascending p.
   const a0 = f.local(I32), b0 = f.local(I32), k0 = f.local(I32);
-  const add0 = f.local(I32), p0 = f.local(I32), rowLimit = f.local(I32);
+  const add0 = f.local(I32), p0 = f.local(I32);
   f.get(a).set(a0).get(b).set(b0).get(k).set(k0).get(add).set(add0);
   f.i32(0).set(p0);
   f.loop(() => {

@@ -14,6 +14,7 @@ import {
   TILES,
   transpose,
 } from "./codegen.ts";
+import { convolution } from "./conv_codegen.ts";
 import { wasmModule } from "./wasm.ts";
 
 /** 2 GiB: byte offsets stay below 2³¹, positive as the kernels' i32s. */
@@ -44,6 +45,7 @@ export function kernelModule(
       relu(true),
       maxPool(),
       maxPool([2, 2]),
+      ...convolution(TILES, fma).all,
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
     module = new WebAssembly.Module(bytes);
@@ -66,4 +68,11 @@ export const CTL = {
   SLOTS: 16,
 } as const;
 /** Task kinds: stop, or which kernel export to call. */
-export const KIND_STOP = 0, KINDS = ["gemm", "gemmNT", "lists"] as const;
+export const KIND_STOP = 0,
+  KINDS = [
+    "gemm",
+    "gemmNT",
+    "lists",
+    "convForward",
+    "convBackward",
+  ] as const;

@@ -23,6 +23,12 @@ import {
   transposeRows,
 } from "../sparse.ts";
 import type { ImageShape, Window } from "../im2col.ts";
+import type {
+  ConvolutionGrads,
+  ConvolutionSaved,
+  Kernels,
+} from "../kernels.ts";
+import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { checkGather } from "../naive.ts";
 import { TILES } from "./codegen.ts";
@@ -116,6 +122,7 @@ export class SimdKernels extends BaseKernels {
   #reluBackward: Kernel;
   #maxPool: Kernel;
   #maxPool2x2: Kernel;
+  #convolution?: SimdConvolution; // on a shared memory
 
   /**
    * SIMD kernels, or undefined if the runtime has no WebAssembly SIMD.
@@ -169,6 +176,8 @@ export class SimdKernels extends BaseKernels {
       gemm: exports.gemm as Kernel,
       gemmNT: exports.gemmNT as Kernel,
       lists: exports.lists as Kernel,
+      convForward: exports.convForward as Kernel,
+      convBackward: exports.convBackward as Kernel,
     }, {
       fma,
       threads,
@@ -186,6 +195,9 @@ export class SimdKernels extends BaseKernels {
     this.#reluBackward = exports.reluBackward as Kernel;
     this.#maxPool = exports.maxPool as Kernel;
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
+    if (memory.shared) {
+      this.#convolution = new SimdConvolution(this, memory, this.#threads);
+    }
   }
 
   /** Threads the products are split over: 2 while a worker runs, else 1. */
@@ -472,6 +484,34 @@ export class SimdKernels extends BaseKernels {
     this.#memory.stage([dout.data], dx.data, ([pd], px) => {
       this.#reluBackward(pd, mask.byteOffset, px, dout.data.length);
     });
+  }
+
+  /**
+   * The convolution (see `Kernels.convolution`) block by block of output
+   * rows, image by image, split between the threads (`convolution.ts`);
+   * on an unshared memory, im2col and one product (`dispatch.ts`).
+   */
+  override convolution(
+    ...args: Parameters<Kernels["convolution"]>
+  ): ConvolutionSaved {
+    return this.#convolution?.forward(...args) ?? super.convolution(...args);
+  }
+
+  /**
+   * The convolution's backward (see `Kernels.convolutionBackward`), as
+   * `convolution` computed the forward.
+   *
+   * @throws {TypeError} if `saved` came from other kernels.
+   */
+  override convolutionBackward(
+    dout: Matrix,
+    W: Matrix,
+    saved: ConvolutionSaved,
+    grads: ConvolutionGrads,
+  ): void {
+    if (this.#convolution) {
+      this.#convolution.backward(dout, W, saved, grads);
+    } else super.convolutionBackward(dout, W, saved, grads);
   }
 
   /**

@@ -77,6 +77,7 @@ export class Func {
   /** The instructions so far, encoded. */
   readonly code: number[] = [];
   #locals: ValType[] = [];
+  #calls: [at: number, callee: Func][] = []; // where `call` left an index to fill
 
   /** An empty function `name(params) → results`. */
   constructor(name: string, params: ValType[], results: ValType[] = []) {
@@ -91,12 +92,23 @@ export class Func {
     return this.params.length + this.#locals.length - 1;
   }
 
-  /** The body: local declarations, instructions, `end`. */
-  body(): number[] {
+  /**
+   * The body: local declarations, instructions, `end`; each `call`'s
+   * function index is `indexOf(callee)`.
+   */
+  body(indexOf: (callee: Func) => number = () => 0): number[] {
     const out: number[] = [];
     uleb(this.#locals.length, out);
     for (const type of this.#locals) out.push(1, type); // one local per entry
-    out.push(...this.code, 0x0b);
+    const code = [...this.code];
+    for (const [at, callee] of this.#calls) {
+      // A five-byte LEB128 (padded with continuation bits), as left by `call`.
+      let index = indexOf(callee);
+      for (let i = 0; i < 5; i++, index >>>= 7) {
+        code[at + i] = (index & 0x7f) | (i < 4 ? 0x80 : 0);
+      }
+    }
+    out.push(...code, 0x0b);
     return out;
   }
 
@@ -131,6 +143,19 @@ export class Func {
     inner();
     return this.#op(0x0b);
   }
+  /**
+   * `if … else … end` on the i32 on the stack (non-zero: `then`); a `br`
+   * depth counts it as a block.
+   */
+  ifThen(then: () => void, otherwise?: () => void): this {
+    this.#op(0x04, 0x40);
+    then();
+    if (otherwise) {
+      this.#op(0x05);
+      otherwise();
+    }
+    return this.#op(0x0b);
+  }
   /** `br depth` */
   br(depth: number): this {
     this.#op(0x0c);
@@ -142,6 +167,16 @@ export class Func {
     this.#op(0x0d);
     uleb(depth, this.code);
     return this;
+  }
+
+  /**
+   * `call`: `callee` (which must be in the same module) with its
+   * parameters from the stack.
+   */
+  call(callee: Func): this {
+    this.#op(0x10);
+    this.#calls.push([this.code.length, callee]);
+    return this.#op(0, 0, 0, 0, 0); // the index, filled in by `body`
   }
 
   /** `select`: the first of two values if the i32 on top is non-zero. */
@@ -187,6 +222,14 @@ export class Func {
   /** `i32.lt_s` */
   i32LtS(): this {
     return this.#op(0x48);
+  }
+  /** `i32.eq` */
+  i32Eq(): this {
+    return this.#op(0x46);
+  }
+  /** `i32.lt_u` */
+  i32LtU(): this {
+    return this.#op(0x49);
   }
   /** `i32.ge_s` */
   i32GeS(): this {
@@ -352,6 +395,10 @@ export class Func {
   v128Load64Splat(offset = 0): this {
     return this.#simd(0x0a).#memarg(3, offset);
   }
+  /** `v128.load64_zero`: one f64 from memory into lane 0, lane 1 zero. */
+  v128Load64Zero(offset = 0): this {
+    return this.#simd(0x5d).#memarg(3, offset);
+  }
   /** `v128.load32_splat`: one f32 from memory into all four lanes. */
   v128Load32Splat(offset = 0): this {
     return this.#simd(0x09).#memarg(2, offset);
@@ -453,6 +500,10 @@ export class Func {
   f64x2Add(): this {
     return this.#simd(0xf0);
   }
+  /** `f64x2.sub` */
+  f64x2Sub(): this {
+    return this.#simd(0xf1);
+  }
   /** `f64x2.mul` */
   f64x2Mul(): this {
     return this.#simd(0xf2);
@@ -525,7 +576,15 @@ export function wasmModule(
   section(
     10,
     vec(funcs, (f, to) => {
-      const body = f.body();
+      const body = f.body((callee) => {
+        const index = funcs.indexOf(callee);
+        if (index < 0) {
+          throw new RangeError(
+            `wasmModule(): expected ${f.name}'s callee ${callee.name} among the functions but found it missing`,
+          );
+        }
+        return index;
+      });
       uleb(body.length, to);
       to.push(...body);
     }),
