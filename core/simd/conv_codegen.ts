@@ -27,7 +27,18 @@
  */
 
 import { Func, I32, V128 } from "./wasm.ts";
-import { gemm, i32s, locals, type Tiles, whileLess } from "./codegen.ts";
+import { winograd } from "./winograd_codegen.ts";
+import {
+  addRowSums,
+  gemm,
+  i32s,
+  locals,
+  minInto,
+  pairs,
+  stepping,
+  type Tiles,
+  whileLess,
+} from "./codegen.ts";
 
 /**
  * A convolution's plan: what each slot holds (i32; byte offsets of f64
@@ -83,29 +94,6 @@ const GEOMETRY = [
 
 /** A driver's locals by name: plan slots, then sizes and positions. */
 type Locals = Record<string, number>;
-
-/** local = min(local, other), signed. */
-function minInto(f: Func, local: number, other: number): void {
-  f.get(local).get(other).get(local).get(other).i32LtS().select().set(local);
-}
-
-/**
- * Over the bytes p … end−1 of f64 data: `pair()` at p two elements at a
- * time, then `one()` for an odd last one (p advanced after each; end2 a
- * scratch local).
- */
-function pairs(
-  f: Func,
-  p: number,
-  end: number,
-  end2: number,
-  pair: () => void,
-  one: () => void,
-): void {
-  f.get(end).get(end).get(p).i32Sub().i32(8).i32And().i32Sub().set(end2);
-  whileLess(f, p, end2, 16, pair);
-  whileLess(f, p, end, 8, one);
-}
 
 /**
  * `im2colRows(img, col, c, h, w, fh, fw, stride, pad, ow, oy0, rows)`: the
@@ -244,6 +232,10 @@ export interface ConvFuncs {
   forward: Func;
   /** `convBackward(plan, n0, n1, scratch)`. */
   backward: Func;
+  /** `winogradForward(plan, n0, n1, scratch)` (`winograd_codegen.ts`). */
+  winogradForward: Func;
+  /** `winogradBackward(plan, n0, n1, scratch)`. */
+  winogradBackward: Func;
   /** All of them, callees included, for the module. */
   all: Func[];
 }
@@ -292,18 +284,14 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
       f.get(outs).get(g.n).get(g.outBytes).i32Mul().i32Add().set(g.on);
       image(f, g, () => {
         f.i32(0).set(g.oy0);
-        f.block(() =>
-          f.loop(() => {
-            f.get(g.oy0).get(g.OH).i32GeS().brIf(1);
-            f.get(g.OH).get(g.oy0).i32Sub().set(g.nrows);
-            minInto(f, g.nrows, g.ROWS);
-            f.get(g.nrows).get(g.OW).i32Mul().set(g.pb);
-            f.get(g.on).get(g.oy0).get(g.OW).i32Mul().i32(3).i32Shl()
-              .i32Add().set(g.block);
-            block(f, g);
-            f.get(g.oy0).get(g.ROWS).i32Add().set(g.oy0).br(0);
-          })
-        );
+        stepping(f, g.oy0, g.OH, g.ROWS, () => {
+          f.get(g.OH).get(g.oy0).i32Sub().set(g.nrows);
+          minInto(f, g.nrows, g.ROWS);
+          f.get(g.nrows).get(g.OW).i32Mul().set(g.pb);
+          f.get(g.on).get(g.oy0).get(g.OW).i32Mul().i32(3).i32Shl().i32Add()
+            .set(g.block);
+          block(f, g);
+        });
       });
     });
     return f;
@@ -354,8 +342,7 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     const dwt = g.dwt = f.local(I32), db = f.local(I32);
     const dxn = g.dxn = f.local(I32), doutT = g.doutT = f.local(I32);
     const dcolT = g.dcolT = f.local(I32);
-    const fi = f.local(I32), p = f.local(I32), end = f.local(I32);
-    const end2 = f.local(I32), acc = f.local(V128);
+    const p = f.local(I32), end = f.local(I32), end2 = f.local(I32);
     // scratch: colT (K·ROWS·OW), doutT (ROWS·OW·FN), dcolT (K·ROWS·OW)
     f.get(g.scratch).get(g.k).get(g.ROWS).i32Mul().get(g.OW).i32Mul().i32(3)
       .i32Shl().i32Add().tee(doutT).get(g.ROWS).get(g.OW).i32Mul().get(g.FN)
@@ -368,22 +355,8 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     f.get(g.DB).get(g.DB2);
     half();
     f.select().set(db);
-    // db[filter] += Σ of its row of dout, two lanes then their sum
-    f.i32(0).set(fi);
-    whileLess(f, fi, g.FN, 1, () => {
-      f.v128Zero().set(acc);
-      f.get(g.on).get(fi).get(g.positions).i32Mul().i32(3).i32Shl().i32Add()
-        .tee(p);
-      bytes(f, g.positions).i32Add().set(end);
-      pairs(f, p, end, end2, () => {
-        f.get(acc).get(p).v128Load().f64x2Add().set(acc);
-      }, () => {
-        f.get(acc).get(p).v128Load64Zero().f64x2Add().set(acc);
-      });
-      f.get(db).get(fi).i32(3).i32Shl().i32Add().tee(p).get(p).f64Load()
-        .get(acc).f64x2ExtractLane(0).get(acc).f64x2ExtractLane(1).f64Add()
-        .f64Add().f64Store();
-    });
+    // db[filter] += Σ of its row of dout
+    addRowSums(f, g.on, g.FN, g.positions, db);
     // dx of this image = 0, then each block adds to it
     f.get(g.DX).ifThen(() => {
       f.get(g.DX).get(g.n).get(g.inBytes).i32Mul().i32Add().tee(dxn).set(p);
@@ -418,9 +391,22 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
       cols(f, g, fromCols, g.dxn, g.dcolT);
     });
   });
+  const wino = winograd(product, toCols);
   return {
     forward,
     backward,
-    all: [product, toCols, fromCols, transpose, forward, backward],
+    winogradForward: wino.forward,
+    winogradBackward: wino.backward,
+    all: [
+      product,
+      toCols,
+      fromCols,
+      transpose,
+      forward,
+      backward,
+      wino.forward,
+      wino.backward,
+      ...wino.all,
+    ],
   };
 }

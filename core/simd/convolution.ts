@@ -1,16 +1,22 @@
 /**
- * The SIMD kernels' convolution (`conv_codegen.ts`) behind `Kernels.
- * convolution` and `convolutionBackward`: a plan per layer in the kernels'
- * memory, a scratch area per thread, and the batch split between the
- * threads image by image. Not exported from mod.ts; `SimdKernels`
- * (simd.ts) owns one, on a shared memory (else it keeps the im2col of
- * `dispatch.ts`).
+ * The SIMD kernels' convolution behind `Kernels.convolution` and
+ * `convolutionBackward`: a plan per layer in the kernels' memory, a
+ * scratch area per thread, and the batch split between the threads image
+ * by image. Two algorithms: Winograd's F(2×2, 3×3) for 3×3 filters of
+ * stride 1 over several channels with even outputs
+ * (`winograd_codegen.ts`: 16/36 of the products), im2col and blocked
+ * products for every other window (`conv_codegen.ts`). Not exported from
+ * mod.ts; `SimdKernels` (simd.ts) owns one, on a shared memory (else it
+ * keeps the im2col of `dispatch.ts`).
  *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
- * forward and backward: backward builds each block's columns again from
- * x, in cache, which costs less than reading them back from memory. So
- * what forward saves is x itself (the layer keeps x unchanged between the
- * two, as for `matmul` and `matmulTN`).
+ * forward and backward: backward builds what it needs again from x, in
+ * cache, which costs less than reading it back from memory. So what
+ * forward saves is x itself (the layer keeps x unchanged between the two,
+ * as for `matmul` and `matmulTN`).
+ *
+ * The filters' gradients are summed over each half of the batch apart,
+ * then added, so that one thread and two give the same bits.
  *
  * @module
  */
@@ -21,32 +27,44 @@ import type {
   ConvolutionSaved,
   Kernels,
 } from "../kernels.ts";
-import type { ImageShape, Window } from "../im2col.ts";
 import { outputSize } from "../im2col.ts";
 import { PLAN } from "./conv_codegen.ts";
+import { WPLAN } from "./winograd_codegen.ts";
 import type { SimdMemory } from "./memory.ts";
 import type { SimdThreads } from "./threads.ts";
 
 /**
- * Elements of one block of columns (K × rows·OW, 128 KB): a block and
- * what its products read stay in a core's L2 (512 KB here).
+ * Elements of one block of im2col's columns (K × rows·OW, 128 KB), and of
+ * one block of Winograd's transformed tiles (16·(C + FN) × tiles, 256
+ * KB): a block and what its products read stay in a core's L2.
  */
-const BLOCK = 16384;
+const BLOCK = 16384, WINOGRAD_BLOCK = 32768;
+
+/** Input channels from which Winograd pays (its products' inner size). */
+const WINOGRAD_MIN_CHANNELS = 4;
 
 /** What the SIMD convolution keeps between forward and backward. */
 class SimdConvSaved implements ConvolutionSaved {
   readonly kernels: Kernels;
-  /** The plan (`PLAN`), in the kernels' memory. */
-  readonly plan: Int32Array;
+  /** im2col's plan (`PLAN`) or Winograd's (`WPLAN`), in the kernels' memory. */
+  plan: Int32Array;
+  /** Winograd's plan of dx, a forward convolution of dout. */
+  dxPlan?: Int32Array;
   /** Copies of operands that live outside the kernels' memory, by name. */
   readonly staged = new Map<string, Float64Array>();
-  /** Geometry of the last forward. */
+  winograd = false;
   n = 0;
+  c = 0;
+  h = 0;
+  w = 0;
   fn = 0;
-  k = 0;
-  positions = 0;
-  dwt?: Float64Array; // 2 × K×FN: dWᵀ of each half of the batch
-  db?: Float64Array; // 2 × FN
+  pad = 0;
+  oh = 0;
+  ow = 0;
+  /** The filters transformed (Winograd: U, then for dx turned). */
+  U?: Float64Array;
+  /** The filters' gradient sums of each half of the batch, then db's. */
+  sums?: Float64Array;
 
   constructor(kernels: Kernels, plan: Int32Array) {
     this.kernels = kernels;
@@ -74,16 +92,47 @@ export class SimdConvolution {
       Kernels["convolution"]
     >
   ): ConvolutionSaved {
-    const s = saved instanceof SimdConvSaved && saved.kernels === this.#kernels
+    const k = this.#kernels;
+    const s = saved instanceof SimdConvSaved && saved.kernels === k
       ? saved
-      : new SimdConvSaved(this.#kernels, this.#kernels.int32(PLAN.SIZE));
-    const plan = s.plan, rows = this.#geometry(s, x, W, input, window);
-    plan[PLAN.X] = this.#place(s, "x", x.data, true);
-    plan[PLAN.W] = this.#place(s, "W", W.data, true);
-    plan[PLAN.B] = this.#place(s, "b", b.data, true);
-    plan[PLAN.OUT] = this.#place(s, "out", out.data, false);
-    const blockPositions = rows * plan[PLAN.OW];
-    this.#run("convForward", s, s.k * blockPositions, s.n);
+      : new SimdConvSaved(k, k.int32(Math.max(PLAN.SIZE, WPLAN.SIZE)));
+    const [c, h, w] = input, [oh, ow] = outputSize(input, window);
+    const { height: fh, width: fw, stride = 1, pad = 0 } = window;
+    Object.assign(s, { n: x.rows, c, h, w, fn: W.rows, pad, oh, ow });
+    s.winograd = fh === 3 && fw === 3 && stride === 1 && pad <= 2 &&
+      oh % 2 === 0 && ow % 2 === 0 && c >= WINOGRAD_MIN_CHANNELS;
+    const xAt = this.#place(s, "x", x.data, true);
+    const bAt = this.#place(s, "b", b.data, true);
+    const outAt = this.#place(s, "out", out.data, false);
+    if (s.winograd) {
+      const U = s.U = this.#sized(s.U, 16 * s.fn * c);
+      transformFilters(W.data, s.fn, c, U, false);
+      this.#winograd(s, s.plan, xAt, U.byteOffset, bAt, outAt);
+    } else {
+      const plan = s.plan, K = c * fh * fw;
+      const rows = Math.max(1, Math.min(oh, Math.floor(BLOCK / (K * ow))));
+      const slots: [keyof typeof PLAN, number][] = [
+        ["X", xAt],
+        ["W", this.#place(s, "W", W.data, true)],
+        ["B", bAt],
+        ["OUT", outAt],
+        ["C", c],
+        ["H", h],
+        ["WIDTH", w],
+        ["FN", s.fn],
+        ["FH", fh],
+        ["FW", fw],
+        ["STRIDE", stride],
+        ["PAD", pad],
+        ["OH", oh],
+        ["OW", ow],
+        ["ROWS", rows],
+      ];
+      for (const [slot, v] of slots) plan[PLAN[slot]] = v;
+      this.#run("convForward", plan, s.n, s.n * s.fn * K * oh * ow, {
+        scratch: K * rows * ow,
+      });
+    }
     this.#unstage(s, "out", out.data);
     return s;
   }
@@ -104,97 +153,143 @@ export class SimdConvolution {
         `convolutionBackward(): expected what ${this.#kernels.name} kernels' convolution() saved but found another record`,
       );
     }
-    const s = saved, plan = s.plan, { n, fn, k } = s;
-    const dwt = s.dwt = this.#sized(s.dwt, 2 * k * fn).fill(0);
-    const db = s.db = this.#sized(s.db, 2 * fn).fill(0);
-    plan[PLAN.W] = this.#place(s, "W", W.data, true);
-    plan[PLAN.DOUT] = this.#place(s, "dout", dout.data, true);
-    plan[PLAN.DX] = grads.dx === undefined
-      ? 0
-      : this.#place(s, "dx", grads.dx.data, false);
-    plan[PLAN.DWT] = dwt.byteOffset;
-    plan[PLAN.DWT2] = dwt.byteOffset + 8 * k * fn;
-    plan[PLAN.DB] = db.byteOffset;
-    plan[PLAN.DB2] = db.byteOffset + 8 * fn;
-    const half = plan[PLAN.HALF] = Math.round(n / 2);
-    const blockPositions = plan[PLAN.ROWS] * plan[PLAN.OW];
-    this.#run(
-      "convBackward",
-      s,
-      (2 * k + fn) * blockPositions,
-      n,
-      grads.dx === undefined ? 1 : 2,
-      half,
-    );
-    if (grads.dx !== undefined) this.#unstage(s, "dx", grads.dx.data);
-    // dW = (dWᵀ of the first half + of the second)ᵀ, db likewise
-    const dW = grads.dW.data, dB = grads.db.data, second = k * fn;
-    for (let f = 0; f < fn; f++) {
-      for (let q = 0; q < k; q++) {
-        dW[f * k + q] = dwt[q * fn + f] + dwt[second + q * fn + f];
+    const s = saved, { n, c, fn, oh, ow } = s, dx = grads.dx;
+    const doutAt = this.#place(s, "dout", dout.data, true);
+    const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
+    const half = Math.round(n / 2), work = n * fn * c * oh * ow;
+    // the filters' sums: (16 or K) × FN × C per half, then db per half
+    const size = s.winograd ? 16 * fn * c : W.cols * fn;
+    const sums = s.sums = this.#sized(s.sums, 2 * (size + fn)).fill(0);
+    const at = (i: number) => sums.byteOffset + 8 * i;
+    const db = sums.subarray(2 * size);
+    if (s.winograd) {
+      const plan = s.plan;
+      plan[WPLAN.DOUT] = doutAt;
+      plan[WPLAN.DU] = at(0);
+      plan[WPLAN.DU2] = at(size);
+      plan[WPLAN.DB] = at(2 * size);
+      plan[WPLAN.DB2] = at(2 * size + fn);
+      plan[WPLAN.HALF] = half;
+      this.#run("winogradBackward", plan, n, work, {
+        scratch: this.#winogradScratch(plan),
+        split: half,
+      });
+      filterGradient(sums, fn, c, grads.dW.data);
+      if (dx !== undefined) {
+        // dx: dout convolved with the filters turned 180°, channels and
+        // filters swapped, pad 2 − pad
+        const turned = s.U = this.#sized(s.U, 16 * fn * c);
+        transformFilters(W.data, fn, c, turned, true);
+        s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
+        const dxSizes = {
+          n,
+          c: fn,
+          h: oh,
+          w: ow,
+          fn: c,
+          pad: 2 - s.pad,
+          oh: s.h,
+          ow: s.w,
+        };
+        this.#winograd(dxSizes, s.dxPlan, doutAt, turned.byteOffset, 0, dxAt);
       }
-      dB[f] = db[f] + db[fn + f];
+    } else {
+      const plan = s.plan, K = W.cols;
+      plan[PLAN.W] = this.#place(s, "W", W.data, true);
+      plan[PLAN.DOUT] = doutAt;
+      plan[PLAN.DX] = dxAt;
+      plan[PLAN.DWT] = at(0);
+      plan[PLAN.DWT2] = at(size);
+      plan[PLAN.DB] = at(2 * size);
+      plan[PLAN.DB2] = at(2 * size + fn);
+      plan[PLAN.HALF] = half;
+      const block = plan[PLAN.ROWS] * ow;
+      this.#run("convBackward", plan, n, work * (dx ? 2 : 1) * K / c, {
+        scratch: (2 * K + fn) * block,
+        split: half,
+      });
+      // dW = (dWᵀ of the first half + of the second)ᵀ
+      const dW = grads.dW.data;
+      for (let f = 0; f < fn; f++) {
+        for (let q = 0; q < K; q++) {
+          dW[f * K + q] = sums[q * fn + f] + sums[size + q * fn + f];
+        }
+      }
     }
+    for (let f = 0; f < fn; f++) grads.db.data[f] = db[f] + db[fn + f];
+    if (dx !== undefined) this.#unstage(s, "dx", dx.data);
   }
 
   /**
-   * Writes the sizes of a convolution of x (N×(C·H·W)) by W into the plan
-   * and `s`; returns the output rows per block.
+   * Winograd's forward of the sizes in `s` (c channels of h×w in, fn of
+   * oh×ow out) into `plan`, and runs it.
    */
-  #geometry(
-    s: SimdConvSaved,
-    x: Matrix,
-    W: Matrix,
-    input: ImageShape,
-    window: Window,
-  ): number {
-    const [c, h, w] = input, [oh, ow] = outputSize(input, window);
-    const { height: fh, width: fw, stride = 1, pad = 0 } = window;
-    const plan = s.plan, k = c * fh * fw;
-    const rows = Math.max(1, Math.min(oh, Math.floor(BLOCK / (k * ow))));
-    const sizes: [keyof typeof PLAN, number][] = [
+  #winograd(
+    s: Pick<SimdConvSaved, "n" | "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">,
+    plan: Int32Array,
+    x: number,
+    U: number,
+    b: number,
+    out: number,
+  ): void {
+    const { n, c, h, w, fn, pad, oh, ow } = s, tw = ow / 2, th = oh / 2;
+    // tile rows per block, or whole images when one fits
+    const tiles = Math.floor(WINOGRAD_BLOCK / (16 * (c + fn)));
+    const rows = Math.max(1, Math.min(th, Math.floor(tiles / tw)));
+    const images = rows < th ? 1 : Math.max(1, Math.floor(tiles / (th * tw)));
+    const slots: [keyof typeof WPLAN, number][] = [
+      ["X", x],
+      ["U", U],
+      ["B", b],
+      ["OUT", out],
       ["C", c],
       ["H", h],
       ["WIDTH", w],
-      ["FN", W.rows],
-      ["FH", fh],
-      ["FW", fw],
-      ["STRIDE", stride],
+      ["FN", fn],
       ["PAD", pad],
       ["OH", oh],
       ["OW", ow],
-      ["ROWS", rows],
+      ["TROWS", rows],
+      ["IMAGES", images],
     ];
-    for (const [slot, v] of sizes) plan[PLAN[slot]] = v;
-    s.n = x.rows;
-    s.fn = W.rows;
-    s.k = k;
-    s.positions = oh * ow;
-    return rows;
+    for (const [slot, v] of slots) plan[WPLAN[slot]] = v;
+    this.#run("winogradForward", plan, n, n * fn * c * oh * ow, {
+      scratch: this.#winogradScratch(plan),
+    });
+  }
+
+  /** f64 of scratch a Winograd plan needs (`winograd` in winograd_codegen.ts). */
+  #winogradScratch(plan: Int32Array): number {
+    const c = plan[WPLAN.C], fn = plan[WPLAN.FN];
+    const oh = plan[WPLAN.OH], ow = plan[WPLAN.OW], images = plan[WPLAN.IMAGES];
+    const ldv = strideOf(images * plan[WPLAN.TROWS] * ow / 2);
+    return images * c * (oh + 2) * (ow + 2) + 16 * (c + fn) * ldv;
   }
 
   /**
-   * Runs `kind` over the s.n images, split between the threads at `split`
-   * (default: half) when a worker runs; each thread's scratch holds
-   * `scratch` elements. `passes`: products per image (for the split's
+   * Runs `kind` over n images of `plan`, split between the threads at
+   * `split` (default: half) when a worker runs; each thread's scratch
+   * holds `scratch` f64. `work`: multiply-adds (for the split's
    * threshold).
    */
   #run(
-    kind: "convForward" | "convBackward",
-    s: SimdConvSaved,
-    scratch: number,
+    kind:
+      | "convForward"
+      | "convBackward"
+      | "winogradForward"
+      | "winogradBackward",
+    plan: Int32Array,
     n: number,
-    passes = 1,
-    split?: number,
+    work: number,
+    { scratch, split }: { scratch: number; split?: number },
   ): void {
     const threads = this.#threads.count, at: number[] = [];
     for (let t = 0; t < threads; t++) {
       this.#scratch[t] = this.#sized(this.#scratch[t], scratch);
       at.push(this.#scratch[t].byteOffset);
     }
-    const work = passes * n * s.fn * s.k * s.positions;
     this.#threads.run(kind, n, work, 1, (r0, r1) => [
-      s.plan.byteOffset,
+      plan.byteOffset,
       r0,
       r1,
       at[r0 === 0 ? 0 : threads - 1],
@@ -240,5 +335,92 @@ export class SimdConvolution {
   #unstage(s: SimdConvSaved, name: string, data: Float64Array): void {
     const buf = s.staged.get(name);
     if (buf !== undefined && !this.#memory.has(data)) data.set(buf);
+  }
+}
+
+/**
+ * The row length of a block of `tiles` transformed tiles: past the last
+ * tile (an odd last tile's copy lands there, see winograd_codegen.ts),
+ * even (16-byte aligned rows), and not a multiple of 4, so that the 16
+ * planes of V and M, C·ldv and FN·ldv apart, do not fall into the same
+ * few cache sets (at 126 tiles, ldv = 128 made the transforms 3× slower).
+ */
+export function strideOf(tiles: number): number {
+  const ldv = (tiles + 2) & ~1;
+  return ldv % 4 === 0 ? ldv + 2 : ldv;
+}
+
+/**
+ * U = G g Gᵀ of each filter f's 3×3 on channel ch (g: W's row f, columns
+ * 9ch … 9ch+8), at U[ξ][f][ch]; with `turned`, of the filter turned 180°
+ * (g[2 − fy][2 − fx]) at U[ξ][ch][f]: the filters of dx's convolution.
+ * G g is [g₀; (g₀ + g₁ + g₂)/2; (g₀ − g₁ + g₂)/2; g₂] over g's rows, and
+ * likewise over the columns.
+ */
+function transformFilters(
+  W: Float64Array,
+  fn: number,
+  c: number,
+  U: Float64Array,
+  turned: boolean,
+): void {
+  const t = new Float64Array(12); // G g, 4×3
+  for (let f = 0; f < fn; f++) {
+    for (let ch = 0; ch < c; ch++) {
+      const g = (f * c + ch) * 9;
+      for (let j = 0; j < 3; j++) {
+        const at = (i: number) => W[g + (turned ? 8 - 3 * i - j : 3 * i + j)];
+        const g0 = at(0), g1 = at(1), g2 = at(2);
+        t[j] = g0;
+        t[3 + j] = (g0 + g1 + g2) / 2;
+        t[6 + j] = (g0 - g1 + g2) / 2;
+        t[9 + j] = g2;
+      }
+      const to = turned ? ch * fn + f : f * c + ch, step = fn * c;
+      for (let a = 0; a < 4; a++) {
+        const r0 = t[3 * a], r1 = t[3 * a + 1], r2 = t[3 * a + 2];
+        const xi = 4 * a * step + to;
+        U[xi] = r0;
+        U[xi + step] = (r0 + r1 + r2) / 2;
+        U[xi + 2 * step] = (r0 - r1 + r2) / 2;
+        U[xi + 3 * step] = r2;
+      }
+    }
+  }
+}
+
+/**
+ * dW = Gᵀ D G for each filter and channel, D = DU + DU2 (the two halves'
+ * sums at the start of `sums`, 16×FN×C each): Gᵀ D is [D₀ + (D₁ + D₂)/2;
+ * (D₁ − D₂)/2; (D₁ + D₂)/2 + D₃] over D's rows, and likewise over the
+ * columns, into W's layout (FN × C·3·3).
+ */
+function filterGradient(
+  sums: Float64Array,
+  fn: number,
+  c: number,
+  dW: Float64Array,
+): void {
+  const size = 16 * fn * c, step = fn * c, q = new Float64Array(12); // Gᵀ D, 3×4
+  for (let f = 0; f < fn; f++) {
+    for (let ch = 0; ch < c; ch++) {
+      const at = f * c + ch;
+      const D = (a: number, b: number) =>
+        sums[(4 * a + b) * step + at] + sums[size + (4 * a + b) * step + at];
+      for (let b = 0; b < 4; b++) {
+        const d0 = D(0, b), d1 = D(1, b), d2 = D(2, b), d3 = D(3, b);
+        q[b] = d0 + (d1 + d2) / 2;
+        q[4 + b] = (d1 - d2) / 2;
+        q[8 + b] = (d1 + d2) / 2 + d3;
+      }
+      const g = at * 9;
+      for (let i = 0; i < 3; i++) {
+        const q0 = q[4 * i], q1 = q[4 * i + 1], q2 = q[4 * i + 2];
+        const q3 = q[4 * i + 3];
+        dW[g + 3 * i] = q0 + (q1 + q2) / 2;
+        dW[g + 3 * i + 1] = (q1 - q2) / 2;
+        dW[g + 3 * i + 2] = (q1 + q2) / 2 + q3;
+      }
+    }
   }
 }

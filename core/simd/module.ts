@@ -75,4 +75,6 @@ export const KIND_STOP = 0,
     "lists",
     "convForward",
     "convBackward",
+    "winogradForward",
+    "winogradBackward",
   ] as const;

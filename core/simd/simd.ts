@@ -178,6 +178,8 @@ export class SimdKernels extends BaseKernels {
       lists: exports.lists as Kernel,
       convForward: exports.convForward as Kernel,
       convBackward: exports.convBackward as Kernel,
+      winogradForward: exports.winogradForward as Kernel,
+      winogradBackward: exports.winogradBackward as Kernel,
     }, {
       fma,
       threads,

@@ -399,6 +399,10 @@ export class Func {
   v128Load64Zero(offset = 0): this {
     return this.#simd(0x5d).#memarg(3, offset);
   }
+  /** `v128.store64_lane`: lane `lane` of an f64x2 to memory. */
+  v128Store64Lane(lane: number, offset = 0): this {
+    return this.#simd(0x5b).#memarg(3, offset).#op(lane);
+  }
   /** `v128.load32_splat`: one f32 from memory into all four lanes. */
   v128Load32Splat(offset = 0): this {
     return this.#simd(0x09).#memarg(2, offset);
@@ -499,6 +503,10 @@ export class Func {
   /** `f64x2.add` */
   f64x2Add(): this {
     return this.#simd(0xf0);
+  }
+  /** `f64x2.neg` */
+  f64x2Neg(): this {
+    return this.#simd(0xed);
   }
   /** `f64x2.sub` */
   f64x2Sub(): this {
