@@ -1011,6 +1011,72 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
   const best = f.local(F64), v = f.local(F64), gt = f.local(I32);
   const hw = f.local(I32), img = f.local(I32), img0 = f.local(I32);
   const pj = f.local(I32);
+  // 2×2 windows with stride 2, two at once: lane 0 the window at ox, lane 1
+  // at ox + 1, the four elements interleaved from two loads a row; the
+  // same steps as below, lane by lane (indices as i64 lanes).
+  const pairs2x2 = () => {
+    const last = f.local(I32), p = f.local(I32);
+    const [l0, l1, l2, l3, e01, e10, e11, vb, idx, base, gtv] = Array.from(
+      { length: 11 },
+      () => f.local(V128),
+    );
+    const LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+    const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+    f.get(stride).i32(2).i32Eq().ifThen(() => {
+      f.get(ow).i32(1).i32Sub().set(last);
+      whileLess(f, ox, last, 2, () => {
+        // at = plane + 2oy·w + 2ox, p = its byte
+        f.get(plane).get(oy).i32(1).i32Shl().get(w).i32Mul().i32Add()
+          .get(ox).i32(1).i32Shl().i32Add().tee(at).i32(3).i32Shl()
+          .get(img0).i32Add().set(p);
+        f.get(p).v128Load().set(l0);
+        f.get(p).v128Load(16).set(l1);
+        f.get(p).get(w).i32(3).i32Shl().i32Add().tee(p).v128Load().set(l2);
+        f.get(p).v128Load(16).set(l3);
+        f.get(l0).get(l1).i8x16Shuffle(LOW).set(vb); // best: (x₀₀, x₀₀')
+        f.get(l0).get(l1).i8x16Shuffle(HIGH).set(e01);
+        f.get(l2).get(l3).i8x16Shuffle(LOW).set(e10);
+        f.get(l2).get(l3).i8x16Shuffle(HIGH).set(e11);
+        // base = (at, at + 2), idx = base
+        f.get(at).i64ExtendI32U().i64x2Splat().get(at).i32(2).i32Add()
+          .i64ExtendI32U().i64x2ReplaceLane(1).tee(base).set(idx);
+        for (const [e, offset] of [[e01, 1], [e10, 0], [e11, 1]] as const) {
+          // gt = e > best || (e is NaN && best is not)
+          f.get(e).get(vb).f64x2Gt().get(e).get(e).f64x2Ne().get(vb).get(vb)
+            .f64x2Eq().v128And().v128Or().set(gtv);
+          f.get(e).get(vb).get(gtv).v128Bitselect().set(vb);
+          // idx = gt ? base + the element's offset (1, w, w + 1) : idx
+          f.get(base);
+          if (e === e01) f.i32(1);
+          else f.get(w).i32(offset).i32Add();
+          f.i64ExtendI32U().i64x2Splat().i64x2Add().get(idx).get(gtv)
+            .v128Bitselect().set(idx);
+        }
+        f.get(out).get(vb).v128Store();
+        // the two i64 indices' low words, as two i32
+        f.get(arg).get(idx).get(idx).i8x16Shuffle([
+          0,
+          1,
+          2,
+          3,
+          8,
+          9,
+          10,
+          11,
+          0,
+          1,
+          2,
+          3,
+          8,
+          9,
+          10,
+          11,
+        ]).v128Store64Lane(0);
+        f.get(out).i32(16).i32Add().set(out);
+        f.get(arg).i32(8).i32Add().set(arg);
+      });
+    });
+  };
   f.get(h).get(w).i32Mul().set(hw);
   f.get(n).get(c).i32Mul().set(planes);
   f.i32(0).set(pl);
@@ -1023,6 +1089,7 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
     f.i32(0).set(oy);
     whileLess(f, oy, oh, 1, () => {
       f.i32(0).set(ox);
+      if (fixed?.[0] === 2 && fixed[1] === 2) pairs2x2();
       whileLess(f, ox, ow, 1, () => {
         // at = plane + oy·stride·w + ox·stride; best = x[image][at]
         f.get(plane).get(oy).get(stride).i32Mul().get(w).i32Mul().i32Add()
@@ -1078,6 +1145,53 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
         f.get(arg).i32(4).i32Add().set(arg);
       });
     });
+  });
+  return f;
+}
+
+/**
+ * `maxPoolBackward(dout, arg, dx, n, outSize, inSize)`: max pooling's
+ * backward (`maxPoolBackward` of `naive.ts`): each of the n rows of dx
+ * (inSize f64) zeroed, then each dout (n rows of outSize) added where its
+ * row of arg (i32) says its maximum was (−1: a padding zero, nowhere), in
+ * the same order. The TypeScript equivalent:
+ *
+ * ```ts ignore
+ * DX.fill(0);
+ * for (let i = 0; i < n; i++) for (let o = 0; o < outSize; o++) {
+ *   const at = arg[i * outSize + o];
+ *   if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
+ * }
+ * ```
+ */
+export function maxPoolBackward(): Func {
+  const f = new Func("maxPoolBackward", i32s(6));
+  const [dout, arg, dx, n, outSize, inSize] = locals(f);
+  const p = f.local(I32), end = f.local(I32), end2 = f.local(I32);
+  const i = f.local(I32), row = f.local(I32), at = f.local(I32);
+  const q = f.local(I32);
+  f.get(dx).set(p);
+  f.get(dx).get(n).get(inSize).i32Mul().i32(3).i32Shl().i32Add().set(end);
+  pairs(
+    f,
+    p,
+    end,
+    end2,
+    () => f.get(p).v128Zero().v128Store(),
+    () => f.get(p).f64Zero().f64Store(),
+  );
+  f.get(dx).set(row);
+  f.i32(0).set(i);
+  whileLess(f, i, n, 1, () => {
+    f.get(arg).get(outSize).i32(2).i32Shl().i32Add().set(end);
+    whileLess(f, arg, end, 4, () => {
+      f.get(arg).i32Load().tee(at).i32(0).i32GeS().ifThen(() => {
+        f.get(row).get(at).i32(3).i32Shl().i32Add().tee(q).get(q).f64Load()
+          .get(dout).f64Load().f64Add().f64Store();
+      });
+      f.get(dout).i32(8).i32Add().set(dout);
+    });
+    f.get(row).get(inSize).i32(3).i32Shl().i32Add().set(row);
   });
   return f;
 }

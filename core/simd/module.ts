@@ -10,6 +10,7 @@ import {
   gemmNT,
   lists,
   maxPool,
+  maxPoolBackward,
   relu,
   TILES,
   transpose,
@@ -45,6 +46,7 @@ export function kernelModule(
       relu(true),
       maxPool(),
       maxPool([2, 2]),
+      maxPoolBackward(),
       ...convolution(TILES, fma).all,
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);

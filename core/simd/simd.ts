@@ -122,6 +122,7 @@ export class SimdKernels extends BaseKernels {
   #reluBackward: Kernel;
   #maxPool: Kernel;
   #maxPool2x2: Kernel;
+  #maxPoolBackward: Kernel;
   #convolution?: SimdConvolution; // on a shared memory
 
   /**
@@ -197,6 +198,7 @@ export class SimdKernels extends BaseKernels {
     this.#reluBackward = exports.reluBackward as Kernel;
     this.#maxPool = exports.maxPool as Kernel;
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
+    this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
     if (memory.shared) {
       this.#convolution = new SimdConvolution(this, memory, this.#threads);
     }
@@ -551,6 +553,30 @@ export class SimdKernels extends BaseKernels {
         stride,
         oh,
         ow,
+      );
+    });
+  }
+
+  /**
+   * Max pooling's backward (see `Kernels.maxPoolBackward`), where `argmax`
+   * comes from this memory; else the TypeScript loop.
+   */
+  override maxPoolBackward(
+    dout: Matrix,
+    argmax: Int32Array,
+    dx: Matrix,
+  ): void {
+    if (!this.#memory.has(argmax)) {
+      return super.maxPoolBackward(dout, argmax, dx);
+    }
+    this.#memory.stage([dout.data], dx.data, ([pd], px) => {
+      this.#maxPoolBackward(
+        pd,
+        argmax.byteOffset,
+        px,
+        dout.rows,
+        dout.cols,
+        dx.cols,
       );
     });
   }

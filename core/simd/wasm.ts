@@ -436,6 +436,22 @@ export class Func {
   f64x2Ne(): this {
     return this.#simd(0x48);
   }
+  /** `v128.and` */
+  v128And(): this {
+    return this.#simd(0x4e);
+  }
+  /** `v128.bitselect`: bits of a where c's are set, else of b (a, b, c). */
+  v128Bitselect(): this {
+    return this.#simd(0x52);
+  }
+  /** `f64x2.gt`: per lane, all ones where a > b. */
+  f64x2Gt(): this {
+    return this.#simd(0x4a);
+  }
+  /** `i64x2.add` */
+  i64x2Add(): this {
+    return this.#simd(0xce);
+  }
   /** `v128.or` */
   v128Or(): this {
     return this.#simd(0x50);
