@@ -391,7 +391,7 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
       cols(f, g, fromCols, g.dxn, g.dcolT);
     });
   });
-  const wino = winograd(product, toCols);
+  const wino = winograd(product);
   return {
     forward,
     backward,

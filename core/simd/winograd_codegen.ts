@@ -26,8 +26,9 @@
  * Σ over channels of |patch|₁·|filter|₁ (see `tests/simd_conv_test.ts`),
  * not the im2col product's bits.
  *
- * Images are padded into the scratch first (`im2colRows` with a 1×1
- * window), so that every patch lies in memory. A call covers images n0 …
+ * Images are padded into the scratch first (`padInto`: the borders are
+ * zeroed once a call, each image's rows copied in), so that every patch
+ * lies in memory. A call covers images n0 …
  * n1−1, in blocks of whole tile rows (`TROWS`) whose transformed patches
  * stay in cache.
  *
@@ -40,6 +41,7 @@ import {
   i32s,
   locals,
   minInto,
+  pairs,
   stepping,
   whileLess,
 } from "./codegen.ts";
@@ -350,13 +352,53 @@ export function winogradDout(): Func {
   return f;
 }
 
+/**
+ * `padInto(src, dst, c, h, w, pad)`: the rows of an image's c planes of
+ * h×w at src into the padded planes at dst ((h + 2·pad)×(w + 2·pad)) from
+ * (pad, pad) on, two elements at a time; the borders are left as they are
+ * (zero: the caller zeroes them once).
+ */
+export function padInto(): Func {
+  const f = new Func("padInto", i32s(6));
+  const [src, dst, c, h, w, pad] = locals(f);
+  const rows = f.local(I32), r = f.local(I32), p = f.local(I32);
+  const end = f.local(I32), end2 = f.local(I32), q = f.local(I32);
+  const wp = f.local(I32), skip = f.local(I32);
+  f.get(w).get(pad).i32(1).i32Shl().i32Add().tee(wp);
+  // each plane's first row: pad rows and pad columns in
+  f.get(pad).i32Mul().get(pad).i32Add().i32(3).i32Shl().get(dst).i32Add()
+    .set(q);
+  // from a row's end to the next row's start: 2·pad columns, and between
+  // planes 2·pad rows more
+  f.get(pad).i32(4).i32Shl().set(skip);
+  f.get(c).get(h).i32Mul().set(rows);
+  f.get(src).set(p);
+  f.i32(0).set(r);
+  whileLess(f, r, rows, 1, () => {
+    f.get(p).get(w).i32(3).i32Shl().i32Add().set(end);
+    pairs(f, p, end, end2, () => {
+      f.get(q).get(p).v128Load().v128Store();
+      f.get(q).i32(16).i32Add().set(q);
+    }, () => {
+      f.get(q).get(p).f64Load().f64Store();
+      f.get(q).i32(8).i32Add().set(q);
+    });
+    f.get(q).get(skip).i32Add().set(q);
+    // past a plane's last row: the next plane's first
+    f.get(r).i32(1).i32Add().get(h).i32RemU().i32Eqz().ifThen(() => {
+      f.get(q).get(wp).get(skip).i32Mul().i32Add().set(q); // 2·pad rows
+    });
+  });
+  return f;
+}
+
 /** The Winograd convolution's exported functions and their callees. */
 export interface WinogradFuncs {
   /** `winogradForward(plan, n0, n1, scratch)`. */
   forward: Func;
   /** `winogradBackward(plan, n0, n1, scratch)`. */
   backward: Func;
-  /** All of them but `product` and `padded`, for the module. */
+  /** All of them but `product`, for the module. */
   all: Func[];
 }
 
@@ -364,15 +406,15 @@ export interface WinogradFuncs {
  * `winogradForward(plan, n0, n1, scratch)`: OUT = the convolution of
  * images n0 … n1−1 (see the module doc), and `winogradBackward(plan, n0,
  * n1, scratch)`: DU += Σ (A dY Aᵀ)_ξ · V_ξᵀ and DB += Σ dout over them,
- * each image into its half's sums; both call `product` (`gemm`, strided)
- * and `padded` (`im2colRows`: with a 1×1 window, an image's padded copy).
+ * each image into its half's sums; both call `product` (`gemm`, strided).
  * A block is IMAGES images' tile rows ty0 … ty0+TROWS−1: their padded
  * copies, transformed tiles V (16·C·ldv f64) and M (16·FN·ldv), ldv = the
  * block's tiles + 1 rounded up to even, + 2 if that is a multiple of 4
  * (`strideOf` in convolution.ts). Scratch: IMAGES·C·(OH+2)·(OW+2) +
  * 16·(C + FN)·ldv f64.
  */
-export function winograd(product: Func, padded: Func): WinogradFuncs {
+export function winograd(product: Func): WinogradFuncs {
+  const padded = padInto();
   const input = winogradInput(false), inputT = winogradInput(true);
   const output = winogradOutput(), dY = winogradDout();
   type Locals = Record<string, number>;
@@ -428,6 +470,10 @@ export function winograd(product: Func, padded: Func): WinogradFuncs {
         f.get(g.col).get(g.tiles).i32Add().set(g.col);
       });
     };
+    // the padded images' borders: zero (padInto writes their insides)
+    f.get(scratch).set(g.xp);
+    f.get(g.v).set(g.end);
+    whileLess(f, g.xp, g.end, 8, () => f.get(g.xp).f64Zero().f64Store());
     f.get(n0).set(g.n);
     f.block(() =>
       f.loop(() => {
@@ -439,8 +485,7 @@ export function winograd(product: Func, padded: Func): WinogradFuncs {
         f.i32(0).set(g.tiles); // (each's col stays 0)
         each(() => {
           f.get(g.X).get(g.i).get(g.inBytes).i32Mul().i32Add().get(g.xp)
-            .get(g.C).get(g.H).get(g.WIDTH).i32(1).i32(1).i32(1).get(g.PAD)
-            .get(g.wp).i32(0).get(g.hp).call(padded);
+            .get(g.C).get(g.H).get(g.WIDTH).get(g.PAD).call(padded);
         });
         f.i32(0).set(g.ty0);
         stepping(f, g.ty0, g.th, g.TROWS, () => {
@@ -544,5 +589,5 @@ export function winograd(product: Func, padded: Func): WinogradFuncs {
       bytes(f, g.C).i32(1);
     });
   });
-  return { forward, backward, all: [input, inputT, output, dY] };
+  return { forward, backward, all: [padded, input, inputT, output, dY] };
 }
