@@ -27,7 +27,7 @@
  */
 
 import { Func, I32, V128 } from "./wasm.ts";
-import { winograd } from "./winograd_codegen.ts";
+import { padInto, VARIANTS, winograd } from "./winograd_codegen.ts";
 import {
   addRowSums,
   gemm,
@@ -232,11 +232,7 @@ export interface ConvFuncs {
   forward: Func;
   /** `convBackward(plan, n0, n1, scratch)`. */
   backward: Func;
-  /** `winogradForward(plan, n0, n1, scratch)` (`winograd_codegen.ts`). */
-  winogradForward: Func;
-  /** `winogradBackward(plan, n0, n1, scratch)`. */
-  winogradBackward: Func;
-  /** All of them, callees included, for the module. */
+  /** All of them, callees and the Winograd variants' included, for the module. */
   all: Func[];
 }
 
@@ -391,22 +387,23 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
       cols(f, g, fromCols, g.dxn, g.dcolT);
     });
   });
-  const wino = winograd(product);
+  // Winograd's, m = 2 and 4: winogradForward2, winogradBackward2, …
+  const padded = padInto();
+  const variants = [VARIANTS[2], VARIANTS[4]].map((v) =>
+    winograd(product, padded, v)
+  );
   return {
     forward,
     backward,
-    winogradForward: wino.forward,
-    winogradBackward: wino.backward,
     all: [
       product,
       toCols,
       fromCols,
       transpose,
+      padded,
       forward,
       backward,
-      wino.forward,
-      wino.backward,
-      ...wino.all,
+      ...variants.flatMap((w) => [w.forward, w.backward, ...w.all]),
     ],
   };
 }

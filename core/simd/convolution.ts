@@ -2,10 +2,11 @@
  * The SIMD kernels' convolution behind `Kernels.convolution` and
  * `convolutionBackward`: a plan per layer in the kernels' memory, a
  * scratch area per thread, and the batch split between the threads image
- * by image. Two algorithms: Winograd's F(2×2, 3×3) for 3×3 filters of
- * stride 1 over several channels with even outputs
- * (`winograd_codegen.ts`: 16/36 of the products), im2col and blocked
- * products for every other window (`conv_codegen.ts`). Not exported from
+ * by image. Two algorithms: Winograd's F(4×4, 3×3) or F(2×2, 3×3) for
+ * 3×3 filters of stride 1 over several channels, with outputs a multiple
+ * of 4 or 2 a side (`winograd_codegen.ts`: 36/144 or 16/36 of the
+ * products), im2col and blocked products for every other window
+ * (`conv_codegen.ts`). Not exported from
  * mod.ts; `SimdKernels` (simd.ts) owns one, on a shared memory (else it
  * keeps the im2col of `dispatch.ts`).
  *
@@ -29,16 +30,19 @@ import type {
 } from "../kernels.ts";
 import { outputSize } from "../im2col.ts";
 import { PLAN } from "./conv_codegen.ts";
-import { WPLAN } from "./winograd_codegen.ts";
+import { VARIANTS, WPLAN } from "./winograd_codegen.ts";
 import type { SimdMemory } from "./memory.ts";
 import type { SimdThreads } from "./threads.ts";
 
 /**
  * Elements of one block of im2col's columns (K × rows·OW, 128 KB), and of
- * one block of Winograd's transformed tiles (16·(C + FN) × tiles, 256
- * KB): a block and what its products read stay in a core's L2.
+ * one block of Winograd's transformed tiles (α²·(C + FN) × tiles, 512 KB):
+ * a block's products read a slice at a time, which stays in a core's L2
+ * (512 KB here). DeepConvNet's step with 32768, 65536, 131072 and 262144:
+ * 175, 150–158, 157 and 161 ms (F(4×4, 3×3) with 64 channels either side
+ * takes 4 tiles a block at 32768, 12 at 65536).
  */
-const BLOCK = 16384, WINOGRAD_BLOCK = 32768;
+const BLOCK = 16384, WINOGRAD_BLOCK = 65536;
 
 /** Input channels from which Winograd pays (its products' inner size). */
 const WINOGRAD_MIN_CHANNELS = 4;
@@ -52,7 +56,9 @@ class SimdConvSaved implements ConvolutionSaved {
   dxPlan?: Int32Array;
   /** Copies of operands that live outside the kernels' memory, by name. */
   readonly staged = new Map<string, Float64Array>();
-  winograd = false;
+  /** Winograd's m (tile side) forward and for dW, and for dx; 0: im2col. */
+  m = 0;
+  dxM = 0;
   n = 0;
   c = 0;
   h = 0;
@@ -99,15 +105,21 @@ export class SimdConvolution {
     const [c, h, w] = input, [oh, ow] = outputSize(input, window);
     const { height: fh, width: fw, stride = 1, pad = 0 } = window;
     Object.assign(s, { n: x.rows, c, h, w, fn: W.rows, pad, oh, ow });
-    s.winograd = fh === 3 && fw === 3 && stride === 1 && pad <= 2 &&
+    // Winograd where it applies: F(4×4, 3×3) when the output (and, for
+    // dx, the input) tiles by 4, else F(2×2, 3×3)
+    const side = (a: number, b: number) => a % 4 === 0 && b % 4 === 0 ? 4 : 2;
+    const winograd = fh === 3 && fw === 3 && stride === 1 && pad <= 2 &&
       oh % 2 === 0 && ow % 2 === 0 && c >= WINOGRAD_MIN_CHANNELS;
+    s.m = winograd ? side(oh, ow) : 0;
+    s.dxM = winograd ? side(h, w) : 0;
     const xAt = this.#place(s, "x", x.data, true);
     const bAt = this.#place(s, "b", b.data, true);
     const outAt = this.#place(s, "out", out.data, false);
-    if (s.winograd) {
-      const U = s.U = this.#sized(s.U, 16 * s.fn * c);
-      transformFilters(W.data, s.fn, c, U, false);
-      this.#winograd(s, s.plan, xAt, U.byteOffset, bAt, outAt);
+    if (s.m !== 0) {
+      const { alpha, G } = VARIANTS[s.m as 2 | 4];
+      const U = s.U = this.#sized(s.U, alpha * alpha * s.fn * c);
+      transformFilters(W.data, s.fn, c, U, false, G);
+      this.#winograd(s, s.plan, xAt, U.byteOffset, bAt, outAt, s.m);
     } else {
       const plan = s.plan, K = c * fh * fw;
       const rows = Math.max(1, Math.min(oh, Math.floor(BLOCK / (K * ow))));
@@ -158,11 +170,12 @@ export class SimdConvolution {
     const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
     const half = Math.round(n / 2), work = n * fn * c * oh * ow;
     // the filters' sums: (16 or K) × FN × C per half, then db per half
-    const size = s.winograd ? 16 * fn * c : W.cols * fn;
+    const alpha = s.m + 2, xis = alpha * alpha;
+    const size = s.m !== 0 ? xis * fn * c : W.cols * fn;
     const sums = s.sums = this.#sized(s.sums, 2 * (size + fn)).fill(0);
     const at = (i: number) => sums.byteOffset + 8 * i;
     const db = sums.subarray(2 * size);
-    if (s.winograd) {
+    if (s.m !== 0) {
       const plan = s.plan;
       plan[WPLAN.DOUT] = doutAt;
       plan[WPLAN.DU] = at(0);
@@ -170,16 +183,17 @@ export class SimdConvolution {
       plan[WPLAN.DB] = at(2 * size);
       plan[WPLAN.DB2] = at(2 * size + fn);
       plan[WPLAN.HALF] = half;
-      this.#run("winogradBackward", plan, n, work, {
-        scratch: this.#winogradScratch(plan),
+      this.#run(`winogradBackward${s.m as 2 | 4}`, plan, n, work, {
+        scratch: this.#winogradScratch(plan, alpha),
         split: half,
       });
-      filterGradient(sums, fn, c, grads.dW.data);
+      filterGradient(sums, fn, c, grads.dW.data, VARIANTS[s.m as 2 | 4].G);
       if (dx !== undefined) {
         // dx: dout convolved with the filters turned 180°, channels and
         // filters swapped, pad 2 − pad
-        const turned = s.U = this.#sized(s.U, 16 * fn * c);
-        transformFilters(W.data, fn, c, turned, true);
+        const { alpha: a, G } = VARIANTS[s.dxM as 2 | 4];
+        const turned = s.U = this.#sized(s.U, a * a * fn * c);
+        transformFilters(W.data, fn, c, turned, true, G);
         s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
         const dxSizes = {
           n,
@@ -191,7 +205,15 @@ export class SimdConvolution {
           oh: s.h,
           ow: s.w,
         };
-        this.#winograd(dxSizes, s.dxPlan, doutAt, turned.byteOffset, 0, dxAt);
+        this.#winograd(
+          dxSizes,
+          s.dxPlan,
+          doutAt,
+          turned.byteOffset,
+          0,
+          dxAt,
+          s.dxM,
+        );
       }
     } else {
       const plan = s.plan, K = W.cols;
@@ -221,8 +243,8 @@ export class SimdConvolution {
   }
 
   /**
-   * Winograd's forward of the sizes in `s` (c channels of h×w in, fn of
-   * oh×ow out) into `plan`, and runs it.
+   * Winograd's F(m×m, 3×3) forward of the sizes in `s` (c channels of h×w
+   * in, fn of oh×ow out) into `plan`, and runs it.
    */
   #winograd(
     s: Pick<SimdConvSaved, "n" | "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">,
@@ -231,10 +253,12 @@ export class SimdConvolution {
     U: number,
     b: number,
     out: number,
+    m: number,
   ): void {
-    const { n, c, h, w, fn, pad, oh, ow } = s, tw = ow / 2, th = oh / 2;
+    const { n, c, h, w, fn, pad, oh, ow } = s, tw = ow / m, th = oh / m;
+    const alpha = m + 2;
     // tile rows per block, or whole images when one fits
-    const tiles = Math.floor(WINOGRAD_BLOCK / (16 * (c + fn)));
+    const tiles = Math.floor(WINOGRAD_BLOCK / (alpha * alpha * (c + fn)));
     const rows = Math.max(1, Math.min(th, Math.floor(tiles / tw)));
     const images = rows < th ? 1 : Math.max(1, Math.floor(tiles / (th * tw)));
     const slots: [keyof typeof WPLAN, number][] = [
@@ -253,17 +277,17 @@ export class SimdConvolution {
       ["IMAGES", images],
     ];
     for (const [slot, v] of slots) plan[WPLAN[slot]] = v;
-    this.#run("winogradForward", plan, n, n * fn * c * oh * ow, {
-      scratch: this.#winogradScratch(plan),
+    this.#run(`winogradForward${m as 2 | 4}`, plan, n, n * fn * c * oh * ow, {
+      scratch: this.#winogradScratch(plan, alpha),
     });
   }
 
   /** f64 of scratch a Winograd plan needs (`winograd` in winograd_codegen.ts). */
-  #winogradScratch(plan: Int32Array): number {
-    const c = plan[WPLAN.C], fn = plan[WPLAN.FN];
-    const oh = plan[WPLAN.OH], ow = plan[WPLAN.OW], images = plan[WPLAN.IMAGES];
-    const ldv = strideOf(images * plan[WPLAN.TROWS] * ow / 2);
-    return images * c * (oh + 2) * (ow + 2) + 16 * (c + fn) * ldv;
+  #winogradScratch(plan: Int32Array, alpha: number): number {
+    const c = plan[WPLAN.C], fn = plan[WPLAN.FN], images = plan[WPLAN.IMAGES];
+    const oh = plan[WPLAN.OH], ow = plan[WPLAN.OW], m = alpha - 2;
+    const ldv = strideOf(images * plan[WPLAN.TROWS] * ow / m);
+    return images * c * (oh + 2) * (ow + 2) + alpha * alpha * (c + fn) * ldv;
   }
 
   /**
@@ -276,8 +300,8 @@ export class SimdConvolution {
     kind:
       | "convForward"
       | "convBackward"
-      | "winogradForward"
-      | "winogradBackward",
+      | `winogradForward${2 | 4}`
+      | `winogradBackward${2 | 4}`,
     plan: Int32Array,
     n: number,
     work: number,
@@ -351,11 +375,10 @@ export function strideOf(tiles: number): number {
 }
 
 /**
- * U = G g Gᵀ of each filter f's 3×3 on channel ch (g: W's row f, columns
- * 9ch … 9ch+8), at U[ξ][f][ch]; with `turned`, of the filter turned 180°
- * (g[2 − fy][2 − fx]) at U[ξ][ch][f]: the filters of dx's convolution.
- * G g is [g₀; (g₀ + g₁ + g₂)/2; (g₀ − g₁ + g₂)/2; g₂] over g's rows, and
- * likewise over the columns.
+ * U = G g Gᵀ (α×α, G of `VARIANTS`) of each filter f's 3×3 on channel ch
+ * (g: W's row f, columns 9ch … 9ch+8), at U[ξ][f][ch]; with `turned`, of
+ * the filter turned 180° (g[2 − fy][2 − fx]) at U[ξ][ch][f]: the filters
+ * of dx's convolution. G's zeros are skipped (0·∞ would be NaN).
  */
 function transformFilters(
   W: Float64Array,
@@ -363,27 +386,31 @@ function transformFilters(
   c: number,
   U: Float64Array,
   turned: boolean,
+  G: number[][],
 ): void {
-  const t = new Float64Array(12); // G g, 4×3
+  const alpha = G.length, step = fn * c, t = new Float64Array(alpha * 3);
   for (let f = 0; f < fn; f++) {
     for (let ch = 0; ch < c; ch++) {
       const g = (f * c + ch) * 9;
-      for (let j = 0; j < 3; j++) {
-        const at = (i: number) => W[g + (turned ? 8 - 3 * i - j : 3 * i + j)];
-        const g0 = at(0), g1 = at(1), g2 = at(2);
-        t[j] = g0;
-        t[3 + j] = (g0 + g1 + g2) / 2;
-        t[6 + j] = (g0 - g1 + g2) / 2;
-        t[9 + j] = g2;
+      for (let a = 0; a < alpha; a++) { // t = G g, α×3
+        for (let j = 0; j < 3; j++) {
+          let sum = 0;
+          for (let i = 0; i < 3; i++) {
+            const k = G[a][i];
+            if (k !== 0) sum += k * W[g + (turned ? 8 - 3 * i - j : 3 * i + j)];
+          }
+          t[3 * a + j] = sum;
+        }
       }
-      const to = turned ? ch * fn + f : f * c + ch, step = fn * c;
-      for (let a = 0; a < 4; a++) {
-        const r0 = t[3 * a], r1 = t[3 * a + 1], r2 = t[3 * a + 2];
-        const xi = 4 * a * step + to;
-        U[xi] = r0;
-        U[xi + step] = (r0 + r1 + r2) / 2;
-        U[xi + 2 * step] = (r0 - r1 + r2) / 2;
-        U[xi + 3 * step] = r2;
+      const to = turned ? ch * fn + f : f * c + ch;
+      for (let a = 0; a < alpha; a++) { // U = t Gᵀ
+        for (let b = 0; b < alpha; b++) {
+          let sum = 0;
+          for (let j = 0; j < 3; j++) {
+            if (G[b][j] !== 0) sum += t[3 * a + j] * G[b][j];
+          }
+          U[(alpha * a + b) * step + to] = sum;
+        }
       }
     }
   }
@@ -391,35 +418,41 @@ function transformFilters(
 
 /**
  * dW = Gᵀ D G for each filter and channel, D = DU + DU2 (the two halves'
- * sums at the start of `sums`, 16×FN×C each): Gᵀ D is [D₀ + (D₁ + D₂)/2;
- * (D₁ − D₂)/2; (D₁ + D₂)/2 + D₃] over D's rows, and likewise over the
- * columns, into W's layout (FN × C·3·3).
+ * sums at the start of `sums`, α²×FN×C each), into W's layout
+ * (FN × C·3·3); G's zeros skipped.
  */
 function filterGradient(
   sums: Float64Array,
   fn: number,
   c: number,
   dW: Float64Array,
+  G: number[][],
 ): void {
-  const size = 16 * fn * c, step = fn * c, q = new Float64Array(12); // Gᵀ D, 3×4
+  const alpha = G.length, step = fn * c, size = alpha * alpha * step;
+  const D = new Float64Array(alpha * alpha), q = new Float64Array(3 * alpha);
   for (let f = 0; f < fn; f++) {
     for (let ch = 0; ch < c; ch++) {
       const at = f * c + ch;
-      const D = (a: number, b: number) =>
-        sums[(4 * a + b) * step + at] + sums[size + (4 * a + b) * step + at];
-      for (let b = 0; b < 4; b++) {
-        const d0 = D(0, b), d1 = D(1, b), d2 = D(2, b), d3 = D(3, b);
-        q[b] = d0 + (d1 + d2) / 2;
-        q[4 + b] = (d1 - d2) / 2;
-        q[8 + b] = (d1 + d2) / 2 + d3;
+      for (let xi = 0; xi < alpha * alpha; xi++) {
+        D[xi] = sums[xi * step + at] + sums[size + xi * step + at];
       }
-      const g = at * 9;
-      for (let i = 0; i < 3; i++) {
-        const q0 = q[4 * i], q1 = q[4 * i + 1], q2 = q[4 * i + 2];
-        const q3 = q[4 * i + 3];
-        dW[g + 3 * i] = q0 + (q1 + q2) / 2;
-        dW[g + 3 * i + 1] = (q1 - q2) / 2;
-        dW[g + 3 * i + 2] = (q1 + q2) / 2 + q3;
+      for (let i = 0; i < 3; i++) { // q = Gᵀ D, 3×α
+        for (let b = 0; b < alpha; b++) {
+          let sum = 0;
+          for (let a = 0; a < alpha; a++) {
+            if (G[a][i] !== 0) sum += G[a][i] * D[alpha * a + b];
+          }
+          q[alpha * i + b] = sum;
+        }
+      }
+      for (let i = 0; i < 3; i++) { // dW = q G
+        for (let j = 0; j < 3; j++) {
+          let sum = 0;
+          for (let b = 0; b < alpha; b++) {
+            if (G[b][j] !== 0) sum += q[alpha * i + b] * G[b][j];
+          }
+          dW[at * 9 + 3 * i + j] = sum;
+        }
       }
     }
   }

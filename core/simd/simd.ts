@@ -179,8 +179,10 @@ export class SimdKernels extends BaseKernels {
       lists: exports.lists as Kernel,
       convForward: exports.convForward as Kernel,
       convBackward: exports.convBackward as Kernel,
-      winogradForward: exports.winogradForward as Kernel,
-      winogradBackward: exports.winogradBackward as Kernel,
+      winogradForward2: exports.winogradForward2 as Kernel,
+      winogradBackward2: exports.winogradBackward2 as Kernel,
+      winogradForward4: exports.winogradForward4 as Kernel,
+      winogradBackward4: exports.winogradBackward4 as Kernel,
     }, {
       fma,
       threads,

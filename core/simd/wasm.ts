@@ -332,6 +332,11 @@ export class Func {
   }
 
   // f64 scalars.
+  /** `f64.const value` */
+  f64(value: number): this {
+    const bytes = new Uint8Array(new Float64Array([value]).buffer);
+    return this.#op(0x44, ...bytes);
+  }
   /** `f64.const 0` */
   f64Zero(): this {
     return this.#op(0x44, 0, 0, 0, 0, 0, 0, 0, 0);

@@ -1,36 +1,38 @@
 /**
- * The 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2,
- * 3×3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural
- * Networks", 2015), generated as WebAssembly functions: each 2×2 block of
- * outputs ("tile") takes 16 products per channel instead of 36, so the
- * products of a DeepConvNet layer cost 16/36 of im2col's. For a tile's
- * 4×4 input patch d and a 3×3 filter g,
+ * The 3×3, stride-1 convolution by Winograd's minimal filtering F(m×m,
+ * 3×3), m = 2 or 4 (Lavin and Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", 2015), generated as WebAssembly functions: each m×m
+ * block of outputs ("tile") takes α² products per channel, α = m + 2,
+ * instead of 9m²: 16/36 of im2col's products with m = 2, 36/144 with m =
+ * 4. For a tile's α×α input patch d and a 3×3 filter g,
  *
  *   Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A,
- *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
- *   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 −1],
  *
- * and over C channels the 16 elements ξ = 4a + b of the transformed
- * patches are 16 matrix products M_ξ (FN×tiles) = U_ξ (FN×C) · V_ξ
- * (C×tiles), with U = G g Gᵀ per filter and channel (computed by the
- * caller, `convolution.ts`). The gradient of the filters is the transpose
- * of that: dU_ξ (FN×C) = Σ over tiles of (A dY Aᵀ)_ξ · V_ξᵀ, then dW =
- * Gᵀ dU G (the caller); the input's gradient is a forward convolution of
- * dout by the filters turned 180° (channels and filters swapped, pad
- * 2 − pad).
+ * with F(2×2, 3×3)'s Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
+ * G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1], and F(4×4,
+ * 3×3)'s (the paper's) Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0;
+ * 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1], G = [¼ 0 0; −⅙ −⅙ −⅙;
+ * −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1], Aᵀ = [1 1 1 1 1 0;
+ * 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1] (`VARIANTS`).
+ *
+ * Over C channels the α² elements ξ = αa + b of the transformed patches
+ * are α² matrix products M_ξ (FN×tiles) = U_ξ (FN×C) · V_ξ (C×tiles), with
+ * U = G g Gᵀ per filter and channel (computed by the caller,
+ * `convolution.ts`). The gradient of the filters is the transpose of that:
+ * dU_ξ (FN×C) = Σ over tiles of (A dY Aᵀ)_ξ · V_ξᵀ, then dW = Gᵀ dU G (the
+ * caller); the input's gradient is a forward convolution of dout by the
+ * filters turned 180° (channels and filters swapped, pad 2 − pad).
  *
  * The transforms work on two tiles at once (one per lane): the patches of
- * tiles t and t+1 are loaded a row at a time and interleaved (shuffles),
- * and an odd last tile goes with itself. The numbers are the
- * convolution's to within rounding, bounded by
- * Σ over channels of |patch|₁·|filter|₁ (see `tests/simd_conv_test.ts`),
- * not the im2col product's bits.
+ * neighbouring tiles t and t+1 are loaded a row at a time and interleaved
+ * (shuffles), each 1D transform applied along the rows and then down the
+ * columns. The numbers are the convolution's to within rounding (see
+ * `tests/simd_conv_test.ts` for the bound), not the im2col product's bits.
  *
  * Images are padded into the scratch first (`padInto`: the borders are
  * zeroed once a call, each image's rows copied in), so that every patch
- * lies in memory. A call covers images n0 …
- * n1−1, in blocks of whole tile rows (`TROWS`) whose transformed patches
- * stay in cache.
+ * lies in memory. A call covers images n0 … n1−1, in blocks of whole tile
+ * rows (`TROWS`) whose transformed patches stay in cache.
  *
  * @module
  */
@@ -48,12 +50,12 @@ import {
 
 /**
  * A Winograd convolution's plan: what each slot holds (i32; byte offsets
- * of f64 data where it names a matrix). The forward's: X, U (16×FN×C),
+ * of f64 data where it names a matrix). The forward's: X, U (α²×FN×C),
  * B (0: no bias), OUT, the sizes (C, H, WIDTH in; FN, OH, OW out; PAD) and
  * TROWS, tile rows per block. The backward's (filters' gradient): X,
- * DOUT, the sizes, and the sums it adds to, DU (16×FN×C) and DB (1×FN)
+ * DOUT, the sizes, and the sums it adds to, DU (α²×FN×C) and DB (1×FN)
  * for images 0 … HALF−1, DU2 and DB2 for the rest. IMAGES: images per
- * block (more than 1 only with TROWS = OH/2, whole images).
+ * block (more than 1 only with TROWS = OH/m, whole images).
  */
 export const WPLAN = {
   X: 0,
@@ -82,18 +84,151 @@ export const WPLAN = {
 const LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
 
+/** Splatted constants by value (the transforms' multipliers). */
+type Consts = Record<number, number>;
+
+/** x = a op b over f64x2 locals. */
+function combine(f: Func, a: number, op: "+" | "-", b: number, x: number) {
+  f.get(a).get(b);
+  if (op === "+") f.f64x2Add();
+  else f.f64x2Sub();
+  f.set(x);
+}
+
+/** x = c·a (c a splatted constant). */
+function scale(f: Func, k: Consts, c: number, a: number, x: number) {
+  f.get(a).get(k[c]).f64x2Mul().set(x);
+}
+
 /**
- * For the tiles of tile rows ty0 … ty0+nty−1 (tw to a row), two at a
- * time along each row: `pair(a, b, tt)` with locals a and b holding the
- * byte offsets of the two tiles' top-left elements in an image `width`
- * elements wide (two rows and columns per tile; b = a for the odd last
- * tile of a row), and tt the first one's index from the block's first
- * tile. The second lane of a row's odd last tile is its own copy, written
- * to the next tile's column (the next row's first, rewritten after it, or
- * one past the block's last): outputs must be stored second lane first.
+ * One of Winograd's F(m×m, 3×3): its side sizes and its three 1D
+ * transforms, each from and into f64x2 locals (lanes: two tiles), with
+ * `temps` scratch locals and the splatted `consts`.
+ */
+export interface Variant {
+  /** Outputs a tile side. */
+  m: 2 | 4;
+  /** m + 2: a tile's input patch side, and V's and M's. */
+  alpha: number;
+  /** The constants the transforms multiply by. */
+  consts: number[];
+  /** Scratch locals the transforms take. */
+  temps: number;
+  /** The G of U = G g Gᵀ (α×3, row by row): for the caller. */
+  G: number[][];
+  /** e = Bᵀ d along one line of α. */
+  input(f: Func, d: number[], e: number[], t: number[], k: Consts): void;
+  /** y = Aᵀ x: α → m. */
+  output(f: Func, x: number[], y: number[], t: number[], k: Consts): void;
+  /** h = A y: m → α (dY's transform, for the filters' gradient). */
+  grad(f: Func, y: number[], h: number[], t: number[], k: Consts): void;
+}
+
+/** F(2×2, 3×3) and F(4×4, 3×3), by m. */
+export const VARIANTS: Record<2 | 4, Variant> = {
+  2: {
+    m: 2,
+    alpha: 4,
+    consts: [],
+    temps: 0,
+    G: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+    input(f, [d0, d1, d2, d3], [e0, e1, e2, e3]) {
+      combine(f, d0, "-", d2, e0);
+      combine(f, d1, "+", d2, e1);
+      combine(f, d2, "-", d1, e2);
+      combine(f, d1, "-", d3, e3);
+    },
+    output(f, [x0, x1, x2, x3], [y0, y1]) {
+      combine(f, x0, "+", x1, y0);
+      combine(f, y0, "+", x2, y0);
+      combine(f, x1, "-", x2, y1);
+      combine(f, y1, "-", x3, y1);
+    },
+    grad(f, [y0, y1], [h0, h1, h2, h3]) {
+      f.get(y0).set(h0);
+      combine(f, y0, "+", y1, h1);
+      combine(f, y0, "-", y1, h2);
+      f.get(y1).f64x2Neg().set(h3);
+    },
+  },
+  4: {
+    m: 4,
+    alpha: 6,
+    consts: [2, 4, 5, 8],
+    temps: 6,
+    G: [
+      [1 / 4, 0, 0],
+      [-1 / 6, -1 / 6, -1 / 6],
+      [-1 / 6, 1 / 6, -1 / 6],
+      [1 / 24, 1 / 12, 1 / 6],
+      [1 / 24, -1 / 12, 1 / 6],
+      [0, 0, 1],
+    ],
+    input(f, [d0, d1, d2, d3, d4, d5], e, [s12, s34, m12, m43, m13, m42], k) {
+      combine(f, d1, "+", d2, s12);
+      combine(f, d3, "+", d4, s34);
+      combine(f, d1, "-", d2, m12);
+      combine(f, d4, "-", d3, m43);
+      combine(f, d1, "-", d3, m13);
+      combine(f, d4, "-", d2, m42);
+      // e0 = 4d0 − 5d2 + d4, e5 = 4d1 − 5d3 + d5
+      for (const [x, a, b, c] of [[e[0], d0, d2, d4], [e[5], d1, d3, d5]]) {
+        scale(f, k, 4, a, x);
+        combine(f, x, "+", c, x);
+        f.get(x).get(b).get(k[5]).f64x2Mul().f64x2Sub().set(x);
+      }
+      // e1 = (d3 + d4) − 4(d1 + d2), e2 = (d4 − d3) + 4(d1 − d2)
+      scale(f, k, 4, s12, e[1]);
+      combine(f, s34, "-", e[1], e[1]);
+      scale(f, k, 4, m12, e[2]);
+      combine(f, m43, "+", e[2], e[2]);
+      // e3 = (d4 − d2) − 2(d1 − d3), e4 = (d4 − d2) + 2(d1 − d3)
+      scale(f, k, 2, m13, e[4]);
+      combine(f, m42, "-", e[4], e[3]);
+      combine(f, m42, "+", e[4], e[4]);
+    },
+    output(f, [x0, x1, x2, x3, x4, x5], [y0, y1, y2, y3], [a, b, c, e], k) {
+      combine(f, x1, "+", x2, a);
+      combine(f, x1, "-", x2, b);
+      combine(f, x3, "+", x4, c);
+      combine(f, x3, "-", x4, e);
+      combine(f, x0, "+", a, y0); // x0 + (x1 + x2) + (x3 + x4)
+      combine(f, y0, "+", c, y0);
+      f.get(b).get(e).get(k[2]).f64x2Mul().f64x2Add().set(y1); // b + 2e
+      f.get(a).get(c).get(k[4]).f64x2Mul().f64x2Add().set(y2); // a + 4c
+      f.get(b).get(e).get(k[8]).f64x2Mul().f64x2Add().get(x5).f64x2Add()
+        .set(y3); // b + 8e + x5
+    },
+    grad(f, [y0, y1, y2, y3], [h0, h1, h2, h3, h4, h5], [p, q, P, Q], k) {
+      combine(f, y0, "+", y2, p);
+      combine(f, y1, "+", y3, q);
+      combine(f, p, "+", q, h1);
+      combine(f, p, "-", q, h2);
+      // h3, h4 = (y0 + 4y2) ± 2(y1 + 4y3)
+      f.get(y0).get(y2).get(k[4]).f64x2Mul().f64x2Add().set(P);
+      f.get(y1).get(y3).get(k[4]).f64x2Mul().f64x2Add().get(k[2]).f64x2Mul()
+        .set(Q);
+      combine(f, P, "+", Q, h3);
+      combine(f, P, "-", Q, h4);
+      f.get(y0).set(h0);
+      f.get(y3).set(h5);
+    },
+  },
+};
+
+/**
+ * For the tiles of tile rows ty0 … ty0+nty−1 (tw to a row, m×m outputs
+ * each), two at a time along each row: `pair(a, b, tt)` with locals a and
+ * b holding the byte offsets of the two tiles' top-left elements in an
+ * image `width` elements wide (b = a for the odd last tile of a row), and
+ * tt the first one's index from the block's first tile. The second lane
+ * of a row's odd last tile is its own copy, written to the next tile's
+ * column (the next row's first, rewritten after it, or one past the
+ * block's last): outputs must be stored second lane first.
  */
 function tilePairs(
   f: Func,
+  m: number,
   [ty0, nty, tw, width]: number[],
   pair: (a: number, b: number, tt: number) => void,
 ): void {
@@ -105,10 +240,10 @@ function tilePairs(
   whileLess(f, ty, end, 1, () => {
     f.i32(0).set(tx);
     whileLess(f, tx, tw, 2, () => {
-      // a = 16·(ty·width + tx); b = a + 16 unless tx is the row's last
-      f.get(ty).get(width).i32Mul().get(tx).i32Add().i32(4).i32Shl().tee(a)
-        .i32(16).i32Add().get(a).get(tx).i32(1).i32Add().get(tw).i32LtS()
-        .select().set(b);
+      // a = 8m·(ty·width + tx); b = a + 8m unless tx is the row's last
+      f.get(ty).get(width).i32Mul().get(tx).i32Add().i32(Math.log2(8 * m))
+        .i32Shl().tee(a).i32(8 * m).i32Add().get(a).get(tx).i32(1).i32Add()
+        .get(tw).i32LtS().select().set(b);
       pair(a, b, tt);
       // the next pair's index: two on, or the next row's first tile
       f.get(tt).i32(2).i32Add().get(tt).i32(1).i32Add().get(tx).i32(1)
@@ -122,82 +257,96 @@ function vectors(f: Func, count: number): number[] {
   return Array.from({ length: count }, () => f.local(V128));
 }
 
-/** x = a op b over f64x2 locals, op "+" or "−". */
-function combine(f: Func, a: number, op: "+" | "-", b: number, x: number) {
-  f.get(a).get(b);
-  if (op === "+") f.f64x2Add();
-  else f.f64x2Sub();
-  f.set(x);
+/** The variant's constants, splatted into locals at the function's start. */
+function constants(f: Func, v: Variant): Consts {
+  const k: Consts = {};
+  for (const c of v.consts) {
+    k[c] = f.local(V128);
+    f.f64(c).f64x2Splat().set(k[c]);
+  }
+  return k;
 }
 
 /**
- * (x, y) = the two tiles' lanes interleaved: x = (a₀, b₀), y = (a₁, b₁),
- * from row vectors a of one tile and b of the other.
+ * d[0 …] = `count` elements (even) of two tiles' rows at ra and rb (plus
+ * `offset` bytes, a local, or 0), interleaved lane by lane: d[j] = (a's
+ * j-th, b's j-th).
  */
-function interleave(f: Func, a: number, b: number, x: number, y: number) {
-  f.get(a).get(b).i8x16Shuffle(LOW).set(x);
-  f.get(a).get(b).i8x16Shuffle(HIGH).set(y);
+function loadPair(
+  f: Func,
+  [ra, rb]: number[],
+  offset: number | undefined,
+  d: number[],
+  scratch: number[],
+): void {
+  const [la, lb] = scratch;
+  for (let v = 0; v < d.length / 2; v++) {
+    for (const [r, l] of [[ra, la], [rb, lb]]) {
+      f.get(r);
+      if (offset !== undefined) f.get(offset).i32Add();
+      f.v128Load(16 * v).set(l);
+    }
+    f.get(la).get(lb).i8x16Shuffle(LOW).set(d[2 * v]);
+    f.get(la).get(lb).i8x16Shuffle(HIGH).set(d[2 * v + 1]);
+  }
 }
 
 /**
- * `winogradInput(xp, v, c, hp, wp, tw, ty0, nty, ldv)`: V = Bᵀ d B for
- * the 4×4 patch d of each tile of tile rows ty0 … ty0+nty−1 and each
- * channel of the padded image at xp (c planes of hp×wp; tile (ty, tx)
- * reads rows 2ty … 2ty+3, columns 2tx … 2tx+3): element ξ = 4a + b of
- * the block's tile tt and channel ch at V[ξ][ch][tt] (rows ldv apart, ldv
- * past the block's last tile). With `tileMajor` (`winogradInputT`, for the
+ * `winogradInputM(xp, v, c, hp, wp, tw, ty0, nty, ldv)` (M = m): V = Bᵀ d
+ * B for the α×α patch d of each tile of tile rows ty0 … ty0+nty−1 and
+ * each channel of the padded image at xp (c planes of hp×wp; tile (ty, tx)
+ * reads rows m·ty …, columns m·tx …): element ξ = αa + b of the block's
+ * tile tt and channel ch at V[ξ][ch][tt] (rows ldv apart, ldv past the
+ * block's last tile). With `tileMajor` (`winogradInputTM`, for the
  * filters' gradient) at V[ξ][tt][ch].
  */
-export function winogradInput(tileMajor: boolean): Func {
-  const f = new Func(tileMajor ? "winogradInputT" : "winogradInput", i32s(9));
-  const [xp, v, c, hp, wp, tw, ty0, nty, ldv] = locals(f);
+export function winogradInput(v: Variant, tileMajor: boolean): Func {
+  const { m, alpha } = v;
+  const f = new Func(
+    `winogradInput${tileMajor ? "T" : ""}${m}`,
+    i32s(9),
+  );
+  const [xp, vv, c, hp, wp, tw, ty0, nty, ldv] = locals(f);
   const ch = f.local(I32), dst = f.local(I32), q = f.local(I32);
   const plane = f.local(I32), row = f.local(I32), xiStep = f.local(I32);
   const cBytes = f.local(I32), ra = f.local(I32), rb = f.local(I32);
-  const xc = f.local(I32), vc = f.local(I32);
-  const [la0, la1, lb0, lb1, d0, d1, d2, d3, out] = vectors(f, 9);
-  const e = vectors(f, 16); // e[4i + b] = (d B)[i][b], both tiles
+  const xc = f.local(I32), vc = f.local(I32), at = f.local(I32);
+  const colStep = f.local(I32);
+  const k = constants(f, v), t = vectors(f, v.temps);
+  const d = vectors(f, alpha), out = vectors(f, alpha), l = vectors(f, 2);
+  const e = vectors(f, alpha * alpha); // e[αi + b] = (d B)[i][b], both tiles
   f.get(hp).get(wp).i32Mul().i32(3).i32Shl().set(plane);
   f.get(wp).i32(3).i32Shl().set(row);
-  f.get(c).i32(3).i32Shl().tee(cBytes).get(ldv).i32Mul().set(xiStep);
+  f.get(c).i32(3).i32Shl().tee(cBytes).get(ldv).i32Mul().tee(xiStep)
+    .i32(alpha).i32Mul().set(colStep);
   // The pair at a, b of the plane at xc, into V from dst on.
   const transform = (a: number, b: number) => {
     f.get(xc).get(a).i32Add().set(ra);
     f.get(xc).get(b).i32Add().set(rb);
-    for (let i = 0; i < 4; i++) {
-      const at = (r: number) => f.get(r).get(row).i32(i).i32Mul().i32Add();
-      at(ra).v128Load().set(la0);
-      at(ra).v128Load(16).set(la1);
-      at(rb).v128Load().set(lb0);
-      at(rb).v128Load(16).set(lb1);
-      interleave(f, la0, lb0, d0, d1);
-      interleave(f, la1, lb1, d2, d3);
-      // d B: (d0 − d2, d1 + d2, d2 − d1, d1 − d3)
-      combine(f, d0, "-", d2, e[4 * i]);
-      combine(f, d1, "+", d2, e[4 * i + 1]);
-      combine(f, d2, "-", d1, e[4 * i + 2]);
-      combine(f, d1, "-", d3, e[4 * i + 3]);
+    for (let i = 0; i < alpha; i++) { // along the patch's rows
+      loadPair(f, [ra, rb], i === 0 ? undefined : at, d, l);
+      v.input(f, d, e.slice(alpha * i, alpha * i + alpha), t, k);
+      if (i < alpha - 1) f.get(row).i32(i + 1).i32Mul().set(at);
     }
-    f.get(dst).set(q);
-    // Bᵀ (d B), element ξ = 4a + b by element, 16 planes apart
-    const rows = [[0, "-", 2], [1, "+", 2], [2, "-", 1], [1, "-", 3]] as const;
-    for (const [i, op, j] of rows) {
-      for (let bb = 0; bb < 4; bb++) {
-        combine(f, e[4 * i + bb], op, e[4 * j + bb], out);
+    for (let b = 0; b < alpha; b++) { // down its columns: ξ = αa + b
+      const col = Array.from({ length: alpha }, (_, i) => e[alpha * i + b]);
+      v.input(f, col, out, t, k);
+      f.get(dst).get(xiStep).i32(b).i32Mul().i32Add().set(q);
+      for (let a = 0; a < alpha; a++) {
         if (tileMajor) { // the second lane first: see tilePairs
-          f.get(q).get(cBytes).i32Add().get(out).v128Store64Lane(1);
-          f.get(q).get(out).v128Store64Lane(0);
-        } else f.get(q).get(out).v128Store();
-        f.get(q).get(xiStep).i32Add().set(q);
+          f.get(q).get(cBytes).i32Add().get(out[a]).v128Store64Lane(1);
+          f.get(q).get(out[a]).v128Store64Lane(0);
+        } else f.get(q).get(out[a]).v128Store();
+        f.get(q).get(colStep).i32Add().set(q);
       }
     }
   };
   if (tileMajor) {
     // V[ξ][tt][ch]: tiles outer, so that the channels' 8-byte stores fill
     // cache lines in turn
-    tilePairs(f, [ty0, nty, tw, wp], (a, b, tt) => {
+    tilePairs(f, m, [ty0, nty, tw, wp], (a, b, tt) => {
       f.get(xp).set(xc);
-      f.get(v).get(tt).get(cBytes).i32Mul().i32Add().set(dst);
+      f.get(vv).get(tt).get(cBytes).i32Mul().i32Add().set(dst);
       f.i32(0).set(ch);
       whileLess(f, ch, c, 1, () => {
         transform(a, b);
@@ -208,10 +357,10 @@ export function winogradInput(tileMajor: boolean): Func {
   } else {
     // V[ξ][ch][tt]: channels outer, so that each plane of V fills in order
     f.get(xp).set(xc);
-    f.get(v).set(vc);
+    f.get(vv).set(vc);
     f.i32(0).set(ch);
     whileLess(f, ch, c, 1, () => {
-      tilePairs(f, [ty0, nty, tw, wp], (a, b, tt) => {
+      tilePairs(f, m, [ty0, nty, tw, wp], (a, b, tt) => {
         f.get(vc).get(tt).i32(3).i32Shl().i32Add().set(dst);
         transform(a, b);
       });
@@ -223,24 +372,26 @@ export function winogradInput(tileMajor: boolean): Func {
 }
 
 /**
- * `winogradOutput(m, out, fn, ldm, ty0, nty, tw, oh, ow, bias)`: Y = Aᵀ M A
- * (+ bias[filter] unless bias is 0) for each tile of tile rows ty0 …
+ * `winogradOutputM(mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias)`: Y = Aᵀ
+ * M A (+ bias[filter] unless bias is 0) for each tile of tile rows ty0 …
  * ty0+nty−1 and each filter, from element ξ of M at M[ξ][filter][tt]
  * (rows ldm apart), into the image's fn planes of oh×ow at out.
  */
-export function winogradOutput(): Func {
-  const f = new Func("winogradOutput", i32s(10));
-  const [m, out, fn, ldm, ty0, nty, tw, oh, ow, bias] = locals(f);
+export function winogradOutput(v: Variant): Func {
+  const { m, alpha } = v;
+  const f = new Func(`winogradOutput${m}`, i32s(10));
+  const [mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias] = locals(f);
   const fi = f.local(I32), mf = f.local(I32), q = f.local(I32);
   const of = f.local(I32), xiStep = f.local(I32), plane = f.local(I32);
-  const row = f.local(I32);
-  const mv = vectors(f, 16);
-  const [r0, r1, r2, r3, s0, s1, s2, s3] = vectors(f, 8);
-  const [y00, y01, y10, y11, bv] = vectors(f, 5);
+  const row = f.local(I32), bv = f.local(V128);
+  const k = constants(f, v), t = vectors(f, v.temps);
+  const x = vectors(f, alpha), col = vectors(f, m);
+  const r = vectors(f, alpha * m); // r[m·a + j] = (M A)[a][j]
+  const y = vectors(f, m * m); // y[m·i + j] = Y[i][j]
   f.get(fn).get(ldm).i32Mul().i32(3).i32Shl().set(xiStep);
   f.get(oh).get(ow).i32Mul().i32(3).i32Shl().set(plane);
   f.get(ow).i32(3).i32Shl().set(row);
-  f.get(m).set(mf);
+  f.get(mm).set(mf);
   f.get(out).set(of);
   f.i32(0).set(fi);
   whileLess(f, fi, fn, 1, () => {
@@ -248,39 +399,39 @@ export function winogradOutput(): Func {
     f.get(bias).ifThen(() => {
       f.get(bias).get(fi).i32(3).i32Shl().i32Add().v128Load64Splat().set(bv);
     });
-    tilePairs(f, [ty0, nty, tw, ow], (a, b, tt) => {
+    tilePairs(f, m, [ty0, nty, tw, ow], (a, b, tt) => {
       f.get(mf).get(tt).i32(3).i32Shl().i32Add().set(q);
-      for (const x of mv) {
-        f.get(q).v128Load().set(x);
-        f.get(q).get(xiStep).i32Add().set(q);
+      for (let aa = 0; aa < alpha; aa++) { // along M's rows
+        for (const xv of x) {
+          f.get(q).v128Load().set(xv);
+          f.get(q).get(xiStep).i32Add().set(q);
+        }
+        v.output(f, x, r.slice(m * aa, m * aa + m), t, k);
       }
-      // along each row a of M: r = M[a][0] + M[a][1] + M[a][2],
-      // s = M[a][1] − M[a][2] − M[a][3]
-      [[r0, s0], [r1, s1], [r2, s2], [r3, s3]].forEach(([r, s], a) => {
-        combine(f, mv[4 * a], "+", mv[4 * a + 1], r);
-        combine(f, r, "+", mv[4 * a + 2], r);
-        combine(f, mv[4 * a + 1], "-", mv[4 * a + 2], s);
-        combine(f, s, "-", mv[4 * a + 3], s);
-      });
-      // down the columns, then the bias (0 without one: y + 0 = y)
-      for (const [y, x0, x1, x2] of [[y00, r0, r1, r2], [y01, s0, s1, s2]]) {
-        combine(f, x0, "+", x1, y);
-        combine(f, y, "+", x2, y);
-      }
-      for (const [y, x1, x2, x3] of [[y10, r1, r2, r3], [y11, s1, s2, s3]]) {
-        combine(f, x1, "-", x2, y);
-        combine(f, y, "-", x3, y);
+      for (let j = 0; j < m; j++) { // down the columns
+        v.output(
+          f,
+          Array.from({ length: alpha }, (_, aa) => r[m * aa + j]),
+          col,
+          t,
+          k,
+        );
+        for (let i = 0; i < m; i++) f.get(col[i]).set(y[m * i + j]);
       }
       f.get(bias).ifThen(() => {
-        for (const y of [y00, y01, y10, y11]) combine(f, y, "+", bv, y);
+        for (const yv of y) f.get(yv).get(bv).f64x2Add().set(yv);
       });
-      // each tile's rows (Y00, Y01) and (Y10, Y11), the second lane's
-      // tile first (see tilePairs)
+      // each tile's rows, two outputs a vector, the second lane's tile
+      // first (see tilePairs)
       for (const [lanes, at] of [[HIGH, b], [LOW, a]] as const) {
-        f.get(of).get(at).i32Add().tee(q).get(y00).get(y01)
-          .i8x16Shuffle(lanes).v128Store();
-        f.get(q).get(row).i32Add().get(y10).get(y11).i8x16Shuffle(lanes)
-          .v128Store();
+        f.get(of).get(at).i32Add().set(q);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < m; j += 2) {
+            f.get(q).get(y[m * i + j]).get(y[m * i + j + 1])
+              .i8x16Shuffle(lanes).v128Store(8 * j);
+          }
+          if (i < m - 1) f.get(q).get(row).i32Add().set(q);
+        }
       }
     });
     f.get(of).get(plane).i32Add().set(of);
@@ -290,60 +441,52 @@ export function winogradOutput(): Func {
 }
 
 /**
- * `winogradDout(dout, m, fn, ldm, ty0, nty, tw, oh, ow)`: A dY Aᵀ for the
- * 2×2 block dY of each tile of tile rows ty0 … ty0+nty−1 of the image's
- * fn planes of oh×ow at dout, element ξ at M[ξ][filter][tt] (rows ldm
- * apart): with dY = [p q; r s] and h(u, v) = (u, u + v, u − v, −v), the
- * rows h(p, q), h(p, q) + h(r, s), h(p, q) − h(r, s), −h(r, s).
+ * `winogradDoutM(dout, mm, fn, ldm, ty0, nty, tw, oh, ow)`: A dY Aᵀ for
+ * the m×m block dY of each tile of tile rows ty0 … ty0+nty−1 of the
+ * image's fn planes of oh×ow at dout, element ξ at M[ξ][filter][tt] (rows
+ * ldm apart).
  */
-export function winogradDout(): Func {
-  const f = new Func("winogradDout", i32s(9));
-  const [dout, m, fn, ldm, ty0, nty, tw, oh, ow] = locals(f);
+export function winogradDout(v: Variant): Func {
+  const { m, alpha } = v;
+  const f = new Func(`winogradDout${m}`, i32s(9));
+  const [dout, mm, fn, ldm, ty0, nty, tw, oh, ow] = locals(f);
   const fi = f.local(I32), mf = f.local(I32), q = f.local(I32);
   const df = f.local(I32), ia = f.local(I32), ib = f.local(I32);
   const xiStep = f.local(I32), plane = f.local(I32), row = f.local(I32);
-  const [la0, la1, lb0, lb1, p, qq, r, s, out] = vectors(f, 9);
-  const h0 = vectors(f, 4), h1 = vectors(f, 4);
-  f.get(fn).get(ldm).i32Mul().i32(3).i32Shl().set(xiStep);
+  const at = f.local(I32), colStep = f.local(I32);
+  const k = constants(f, v), t = vectors(f, v.temps);
+  const y = vectors(f, m), out = vectors(f, alpha), l = vectors(f, 2);
+  const h = vectors(f, m * alpha); // h[α·i + b] = (dY Aᵀ)[i][b]
+  f.get(fn).get(ldm).i32Mul().i32(3).i32Shl().tee(xiStep).i32(alpha)
+    .i32Mul().set(colStep);
   f.get(oh).get(ow).i32Mul().i32(3).i32Shl().set(plane);
   f.get(ow).i32(3).i32Shl().set(row);
-  const h = (u: number, w: number, into: number[]) => {
-    f.get(u).set(into[0]);
-    combine(f, u, "+", w, into[1]);
-    combine(f, u, "-", w, into[2]);
-    f.get(w).f64x2Neg().set(into[3]);
-  };
-  const store = () => {
-    f.get(q).get(out).v128Store();
-    f.get(q).get(xiStep).i32Add().set(q);
-  };
-  f.get(m).set(mf);
+  f.get(mm).set(mf);
   f.get(dout).set(df);
   f.i32(0).set(fi);
   whileLess(f, fi, fn, 1, () => {
-    tilePairs(f, [ty0, nty, tw, ow], (a, b, tt) => {
+    tilePairs(f, m, [ty0, nty, tw, ow], (a, b, tt) => {
       f.get(df).get(a).i32Add().set(ia);
       f.get(df).get(b).i32Add().set(ib);
-      f.get(ia).v128Load().set(la0);
-      f.get(ia).get(row).i32Add().v128Load().set(la1);
-      f.get(ib).v128Load().set(lb0);
-      f.get(ib).get(row).i32Add().v128Load().set(lb1);
-      interleave(f, la0, lb0, p, qq);
-      interleave(f, la1, lb1, r, s);
-      h(p, qq, h0);
-      h(r, s, h1);
-      f.get(mf).get(tt).i32(3).i32Shl().i32Add().set(q);
-      for (let bb = 0; bb < 4; bb++) (f.get(h0[bb]).set(out), store());
-      for (let bb = 0; bb < 4; bb++) {
-        combine(f, h0[bb], "+", h1[bb], out);
-        store();
+      for (let i = 0; i < m; i++) { // along dY's rows
+        loadPair(f, [ia, ib], i === 0 ? undefined : at, y, l);
+        v.grad(f, y, h.slice(alpha * i, alpha * i + alpha), t, k);
+        if (i < m - 1) f.get(row).i32(i + 1).i32Mul().set(at);
       }
-      for (let bb = 0; bb < 4; bb++) {
-        combine(f, h0[bb], "-", h1[bb], out);
-        store();
-      }
-      for (let bb = 0; bb < 4; bb++) {
-        (f.get(h1[bb]).f64x2Neg().set(out), store());
+      for (let b = 0; b < alpha; b++) { // down the columns: ξ = αa + b
+        v.grad(
+          f,
+          Array.from({ length: m }, (_, i) => h[alpha * i + b]),
+          out,
+          t,
+          k,
+        );
+        f.get(mf).get(tt).i32(3).i32Shl().i32Add().get(xiStep).i32(b)
+          .i32Mul().i32Add().set(q);
+        for (const o of out) {
+          f.get(q).get(o).v128Store();
+          f.get(q).get(colStep).i32Add().set(q);
+        }
       }
     });
     f.get(df).get(plane).i32Add().set(df);
@@ -392,31 +535,35 @@ export function padInto(): Func {
   return f;
 }
 
-/** The Winograd convolution's exported functions and their callees. */
+/** A Winograd variant's exported functions and their callees. */
 export interface WinogradFuncs {
-  /** `winogradForward(plan, n0, n1, scratch)`. */
+  /** `winogradForwardM(plan, n0, n1, scratch)` (M = m). */
   forward: Func;
-  /** `winogradBackward(plan, n0, n1, scratch)`. */
+  /** `winogradBackwardM(plan, n0, n1, scratch)`. */
   backward: Func;
-  /** All of them but `product`, for the module. */
+  /** Their callees but `product` and `padded`, for the module. */
   all: Func[];
 }
 
 /**
- * `winogradForward(plan, n0, n1, scratch)`: OUT = the convolution of
- * images n0 … n1−1 (see the module doc), and `winogradBackward(plan, n0,
- * n1, scratch)`: DU += Σ (A dY Aᵀ)_ξ · V_ξᵀ and DB += Σ dout over them,
- * each image into its half's sums; both call `product` (`gemm`, strided).
- * A block is IMAGES images' tile rows ty0 … ty0+TROWS−1: their padded
- * copies, transformed tiles V (16·C·ldv f64) and M (16·FN·ldv), ldv = the
- * block's tiles + 1 rounded up to even, + 2 if that is a multiple of 4
- * (`strideOf` in convolution.ts). Scratch: IMAGES·C·(OH+2)·(OW+2) +
- * 16·(C + FN)·ldv f64.
+ * `winogradForwardM(plan, n0, n1, scratch)` (M = v.m): OUT = the
+ * convolution of images n0 … n1−1 (see the module doc), and
+ * `winogradBackwardM(plan, n0, n1, scratch)`: DU += Σ (A dY Aᵀ)_ξ · V_ξᵀ
+ * and DB += Σ dout over them, each image into its half's sums; both call
+ * `product` (`gemm`, strided) and `padded` (`padInto`). A block is IMAGES
+ * images' tile rows ty0 … ty0+TROWS−1: their padded copies, transformed
+ * tiles V (α²·C·ldv f64) and M (α²·FN·ldv), ldv = the block's tiles + 1
+ * rounded up to even, + 2 if that is a multiple of 4 (`strideOf` in
+ * convolution.ts). Scratch: IMAGES·C·(OH+2)·(OW+2) + α²·(C + FN)·ldv f64.
  */
-export function winograd(product: Func): WinogradFuncs {
-  const padded = padInto();
-  const input = winogradInput(false), inputT = winogradInput(true);
-  const output = winogradOutput(), dY = winogradDout();
+export function winograd(
+  product: Func,
+  padded: Func,
+  v: Variant,
+): WinogradFuncs {
+  const { m, alpha } = v, xis = alpha * alpha;
+  const input = winogradInput(v, false), inputT = winogradInput(v, true);
+  const output = winogradOutput(v), dY = winogradDout(v);
   type Locals = Record<string, number>;
   const driver = (
     name: string,
@@ -439,8 +586,8 @@ export function winograd(product: Func): WinogradFuncs {
         ["ty0", "nty", "tiles", "cols", "pu", "pv", "pm"],
       ].flat()
     ) g[l] = f.local(I32);
-    f.get(g.OW).i32(1).i32ShrU().set(g.tw);
-    f.get(g.OH).i32(1).i32ShrU().set(g.th);
+    f.get(g.OW).i32(Math.log2(m)).i32ShrU().set(g.tw);
+    f.get(g.OH).i32(Math.log2(m)).i32ShrU().set(g.th);
     f.get(g.OH).i32(2).i32Add().set(g.hp);
     f.get(g.OW).i32(2).i32Add().set(g.wp);
     // ldv: see strideOf in convolution.ts
@@ -448,11 +595,11 @@ export function winograd(product: Func): WinogradFuncs {
       .i32(-2).i32And().tee(g.ldv).get(g.ldv).i32(2).i32Add().get(g.ldv)
       .i32(3).i32And().select().set(g.ldv);
     f.get(g.OH).get(g.OW).i32Mul().set(g.positions);
-    // scratch: IMAGES padded images, V (16·C·ldv), M (16·FN·ldv)
+    // scratch: IMAGES padded images, V (α²·C·ldv), M (α²·FN·ldv)
     f.get(g.C).get(g.hp).i32Mul().get(g.wp).i32Mul().i32(3).i32Shl()
       .set(g.plane);
     f.get(scratch).get(g.plane).get(g.IMAGES).i32Mul().i32Add().tee(g.v)
-      .get(g.C).get(g.ldv).i32Mul().i32(7).i32Shl().i32Add().set(g.m);
+      .get(g.C).get(g.ldv).i32Mul().i32(8 * xis).i32Mul().i32Add().set(g.m);
     f.get(g.C).get(g.H).i32Mul().get(g.WIDTH).i32Mul().i32(3).i32Shl()
       .set(g.inBytes);
     f.get(g.FN).get(g.positions).i32Mul().i32(3).i32Shl().set(g.outBytes);
@@ -500,10 +647,10 @@ export function winograd(product: Func): WinogradFuncs {
     );
     return f;
   };
-  // The 16 products: `args()` pushes `product`'s arguments with pu, pv
+  // The α² products: `args()` pushes `product`'s arguments with pu, pv
   // and pm at element ξ of U (or DU), V and M, which step by the strides
   // of FN×C, C×ldv and FN×ldv f64.
-  const sixteen = (f: Func, g: Locals, u: number, args: () => void) => {
+  const products = (f: Func, g: Locals, u: number, args: () => void) => {
     const uStep = f.local(I32), vStep = f.local(I32), mStep = f.local(I32);
     f.get(g.FN).get(g.C).i32Mul().i32(3).i32Shl().set(uStep);
     f.get(g.C).get(g.ldv).i32Mul().i32(3).i32Shl().set(vStep);
@@ -518,12 +665,12 @@ export function winograd(product: Func): WinogradFuncs {
       f.get(g.pu).get(uStep).i32Add().set(g.pu);
       f.get(g.pv).get(vStep).i32Add().set(g.pv);
       f.get(g.pm).get(mStep).i32Add().set(g.pm);
-      f.get(g.xi).i32(1).i32Add().tee(g.xi).i32(16).i32LtS().brIf(0);
+      f.get(g.xi).i32(1).i32Add().tee(g.xi).i32(xis).i32LtS().brIf(0);
     });
   };
   const bytes = (f: Func, local: number) => f.get(local).i32(3).i32Shl();
 
-  const forward = driver("winogradForward", ["U", "B", "OUT"], () => {}, (
+  const forward = driver(`winogradForward${m}`, ["U", "B", "OUT"], () => {}, (
     f,
     g,
     each,
@@ -536,7 +683,7 @@ export function winograd(product: Func): WinogradFuncs {
     // M_ξ (FN × cols, rounded up to even) = U_ξ (FN × C) · V_ξ (C × cols)
     const even = f.local(I32);
     f.get(g.cols).i32(1).i32Add().i32(-2).i32And().set(even);
-    sixteen(f, g, g.U, () => {
+    products(f, g, g.U, () => {
       f.get(g.pu).get(g.pv).get(g.pm).get(g.FN).get(g.C).get(even);
       bytes(f, g.C).i32(8);
       bytes(f, g.ldv);
@@ -549,7 +696,7 @@ export function winograd(product: Func): WinogradFuncs {
     });
   });
 
-  const backward = driver("winogradBackward", [
+  const backward = driver(`winogradBackward${m}`, [
     "DOUT",
     "DU",
     "DU2",
@@ -582,12 +729,12 @@ export function winograd(product: Func): WinogradFuncs {
         .call(dY);
     });
     // DU_ξ (FN × C) += M_ξ (FN × cols) · V_ξ (cols × C)
-    sixteen(f, g, g.du, () => {
+    products(f, g, g.du, () => {
       f.get(g.pm).get(g.pv).get(g.pu).get(g.FN).get(g.cols).get(g.C);
       bytes(f, g.ldv).i32(8);
       bytes(f, g.C);
       bytes(f, g.C).i32(1);
     });
   });
-  return { forward, backward, all: [padded, input, inputT, output, dY] };
+  return { forward, backward, all: [input, inputT, output, dY] };
 }
