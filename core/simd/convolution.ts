@@ -30,7 +30,7 @@ import type {
 } from "../kernels.ts";
 import { outputSize } from "../im2col.ts";
 import { PLAN } from "./conv_codegen.ts";
-import { VARIANTS, WPLAN } from "./winograd_codegen.ts";
+import { WPLAN } from "./winograd_codegen.ts";
 import type { SimdMemory } from "./memory.ts";
 import type { SimdThreads } from "./threads.ts";
 
@@ -84,12 +84,22 @@ export class SimdConvolution {
   #memory: SimdMemory;
   #threads: SimdThreads;
   #scratch: Float64Array[] = []; // per thread: the calling one, the worker
+  #exports: WebAssembly.Exports; // the filter transforms, winogradFilters2 …
 
-  /** The convolution of `kernels`, in `memory`, on `threads`. */
-  constructor(kernels: Kernels, memory: SimdMemory, threads: SimdThreads) {
+  /**
+   * The convolution of `kernels`, in `memory`, on `threads`, calling the
+   * kernel module's `exports`.
+   */
+  constructor(
+    kernels: Kernels,
+    memory: SimdMemory,
+    threads: SimdThreads,
+    exports: WebAssembly.Exports,
+  ) {
     this.#kernels = kernels;
     this.#memory = memory;
     this.#threads = threads;
+    this.#exports = exports;
   }
 
   /** See `Kernels.convolution`. */
@@ -116,9 +126,9 @@ export class SimdConvolution {
     const bAt = this.#place(s, "b", b.data, true);
     const outAt = this.#place(s, "out", out.data, false);
     if (s.m !== 0) {
-      const { alpha, G } = VARIANTS[s.m as 2 | 4];
+      const alpha = s.m + 2;
       const U = s.U = this.#sized(s.U, alpha * alpha * s.fn * c);
-      transformFilters(W.data, s.fn, c, U, false, G);
+      this.#filters(s, W, U, s.m, false);
       this.#winograd(s, s.plan, xAt, U.byteOffset, bAt, outAt, s.m);
     } else {
       const plan = s.plan, K = c * fh * fw;
@@ -187,13 +197,16 @@ export class SimdConvolution {
         scratch: this.#winogradScratch(plan, alpha),
         split: half,
       });
-      filterGradient(sums, fn, c, grads.dW.data, VARIANTS[s.m as 2 | 4].G);
+      // dW = Gᵀ (DU + DU2) G
+      const dW = this.#place(s, "dW", grads.dW.data, false);
+      this.#call(`winogradUnfilter${s.m}`, sums.byteOffset, dW, fn, c);
+      this.#unstage(s, "dW", grads.dW.data);
       if (dx !== undefined) {
         // dx: dout convolved with the filters turned 180°, channels and
         // filters swapped, pad 2 − pad
-        const { alpha: a, G } = VARIANTS[s.dxM as 2 | 4];
+        const a = s.dxM + 2;
         const turned = s.U = this.#sized(s.U, a * a * fn * c);
-        transformFilters(W.data, fn, c, turned, true, G);
+        this.#filters(s, W, turned, s.dxM, true);
         s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
         const dxSizes = {
           n,
@@ -240,6 +253,53 @@ export class SimdConvolution {
     }
     for (let f = 0; f < fn; f++) grads.db.data[f] = db[f] + db[fn + f];
     if (dx !== undefined) this.#unstage(s, "dx", dx.data);
+  }
+
+  /**
+   * U = G g Gᵀ of W's filters (FN×C·9) at U[ξ][f][ch], or with `turned`,
+   * of each turned 180° at U[ξ][ch][f] (`winogradFilters` in
+   * winograd_codegen.ts).
+   */
+  #filters(
+    s: SimdConvSaved,
+    W: Matrix,
+    U: Float64Array,
+    m: number,
+    turned: boolean,
+  ): void {
+    const w = this.#place(s, "W", W.data, true), fn = W.rows, c = W.cols / 9;
+    const step = 8 * fn * c;
+    if (turned) {
+      this.#call(
+        `winogradFilters${m}`,
+        w + 64,
+        U.byteOffset,
+        c,
+        fn,
+        72,
+        72 * c,
+        -8,
+        step,
+      );
+    } else {
+      this.#call(
+        `winogradFilters${m}`,
+        w,
+        U.byteOffset,
+        fn,
+        c,
+        72 * c,
+        72,
+        8,
+        step,
+      );
+    }
+  }
+
+  /** Calls the kernel module's `name` on this thread. */
+  #call(name: string, ...args: number[]): void {
+    this.#memory.check();
+    (this.#exports[name] as (...args: number[]) => void)(...args);
   }
 
   /**
@@ -372,88 +432,4 @@ export class SimdConvolution {
 export function strideOf(tiles: number): number {
   const ldv = (tiles + 2) & ~1;
   return ldv % 4 === 0 ? ldv + 2 : ldv;
-}
-
-/**
- * U = G g Gᵀ (α×α, G of `VARIANTS`) of each filter f's 3×3 on channel ch
- * (g: W's row f, columns 9ch … 9ch+8), at U[ξ][f][ch]; with `turned`, of
- * the filter turned 180° (g[2 − fy][2 − fx]) at U[ξ][ch][f]: the filters
- * of dx's convolution. G's zeros are skipped (0·∞ would be NaN).
- */
-function transformFilters(
-  W: Float64Array,
-  fn: number,
-  c: number,
-  U: Float64Array,
-  turned: boolean,
-  G: number[][],
-): void {
-  const alpha = G.length, step = fn * c, t = new Float64Array(alpha * 3);
-  for (let f = 0; f < fn; f++) {
-    for (let ch = 0; ch < c; ch++) {
-      const g = (f * c + ch) * 9;
-      for (let a = 0; a < alpha; a++) { // t = G g, α×3
-        for (let j = 0; j < 3; j++) {
-          let sum = 0;
-          for (let i = 0; i < 3; i++) {
-            const k = G[a][i];
-            if (k !== 0) sum += k * W[g + (turned ? 8 - 3 * i - j : 3 * i + j)];
-          }
-          t[3 * a + j] = sum;
-        }
-      }
-      const to = turned ? ch * fn + f : f * c + ch;
-      for (let a = 0; a < alpha; a++) { // U = t Gᵀ
-        for (let b = 0; b < alpha; b++) {
-          let sum = 0;
-          for (let j = 0; j < 3; j++) {
-            if (G[b][j] !== 0) sum += t[3 * a + j] * G[b][j];
-          }
-          U[(alpha * a + b) * step + to] = sum;
-        }
-      }
-    }
-  }
-}
-
-/**
- * dW = Gᵀ D G for each filter and channel, D = DU + DU2 (the two halves'
- * sums at the start of `sums`, α²×FN×C each), into W's layout
- * (FN × C·3·3); G's zeros skipped.
- */
-function filterGradient(
-  sums: Float64Array,
-  fn: number,
-  c: number,
-  dW: Float64Array,
-  G: number[][],
-): void {
-  const alpha = G.length, step = fn * c, size = alpha * alpha * step;
-  const D = new Float64Array(alpha * alpha), q = new Float64Array(3 * alpha);
-  for (let f = 0; f < fn; f++) {
-    for (let ch = 0; ch < c; ch++) {
-      const at = f * c + ch;
-      for (let xi = 0; xi < alpha * alpha; xi++) {
-        D[xi] = sums[xi * step + at] + sums[size + xi * step + at];
-      }
-      for (let i = 0; i < 3; i++) { // q = Gᵀ D, 3×α
-        for (let b = 0; b < alpha; b++) {
-          let sum = 0;
-          for (let a = 0; a < alpha; a++) {
-            if (G[a][i] !== 0) sum += G[a][i] * D[alpha * a + b];
-          }
-          q[alpha * i + b] = sum;
-        }
-      }
-      for (let i = 0; i < 3; i++) { // dW = q G
-        for (let j = 0; j < 3; j++) {
-          let sum = 0;
-          for (let b = 0; b < alpha; b++) {
-            if (G[b][j] !== 0) sum += q[alpha * i + b] * G[b][j];
-          }
-          dW[at * 9 + 3 * i + j] = sum;
-        }
-      }
-    }
-  }
 }

@@ -202,7 +202,12 @@ export class SimdKernels extends BaseKernels {
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
     this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
     if (memory.shared) {
-      this.#convolution = new SimdConvolution(this, memory, this.#threads);
+      this.#convolution = new SimdConvolution(
+        this,
+        memory,
+        this.#threads,
+        exports,
+      );
     }
   }
 

@@ -489,6 +489,10 @@ export class Func {
   f64x2Splat(): this {
     return this.#simd(0x14);
   }
+  /** `f64x2.replace_lane` */
+  f64x2ReplaceLane(lane: number): this {
+    return this.#simd(0x22).#op(lane);
+  }
   /** `i64x2.splat` */
   i64x2Splat(): this {
     return this.#simd(0x12);

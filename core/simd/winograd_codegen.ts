@@ -122,6 +122,24 @@ export interface Variant {
   output(f: Func, x: number[], y: number[], t: number[], k: Consts): void;
   /** h = A y: m → α (dY's transform, for the filters' gradient). */
   grad(f: Func, y: number[], h: number[], t: number[], k: Consts): void;
+  /** u = G g: a filter's line, 3 → α (U = G g Gᵀ). */
+  filter(f: Func, g: number[], u: number[], t: number[], k: Consts): void;
+  /** v = Gᵀ d: α → 3 (the filters' gradient, dW = Gᵀ dU G). */
+  unfilter(f: Func, d: number[], v: number[], t: number[], k: Consts): void;
+}
+
+/** x = a·c + b·e (+ z) for splatted constants c, e. */
+function axpby(
+  f: Func,
+  k: Consts,
+  [a, c]: [number, number],
+  [b, e]: [number, number],
+  x: number,
+  z?: number,
+) {
+  f.get(a).get(k[c]).f64x2Mul().get(b).get(k[e]).f64x2Mul().f64x2Add();
+  if (z !== undefined) f.get(z).f64x2Add();
+  f.set(x);
 }
 
 /** F(2×2, 3×3) and F(4×4, 3×3), by m. */
@@ -129,8 +147,8 @@ export const VARIANTS: Record<2 | 4, Variant> = {
   2: {
     m: 2,
     alpha: 4,
-    consts: [],
-    temps: 0,
+    consts: [0.5],
+    temps: 1,
     G: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
     input(f, [d0, d1, d2, d3], [e0, e1, e2, e3]) {
       combine(f, d0, "-", d2, e0);
@@ -150,11 +168,30 @@ export const VARIANTS: Record<2 | 4, Variant> = {
       combine(f, y0, "-", y1, h2);
       f.get(y1).f64x2Neg().set(h3);
     },
+    // (g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2)
+    filter(f, [g0, g1, g2], [u0, u1, u2, u3], [s], k) {
+      combine(f, g0, "+", g2, s);
+      combine(f, s, "+", g1, u1);
+      scale(f, k, 0.5, u1, u1);
+      combine(f, s, "-", g1, u2);
+      scale(f, k, 0.5, u2, u2);
+      f.get(g0).set(u0);
+      f.get(g2).set(u3);
+    },
+    // (d0 + (d1 + d2)/2, (d1 − d2)/2, (d1 + d2)/2 + d3)
+    unfilter(f, [d0, d1, d2, d3], [v0, v1, v2], [p], k) {
+      combine(f, d1, "+", d2, p);
+      scale(f, k, 0.5, p, p);
+      combine(f, d0, "+", p, v0);
+      combine(f, d1, "-", d2, v1);
+      scale(f, k, 0.5, v1, v1);
+      combine(f, p, "+", d3, v2);
+    },
   },
   4: {
     m: 4,
     alpha: 6,
-    consts: [2, 4, 5, 8],
+    consts: [2, 4, 5, 8, 1 / 4, -1 / 6, 1 / 24, 1 / 6, 1 / 12],
     temps: 6,
     G: [
       [1 / 4, 0, 0],
@@ -212,6 +249,32 @@ export const VARIANTS: Record<2 | 4, Variant> = {
       combine(f, P, "-", Q, h4);
       f.get(y0).set(h0);
       f.get(y3).set(h5);
+    },
+    // (g0/4, −(g0 + g1 + g2)/6, −(g0 − g1 + g2)/6, g0/24 ± g1/12 + g2/6, g2)
+    filter(f, [g0, g1, g2], [u0, u1, u2, u3, u4, u5], [s, a, b], k) {
+      combine(f, g0, "+", g2, s);
+      combine(f, s, "+", g1, u1);
+      scale(f, k, -1 / 6, u1, u1);
+      combine(f, s, "-", g1, u2);
+      scale(f, k, -1 / 6, u2, u2);
+      axpby(f, k, [g0, 1 / 24], [g2, 1 / 6], a);
+      scale(f, k, 1 / 12, g1, b);
+      combine(f, a, "+", b, u3);
+      combine(f, a, "-", b, u4);
+      scale(f, k, 1 / 4, g0, u0);
+      f.get(g2).set(u5);
+    },
+    // Gᵀ's rows: (¼, −⅙, −⅙, 1/24, 1/24, 0), (0, −⅙, ⅙, 1/12, −1/12, 0),
+    // (0, −⅙, −⅙, ⅙, ⅙, 1)
+    unfilter(f, [d0, d1, d2, d3, d4, d5], [v0, v1, v2], [p, q, r, s], k) {
+      combine(f, d1, "+", d2, p);
+      combine(f, d3, "+", d4, q);
+      combine(f, d1, "-", d2, r);
+      combine(f, d3, "-", d4, s);
+      axpby(f, k, [d0, 1 / 4], [p, -1 / 6], v0);
+      f.get(v0).get(q).get(k[1 / 24]).f64x2Mul().f64x2Add().set(v0);
+      axpby(f, k, [r, -1 / 6], [s, 1 / 12], v1);
+      axpby(f, k, [p, -1 / 6], [q, 1 / 6], v2, d5);
     },
   },
 };
@@ -496,6 +559,125 @@ export function winogradDout(v: Variant): Func {
 }
 
 /**
+ * `winogradFiltersM(w, u, outer, inner, srcOuter, srcInner, kStep, step)`
+ * (M = m): U = G g Gᵀ for each of outer × inner 3×3 filters g, pairs of
+ * them a vector: filter (o, i)'s nine f64 at w + o·srcOuter + i·srcInner
+ * + k·kStep (k = 0 … 8, fy·3 + fx; a kStep of −8 from the last element
+ * turns the filter 180°), its U at element ξ = αa + b at u + ξ·step +
+ * 8·(o·inner + i). Filters (f, ch) of W (FN×C·9) into U[ξ][f][ch]: outer
+ * FN, inner C, srcOuter 72C, srcInner 72, kStep 8; turned into
+ * U[ξ][ch][f] (dx's filters): outer C, inner FN, srcOuter 72, srcInner
+ * 72C, kStep −8 from w + 64.
+ */
+export function winogradFilters(v: Variant): Func {
+  const { m, alpha } = v;
+  const f = new Func(`winogradFilters${m}`, i32s(8));
+  const [w, u, outer, inner, srcOuter, srcInner, kStep, step] = locals(f);
+  const o = f.local(I32), i = f.local(I32), p = f.local(I32);
+  const q = f.local(I32), dst = f.local(I32), last = f.local(I32);
+  const k = constants(f, v), t = vectors(f, v.temps);
+  const g = vectors(f, 9), col = vectors(f, alpha);
+  const tt = vectors(f, 3 * alpha); // tt[3a + j] = (G g)[a][j]
+  f.get(u).set(dst);
+  f.i32(0).set(o);
+  whileLess(f, o, outer, 1, () => {
+    f.i32(0).set(i);
+    whileLess(f, i, inner, 2, () => {
+      // lane 0: filter (o, i); lane 1: (o, i + 1), or (o, i) again past
+      // the last (stored lane 0 only)
+      f.get(i).i32(1).i32Add().get(inner).i32LtS().set(last);
+      f.get(w).get(o).get(srcOuter).i32Mul().i32Add().get(i).get(srcInner)
+        .i32Mul().i32Add().set(p);
+      f.get(p).get(srcInner).i32Add().get(p).get(last).select().set(q);
+      for (let kk = 0; kk < 9; kk++) {
+        f.get(p).v128Load64Zero().get(q).f64Load().f64x2ReplaceLane(1)
+          .set(g[kk]);
+        f.get(p).get(kStep).i32Add().set(p);
+        f.get(q).get(kStep).i32Add().set(q);
+      }
+      for (let j = 0; j < 3; j++) { // down g's columns: G g
+        v.filter(f, [g[j], g[3 + j], g[6 + j]], col, t, k);
+        for (let a = 0; a < alpha; a++) f.get(col[a]).set(tt[3 * a + j]);
+      }
+      for (let a = 0; a < alpha; a++) { // along the rows: (G g) Gᵀ
+        v.filter(f, tt.slice(3 * a, 3 * a + 3), col, t, k);
+        for (let b = 0; b < alpha; b++) {
+          const at = () =>
+            f.get(dst).get(step).i32(alpha * a + b).i32Mul().i32Add()
+              .get(col[b]);
+          f.get(last).ifThen(() => at().v128Store(), () => {
+            at().v128Store64Lane(0);
+          });
+        }
+      }
+      f.get(dst).i32(16).i32Add().set(dst);
+    });
+    // an odd inner count stepped dst one element too far
+    f.get(dst).get(inner).i32(1).i32And().i32(3).i32Shl().i32Sub().set(dst);
+  });
+  return f;
+}
+
+/**
+ * `winogradUnfilterM(sums, dw, fn, c)` (M = m): dW = Gᵀ D G for each
+ * filter f and channel ch, two channels a vector, D = the two halves'
+ * sums (`sums`: α²×FN×C, then as many again), element ξ at
+ * sums + 8·(ξ·FN·C + f·C + ch); into dW (FN×C·9) at dw.
+ */
+export function winogradUnfilter(v: Variant): Func {
+  const { m, alpha } = v, xis = alpha * alpha;
+  const f = new Func(`winogradUnfilter${m}`, i32s(4));
+  const [sums, dw, fn, c] = locals(f);
+  const fi = f.local(I32), ch = f.local(I32), p = f.local(I32);
+  const step = f.local(I32), half = f.local(I32), to = f.local(I32);
+  const last = f.local(I32), at = f.local(I32);
+  const k = constants(f, v), t = vectors(f, v.temps);
+  const d = vectors(f, xis), col = vectors(f, 3), x = vectors(f, alpha);
+  const qq = vectors(f, 3 * alpha); // qq[α·i + b] = (Gᵀ D)[i][b]
+  f.get(fn).get(c).i32Mul().i32(3).i32Shl().tee(step).i32(xis).i32Mul()
+    .set(half);
+  f.get(sums).set(p);
+  f.i32(0).set(fi);
+  whileLess(f, fi, fn, 1, () => {
+    f.i32(0).set(ch);
+    whileLess(f, ch, c, 2, () => {
+      f.get(ch).i32(1).i32Add().get(c).i32LtS().set(last);
+      for (let xi = 0; xi < xis; xi++) { // D = DU + DU2
+        f.get(p).get(step).i32(xi).i32Mul().i32Add().tee(at).v128Load()
+          .get(at).get(half).i32Add().v128Load().f64x2Add().set(d[xi]);
+      }
+      for (let b = 0; b < alpha; b++) { // down D's columns: Gᵀ D
+        v.unfilter(
+          f,
+          Array.from({ length: alpha }, (_, a) => d[alpha * a + b]),
+          col,
+          t,
+          k,
+        );
+        for (let i = 0; i < 3; i++) f.get(col[i]).set(qq[alpha * i + b]);
+      }
+      // dW[f][ch][i][j] at dw + 8·((f·C + ch)·9 + 3i + j), lane 1 (ch + 1)
+      // 72 bytes on
+      f.get(dw).get(fi).get(c).i32Mul().get(ch).i32Add().i32(72).i32Mul()
+        .i32Add().set(to);
+      for (let i = 0; i < 3; i++) { // along the rows: (Gᵀ D) G
+        for (let b = 0; b < alpha; b++) f.get(qq[alpha * i + b]).set(x[b]);
+        v.unfilter(f, x, col, t, k);
+        for (let j = 0; j < 3; j++) {
+          f.get(to).get(col[j]).v128Store64Lane(0, 8 * (3 * i + j));
+          f.get(last).ifThen(() => {
+            f.get(to).get(col[j]).v128Store64Lane(1, 72 + 8 * (3 * i + j));
+          });
+        }
+      }
+      f.get(p).i32(16).i32Add().set(p);
+    });
+    f.get(p).get(c).i32(1).i32And().i32(3).i32Shl().i32Sub().set(p);
+  });
+  return f;
+}
+
+/**
  * `padInto(src, dst, c, h, w, pad)`: the rows of an image's c planes of
  * h×w at src into the padded planes at dst ((h + 2·pad)×(w + 2·pad)) from
  * (pad, pad) on, two elements at a time; the borders are left as they are
@@ -736,5 +918,9 @@ export function winograd(
       bytes(f, g.C).i32(1);
     });
   });
-  return { forward, backward, all: [input, inputT, output, dY] };
+  return {
+    forward,
+    backward,
+    all: [input, inputT, output, dY, winogradFilters(v), winogradUnfilter(v)],
+  };
 }
