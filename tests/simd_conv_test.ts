@@ -13,7 +13,7 @@ import {
   type Window,
 } from "../core/mod.ts";
 import { simdSupport } from "../core/simd/support.ts";
-import { uniformMatrix } from "./helpers.ts";
+import { place, uniformMatrix } from "./helpers.ts";
 
 /** What one forward and backward through the seam computes. */
 interface Results {
@@ -21,17 +21,6 @@ interface Results {
   dx?: Matrix;
   dW: Matrix;
   db: Matrix;
-}
-
-/** A copy of `m`, in the kernels' memory unless `outside`. */
-function place(kernels: Kernels, m: Matrix, outside: boolean): Matrix {
-  const copy = new Matrix(
-    m.rows,
-    m.cols,
-    outside ? undefined : kernels.float64(m.data.length),
-  );
-  copy.data.set(m.data);
-  return copy;
 }
 
 /**
@@ -90,8 +79,8 @@ function assertWithinRounding(
 
 /**
  * Winograd's F(m×m, 3×3) matrices as the paper (Lavin and Gray, 2015)
- * gives them, restated here apart from the kernels' code: Bᵀ (α×α), G
- * (α×3), Aᵀ (m×α), α = m + 2.
+ * gives them: Bᵀ (α×α), G (α×3), Aᵀ (m×α), α = m + 2, restated here
+ * apart from the kernels' code (`VARIANTS` in winograd_codegen.ts).
  */
 const WINOGRAD: Record<
   2 | 4,

@@ -83,36 +83,25 @@ export function i32s(count: number): ValType[] {
   return new Array<ValType>(count).fill(I32);
 }
 
-/** `for (; i < limit; i += step) body()` with locals i and limit. */
+/**
+ * `for (; i < limit; i += step) body()` with locals i and limit; step a
+ * constant, or `{ local }` a local's value.
+ */
 export function whileLess(
   f: Func,
   i: number,
   limit: number,
-  step: number,
+  step: number | { local: number },
   body: () => void,
 ): void {
   f.block(() =>
     f.loop(() => {
       f.get(i).get(limit).i32GeS().brIf(1);
       body();
-      f.get(i).i32(step).i32Add().set(i).br(0);
-    })
-  );
-}
-
-/** `for (; i < limit; i += step)` with locals i, limit and step. */
-export function stepping(
-  f: Func,
-  i: number,
-  limit: number,
-  step: number,
-  body: () => void,
-): void {
-  f.block(() =>
-    f.loop(() => {
-      f.get(i).get(limit).i32GeS().brIf(1);
-      body();
-      f.get(i).get(step).i32Add().set(i).br(0);
+      f.get(i);
+      if (typeof step === "number") f.i32(step);
+      else f.get(step.local);
+      f.i32Add().set(i).br(0);
     })
   );
 }
@@ -178,6 +167,21 @@ export function pairs(
   f.get(end).get(end).get(p).i32Sub().i32(8).i32And().i32Sub().set(end2);
   whileLess(f, p, end2, 16, pair);
   whileLess(f, p, end, 8, one);
+}
+
+/**
+ * The f64 at bytes p … end−1 set to 0, two at a time (p advanced; end2 a
+ * scratch local).
+ */
+export function zeroes(f: Func, p: number, end: number, end2: number): void {
+  pairs(
+    f,
+    p,
+    end,
+    end2,
+    () => f.get(p).v128Zero().v128Store(),
+    () => f.get(p).f64Zero().f64Store(),
+  );
 }
 
 /**
@@ -1172,14 +1176,7 @@ export function maxPoolBackward(): Func {
   const q = f.local(I32);
   f.get(dx).set(p);
   f.get(dx).get(n).get(inSize).i32Mul().i32(3).i32Shl().i32Add().set(end);
-  pairs(
-    f,
-    p,
-    end,
-    end2,
-    () => f.get(p).v128Zero().v128Store(),
-    () => f.get(p).f64Zero().f64Store(),
-  );
+  zeroes(f, p, end, end2);
   f.get(dx).set(row);
   f.i32(0).set(i);
   whileLess(f, i, n, 1, () => {

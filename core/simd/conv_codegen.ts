@@ -35,9 +35,9 @@ import {
   locals,
   minInto,
   pairs,
-  stepping,
   type Tiles,
   whileLess,
+  zeroes,
 } from "./codegen.ts";
 
 /**
@@ -280,7 +280,7 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
       f.get(outs).get(g.n).get(g.outBytes).i32Mul().i32Add().set(g.on);
       image(f, g, () => {
         f.i32(0).set(g.oy0);
-        stepping(f, g.oy0, g.OH, g.ROWS, () => {
+        whileLess(f, g.oy0, g.OH, { local: g.ROWS }, () => {
           f.get(g.OH).get(g.oy0).i32Sub().set(g.nrows);
           minInto(f, g.nrows, g.ROWS);
           f.get(g.nrows).get(g.OW).i32Mul().set(g.pb);
@@ -357,14 +357,7 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     f.get(g.DX).ifThen(() => {
       f.get(g.DX).get(g.n).get(g.inBytes).i32Mul().i32Add().tee(dxn).set(p);
       f.get(dxn).get(g.inBytes).i32Add().set(end);
-      pairs(
-        f,
-        p,
-        end,
-        end2,
-        () => f.get(p).v128Zero().v128Store(),
-        () => f.get(p).f64Zero().f64Store(),
-      );
+      zeroes(f, p, end, end2);
     });
     blocks();
   }, (f, g) => {

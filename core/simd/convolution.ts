@@ -183,16 +183,24 @@ export class SimdConvolution {
     const alpha = s.m + 2, xis = alpha * alpha;
     const size = s.m !== 0 ? xis * fn * c : W.cols * fn;
     const sums = s.sums = this.#sized(s.sums, 2 * (size + fn)).fill(0);
-    const at = (i: number) => sums.byteOffset + 8 * i;
     const db = sums.subarray(2 * size);
+    // dout, then where each half's sums go, then where the halves meet
+    const backward = [0, size, 2 * size, 2 * size + fn].map((i) =>
+      sums.byteOffset + 8 * i
+    );
+    const fill = (plan: Int32Array, slots: number[]) => {
+      [doutAt, ...backward, half].forEach((v, i) => plan[slots[i]] = v);
+    };
     if (s.m !== 0) {
       const plan = s.plan;
-      plan[WPLAN.DOUT] = doutAt;
-      plan[WPLAN.DU] = at(0);
-      plan[WPLAN.DU2] = at(size);
-      plan[WPLAN.DB] = at(2 * size);
-      plan[WPLAN.DB2] = at(2 * size + fn);
-      plan[WPLAN.HALF] = half;
+      fill(plan, [
+        WPLAN.DOUT,
+        WPLAN.DU,
+        WPLAN.DU2,
+        WPLAN.DB,
+        WPLAN.DB2,
+        WPLAN.HALF,
+      ]);
       this.#run(`winogradBackward${s.m as 2 | 4}`, plan, n, work, {
         scratch: this.#winogradScratch(plan, alpha),
         split: half,
@@ -231,13 +239,15 @@ export class SimdConvolution {
     } else {
       const plan = s.plan, K = W.cols;
       plan[PLAN.W] = this.#place(s, "W", W.data, true);
-      plan[PLAN.DOUT] = doutAt;
       plan[PLAN.DX] = dxAt;
-      plan[PLAN.DWT] = at(0);
-      plan[PLAN.DWT2] = at(size);
-      plan[PLAN.DB] = at(2 * size);
-      plan[PLAN.DB2] = at(2 * size + fn);
-      plan[PLAN.HALF] = half;
+      fill(plan, [
+        PLAN.DOUT,
+        PLAN.DWT,
+        PLAN.DWT2,
+        PLAN.DB,
+        PLAN.DB2,
+        PLAN.HALF,
+      ]);
       const block = plan[PLAN.ROWS] * ow;
       this.#run("convBackward", plan, n, work * (dx ? 2 : 1) * K / c, {
         scratch: (2 * K + fn) * block,

@@ -44,8 +44,8 @@ import {
   locals,
   minInto,
   pairs,
-  stepping,
   whileLess,
+  zeroes,
 } from "./codegen.ts";
 
 /**
@@ -114,8 +114,6 @@ export interface Variant {
   consts: number[];
   /** Scratch locals the transforms take. */
   temps: number;
-  /** The G of U = G g Gᵀ (α×3, row by row): for the caller. */
-  G: number[][];
   /** e = Bᵀ d along one line of α. */
   input(f: Func, d: number[], e: number[], t: number[], k: Consts): void;
   /** y = Aᵀ x: α → m. */
@@ -149,7 +147,6 @@ export const VARIANTS: Record<2 | 4, Variant> = {
     alpha: 4,
     consts: [0.5],
     temps: 1,
-    G: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
     input(f, [d0, d1, d2, d3], [e0, e1, e2, e3]) {
       combine(f, d0, "-", d2, e0);
       combine(f, d1, "+", d2, e1);
@@ -193,14 +190,6 @@ export const VARIANTS: Record<2 | 4, Variant> = {
     alpha: 6,
     consts: [2, 4, 5, 8, 1 / 4, -1 / 6, 1 / 24, 1 / 6, 1 / 12],
     temps: 6,
-    G: [
-      [1 / 4, 0, 0],
-      [-1 / 6, -1 / 6, -1 / 6],
-      [-1 / 6, 1 / 6, -1 / 6],
-      [1 / 24, 1 / 12, 1 / 6],
-      [1 / 24, -1 / 12, 1 / 6],
-      [0, 0, 1],
-    ],
     input(f, [d0, d1, d2, d3, d4, d5], e, [s12, s34, m12, m43, m13, m42], k) {
       combine(f, d1, "+", d2, s12);
       combine(f, d3, "+", d4, s34);
@@ -801,8 +790,7 @@ export function winograd(
     };
     // the padded images' borders: zero (padInto writes their insides)
     f.get(scratch).set(g.xp);
-    f.get(g.v).set(g.end);
-    whileLess(f, g.xp, g.end, 8, () => f.get(g.xp).f64Zero().f64Store());
+    zeroes(f, g.xp, g.v, g.end);
     f.get(n0).set(g.n);
     f.block(() =>
       f.loop(() => {
@@ -817,7 +805,7 @@ export function winograd(
             .get(g.C).get(g.H).get(g.WIDTH).get(g.PAD).call(padded);
         });
         f.i32(0).set(g.ty0);
-        stepping(f, g.ty0, g.th, g.TROWS, () => {
+        whileLess(f, g.ty0, g.th, { local: g.TROWS }, () => {
           f.get(g.th).get(g.ty0).i32Sub().set(g.nty);
           minInto(f, g.nty, g.TROWS);
           f.get(g.nty).get(g.tw).i32Mul().tee(g.tiles).get(g.end).get(g.n)
