@@ -1,12 +1,14 @@
 /**
  * The SIMD kernels, generated as WebAssembly functions with `wasm.ts`: the
- * dense products (`gemm` for A·B and Aᵀ·B, `gemmNT` for A·Bᵀ), the sparse
- * product (`lists`), the searches for non-zeros (`compact` over f64,
- * `compactBytes` over u8 pixels), the CSR-to-CSC `transpose`, `allFinite`,
- * the conversion of u8 pixels (`bytesToF64`), `relu` and `maxPool`. Each works on
- * row-major data in one linear memory and takes byte offsets; `simd.ts`
- * wraps them behind the same contract as the pure-TypeScript kernels of
- * `fast.ts` and `sparse.ts`.
+ * dense products (`gemm` for A·B and Aᵀ·B, with `strided` for blocks of
+ * larger matrices, `gemmNT` for A·Bᵀ), the sparse product (`lists`), the
+ * searches for non-zeros (`compact` over f64, `compactBytes` over u8
+ * pixels), the CSR-to-CSC `transpose`, `allFinite`, the conversion of u8
+ * pixels (`bytesToF64`), `relu`, `maxPool` and `maxPoolBackward`, and the
+ * loop helpers the convolution's generators (`conv_codegen.ts`,
+ * `winograd_codegen.ts`) share. Each works on row-major data in one linear
+ * memory and takes byte offsets; `simd.ts` wraps them behind the same
+ * contract as the pure-TypeScript kernels of `fast.ts` and `sparse.ts`.
  *
  * The vector type is f64x2: two columns of the output per register. The
  * products keep small tiles of the output in registers (R rows × 2V

@@ -3,7 +3,9 @@
  * thin wrapper that hands a generated kernel (`codegen.ts`) the byte
  * offsets of its operands. Where the operands live is `memory.ts`'s
  * business, how a product's rows are split with a second thread
- * `threads.ts`'.
+ * `threads.ts`', and the convolution `convolution.ts`' (Winograd's or
+ * im2col by blocks, image by image, `winograd_codegen.ts` and
+ * `conv_codegen.ts`).
  *
  * Each {@linkcode SimdKernels} owns one `WebAssembly.Memory`; a net that
  * uses these kernels allocates its parameters and gradients there, so that
