@@ -14,6 +14,7 @@ import {
 } from "../core/mod.ts";
 import { simdSupport } from "../core/simd/support.ts";
 import { place, uniformMatrix } from "./helpers.ts";
+import { winogradSide } from "../core/simd/convolution.ts";
 
 /** What one forward and backward through the seam computes. */
 interface Results {
@@ -119,20 +120,23 @@ const WINOGRAD: Record<
 
 /** |P| |X| |Q|ᵀ for small matrices (rows of P × rows of Q). */
 function absSandwich(P: number[][], X: number[][], Q: number[][]): number[][] {
-  return P.map((p) =>
-    Q.map((q) => {
+  const out: number[][] = [];
+  for (const p of P) {
+    const row: number[] = [];
+    for (const q of Q) {
       let s = 0;
-      p.forEach((pi, i) =>
-        q.forEach((qj, j) => s += Math.abs(pi * X[i][j] * qj))
-      );
-      return s;
-    })
-  );
+      for (let i = 0; i < p.length; i++) {
+        if (p[i] === 0) continue;
+        let t = 0;
+        for (let j = 0; j < q.length; j++) t += Math.abs(X[i][j] * q[j]);
+        s += Math.abs(p[i]) * t;
+      }
+      row.push(s);
+    }
+    out.push(row);
+  }
+  return out;
 }
-
-/** The kernels' Winograd tile side for outputs oh×ow (convolution.ts). */
-const sideOf = (oh: number, ow: number): 2 | 4 =>
-  oh % 4 === 0 && ow % 4 === 0 ? 4 : 2;
 
 /**
  * Per output of the convolution of x (N × C·H·W) by W (FN × C·9), pad
@@ -150,7 +154,7 @@ function winogradMagnitude(
   pad: number,
 ): Matrix {
   const n = x.rows, fn = W.rows, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
-  const m = sideOf(oh, ow), { BT, G, AT } = WINOGRAD[m], alpha = m + 2;
+  const m = winogradSide(oh, ow), { BT, G, AT } = WINOGRAD[m], alpha = m + 2;
   const U = Array.from(
     { length: fn * c },
     (_, fc) =>
@@ -162,7 +166,7 @@ function winogradMagnitude(
   );
   const out = new Matrix(n, fn * oh * ow);
   for (let i = 0; i < n; i++) {
-    for (let ty = 0; ty < oh / m; ty++) {
+    for (let ty = 0; ty < oh / m; ty++) { // the last tiles past the edge too
       for (let tx = 0; tx < ow / m; tx++) {
         const V = Array.from({ length: c }, (_, ch) => {
           const d = Array.from(
@@ -190,8 +194,8 @@ function winogradMagnitude(
               }),
           );
           const Y = absSandwich(AT, P, AT);
-          for (let r = 0; r < m; r++) {
-            for (let s = 0; s < m; s++) {
+          for (let r = 0; r < Math.min(m, oh - m * ty); r++) {
+            for (let s = 0; s < Math.min(m, ow - m * tx); s++) {
               out.data[((i * fn + f) * oh + m * ty + r) * ow + m * tx + s] =
                 Y[r][s] +
                 (b ? Math.abs(b.data[f]) : 0);
@@ -216,7 +220,7 @@ function winogradGradMagnitude(
   pad: number,
 ): Matrix {
   const n = x.rows, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
-  const m = sideOf(oh, ow), { BT, G, AT } = WINOGRAD[m], alpha = m + 2;
+  const m = winogradSide(oh, ow), { BT, G, AT } = WINOGRAD[m], alpha = m + 2;
   const A = AT[0].map((_, a) => AT.map((row) => row[a])); // α×m
   const GT = G[0].map((_, j) => G.map((row) => row[j])); // 3×α
   const D = Array.from(
@@ -248,7 +252,8 @@ function winogradGradMagnitude(
               Array.from(
                 { length: m },
                 (_, s) =>
-                  dout.data[((i * fn + f) * oh + m * ty + r) * ow + m * tx + s],
+                  m * ty + r >= oh || m * tx + s >= ow ? 0 : dout
+                    .data[((i * fn + f) * oh + m * ty + r) * ow + m * tx + s],
               ),
           );
           const M = absSandwich(A, dY, A);
@@ -317,7 +322,8 @@ function bounds(geometry: Geometry, args: Matrix[], window: Window) {
   const terms = { out: W.cols + 1, dx: fn * fh * fw, dW: n * positions };
   if (!winograd(geometry)) return { scale: sums, terms, sums };
   const oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
-  const tiles = n * positions / sideOf(oh, ow) ** 2;
+  const m = winogradSide(oh, ow);
+  const tiles = n * Math.ceil(oh / m) * Math.ceil(ow / m);
   return {
     scale: winogradScales(args, input, pad),
     terms: {
@@ -333,13 +339,12 @@ function bounds(geometry: Geometry, args: Matrix[], window: Window) {
 type Geometry = [ImageShape, number, number, number, number, number, number];
 
 /**
- * Whether the SIMD kernels take Winograd's F(2×2, 3×3) for a geometry
- * (core/simd/convolution.ts): 3×3 filters, stride 1, pad ≤ 2, even output
- * sides, at least 4 channels; else im2col.
+ * Whether the SIMD kernels take Winograd's F(m×m, 3×3) for a geometry
+ * (core/simd/convolution.ts): 3×3 filters, stride 1, pad ≤ 2, at least 4
+ * channels, m by `winogradSide`; else im2col.
  */
-function winograd([[c, h, w], , fh, fw, stride, pad]: Geometry): boolean {
-  return fh === 3 && fw === 3 && stride === 1 && pad <= 2 &&
-    (h + 2 * pad) % 2 === 0 && (w + 2 * pad) % 2 === 0 && c >= 4;
+function winograd([[c], , fh, fw, stride, pad]: Geometry): boolean {
+  return fh === 3 && fw === 3 && stride === 1 && pad <= 2 && c >= 4;
 }
 
 const GEOMETRIES: Geometry[] = [
@@ -348,7 +353,7 @@ const GEOMETRIES: Geometry[] = [
   [[2, 9, 9], 5, 3, 3, 2, 1, 2], // stride 2: one element at a time
   [[2, 4, 7], 3, 2, 2, 3, 2, 3], // padding wider than a window's reach
   [[1, 12, 12], 7, 5, 5, 1, 0, 1], // one image: no second half
-  [[4, 11, 10], 6, 3, 3, 1, 1, 7], // an odd batch: halves of 4 and 3
+  [[4, 11, 10], 6, 3, 3, 1, 1, 7], // an odd batch: halves of 4 and 3; F(2×2) partial
   [[3, 8, 8], 4, 3, 3, 1, 1, 2], // 3 channels: im2col
   // Blocks of output rows: 1 row of 30 (K·OW = 10,800), 2 rows of 29 (7,830) and a last of 1
   [[40, 9, 30], 2, 3, 3, 1, 1, 2],
@@ -357,11 +362,12 @@ const GEOMETRIES: Geometry[] = [
   [[4, 8, 8], 5, 3, 3, 1, 1, 3],
   [[8, 6, 10], 3, 3, 3, 1, 0, 2],
   [[5, 4, 6], 7, 3, 3, 1, 2, 3],
-  [[4, 14, 14], 3, 3, 3, 1, 1, 2], // 7 tiles a row: each row's last alone
+  [[4, 14, 14], 3, 3, 3, 1, 1, 2], // F(4×4) on 14×14: its last tiles partial
   [[16, 14, 14], 32, 3, 3, 1, 2, 3], // DeepConvNet's conv4
   [[16, 28, 28], 16, 3, 3, 1, 1, 2], // DeepConvNet's conv2
   [[4, 4, 4], 4, 3, 3, 1, 1, 7], // whole images a block, halves of 4 and 3
-  [[32, 30, 30], 32, 3, 3, 1, 1, 1], // F(2×2, 3×3): blocks of 4, 4, 4, 3 tile rows of 15
+  [[32, 30, 30], 32, 3, 3, 1, 1, 1], // F(2×2): blocks of 4, 4, 4, 3 tile rows of 15
+  [[5, 7, 9], 6, 3, 3, 1, 1, 3], // F(2×2), 7×9: partial tiles both sides, 5 a row
   // F(4×4, 3×3): 3 tiles a row (the last alone), blocks of 3, 3, 2 tile rows
   [[4, 12, 12], 5, 3, 3, 1, 1, 2],
   [[32, 32, 32], 32, 3, 3, 1, 1, 1],

@@ -273,16 +273,17 @@ export const VARIANTS: Record<2 | 4, Variant> = {
  * each), two at a time along each row: `pair(a, b, tt)` with locals a and
  * b holding the byte offsets of the two tiles' top-left elements in an
  * image `width` elements wide (b = a for the odd last tile of a row), and
- * tt the first one's index from the block's first tile. The second lane
- * of a row's odd last tile is its own copy, written to the next tile's
- * column (the next row's first, rewritten after it, or one past the
- * block's last): outputs must be stored second lane first.
+ * tt the first one's index from the block's first tile (and the first
+ * one's ty, tx). The second lane of a row's odd last tile is its own copy,
+ * written to the next tile's column (the next row's first, rewritten
+ * after it, or one past the block's last): outputs must be stored second
+ * lane first.
  */
 function tilePairs(
   f: Func,
   m: number,
   [ty0, nty, tw, width]: number[],
-  pair: (a: number, b: number, tt: number) => void,
+  pair: (a: number, b: number, tt: number, ty: number, tx: number) => void,
 ): void {
   const ty = f.local(I32), end = f.local(I32), tx = f.local(I32);
   const a = f.local(I32), b = f.local(I32), tt = f.local(I32);
@@ -296,7 +297,7 @@ function tilePairs(
       f.get(ty).get(width).i32Mul().get(tx).i32Add().i32(Math.log2(8 * m))
         .i32Shl().tee(a).i32(8 * m).i32Add().get(a).get(tx).i32(1).i32Add()
         .get(tw).i32LtS().select().set(b);
-      pair(a, b, tt);
+      pair(a, b, tt, ty, tx);
       // the next pair's index: two on, or the next row's first tile
       f.get(tt).i32(2).i32Add().get(tt).i32(1).i32Add().get(tx).i32(1)
         .i32Add().get(tw).i32LtS().select().set(tt);
@@ -427,7 +428,8 @@ export function winogradInput(v: Variant, tileMajor: boolean): Func {
  * `winogradOutputM(mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias)`: Y = Aᵀ
  * M A (+ bias[filter] unless bias is 0) for each tile of tile rows ty0 …
  * ty0+nty−1 and each filter, from element ξ of M at M[ξ][filter][tt]
- * (rows ldm apart), into the image's fn planes of oh×ow at out.
+ * (rows ldm apart), into the image's fn planes of oh×ow at out: the part
+ * of the tile within them.
  */
 export function winogradOutput(v: Variant): Func {
   const { m, alpha } = v;
@@ -435,7 +437,8 @@ export function winogradOutput(v: Variant): Func {
   const [mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias] = locals(f);
   const fi = f.local(I32), mf = f.local(I32), q = f.local(I32);
   const of = f.local(I32), xiStep = f.local(I32), plane = f.local(I32);
-  const row = f.local(I32), bv = f.local(V128);
+  const row = f.local(I32), bv = f.local(V128), rows = f.local(I32);
+  const colsA = f.local(I32), colsB = f.local(I32);
   const k = constants(f, v), t = vectors(f, v.temps);
   const x = vectors(f, alpha), col = vectors(f, m);
   const r = vectors(f, alpha * m); // r[m·a + j] = (M A)[a][j]
@@ -451,7 +454,7 @@ export function winogradOutput(v: Variant): Func {
     f.get(bias).ifThen(() => {
       f.get(bias).get(fi).i32(3).i32Shl().i32Add().v128Load64Splat().set(bv);
     });
-    tilePairs(f, m, [ty0, nty, tw, ow], (a, b, tt) => {
+    tilePairs(f, m, [ty0, nty, tw, ow], (a, b, tt, ty, tx) => {
       f.get(mf).get(tt).i32(3).i32Shl().i32Add().set(q);
       for (let aa = 0; aa < alpha; aa++) { // along M's rows
         for (const xv of x) {
@@ -474,17 +477,45 @@ export function winogradOutput(v: Variant): Func {
         for (const yv of y) f.get(yv).get(bv).f64x2Add().set(yv);
       });
       // each tile's rows, two outputs a vector, the second lane's tile
-      // first (see tilePairs)
-      for (const [lanes, at] of [[HIGH, b], [LOW, a]] as const) {
-        f.get(of).get(at).i32Add().set(q);
-        for (let i = 0; i < m; i++) {
-          for (let j = 0; j < m; j += 2) {
-            f.get(q).get(y[m * i + j]).get(y[m * i + j + 1])
-              .i8x16Shuffle(lanes).v128Store(8 * j);
+      // first (see tilePairs); past the output's edge (the last tiles of a
+      // side that m does not divide) only the rows and columns within it
+      f.get(oh).get(ty).i32(m).i32Mul().i32Sub().set(rows);
+      f.get(ow).get(tx).i32(m).i32Mul().i32Sub().set(colsA);
+      f.get(colsA).i32(m).i32Sub().get(colsA).get(tx).i32(1).i32Add()
+        .get(tw).i32LtS().select().set(colsB); // a copy's: a's
+      const store = (masked: boolean) => {
+        const tiles: [number[], number, number][] = [
+          [HIGH, b, colsB],
+          [LOW, a, colsA],
+        ];
+        for (const [lanes, at, cols] of tiles) {
+          f.get(of).get(at).i32Add().set(q);
+          for (let i = 0; i < m; i++) {
+            const rowOf = () => {
+              for (let j = 0; j < m; j += 2) {
+                const both = () =>
+                  f.get(q).get(y[m * i + j]).get(y[m * i + j + 1])
+                    .i8x16Shuffle(lanes).v128Store(8 * j);
+                if (!masked) {
+                  both();
+                  continue;
+                }
+                f.get(cols).i32(j + 1).i32GtS().ifThen(both, () => {
+                  f.get(cols).i32(j + 1).i32Eq().ifThen(() => {
+                    f.get(q).get(y[m * i + j]).get(y[m * i + j + 1])
+                      .i8x16Shuffle(lanes).v128Store64Lane(0, 8 * j);
+                  });
+                });
+              }
+            };
+            if (masked) f.get(rows).i32(i).i32GtS().ifThen(rowOf);
+            else rowOf();
+            if (i < m - 1) f.get(q).get(row).i32Add().set(q);
           }
-          if (i < m - 1) f.get(q).get(row).i32Add().set(q);
         }
-      }
+      };
+      f.get(rows).i32(m).i32GeS().get(colsB).i32(m).i32GeS().i32And()
+        .ifThen(() => store(false), () => store(true));
     });
     f.get(of).get(plane).i32Add().set(of);
     f.get(mf).get(ldm).i32(3).i32Shl().i32Add().set(mf);
@@ -667,41 +698,39 @@ export function winogradUnfilter(v: Variant): Func {
 }
 
 /**
- * `padInto(src, dst, c, h, w, pad)`: the rows of an image's c planes of
- * h×w at src into the padded planes at dst ((h + 2·pad)×(w + 2·pad)) from
- * (pad, pad) on, two elements at a time; the borders are left as they are
- * (zero: the caller zeroes them once).
+ * `padInto(src, dst, c, h, w, pad, hp, wp)`: the rows of an image's c
+ * planes of h×w at src into planes of hp×wp at dst, from (pad, pad) on,
+ * two elements at a time; the rest of each plane is left as it is (zero:
+ * the caller zeroes it once). hp ≥ h + 2·pad, wp ≥ w + 2·pad: more when the
+ * last tiles reach past the output's edge.
  */
 export function padInto(): Func {
-  const f = new Func("padInto", i32s(6));
-  const [src, dst, c, h, w, pad] = locals(f);
-  const rows = f.local(I32), r = f.local(I32), p = f.local(I32);
+  const f = new Func("padInto", i32s(8));
+  const [src, dst, c, h, w, pad, hp, wp] = locals(f);
+  const ch = f.local(I32), y = f.local(I32), p = f.local(I32);
   const end = f.local(I32), end2 = f.local(I32), q = f.local(I32);
-  const wp = f.local(I32), skip = f.local(I32);
-  f.get(w).get(pad).i32(1).i32Shl().i32Add().tee(wp);
-  // each plane's first row: pad rows and pad columns in
-  f.get(pad).i32Mul().get(pad).i32Add().i32(3).i32Shl().get(dst).i32Add()
-    .set(q);
-  // from a row's end to the next row's start: 2·pad columns, and between
-  // planes 2·pad rows more
-  f.get(pad).i32(4).i32Shl().set(skip);
-  f.get(c).get(h).i32Mul().set(rows);
+  const row = f.local(I32), plane = f.local(I32), at = f.local(I32);
+  f.get(wp).i32(3).i32Shl().set(row);
+  f.get(hp).get(row).i32Mul().set(plane);
+  // channel 0's first row: pad rows and pad columns in
+  f.get(dst).get(pad).get(row).i32Mul().i32Add().get(pad).i32(3).i32Shl()
+    .i32Add().set(at);
   f.get(src).set(p);
-  f.i32(0).set(r);
-  whileLess(f, r, rows, 1, () => {
-    f.get(p).get(w).i32(3).i32Shl().i32Add().set(end);
-    pairs(f, p, end, end2, () => {
-      f.get(q).get(p).v128Load().v128Store();
-      f.get(q).i32(16).i32Add().set(q);
-    }, () => {
-      f.get(q).get(p).f64Load().f64Store();
-      f.get(q).i32(8).i32Add().set(q);
+  f.i32(0).set(ch);
+  whileLess(f, ch, c, 1, () => {
+    f.i32(0).set(y);
+    whileLess(f, y, h, 1, () => {
+      f.get(at).get(y).get(row).i32Mul().i32Add().set(q);
+      f.get(p).get(w).i32(3).i32Shl().i32Add().set(end);
+      pairs(f, p, end, end2, () => {
+        f.get(q).get(p).v128Load().v128Store();
+        f.get(q).i32(16).i32Add().set(q);
+      }, () => {
+        f.get(q).get(p).f64Load().f64Store();
+        f.get(q).i32(8).i32Add().set(q);
+      });
     });
-    f.get(q).get(skip).i32Add().set(q);
-    // past a plane's last row: the next plane's first
-    f.get(r).i32(1).i32Add().get(h).i32RemU().i32Eqz().ifThen(() => {
-      f.get(q).get(wp).get(skip).i32Mul().i32Add().set(q); // 2·pad rows
-    });
+    f.get(at).get(plane).i32Add().set(at);
   });
   return f;
 }
@@ -721,11 +750,16 @@ export interface WinogradFuncs {
  * convolution of images n0 … n1−1 (see the module doc), and
  * `winogradBackwardM(plan, n0, n1, scratch)`: DU += Σ (A dY Aᵀ)_ξ · V_ξᵀ
  * and DB += Σ dout over them, each image into its half's sums; both call
- * `product` (`gemm`, strided) and `padded` (`padInto`). A block is IMAGES
- * images' tile rows ty0 … ty0+TROWS−1: their padded copies, transformed
- * tiles V (α²·C·ldv f64) and M (α²·FN·ldv), ldv = the block's tiles + 1
- * rounded up to even, + 2 if that is a multiple of 4 (`strideOf` in
- * convolution.ts). Scratch: IMAGES·C·(OH+2)·(OW+2) + α²·(C + FN)·ldv f64.
+ * `product` (`gemm`, strided) and `padded` (`padInto`). Tiles: ⌈OH/m⌉ ×
+ * ⌈OW/m⌉, the last of a side partly past the output's edge where m does
+ * not divide it (computed whole from zeros past x's padding, stored only
+ * within; dY past the edge taken as 0). A block is IMAGES images' tile
+ * rows ty0 … ty0+TROWS−1: their padded copies (and for the backward, when
+ * tiles reach past the edge, their douts'), transformed tiles V
+ * (α²·C·ldv f64) and M (α²·FN·ldv), ldv = the block's tiles + 1 rounded
+ * up to even, + 2 if that is a multiple of 4 (`strideOf` in
+ * convolution.ts). Scratch: IMAGES·(C·(m·TH + 2)·(m·TW + 2) + FN·m·TH·m·TW
+ * for the backward) + α²·(C + FN)·ldv f64, TH, TW the tiles a side.
  */
 export function winograd(
   product: Func,
@@ -754,37 +788,54 @@ export function winograd(
       const l of [
         ["tw", "th", "hp", "wp", "ldv", "v", "m", "plane", "inBytes"],
         ["outBytes", "positions", "n", "end", "i", "xi", "xp", "on", "col"],
-        ["ty0", "nty", "tiles", "cols", "pu", "pv", "pm"],
+        ["ty0", "nty", "tiles", "cols", "pu", "pv", "pm", "dpad", "dplane"],
+        ["partial", "dp"],
       ].flat()
     ) g[l] = f.local(I32);
-    f.get(g.OW).i32(Math.log2(m)).i32ShrU().set(g.tw);
-    f.get(g.OH).i32(Math.log2(m)).i32ShrU().set(g.th);
-    f.get(g.OH).i32(2).i32Add().set(g.hp);
-    f.get(g.OW).i32(2).i32Add().set(g.wp);
+    // tiles a side: ⌈OW/m⌉ and ⌈OH/m⌉ (partial when m does not divide
+    // them); the padded images (m·th + 2)×(m·tw + 2), so that every tile's
+    // patch lies within
+    f.get(g.OW).i32(m - 1).i32Add().i32(Math.log2(m)).i32ShrU().set(g.tw);
+    f.get(g.OH).i32(m - 1).i32Add().i32(Math.log2(m)).i32ShrU().set(g.th);
+    f.get(g.th).i32(m).i32Mul().i32(2).i32Add().set(g.hp);
+    f.get(g.tw).i32(m).i32Mul().i32(2).i32Add().set(g.wp);
+    f.get(g.th).i32(m).i32Mul().get(g.OH).i32Ne().get(g.tw).i32(m).i32Mul()
+      .get(g.OW).i32Ne().i32Or().set(g.partial);
     // ldv: see strideOf in convolution.ts
     f.get(g.IMAGES).get(g.TROWS).i32Mul().get(g.tw).i32Mul().i32(2).i32Add()
       .i32(-2).i32And().tee(g.ldv).get(g.ldv).i32(2).i32Add().get(g.ldv)
       .i32(3).i32And().select().set(g.ldv);
     f.get(g.OH).get(g.OW).i32Mul().set(g.positions);
-    // scratch: IMAGES padded images, V (α²·C·ldv), M (α²·FN·ldv)
+    // scratch: IMAGES padded images, for the backward IMAGES padded douts
+    // (FN planes of m·th × m·tw: dY past the output's edge is 0), V
+    // (α²·C·ldv), M (α²·FN·ldv)
     f.get(g.C).get(g.hp).i32Mul().get(g.wp).i32Mul().i32(3).i32Shl()
       .set(g.plane);
-    f.get(scratch).get(g.plane).get(g.IMAGES).i32Mul().i32Add().tee(g.v)
-      .get(g.C).get(g.ldv).i32Mul().i32(8 * xis).i32Mul().i32Add().set(g.m);
+    f.get(g.FN).get(g.hp).i32(2).i32Sub().i32Mul().get(g.wp).i32(2).i32Sub()
+      .i32Mul().i32(3).i32Shl().set(g.dplane);
+    f.get(scratch).get(g.plane).get(g.IMAGES).i32Mul().i32Add().tee(g.dpad);
+    if (slots.includes("DOUT")) {
+      f.get(g.dplane).get(g.IMAGES).i32Mul().i32Add();
+    }
+    f.tee(g.v).get(g.C).get(g.ldv).i32Mul().i32(8 * xis).i32Mul().i32Add()
+      .set(g.m);
     f.get(g.C).get(g.H).i32Mul().get(g.WIDTH).i32Mul().i32(3).i32Shl()
       .set(g.inBytes);
     f.get(g.FN).get(g.positions).i32Mul().i32(3).i32Shl().set(g.outBytes);
-    // For images n … end−1 of the group: i, xp (its padded copy), on (its
-    // out or dout) and col (its first tile's index in the block).
+    // For images n … end−1 of the group: i, xp (its padded copy), dp (its
+    // padded dout's), on (its out or dout) and col (its first tile's index
+    // in the block).
     const each = (body: () => void) => {
       f.get(g.n).set(g.i);
       f.get(scratch).set(g.xp);
+      f.get(g.dpad).set(g.dp);
       f.i32(0).set(g.col);
       whileLess(f, g.i, g.end, 1, () => {
         f.get(slots.includes("DOUT") ? g.DOUT : g.OUT).get(g.i)
           .get(g.outBytes).i32Mul().i32Add().set(g.on);
         body();
         f.get(g.xp).get(g.plane).i32Add().set(g.xp);
+        f.get(g.dp).get(g.dplane).i32Add().set(g.dp);
         f.get(g.col).get(g.tiles).i32Add().set(g.col);
       });
     };
@@ -802,7 +853,15 @@ export function winograd(
         f.i32(0).set(g.tiles); // (each's col stays 0)
         each(() => {
           f.get(g.X).get(g.i).get(g.inBytes).i32Mul().i32Add().get(g.xp)
-            .get(g.C).get(g.H).get(g.WIDTH).get(g.PAD).call(padded);
+            .get(g.C).get(g.H).get(g.WIDTH).get(g.PAD).get(g.hp).get(g.wp)
+            .call(padded);
+          if (slots.includes("DOUT")) {
+            f.get(g.partial).ifThen(() => {
+              f.get(g.on).get(g.dp).get(g.FN).get(g.OH).get(g.OW).i32(0)
+                .get(g.hp).i32(2).i32Sub().get(g.wp).i32(2).i32Sub()
+                .call(padded);
+            });
+          }
         });
         f.i32(0).set(g.ty0);
         whileLess(f, g.ty0, g.th, { local: g.TROWS }, () => {
@@ -894,9 +953,13 @@ export function winograd(
       f.get(g.xp).get(g.v).get(g.col).get(g.C).i32Mul().i32(3).i32Shl()
         .i32Add().get(g.C).get(g.hp).get(g.wp).get(g.tw).get(g.ty0)
         .get(g.nty).get(g.ldv).call(inputT);
-      f.get(g.on).get(g.m).get(g.col).i32(3).i32Shl().i32Add().get(g.FN)
-        .get(g.ldv).get(g.ty0).get(g.nty).get(g.tw).get(g.OH).get(g.OW)
-        .call(dY);
+      // dout, or its padded copy where tiles reach past its edge
+      f.get(g.dp).get(g.on).get(g.partial).select();
+      f.get(g.m).get(g.col).i32(3).i32Shl().i32Add().get(g.FN).get(g.ldv)
+        .get(g.ty0).get(g.nty).get(g.tw);
+      f.get(g.hp).i32(2).i32Sub().get(g.OH).get(g.partial).select();
+      f.get(g.wp).i32(2).i32Sub().get(g.OW).get(g.partial).select();
+      f.call(dY);
     });
     // DU_ξ (FN × C) += M_ξ (FN × cols) · V_ξ (cols × C)
     products(f, g, g.du, () => {
