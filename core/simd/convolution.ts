@@ -3,12 +3,11 @@
  * `convolutionBackward`: a plan per layer in the kernels' memory, a
  * scratch area per thread, and the batch split between the threads image
  * by image. Two algorithms: Winograd's F(4×4, 3×3) or F(2×2, 3×3) for
- * 3×3 filters of stride 1 over several channels, with outputs a multiple
- * of 4 or 2 a side (`winograd_codegen.ts`: 36/144 or 16/36 of the
- * products), im2col and blocked products for every other window
- * (`conv_codegen.ts`). Not exported from
- * mod.ts; `SimdKernels` (simd.ts) owns one, on a shared memory (else it
- * keeps the im2col of `dispatch.ts`).
+ * 3×3 filters of stride 1 over several channels (`winograd_codegen.ts`:
+ * 36/144 or 16/36 of the products; `winogradSide` picks), im2col and
+ * blocked products for every other window (`conv_codegen.ts`). Not
+ * exported from mod.ts; `SimdKernels` (simd.ts) owns one, on a shared
+ * memory (else it keeps the im2col of `dispatch.ts`).
  *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
  * forward and backward: backward builds what it needs again from x, in
