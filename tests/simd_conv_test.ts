@@ -340,11 +340,11 @@ type Geometry = [ImageShape, number, number, number, number, number, number];
 
 /**
  * Whether the SIMD kernels take Winograd's F(m×m, 3×3) for a geometry
- * (core/simd/convolution.ts): 3×3 filters, stride 1, pad ≤ 2, at least 4
+ * (core/simd/convolution.ts): 3×3 filters, stride 1, pad ≤ 2, at least 3
  * channels, m by `winogradSide`; else im2col.
  */
 function winograd([[c], , fh, fw, stride, pad]: Geometry): boolean {
-  return fh === 3 && fw === 3 && stride === 1 && pad <= 2 && c >= 4;
+  return fh === 3 && fw === 3 && stride === 1 && pad <= 2 && c >= 3;
 }
 
 const GEOMETRIES: Geometry[] = [
@@ -354,7 +354,8 @@ const GEOMETRIES: Geometry[] = [
   [[2, 4, 7], 3, 2, 2, 3, 2, 3], // padding wider than a window's reach
   [[1, 12, 12], 7, 5, 5, 1, 0, 1], // one image: no second half
   [[4, 11, 10], 6, 3, 3, 1, 1, 7], // an odd batch: halves of 4 and 3; F(2×2) partial
-  [[3, 8, 8], 4, 3, 3, 1, 1, 2], // 3 channels: im2col
+  [[2, 8, 8], 4, 3, 3, 1, 1, 2], // 2 channels: im2col
+  [[3, 8, 8], 4, 3, 3, 1, 1, 2], // 3 channels: Winograd
   // Blocks of output rows: 1 row of 30 (K·OW = 10,800), 2 rows of 29 (7,830) and a last of 1
   [[40, 9, 30], 2, 3, 3, 1, 1, 2],
   [[30, 7, 29], 3, 3, 3, 1, 1, 2],
