@@ -187,6 +187,21 @@ export function zeroes(f: Func, p: number, end: number, end2: number): void {
 }
 
 /**
+ * into = base + ⌊n / CHUNK⌋·step for each [base, step, into]: the sums of
+ * image n's chunk (g holds locals n and CHUNK).
+ */
+export function chunkSums(
+  f: Func,
+  g: Record<string, number>,
+  sums: [base: number, step: number, into: number][],
+): void {
+  for (const [base, step, into] of sums) {
+    f.get(base).get(g.n).get(g.CHUNK).i32DivU().get(step).i32Mul().i32Add()
+      .set(into);
+  }
+}
+
+/**
  * into[i] += Σ of row i, for the `count` rows of `length` f64 at byte
  * `rows` (locals all): two lanes along the row, then their sum.
  */

@@ -4,8 +4,8 @@
  * block of output rows by block, so that a block's columns stay in cache
  * instead of filling (N·OH·OW)×(C·FH·FW) in memory, and each output lands
  * in the layout the layer wants (FN×OH×OW) without a rearranging pass. A
- * call covers images n0 … n1−1, so that two threads can take halves of a
- * batch (`convolution.ts`).
+ * call covers images n0 … n1−1; `claiming` runs it chunk by chunk of the
+ * batch, as many chunks as each thread takes (`convolution.ts`).
  *
  * Layouts, per image and block of `rows` output rows (pb = rows·OW
  * positions): the columns are the transpose of the book's, colT
@@ -18,7 +18,7 @@
  *   added back into dx by col2im.
  * Without fused multiply-add the forward equals the naive im2col product to
  * the bit (the same terms in the same order); the backward sums in another
- * order (image by image, the batch's two halves apart, then added).
+ * order (image by image, each chunk of the batch apart, then added).
  *
  * A call reads its sizes and operands from a plan, i32 slots in the
  * kernels' memory ({@linkcode PLAN}), and works in its thread's scratch.
@@ -30,6 +30,7 @@ import { Func, I32, V128 } from "./wasm.ts";
 import { padInto, VARIANTS, winograd } from "./winograd_codegen.ts";
 import {
   addRowSums,
+  chunkSums,
   gemm,
   i32s,
   locals,
@@ -42,10 +43,12 @@ import {
 
 /**
  * A convolution's plan: what each slot holds (i32; byte offsets of f64
- * data where it names a matrix). DX 0: dx is not computed. DWT and DB take
- * the gradients of images 0 … HALF−1, DWT2 and DB2 those of the rest, each
- * added to: the caller zeroes them first and adds the halves once both
- * threads are done, so that one thread and two give the same sums.
+ * data where it names a matrix). DX 0: dx is not computed. The batch's
+ * images go in chunks of CHUNK: the gradients of chunk k's images are
+ * added to their own sums, at DWT + k·DWTSTEP and DB + k·DBSTEP (bytes),
+ * in the images' order whichever thread takes the chunk; the caller
+ * zeroes them first and adds them up in order once the threads are done,
+ * so that one thread and two give the same sums.
  */
 export const PLAN = {
   X: 0, // N×(C·H·W)
@@ -65,11 +68,11 @@ export const PLAN = {
   ROWS: 14, // output rows per block
   DOUT: 15, // N×(FN·OH·OW)
   DX: 16, // N×(C·H·W), or 0
-  DWT: 17, // K×FN
-  DWT2: 18,
-  DB: 19, // 1×FN
-  DB2: 20,
-  HALF: 21,
+  DWT: 17, // K×FN a chunk
+  DWTSTEP: 18,
+  DB: 19, // 1×FN a chunk
+  DBSTEP: 20,
+  CHUNK: 21,
   SIZE: 22,
 } as const;
 
@@ -226,6 +229,29 @@ export function transposeRows(): Func {
   return f;
 }
 
+/**
+ * `${driver}Chunks(plan, counter, n, chunk, scratch)`: `driver(plan, n0,
+ * n1, scratch)` over images 0 … n−1, `chunk` at a time, each chunk claimed
+ * by adding `chunk` to the i32 at `counter` (atomically: two threads run
+ * this at once on the same counter, each taking chunks until none is
+ * left, so a thread slowed by another process takes fewer).
+ */
+export function claiming(driver: Func): Func {
+  const f = new Func(`${driver.name}Chunks`, i32s(5));
+  const [plan, counter, n, chunk, scratch] = locals(f);
+  const n0 = f.local(I32), n1 = f.local(I32);
+  f.block(() =>
+    f.loop(() => {
+      f.get(counter).get(chunk).i32AtomicRmwAdd().tee(n0).get(n).i32GeS()
+        .brIf(1);
+      f.get(n0).get(chunk).i32Add().set(n1);
+      minInto(f, n1, n);
+      f.get(plan).get(n0).get(n1).get(scratch).call(driver).br(0);
+    })
+  );
+  return f;
+}
+
 /** The convolution's exported functions and every function they call. */
 export interface ConvFuncs {
   /** `convForward(plan, n0, n1, scratch)`. */
@@ -330,10 +356,10 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     "DOUT",
     "DX",
     "DWT",
-    "DWT2",
+    "DWTSTEP",
     "DB",
-    "DB2",
-    "HALF",
+    "DBSTEP",
+    "CHUNK",
   ], (f, g, blocks) => {
     const dwt = g.dwt = f.local(I32), db = f.local(I32);
     const dxn = g.dxn = f.local(I32), doutT = g.doutT = f.local(I32);
@@ -343,14 +369,8 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     f.get(g.scratch).get(g.k).get(g.ROWS).i32Mul().get(g.OW).i32Mul().i32(3)
       .i32Shl().i32Add().tee(doutT).get(g.ROWS).get(g.OW).i32Mul().get(g.FN)
       .i32Mul().i32(3).i32Shl().i32Add().set(dcolT);
-    // this image's half of the batch
-    const half = () => f.get(g.n).get(g.HALF).i32LtS();
-    f.get(g.DWT).get(g.DWT2);
-    half();
-    f.select().set(dwt);
-    f.get(g.DB).get(g.DB2);
-    half();
-    f.select().set(db);
+    // this image's chunk's sums
+    chunkSums(f, g, [[g.DWT, g.DWTSTEP, dwt], [g.DB, g.DBSTEP, db]]);
     // db[filter] += Σ of its row of dout
     addRowSums(f, g.on, g.FN, g.positions, db);
     // dx of this image = 0, then each block adds to it
@@ -385,6 +405,11 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
   const variants = [VARIANTS[2], VARIANTS[4]].map((v) =>
     winograd(product, padded, v)
   );
+  const drivers = [
+    forward,
+    backward,
+    ...variants.flatMap((w) => [w.forward, w.backward]),
+  ];
   return {
     forward,
     backward,
@@ -394,9 +419,9 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
       fromCols,
       transpose,
       padded,
-      forward,
-      backward,
-      ...variants.flatMap((w) => [w.forward, w.backward, ...w.all]),
+      ...drivers,
+      ...drivers.map(claiming),
+      ...variants.flatMap((w) => w.all),
     ],
   };
 }

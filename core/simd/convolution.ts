@@ -15,8 +15,11 @@
  * forward saves is x itself (the layer keeps x unchanged between the two,
  * as for `matmul` and `matmulTN`).
  *
- * The filters' gradients are summed over each half of the batch apart,
- * then added, so that one thread and two give the same bits.
+ * The batch goes in chunks of about an eighth, which each thread claims
+ * in turn (`claiming` in conv_codegen.ts) until none is left: a thread
+ * slowed by another process takes fewer. The filters' gradients are
+ * summed over each chunk apart, then added in order, so that one thread
+ * and two give the same bits.
  *
  * @module
  */
@@ -81,7 +84,7 @@ class SimdConvSaved implements ConvolutionSaved {
   ow = 0;
   /** The filters transformed (Winograd: U, then for dx turned). */
   U?: Float64Array;
-  /** The filters' gradient sums of each half of the batch, then db's. */
+  /** The filters' gradient sums of each chunk of the batch, then db's. */
   sums?: Float64Array;
 
   constructor(kernels: Kernels, plan: Int32Array) {
@@ -97,6 +100,7 @@ export class SimdConvolution {
   #threads: SimdThreads;
   #scratch: Float64Array[] = []; // per thread: the calling one, the worker
   #exports: WebAssembly.Exports; // the filter transforms, winogradFilters2 …
+  #counter?: Int32Array; // the next image to claim (`#run`)
 
   /**
    * The convolution of `kernels`, in `memory`, on `threads`, calling the
@@ -165,6 +169,7 @@ export class SimdConvolution {
       for (const [slot, v] of slots) plan[PLAN[slot]] = v;
       this.#run("convForward", plan, s.n, s.n * s.fn * K * oh * ow, {
         scratch: K * rows * ow,
+        chunk: chunkOf(s.n),
       });
     }
     this.#unstage(s, "out", out.data);
@@ -190,36 +195,44 @@ export class SimdConvolution {
     const s = saved, { n, c, fn, oh, ow } = s, dx = grads.dx;
     const doutAt = this.#place(s, "dout", dout.data, true);
     const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
-    const half = Math.round(n / 2), work = n * fn * c * oh * ow;
-    // the filters' sums: (16 or K) × FN × C per half, then db per half
+    const work = n * fn * c * oh * ow;
+    const chunk = chunkOf(n, s.m !== 0 ? s.plan[WPLAN.IMAGES] : 1);
+    const parts = Math.ceil(n / chunk);
+    // the filters' sums, (α² or K) × FN × C per chunk of the batch, then
+    // db per chunk
     const alpha = s.m + 2, xis = alpha * alpha;
     const size = s.m !== 0 ? xis * fn * c : W.cols * fn;
-    const sums = s.sums = this.#sized(s.sums, 2 * (size + fn)).fill(0);
-    const db = sums.subarray(2 * size);
-    // dout, then where each half's sums go, then where the halves meet
-    const backward = [0, size, 2 * size, 2 * size + fn].map((i) =>
-      sums.byteOffset + 8 * i
-    );
+    const sums = s.sums = this.#sized(s.sums, parts * (size + fn)).fill(0);
+    const db = sums.subarray(parts * size);
+    // dout, where the first chunk's sums go and how far apart, the chunk
+    const backward = [
+      doutAt,
+      sums.byteOffset,
+      8 * size,
+      db.byteOffset,
+      8 * fn,
+      chunk,
+    ];
     const fill = (plan: Int32Array, slots: number[]) => {
-      [doutAt, ...backward, half].forEach((v, i) => plan[slots[i]] = v);
+      backward.forEach((v, i) => plan[slots[i]] = v);
     };
     if (s.m !== 0) {
       const plan = s.plan;
       fill(plan, [
         WPLAN.DOUT,
         WPLAN.DU,
-        WPLAN.DU2,
+        WPLAN.DUSTEP,
         WPLAN.DB,
-        WPLAN.DB2,
-        WPLAN.HALF,
+        WPLAN.DBSTEP,
+        WPLAN.CHUNK,
       ]);
       this.#run(`winogradBackward${s.m as 2 | 4}`, plan, n, work, {
         scratch: this.#winogradScratch(plan, alpha, true),
-        split: half,
+        chunk,
       });
-      // dW = Gᵀ (DU + DU2) G
+      // dW = Gᵀ (the chunks' DU, added in order) G
       const dW = this.#place(s, "dW", grads.dW.data, false);
-      this.#call(`winogradUnfilter${s.m}`, sums.byteOffset, dW, fn, c);
+      this.#call(`winogradUnfilter${s.m}`, sums.byteOffset, dW, fn, c, parts);
       this.#unstage(s, "dW", grads.dW.data);
       if (dx !== undefined) {
         // dx: dout convolved with the filters turned 180°, channels and
@@ -255,25 +268,31 @@ export class SimdConvolution {
       fill(plan, [
         PLAN.DOUT,
         PLAN.DWT,
-        PLAN.DWT2,
+        PLAN.DWTSTEP,
         PLAN.DB,
-        PLAN.DB2,
-        PLAN.HALF,
+        PLAN.DBSTEP,
+        PLAN.CHUNK,
       ]);
       const block = plan[PLAN.ROWS] * ow;
       this.#run("convBackward", plan, n, work * (dx ? 2 : 1) * K / c, {
         scratch: (2 * K + fn) * block,
-        split: half,
+        chunk,
       });
-      // dW = (dWᵀ of the first half + of the second)ᵀ
+      // dW = (the chunks' dWᵀ, added in order)ᵀ
       const dW = grads.dW.data;
       for (let f = 0; f < fn; f++) {
         for (let q = 0; q < K; q++) {
-          dW[f * K + q] = sums[q * fn + f] + sums[size + q * fn + f];
+          let sum = 0;
+          for (let p = 0; p < parts; p++) sum += sums[p * size + q * fn + f];
+          dW[f * K + q] = sum;
         }
       }
     }
-    for (let f = 0; f < fn; f++) grads.db.data[f] = db[f] + db[fn + f];
+    for (let f = 0; f < fn; f++) { // db: the chunks' sums, in order
+      let sum = 0;
+      for (let p = 0; p < parts; p++) sum += db[p * fn + f];
+      grads.db.data[f] = sum;
+    }
     if (dx !== undefined) this.#unstage(s, "dx", dx.data);
   }
 
@@ -365,6 +384,7 @@ export class SimdConvolution {
     for (const [slot, v] of slots) plan[WPLAN[slot]] = v;
     this.#run(`winogradForward${m as 2 | 4}`, plan, n, n * fn * c * oh * ow, {
       scratch: this.#winogradScratch(plan, alpha),
+      chunk: chunkOf(n, images),
     });
   }
 
@@ -383,10 +403,10 @@ export class SimdConvolution {
   }
 
   /**
-   * Runs `kind` over n images of `plan`, split between the threads at
-   * `split` (default: half) when a worker runs; each thread's scratch
-   * holds `scratch` f64. `work`: multiply-adds (for the split's
-   * threshold).
+   * Runs `kind` over the n images of `plan`, `chunk` at a time, each
+   * thread (the worker too when it runs) claiming chunks until none is
+   * left (`claiming` in conv_codegen.ts); each thread's scratch holds
+   * `scratch` f64. `work`: multiply-adds (for the threads' threshold).
    */
   #run(
     kind:
@@ -397,19 +417,22 @@ export class SimdConvolution {
     plan: Int32Array,
     n: number,
     work: number,
-    { scratch, split }: { scratch: number; split?: number },
+    { scratch, chunk }: { scratch: number; chunk: number },
   ): void {
     const threads = this.#threads.count, at: number[] = [];
     for (let t = 0; t < threads; t++) {
       this.#scratch[t] = this.#sized(this.#scratch[t], scratch);
       at.push(this.#scratch[t].byteOffset);
     }
-    this.#threads.run(kind, n, work, 1, (r0, r1) => [
+    const counter = this.#counter ??= this.#kernels.int32(1);
+    counter[0] = 0; // published to the worker with its task
+    this.#threads.share(`${kind}Chunks`, work, (thread) => [
       plan.byteOffset,
-      r0,
-      r1,
-      at[r0 === 0 ? 0 : threads - 1],
-    ], split);
+      counter.byteOffset,
+      n,
+      chunk,
+      at[thread],
+    ]);
   }
 
   /**
@@ -452,6 +475,17 @@ export class SimdConvolution {
     const buf = s.staged.get(name);
     if (buf !== undefined && !this.#memory.has(data)) data.set(buf);
   }
+}
+
+/**
+ * Images a chunk of a batch of n: about an eighth, so that a thread slowed
+ * by another process leaves at most about that much to wait for, and the
+ * filters' gradients are at most 8 sums to add (per layer, 8 × α²·FN·C
+ * f64: 9 MB for DeepConvNet's last), rounded up to whole blocks of
+ * `images` (a chunk's last block is short otherwise).
+ */
+export function chunkOf(n: number, images = 1): number {
+  return images * Math.max(1, Math.ceil(Math.ceil(n / 8) / images));
 }
 
 /**

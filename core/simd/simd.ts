@@ -34,7 +34,7 @@ import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { checkGather } from "../naive.ts";
 import { TILES } from "./codegen.ts";
-import { kernelModule } from "./module.ts";
+import { kernelModule, KINDS } from "./module.ts";
 import { SimdMemory } from "./memory.ts";
 import { type Kernel, SimdThreads } from "./threads.ts";
 import { simdSupport } from "./support.ts";
@@ -175,24 +175,21 @@ export class SimdKernels extends BaseKernels {
       kernelModule(fma, memory.shared),
       { env: { memory: memory.memory } },
     );
-    this.#threads = new SimdThreads(memory, {
-      gemm: exports.gemm as Kernel,
-      gemmNT: exports.gemmNT as Kernel,
-      lists: exports.lists as Kernel,
-      convForward: exports.convForward as Kernel,
-      convBackward: exports.convBackward as Kernel,
-      winogradForward2: exports.winogradForward2 as Kernel,
-      winogradBackward2: exports.winogradBackward2 as Kernel,
-      winogradForward4: exports.winogradForward4 as Kernel,
-      winogradBackward4: exports.winogradBackward4 as Kernel,
-    }, {
-      fma,
-      threads,
-      spinMs: options.spinMs ?? 0.5,
-      workerUrl: options.workerUrl ??
-        new URL("./simd_worker.ts", import.meta.url),
-      timeoutMs: options.timeoutMs ?? 30_000,
-    });
+    this.#threads = new SimdThreads(
+      memory,
+      Object.fromEntries(KINDS.map((kind) => [kind, exports[kind]])) as Record<
+        (typeof KINDS)[number],
+        Kernel
+      >,
+      {
+        fma,
+        threads,
+        spinMs: options.spinMs ?? 0.5,
+        workerUrl: options.workerUrl ??
+          new URL("./simd_worker.ts", import.meta.url),
+        timeoutMs: options.timeoutMs ?? 30_000,
+      },
+    );
     this.#compact = exports.compact as (...args: number[]) => number;
     this.#transpose = exports.transpose as Kernel;
     this.#compactBytes = exports.compactBytes as (...args: number[]) => number;

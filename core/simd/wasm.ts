@@ -304,6 +304,15 @@ export class Func {
   i32Ctz(): this {
     return this.#op(0x68);
   }
+  /**
+   * `i32.atomic.rmw.add`: adds the i32 on the stack to the one at the
+   * address below it, atomically; leaves the old value.
+   */
+  i32AtomicRmwAdd(offset = 0): this {
+    this.code.push(0xfe);
+    uleb(0x1e, this.code);
+    return this.#memarg(2, offset);
+  }
   /** `i32.store` (natural alignment) */
   i32Store(offset = 0): this {
     return this.#op(0x36).#memarg(2, offset);

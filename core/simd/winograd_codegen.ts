@@ -40,6 +40,7 @@
 import { Func, I32, V128 } from "./wasm.ts";
 import {
   addRowSums,
+  chunkSums,
   i32s,
   locals,
   minInto,
@@ -53,9 +54,10 @@ import {
  * of f64 data where it names a matrix). The forward's: X, U (α²×FN×C),
  * B (0: no bias), OUT, the sizes (C, H, WIDTH in; FN, OH, OW out; PAD) and
  * TROWS, tile rows per block. The backward's (filters' gradient): X,
- * DOUT, the sizes, and the sums it adds to, DU (α²×FN×C) and DB (1×FN)
- * for images 0 … HALF−1, DU2 and DB2 for the rest. IMAGES: images per
- * block (more than 1 only with TROWS = OH/m, whole images).
+ * DOUT, the sizes, and the sums it adds to, DU (α²×FN×C) and DB (1×FN) of
+ * each chunk of CHUNK images, DUSTEP and DBSTEP bytes apart (see `PLAN` in
+ * conv_codegen.ts). IMAGES: images per block (more than 1 only with TROWS
+ * = OH/m, whole images).
  */
 export const WPLAN = {
   X: 0,
@@ -72,10 +74,10 @@ export const WPLAN = {
   TROWS: 11,
   DOUT: 12,
   DU: 13,
-  DU2: 14,
+  DUSTEP: 14,
   DB: 15,
-  DB2: 16,
-  HALF: 17,
+  DBSTEP: 16,
+  CHUNK: 17,
   IMAGES: 18,
   SIZE: 19,
 } as const;
@@ -639,32 +641,38 @@ export function winogradFilters(v: Variant): Func {
 }
 
 /**
- * `winogradUnfilterM(sums, dw, fn, c)` (M = m): dW = Gᵀ D G for each
- * filter f and channel ch, two channels a vector, D = the two halves'
- * sums (`sums`: α²×FN×C, then as many again), element ξ at
- * sums + 8·(ξ·FN·C + f·C + ch); into dW (FN×C·9) at dw.
+ * `winogradUnfilterM(sums, dw, fn, c, parts)` (M = m): dW = Gᵀ D G for
+ * each filter f and channel ch, two channels a vector, D = the sum of
+ * `parts` sums in order (`sums`: α²×FN×C each, one after the other),
+ * element ξ of part k at sums + 8·((k·α² + ξ)·FN·C + f·C + ch); into dW
+ * (FN×C·9) at dw.
  */
 export function winogradUnfilter(v: Variant): Func {
   const { m, alpha } = v, xis = alpha * alpha;
-  const f = new Func(`winogradUnfilter${m}`, i32s(4));
-  const [sums, dw, fn, c] = locals(f);
+  const f = new Func(`winogradUnfilter${m}`, i32s(5));
+  const [sums, dw, fn, c, parts] = locals(f);
   const fi = f.local(I32), ch = f.local(I32), p = f.local(I32);
-  const step = f.local(I32), half = f.local(I32), to = f.local(I32);
-  const last = f.local(I32), at = f.local(I32);
+  const step = f.local(I32), part = f.local(I32), to = f.local(I32);
+  const last = f.local(I32), at = f.local(I32), end = f.local(I32);
   const k = constants(f, v), t = vectors(f, v.temps);
   const d = vectors(f, xis), col = vectors(f, 3), x = vectors(f, alpha);
   const qq = vectors(f, 3 * alpha); // qq[α·i + b] = (Gᵀ D)[i][b]
   f.get(fn).get(c).i32Mul().i32(3).i32Shl().tee(step).i32(xis).i32Mul()
-    .set(half);
+    .set(part);
   f.get(sums).set(p);
   f.i32(0).set(fi);
   whileLess(f, fi, fn, 1, () => {
     f.i32(0).set(ch);
     whileLess(f, ch, c, 2, () => {
       f.get(ch).i32(1).i32Add().get(c).i32LtS().set(last);
-      for (let xi = 0; xi < xis; xi++) { // D = DU + DU2
+      for (let xi = 0; xi < xis; xi++) { // D = the parts' sum, in order
         f.get(p).get(step).i32(xi).i32Mul().i32Add().tee(at).v128Load()
-          .get(at).get(half).i32Add().v128Load().f64x2Add().set(d[xi]);
+          .set(d[xi]);
+        f.get(at).get(part).get(parts).i32Mul().i32Add().set(end);
+        f.get(at).get(part).i32Add().set(at);
+        whileLess(f, at, end, { local: part }, () => {
+          f.get(d[xi]).get(at).v128Load().f64x2Add().set(d[xi]);
+        });
       }
       for (let b = 0; b < alpha; b++) { // down D's columns: Gᵀ D
         v.unfilter(
@@ -749,7 +757,7 @@ export interface WinogradFuncs {
  * `winogradForwardM(plan, n0, n1, scratch)` (M = v.m): OUT = the
  * convolution of images n0 … n1−1 (see the module doc), and
  * `winogradBackwardM(plan, n0, n1, scratch)`: DU += Σ (A dY Aᵀ)_ξ · V_ξᵀ
- * and DB += Σ dout over them, each image into its half's sums; both call
+ * and DB += Σ dout over them, each image into its chunk's sums; both call
  * `product` (`gemm`, strided) and `padded` (`padInto`). Tiles: ⌈OH/m⌉ ×
  * ⌈OW/m⌉, the last of a side partly past the output's edge where m does
  * not divide it (computed whole from zeros past x's padding, stored only
@@ -928,20 +936,18 @@ export function winograd(
   const backward = driver(`winogradBackward${m}`, [
     "DOUT",
     "DU",
-    "DU2",
+    "DUSTEP",
     "DB",
-    "DB2",
-    "HALF",
+    "DBSTEP",
+    "CHUNK",
   ], (f, g) => {
-    // a group below HALF ends there; its sums are its half's
-    f.get(g.n).get(g.HALF).i32LtS().ifThen(() => minInto(f, g.end, g.HALF));
+    // a group ends with its chunk, whose sums it adds to
+    f.get(g.n).get(g.CHUNK).i32DivU().i32(1).i32Add().get(g.CHUNK).i32Mul()
+      .set(g.i);
+    minInto(f, g.end, g.i);
     g.du = f.local(I32);
     const db = f.local(I32);
-    for (
-      const [first, second, into] of [[g.DU, g.DU2, g.du], [g.DB, g.DB2, db]]
-    ) {
-      f.get(first).get(second).get(g.n).get(g.HALF).i32LtS().select().set(into);
-    }
+    chunkSums(f, g, [[g.DU, g.DUSTEP, g.du], [g.DB, g.DBSTEP, db]]);
     // db[filter] += Σ dout, image by image
     f.get(g.n).set(g.i);
     whileLess(f, g.i, g.end, 1, () => {
