@@ -1,31 +1,67 @@
-// One training iteration of the book's SimpleConvNet at batch 100 (gradient
-// + Adam update), the chapter-7 workload; and its forward pass alone. On
-// each backend: pure TypeScript (the baseline) and WebAssembly SIMD.
-import { Rng } from "../core/mod.ts";
-import { SimpleConvNet } from "../net/mod.ts";
+// One training iteration at batch 100 (gradient + Adam update) of the
+// book's SimpleConvNet (chapter 7) and DeepConvNet (chapter 8), and
+// SimpleConvNet's forward pass alone. On each backend: pure TypeScript
+// (the baseline), WebAssembly SIMD on one thread and on two (one
+// SimdKernels' memory shared with a Worker).
+import { Rng, SimdKernels } from "../core/mod.ts";
+import {
+  DeepConvNet,
+  type NetOptions,
+  type Network,
+  SimpleConvNet,
+} from "../net/mod.ts";
 import { Adam } from "../optim/mod.ts";
 import { data } from "./batches.ts";
 
-for (const backend of ["ts", "simd"] as const) {
-  const rng = new Rng(6);
-  const net = new SimpleConvNet({ rng, backend });
+// Not closed: deno bench ends the process when the benches are done.
+const simd2 = SimdKernels.create({ threads: 2 })!;
+await simd2.ready();
+
+const configs: [string, NetOptions][] = [
+  ["ts", { backend: "ts" }],
+  ["simd", { backend: "simd" }],
+  ["simd, 2 threads", { kernels: simd2 }],
+];
+
+/** An Adam step of `net` over seeded batches, round robin. */
+function steps(net: Network, rng: Rng): () => void {
   const adam = new Adam();
+  const batches = Array.from({ length: 4 }, () => data.batch(rng, 100));
+  let i = 0;
+  return () => {
+    const { x, t } = batches[i++ % batches.length];
+    adam.update(net.params, net.gradient(x, t));
+  };
+}
+
+for (const [name, options] of configs) {
+  const rng = new Rng(6);
+  const net = new SimpleConvNet({ rng, ...options });
   const batches = Array.from({ length: 4 }, () => data.batch(rng, 100));
   let i = 0;
 
   Deno.bench(
-    `SimpleConvNet iteration, batch 100, ${data.source} (gradient + Adam), ${backend}`,
-    { group: "convnet", baseline: backend === "ts", n: 30, warmup: 5 },
-    () => {
-      const { x, t } = batches[i++ % batches.length];
-      adam.update(net.params, net.gradient(x, t));
-    },
+    `SimpleConvNet iteration, batch 100, ${data.source} (gradient + Adam), ${name}`,
+    { group: "convnet", baseline: name === "ts", n: 30, warmup: 5 },
+    steps(net, rng),
   );
   Deno.bench(
-    `SimpleConvNet forward (predict), batch 100, ${data.source}, ${backend}`,
-    { group: "convnet forward", baseline: backend === "ts", n: 30, warmup: 5 },
+    `SimpleConvNet forward (predict), batch 100, ${data.source}, ${name}`,
+    { group: "convnet forward", baseline: name === "ts", n: 30, warmup: 5 },
     () => {
       net.predict(batches[i++ % batches.length].x);
     },
+  );
+}
+
+for (const [name, options] of configs) {
+  const rng = new Rng(8);
+  const net = new DeepConvNet({ rng, ...options });
+  // TypeScript: ~1.6 s a step here, so fewer of them
+  const n = name === "ts" ? 4 : 20;
+  Deno.bench(
+    `DeepConvNet iteration, batch 100, ${data.source} (gradient + Adam), ${name}`,
+    { group: "deep convnet", baseline: name === "ts", n, warmup: 2 },
+    steps(net, rng),
   );
 }

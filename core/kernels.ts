@@ -42,8 +42,10 @@ import type { ByteRows } from "./sparse.ts";
 /**
  * What a convolution's forward keeps for its backward, made and read back
  * by the kernels that computed it: for the im2col kernels, the columns
- * (N·OH·OW)×(C·FH·FW) and their working buffers. Opaque to the layer,
- * which keeps it between the two calls.
+ * (N·OH·OW)×(C·FH·FW) and their working buffers; for the SIMD ones, where
+ * x is and the plans of the calls (they build what backward needs from x
+ * again, block by block: `simd/convolution.ts`). Opaque to the layer,
+ * which keeps it, and x unchanged, between the two calls.
  */
 export interface ConvolutionSaved {
   /** The kernels that made it, the only ones that can read it. */
@@ -63,7 +65,9 @@ export interface ConvolutionGrads {
 /**
  * What the layers compute with. Every method has the same results on every
  * implementation (bit for bit without fused multiply-add; within rounding
- * with it, see `SimdKernels`).
+ * with it, see `SimdKernels`), but the convolution: the SIMD kernels' is
+ * Winograd's for 3×3 filters and sums in another order, within rounding of
+ * the im2col one (bounded in `tests/simd_conv_test.ts`).
  *
  * Ownership: `out` arguments are written, never read; an `out` must not
  * share memory with an operand. After `matmul(a, b)`, do not change `a`

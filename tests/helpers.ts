@@ -34,6 +34,24 @@ export function uniformMatrix(
   return m;
 }
 
+/**
+ * A copy of `m`, in `kernels`' memory (their `float64`) unless `outside`:
+ * the two ways an operand reaches the SIMD kernels.
+ */
+export function place(
+  kernels: { float64(length: number): Float64Array },
+  m: Matrix,
+  outside: boolean,
+): Matrix {
+  const copy = new Matrix(
+    m.rows,
+    m.cols,
+    outside ? undefined : kernels.float64(m.data.length),
+  );
+  copy.data.set(m.data);
+  return copy;
+}
+
 /** The largest |a − b| over two equal-length arrays. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) {

@@ -15,6 +15,7 @@ import { TS_KERNELS } from "../core/ts_kernels.ts";
 import { selectKernels } from "../core/backend.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
 import { simdSupport } from "../core/simd/support.ts";
+import { place } from "./helpers.ts";
 
 // Sizes that hit every remainder of the 3×2 and 5-column blockings (m, k, n
 // mod 3, 2 and 5), plus 1×1 and primes.
@@ -204,17 +205,6 @@ const IMPLEMENTATIONS: [BaseKernels, exact: boolean][] = [
 // Remainders of the SIMD tiles too: 3 rows × 6 columns, 3×2 for A·Bᵀ and
 // 16-column blocks of the sparse product, with pairs and a last column.
 const SIMD_DIMS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 17, 18, 19];
-
-/** A copy of `m` in the kernels' memory (or, with `outside`, not). */
-function place(kernels: BaseKernels, m: Matrix, outside: boolean): Matrix {
-  const copy = new Matrix(
-    m.rows,
-    m.cols,
-    outside ? undefined : kernels.float64(m.data.length),
-  );
-  copy.data.set(m.data);
-  return copy;
-}
 
 /** Asserts `got` is `want` to the bit, or within rounding of Σ|terms|. */
 function assertClose(

@@ -1,12 +1,14 @@
 /**
  * The SIMD kernels, generated as WebAssembly functions with `wasm.ts`: the
- * dense products (`gemm` for A·B and Aᵀ·B, `gemmNT` for A·Bᵀ), the sparse
- * product (`lists`), the searches for non-zeros (`compact` over f64,
- * `compactBytes` over u8 pixels), the CSR-to-CSC `transpose`, `allFinite`,
- * the conversion of u8 pixels (`bytesToF64`), `relu` and `maxPool`. Each works on
- * row-major data in one linear memory and takes byte offsets; `simd.ts`
- * wraps them behind the same contract as the pure-TypeScript kernels of
- * `fast.ts` and `sparse.ts`.
+ * dense products (`gemm` for A·B and Aᵀ·B, with `strided` for blocks of
+ * larger matrices, `gemmNT` for A·Bᵀ), the sparse product (`lists`), the
+ * searches for non-zeros (`compact` over f64, `compactBytes` over u8
+ * pixels), the CSR-to-CSC `transpose`, `allFinite`, the conversion of u8
+ * pixels (`bytesToF64`), `relu`, `maxPool` and `maxPoolBackward`, and the
+ * loop helpers the convolution's generators (`conv_codegen.ts`,
+ * `winograd_codegen.ts`) share. Each works on row-major data in one linear
+ * memory and takes byte offsets; `simd.ts` wraps them behind the same
+ * contract as the pure-TypeScript kernels of `fast.ts` and `sparse.ts`.
  *
  * The vector type is f64x2: two columns of the output per register. The
  * products keep small tiles of the output in registers (R rows × 2V
@@ -44,6 +46,8 @@ export interface Tiles {
   gemmChunk: number;
   /** f64x2 vectors (2 columns each) per tile of `gemm` and `lists`. */
   gemmVectors: number;
+  /** Terms of the sum per pass of `gemm`'s inner loop (a power of 2). */
+  gemmUnroll: number;
   /** Output rows × columns per tile of `gemmNT`. */
   ntRows: number;
   /** Output columns per tile of `gemmNT`. */
@@ -57,46 +61,55 @@ export interface Tiles {
  * script: gemm tiles of 3×3, 3×2, 5×2, 6×2, 4×2 and 2×4 (rows × vectors) all
  * ran at 19–20 GFLOP/s, 4×3 and 2×5 at 11–14 (register spills); A·Bᵀ 2×2 to
  * 4×2 at 15–16; the sparse product with 8 vectors a block within 5 % of 5,
- * 10 and 12.
+ * 10 and 12. The inner loop four terms a pass: 5–15 % over one on the
+ * convolutions' products (16…64 terms, 16…240 columns: fewer branches
+ * per multiply-add), taking the best of 60 interleaved runs each.
  */
 export const TILES: Tiles = {
   gemmRows: 3,
   gemmChunk: 256,
   gemmVectors: 3,
+  gemmUnroll: 4,
   ntRows: 3,
   ntCols: 2,
   listVectors: 8,
 };
 
 /** The local indices of `f`'s parameters, 0 … n−1, to destructure. */
-function locals(f: Func): number[] {
+export function locals(f: Func): number[] {
   return f.params.map((_, i) => i);
 }
 
 /** A parameter list of `count` i32s (byte offsets and sizes). */
-function i32s(count: number): ValType[] {
+export function i32s(count: number): ValType[] {
   return new Array<ValType>(count).fill(I32);
 }
 
-/** `for (; i < limit; i += step) body()` with locals i and limit. */
-function whileLess(
+/**
+ * `for (; i < limit; i += step) body()` with locals i and limit; step a
+ * constant, or `{ local }` a local's value.
+ */
+export function whileLess(
   f: Func,
   i: number,
   limit: number,
-  step: number,
+  step: number | { local: number },
   body: () => void,
 ): void {
   f.block(() =>
     f.loop(() => {
       f.get(i).get(limit).i32GeS().brIf(1);
       body();
-      f.get(i).i32(step).i32Add().set(i).br(0);
+      f.get(i);
+      if (typeof step === "number") f.i32(step);
+      else f.get(step.local);
+      f.i32Add().set(i).br(0);
     })
   );
 }
 
 /** `do { body() } while (--count !== 0)`, skipped when count is 0. */
-function countDown(f: Func, count: number, body: () => void): void {
+export function countDown(f: Func, count: number, body: () => void): void {
   f.block(() => {
     f.get(count).i32Eqz().brIf(0);
     f.loop(() => {
@@ -113,7 +126,7 @@ function countDown(f: Func, count: number, body: () => void): void {
  * one pass over the sum's terms, so the columns left over take one pass
  * more, not one per vector. Locals j and limit.
  */
-function columnBlocks(
+export function columnBlocks(
   f: Func,
   j: number,
   n: number,
@@ -135,8 +148,90 @@ function columnBlocks(
   whileLess(f, j, n, 1, () => emit(0));
 }
 
+/** local = min(local, other), signed. */
+export function minInto(f: Func, local: number, other: number): void {
+  f.get(local).get(other).get(local).get(other).i32LtS().select().set(local);
+}
+
+/**
+ * Over the bytes p … end−1 of f64 data: `pair()` at p two elements at a
+ * time, then `one()` for an odd last one (p advanced after each; end2 a
+ * scratch local).
+ */
+export function pairs(
+  f: Func,
+  p: number,
+  end: number,
+  end2: number,
+  pair: () => void,
+  one: () => void,
+): void {
+  f.get(end).get(end).get(p).i32Sub().i32(8).i32And().i32Sub().set(end2);
+  whileLess(f, p, end2, 16, pair);
+  whileLess(f, p, end, 8, one);
+}
+
+/**
+ * The f64 at bytes p … end−1 set to 0, two at a time (p advanced; end2 a
+ * scratch local).
+ */
+export function zeroes(f: Func, p: number, end: number, end2: number): void {
+  pairs(
+    f,
+    p,
+    end,
+    end2,
+    () => f.get(p).v128Zero().v128Store(),
+    () => f.get(p).f64Zero().f64Store(),
+  );
+}
+
+/**
+ * into = base + ⌊n / CHUNK⌋·step for each [base, step, into]: the sums of
+ * image n's chunk (g holds locals n and CHUNK).
+ */
+export function chunkSums(
+  f: Func,
+  g: Record<string, number>,
+  sums: [base: number, step: number, into: number][],
+): void {
+  for (const [base, step, into] of sums) {
+    f.get(base).get(g.n).get(g.CHUNK).i32DivU().get(step).i32Mul().i32Add()
+      .set(into);
+  }
+}
+
+/**
+ * into[i] += Σ of row i, for the `count` rows of `length` f64 at byte
+ * `rows` (locals all): two lanes along the row, then their sum.
+ */
+export function addRowSums(
+  f: Func,
+  rows: number,
+  count: number,
+  length: number,
+  into: number,
+): void {
+  const i = f.local(I32), p = f.local(I32), end = f.local(I32);
+  const end2 = f.local(I32), acc = f.local(V128);
+  f.get(rows).set(p);
+  f.i32(0).set(i);
+  whileLess(f, i, count, 1, () => {
+    f.v128Zero().set(acc);
+    f.get(p).get(length).i32(3).i32Shl().i32Add().set(end);
+    pairs(f, p, end, end2, () => {
+      f.get(acc).get(p).v128Load().f64x2Add().set(acc);
+    }, () => {
+      f.get(acc).get(p).v128Load64Zero().f64x2Add().set(acc);
+    });
+    f.get(into).get(i).i32(3).i32Shl().i32Add().tee(end).get(end).f64Load()
+      .get(acc).f64x2ExtractLane(0).get(acc).f64x2ExtractLane(1).f64Add()
+      .f64Add().f64Store();
+  });
+}
+
 /** acc = s · b + acc, fused when `fma`. Stack: nothing → nothing. */
-function madd(
+export function madd(
   f: Func,
   t: Float,
   fma: boolean,
@@ -173,14 +268,30 @@ function madd(
  * one narrower tile and the last ones one at a time. With `t` = "f32" the
  * same in f32 (4-byte elements, four columns a vector), exported as
  * `gemmF32`.
+ *
+ * With `strided`, `gemmStrided(a, b, c, m, k, n, aRow, aStep, bRow, cRow,
+ * add)`: the same with B's and C's rows bRow and cRow bytes apart (blocks
+ * of larger matrices: the convolution's products, `conv_codegen.ts`), in
+ * one pass over the sum's terms, columns outer: a K×2V panel of B stays in
+ * cache while every row tile takes it, the rows left over in one shorter
+ * tile.
  */
-export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
+export function gemm(
+  tiles: Tiles,
+  fma: boolean,
+  t: Float = "f64",
+  strided = false,
+): Func {
   const { bytes, type, splat } = FLOATS[t];
   const R = tiles.gemmRows, V = tiles.gemmVectors, L = 16 / bytes;
-  const f = new Func(t === "f64" ? "gemm" : "gemmF32", i32s(9));
-  const [a, b, c, m, k, n, aRow, aStep, add] = locals(f);
+  const f = new Func(
+    strided ? "gemmStrided" : t === "f64" ? "gemm" : "gemmF32",
+    i32s(strided ? 11 : 9),
+  );
+  const [a, b, c, m, k, n, aRow, aStep, ...rest] = locals(f);
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const limit = f.local(I32), nBytes = f.local(I32), pb = f.local(I32);
+  const [bRow, cRow, add] = strided ? rest : [nBytes, nBytes, rest[0]];
   const pa = Array.from({ length: R }, () => f.local(I32));
   const pc = Array.from({ length: R }, () => f.local(I32));
   const acc = Array.from({ length: R * V }, () => f.local(V128));
@@ -197,7 +308,7 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
     for (let r = 0; r < rows; r++) {
       // pa[r] = &A(i+r, 0); pc[r] = &C(i+r, j)
       f.get(a).get(i).i32(r).i32Add().get(aRow).i32Mul().i32Add().set(pa[r]);
-      f.get(c).get(i).i32(r).i32Add().get(nBytes).i32Mul().i32Add()
+      f.get(c).get(i).i32(r).i32Add().get(cRow).i32Mul().i32Add()
         .get(j).i32(bytes).i32Mul().i32Add().set(pc[r]);
     }
     f.get(b).get(j).i32(bytes).i32Mul().i32Add().set(pb); // &B(0, j)
@@ -217,8 +328,8 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < Math.max(vectors, 1); v++) start(r, v);
     }
-    f.get(k).set(count);
-    countDown(f, count, () => {
+    // One term of the sum: A's column p, B's row p.
+    const term = () => {
       if (vectors === 0) {
         f.get(pb)[`${t}Load` as const]().set(sb);
         for (let r = 0; r < rows; r++) { // sacc[r] += A(i+r, p) · B(p, j)
@@ -237,8 +348,16 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
       for (let r = 0; r < rows; r++) {
         f.get(pa[r]).get(aStep).i32Add().set(pa[r]);
       }
-      f.get(pb).get(nBytes).i32Add().set(pb);
+      f.get(pb).get(bRow).i32Add().set(pb);
+    };
+    // ⌊k/U⌋ passes of U terms, then the k mod U left, in order
+    const U = tiles.gemmUnroll;
+    f.get(k).i32(Math.log2(U)).i32ShrU().set(count);
+    countDown(f, count, () => {
+      for (let u = 0; u < U; u++) term();
     });
+    f.get(k).i32(U - 1).i32And().set(count);
+    countDown(f, count, term);
     for (let r = 0; r < rows; r++) {
       if (vectors === 0) {
         f.get(pc[r]).get(sacc[r])[`${t}Store` as const]();
@@ -253,6 +372,24 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
   const rowBlock = (rows: number) => {
     columnBlocks(f, j, n, limit, V, L, (vectors) => tile(rows, vectors));
   };
+  const rowLimit = f.local(I32);
+  if (strided) {
+    // Columns j … j+L·vectors−1 of every row: R rows at a time, then the
+    // 1 … R−1 rows left in one tile.
+    columnBlocks(f, j, n, limit, V, L, (vectors) => {
+      f.i32(0).set(i);
+      f.get(m).get(m).i32(R).i32RemU().i32Sub().set(rowLimit);
+      whileLess(f, i, rowLimit, R, () => tile(R, vectors));
+      for (let rows = R - 1; rows >= 1; rows--) { // at most one of these runs
+        f.block(() => {
+          f.get(m).get(i).i32Sub().i32(rows).i32LtS().brIf(0);
+          tile(rows, vectors);
+          f.get(i).i32(rows).i32Add().set(i);
+        });
+      }
+    });
+    return f;
+  }
 
   // The sum over p runs in chunks of `tiles.gemmChunk` terms, every tile of
   // C taking each chunk's share in turn (adding to what the earlier chunks
@@ -260,7 +397,7 @@ export function gemm(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
   // instead of streaming from memory once per tile. The params a, b, k and
   // add are rebound per chunk; each output still sums in ascending p.
   const a0 = f.local(I32), b0 = f.local(I32), k0 = f.local(I32);
-  const add0 = f.local(I32), p0 = f.local(I32), rowLimit = f.local(I32);
+  const add0 = f.local(I32), p0 = f.local(I32);
   f.get(a).set(a0).get(b).set(b0).get(k).set(k0).get(add).set(add0);
   f.i32(0).set(p0);
   f.loop(() => {
@@ -895,6 +1032,72 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
   const best = f.local(F64), v = f.local(F64), gt = f.local(I32);
   const hw = f.local(I32), img = f.local(I32), img0 = f.local(I32);
   const pj = f.local(I32);
+  // 2×2 windows with stride 2, two at once: lane 0 the window at ox, lane 1
+  // at ox + 1, the four elements interleaved from two loads a row; the
+  // same steps as below, lane by lane (indices as i64 lanes).
+  const pairs2x2 = () => {
+    const last = f.local(I32), p = f.local(I32);
+    const [l0, l1, l2, l3, e01, e10, e11, vb, idx, base, gtv] = Array.from(
+      { length: 11 },
+      () => f.local(V128),
+    );
+    const LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+    const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+    f.get(stride).i32(2).i32Eq().ifThen(() => {
+      f.get(ow).i32(1).i32Sub().set(last);
+      whileLess(f, ox, last, 2, () => {
+        // at = plane + 2oy·w + 2ox, p = its byte
+        f.get(plane).get(oy).i32(1).i32Shl().get(w).i32Mul().i32Add()
+          .get(ox).i32(1).i32Shl().i32Add().tee(at).i32(3).i32Shl()
+          .get(img0).i32Add().set(p);
+        f.get(p).v128Load().set(l0);
+        f.get(p).v128Load(16).set(l1);
+        f.get(p).get(w).i32(3).i32Shl().i32Add().tee(p).v128Load().set(l2);
+        f.get(p).v128Load(16).set(l3);
+        f.get(l0).get(l1).i8x16Shuffle(LOW).set(vb); // best: (x₀₀, x₀₀')
+        f.get(l0).get(l1).i8x16Shuffle(HIGH).set(e01);
+        f.get(l2).get(l3).i8x16Shuffle(LOW).set(e10);
+        f.get(l2).get(l3).i8x16Shuffle(HIGH).set(e11);
+        // base = (at, at + 2), idx = base
+        f.get(at).i64ExtendI32U().i64x2Splat().get(at).i32(2).i32Add()
+          .i64ExtendI32U().i64x2ReplaceLane(1).tee(base).set(idx);
+        for (const [e, offset] of [[e01, 1], [e10, 0], [e11, 1]] as const) {
+          // gt = e > best || (e is NaN && best is not)
+          f.get(e).get(vb).f64x2Gt().get(e).get(e).f64x2Ne().get(vb).get(vb)
+            .f64x2Eq().v128And().v128Or().set(gtv);
+          f.get(e).get(vb).get(gtv).v128Bitselect().set(vb);
+          // idx = gt ? base + the element's offset (1, w, w + 1) : idx
+          f.get(base);
+          if (e === e01) f.i32(1);
+          else f.get(w).i32(offset).i32Add();
+          f.i64ExtendI32U().i64x2Splat().i64x2Add().get(idx).get(gtv)
+            .v128Bitselect().set(idx);
+        }
+        f.get(out).get(vb).v128Store();
+        // the two i64 indices' low words, as two i32
+        f.get(arg).get(idx).get(idx).i8x16Shuffle([
+          0,
+          1,
+          2,
+          3,
+          8,
+          9,
+          10,
+          11,
+          0,
+          1,
+          2,
+          3,
+          8,
+          9,
+          10,
+          11,
+        ]).v128Store64Lane(0);
+        f.get(out).i32(16).i32Add().set(out);
+        f.get(arg).i32(8).i32Add().set(arg);
+      });
+    });
+  };
   f.get(h).get(w).i32Mul().set(hw);
   f.get(n).get(c).i32Mul().set(planes);
   f.i32(0).set(pl);
@@ -907,6 +1110,7 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
     f.i32(0).set(oy);
     whileLess(f, oy, oh, 1, () => {
       f.i32(0).set(ox);
+      if (fixed?.[0] === 2 && fixed[1] === 2) pairs2x2();
       whileLess(f, ox, ow, 1, () => {
         // at = plane + oy·stride·w + ox·stride; best = x[image][at]
         f.get(plane).get(oy).get(stride).i32Mul().get(w).i32Mul().i32Add()
@@ -962,6 +1166,46 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
         f.get(arg).i32(4).i32Add().set(arg);
       });
     });
+  });
+  return f;
+}
+
+/**
+ * `maxPoolBackward(dout, arg, dx, n, outSize, inSize)`: max pooling's
+ * backward (`maxPoolBackward` of `naive.ts`): each of the n rows of dx
+ * (inSize f64) zeroed, then each dout (n rows of outSize) added where its
+ * row of arg (i32) says its maximum was (−1: a padding zero, nowhere), in
+ * the same order. The TypeScript equivalent:
+ *
+ * ```ts ignore
+ * DX.fill(0);
+ * for (let i = 0; i < n; i++) for (let o = 0; o < outSize; o++) {
+ *   const at = arg[i * outSize + o];
+ *   if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
+ * }
+ * ```
+ */
+export function maxPoolBackward(): Func {
+  const f = new Func("maxPoolBackward", i32s(6));
+  const [dout, arg, dx, n, outSize, inSize] = locals(f);
+  const p = f.local(I32), end = f.local(I32), end2 = f.local(I32);
+  const i = f.local(I32), row = f.local(I32), at = f.local(I32);
+  const q = f.local(I32);
+  f.get(dx).set(p);
+  f.get(dx).get(n).get(inSize).i32Mul().i32(3).i32Shl().i32Add().set(end);
+  zeroes(f, p, end, end2);
+  f.get(dx).set(row);
+  f.i32(0).set(i);
+  whileLess(f, i, n, 1, () => {
+    f.get(arg).get(outSize).i32(2).i32Shl().i32Add().set(end);
+    whileLess(f, arg, end, 4, () => {
+      f.get(arg).i32Load().tee(at).i32(0).i32GeS().ifThen(() => {
+        f.get(row).get(at).i32(3).i32Shl().i32Add().tee(q).get(q).f64Load()
+          .get(dout).f64Load().f64Add().f64Store();
+      });
+      f.get(dout).i32(8).i32Add().set(dout);
+    });
+    f.get(row).get(inSize).i32(3).i32Shl().i32Add().set(row);
   });
   return f;
 }

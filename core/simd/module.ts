@@ -10,10 +10,12 @@ import {
   gemmNT,
   lists,
   maxPool,
+  maxPoolBackward,
   relu,
   TILES,
   transpose,
 } from "./codegen.ts";
+import { convolution } from "./conv_codegen.ts";
 import { wasmModule } from "./wasm.ts";
 
 /** 2 GiB: byte offsets stay below 2³¹, positive as the kernels' i32s. */
@@ -44,6 +46,8 @@ export function kernelModule(
       relu(true),
       maxPool(),
       maxPool([2, 2]),
+      maxPoolBackward(),
+      ...convolution(TILES, fma).all,
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
     module = new WebAssembly.Module(bytes);
@@ -66,4 +70,15 @@ export const CTL = {
   SLOTS: 16,
 } as const;
 /** Task kinds: stop, or which kernel export to call. */
-export const KIND_STOP = 0, KINDS = ["gemm", "gemmNT", "lists"] as const;
+export const KIND_STOP = 0,
+  KINDS = [
+    "gemm",
+    "gemmNT",
+    "lists",
+    "convForwardChunks",
+    "convBackwardChunks",
+    "winogradForward2Chunks",
+    "winogradBackward2Chunks",
+    "winogradForward4Chunks",
+    "winogradBackward4Chunks",
+  ] as const;

@@ -3,7 +3,9 @@
  * thin wrapper that hands a generated kernel (`codegen.ts`) the byte
  * offsets of its operands. Where the operands live is `memory.ts`'s
  * business, how a product's rows are split with a second thread
- * `threads.ts`'.
+ * `threads.ts`', and the convolution `convolution.ts`' (Winograd's or
+ * im2col by blocks, image by image, `winograd_codegen.ts` and
+ * `conv_codegen.ts`).
  *
  * Each {@linkcode SimdKernels} owns one `WebAssembly.Memory`; a net that
  * uses these kernels allocates its parameters and gradients there, so that
@@ -23,10 +25,16 @@ import {
   transposeRows,
 } from "../sparse.ts";
 import type { ImageShape, Window } from "../im2col.ts";
+import type {
+  ConvolutionGrads,
+  ConvolutionSaved,
+  Kernels,
+} from "../kernels.ts";
+import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { checkGather } from "../naive.ts";
 import { TILES } from "./codegen.ts";
-import { kernelModule } from "./module.ts";
+import { kernelModule, KINDS } from "./module.ts";
 import { SimdMemory } from "./memory.ts";
 import { type Kernel, SimdThreads } from "./threads.ts";
 import { simdSupport } from "./support.ts";
@@ -116,6 +124,8 @@ export class SimdKernels extends BaseKernels {
   #reluBackward: Kernel;
   #maxPool: Kernel;
   #maxPool2x2: Kernel;
+  #maxPoolBackward: Kernel;
+  #convolution?: SimdConvolution; // on a shared memory
 
   /**
    * SIMD kernels, or undefined if the runtime has no WebAssembly SIMD.
@@ -165,18 +175,21 @@ export class SimdKernels extends BaseKernels {
       kernelModule(fma, memory.shared),
       { env: { memory: memory.memory } },
     );
-    this.#threads = new SimdThreads(memory, {
-      gemm: exports.gemm as Kernel,
-      gemmNT: exports.gemmNT as Kernel,
-      lists: exports.lists as Kernel,
-    }, {
-      fma,
-      threads,
-      spinMs: options.spinMs ?? 0.5,
-      workerUrl: options.workerUrl ??
-        new URL("./simd_worker.ts", import.meta.url),
-      timeoutMs: options.timeoutMs ?? 30_000,
-    });
+    this.#threads = new SimdThreads(
+      memory,
+      Object.fromEntries(KINDS.map((kind) => [kind, exports[kind]])) as Record<
+        (typeof KINDS)[number],
+        Kernel
+      >,
+      {
+        fma,
+        threads,
+        spinMs: options.spinMs ?? 0.5,
+        workerUrl: options.workerUrl ??
+          new URL("./simd_worker.ts", import.meta.url),
+        timeoutMs: options.timeoutMs ?? 30_000,
+      },
+    );
     this.#compact = exports.compact as (...args: number[]) => number;
     this.#transpose = exports.transpose as Kernel;
     this.#compactBytes = exports.compactBytes as (...args: number[]) => number;
@@ -186,6 +199,15 @@ export class SimdKernels extends BaseKernels {
     this.#reluBackward = exports.reluBackward as Kernel;
     this.#maxPool = exports.maxPool as Kernel;
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
+    this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
+    if (memory.shared) {
+      this.#convolution = new SimdConvolution(
+        this,
+        memory,
+        this.#threads,
+        exports,
+      );
+    }
   }
 
   /** Threads the products are split over: 2 while a worker runs, else 1. */
@@ -475,6 +497,34 @@ export class SimdKernels extends BaseKernels {
   }
 
   /**
+   * The convolution (see `Kernels.convolution`) block by block of output
+   * rows, image by image, split between the threads (`convolution.ts`);
+   * on an unshared memory, im2col and one product (`dispatch.ts`).
+   */
+  override convolution(
+    ...args: Parameters<Kernels["convolution"]>
+  ): ConvolutionSaved {
+    return this.#convolution?.forward(...args) ?? super.convolution(...args);
+  }
+
+  /**
+   * The convolution's backward (see `Kernels.convolutionBackward`), as
+   * `convolution` computed the forward.
+   *
+   * @throws {TypeError} if `saved` came from other kernels.
+   */
+  override convolutionBackward(
+    dout: Matrix,
+    W: Matrix,
+    saved: ConvolutionSaved,
+    grads: ConvolutionGrads,
+  ): void {
+    if (this.#convolution) {
+      this.#convolution.backward(dout, W, saved, grads);
+    } else super.convolutionBackward(dout, W, saved, grads);
+  }
+
+  /**
    * Max pooling (see `Kernels.maxPool`), branch-free, for windows without
    * padding whose `argmax` comes from this memory (`int32`); else the
    * TypeScript loop.
@@ -509,6 +559,30 @@ export class SimdKernels extends BaseKernels {
         stride,
         oh,
         ow,
+      );
+    });
+  }
+
+  /**
+   * Max pooling's backward (see `Kernels.maxPoolBackward`), where `argmax`
+   * comes from this memory; else the TypeScript loop.
+   */
+  override maxPoolBackward(
+    dout: Matrix,
+    argmax: Int32Array,
+    dx: Matrix,
+  ): void {
+    if (!this.#memory.has(argmax)) {
+      return super.maxPoolBackward(dout, argmax, dx);
+    }
+    this.#memory.stage([dout.data], dx.data, ([pd], px) => {
+      this.#maxPoolBackward(
+        pd,
+        argmax.byteOffset,
+        px,
+        dout.rows,
+        dout.cols,
+        dx.cols,
       );
     });
   }

@@ -143,16 +143,57 @@ export class SimdThreads {
     args: (r0: number, r1: number) => number[],
     split = Math.round(rows / 2 / step) * step,
   ): void {
-    const kernel = this.#kernels[kind], ctl = this.#ctl;
+    if (split <= 0 || split >= rows || !this.#pays(work)) {
+      this.#kernels[kind](...args(0, rows));
+    } else this.#both(kind, args(0, split), args(split, rows));
+  }
+
+  /**
+   * Runs `kind` with `args(0)` on this thread and, when the worker takes
+   * a share, `args(1)` on it at once: for kernels that share their work
+   * out themselves (claiming chunks of it, `conv_codegen.ts`), which must
+   * do all of it when run alone. `work`: its multiply-adds.
+   */
+  share(
+    kind: (typeof KINDS)[number],
+    work: number,
+    args: (thread: number) => number[],
+  ): void {
+    // No pacing: a worker slowed by another process claims fewer chunks,
+    // and the wait for its last one is at most a chunk's time; that wait
+    // is no sign of contention (the chunks seldom end together).
     if (
-      ctl === undefined || work < MIN_SPLIT_WORK || split <= 0 ||
-      split >= rows || !this.#workerReady() || this.#alone > 0
-    ) {
-      if (this.#alone > 0 && work >= MIN_SPLIT_WORK) this.#alone--;
-      kernel(...args(0, rows));
-      return;
-    }
-    const theirs = args(split, rows);
+      this.#ctl === undefined || work < MIN_SPLIT_WORK || !this.#workerReady()
+    ) this.#kernels[kind](...args(0));
+    else this.#both(kind, args(0), args(1), false);
+  }
+
+  /**
+   * Whether `work` multiply-adds go to both threads: a worker listens,
+   * the work is large enough, and the worker's core has not been found
+   * busy lately (`#pace`).
+   */
+  #pays(work: number): boolean {
+    if (
+      this.#ctl === undefined || work < MIN_SPLIT_WORK || !this.#workerReady()
+    ) return false;
+    if (this.#alone === 0) return true;
+    this.#alone--;
+    return false;
+  }
+
+  /**
+   * `kind` with `theirs` on the worker and `mine` here; waits for both,
+   * and with `pace` judges from the wait whether the worker's core is
+   * busy (`#pace`).
+   */
+  #both(
+    kind: (typeof KINDS)[number],
+    mine: number[],
+    theirs: number[],
+    pace = true,
+  ): void {
+    const ctl = this.#ctl!;
     for (let i = 0; i < theirs.length; i++) ctl[CTL.ARGS + i] = theirs[i];
     ctl[CTL.KIND] = KINDS.indexOf(kind) + 1;
     const seq = ++this.#seq;
@@ -160,7 +201,7 @@ export class SimdThreads {
     Atomics.notify(ctl, CTL.SEQ);
     this.#splits++;
     const t0 = performance.now();
-    kernel(...args(0, split)); // our rows
+    this.#kernels[kind](...mine);
     const t1 = performance.now();
     if (!spinUntil(ctl, CTL.DONE, seq, this.#timeoutMs, CTL.FAILED)) {
       this.#fail(
@@ -169,7 +210,7 @@ export class SimdThreads {
           : `the worker did not finish a product within ${this.#timeoutMs} ms`,
       );
     }
-    this.#pace(t1 - t0, performance.now() - t1);
+    if (pace) this.#pace(t1 - t0, performance.now() - t1);
   }
 
   /**

@@ -77,6 +77,7 @@ export class Func {
   /** The instructions so far, encoded. */
   readonly code: number[] = [];
   #locals: ValType[] = [];
+  #calls: [at: number, callee: Func][] = []; // where `call` left an index to fill
 
   /** An empty function `name(params) → results`. */
   constructor(name: string, params: ValType[], results: ValType[] = []) {
@@ -91,12 +92,23 @@ export class Func {
     return this.params.length + this.#locals.length - 1;
   }
 
-  /** The body: local declarations, instructions, `end`. */
-  body(): number[] {
+  /**
+   * The body: local declarations, instructions, `end`; each `call`'s
+   * function index is `indexOf(callee)`.
+   */
+  body(indexOf: (callee: Func) => number = () => 0): number[] {
     const out: number[] = [];
     uleb(this.#locals.length, out);
     for (const type of this.#locals) out.push(1, type); // one local per entry
-    out.push(...this.code, 0x0b);
+    const code = [...this.code];
+    for (const [at, callee] of this.#calls) {
+      // A five-byte LEB128 (padded with continuation bits), as left by `call`.
+      let index = indexOf(callee);
+      for (let i = 0; i < 5; i++, index >>>= 7) {
+        code[at + i] = (index & 0x7f) | (i < 4 ? 0x80 : 0);
+      }
+    }
+    out.push(...code, 0x0b);
     return out;
   }
 
@@ -131,6 +143,19 @@ export class Func {
     inner();
     return this.#op(0x0b);
   }
+  /**
+   * `if … else … end` on the i32 on the stack (non-zero: `then`); a `br`
+   * depth counts it as a block.
+   */
+  ifThen(then: () => void, otherwise?: () => void): this {
+    this.#op(0x04, 0x40);
+    then();
+    if (otherwise) {
+      this.#op(0x05);
+      otherwise();
+    }
+    return this.#op(0x0b);
+  }
   /** `br depth` */
   br(depth: number): this {
     this.#op(0x0c);
@@ -142,6 +167,16 @@ export class Func {
     this.#op(0x0d);
     uleb(depth, this.code);
     return this;
+  }
+
+  /**
+   * `call`: `callee` (which must be in the same module) with its
+   * parameters from the stack.
+   */
+  call(callee: Func): this {
+    this.#op(0x10);
+    this.#calls.push([this.code.length, callee]);
+    return this.#op(0, 0, 0, 0, 0); // the index, filled in by `body`
   }
 
   /** `select`: the first of two values if the i32 on top is non-zero. */
@@ -187,6 +222,14 @@ export class Func {
   /** `i32.lt_s` */
   i32LtS(): this {
     return this.#op(0x48);
+  }
+  /** `i32.eq` */
+  i32Eq(): this {
+    return this.#op(0x46);
+  }
+  /** `i32.lt_u` */
+  i32LtU(): this {
+    return this.#op(0x49);
   }
   /** `i32.ge_s` */
   i32GeS(): this {
@@ -261,6 +304,15 @@ export class Func {
   i32Ctz(): this {
     return this.#op(0x68);
   }
+  /**
+   * `i32.atomic.rmw.add`: adds the i32 on the stack to the one at the
+   * address below it, atomically; leaves the old value.
+   */
+  i32AtomicRmwAdd(offset = 0): this {
+    this.code.push(0xfe);
+    uleb(0x1e, this.code);
+    return this.#memarg(2, offset);
+  }
   /** `i32.store` (natural alignment) */
   i32Store(offset = 0): this {
     return this.#op(0x36).#memarg(2, offset);
@@ -289,6 +341,11 @@ export class Func {
   }
 
   // f64 scalars.
+  /** `f64.const value` */
+  f64(value: number): this {
+    const bytes = new Uint8Array(new Float64Array([value]).buffer);
+    return this.#op(0x44, ...bytes);
+  }
   /** `f64.const 0` */
   f64Zero(): this {
     return this.#op(0x44, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -352,6 +409,14 @@ export class Func {
   v128Load64Splat(offset = 0): this {
     return this.#simd(0x0a).#memarg(3, offset);
   }
+  /** `v128.load64_zero`: one f64 from memory into lane 0, lane 1 zero. */
+  v128Load64Zero(offset = 0): this {
+    return this.#simd(0x5d).#memarg(3, offset);
+  }
+  /** `v128.store64_lane`: lane `lane` of an f64x2 to memory. */
+  v128Store64Lane(lane: number, offset = 0): this {
+    return this.#simd(0x5b).#memarg(3, offset).#op(lane);
+  }
   /** `v128.load32_splat`: one f32 from memory into all four lanes. */
   v128Load32Splat(offset = 0): this {
     return this.#simd(0x09).#memarg(2, offset);
@@ -385,6 +450,22 @@ export class Func {
   f64x2Ne(): this {
     return this.#simd(0x48);
   }
+  /** `v128.and` */
+  v128And(): this {
+    return this.#simd(0x4e);
+  }
+  /** `v128.bitselect`: bits of a where c's are set, else of b (a, b, c). */
+  v128Bitselect(): this {
+    return this.#simd(0x52);
+  }
+  /** `f64x2.gt`: per lane, all ones where a > b. */
+  f64x2Gt(): this {
+    return this.#simd(0x4a);
+  }
+  /** `i64x2.add` */
+  i64x2Add(): this {
+    return this.#simd(0xce);
+  }
   /** `v128.or` */
   v128Or(): this {
     return this.#simd(0x50);
@@ -416,6 +497,10 @@ export class Func {
   /** `f64x2.splat` */
   f64x2Splat(): this {
     return this.#simd(0x14);
+  }
+  /** `f64x2.replace_lane` */
+  f64x2ReplaceLane(lane: number): this {
+    return this.#simd(0x22).#op(lane);
   }
   /** `i64x2.splat` */
   i64x2Splat(): this {
@@ -452,6 +537,14 @@ export class Func {
   /** `f64x2.add` */
   f64x2Add(): this {
     return this.#simd(0xf0);
+  }
+  /** `f64x2.neg` */
+  f64x2Neg(): this {
+    return this.#simd(0xed);
+  }
+  /** `f64x2.sub` */
+  f64x2Sub(): this {
+    return this.#simd(0xf1);
   }
   /** `f64x2.mul` */
   f64x2Mul(): this {
@@ -525,7 +618,15 @@ export function wasmModule(
   section(
     10,
     vec(funcs, (f, to) => {
-      const body = f.body();
+      const body = f.body((callee) => {
+        const index = funcs.indexOf(callee);
+        if (index < 0) {
+          throw new RangeError(
+            `wasmModule(): expected ${f.name}'s callee ${callee.name} among the functions but found it missing`,
+          );
+        }
+        return index;
+      });
       uleb(body.length, to);
       to.push(...body);
     }),

@@ -1,0 +1,512 @@
+/**
+ * The SIMD kernels' convolution behind `Kernels.convolution` and
+ * `convolutionBackward`: a plan per layer in the kernels' memory, a
+ * scratch area per thread, and the batch split between the threads image
+ * by image. Two algorithms: Winograd's F(4×4, 3×3) or F(2×2, 3×3) for
+ * 3×3 filters of stride 1 over several channels (`winograd_codegen.ts`:
+ * 36/144 or 16/36 of the products; `winogradSide` picks), im2col and
+ * blocked products for every other window (`conv_codegen.ts`). Not
+ * exported from mod.ts; `SimdKernels` (simd.ts) owns one, on a shared
+ * memory (else it keeps the im2col of `dispatch.ts`).
+ *
+ * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
+ * forward and backward: backward builds what it needs again from x, in
+ * cache, which costs less than reading it back from memory. So what
+ * forward saves is x itself (the layer keeps x unchanged between the two,
+ * as for `matmul` and `matmulTN`).
+ *
+ * The batch goes in chunks of about an eighth, which each thread claims
+ * in turn (`claiming` in conv_codegen.ts) until none is left: a thread
+ * slowed by another process takes fewer. The filters' gradients are
+ * summed over each chunk apart, then added in order, so that one thread
+ * and two give the same bits.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../matrix.ts";
+import type {
+  ConvolutionGrads,
+  ConvolutionSaved,
+  Kernels,
+} from "../kernels.ts";
+import { outputSize } from "../im2col.ts";
+import { PLAN } from "./conv_codegen.ts";
+import { WPLAN } from "./winograd_codegen.ts";
+import type { SimdMemory } from "./memory.ts";
+import type { SimdThreads } from "./threads.ts";
+
+/**
+ * Elements of one block of im2col's columns (K × rows·OW, 128 KB), and of
+ * one block of Winograd's transformed tiles (α²·(C + FN) × tiles, 512 KB):
+ * a block's products read a slice at a time, which stays in a core's L2
+ * (512 KB here). DeepConvNet's step with 32768, 65536, 131072 and 262144:
+ * 175, 150–158, 157 and 161 ms (F(4×4, 3×3) with 64 channels either side
+ * takes 4 tiles a block at 32768, 12 at 65536).
+ */
+const BLOCK = 16384, WINOGRAD_BLOCK = 65536;
+
+/**
+ * Tiles a Winograd block has at least, past the budget when C + FN is
+ * large: the products' sums run over them in the filters' gradient
+ * (DeepConvNet's last two layers, 8×8 with 64 filters: backward 18.8 → 17.3
+ * and 10.05 → 9.5 ms with 24 instead of 12 and 16).
+ */
+const WINOGRAD_MIN_TILES = 24;
+
+/**
+ * Input channels from which Winograd pays (its products' inner size): a
+ * 28×28 layer of 16 filters at batch 100, forward and backward, over 1, 2,
+ * 3, 4 and 6 channels, took 16.3, 17.9, 21.2, 19.4 and 27.8 ms with
+ * Winograd's F(4×4, 3×3), 7.6, 17.0, 22.9, 23.2 and 41.8 with im2col.
+ */
+const WINOGRAD_MIN_CHANNELS = 3;
+
+/** What the SIMD convolution keeps between forward and backward. */
+class SimdConvSaved implements ConvolutionSaved {
+  readonly kernels: Kernels;
+  /** im2col's plan (`PLAN`) or Winograd's (`WPLAN`), in the kernels' memory. */
+  plan: Int32Array;
+  /** Winograd's plan of dx, a forward convolution of dout. */
+  dxPlan?: Int32Array;
+  /** Copies of operands that live outside the kernels' memory, by name. */
+  readonly staged = new Map<string, Float64Array>();
+  /** Winograd's m (tile side) forward and for dW, and for dx; 0: im2col. */
+  m = 0;
+  dxM = 0;
+  n = 0;
+  c = 0;
+  h = 0;
+  w = 0;
+  fn = 0;
+  pad = 0;
+  oh = 0;
+  ow = 0;
+  /** The filters transformed (Winograd: U, then for dx turned). */
+  U?: Float64Array;
+  /** The filters' gradient sums of each chunk of the batch, then db's. */
+  sums?: Float64Array;
+
+  constructor(kernels: Kernels, plan: Int32Array) {
+    this.kernels = kernels;
+    this.plan = plan;
+  }
+}
+
+/** See the module doc. */
+export class SimdConvolution {
+  #kernels: Kernels;
+  #memory: SimdMemory;
+  #threads: SimdThreads;
+  #scratch: Float64Array[] = []; // per thread: the calling one, the worker
+  #exports: WebAssembly.Exports; // the filter transforms, winogradFilters2 …
+  #counter?: Int32Array; // the next image to claim (`#run`)
+
+  /**
+   * The convolution of `kernels`, in `memory`, on `threads`, calling the
+   * kernel module's `exports`.
+   */
+  constructor(
+    kernels: Kernels,
+    memory: SimdMemory,
+    threads: SimdThreads,
+    exports: WebAssembly.Exports,
+  ) {
+    this.#kernels = kernels;
+    this.#memory = memory;
+    this.#threads = threads;
+    this.#exports = exports;
+  }
+
+  /** See `Kernels.convolution`. */
+  forward(
+    ...[x, W, b, input, window, out, saved]: Parameters<
+      Kernels["convolution"]
+    >
+  ): ConvolutionSaved {
+    const k = this.#kernels;
+    const s = saved instanceof SimdConvSaved && saved.kernels === k
+      ? saved
+      : new SimdConvSaved(k, k.int32(Math.max(PLAN.SIZE, WPLAN.SIZE)));
+    const [c, h, w] = input, [oh, ow] = outputSize(input, window);
+    const { height: fh, width: fw, stride = 1, pad = 0 } = window;
+    Object.assign(s, { n: x.rows, c, h, w, fn: W.rows, pad, oh, ow });
+    // Winograd for 3×3 windows of stride 1: F(4×4, 3×3) unless its tiles
+    // would reach far past the output's edge, else F(2×2, 3×3); the side
+    // of dx's tiles likewise, for x's sides
+    const winograd = fh === 3 && fw === 3 && stride === 1 && pad <= 2 &&
+      c >= WINOGRAD_MIN_CHANNELS;
+    s.m = winograd ? winogradSide(oh, ow) : 0;
+    s.dxM = winograd ? winogradSide(h, w) : 0;
+    const xAt = this.#place(s, "x", x.data, true);
+    const bAt = this.#place(s, "b", b.data, true);
+    const outAt = this.#place(s, "out", out.data, false);
+    if (s.m !== 0) {
+      const alpha = s.m + 2;
+      const U = s.U = this.#sized(s.U, alpha * alpha * s.fn * c);
+      this.#filters(s, W, U, s.m, false);
+      this.#winograd(s, s.plan, xAt, U.byteOffset, bAt, outAt, s.m);
+    } else {
+      const plan = s.plan, K = c * fh * fw;
+      const rows = Math.max(1, Math.min(oh, Math.floor(BLOCK / (K * ow))));
+      const slots: [keyof typeof PLAN, number][] = [
+        ["X", xAt],
+        ["W", this.#place(s, "W", W.data, true)],
+        ["B", bAt],
+        ["OUT", outAt],
+        ["C", c],
+        ["H", h],
+        ["WIDTH", w],
+        ["FN", s.fn],
+        ["FH", fh],
+        ["FW", fw],
+        ["STRIDE", stride],
+        ["PAD", pad],
+        ["OH", oh],
+        ["OW", ow],
+        ["ROWS", rows],
+      ];
+      for (const [slot, v] of slots) plan[PLAN[slot]] = v;
+      this.#run("convForward", plan, s.n, s.n * s.fn * K * oh * ow, {
+        scratch: K * rows * ow,
+        chunk: chunkOf(s.n),
+      });
+    }
+    this.#unstage(s, "out", out.data);
+    return s;
+  }
+
+  /**
+   * See `Kernels.convolutionBackward`.
+   *
+   * @throws {TypeError} if `saved` is not this convolution's.
+   */
+  backward(
+    dout: Matrix,
+    W: Matrix,
+    saved: ConvolutionSaved,
+    grads: ConvolutionGrads,
+  ): void {
+    if (!(saved instanceof SimdConvSaved) || saved.kernels !== this.#kernels) {
+      throw new TypeError(
+        `convolutionBackward(): expected what ${this.#kernels.name} kernels' convolution() saved but found another record`,
+      );
+    }
+    const s = saved, { n, c, fn, oh, ow } = s, dx = grads.dx;
+    const doutAt = this.#place(s, "dout", dout.data, true);
+    const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
+    const work = n * fn * c * oh * ow;
+    const chunk = chunkOf(n, s.m !== 0 ? s.plan[WPLAN.IMAGES] : 1);
+    const parts = Math.ceil(n / chunk);
+    // the filters' sums, (α² or K) × FN × C per chunk of the batch, then
+    // db per chunk
+    const alpha = s.m + 2, xis = alpha * alpha;
+    const size = s.m !== 0 ? xis * fn * c : W.cols * fn;
+    const sums = s.sums = this.#sized(s.sums, parts * (size + fn)).fill(0);
+    const db = sums.subarray(parts * size);
+    // dout, where the first chunk's sums go and how far apart, the chunk
+    const backward = [
+      doutAt,
+      sums.byteOffset,
+      8 * size,
+      db.byteOffset,
+      8 * fn,
+      chunk,
+    ];
+    const fill = (plan: Int32Array, slots: number[]) => {
+      backward.forEach((v, i) => plan[slots[i]] = v);
+    };
+    if (s.m !== 0) {
+      const plan = s.plan;
+      fill(plan, [
+        WPLAN.DOUT,
+        WPLAN.DU,
+        WPLAN.DUSTEP,
+        WPLAN.DB,
+        WPLAN.DBSTEP,
+        WPLAN.CHUNK,
+      ]);
+      this.#run(`winogradBackward${s.m as 2 | 4}`, plan, n, work, {
+        scratch: this.#winogradScratch(plan, alpha, true),
+        chunk,
+      });
+      // dW = Gᵀ (the chunks' DU, added in order) G
+      const dW = this.#place(s, "dW", grads.dW.data, false);
+      this.#call(`winogradUnfilter${s.m}`, sums.byteOffset, dW, fn, c, parts);
+      this.#unstage(s, "dW", grads.dW.data);
+      if (dx !== undefined) {
+        // dx: dout convolved with the filters turned 180°, channels and
+        // filters swapped, pad 2 − pad
+        const a = s.dxM + 2;
+        const turned = s.U = this.#sized(s.U, a * a * fn * c);
+        this.#filters(s, W, turned, s.dxM, true);
+        s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
+        const dxSizes = {
+          n,
+          c: fn,
+          h: oh,
+          w: ow,
+          fn: c,
+          pad: 2 - s.pad,
+          oh: s.h,
+          ow: s.w,
+        };
+        this.#winograd(
+          dxSizes,
+          s.dxPlan,
+          doutAt,
+          turned.byteOffset,
+          0,
+          dxAt,
+          s.dxM,
+        );
+      }
+    } else {
+      const plan = s.plan, K = W.cols;
+      plan[PLAN.W] = this.#place(s, "W", W.data, true);
+      plan[PLAN.DX] = dxAt;
+      fill(plan, [
+        PLAN.DOUT,
+        PLAN.DWT,
+        PLAN.DWTSTEP,
+        PLAN.DB,
+        PLAN.DBSTEP,
+        PLAN.CHUNK,
+      ]);
+      const block = plan[PLAN.ROWS] * ow;
+      this.#run("convBackward", plan, n, work * (dx ? 2 : 1) * K / c, {
+        scratch: (2 * K + fn) * block,
+        chunk,
+      });
+      // dW = (the chunks' dWᵀ, added in order)ᵀ
+      const dW = grads.dW.data;
+      for (let f = 0; f < fn; f++) {
+        for (let q = 0; q < K; q++) {
+          let sum = 0;
+          for (let p = 0; p < parts; p++) sum += sums[p * size + q * fn + f];
+          dW[f * K + q] = sum;
+        }
+      }
+    }
+    for (let f = 0; f < fn; f++) { // db: the chunks' sums, in order
+      let sum = 0;
+      for (let p = 0; p < parts; p++) sum += db[p * fn + f];
+      grads.db.data[f] = sum;
+    }
+    if (dx !== undefined) this.#unstage(s, "dx", dx.data);
+  }
+
+  /**
+   * U = G g Gᵀ of W's filters (FN×C·9) at U[ξ][f][ch], or with `turned`,
+   * of each turned 180° at U[ξ][ch][f] (`winogradFilters` in
+   * winograd_codegen.ts).
+   */
+  #filters(
+    s: SimdConvSaved,
+    W: Matrix,
+    U: Float64Array,
+    m: number,
+    turned: boolean,
+  ): void {
+    const w = this.#place(s, "W", W.data, true), fn = W.rows, c = W.cols / 9;
+    const step = 8 * fn * c;
+    if (turned) {
+      this.#call(
+        `winogradFilters${m}`,
+        w + 64,
+        U.byteOffset,
+        c,
+        fn,
+        72,
+        72 * c,
+        -8,
+        step,
+      );
+    } else {
+      this.#call(
+        `winogradFilters${m}`,
+        w,
+        U.byteOffset,
+        fn,
+        c,
+        72 * c,
+        72,
+        8,
+        step,
+      );
+    }
+  }
+
+  /** Calls the kernel module's `name` on this thread. */
+  #call(name: string, ...args: number[]): void {
+    this.#memory.check();
+    (this.#exports[name] as (...args: number[]) => void)(...args);
+  }
+
+  /**
+   * Winograd's F(m×m, 3×3) forward of the sizes in `s` (c channels of h×w
+   * in, fn of oh×ow out) into `plan`, and runs it.
+   */
+  #winograd(
+    s: Pick<SimdConvSaved, "n" | "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">,
+    plan: Int32Array,
+    x: number,
+    U: number,
+    b: number,
+    out: number,
+    m: number,
+  ): void {
+    const { n, c, h, w, fn, pad, oh, ow } = s;
+    const tw = Math.ceil(ow / m), th = Math.ceil(oh / m);
+    const alpha = m + 2;
+    // tile rows per block, or whole images when one fits
+    const tiles = Math.max(
+      WINOGRAD_MIN_TILES,
+      Math.floor(WINOGRAD_BLOCK / (alpha * alpha * (c + fn))),
+    );
+    const rows = Math.max(1, Math.min(th, Math.floor(tiles / tw)));
+    const images = rows < th ? 1 : Math.max(1, Math.floor(tiles / (th * tw)));
+    const slots: [keyof typeof WPLAN, number][] = [
+      ["X", x],
+      ["U", U],
+      ["B", b],
+      ["OUT", out],
+      ["C", c],
+      ["H", h],
+      ["WIDTH", w],
+      ["FN", fn],
+      ["PAD", pad],
+      ["OH", oh],
+      ["OW", ow],
+      ["TROWS", rows],
+      ["IMAGES", images],
+    ];
+    for (const [slot, v] of slots) plan[WPLAN[slot]] = v;
+    this.#run(`winogradForward${m as 2 | 4}`, plan, n, n * fn * c * oh * ow, {
+      scratch: this.#winogradScratch(plan, alpha),
+      chunk: chunkOf(n, images),
+    });
+  }
+
+  /**
+   * f64 of scratch a Winograd plan needs (`winograd` in
+   * winograd_codegen.ts), `backward` for the filters' gradient.
+   */
+  #winogradScratch(plan: Int32Array, alpha: number, backward = false): number {
+    const c = plan[WPLAN.C], fn = plan[WPLAN.FN], images = plan[WPLAN.IMAGES];
+    const m = alpha - 2, th = Math.ceil(plan[WPLAN.OH] / m);
+    const tw = Math.ceil(plan[WPLAN.OW] / m);
+    const ldv = strideOf(images * plan[WPLAN.TROWS] * tw);
+    const padded = c * (m * th + 2) * (m * tw + 2) +
+      (backward ? fn * m * th * m * tw : 0);
+    return images * padded + alpha * alpha * (c + fn) * ldv;
+  }
+
+  /**
+   * Runs `kind` over the n images of `plan`, `chunk` at a time, each
+   * thread (the worker too when it runs) claiming chunks until none is
+   * left (`claiming` in conv_codegen.ts); each thread's scratch holds
+   * `scratch` f64. `work`: multiply-adds (for the threads' threshold).
+   */
+  #run(
+    kind:
+      | "convForward"
+      | "convBackward"
+      | `winogradForward${2 | 4}`
+      | `winogradBackward${2 | 4}`,
+    plan: Int32Array,
+    n: number,
+    work: number,
+    { scratch, chunk }: { scratch: number; chunk: number },
+  ): void {
+    const threads = this.#threads.count, at: number[] = [];
+    for (let t = 0; t < threads; t++) {
+      this.#scratch[t] = this.#sized(this.#scratch[t], scratch);
+      at.push(this.#scratch[t].byteOffset);
+    }
+    const counter = this.#counter ??= this.#kernels.int32(1);
+    counter[0] = 0; // published to the worker with its task
+    this.#threads.share(`${kind}Chunks`, work, (thread) => [
+      plan.byteOffset,
+      counter.byteOffset,
+      n,
+      chunk,
+      at[thread],
+    ]);
+  }
+
+  /**
+   * `buf` when it holds at least `length` elements, else a new array in
+   * the memory (`buf` given back).
+   */
+  #sized(buf: Float64Array | undefined, length: number): Float64Array {
+    if (buf !== undefined && buf.length >= length) return buf;
+    if (buf !== undefined) this.#kernels.free(buf);
+    return this.#kernels.float64(length);
+  }
+
+  /**
+   * The byte offset of `data` when it lives in the kernels' memory; else
+   * of s's copy under `name` (filled with `data` when `copy`).
+   */
+  #place(
+    s: SimdConvSaved,
+    name: string,
+    data: Float64Array,
+    copy: boolean,
+  ): number {
+    let buf = s.staged.get(name);
+    if (this.#memory.has(data)) {
+      if (buf !== undefined) this.#kernels.free(buf);
+      s.staged.delete(name);
+      return data.byteOffset;
+    }
+    if (buf === undefined || buf.length !== data.length) {
+      if (buf !== undefined) this.#kernels.free(buf);
+      buf = this.#kernels.float64(data.length);
+      s.staged.set(name, buf);
+    }
+    if (copy) buf.set(data);
+    return buf.byteOffset;
+  }
+
+  /** Copies s's copy of an output under `name`, if any, into `data`. */
+  #unstage(s: SimdConvSaved, name: string, data: Float64Array): void {
+    const buf = s.staged.get(name);
+    if (buf !== undefined && !this.#memory.has(data)) data.set(buf);
+  }
+}
+
+/**
+ * Images a chunk of a batch of n: about an eighth, so that a thread slowed
+ * by another process leaves at most about that much to wait for, and the
+ * filters' gradients are at most 8 sums to add (per layer, 8 × α²·FN·C
+ * f64: 9 MB for DeepConvNet's last), rounded up to whole blocks of
+ * `images` (a chunk's last block is short otherwise).
+ */
+export function chunkOf(n: number, images = 1): number {
+  return images * Math.max(1, Math.ceil(Math.ceil(n / 8) / images));
+}
+
+/**
+ * Winograd's m for outputs oh×ow: 4, unless F(4×4, 3×3)'s tiles would
+ * compute over 1.35 times the outputs (14×14: 16×16, 1.31; 10×10: 1.44),
+ * else 2. DeepConvNet's 14×14 convolutions (the third, the fourth's dx):
+ * F(4×4) 1.1–1.25× faster than F(2×2) there, one step beside the other.
+ */
+export function winogradSide(oh: number, ow: number): 2 | 4 {
+  const computed = 16 * Math.ceil(oh / 4) * Math.ceil(ow / 4);
+  return computed <= 1.35 * oh * ow ? 4 : 2;
+}
+
+/**
+ * The row length of a block of `tiles` transformed tiles: past the last
+ * tile (an odd last tile's copy lands there, see winograd_codegen.ts),
+ * even (16-byte aligned rows), and not a multiple of 4, so that the 16
+ * planes of V and M, C·ldv and FN·ldv apart, do not fall into the same
+ * few cache sets (at 126 tiles, ldv = 128 made the transforms 3× slower).
+ */
+export function strideOf(tiles: number): number {
+  const ldv = (tiles + 2) & ~1;
+  return ldv % 4 === 0 ? ldv + 2 : ldv;
+}

@@ -1,0 +1,524 @@
+// The SIMD convolution (core/simd/convolution.ts) against the TypeScript
+// kernels' im2col and products, which equal the naive ones bit for bit
+// (tests/kernels_test.ts): forward, dx, dW and db on every geometry.
+import { assert, assertEquals, assertGreater, assertThrows } from "@std/assert";
+import {
+  type ImageShape,
+  type Kernels,
+  Matrix,
+  outputSize,
+  Rng,
+  SimdKernels,
+  TS_KERNELS,
+  type Window,
+} from "../core/mod.ts";
+import { simdSupport } from "../core/simd/support.ts";
+import { place, uniformMatrix } from "./helpers.ts";
+import { winogradSide } from "../core/simd/convolution.ts";
+
+/** What one forward and backward through the seam computes. */
+interface Results {
+  out: Matrix;
+  dx?: Matrix;
+  dW: Matrix;
+  db: Matrix;
+}
+
+/**
+ * `kernels.convolution` of x by W and b, then `convolutionBackward` of
+ * dout (dx when `withDx`); operands and results outside the kernels'
+ * memory when `outside`.
+ */
+function convolve(
+  kernels: Kernels,
+  [x, W, b, dout]: Matrix[],
+  input: ImageShape,
+  window: Window,
+  withDx: boolean,
+  outside = false,
+): Results {
+  const at = (m: Matrix) => place(kernels, m, outside);
+  const out = at(new Matrix(x.rows, dout.cols));
+  const saved = kernels.convolution(at(x), at(W), at(b), input, window, out);
+  const grads = {
+    dW: at(new Matrix(W.rows, W.cols)),
+    db: at(new Matrix(1, W.rows)),
+    dx: withDx ? at(new Matrix(x.rows, x.cols)) : undefined,
+  };
+  kernels.convolutionBackward(at(dout), at(W), saved, grads);
+  return { out, ...grads };
+}
+
+const abs = (m: Matrix) => new Matrix(m.rows, m.cols, m.data.map(Math.abs));
+
+/**
+ * Asserts each element of `got` within 2γ(terms)·scale of `want`, γ(n) =
+ * n·2⁻⁵³/(1 − n·2⁻⁵³). With `scale` the sum of the |products| (the same
+ * computation over absolute values), that bounds the rounding of any two
+ * orders of summing `terms` products; the Winograd convolution's bound
+ * has other scales and depths (`winogradScales`). So it holds for every
+ * input, never by luck, and a result off by a whole term fails.
+ */
+function assertWithinRounding(
+  got: Matrix,
+  want: Matrix,
+  scale: Matrix,
+  terms: number,
+  what: string,
+) {
+  const u = 2 ** -53, gamma = (terms * u) / (1 - terms * u);
+  for (let i = 0; i < want.data.length; i++) {
+    const d = Math.abs(got.data[i] - want.data[i]);
+    assert(
+      d <= 2 * gamma * scale.data[i],
+      `${what}: element ${i} is ${got.data[i]}, expected ${
+        want.data[i]
+      } (off by ${d}, more than rounding allows)`,
+    );
+  }
+}
+
+/**
+ * Winograd's F(m×m, 3×3) matrices as the paper (Lavin and Gray, 2015)
+ * gives them: Bᵀ (α×α), G (α×3), Aᵀ (m×α), α = m + 2, restated here
+ * apart from the kernels' code (`VARIANTS` in winograd_codegen.ts).
+ */
+const WINOGRAD: Record<
+  2 | 4,
+  { BT: number[][]; G: number[][]; AT: number[][] }
+> = {
+  2: {
+    BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+    G: [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
+    AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
+  },
+  4: {
+    BT: [
+      [4, 0, -5, 0, 1, 0],
+      [0, -4, -4, 1, 1, 0],
+      [0, 4, -4, -1, 1, 0],
+      [0, -2, -1, 2, 1, 0],
+      [0, 2, -1, -2, 1, 0],
+      [0, 4, 0, -5, 0, 1],
+    ],
+    G: [
+      [1 / 4, 0, 0],
+      [-1 / 6, -1 / 6, -1 / 6],
+      [-1 / 6, 1 / 6, -1 / 6],
+      [1 / 24, 1 / 12, 1 / 6],
+      [1 / 24, -1 / 12, 1 / 6],
+      [0, 0, 1],
+    ],
+    AT: [
+      [1, 1, 1, 1, 1, 0],
+      [0, 1, -1, 2, -2, 0],
+      [0, 1, 1, 4, 4, 0],
+      [0, 1, -1, 8, -8, 1],
+    ],
+  },
+};
+
+/** |P| |X| |Q|ᵀ for small matrices (rows of P × rows of Q). */
+function absSandwich(P: number[][], X: number[][], Q: number[][]): number[][] {
+  const out: number[][] = [];
+  for (const p of P) {
+    const row: number[] = [];
+    for (const q of Q) {
+      let s = 0;
+      for (let i = 0; i < p.length; i++) {
+        if (p[i] === 0) continue;
+        let t = 0;
+        for (let j = 0; j < q.length; j++) t += Math.abs(X[i][j] * q[j]);
+        s += Math.abs(p[i]) * t;
+      }
+      row.push(s);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * Per output of the convolution of x (N × C·H·W) by W (FN × C·9), pad
+ * `pad`: F(m×m, 3×3)'s computation over absolute values, Σ_c |Aᵀ| (|G| |g|
+ * |G|ᵀ ⊙ |Bᵀ| |d| |B|ᵀ) |A|, + |b|. It bounds every intermediate the
+ * kernels round (entry by entry), and the sum of |products| of the
+ * direct convolution too (the coefficients of each d·g sum to 1 with
+ * signs, so to at least 1 without).
+ */
+function winogradMagnitude(
+  x: Matrix,
+  [c, h, w]: ImageShape,
+  W: Matrix,
+  b: Matrix | undefined,
+  pad: number,
+): Matrix {
+  const n = x.rows, fn = W.rows, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+  const m = winogradSide(oh, ow), { BT, G, AT } = WINOGRAD[m], alpha = m + 2;
+  const U = Array.from(
+    { length: fn * c },
+    (_, fc) =>
+      absSandwich(
+        G,
+        [0, 1, 2].map((i) => [0, 1, 2].map((j) => W.data[fc * 9 + 3 * i + j])),
+        G,
+      ),
+  );
+  const out = new Matrix(n, fn * oh * ow);
+  for (let i = 0; i < n; i++) {
+    for (let ty = 0; ty < oh / m; ty++) { // the last tiles past the edge too
+      for (let tx = 0; tx < ow / m; tx++) {
+        const V = Array.from({ length: c }, (_, ch) => {
+          const d = Array.from(
+            { length: alpha },
+            (_, r) =>
+              Array.from({ length: alpha }, (_, s) => {
+                const y = m * ty + r - pad, xx = m * tx + s - pad;
+                return y < 0 || y >= h || xx < 0 || xx >= w
+                  ? 0
+                  : x.data[((i * c + ch) * h + y) * w + xx];
+              }),
+          );
+          return absSandwich(BT, d, BT);
+        });
+        for (let f = 0; f < fn; f++) {
+          const P = Array.from(
+            { length: alpha },
+            (_, a) =>
+              Array.from({ length: alpha }, (_, bb) => {
+                let s = 0;
+                for (let ch = 0; ch < c; ch++) {
+                  s += U[f * c + ch][a][bb] * V[ch][a][bb];
+                }
+                return s;
+              }),
+          );
+          const Y = absSandwich(AT, P, AT);
+          for (let r = 0; r < Math.min(m, oh - m * ty); r++) {
+            for (let s = 0; s < Math.min(m, ow - m * tx); s++) {
+              out.data[((i * fn + f) * oh + m * ty + r) * ow + m * tx + s] =
+                Y[r][s] +
+                (b ? Math.abs(b.data[f]) : 0);
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Per element of dW: F(m×m, 3×3)'s filter gradient over absolute values,
+ * |G|ᵀ (Σ over images and tiles of |A| |dY| |A|ᵀ ⊙ |Bᵀ| |d| |B|ᵀ) |G|.
+ */
+function winogradGradMagnitude(
+  x: Matrix,
+  [c, h, w]: ImageShape,
+  dout: Matrix,
+  fn: number,
+  pad: number,
+): Matrix {
+  const n = x.rows, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+  const m = winogradSide(oh, ow), { BT, G, AT } = WINOGRAD[m], alpha = m + 2;
+  const A = AT[0].map((_, a) => AT.map((row) => row[a])); // α×m
+  const GT = G[0].map((_, j) => G.map((row) => row[j])); // 3×α
+  const D = Array.from(
+    { length: fn * c },
+    () => Array.from({ length: alpha }, () => new Array<number>(alpha).fill(0)),
+  );
+  for (let i = 0; i < n; i++) {
+    for (let ty = 0; ty < oh / m; ty++) {
+      for (let tx = 0; tx < ow / m; tx++) {
+        const V = Array.from(
+          { length: c },
+          (_, ch) =>
+            absSandwich(
+              BT,
+              Array.from({ length: alpha }, (_, r) =>
+                Array.from({ length: alpha }, (_, s) => {
+                  const y = m * ty + r - pad, xx = m * tx + s - pad;
+                  return y < 0 || y >= h || xx < 0 || xx >= w
+                    ? 0
+                    : x.data[((i * c + ch) * h + y) * w + xx];
+                })),
+              BT,
+            ),
+        );
+        for (let f = 0; f < fn; f++) {
+          const dY = Array.from(
+            { length: m },
+            (_, r) =>
+              Array.from(
+                { length: m },
+                (_, s) =>
+                  m * ty + r >= oh || m * tx + s >= ow ? 0 : dout
+                    .data[((i * fn + f) * oh + m * ty + r) * ow + m * tx + s],
+              ),
+          );
+          const M = absSandwich(A, dY, A);
+          for (let ch = 0; ch < c; ch++) {
+            for (let a = 0; a < alpha; a++) {
+              for (let bb = 0; bb < alpha; bb++) {
+                D[f * c + ch][a][bb] += M[a][bb] * V[ch][a][bb];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const dW = new Matrix(fn, c * 9);
+  D.forEach((d, fc) => {
+    absSandwich(GT, d, GT).forEach((row, i) =>
+      row.forEach((v, j) => dW.data[fc * 9 + 3 * i + j] = v)
+    );
+  });
+  return dW;
+}
+
+/**
+ * The Winograd convolution's magnitudes (`winogradMagnitude`) for out, dx
+ * (dout convolved with the filters turned 180°, channels and filters
+ * swapped, pad 2 − pad) and dW. The kernels round each 1D transform at
+ * most 3 times deep (× 4 and × 8 exact, × 5 once, two adds), G's entries
+ * and U's sums ⅙-inexact at most 4 deep a stage, then the sum over C (or
+ * the tiles T of the batch, and the two halves): out and dx are off by
+ * at most γ(C + 20)·magnitude, dW by γ(T + 23)·magnitude; the im2col
+ * kernels by γ(terms) times the direct |products|, which the magnitude
+ * bounds. So their difference is within 2γ(terms + C + 21), 2γ(terms + T +
+ * 23) of the magnitudes.
+ */
+function winogradScales(
+  [x, W, b, dout]: Matrix[],
+  [c, h, w]: ImageShape,
+  pad: number,
+): Omit<Results, "db"> {
+  const fn = W.rows, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+  const turned = new Matrix(c, fn * 9); // W'[ch][f] = W[f][ch] turned 180°
+  for (let f = 0; f < fn; f++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let k = 0; k < 9; k++) {
+        turned.data[(ch * fn + f) * 9 + 8 - k] = W.data[(f * c + ch) * 9 + k];
+      }
+    }
+  }
+  return {
+    out: winogradMagnitude(x, [c, h, w], W, b, pad),
+    dx: winogradMagnitude(dout, [fn, oh, ow], turned, undefined, 2 - pad),
+    dW: winogradGradMagnitude(x, [c, h, w], dout, fn, pad),
+  };
+}
+
+/**
+ * What the kernels' results are checked against, for
+ * `assertWithinRounding`: per result, the scale (the direct |products|, or Winograd's
+ * magnitudes) and the number of roundings deep.
+ */
+function bounds(geometry: Geometry, args: Matrix[], window: Window) {
+  const [input, , fh, fw, , pad, n] = geometry, [c, h, w] = input;
+  const [, W, , dout] = args, fn = W.rows, positions = dout.cols / fn;
+  const sums = convolve(TS_KERNELS, args.map(abs), input, window, true);
+  const terms = { out: W.cols + 1, dx: fn * fh * fw, dW: n * positions };
+  if (!winograd(geometry)) return { scale: sums, terms, sums };
+  const oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+  const m = winogradSide(oh, ow);
+  const tiles = n * Math.ceil(oh / m) * Math.ceil(ow / m);
+  return {
+    scale: winogradScales(args, input, pad),
+    terms: {
+      out: terms.out + c + 21,
+      dx: terms.dx + fn + 21,
+      dW: terms.dW + tiles + 23,
+    },
+    sums,
+  };
+}
+
+/** A convolution's shapes: input, FN, FH, FW, stride, pad, batch. */
+type Geometry = [ImageShape, number, number, number, number, number, number];
+
+/**
+ * Whether the SIMD kernels take Winograd's F(m×m, 3×3) for a geometry
+ * (core/simd/convolution.ts): 3×3 filters, stride 1, pad ≤ 2, at least 3
+ * channels, m by `winogradSide`; else im2col.
+ */
+function winograd([[c], , fh, fw, stride, pad]: Geometry): boolean {
+  return fh === 3 && fw === 3 && stride === 1 && pad <= 2 && c >= 3;
+}
+
+const GEOMETRIES: Geometry[] = [
+  [[1, 8, 8], 3, 3, 3, 1, 1, 2],
+  [[3, 7, 5], 4, 3, 2, 1, 0, 3], // odd widths: a last element alone
+  [[2, 9, 9], 5, 3, 3, 2, 1, 2], // stride 2: one element at a time
+  [[2, 4, 7], 3, 2, 2, 3, 2, 3], // padding wider than a window's reach
+  [[1, 12, 12], 7, 5, 5, 1, 0, 1], // one image: no second half
+  [[4, 11, 10], 6, 3, 3, 1, 1, 7], // an odd batch: halves of 4 and 3; F(2×2) partial
+  [[2, 8, 8], 4, 3, 3, 1, 1, 2], // 2 channels: im2col
+  [[3, 8, 8], 4, 3, 3, 1, 1, 2], // 3 channels: Winograd
+  // Blocks of output rows: 1 row of 30 (K·OW = 10,800), 2 rows of 29 (7,830) and a last of 1
+  [[40, 9, 30], 2, 3, 3, 1, 1, 2],
+  [[30, 7, 29], 3, 3, 3, 1, 1, 2],
+  // Winograd, F(4×4, 3×3) where the outputs tile by 4: pads 1, 0, 2
+  [[4, 8, 8], 5, 3, 3, 1, 1, 3],
+  [[8, 6, 10], 3, 3, 3, 1, 0, 2],
+  [[5, 4, 6], 7, 3, 3, 1, 2, 3],
+  [[4, 14, 14], 3, 3, 3, 1, 1, 2], // F(4×4) on 14×14: its last tiles partial
+  [[16, 14, 14], 32, 3, 3, 1, 2, 3], // DeepConvNet's conv4
+  [[16, 28, 28], 16, 3, 3, 1, 1, 2], // DeepConvNet's conv2
+  [[4, 4, 4], 4, 3, 3, 1, 1, 7], // whole images a block, halves of 4 and 3
+  [[32, 30, 30], 32, 3, 3, 1, 1, 1], // F(2×2): blocks of 4, 4, 4, 3 tile rows of 15
+  [[5, 7, 9], 6, 3, 3, 1, 1, 3], // F(2×2), 7×9: partial tiles both sides, 5 a row
+  // F(4×4, 3×3): 3 tiles a row (the last alone), blocks of 3, 3, 2 tile rows
+  [[4, 12, 12], 5, 3, 3, 1, 1, 2],
+  [[32, 32, 32], 32, 3, 3, 1, 1, 1],
+];
+
+/** Seeded operands of a geometry: x, W, b and a dout. */
+function operands(rng: Rng, [input, fn, fh, fw, stride, pad, n]: Geometry) {
+  const [c, h, w] = input;
+  const window = { height: fh, width: fw, stride, pad };
+  const [oh, ow] = outputSize(input, window);
+  const x = uniformMatrix(rng, n, c * h * w);
+  for (let i = 0; i < x.data.length; i += 3) x.data[i] = 0; // ReLU's zeros
+  return {
+    window,
+    args: [
+      x,
+      uniformMatrix(rng, fn, c * fh * fw),
+      uniformMatrix(rng, 1, fn),
+      uniformMatrix(rng, n, fn * oh * ow),
+    ],
+  };
+}
+
+const KERNELS: [SimdKernels, boolean][] = [
+  [SimdKernels.create({ fma: false })!, true],
+  ...(simdSupport().relaxed
+    ? [[SimdKernels.create({ fma: true })!, false] as [SimdKernels, boolean]]
+    : []),
+];
+
+for (const [kernels, exact] of KERNELS) {
+  Deno.test(
+    `${kernels.name} convolution matches the TypeScript kernels' within rounding on every geometry, in their memory or not${
+      exact ? ", its forward to the bit" : ""
+    }`,
+    () => {
+      const rng = new Rng(301);
+      let outside = false;
+      for (const geometry of GEOMETRIES) {
+        const { window, args } = operands(rng, geometry);
+        const [input, , , , , , n] = geometry;
+        const what = `${JSON.stringify(geometry)}`;
+        const wino = winograd(geometry);
+        const { scale, terms, sums } = bounds(geometry, args, window);
+        for (const withDx of [true, false]) {
+          outside = !outside;
+          const got = convolve(kernels, args, input, window, withDx, outside);
+          const want = convolve(TS_KERNELS, args, input, window, withDx);
+          if (exact && !wino) {
+            assertEquals(got.out.data, want.out.data, `out ${what}`);
+          }
+          const keys: ("out" | "dW" | "dx")[] = withDx
+            ? ["out", "dW", "dx"]
+            : ["out", "dW"];
+          for (const key of keys) {
+            assertWithinRounding(
+              got[key]!,
+              want[key]!,
+              scale[key]!,
+              terms[key],
+              `${key} ${what}`,
+            );
+          }
+          const positions = args[3].cols / args[1].rows;
+          assertWithinRounding(got.db, want.db, sums.db, n * positions, what);
+          if (!withDx) assertEquals(got.dx, undefined);
+        }
+      }
+    },
+  );
+}
+
+Deno.test("the convolution's rounding checks fail on a result one product off, im2col's and Winograd's", () => {
+  const rng = new Rng(302);
+  const [kernels] = KERNELS[KERNELS.length - 1];
+  for (
+    const geometry of [[[2, 6, 6], 3, 3, 3, 1, 1, 2], [
+      [4, 6, 6],
+      3,
+      3,
+      3,
+      1,
+      1,
+      2,
+    ]] as Geometry[]
+  ) {
+    const [input] = geometry;
+    const { window, args } = operands(rng, geometry);
+    const [x, W, , dout] = args;
+    const got = convolve(kernels, args, input, window, true);
+    const want = convolve(TS_KERNELS, args, input, window, true);
+    const { scale, terms } = bounds(geometry, args, window);
+    const check = () => {
+      assertWithinRounding(got.out, want.out, scale.out, terms.out, "out");
+      assertWithinRounding(got.dW, want.dW, scale.dW, terms.dW, "dW");
+    };
+    check(); // as computed: within rounding
+    // out[0][0][0][1] loses x's pixel (0, 1) times filter 0's centre on
+    // channel 0; dW[0][4] (that centre) loses the same pixel times dout's
+    // element at position (0, 1)
+    got.out.data[1] -= x.data[1] * W.data[4];
+    assertThrows(check, Error, "out: element 1");
+    got.out.data[1] = want.out.data[1];
+    got.dW.data[4] -= x.data[1] * dout.data[1];
+    assertThrows(check, Error, "dW: element 4");
+  }
+});
+
+Deno.test("two-thread SIMD convolution gives the one-thread results bit for bit", async () => {
+  const one = SimdKernels.create()!;
+  const two = SimdKernels.create({ threads: 2 })!;
+  try {
+    await two.ready();
+    const rng = new Rng(303);
+    for (
+      const geometry of [
+        [[16, 14, 14], 32, 3, 3, 1, 1, 9],
+        [[1, 28, 28], 30, 5, 5, 1, 0, 20],
+      ] as Geometry[]
+    ) {
+      const { window, args } = operands(rng, geometry);
+      const a = convolve(one, args, geometry[0], window, true);
+      const b = convolve(two, args, geometry[0], window, true);
+      for (const key of ["out", "dx", "dW", "db"] as const) {
+        assertEquals(b[key]!.data, a[key]!.data, `${key} ${geometry}`);
+      }
+    }
+    assertGreater(two.splits, 0);
+  } finally {
+    two.close();
+  }
+});
+
+Deno.test("convolutionBackward() refuses what other kernels' convolution() saved", () => {
+  const rng = new Rng(304);
+  const geometry: Geometry = [[1, 4, 4], 2, 3, 3, 1, 0, 1];
+  const { window, args: [x, W, b, dout] } = operands(rng, geometry);
+  const [simd] = KERNELS[0];
+  for (
+    const [from, to] of [[TS_KERNELS, simd], [simd, TS_KERNELS], [
+      SimdKernels.create()!,
+      simd,
+    ]] as [Kernels, Kernels][]
+  ) {
+    const saved = from.convolution(x, W, b, geometry[0], window, dout.clone());
+    const grads = { dW: W.clone(), db: b.clone() };
+    assertThrows(
+      () => to.convolutionBackward(dout, W, saved, grads),
+      TypeError,
+      `convolutionBackward(): expected what ${to.name} kernels' convolution() saved but found another record`,
+    );
+  }
+});
