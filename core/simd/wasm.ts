@@ -41,11 +41,20 @@ function sleb(n: number, out: number[]): void {
   }
 }
 
+/**
+ * Appends `from` to `out` element by element: a module's code runs to
+ * hundreds of kilobytes, more than `out.push(...from)` may pass as
+ * arguments (a browser Worker's stack overflows).
+ */
+function append(out: number[], from: ArrayLike<number>): void {
+  for (let i = 0; i < from.length; i++) out.push(from[i]);
+}
+
 /** A name as the format stores it: length, then UTF-8 bytes. */
 function name(s: string, out: number[]): void {
   const bytes = new TextEncoder().encode(s);
   uleb(bytes.length, out);
-  out.push(...bytes);
+  append(out, bytes);
 }
 
 /**
@@ -108,7 +117,8 @@ export class Func {
         code[at + i] = (index & 0x7f) | (i < 4 ? 0x80 : 0);
       }
     }
-    out.push(...code, 0x0b);
+    append(out, code);
+    out.push(0x0b);
     return out;
   }
 
@@ -572,7 +582,7 @@ export function wasmModule(
   const section = (id: number, content: number[]) => {
     out.push(id);
     uleb(content.length, out);
-    out.push(...content);
+    append(out, content);
   };
   const vec = <T>(
     items: readonly T[],
@@ -628,7 +638,7 @@ export function wasmModule(
         return index;
       });
       uleb(body.length, to);
-      to.push(...body);
+      append(to, body);
     }),
   );
   return new Uint8Array(out);
