@@ -223,6 +223,7 @@ async function deepConvNet(base: string, file: string) {
     (os: HTMLOptionElement[]) => os.map((o) => [o.value, o.textContent]),
   );
   await page.selectOption("#net", "deep-convnet");
+  const defaultIters = await page.inputValue("#iters");
   await page.fill("#iters", "1000");
   const command = await page.textContent("#command");
   await page.click("#start");
@@ -260,6 +261,7 @@ async function deepConvNet(base: string, file: string) {
   return {
     ...drawn,
     menu,
+    defaultIters,
     command,
     status,
     iteration,

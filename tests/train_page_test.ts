@@ -361,6 +361,7 @@ browserTest(
         model: string;
         prediction: string;
         menu: string[][];
+        defaultIters: string;
         command: string;
         status: string;
         iteration: number;
@@ -388,6 +389,11 @@ browserTest(
           text === "DeepConvNet(1×28×28, conv 16-16-32-32-64-64, 50, 10)"
         ),
         JSON.stringify(seen.menu),
+      );
+      assertEquals(
+        seen.defaultIters,
+        "12000",
+        "the iterations box takes train_deepnet.py's 20 epochs when the net is chosen",
       );
       assertEquals(
         seen.command,

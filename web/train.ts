@@ -11,7 +11,7 @@ import {
   type RunConfig,
   type ToWorker,
 } from "./train_protocol.ts";
-import { DEFAULTS } from "../cli/defaults.ts";
+import { DEFAULTS, runDefaults } from "../cli/defaults.ts";
 import { digitsPlot, movingAverage } from "../io/plot.ts";
 import { netKinds } from "../net/registry.ts";
 
@@ -470,12 +470,31 @@ checkButton.addEventListener("click", () => {
 for (const input of [netSelect, itersInput, seedInput]) {
   input.addEventListener("input", showCommand);
 }
+/**
+ * The iterations `deno task train --net NAME` runs by default: its kind's
+ * epochs of MNIST's 60,000 training images (DeepConvNet's 20: 12,000), else
+ * 10,000.
+ */
+function defaultIters(name: string): number {
+  const kind = netKinds().find((k) => k.name === name)!;
+  const { iters, epochs } = runDefaults(kind, {});
+  return iters ?? epochs! * Math.floor(60_000 / DEFAULTS.batchSize);
+}
 // The menu: the registry's nets, by their `deno task train --net` names.
 for (const kind of netKinds()) {
   netSelect.add(new Option(kind.describe(defaultSpec(kind)), kind.name));
 }
 netSelect.value = DEFAULTS.net;
-itersInput.value = String(DEFAULTS.iters);
+itersInput.value = String(defaultIters(netSelect.value));
+// Another net: its own default length, unless the box was changed.
+let shownNet = netSelect.value;
+netSelect.addEventListener("change", () => {
+  if (Number(itersInput.value) === defaultIters(shownNet)) {
+    itersInput.value = String(defaultIters(netSelect.value));
+  }
+  shownNet = netSelect.value;
+  showCommand();
+});
 seedInput.value = String(DEFAULTS.seed);
 showCommand();
 setState("idle");
