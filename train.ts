@@ -139,9 +139,14 @@ async function run(
   progress.line(header(info, mnist, trainer.iteration));
   if (stored) kernelsNote(stored, net.kernels.name);
   // Ctrl-C stops after the iteration in progress; the net so far is saved.
+  // After the last iteration it stops nothing: the final evaluation and the
+  // outputs are finished first (the listener stays until main returns).
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onSigint);
+  using _ = {
+    [Symbol.dispose]: () => Deno.removeSignalListener("SIGINT", onSigint),
+  };
   try {
     const every = config.checkpointEvery;
     const steps = trainer.run({ signal: interrupt.signal, yieldEvery: every });
@@ -158,8 +163,6 @@ async function run(
     await progress.end();
     console.error(diverged(e, info.lr));
     return 1;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
   }
   if (interrupt.signal.aborted) {
     await progress.end();
@@ -177,6 +180,9 @@ async function run(
     );
     return 130;
   }
+  progress.line(
+    `final evaluation on all ${xTrain.rows} training and ${xTest.rows} test images…`,
+  );
   const final = trainer.result();
   await progress.end();
   const wallSeconds = seconds();
@@ -194,6 +200,11 @@ async function run(
       final.testAcc.toFixed(4)
     }, wall time ${wallSeconds.toFixed(1)} s`,
   );
+  if (interrupt.signal.aborted) {
+    console.error(
+      "train: Ctrl-C came after the last iteration: the run ended, evaluated and written as above",
+    );
+  }
   return 0;
 }
 

@@ -651,6 +651,36 @@ Deno.test("Ctrl-C with --save saves the run and prints the command that resumes 
   }
 });
 
+Deno.test("Ctrl-C after the last iteration, in the final evaluation, stops nothing: the run is evaluated, saved and reported", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-sigint-final-" });
+  try {
+    // SimpleConvNet: some seconds of final evaluation (70,000 images).
+    const stop = await interrupted(
+      /final evaluation on all 60000 training and 10000 test images/,
+      "SIGINT",
+      ...["--net", "convnet", "--iters", "1", "--threads", "1"],
+      ...["--save", `${dir}/a.st`, "--json", `${dir}/a.json`],
+    );
+    assertStrictEquals(stop.code, 0, stop.stderr);
+    assertMatch(stop.stdout, /\nfinal: train acc [\d.]+, test acc [\d.]+/);
+    assertStrictEquals(
+      stop.stderr,
+      "train: Ctrl-C came after the last iteration: the run ended, evaluated and written as above\n",
+    );
+    const { loadNetFile } = await import("../data/mod.ts");
+    assertStrictEquals(
+      (await loadNetFile(`${dir}/a.st`)).training?.iteration,
+      1,
+    );
+    assertStrictEquals(
+      JSON.parse(await Deno.readTextFile(`${dir}/a.json`)).final.testAcc > 0,
+      true,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a run with Adam, BatchNorm and Dropout killed after a checkpoint and resumed ends bit for bit where it would have; --load cannot", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-resume-" });
   try {
