@@ -15,7 +15,7 @@ import { Root } from "npm:protobufjs@8.8.1/light.js";
 import { Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
 import { loadMnist } from "../data/mnist.ts";
-import { encodeSafetensors, saveNet } from "../io/mod.ts";
+import { encodeSafetensors, loadNet, saveNet } from "../io/mod.ts";
 import { exportOnnx } from "../io/onnx.ts";
 import { ONNX_SCHEMA } from "../io/onnx_schema.ts";
 import type { Layer, Param } from "../layers/layer.ts";
@@ -555,6 +555,79 @@ for path in sys.argv[1:]:
       assertEquals(verdicts.slice(0, -1), paths.slice(0, -1).map(() => "ok"));
       assert(verdicts.at(-1) !== "ok", "the broken model passed the checker");
       assertMatch(verdicts.at(-1), /W1/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+/** The first ```LANG block after `heading` in the README. */
+function readmeBlock(readme: string, heading: string, lang: string): string {
+  const section = readme.slice(readme.indexOf(heading));
+  const m = section.match(
+    new RegExp("```" + lang + "( ignore)?\\n([\\s\\S]*?)```"),
+  );
+  if (m === null) throw new Error(`no ${lang} block after ${heading}`);
+  return m[2];
+}
+
+const README = await Deno.readTextFile(`${ROOT}README.md`);
+const HEADING = "## Use your net elsewhere";
+
+/**
+ * The README's export command, as written, run in a new folder holding
+ * the drawing page's net as `run.safetensors`: the folder, and the net.
+ */
+async function readmeExport(): Promise<{ dir: string; net: Network }> {
+  const dir = await Deno.makeTempDir({ prefix: "dlfs-readme-onnx-" });
+  await Deno.copyFile(`${ROOT}web/model.safetensors`, `${dir}/run.safetensors`);
+  const [deno, task, name, ...args] = readmeBlock(README, HEADING, "sh").trim()
+    .split(/\s+/);
+  assertEquals([deno, task, name], ["deno", "task", "export"]);
+  const out = await exportTask(dir, ...args);
+  assertEquals(out.code, 0, out.stderr);
+  const { net } = loadNet(await Deno.readFile(`${dir}/run.safetensors`));
+  return { dir, net };
+}
+
+engineTest(
+  "the README's export command and Node snippet, as written: ONNX Runtime for Node prints the net's probabilities of a blank image",
+  async () => {
+    const { dir, net } = await readmeExport();
+    try {
+      const main = readmeBlock(README, HEADING, "js");
+      const out = await runNode(main, {
+        "net.onnx": await Deno.readFile(`${dir}/net.onnx`),
+      });
+      const y = JSON.parse(out);
+      const a = agreement(probabilities(net, new Matrix(1, 784)), y, 1e-5);
+      assertLessOrEqual(a.maxDiff, 1e-5);
+      assertEquals(a.agreeing, 1);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+checkerTest(
+  "the README's Python snippet, as written: the checker passes the exported file, and its metadata says the input normalisation",
+  async () => {
+    const { dir, net } = await readmeExport();
+    try {
+      const run = await new Deno.Command(PYTHON, {
+        args: ["-c", readmeBlock(README, HEADING, "python")],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder();
+      assertEquals(run.code, 0, text.decode(run.stderr));
+      assertEquals(
+        text.decode(run.stdout),
+        `{'dlfs.net': '${
+          JSON.stringify(net.spec)
+        }', 'dlfs.input': '{"pixels":"x/255"}'}\n`,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
