@@ -10,6 +10,7 @@ import { assertEquals } from "@std/assert";
 import type { Matrix } from "../core/matrix.ts";
 import type { Network } from "../net/network.ts";
 import { SoftmaxWithLoss } from "../layers/softmax_with_loss.ts";
+import { CHROMIUM, chromiumAvailable } from "./web_helpers.ts";
 
 /** The ONNX Runtime release the tests and the README use. */
 export const ORT_VERSION = "1.30.0";
@@ -46,6 +47,19 @@ export function checkerTest(name: string, fn: () => Promise<void>): void {
     name,
     hasOnnx,
     `${PYTHON} has no onnx module (apt-get install python3-onnx)`,
+    fn,
+  );
+}
+
+/**
+ * A test that needs Chromium and `node` (skipped without them, with a line
+ * saying so, unless CI=true).
+ */
+export function pageTest(name: string, fn: () => Promise<void>): void {
+  requiring(
+    name,
+    chromiumAvailable && node !== undefined,
+    `no Chromium at ${CHROMIUM} or no node on the PATH`,
     fn,
   );
 }

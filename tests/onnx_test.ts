@@ -28,10 +28,14 @@ import { SimpleConvNet } from "../net/simple_conv_net.ts";
 import { DeepConvNet } from "../net/deep_conv_net.ts";
 import { BOOK_PARAMS, loadParams } from "../examples/ch08/deep_convnet.ts";
 import { taskFlags, uniformMatrix } from "./helpers.ts";
+import { builtDemo, CHROMIUM, runDriver } from "./web_helpers.ts";
+import { serveDemo } from "../web/serve.ts";
 import {
   agreement,
   checkerTest,
   engineTest,
+  ortModules,
+  pageTest,
   probabilities,
   PYTHON,
   runNode,
@@ -630,6 +634,45 @@ checkerTest(
       );
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+pageTest(
+  "the train page's save .onnx is exportOnnx of its net, and the README's page snippet, as written, runs it in onnxruntime-web on the built demo",
+  async () => {
+    const dir = await builtDemo();
+    const tmp = await Deno.makeTempDir({ prefix: "dlfs-onnx-page-" });
+    const server = serveDemo({ port: 0, root: dir });
+    try {
+      const html = readmeBlock(README, HEADING, "html");
+      await Deno.writeTextFile(
+        `${dir}/onnx.html`,
+        `<!doctype html>\n<meta charset="utf-8">\n<title>net.onnx</title>\n${html}`,
+      );
+      const cdn = html.match(/"(https:\/\/\S+\/dist\/)ort[^"]*"/)![1];
+      const seen = await runDriver<{ logged: number[]; errors: string[] }>(
+        "tests/onnx_page_driver.ts",
+        {
+          base: `http://127.0.0.1:${server.addr.port}/`,
+          executable: CHROMIUM,
+          iters: 50,
+          saved: `${tmp}/net.safetensors`,
+          onnx: `${dir}/net.onnx`,
+          ort: `${await ortModules()}/onnxruntime-web/dist`,
+          cdn,
+        },
+      );
+      assertEquals(seen.errors, [], "no page errors");
+      const { net } = loadNet(await Deno.readFile(`${tmp}/net.safetensors`));
+      assertEquals(await Deno.readFile(`${dir}/net.onnx`), exportOnnx(net));
+      const p = probabilities(net, new Matrix(1, 784));
+      const a = agreement(p, seen.logged, 1e-5);
+      assertEquals(seen.logged.length, 10);
+      assertLessOrEqual(a.maxDiff, 1e-5);
+    } finally {
+      await server.shutdown();
+      await Deno.remove(tmp, { recursive: true });
     }
   },
 );

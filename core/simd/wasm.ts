@@ -41,6 +41,15 @@ function sleb(n: number, out: number[]): void {
   }
 }
 
+/**
+ * Appends `items` to `out` one by one: spread into `push`, the kernels'
+ * code (some 65 000 bytes, one argument each) overflowed the stack of the
+ * train page's Worker.
+ */
+function append(out: number[], items: readonly number[]): void {
+  for (const item of items) out.push(item);
+}
+
 /** A name as the format stores it: length, then UTF-8 bytes. */
 function name(s: string, out: number[]): void {
   const bytes = new TextEncoder().encode(s);
@@ -108,7 +117,8 @@ export class Func {
         code[at + i] = (index & 0x7f) | (i < 4 ? 0x80 : 0);
       }
     }
-    out.push(...code, 0x0b);
+    append(out, code);
+    out.push(0x0b);
     return out;
   }
 
@@ -572,7 +582,7 @@ export function wasmModule(
   const section = (id: number, content: number[]) => {
     out.push(id);
     uleb(content.length, out);
-    out.push(...content);
+    append(out, content);
   };
   const vec = <T>(
     items: readonly T[],
@@ -628,7 +638,7 @@ export function wasmModule(
         return index;
       });
       uleb(body.length, to);
-      to.push(...body);
+      append(to, body);
     }),
   );
   return new Uint8Array(out);
