@@ -3,6 +3,7 @@
 // where there is no `node`, except in CI, where it must run.
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { exportOnnx, loadNet } from "../io/mod.ts";
+import { readmeBlock } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -51,19 +52,6 @@ Deno.test({
     }
   },
 });
-
-/**
- * The first ```LANG block after `heading` in the README (```js ignore: the
- * doc tests do not run it, it imports the bundle this test makes).
- */
-function readmeBlock(readme: string, heading: string, lang: string): string {
-  const section = readme.slice(readme.indexOf(heading));
-  const m = section.match(
-    new RegExp("```" + lang + "( ignore)?\\n([\\s\\S]*?)```"),
-  );
-  if (m === null) throw new Error(`no ${lang} block after ${heading}`);
-  return m[2];
-}
 
 Deno.test({
   name:

@@ -27,7 +27,7 @@ import { MultiLayerNet } from "../net/multi_layer_net.ts";
 import { SimpleConvNet } from "../net/simple_conv_net.ts";
 import { DeepConvNet } from "../net/deep_conv_net.ts";
 import { BOOK_PARAMS, loadParams } from "../examples/ch08/deep_convnet.ts";
-import { taskFlags, uniformMatrix } from "./helpers.ts";
+import { readmeBlock, taskFlags, uniformMatrix } from "./helpers.ts";
 import { builtDemo, CHROMIUM, runDriver } from "./web_helpers.ts";
 import { serveDemo } from "../web/serve.ts";
 import {
@@ -564,16 +564,6 @@ for path in sys.argv[1:]:
     }
   },
 );
-
-/** The first ```LANG block after `heading` in the README. */
-function readmeBlock(readme: string, heading: string, lang: string): string {
-  const section = readme.slice(readme.indexOf(heading));
-  const m = section.match(
-    new RegExp("```" + lang + "( ignore)?\\n([\\s\\S]*?)```"),
-  );
-  if (m === null) throw new Error(`no ${lang} block after ${heading}`);
-  return m[2];
-}
 
 const README = await Deno.readTextFile(`${ROOT}README.md`);
 const HEADING = "## Use your net elsewhere";
