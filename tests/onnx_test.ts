@@ -15,6 +15,7 @@ import { Root } from "npm:protobufjs@8.8.1/light.js";
 import { Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
 import { loadMnist } from "../data/mnist.ts";
+import { gatherLabels } from "../data/mod.ts";
 import { encodeSafetensors, loadNet, saveNet } from "../io/mod.ts";
 import { exportOnnx } from "../io/onnx.ts";
 import { ONNX_SCHEMA } from "../io/onnx_schema.ts";
@@ -401,23 +402,26 @@ Deno.test("deno task export says what is wrong in one line, exit code 2, and wri
 /** The first `n` test images of MNIST (x/255) and the four trained nets. */
 async function trainedNets(n: number) {
   const { xTrain, tTrain, xTest, tTest } = await loadMnist();
-  const x = xTest.batch(Int32Array.from({ length: n }, (_, i) => i));
+  const first = Int32Array.from({ length: n }, (_, i) => i);
+  const x = xTest.batch(first), t = gatherLabels(tTest, first);
   const rng = new Rng(7);
+  // SGD at the CLI's lr 0.1, Adam at its 0.001.
   const trained = (net: Network, iterations: number, optimizer = "sgd") => {
     new Trainer(net, xTrain, tTrain, xTest, tTest, {
       iterations,
       batchSize: 100,
       optimizer,
+      optimizerParams: optimizer === "sgd" ? { lr: 0.1 } : {},
       evalSamples: 100,
       rng,
     }).train();
     return net;
   };
-  const backend = "ts";
-  const deep = new DeepConvNet({ rng, backend });
+  const deep = new DeepConvNet({ rng });
   await loadParams(deep, BOOK_PARAMS); // the book's trained weights
   return {
     x,
+    t,
     nets: {
       TwoLayerNet: trained(
         new TwoLayerNet({
@@ -425,7 +429,6 @@ async function trainedNets(n: number) {
           hiddenSize: 50,
           outputSize: 10,
           rng,
-          backend,
         }),
         300,
       ),
@@ -438,7 +441,6 @@ async function trainedNets(n: number) {
           useDropout: true,
           dropoutRatio: 0.2,
           rng,
-          backend,
         }),
         300,
       ),
@@ -452,7 +454,7 @@ engineTest(
   "ONNX Runtime for Node gives each exported net's probabilities within 1e-5 of dlfs's, and its classes, on 100 MNIST test images",
   async () => {
     const N = 100, tolerance = 1e-5;
-    const { x, nets } = await trainedNets(N);
+    const { x, t, nets } = await trainedNets(N);
     const jobs: Json[] = [], files: Record<string, Uint8Array> = {};
     const inputs: Record<string, Uint8Array> = {
       float32: new Uint8Array(Float32Array.from(x.data).buffer),
@@ -482,7 +484,7 @@ engineTest(
       await runNode(driver, files, JSON.stringify(jobs)),
     );
     const table: string[] = [
-      "| net | ONNX | ORT max abs diff | classes agreeing |",
+      "| net | dlfs accuracy | ONNX | ORT max abs diff | classes agreeing |",
     ];
     results.forEach((r: Json, i: number) => {
       const { name, type } = jobs[i];
@@ -490,7 +492,7 @@ engineTest(
       const p = probabilities(nets[name], x);
       const a = agreement(p, r.data, tolerance);
       table.push(
-        `| ${name} | ${type} | ${
+        `| ${name} | ${nets[name].accuracy(x, t)} | ${type} | ${
           a.maxDiff.toExponential(2)
         } | ${a.agreeing}/${a.decided} |`,
       );
@@ -501,6 +503,7 @@ engineTest(
       );
       assertEquals(a.agreeing, a.decided, name);
       assertGreater(a.decided, 0.9 * N, name);
+      assertGreater(nets[name].accuracy(x, t), 0.7, `${name} learned`);
     });
     console.log(table.join("\n"));
     // The check can fail: one bias of the DeepConvNet moved by 0.01 after
