@@ -482,7 +482,7 @@ function configOf(values: Values): Config {
  * from (`deno task` runs in the project root and says where it was started
  * in $INIT_CWD), else to the current folder.
  */
-function resolve(path: string | undefined): string | undefined {
+export function resolve(path: string | undefined): string | undefined {
   if (path === undefined || path.startsWith("/")) return path;
   const from = Deno.env.get("INIT_CWD");
   return from ? `${from.replace(/\/$/, "")}/${path}` : path;

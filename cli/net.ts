@@ -33,7 +33,7 @@ export async function loaded(
     file = await loadNetFile(path, rng, choice);
   } catch (e) {
     if (!(e instanceof SafetensorsError)) throw e;
-    throw notA(flag, path, e);
+    throw notANet(`${flag} ${path}`, e);
   }
   const { net } = file;
   if (net.inputSize !== 784 || net.outputSize !== 10) {
@@ -55,7 +55,7 @@ export async function readRun(path: string): Promise<RunSettings> {
     ({ metadata } = decodeSafetensors(await Deno.readFile(path)));
   } catch (e) {
     if (!(e instanceof SafetensorsError)) throw e;
-    throw notA("--resume", path, e);
+    throw notANet(`--resume ${path}`, e);
   }
   let s: Partial<RunSettings> | undefined;
   try {
@@ -77,10 +77,13 @@ export async function readRun(path: string): Promise<RunSettings> {
   return s as RunSettings;
 }
 
-/** The UsageError for a file of `flag` that is not what it should be. */
-function notA(flag: string, path: string, e: SafetensorsError): UsageError {
+/**
+ * The UsageError for a file (named by `label`) that `loadNet` refused:
+ * not a safetensors file, or not a net saved by dlfs, and why.
+ */
+export function notANet(label: string, e: SafetensorsError): UsageError {
   const what = e.message.startsWith("decodeSafetensors()")
     ? "not a safetensors file"
     : "not a net saved by dlfs";
-  return new UsageError(`${flag} ${path}: ${what} (${e.message})`);
+  return new UsageError(`${label}: ${what} (${e.message})`);
 }

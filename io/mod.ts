@@ -37,6 +37,12 @@ export {
   type SaveNetOptions,
 } from "./model.ts";
 export {
+  exportOnnx,
+  type ExportOnnxOptions,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+} from "./onnx.ts";
+export {
   type Digit,
   digitsPlot,
   type TrainingHistory,

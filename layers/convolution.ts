@@ -80,7 +80,8 @@ export class Convolution implements Layer {
   readonly inputShape: ImageShape;
   /** One output's FN×OH×OW. */
   readonly outputShape: ImageShape;
-  #window: Required<Window>;
+  /** The filter's window: FH×FW, stride and pad. */
+  readonly window: Readonly<Required<Window>>;
   #saved?: ConvolutionSaved; // what forward keeps for backward (the book's self.col, col_W)
   #out?: Matrix; // N×(FN·OH·OW)
   #dx?: Matrix; // N×(C·H·W)
@@ -131,7 +132,7 @@ export class Convolution implements Layer {
     this.needsInputGrad = options.needsInputGrad ?? true;
     this.inputShape = [...input] as unknown as ImageShape;
     this.outputShape = [W.rows, oh, ow];
-    this.#window = { height: fh, width: fw, stride, pad };
+    this.window = Object.freeze({ height: fh, width: fw, stride, pad });
   }
 
   /** N×(C·H·W) → N×(FN·OH·OW). */
@@ -146,7 +147,7 @@ export class Convolution implements Layer {
       this.W,
       this.b,
       this.inputShape,
-      this.#window,
+      this.window,
       out,
       this.#saved,
     ); // out = col · col_W + b

@@ -54,7 +54,8 @@ export class Pooling implements Layer {
   readonly inputShape: ImageShape;
   /** One output's C×OH×OW. */
   readonly outputShape: ImageShape;
-  #window: Required<Window>;
+  /** The pool's window: PH×PW, stride and pad. */
+  readonly window: Readonly<Required<Window>>;
   #argMax: Int32Array = new Int32Array(0); // N·C·OH·OW: per output, its index into x's row (−1: padding)
   #out?: Matrix; // N×(C·OH·OW)
   #dx?: Matrix; // N×(C·H·W)
@@ -79,7 +80,7 @@ export class Pooling implements Layer {
     const [oh, ow] = outputSize(input, window, "Pooling");
     this.inputShape = [...input] as unknown as ImageShape;
     this.outputShape = [input[0], oh, ow];
-    this.#window = window;
+    this.window = Object.freeze(window);
   }
 
   /** Where each output's maximum was (the book's `arg_max`), row by row. */
@@ -98,7 +99,7 @@ export class Pooling implements Layer {
       this.#argMax = k.int32(n * c * oh * ow);
     }
     const out = this.#out = k.buffer(this.#out, n, c * oh * ow);
-    k.maxPool(x, this.inputShape, this.#window, out, this.#argMax); // out = max, argMax = where
+    k.maxPool(x, this.inputShape, this.window, out, this.#argMax); // out = max, argMax = where
     return out;
   }
 

@@ -1,7 +1,7 @@
 import { assert, assertMatch, assertNotMatch } from "@std/assert";
 
 // The library folders must run in a browser: no Deno.* and no node: imports,
-// and no npm package but fflate (pure JavaScript).
+// and no npm package but fflate and protobufjs (pure JavaScript).
 // Comments are stripped first: doc examples may import anything.
 const LIBRARY_DIRS = ["core", "layers", "net", "optim", "io"];
 const LIBRARY_FILES = [
@@ -38,11 +38,11 @@ Deno.test("core/, layers/, net/, optim/, io/ and the pure data modules use neith
     assertNotMatch(code, /\bDeno\./, `${path} uses Deno.*`);
     assertNotMatch(code, /["']node:/, `${path} imports a node: module`);
     // npm packages only where they run in a browser as they are: fflate
-    // (pure JavaScript gzip) for data/idx.ts.
+    // (pure JavaScript gzip) for data/idx.ts, protobufjs for io/onnx.ts.
     assertNotMatch(
       code,
-      /["']npm:(?!fflate@)/,
-      `${path} imports an npm: module other than fflate`,
+      /["']npm:(?!fflate@|protobufjs@)/,
+      `${path} imports an npm: module other than fflate and protobufjs`,
     );
   }
   assert(paths.length >= 12, `only ${paths.length} files scanned`);

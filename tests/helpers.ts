@@ -104,3 +104,20 @@ export function imageData(rng: Rng, n: number) {
   }
   return { images: new ImageSet(pixels, [49], { normalize: true }), labels };
 }
+
+/**
+ * The first ```LANG block after `heading` in the README (```js ignore: the
+ * doc tests do not run it; the tests that read it do).
+ */
+export function readmeBlock(
+  readme: string,
+  heading: string,
+  lang: string,
+): string {
+  const section = readme.slice(readme.indexOf(heading));
+  const m = section.match(
+    new RegExp("```" + lang + "( ignore)?\\n([\\s\\S]*?)```"),
+  );
+  if (m === null) throw new Error(`no ${lang} block after ${heading}`);
+  return m[2];
+}

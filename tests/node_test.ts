@@ -2,6 +2,8 @@
 // TwoLayerNet on MNIST, saves and reloads it (tests/node_train.ts). Skipped
 // where there is no `node`, except in CI, where it must run.
 import { assert, assertEquals, assertMatch } from "@std/assert";
+import { exportOnnx, loadNet } from "../io/mod.ts";
+import { readmeBlock } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -10,7 +12,7 @@ const node = await new Deno.Command("node", { args: ["--version"] }).output()
 
 Deno.test({
   name:
-    "in Node 20, a bundle of dlfs loads MNIST, trains a TwoLayerNet above 0.85, saves and reloads it",
+    "in Node 20, a bundle of dlfs loads MNIST, trains a TwoLayerNet above 0.85, saves and reloads it, and exports it to ONNX as in Deno",
   ignore: node === undefined && Deno.env.get("CI") !== "true",
   async fn() {
     assertMatch(node ?? "no node", /^v(2\d|[3-9]\d)\./, "Node 20 or later");
@@ -43,24 +45,13 @@ Deno.test({
       assertEquals(result.reloadedAcc, result.testAcc);
       assertEquals(result.threads, 1); // no global Worker in Node: one thread
       assertEquals(result.sameGradient, true);
+      const { net } = loadNet(await Deno.readFile(`${dir}/net.safetensors`));
+      assertEquals(await Deno.readFile(`${dir}/net.onnx`), exportOnnx(net));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
   },
 });
-
-/**
- * The first ```LANG block after `heading` in the README (```js ignore: the
- * doc tests do not run it, it imports the bundle this test makes).
- */
-function readmeBlock(readme: string, heading: string, lang: string): string {
-  const section = readme.slice(readme.indexOf(heading));
-  const m = section.match(
-    new RegExp("```" + lang + "( ignore)?\\n([\\s\\S]*?)```"),
-  );
-  if (m === null) throw new Error(`no ${lang} block after ${heading}`);
-  return m[2];
-}
 
 Deno.test({
   name:

@@ -2,7 +2,8 @@
 // (`deno bundle --platform node`) and runs it with `node`. It loads MNIST
 // from the folder given as its argument (or the user cache), trains the
 // book's TwoLayerNet with SIMD kernels asked for two threads (Node has no
-// global Worker: one thread, no error), saves the net, loads it back, and
+// global Worker: one thread, no error), saves the net, loads it back,
+// writes it as ONNX beside (`.onnx`: protobufjs bundled for Node), and
 // prints one JSON line; exit 1 below 0.85 test accuracy.
 import { SimdKernels } from "../core/mod.ts";
 import {
@@ -12,7 +13,13 @@ import {
   Trainer,
   TwoLayerNet,
 } from "../mod.ts";
-import { loadMnist, loadNetFile, saveNetFile } from "../data/mod.ts";
+import {
+  loadMnist,
+  loadNetFile,
+  saveNetFile,
+  writeFileAtomic,
+} from "../data/mod.ts";
+import { exportOnnx } from "../io/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 const proc = (globalThis as any).process;
@@ -38,6 +45,7 @@ const trainer = new Trainer(net, xTrain, tTrain, xTest, tTest, {
 const { testAcc } = trainer.train();
 await saveNetFile(out, net);
 const loaded = (await loadNetFile(out)).net;
+await writeFileAtomic(out.replace(/\.safetensors$/, ".onnx"), exportOnnx(net));
 const reloadedAcc = new Trainer(loaded, xTrain, tTrain, xTest, tTest)
   .evaluate(xTest, tTest);
 // The two-thread numerical gradient runs on the calling thread alone here.

@@ -25,6 +25,7 @@ const startButton = $<HTMLButtonElement>("start");
 const pauseButton = $<HTMLButtonElement>("pause");
 const resetButton = $<HTMLButtonElement>("reset");
 const saveButton = $<HTMLButtonElement>("save");
+const onnxButton = $<HTMLButtonElement>("saveOnnx");
 const checkButton = $<HTMLButtonElement>("checkButton");
 const misButton = $<HTMLButtonElement>("misButton");
 const lossCanvas = $<HTMLCanvasElement>("loss");
@@ -51,7 +52,7 @@ function setState(state: string): void {
   pauseButton.disabled = !running;
   pauseButton.textContent = state === "paused" ? "resume" : "pause";
   resetButton.disabled = state === "idle";
-  saveButton.disabled = !(running || state === "done");
+  saveButton.disabled = onnxButton.disabled = !(running || state === "done");
   // A large net (the convnet's 430 000 parameters) would take minutes: the
   // worker says whether it is checkable.
   checkButton.disabled = !(running || state === "done") || !checkable;
@@ -455,7 +456,14 @@ pauseButton.addEventListener("click", () => {
   send({ type: document.body.dataset.state === "paused" ? "resume" : "pause" });
 });
 resetButton.addEventListener("click", reset);
-saveButton.addEventListener("click", () => send({ type: "save" }));
+saveButton.addEventListener(
+  "click",
+  () => send({ type: "save", format: "safetensors" }),
+);
+onnxButton.addEventListener(
+  "click",
+  () => send({ type: "save", format: "onnx" }),
+);
 misButton.addEventListener("click", () => {
   misButton.disabled = true;
   $("misNote").textContent = "classifying test images…";

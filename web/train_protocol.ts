@@ -35,7 +35,7 @@ export type ToWorker =
   | { type: "resume" }
   | { type: "gradientCheck" }
   | { type: "misclassified" }
-  | { type: "save" };
+  | { type: "save"; format: "safetensors" | "onnx" };
 
 /** Worker → page. */
 export type FromWorker =

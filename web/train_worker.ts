@@ -25,6 +25,7 @@ import type { Network } from "../net/network.ts";
 import { Trainer } from "../net/trainer.ts";
 import { createOptimizer } from "../optim/by_name.ts";
 import { saveNet } from "../io/model.ts";
+import { exportOnnx } from "../io/onnx.ts";
 import { DEFAULTS, runDefaults } from "../cli/defaults.ts";
 import { argmax } from "../core/matrix.ts";
 import { viewNet, weightImages } from "./net_view.ts";
@@ -273,11 +274,11 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     else if (m.type === "misclassified") misclassified();
     else if (m.type === "save") {
       if (net === undefined) throw new Error("save: start a run first");
-      const bytes = saveNet(net);
+      const bytes = m.format === "onnx" ? exportOnnx(net) : saveNet(net);
       post({
         type: "saved",
         bytes,
-        name: `${net.spec.type}.safetensors`,
+        name: `${net.spec.type}.${m.format}`,
       }, [bytes.buffer]);
     }
   } catch (e) {
