@@ -115,6 +115,24 @@ Deno.test("DeepConvNet with the book's 2016 weights gives the book's NumPy class
   }
 });
 
+Deno.test("the DeepConvNet dlfs trained (examples/ch08/deep_convnet_dlfs.safetensors) is the book's net from the default run, at ≥ 0.993 on all 10,000 test images", async () => {
+  const { loadNetFile } = await import("../data/mod.ts");
+  const { net, settings } = await loadNetFile(
+    new URL("../examples/ch08/deep_convnet_dlfs.safetensors", import.meta.url)
+      .pathname,
+  );
+  assertEquals(net.spec, new DeepConvNet().spec);
+  assertEquals((settings as { flags: string[] }).flags, [
+    ...["--net", "deep-convnet", "--hidden", "50", "--optimizer", "adam"],
+    ...["--lr", "0.001", "--batch-size", "100", "--iters", "12000"],
+    ...["--seed", "42", "--backend", "auto"],
+  ]);
+  const { xTest, tTest } = await loadMnist();
+  const accuracy = net.accuracy(xTest, tTest);
+  console.log(`test accuracy ${accuracy} (the README: 0.9943)`);
+  assertGreater(accuracy, 0.993);
+});
+
 Deno.test("DeepConvNet refuses sizes that do not fit in one line naming the net and the layer", () => {
   const conv: ConvParam = { filterNum: 2, filterSize: 3, pad: 1, stride: 1 };
   const six = [

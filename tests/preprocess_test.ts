@@ -10,7 +10,10 @@ import { softmax, toMnist } from "../web/preprocess.ts";
 Deno.test("the demo's preprocessing turns a 10× redrawn MNIST digit back into a digit the model reads alike", async () => {
   const { xTest, tTest } = await loadMnist();
   const { net } = await loadNetFile(
-    new URL("../web/model.safetensors", import.meta.url).pathname,
+    new URL(
+      "../examples/ch08/deep_convnet_dlfs.safetensors",
+      import.meta.url,
+    ).pathname,
   );
   const n = 200, size = 280;
   let same = 0, correctOriginal = 0, diff = 0;

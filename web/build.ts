@@ -22,8 +22,17 @@ import { isGzip } from "../data/idx.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const WEB = new URL(".", import.meta.url).pathname;
 
-/** The pages and the files copied as they are. */
-const COPIED = ["index.html", "graph.html", "train.html", "model.safetensors"];
+/**
+ * The files copied as they are, from the project root, and their names in
+ * the site: the pages, and the drawing page's model (the DeepConvNet dlfs
+ * trained, shipped in examples/ch08/).
+ */
+const COPIED: [from: string, to: string][] = [
+  ["web/index.html", "index.html"],
+  ["web/graph.html", "graph.html"],
+  ["web/train.html", "train.html"],
+  ["examples/ch08/deep_convnet_dlfs.safetensors", "model.safetensors"],
+];
 /** Each bundle: its entry point (from the project root) and its file. */
 const BUNDLES: [entry: string, out: string][] = [
   ["web/app.ts", "app.js"],
@@ -72,8 +81,8 @@ export async function buildWeb(
   const tmp = await Deno.makeTempDir({ dir: out, prefix: ".build-" });
   try {
     for (const [entry, file] of BUNDLES) await bundle(entry, `${tmp}/${file}`);
-    for (const file of COPIED) {
-      await Deno.copyFile(`${WEB}${file}`, `${tmp}/${file}`);
+    for (const [from, to] of COPIED) {
+      await Deno.copyFile(`${ROOT}${from}`, `${tmp}/${to}`);
     }
     await Deno.writeTextFile(
       `${tmp}/_headers`,
@@ -81,7 +90,13 @@ export async function buildWeb(
         Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}\n`)
           .join(""),
     );
-    for (const file of [...BUNDLES.map(([, f]) => f), ...COPIED, "_headers"]) {
+    for (
+      const file of [
+        ...BUNDLES.map(([, f]) => f),
+        ...COPIED.map(([, f]) => f),
+        "_headers",
+      ]
+    ) {
       await Deno.rename(`${tmp}/${file}`, `${out}/${file}`);
     }
   } finally {
