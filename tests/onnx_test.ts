@@ -572,12 +572,24 @@ const README = await Deno.readTextFile(`${ROOT}README.md`);
 const HEADING = "## Use your net elsewhere";
 
 /**
- * The README's export command, as written, run in a new folder holding
- * the drawing page's net as `run.safetensors`: the folder, and the net.
+ * The README's export command, as written, run in a new folder holding a
+ * TwoLayerNet (the snippets' N×784 input) as `run.safetensors`: the
+ * folder, and the net.
  */
 async function readmeExport(): Promise<{ dir: string; net: Network }> {
   const dir = await Deno.makeTempDir({ prefix: "dlfs-readme-onnx-" });
-  await Deno.copyFile(`${ROOT}web/model.safetensors`, `${dir}/run.safetensors`);
+  const rng = new Rng(3);
+  const saved = new TwoLayerNet({
+    inputSize: 784,
+    hiddenSize: 50,
+    outputSize: 10,
+    rng,
+  });
+  // biases, so that a blank image has one most probable class
+  for (const b of [saved.params.b1, saved.params.b2]) {
+    b.data.forEach((_, i) => b.data[i] = rng.normal());
+  }
+  await Deno.writeFile(`${dir}/run.safetensors`, saveNet(saved));
   const [deno, task, name, ...args] = readmeBlock(README, HEADING, "sh").trim()
     .split(/\s+/);
   assertEquals([deno, task, name], ["deno", "task", "export"]);
