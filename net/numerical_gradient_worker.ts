@@ -3,7 +3,7 @@
 // parameters (and its Dropouts' frozen masks), computes its share of the
 // numerical gradient, posts it back.
 
-import { Matrix } from "../core/matrix.ts";
+import { type FloatArray, Matrix } from "../core/matrix.ts";
 import type { Dropout } from "../layers/dropout.ts";
 import { Rng } from "../core/rng.ts";
 import { buildNet } from "./registry.ts";
@@ -33,7 +33,7 @@ globalThis.addEventListener("message", async (event: Event) => {
       start,
       end,
     );
-    const out: Record<string, Float64Array> = {};
+    const out: Record<string, FloatArray> = {};
     for (const [key, g] of Object.entries(grads)) out[key] = g.data;
     globalThis.postMessage({ grads: out });
   } catch (e) {

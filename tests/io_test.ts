@@ -110,7 +110,7 @@ Deno.test("decodeSafetensors() rejects each kind of malformed file with a clear 
       withHeader(
         '{"a": {"dtype": "I32", "shape": [2, 3], "data_offsets": [0, 48]}, "b": {"dtype": "F64", "shape": [2], "data_offsets": [48, 64]}}',
       ),
-      /expected dtype F64 or F32 for "a" but found "I32"/,
+      /expected dtype F64, F32 or F16 for "a" but found "I32"/,
     ],
     [
       withHeader(

@@ -60,7 +60,7 @@ Deno.test("the graph view's figures are the net's own: predict, softmax, loss an
   // Softmax of the scores, by hand.
   const y = new Matrix(7, 4);
   for (let i = 0; i < 7; i++) {
-    const row = scores.data.subarray(4 * i, 4 * i + 4);
+    const row = (scores.data as Float64Array).subarray(4 * i, 4 * i + 4);
     const max = Math.max(...row);
     const e = row.map((v) => Math.exp(v - max));
     const sum = e.reduce((a, b) => a + b);

@@ -75,6 +75,12 @@ export const TILES: Tiles = {
   listVectors: 8,
 };
 
+/**
+ * The tiles of the float32 kernels (`gemmF32`, `gemmNTF32`, `listsF32`):
+ * four lanes a vector (bench/matmul_bench.ts, "float32").
+ */
+export const TILES_F32: Tiles = { ...TILES };
+
 /** The local indices of `f`'s parameters, 0 … n−1, to destructure. */
 export function locals(f: Func): number[] {
   return f.params.map((_, i) => i);
@@ -434,9 +440,10 @@ export function gemm(
  * }
  * ```
  */
-export function gemmNT(tiles: Tiles, fma: boolean): Func {
-  const R = tiles.ntRows, S = tiles.ntCols;
-  const f = new Func("gemmNT", i32s(6));
+export function gemmNT(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
+  const { bytes, type, vector } = FLOATS[t];
+  const R = tiles.ntRows, S = tiles.ntCols, L = 16 / bytes;
+  const f = new Func(t === "f64" ? "gemmNT" : "gemmNTF32", i32s(6));
   const [a, b, c, m, k, n] = locals(f);
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const kBytes = f.local(I32), iLimit = f.local(I32), jLimit = f.local(I32);
@@ -445,9 +452,10 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
   const acc = Array.from({ length: R * S }, () => f.local(V128));
   const av = Array.from({ length: R }, () => f.local(V128));
   const bv = Array.from({ length: S }, () => f.local(V128));
-  const sum = f.local(F64);
+  const sum = f.local(type), p = f.local(I32), rest = f.local(I32);
 
-  f.get(k).i32(8).i32Mul().set(kBytes);
+  f.get(k).i32(bytes).i32Mul().set(kBytes);
+  f.get(k).i32(L - 1).i32And().i32(bytes).i32Mul().set(rest); // bytes of k mod L terms
 
   const tile = (rows: number, cols: number) => {
     for (let r = 0; r < rows; r++) { // pa[r] = &A(i+r, 0)
@@ -459,13 +467,13 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < cols; q++) f.v128Zero().set(acc[r * S + q]);
     }
-    f.get(k).i32(1).i32ShrU().set(count); // ⌊k/2⌋ pairs of terms
+    f.get(k).i32(Math.log2(L)).i32ShrU().set(count); // ⌊k/L⌋ groups of terms
     countDown(f, count, () => {
       for (let r = 0; r < rows; r++) f.get(pa[r]).v128Load().set(av[r]);
       for (let q = 0; q < cols; q++) f.get(pb[q]).v128Load().set(bv[q]);
       for (let r = 0; r < rows; r++) {
         for (let q = 0; q < cols; q++) {
-          madd(f, "f64", fma, av[r], bv[q], acc[r * S + q]);
+          madd(f, t, fma, av[r], bv[q], acc[r * S + q]);
         }
       }
       for (let r = 0; r < rows; r++) f.get(pa[r]).i32(16).i32Add().set(pa[r]);
@@ -474,17 +482,22 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < cols; q++) {
         const x = acc[r * S + q];
-        f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add().set(
-          sum,
-        );
-        f.block(() => { // the last term when k is odd
-          f.get(k).i32(1).i32And().i32Eqz().brIf(0);
-          f.get(pa[r]).f64Load().get(pb[q]).f64Load().f64Mul().get(sum).f64Add()
-            .set(sum);
+        f.get(x)[`${vector}ExtractLane` as const](0);
+        for (let l = 1; l < L; l++) {
+          f.get(x)[`${vector}ExtractLane` as const](l)[`${t}Add` as const]();
+        }
+        f.set(sum);
+        // the last k mod L terms, one at a time, in order
+        f.i32(0).set(p);
+        whileLess(f, p, rest, bytes, () => {
+          f.get(pa[r]).get(p).i32Add()[`${t}Load` as const]();
+          f.get(pb[q]).get(p).i32Add()[`${t}Load` as const]();
+          f[`${t}Mul` as const]().get(sum)[`${t}Add` as const]().set(sum);
         });
         // C(i+r, j+q)
         f.get(c).get(i).i32(r).i32Add().get(n).i32Mul().get(j).i32Add()
-          .i32(q).i32Add().i32(8).i32Mul().i32Add().get(sum).f64Store();
+          .i32(q).i32Add().i32(bytes).i32Mul().i32Add().get(sum)
+          [`${t}Store` as const]();
       }
     }
   };
@@ -523,47 +536,47 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
  * computed 2V columns at a time (each term's value splat once, V vectors of
  * B's row), the columns left over in one narrower pass and a last odd one.
  */
-export function lists(tiles: Tiles, fma: boolean): Func {
-  const V = tiles.listVectors;
-  const f = new Func("lists", i32s(8));
+export function lists(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
+  const { bytes, type, splat } = FLOATS[t];
+  const V = tiles.listVectors, L = 16 / bytes;
+  const f = new Func(t === "f64" ? "lists" : "listsF32", i32s(8));
   const [ptr, index, val, rowStart, rowEnd, b, n, c] = locals(f);
   const r = f.local(I32), j = f.local(I32), limit = f.local(I32);
   const nBytes = f.local(I32), pc = f.local(I32), pb = f.local(I32);
   const q0 = f.local(I32), q1 = f.local(I32), pi = f.local(I32);
   const pv = f.local(I32), count = f.local(I32), bj = f.local(I32);
   const acc = Array.from({ length: V }, () => f.local(V128));
-  const s = f.local(V128), sum = f.local(F64);
+  const bv = f.local(V128);
+  const s = f.local(V128), sum = f.local(type);
 
-  f.get(n).i32(8).i32Mul().set(nBytes);
+  f.get(n).i32(bytes).i32Mul().set(nBytes);
 
-  // Columns j … j+2·vectors−1 of output row r (vectors = 0: column j alone).
+  // Columns j … j+L·vectors−1 of output row r (vectors = 0: column j alone).
   const block = (vectors: number) => {
     for (let v = 0; v < vectors; v++) f.v128Zero().set(acc[v]);
-    if (vectors === 0) f.f64Zero().set(sum);
+    if (vectors === 0) f[`${t}Zero` as const]().set(sum);
     f.get(index).get(q0).i32(4).i32Mul().i32Add().set(pi);
-    f.get(val).get(q0).i32(8).i32Mul().i32Add().set(pv);
+    f.get(val).get(q0).i32(bytes).i32Mul().i32Add().set(pv);
     f.get(q1).get(q0).i32Sub().set(count);
-    f.get(b).get(j).i32(8).i32Mul().i32Add().set(bj); // &B(0, j)
+    f.get(b).get(j).i32(bytes).i32Mul().i32Add().set(bj); // &B(0, j)
     countDown(f, count, () => {
       // pb = &B(index[q], j)
       f.get(pi).i32Load().get(nBytes).i32Mul().get(bj).i32Add().set(pb);
       if (vectors === 0) {
-        f.get(pv).f64Load().get(pb).f64Load().f64Mul().get(sum).f64Add()
-          .set(sum);
+        f.get(pv)[`${t}Load` as const]().get(pb)[`${t}Load` as const]()
+          [`${t}Mul` as const]().get(sum)[`${t}Add` as const]().set(sum);
       } else {
-        f.get(pv).v128Load64Splat().set(s);
+        f.get(pv)[splat]().set(s);
         for (let v = 0; v < vectors; v++) {
-          f.get(s).get(pb).v128Load(16 * v);
-          if (fma) f.get(acc[v]).f64x2RelaxedMadd();
-          else f.f64x2Mul().get(acc[v]).f64x2Add();
-          f.set(acc[v]);
+          f.get(pb).v128Load(16 * v).set(bv);
+          madd(f, t, fma, s, bv, acc[v]);
         }
       }
       f.get(pi).i32(4).i32Add().set(pi);
-      f.get(pv).i32(8).i32Add().set(pv);
+      f.get(pv).i32(bytes).i32Add().set(pv);
     });
-    const out = () => f.get(pc).get(j).i32(8).i32Mul().i32Add();
-    if (vectors === 0) out().get(sum).f64Store();
+    const out = () => f.get(pc).get(j).i32(bytes).i32Mul().i32Add();
+    if (vectors === 0) out().get(sum)[`${t}Store` as const]();
     for (let v = 0; v < vectors; v++) out().get(acc[v]).v128Store(16 * v);
   };
 
@@ -572,7 +585,7 @@ export function lists(tiles: Tiles, fma: boolean): Func {
     f.get(ptr).get(r).i32(4).i32Mul().i32Add().tee(q0).i32Load(4).set(q1);
     f.get(q0).i32Load().set(q0);
     f.get(c).get(r).get(nBytes).i32Mul().i32Add().set(pc);
-    columnBlocks(f, j, n, limit, V, 2, block);
+    columnBlocks(f, j, n, limit, V, L, block);
   });
   return f;
 }

@@ -24,7 +24,7 @@
  * @module
  */
 
-import type { Matrix } from "../matrix.ts";
+import type { FloatArray, Matrix } from "../matrix.ts";
 import type {
   ConvolutionGrads,
   ConvolutionSaved,
@@ -452,11 +452,11 @@ export class SimdConvolution {
   #place(
     s: SimdConvSaved,
     name: string,
-    data: Float64Array,
+    data: FloatArray,
     copy: boolean,
   ): number {
     let buf = s.staged.get(name);
-    if (this.#memory.has(data)) {
+    if (this.#memory.fits(data)) {
       if (buf !== undefined) this.#kernels.free(buf);
       s.staged.delete(name);
       return data.byteOffset;
@@ -471,9 +471,9 @@ export class SimdConvolution {
   }
 
   /** Copies s's copy of an output under `name`, if any, into `data`. */
-  #unstage(s: SimdConvSaved, name: string, data: Float64Array): void {
+  #unstage(s: SimdConvSaved, name: string, data: FloatArray): void {
     const buf = s.staged.get(name);
-    if (buf !== undefined && !this.#memory.has(data)) data.set(buf);
+    if (buf !== undefined && !this.#memory.fits(data)) data.set(buf);
   }
 }
 

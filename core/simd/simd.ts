@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Matrix } from "../matrix.ts";
+import type { DType, FloatArray, Matrix } from "../matrix.ts";
 import { checkOptions } from "../options.ts";
 import {
   type ByteRows,
@@ -33,14 +33,24 @@ import type {
 import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { checkGather } from "../naive.ts";
-import { TILES } from "./codegen.ts";
+import { TILES, TILES_F32 } from "./codegen.ts";
 import { kernelModule, KINDS } from "./module.ts";
+
+/** A task kind of the threads: which kernel export. */
+type Kind = (typeof KINDS)[number];
 import { SimdMemory } from "./memory.ts";
 import { type Kernel, SimdThreads } from "./threads.ts";
 import { simdSupport } from "./support.ts";
 
 /** Options of {@linkcode SimdKernels}. */
 export interface SimdKernelsOptions {
+  /**
+   * The element type (default `"float64"`). With `"float32"` the products
+   * (dense and sparse) run four lanes a vector (f32x4); the other methods
+   * run the TypeScript loops over the same arrays, and the convolution
+   * im2col and one product (`dispatch.ts`).
+   */
+  dtype?: DType;
   /**
    * Use relaxed-SIMD fused multiply-add (default: when the runtime has
    * it). Without it the products `matmul` and `matmulTN` (dense or sparse) equal
@@ -111,9 +121,13 @@ export class SimdKernels extends BaseKernels {
   readonly name: string;
   /** `"simd"`. */
   readonly backend = "simd";
-  /** True: f64x2 vectors. */
+  /** True: f64x2 or f32x4 vectors. */
   protected readonly vectorized = true;
   #memory: SimdMemory;
+  #f64: boolean; // whether every kernel runs in WebAssembly (else the products)
+  #bytes: number; // per element: 8 or 4
+  #kinds: { gemm: Kind; gemmNT: Kind; lists: Kind };
+  #tiles: typeof TILES;
   #threads: SimdThreads;
   #compact: (...args: number[]) => number;
   #compactBytes: (...args: number[]) => number;
@@ -138,6 +152,7 @@ export class SimdKernels extends BaseKernels {
    */
   static create(options: SimdKernelsOptions = {}): SimdKernels | undefined {
     checkOptions("SimdKernels.create()", options, [
+      "dtype",
       "timeoutMs",
       "fma",
       "threads",
@@ -167,10 +182,19 @@ export class SimdKernels extends BaseKernels {
     threads: 1 | 2,
     options: SimdKernelsOptions,
   ) {
-    super();
-    const memory = this.#memory = new SimdMemory(options.shared !== false);
+    super(options.dtype);
+    const memory = this.#memory = new SimdMemory(
+      options.shared !== false,
+      this.dtype,
+    );
     this.name = (fma ? "simd+fma" : "simd") +
       (memory.shared ? "" : " (unshared)");
+    this.#f64 = this.dtype === "float64";
+    this.#bytes = this.#f64 ? 8 : 4;
+    this.#kinds = this.#f64
+      ? { gemm: "gemm", gemmNT: "gemmNT", lists: "lists" }
+      : { gemm: "gemmF32", gemmNT: "gemmNTF32", lists: "listsF32" };
+    this.#tiles = this.#f64 ? TILES : TILES_F32;
     const { exports } = new WebAssembly.Instance(
       kernelModule(fma, memory.shared),
       { env: { memory: memory.memory } },
@@ -200,7 +224,7 @@ export class SimdKernels extends BaseKernels {
     this.#maxPool = exports.maxPool as Kernel;
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
     this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
-    if (memory.shared) {
+    if (memory.shared && this.#f64) {
       this.#convolution = new SimdConvolution(
         this,
         memory,
@@ -266,6 +290,11 @@ export class SimdKernels extends BaseKernels {
     return this.#memory.float64(length);
   }
 
+  /** A zeroed Float32Array in the kernels' memory. */
+  override float32(length: number): Float32Array {
+    return this.#memory.float32(length);
+  }
+
   /** A zeroed Int32Array in the kernels' memory. */
   override int32(length: number): Int32Array {
     return this.#memory.int32(length);
@@ -277,27 +306,28 @@ export class SimdKernels extends BaseKernels {
   }
 
   /**
-   * Gives back an array handed out by `float64`, `int32` or `uint8` (a
-   * no-op for any other): its bytes are handed out again.
+   * Gives back an array handed out by `float64`, `float32`, `int32` or
+   * `uint8` (a no-op for any other): its bytes are handed out again.
    */
-  override free(array: Float64Array | Int32Array | Uint8Array): void {
+  override free(array: FloatArray | Int32Array | Uint8Array): void {
     this.#memory.free(array);
   }
 
   /** C = A · B (dense, checked). */
   protected gemm(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.cols;
+    const m = a.rows, k = a.cols, n = b.cols, e = this.#bytes;
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
       // Rows of C split between the threads at a multiple of the tile.
-      this.#threads.run("gemm", m, m * k * n, TILES.gemmRows, (r0, r1) => [
-        pa + 8 * k * r0,
+      const rows = this.#tiles.gemmRows;
+      this.#threads.run(this.#kinds.gemm, m, m * k * n, rows, (r0, r1) => [
+        pa + e * k * r0,
         pb,
-        pc + 8 * n * r0,
+        pc + e * n * r0,
         r1 - r0,
         k,
         n,
-        8 * k,
-        8,
+        e * k,
+        e,
         0,
       ]);
     });
@@ -305,19 +335,20 @@ export class SimdKernels extends BaseKernels {
 
   /** C = Aᵀ · B (dense, checked). */
   protected gemmTN(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.cols;
+    const m = a.rows, k = a.cols, n = b.cols, e = this.#bytes;
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
-      // Element (i, p) of gemm's "A" is A[p][i], at pa + 8i + 8Kp; C's
+      // Element (i, p) of gemm's "A" is A[p][i], at pa + e·i + e·K·p; C's
       // K rows split between the threads.
-      this.#threads.run("gemm", k, m * k * n, TILES.gemmRows, (r0, r1) => [
-        pa + 8 * r0,
+      const rows = this.#tiles.gemmRows;
+      this.#threads.run(this.#kinds.gemm, k, m * k * n, rows, (r0, r1) => [
+        pa + e * r0,
         pb,
-        pc + 8 * n * r0,
+        pc + e * n * r0,
         r1 - r0,
         m,
         n,
-        8,
-        8 * k,
+        e,
+        e * k,
         0,
       ]);
     });
@@ -325,12 +356,13 @@ export class SimdKernels extends BaseKernels {
 
   /** C = A · Bᵀ (dense, checked). */
   protected gemmNT(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.rows;
+    const m = a.rows, k = a.cols, n = b.rows, e = this.#bytes;
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
-      this.#threads.run("gemmNT", m, m * k * n, TILES.ntRows, (r0, r1) => [
-        pa + 8 * k * r0,
+      const rows = this.#tiles.ntRows;
+      this.#threads.run(this.#kinds.gemmNT, m, m * k * n, rows, (r0, r1) => [
+        pa + e * k * r0,
         pb,
-        pc + 8 * n * r0,
+        pc + e * n * r0,
         r1 - r0,
         k,
         n,
@@ -351,7 +383,7 @@ export class SimdKernels extends BaseKernels {
     }
     this.#memory.stage([ptr, index, val, b.data], c.data, (at, pc) => {
       const [pp, pi, pv, pb] = at;
-      this.#threads.run("lists", count, nnz * n, 1, (r0, r1) => [
+      this.#threads.run(this.#kinds.lists, count, nnz * n, 1, (r0, r1) => [
         pp,
         pi,
         pv,
@@ -382,7 +414,7 @@ export class SimdKernels extends BaseKernels {
    */
   #columns(a: SparseRows, into: Lists): void {
     const arrays = [a.rowPtr, a.col, a.val, into.ptr, into.index, into.val];
-    if (!arrays.every((x) => this.#memory.has(x))) {
+    if (!this.#f64 || !arrays.every((x) => this.#memory.has(x))) {
       return transposeRows(a, into);
     }
     this.#memory.check();
@@ -400,7 +432,7 @@ export class SimdKernels extends BaseKernels {
     maxDensity: number,
   ): number {
     const { rowPtr, col, val } = into, m = a.rows, k = a.cols;
-    if (![rowPtr, col, val].every((x) => this.#memory.has(x))) {
+    if (!this.#f64 || ![rowPtr, col, val].every((x) => this.#memory.has(x))) {
       return super.compactRows(a, into, maxDensity);
     }
     // The kernel writes up to k slots past the cap, unchecked: check here.
@@ -436,7 +468,7 @@ export class SimdKernels extends BaseKernels {
    */
   protected override compactByteRows(rows: ByteRows, into: SparseRows): number {
     const { rowPtr, col, val } = into;
-    if (![rowPtr, col, val].every((x) => this.#memory.has(x))) {
+    if (!this.#f64 || ![rowPtr, col, val].every((x) => this.#memory.has(x))) {
       return super.compactByteRows(rows, into);
     }
     const src = this.#stageBytes(rows), n = rows.indices.length;
@@ -458,7 +490,9 @@ export class SimdKernels extends BaseKernels {
    * lives in this memory; else the TypeScript loop.
    */
   protected override writeBytes(rows: ByteRows, out: Matrix): void {
-    if (!this.#memory.has(out.data)) return super.writeBytes(rows, out);
+    if (!this.#memory.fits(out.data) || !this.#f64) {
+      return super.writeBytes(rows, out);
+    }
     checkGather("gatherBytes()", rows, out);
     const src = this.#stageBytes(rows);
     this.#bytesToF64(src, out.data.length, rows.scale, out.data.byteOffset);
@@ -482,7 +516,9 @@ export class SimdKernels extends BaseKernels {
    * from this memory (`uint8`); else the TypeScript loop.
    */
   override relu(x: Matrix, out: Matrix, mask: Uint8Array): void {
-    if (!this.#memory.has(mask)) return super.relu(x, out, mask);
+    if (!this.#memory.has(mask) || !this.#f64) {
+      return super.relu(x, out, mask);
+    }
     this.#memory.stage([x.data], out.data, ([px], po) => {
       this.#relu(px, po, mask.byteOffset, x.data.length);
     });
@@ -490,7 +526,9 @@ export class SimdKernels extends BaseKernels {
 
   /** ReLU's backward (see `Kernels.reluBackward`), likewise. */
   override reluBackward(dout: Matrix, mask: Uint8Array, dx: Matrix): void {
-    if (!this.#memory.has(mask)) return super.reluBackward(dout, mask, dx);
+    if (!this.#memory.has(mask) || !this.#f64) {
+      return super.reluBackward(dout, mask, dx);
+    }
     this.#memory.stage([dout.data], dx.data, ([pd], px) => {
       this.#reluBackward(pd, mask.byteOffset, px, dout.data.length);
     });
@@ -537,7 +575,7 @@ export class SimdKernels extends BaseKernels {
     argmax: Int32Array,
   ): void {
     const { height, width, stride = 1, pad = 0 } = window;
-    if (pad !== 0 || !this.#memory.has(argmax)) {
+    if (pad !== 0 || !this.#memory.has(argmax) || !this.#f64) {
       return super.maxPool(x, input, window, out, argmax);
     }
     const [c, h, w] = input;
@@ -572,7 +610,7 @@ export class SimdKernels extends BaseKernels {
     argmax: Int32Array,
     dx: Matrix,
   ): void {
-    if (!this.#memory.has(argmax)) {
+    if (!this.#memory.has(argmax) || !this.#f64) {
       return super.maxPoolBackward(dout, argmax, dx);
     }
     this.#memory.stage([dout.data], dx.data, ([pd], px) => {
@@ -590,7 +628,7 @@ export class SimdKernels extends BaseKernels {
   /** Whether every element of `a` is finite. */
   override allFinite(a: Matrix): boolean {
     const A = a.data;
-    if (!this.#memory.has(A)) return super.allFinite(a);
+    if (!this.#memory.fits(A) || !this.#f64) return super.allFinite(a);
     return this.#allFinite(A.byteOffset, A.length) === 1;
   }
 }

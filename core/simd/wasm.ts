@@ -522,6 +522,10 @@ export class Func {
   f64x2ExtractLane(lane: number): this {
     return this.#simd(0x21).#op(lane);
   }
+  /** `f32x4.extract_lane` */
+  f32x4ExtractLane(lane: number): this {
+    return this.#simd(0x1f).#op(lane);
+  }
   /** `f32x4.add` */
   f32x4Add(): this {
     return this.#simd(0xe4);
