@@ -108,7 +108,8 @@ export class Func {
         code[at + i] = (index & 0x7f) | (i < 4 ? 0x80 : 0);
       }
     }
-    out.push(...code, 0x0b);
+    for (const byte of code) out.push(byte); // not push(...code): see wasmModule
+    out.push(0x0b);
     return out;
   }
 
@@ -576,7 +577,9 @@ export function wasmModule(
   const section = (id: number, content: number[]) => {
     out.push(id);
     uleb(content.length, out);
-    out.push(...content);
+    // Not push(...content): hundreds of kilobytes of arguments overflow a
+    // browser's stack.
+    for (const byte of content) out.push(byte);
   };
   const vec = <T>(
     items: readonly T[],
@@ -632,7 +635,7 @@ export function wasmModule(
         return index;
       });
       uleb(body.length, to);
-      to.push(...body);
+      for (const byte of body) to.push(byte);
     }),
   );
   return new Uint8Array(out);
