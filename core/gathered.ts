@@ -16,7 +16,7 @@
  * @module
  */
 
-import { type FloatArray, Matrix } from "./matrix.ts";
+import { type DType, dtypeOf, type FloatArray, Matrix } from "./matrix.ts";
 import type { ByteCompactLoop, ByteRows, SparseRows } from "./sparse.ts";
 
 // Set by GatheredMatrix's static block, which sees its private fields.
@@ -52,6 +52,11 @@ export class GatheredMatrix extends Matrix {
       get: () => this.#expose(),
       enumerable: true,
     });
+  }
+
+  /** The element type, read without reading `data` (which ends the list). */
+  override get dtype(): DType {
+    return dtypeOf(this.#values);
   }
 
   /**
