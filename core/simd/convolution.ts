@@ -9,6 +9,11 @@
  * exported from mod.ts; `SimdKernels` (simd.ts) owns one, on a shared
  * memory (else it keeps the im2col of `dispatch.ts`).
  *
+ * The functions compute in f64 (their f32x4 twins are yet to be written):
+ * float32 kernels use them too, their operands copied into f64 buffers
+ * and the results back, rounded (`#place`, `#unstage`), which costs a few
+ * percent of DeepConvNet's step and is more accurate than float32.
+ *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
  * forward and backward: backward builds what it needs again from x, in
  * cache, which costs less than reading it back from memory. So what
@@ -456,7 +461,7 @@ export class SimdConvolution {
     copy: boolean,
   ): number {
     let buf = s.staged.get(name);
-    if (this.#memory.fits(data)) {
+    if (this.#reads(data)) {
       if (buf !== undefined) this.#kernels.free(buf);
       s.staged.delete(name);
       return data.byteOffset;
@@ -473,7 +478,15 @@ export class SimdConvolution {
   /** Copies s's copy of an output under `name`, if any, into `data`. */
   #unstage(s: SimdConvSaved, name: string, data: FloatArray): void {
     const buf = s.staged.get(name);
-    if (buf !== undefined && !this.#memory.fits(data)) data.set(buf);
+    if (buf !== undefined && !this.#reads(data)) data.set(buf);
+  }
+
+  /**
+   * Whether the generated functions read `data` where it is: f64 in the
+   * kernels' memory. (Float32 kernels' operands are staged, converted.)
+   */
+  #reads(data: FloatArray): boolean {
+    return data instanceof Float64Array && this.#memory.has(data);
   }
 }
 

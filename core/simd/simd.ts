@@ -46,9 +46,9 @@ import { simdSupport } from "./support.ts";
 export interface SimdKernelsOptions {
   /**
    * The element type (default `"float64"`). With `"float32"` the products
-   * (dense and sparse) run four lanes a vector (f32x4); the other methods
-   * run the TypeScript loops over the same arrays, and the convolution
-   * im2col and one product (`dispatch.ts`).
+   * (dense and sparse) run four lanes a vector (f32x4), the convolution
+   * the float64 one over converted copies (`convolution.ts`), and the
+   * other methods the TypeScript loops over the same arrays.
    */
   dtype?: DType;
   /**
@@ -224,7 +224,7 @@ export class SimdKernels extends BaseKernels {
     this.#maxPool = exports.maxPool as Kernel;
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
     this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
-    if (memory.shared && this.#f64) {
+    if (memory.shared) {
       this.#convolution = new SimdConvolution(
         this,
         memory,
