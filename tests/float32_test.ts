@@ -158,13 +158,23 @@ for (const kernels of KERNELS) {
       5,
       "sumColumns",
     );
-    // Exact: comparisons and copies.
-    const out = kernels.buffer(undefined, 5, 24), mask = kernels.uint8(120);
-    kernels.relu(at(kernels, x), out, mask);
-    const want = new Matrix(5, 24), wantMask = new Uint8Array(120);
-    ORACLE.relu(x, want, wantMask);
+    // Exact: comparisons and copies; 115 elements (the last 115 mod 4 one
+    // at a time), with −0, NaN and ±∞.
+    const r = operand(rng, 5, 23);
+    r.data.set([-0, NaN, Infinity, -Infinity], 110);
+    const out = kernels.buffer(undefined, 5, 23), mask = kernels.uint8(115);
+    kernels.relu(at(kernels, r), out, mask);
+    const want = new Matrix(5, 23), wantMask = new Uint8Array(115);
+    ORACLE.relu(r, want, wantMask);
     assertEquals(Array.from(out.data), Array.from(want.data), "relu");
     assertEquals(Array.from(mask), Array.from(wantMask), "relu mask");
+    const dout = operand(rng, 5, 23);
+    const dx = kernels.buffer(undefined, 5, 23), wantDx = new Matrix(5, 23);
+    kernels.reluBackward(at(kernels, dout), mask, dx);
+    ORACLE.reluBackward(dout, wantMask, wantDx);
+    assertEquals(Array.from(dx.data), Array.from(wantDx.data), "reluBackward");
+    assertEquals(kernels.allFinite(at(kernels, x)), true);
+    assertEquals(kernels.allFinite(at(kernels, r)), false);
     const input: ImageShape = [2, 4, 3], window = { height: 2, width: 2 };
     const [oh, ow] = outputSize(input, window);
     const pooled = kernels.buffer(undefined, 5, 2 * oh * ow);

@@ -124,7 +124,7 @@ export class SimdKernels extends BaseKernels {
   /** True: f64x2 or f32x4 vectors. */
   protected readonly vectorized = true;
   #memory: SimdMemory;
-  #f64: boolean; // whether every kernel runs in WebAssembly (else the products)
+  #f64: boolean; // float64: every kernel in WebAssembly (float32: not all)
   #bytes: number; // per element: 8 or 4
   #kinds: { gemm: Kind; gemmNT: Kind; lists: Kind };
   #tiles: typeof TILES;
@@ -214,13 +214,16 @@ export class SimdKernels extends BaseKernels {
         timeoutMs: options.timeoutMs ?? 30_000,
       },
     );
+    // The element-wise kernels of this dtype (float32: those of F32 names).
+    const own = (name: string) =>
+      exports[this.#f64 ? name : `${name}F32`] as Kernel;
     this.#compact = exports.compact as (...args: number[]) => number;
-    this.#transpose = exports.transpose as Kernel;
-    this.#compactBytes = exports.compactBytes as (...args: number[]) => number;
-    this.#allFinite = exports.allFinite as (a: number, n: number) => number;
+    this.#transpose = own("transpose");
+    this.#compactBytes = own("compactBytes") as (...args: number[]) => number;
+    this.#allFinite = own("allFinite") as (a: number, n: number) => number;
     this.#bytesToF64 = exports.bytesToF64 as Kernel;
-    this.#relu = exports.relu as Kernel;
-    this.#reluBackward = exports.reluBackward as Kernel;
+    this.#relu = own("relu");
+    this.#reluBackward = own("reluBackward");
     this.#maxPool = exports.maxPool as Kernel;
     this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
     this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
@@ -414,7 +417,7 @@ export class SimdKernels extends BaseKernels {
    */
   #columns(a: SparseRows, into: Lists): void {
     const arrays = [a.rowPtr, a.col, a.val, into.ptr, into.index, into.val];
-    if (!this.#f64 || !arrays.every((x) => this.#memory.has(x))) {
+    if (!arrays.every((x) => this.#memory.has(x))) {
       return transposeRows(a, into);
     }
     this.#memory.check();
@@ -468,7 +471,7 @@ export class SimdKernels extends BaseKernels {
    */
   protected override compactByteRows(rows: ByteRows, into: SparseRows): number {
     const { rowPtr, col, val } = into;
-    if (!this.#f64 || ![rowPtr, col, val].every((x) => this.#memory.has(x))) {
+    if (![rowPtr, col, val].every((x) => this.#memory.has(x))) {
       return super.compactByteRows(rows, into);
     }
     const src = this.#stageBytes(rows), n = rows.indices.length;
@@ -516,9 +519,7 @@ export class SimdKernels extends BaseKernels {
    * from this memory (`uint8`); else the TypeScript loop.
    */
   override relu(x: Matrix, out: Matrix, mask: Uint8Array): void {
-    if (!this.#memory.has(mask) || !this.#f64) {
-      return super.relu(x, out, mask);
-    }
+    if (!this.#memory.has(mask)) return super.relu(x, out, mask);
     this.#memory.stage([x.data], out.data, ([px], po) => {
       this.#relu(px, po, mask.byteOffset, x.data.length);
     });
@@ -526,9 +527,7 @@ export class SimdKernels extends BaseKernels {
 
   /** ReLU's backward (see `Kernels.reluBackward`), likewise. */
   override reluBackward(dout: Matrix, mask: Uint8Array, dx: Matrix): void {
-    if (!this.#memory.has(mask) || !this.#f64) {
-      return super.reluBackward(dout, mask, dx);
-    }
+    if (!this.#memory.has(mask)) return super.reluBackward(dout, mask, dx);
     this.#memory.stage([dout.data], dx.data, ([pd], px) => {
       this.#reluBackward(pd, mask.byteOffset, px, dout.data.length);
     });
@@ -628,7 +627,7 @@ export class SimdKernels extends BaseKernels {
   /** Whether every element of `a` is finite. */
   override allFinite(a: Matrix): boolean {
     const A = a.data;
-    if (!this.#memory.fits(A) || !this.#f64) return super.allFinite(a);
+    if (!this.#memory.fits(A)) return super.allFinite(a);
     return this.#allFinite(A.byteOffset, A.length) === 1;
   }
 }
