@@ -72,6 +72,28 @@ export function assertWithinFloat32(
   }
 }
 
+/**
+ * `kernels[op]` of a (placed: `placed`, default a copy) and b against the
+ * oracle's, within float32 rounding of `terms` products.
+ */
+function checkProduct(
+  kernels: Kernels,
+  op: "matmul" | "matmulTN" | "matmulNT",
+  a: Matrix,
+  b: Matrix,
+  terms: number,
+  what: string,
+  placed = at(kernels, a),
+): void {
+  assertWithinFloat32(
+    kernels[op](placed, at(kernels, b)),
+    ORACLE[op](a, b),
+    ORACLE[op](abs(a), abs(b)),
+    terms,
+    `${op} ${what}`,
+  );
+}
+
 const KERNELS: Kernels[] = [
   new TsKernels({ dtype: "float32" }),
   SimdKernels.create({ dtype: "float32" })!,
@@ -98,46 +120,17 @@ for (const kernels of KERNELS) {
       const a = operand(rng, m, k), b = operand(rng, k, n);
       const bt = operand(rng, n, k), d = operand(rng, m, n);
       const shape = `${m}×${k}·${k}×${n}`;
-      assertWithinFloat32(
-        kernels.matmul(at(kernels, a), at(kernels, b)),
-        ORACLE.matmul(a, b),
-        ORACLE.matmul(abs(a), abs(b)),
-        k,
-        `matmul ${shape}`,
-      );
-      assertWithinFloat32(
-        kernels.matmulTN(at(kernels, a), at(kernels, d)),
-        ORACLE.matmulTN(a, d),
-        ORACLE.matmulTN(abs(a), abs(d)),
-        m,
-        `matmulTN ${shape}`,
-      );
-      assertWithinFloat32(
-        kernels.matmulNT(at(kernels, a), at(kernels, bt)),
-        ORACLE.matmulNT(a, bt),
-        ORACLE.matmulNT(abs(a), abs(bt)),
-        k,
-        `matmulNT ${shape}`,
-      );
+      checkProduct(kernels, "matmul", a, b, k, shape);
+      checkProduct(kernels, "matmulTN", a, d, m, shape);
+      checkProduct(kernels, "matmulNT", a, bt, k, shape);
     }
-    // A mostly-zero x, as MNIST's: the zero-skipping products, both ways.
+    // A mostly-zero x, as MNIST's: the zero-skipping products, both ways
+    // (matmulTN reusing what matmul found in the same x).
     const x = operand(rng, 30, 784), W = operand(rng, 784, 50);
     for (let i = 0; i < x.data.length; i++) if (i % 5) x.data[i] = 0;
     const dy = operand(rng, 30, 50), xk = at(kernels, x);
-    assertWithinFloat32(
-      kernels.matmul(xk, at(kernels, W)),
-      ORACLE.matmul(x, W),
-      ORACLE.matmul(abs(x), abs(W)),
-      784,
-      "sparse matmul",
-    );
-    assertWithinFloat32(
-      kernels.matmulTN(xk, at(kernels, dy)),
-      ORACLE.matmulTN(x, dy),
-      ORACLE.matmulTN(abs(x), abs(dy)),
-      30,
-      "sparse matmulTN",
-    );
+    checkProduct(kernels, "matmul", x, W, 784, "sparse", xk);
+    checkProduct(kernels, "matmulTN", x, dy, 30, "sparse", xk);
   });
 
   Deno.test(`${name}: bias, ReLU, pooling and pixels are the float64 ones within float32 rounding`, () => {

@@ -1064,18 +1064,34 @@ export function relu(backward: boolean, t: Float = "f64"): Func {
     f.get(mask).i32(2).i32Add().set(mask);
     f.get(d).i32(16).i32Add().set(d);
   });
-  // The odd last element: select(0, value, masked).
-  whileLess(f, src, end, 8, () => {
-    f.get(src).f64Load().set(x);
-    if (backward) {
-      f.get(d).f64Zero().get(x).get(mask).i32Load8U().select().f64Store();
-    } else {
-      f.get(x).f64Zero().f64Le().set(m);
-      f.get(mask).get(m).i32Store8();
-      f.get(d).f64Zero().get(x).get(m).select().f64Store();
-    }
-  });
+  reluTail(f, "f64", backward, [src, end, mask, d, x, m]); // the odd last one
   return f;
+}
+
+/**
+ * `relu`'s last elements, one at a time from src to end: select(0, value,
+ * masked), mask and d advanced (locals src, end, mask, d, x of type t, m).
+ */
+function reluTail(
+  f: Func,
+  t: Float,
+  backward: boolean,
+  [src, end, mask, d, x, m]: number[],
+): void {
+  const { bytes } = FLOATS[t];
+  const zero = `${t}Zero` as const, store = `${t}Store` as const;
+  whileLess(f, src, end, bytes, () => {
+    f.get(src)[`${t}Load` as const]().set(x);
+    if (backward) {
+      f.get(d)[zero]().get(x).get(mask).i32Load8U().select()[store]();
+    } else {
+      f.get(x)[zero]()[`${t}Le` as const]().set(m);
+      f.get(mask).get(m).i32Store8();
+      f.get(d)[zero]().get(x).get(m).select()[store]();
+    }
+    f.get(mask).i32(1).i32Add().set(mask);
+    f.get(d).i32(bytes).i32Add().set(d);
+  });
 }
 
 /** `relu` in f32: see {@linkcode relu}. */
@@ -1110,19 +1126,7 @@ function relu32(backward: boolean): Func {
     f.get(mask).i32(4).i32Add().set(mask);
     f.get(d).i32(16).i32Add().set(d);
   });
-  // The last n mod 4 elements: select(0, value, masked).
-  whileLess(f, src, end, 4, () => {
-    f.get(src).f32Load().set(x);
-    if (backward) {
-      f.get(d).f32Zero().get(x).get(mask).i32Load8U().select().f32Store();
-    } else {
-      f.get(x).f32Zero().f32Le().set(m);
-      f.get(mask).get(m).i32Store8();
-      f.get(d).f32Zero().get(x).get(m).select().f32Store();
-    }
-    f.get(mask).i32(1).i32Add().set(mask);
-    f.get(d).i32(4).i32Add().set(d);
-  });
+  reluTail(f, "f32", backward, [src, end, mask, d, x, m]); // n mod 4 left
   return f;
 }
 
