@@ -178,6 +178,25 @@ for (const kernels of KERNELS) {
     ORACLE.maxPool(x, input, window, wantPooled, wantArg);
     assertEquals(Array.from(pooled.data), Array.from(wantPooled.data));
     assertEquals(Array.from(arg), Array.from(wantArg));
+    // Overlapping windows (stride 1): dx sums up to four douts.
+    const dpool = operand(rng, 5, 2 * oh * ow);
+    const dx2 = kernels.buffer(undefined, 5, 24), wantDx2 = new Matrix(5, 24);
+    kernels.maxPoolBackward(at(kernels, dpool), arg, dx2);
+    ORACLE.maxPoolBackward(dpool, wantArg, wantDx2);
+    const dxScale = new Matrix(5, 24);
+    ORACLE.maxPoolBackward(abs(dpool), wantArg, dxScale);
+    assertWithinFloat32(dx2, wantDx2, dxScale, 4, "maxPoolBackward");
+    // 2×2 windows of stride 2 (the book's pools), a NaN among them.
+    const y = operand(rng, 3, 2 * 4 * 6);
+    y.data[9] = NaN;
+    const pool2 = { height: 2, width: 2, stride: 2 };
+    const got2 = kernels.buffer(undefined, 3, 2 * 2 * 3);
+    const arg2 = kernels.int32(3 * 12), want2 = new Matrix(3, 12);
+    const wantArg2 = new Int32Array(36);
+    kernels.maxPool(at(kernels, y), [2, 4, 6], pool2, got2, arg2);
+    ORACLE.maxPool(y, [2, 4, 6], pool2, want2, wantArg2);
+    assertEquals(Array.from(got2.data), Array.from(want2.data));
+    assertEquals(Array.from(arg2), Array.from(wantArg2));
     const bytes = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) % 256);
     const rows = { bytes, indices: [3, 0, 2], width: 16, scale: 1 / 255 };
     assertWithinFloat32(

@@ -1156,18 +1156,24 @@ function relu32(backward: boolean): Func {
  * is its maximum, as NumPy's `max` has it (the first NaN, as `argmax`).
  * With `fixed` = [ph, pw] the window's
  * loops are unrolled (`maxPool2x2` for the book's 2×2 pools: ~4× fewer
- * instructions than the loops).
+ * instructions than the loops). With `t` = "f32" (`maxPoolF32`,
+ * `maxPool2x2F32`) the same over f32, one window at a time.
  */
-export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
+export function maxPool(
+  fixed?: readonly [ph: number, pw: number],
+  t: Float = "f64",
+): Func {
+  const { bytes, type } = FLOATS[t];
   const f = new Func(
-    fixed ? `maxPool${fixed[0]}x${fixed[1]}` : "maxPool",
+    (fixed ? `maxPool${fixed[0]}x${fixed[1]}` : "maxPool") +
+      (t === "f64" ? "" : "F32"),
     i32s(12),
   );
   const [x, out, arg, n, c, h, w, ph, pw, stride, oh, ow] = locals(f);
   const planes = f.local(I32), pl = f.local(I32), plane = f.local(I32);
   const oy = f.local(I32), ox = f.local(I32), fy = f.local(I32);
   const fx = f.local(I32), at = f.local(I32), j = f.local(I32);
-  const best = f.local(F64), v = f.local(F64), gt = f.local(I32);
+  const best = f.local(type), v = f.local(type), gt = f.local(I32);
   const hw = f.local(I32), img = f.local(I32), img0 = f.local(I32);
   const pj = f.local(I32);
   // 2×2 windows with stride 2, two at once: lane 0 the window at ox, lane 1
@@ -1243,46 +1249,52 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
     // img = &x[pl div c][0]; plane = (pl mod c)·h·w, where this plane
     // starts in its image's row
     f.get(x).get(pl).get(c).i32DivU().get(c).i32Mul().tee(img).get(hw)
-      .i32Mul().i32(8).i32Mul().i32Add().set(img0);
+      .i32Mul().i32(bytes).i32Mul().i32Add().set(img0);
     f.get(pl).get(img).i32Sub().get(hw).i32Mul().set(plane);
     f.i32(0).set(oy);
     whileLess(f, oy, oh, 1, () => {
       f.i32(0).set(ox);
-      if (fixed?.[0] === 2 && fixed[1] === 2) pairs2x2();
+      if (fixed?.[0] === 2 && fixed[1] === 2 && t === "f64") pairs2x2();
       whileLess(f, ox, ow, 1, () => {
         // at = plane + oy·stride·w + ox·stride; best = x[image][at]
         f.get(plane).get(oy).get(stride).i32Mul().get(w).i32Mul().i32Add()
           .get(ox).get(stride).i32Mul().i32Add().set(at);
-        const load = (index: number) => { // x[image][index], f64
-          f.get(img0).get(index).i32(8).i32Mul().i32Add().f64Load();
+        const load = (index: number) => { // x[image][index]
+          f.get(img0).get(index).i32(bytes).i32Mul().i32Add()
+            [`${t}Load` as const]();
         };
         load(at);
         f.set(best);
         // One element of the window: v = x[image][j] at byte p + offset.
-        // best is selected as i64 bits: V8 turns an f64 select into a
-        // branch (mispredicted on half the windows) but an i64 one into a
-        // conditional move.
+        // best is selected as integer bits: V8 turns a float select into
+        // a branch (mispredicted on half the windows) but an integer one
+        // into a conditional move.
         const step = (p: number, offset: number) => {
           // gt = v > best || (v is NaN && best is not)
-          f.get(p).f64Load(offset).tee(v).get(best).f64Gt()
-            .get(v).get(v).f64Ne().get(best).get(best).f64Eq().i32And()
-            .i32Or().set(gt);
-          f.get(v).i64ReinterpretF64().get(best).i64ReinterpretF64().get(gt)
-            .select().f64ReinterpretI64().set(best);
+          f.get(p)[`${t}Load` as const](offset).tee(v).get(best)
+            [`${t}Gt` as const]().get(v).get(v)[`${t}Ne` as const]()
+            .get(best).get(best)[`${t}Eq` as const]().i32And().i32Or().set(gt);
+          if (t === "f64") {
+            f.get(v).i64ReinterpretF64().get(best).i64ReinterpretF64().get(gt)
+              .select().f64ReinterpretI64().set(best);
+          } else {
+            f.get(v).i32ReinterpretF32().get(best).i32ReinterpretF32().get(gt)
+              .select().f32ReinterpretI32().set(best);
+          }
           f.get(j).get(at).get(gt).select().set(at);
         };
         if (fixed) {
           // The window unrolled: row fy starts at element at + fy·w, byte
-          // img0 + 8·(at + fy·w); its elements are constant offsets on.
+          // img0 + bytes·(at + fy·w); its elements are constant offsets on.
           const [fph, fpw] = fixed;
           const origin = f.local(I32), p = f.local(I32);
           f.get(at).set(origin);
           for (let dy = 0; dy < fph; dy++) {
             f.get(origin).get(w).i32(dy).i32Mul().i32Add().set(j);
-            f.get(img0).get(j).i32(8).i32Mul().i32Add().set(p);
+            f.get(img0).get(j).i32(bytes).i32Mul().i32Add().set(p);
             for (let dx = 0; dx < fpw; dx++) {
               if (dx > 0) f.get(j).i32(1).i32Add().set(j);
-              step(p, 8 * dx);
+              step(p, bytes * dx);
             }
           }
         } else {
@@ -1293,14 +1305,14 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
               f.get(plane).get(oy).get(stride).i32Mul().get(fy).i32Add().get(w)
                 .i32Mul().i32Add().get(ox).get(stride).i32Mul().i32Add()
                 .get(fx).i32Add().set(j);
-              f.get(img0).get(j).i32(8).i32Mul().i32Add().set(pj);
+              f.get(img0).get(j).i32(bytes).i32Mul().i32Add().set(pj);
               step(pj, 0);
             });
           });
         }
-        f.get(out).get(best).f64Store();
+        f.get(out).get(best)[`${t}Store` as const]();
         f.get(arg).get(at).i32Store();
-        f.get(out).i32(8).i32Add().set(out);
+        f.get(out).i32(bytes).i32Add().set(out);
         f.get(arg).i32(4).i32Add().set(arg);
       });
     });
@@ -1322,28 +1334,41 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
  *   if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
  * }
  * ```
+ *
+ * With `t` = "f32" (`maxPoolBackwardF32`) the same over f32.
  */
-export function maxPoolBackward(): Func {
-  const f = new Func("maxPoolBackward", i32s(6));
+export function maxPoolBackward(t: Float = "f64"): Func {
+  const { bytes } = FLOATS[t], shift = Math.log2(bytes);
+  const f = new Func(
+    t === "f64" ? "maxPoolBackward" : "maxPoolBackwardF32",
+    i32s(6),
+  );
   const [dout, arg, dx, n, outSize, inSize] = locals(f);
   const p = f.local(I32), end = f.local(I32), end2 = f.local(I32);
   const i = f.local(I32), row = f.local(I32), at = f.local(I32);
   const q = f.local(I32);
   f.get(dx).set(p);
-  f.get(dx).get(n).get(inSize).i32Mul().i32(3).i32Shl().i32Add().set(end);
-  zeroes(f, p, end, end2);
+  f.get(dx).get(n).get(inSize).i32Mul().i32(shift).i32Shl().i32Add()
+    .set(end);
+  if (t === "f64") zeroes(f, p, end, end2);
+  else { // 16 bytes at a time, then the last n·inSize mod 4 one at a time
+    f.get(end).get(end).get(p).i32Sub().i32(15).i32And().i32Sub().set(end2);
+    whileLess(f, p, end2, 16, () => f.get(p).v128Zero().v128Store());
+    whileLess(f, p, end, 4, () => f.get(p).f32Zero().f32Store());
+  }
   f.get(dx).set(row);
   f.i32(0).set(i);
   whileLess(f, i, n, 1, () => {
     f.get(arg).get(outSize).i32(2).i32Shl().i32Add().set(end);
     whileLess(f, arg, end, 4, () => {
       f.get(arg).i32Load().tee(at).i32(0).i32GeS().ifThen(() => {
-        f.get(row).get(at).i32(3).i32Shl().i32Add().tee(q).get(q).f64Load()
-          .get(dout).f64Load().f64Add().f64Store();
+        f.get(row).get(at).i32(shift).i32Shl().i32Add().tee(q).get(q)
+          [`${t}Load` as const]().get(dout)[`${t}Load` as const]()
+          [`${t}Add` as const]()[`${t}Store` as const]();
       });
-      f.get(dout).i32(8).i32Add().set(dout);
+      f.get(dout).i32(bytes).i32Add().set(dout);
     });
-    f.get(row).get(inSize).i32(3).i32Shl().i32Add().set(row);
+    f.get(row).get(inSize).i32(shift).i32Shl().i32Add().set(row);
   });
   return f;
 }

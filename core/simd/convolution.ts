@@ -178,6 +178,7 @@ export class SimdConvolution {
       });
     }
     this.#unstage(s, "out", out.data);
+    this.#release(s, "x"); // x's copy, if any, is backward's
     return s;
   }
 
@@ -299,6 +300,7 @@ export class SimdConvolution {
       grads.db.data[f] = sum;
     }
     if (dx !== undefined) this.#unstage(s, "dx", dx.data);
+    this.#release(s);
   }
 
   /**
@@ -468,11 +470,24 @@ export class SimdConvolution {
     }
     if (buf === undefined || buf.length !== data.length) {
       if (buf !== undefined) this.#kernels.free(buf);
-      buf = this.#kernels.float64(data.length);
+      buf = this.#memory.float64(data.length, !copy); // a copy: not zeroed first
       s.staged.set(name, buf);
     }
     if (copy) buf.set(data);
     return buf.byteOffset;
+  }
+
+  /**
+   * Gives back s's copies but `keep`'s: a float32 net's layers then share
+   * the blocks, one layer's copies at a time, instead of each keeping its
+   * own (DeepConvNet: the copies of all its layers' activations).
+   */
+  #release(s: SimdConvSaved, keep?: string): void {
+    for (const [name, buf] of s.staged) {
+      if (name === keep) continue;
+      this.#kernels.free(buf);
+      s.staged.delete(name);
+    }
   }
 
   /** Copies s's copy of an output under `name`, if any, into `data`. */

@@ -87,10 +87,14 @@ export class SimdMemory implements Allocator {
     return this.#mine.has(array.buffer);
   }
 
-  /** A zeroed Float64Array in the memory (ordinary when not shared). */
-  float64(length: number): Float64Array {
+  /**
+   * A zeroed Float64Array in the memory (ordinary when not shared); with
+   * `zeroed` false, holding whatever the block held (for a copy about to
+   * be written over).
+   */
+  float64(length: number, zeroed = true): Float64Array {
     if (!this.shared) return new Float64Array(length);
-    const offset = this.#reserve(length * 8); // may grow the memory: view it after
+    const offset = this.#reserve(length * 8, zeroed); // may grow the memory: view it after
     return new Float64Array(this.#buffer, offset, length);
   }
 
@@ -200,7 +204,7 @@ export class SimdMemory implements Allocator {
   }
 
   /** Offset of `bytes` zeroed bytes, growing the memory if needed. */
-  #reserve(bytes: number): number {
+  #reserve(bytes: number, zeroed = true): number {
     this.check();
     const offset = this.#heap.alloc(bytes);
     const end = this.#heap.top, have = this.memory.buffer.byteLength;
@@ -220,7 +224,7 @@ export class SimdMemory implements Allocator {
       this.#mine.add(this.#buffer);
     }
     // A block given back may hold old values: hand it out zeroed.
-    new Uint8Array(this.#buffer, offset, align(bytes)).fill(0);
+    if (zeroed) new Uint8Array(this.#buffer, offset, align(bytes)).fill(0);
     return offset;
   }
 }

@@ -224,9 +224,9 @@ export class SimdKernels extends BaseKernels {
     this.#bytesToF64 = exports.bytesToF64 as Kernel;
     this.#relu = own("relu");
     this.#reluBackward = own("reluBackward");
-    this.#maxPool = exports.maxPool as Kernel;
-    this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
-    this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
+    this.#maxPool = own("maxPool");
+    this.#maxPool2x2 = own("maxPool2x2");
+    this.#maxPoolBackward = own("maxPoolBackward");
     if (memory.shared) {
       this.#convolution = new SimdConvolution(
         this,
@@ -574,7 +574,7 @@ export class SimdKernels extends BaseKernels {
     argmax: Int32Array,
   ): void {
     const { height, width, stride = 1, pad = 0 } = window;
-    if (pad !== 0 || !this.#memory.has(argmax) || !this.#f64) {
+    if (pad !== 0 || !this.#memory.has(argmax)) {
       return super.maxPool(x, input, window, out, argmax);
     }
     const [c, h, w] = input;
@@ -609,7 +609,7 @@ export class SimdKernels extends BaseKernels {
     argmax: Int32Array,
     dx: Matrix,
   ): void {
-    if (!this.#memory.has(argmax) || !this.#f64) {
+    if (!this.#memory.has(argmax)) {
       return super.maxPoolBackward(dout, argmax, dx);
     }
     this.#memory.stage([dout.data], dx.data, ([pd], px) => {

@@ -352,6 +352,22 @@ export class Func {
   f32Le(): this {
     return this.#op(0x5f);
   }
+  /** `f32.gt` */
+  f32Gt(): this {
+    return this.#op(0x5e);
+  }
+  /** `f32.ne` */
+  f32Ne(): this {
+    return this.#op(0x5c);
+  }
+  /** `i32.reinterpret_f32`: the f32's bits. */
+  i32ReinterpretF32(): this {
+    return this.#op(0xbc);
+  }
+  /** `f32.reinterpret_i32`: the bits as an f32. */
+  f32ReinterpretI32(): this {
+    return this.#op(0xbe);
+  }
   /** `f32.demote_f64`: an f64 rounded to f32. */
   f32DemoteF64(): this {
     return this.#op(0xb6);
