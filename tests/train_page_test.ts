@@ -24,6 +24,8 @@ import { DeepConvNet } from "../net/deep_conv_net.ts";
 import { saveNetFile } from "../data/net_file.ts";
 import { BOOK_PARAMS, loadParams } from "../examples/ch08/deep_convnet.ts";
 import { taskFlags, uniformMatrix } from "./helpers.ts";
+import { commandOf } from "../web/train_protocol.ts";
+import { parseConfig } from "../cli/flags.ts";
 import {
   browserTest,
   BUILT_FILES,
@@ -496,3 +498,20 @@ function assertFiguresClose(actual: number[], expected: number[]): void {
     )
   );
 }
+
+Deno.test("the train page's float32 run is the CLI's --dtype float32 run", () => {
+  const command = commandOf({
+    net: "two-layer",
+    iters: 100,
+    seed: 7,
+    threads: 2,
+    dtype: "float32",
+  });
+  assertEquals(
+    command,
+    "deno task train --net two-layer --iters 100 --seed 7 --threads 2 --dtype float32",
+  );
+  const config = parseConfig(command.split(" ").slice(3));
+  assert(config !== "help");
+  assertEquals([config.dtype, config.iters, config.seed], ["float32", 100, 7]);
+});
