@@ -10,11 +10,11 @@ import { buildNet } from "./registry.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
 
 globalThis.addEventListener("message", async (event: Event) => {
-  const { module, spec, params, masks, x, t, start, end, backend } =
+  const { module, spec, params, masks, x, t, start, end, backend, dtype } =
     (event as MessageEvent).data;
   try {
     await import(module);
-    const net = buildNet(spec, { rng: new Rng(0), backend });
+    const net = buildNet(spec, { rng: new Rng(0), backend, dtype });
     for (const [key, p] of Object.entries(net.params)) {
       p.data.set(params[key]);
     }

@@ -102,6 +102,7 @@ export async function parallelNumericalGradient(
       end: total,
       // The same kind of kernels as ours, so that the shares agree.
       backend: net.kernels.backend,
+      dtype: net.kernels.dtype,
     });
     const ours = numericalGradientShare(net, x, t, 0, half);
     const other = await theirs;
