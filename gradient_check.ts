@@ -9,10 +9,13 @@
  * gradient straddles it) are checked again with steps of h/100, and set
  * aside if those cross one too (`setAsideKinks`). Then the verdict against
  * the threshold: passed (exit 0), or FAILED (exit 1) if the mean |Δ| of the
- * elements compared exceeds 1e-6 (or none is left).
+ * elements compared exceeds 1e-6 (or none is left). With `--dtype float32`
+ * the net computes in float32 and its backprop is checked against the
+ * numerical gradient of its float64 copy (`float64Copy`, whose module doc
+ * says why, and why the same threshold holds).
  *
  * Run: `deno task gradient-check [--net NAME] [--images N] [--uniform]
- * [--data-dir DIR]` (`DLFS_BACKEND=ts` for the pure-TypeScript kernels;
+ * [--dtype float32] [--data-dir DIR]` (`DLFS_BACKEND=ts` for the pure-TypeScript kernels;
  * default: SIMD where the runtime has it; `--help` for the flags)
  *
  * @module
@@ -26,6 +29,7 @@ import { Dropout } from "./layers/mod.ts";
 import {
   buildNet,
   compareGradients,
+  float64Copy,
   netKinds,
   parallelNumericalGradient,
   setAsideKinks,
@@ -53,6 +57,10 @@ Flags:
                    (default: $MNIST_DIR, else $XDG_CACHE_HOME/dlfs/mnist
                    or ~/.cache/dlfs/mnist, downloaded there on first use)
   --seed N         draw the initial weights from Rng(N) (default 0)
+  --dtype TYPE     float64 (default) or float32: the net computes in
+                   float32, its backprop checked against the numerical
+                   gradient of its float64 copy (the same weights and
+                   images, exactly), with the same threshold
   -h, --help       show this help
 
 DLFS_BACKEND=ts|simd|auto picks the kernels (default auto).`;
@@ -70,7 +78,7 @@ addEventListener("unhandledrejection", (e) => {
 });
 const strays: string[] = [];
 const values = parseArgs(Deno.args, {
-  string: ["data-dir", "seed", "net", "images"],
+  string: ["data-dir", "seed", "net", "images", "dtype"],
   boolean: ["help", "uniform"],
   alias: { h: "help" },
   unknown: (arg) => (strays.push(arg), false),
@@ -121,10 +129,17 @@ if (!/^\d+$/.test(values.images ?? "3") || !(images >= 1 && images <= 100)) {
   );
   Deno.exit(2);
 }
+const dtype = values.dtype ?? "float64";
+if (dtype !== "float64" && dtype !== "float32") {
+  console.error(
+    `gradient-check: --dtype expects float64 or float32 but got "${dtype}"`,
+  );
+  Deno.exit(2);
+}
 const rng = new Rng(seed);
 const net = buildNet(
   kind.forMnist({ ...kind.defaults, batchnorm: false, weightDecay: 0 }),
-  { rng, backend },
+  { rng, backend, dtype },
 );
 const mnist = await loadMnist({ dir: dataDir, oneHotLabel: true }).catch(
   (e) => {
@@ -137,13 +152,21 @@ const mnist = await loadMnist({ dir: dataDir, oneHotLabel: true }).catch(
 const { xTrain, tTrain, source } = mnist;
 const first = Array.from({ length: images }, (_, i) => i);
 // The book's x_train[:3], normalised to [0, 1], or np.random.rand's pixels.
-const x = values.uniform
+const images64 = values.uniform
   ? new Matrix(
     images,
     784,
     Float64Array.from({ length: images * 784 }, () => rng.uniform()),
   )
   : xTrain.batch(first);
+// In float32, the images as float32 values, and the same values in float64
+// for the float64 copy.
+const x = dtype === "float64"
+  ? images64
+  : new Matrix(images, 784, Float32Array.from(images64.data));
+const x64 = dtype === "float64"
+  ? x
+  : new Matrix(images, 784, Float64Array.from(x.data));
 const t = gatherLabels(tTrain, first); // one-hot rows, as the book
 // One training-mode pass draws the Dropout masks; frozen, every forward of
 // the numerical gradient computes the same function.
@@ -151,6 +174,11 @@ net.loss(x, t, { train: true });
 for (const layer of net.layers.values()) {
   if (layer instanceof Dropout) layer.frozenMask = true;
 }
+// Whose numerical gradient is the oracle: the net's, or in float32 its
+// float64 copy's (the same function, computed in float64).
+const oracle = dtype === "float64"
+  ? net
+  : float64Copy(net, { backend, rows: images });
 const count = Object.values(net.params).reduce((n, p) => n + p.data.length, 0);
 console.log(
   `${
@@ -159,24 +187,28 @@ console.log(
       : `the first ${images} MNIST training images (${source})`
   }; ${
     kind.describe(net.spec)
-  }, ${count} parameters, weights from Rng(${seed}), ${net.kernels.name} kernels`,
+  }, ${count} parameters, weights from Rng(${seed}), ${net.kernels.name} kernels${
+    dtype === "float64"
+      ? ""
+      : ", float32 (against the numerical gradient of its float64 copy)"
+  }`,
 );
 
 const start = performance.now();
 // The numerical gradient on two threads (bit-identical to the serial one).
-const numerical = await parallelNumericalGradient(net, x, t);
+const numerical = await parallelNumericalGradient(oracle, x64, t);
 const backprop = net.gradient(x, t) as Record<string, Matrix>;
-const loss = () => net.loss(x, t, { train: true }); // the function checked
+const loss = () => oracle.loss(x64, t, { train: true }); // the function checked
 const failed: string[] = [];
 let kinks = false; // whether an element's ±h steps crossed a kink
-for (const [key, W] of Object.entries(net.params)) {
+for (const [key, W] of Object.entries(oracle.params)) {
   const d = compareGradients(backprop[key], numerical[key]);
   let line = `${key}: ${d.meanAbsDiff.toExponential(2)}  (max relative error ${
     d.maxRelError.toExponential(2)
   })`;
   let diff = d.meanAbsDiff;
   if (!(diff <= LIMIT)) {
-    const k = setAsideKinks(net, loss, W, backprop[key], numerical[key], {
+    const k = setAsideKinks(oracle, loss, W, backprop[key], numerical[key], {
       limit: LIMIT,
     });
     const n = W.data.length, { rechecked, kinked } = k;

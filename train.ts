@@ -52,11 +52,13 @@ async function main(args: string[]): Promise<number> {
   const { config, stored } = read;
   // A second thread: SIMD kernels with a worker of their own.
   const kernels = config.threads > 1
-    ? SimdKernels.create({ threads: 2 })
+    ? SimdKernels.create({ threads: 2, dtype: config.dtype })
     : undefined;
   try {
     await kernels?.ready();
-    const choice = kernels ? { kernels } : { backend: config.backend };
+    const choice = kernels
+      ? { kernels }
+      : { backend: config.backend, dtype: config.dtype };
     return await run(config, choice, stored);
   } finally {
     kernels?.close();

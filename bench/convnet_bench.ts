@@ -2,7 +2,7 @@
 // book's SimpleConvNet (chapter 7) and DeepConvNet (chapter 8), and
 // SimpleConvNet's forward pass alone. On each backend: pure TypeScript
 // (the baseline), WebAssembly SIMD on one thread and on two (one
-// SimdKernels' memory shared with a Worker).
+// SimdKernels' memory shared with a Worker), the SIMD ones also in float32.
 import { Rng, SimdKernels } from "../core/mod.ts";
 import {
   DeepConvNet,
@@ -15,12 +15,17 @@ import { data } from "./batches.ts";
 
 // Not closed: deno bench ends the process when the benches are done.
 const simd2 = SimdKernels.create({ threads: 2 })!;
+const simd2f32 = SimdKernels.create({ threads: 2, dtype: "float32" })!;
 await simd2.ready();
+await simd2f32.ready();
 
+// Float64 (the book's), then float32 ("float32" in the name).
 const configs: [string, NetOptions][] = [
   ["ts", { backend: "ts" }],
   ["simd", { backend: "simd" }],
   ["simd, 2 threads", { kernels: simd2 }],
+  ["simd float32", { backend: "simd", dtype: "float32" }],
+  ["simd float32, 2 threads", { kernels: simd2f32 }],
 ];
 
 /** An Adam step of `net` over seeded batches, round robin. */

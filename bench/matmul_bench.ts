@@ -177,11 +177,10 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     simd.allFinite(W1in);
   });
 }
-// Would float32 pay? The same SIMD gemm in f32x4 (four lanes a vector)
-// beside f64x2, on dense operands: x·W1 and dW1 = xᵀ·dout (the nets compute
-// in float64; this is the measurement behind that choice).
+// Float32 beside float64: the SIMD gemm in f32x4 (four lanes a vector, its
+// own tiles) and in f64x2, on dense operands: x·W1 and dW1 = xᵀ·dout.
 {
-  const { gemm, TILES } = await import("../core/simd/codegen.ts");
+  const { gemm, TILES, TILES_F32 } = await import("../core/simd/codegen.ts");
   const { wasmModule } = await import("../core/simd/wasm.ts");
   const { MAX_PAGES } = await import("../core/simd/module.ts");
   const memory = new WebAssembly.Memory({
@@ -190,7 +189,7 @@ function simdTN(x: Matrix, dY: Matrix): Record<string, () => void> {
     shared: true,
   });
   const module = new WebAssembly.Module(
-    wasmModule([gemm(TILES, true), gemm(TILES, true, "f32")], MAX_PAGES),
+    wasmModule([gemm(TILES, true), gemm(TILES_F32, true, "f32")], MAX_PAGES),
   );
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
   const f64 = exports.gemm as (...args: number[]) => void;

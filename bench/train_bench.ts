@@ -2,7 +2,8 @@
 // the Trainer runs it: batch gather (ImageSet.batch by the net's kernels,
 // into their memory; the kernels then find the zeros) + gradient + SGD
 // update, on each backend: pure TypeScript (1 thread) and WebAssembly SIMD
-// (1 thread, and 2 sharing one SimdKernels' memory). Beside it: the same
+// (1 thread, and 2 sharing one SimdKernels' memory), in float64 and in
+// float32 ("float32" in the name). Beside it: the same
 // with batches gathered outside the kernels' memory (ImageSet.batch alone),
 // the book's loop, which calls loss() again after the step, and dense
 // random batches of the same shape, where no input is zero. Real MNIST
@@ -30,12 +31,18 @@ function sgd(
 
 // Not closed: deno bench ends the process when the benches are done.
 const simd2 = SimdKernels.create({ threads: 2 })!;
+const simd2f32 = SimdKernels.create({ threads: 2, dtype: "float32" })!;
 await simd2.ready();
+await simd2f32.ready();
 
+// Each in float64 (the book's) and float32.
 const configs: [string, NetOptions][] = [
   ["ts, 1 thread", { backend: "ts" }],
   ["simd, 1 thread", { backend: "simd" }],
   ["simd, 2 threads", { kernels: simd2 }],
+  ["ts float32, 1 thread", { backend: "ts", dtype: "float32" }],
+  ["simd float32, 1 thread", { backend: "simd", dtype: "float32" }],
+  ["simd float32, 2 threads", { kernels: simd2f32 }],
 ];
 
 for (const [name, options] of configs) {

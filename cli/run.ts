@@ -115,7 +115,9 @@ export function header(run: RunInfo, mnist: Mnist, at: number): string {
   const { config, net, evalSamples } = run, threads = config.threads;
   return `MNIST from ${run.source}: ${mnist.xTrain.count} training, ${mnist.xTest.count} test images; ` +
     `${run.name}, ${run.iters} iterations, batch ${config.batchSize}, ${run.optimizer} lr ${run.lr}, seed ${config.seed}, ` +
-    `${net.kernels.name} kernels, ${threads} thread${threads > 1 ? "s" : ""}` +
+    `${net.kernels.name} kernels, ${
+      net.kernels.dtype === "float64" ? "" : `${net.kernels.dtype}, `
+    }${threads} thread${threads > 1 ? "s" : ""}` +
     (evalSamples !== undefined
       ? `; per epoch, accuracy on the first ${evalSamples} training and test images`
       : "") +
@@ -138,6 +140,7 @@ export function reportConfig(run: RunInfo): Record<string, unknown> {
     init: config.init ?? run.kind.defaults.init,
     seed: config.seed,
     kernels: run.net.kernels.name,
+    dtype: run.net.kernels.dtype,
     threads: config.threads,
     source: run.source,
     ...(training && {

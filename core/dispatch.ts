@@ -10,7 +10,14 @@
  * @module
  */
 
-import { assertMatrix, Matrix } from "./matrix.ts";
+import {
+  assertMatrix,
+  type DType,
+  dtypeOf,
+  type FloatArray,
+  floatArray,
+  Matrix,
+} from "./matrix.ts";
 import type { ConvolutionGrads, ConvolutionSaved, Kernels } from "./kernels.ts";
 import { PLAIN_MEMORY } from "./memory.ts";
 import type { ImageShape, Window } from "./im2col.ts";
@@ -77,7 +84,7 @@ interface Slot {
 }
 
 /** The block each buffer of `buffer()` is a view of. */
-const blocks = new WeakMap<Float64Array, Float64Array>();
+const blocks = new WeakMap<FloatArray, FloatArray>();
 
 /**
  * The shared part of every {@linkcode Kernels}: see the module doc.
@@ -89,6 +96,8 @@ export abstract class BaseKernels implements Kernels {
   abstract readonly name: string;
   /** See {@linkcode Kernels.backend}. */
   abstract readonly backend: "ts" | "simd";
+  /** See {@linkcode Kernels.dtype}. */
+  readonly dtype: DType;
   /**
    * Whether the dense products are vectorised (about 3× the scalar loops),
    * so that skipping zeros pays in fewer products.
@@ -103,6 +112,16 @@ export abstract class BaseKernels implements Kernels {
   #byteLoop = (rows: ByteRows, into: SparseRows) =>
     this.compactByteRows(rows, into);
   #writeBytes = (rows: ByteRows, out: Matrix) => this.writeBytes(rows, out);
+
+  /**
+   * Kernels of `dtype` (default float64).
+   *
+   * @throws {RangeError} for a dtype other than `"float32"` and `"float64"`.
+   */
+  constructor(dtype: DType = "float64") {
+    floatArray(dtype, 0); // checks it
+    this.dtype = dtype;
+  }
 
   /** C = A · B for dense operands, C of the right shape. */
   protected abstract gemm(a: Matrix, b: Matrix, c: Matrix): void;
@@ -144,6 +163,16 @@ export abstract class BaseKernels implements Kernels {
   float64(length: number): Float64Array {
     return PLAIN_MEMORY.float64(length);
   }
+  /** A zeroed Float32Array, likewise. */
+  float32(length: number): Float32Array {
+    return PLAIN_MEMORY.float32(length);
+  }
+  /** See {@linkcode Kernels.floats}. */
+  floats(length: number): FloatArray {
+    return this.dtype === "float32"
+      ? this.float32(length)
+      : this.float64(length);
+  }
   /** A zeroed Int32Array, likewise. */
   int32(length: number): Int32Array {
     return PLAIN_MEMORY.int32(length);
@@ -153,7 +182,7 @@ export abstract class BaseKernels implements Kernels {
     return PLAIN_MEMORY.uint8(length);
   }
   /** Gives back an array from these kernels (ordinary ones: a no-op). */
-  free(_array: Float64Array | Int32Array | Uint8Array): void {}
+  free(_array: FloatArray | Int32Array | Uint8Array): void {}
 
   /** See {@linkcode Kernels.buffer}. */
   buffer(buf: Matrix | undefined, rows: number, cols: number): Matrix {
@@ -166,11 +195,14 @@ export abstract class BaseKernels implements Kernels {
    * `length` zeroed elements in these kernels' memory: the start of `buf`'s
    * block when it is long enough, else a new block (`buf`'s given back).
    */
-  #block(buf: Matrix | undefined, length: number): Float64Array {
+  #block(buf: Matrix | undefined, length: number): FloatArray {
     let block = buf === undefined ? undefined : blocks.get(storage(buf));
-    if (block === undefined || block.length < length) {
+    if (
+      block === undefined || block.length < length ||
+      dtypeOf(block) !== this.dtype
+    ) {
       if (block !== undefined) this.free(block);
-      block = this.float64(length);
+      block = this.floats(length);
     }
     const data = block.subarray(0, length).fill(0);
     blocks.set(data, block);
@@ -273,7 +305,8 @@ export abstract class BaseKernels implements Kernels {
     let x = out;
     if (x?.rows !== n || x.cols !== d) {
       const mine = out instanceof GatheredMatrix && out.owner === this;
-      const nonZeros = (mine ? out.take() : undefined) ?? new SparseRows(this);
+      const nonZeros = (mine ? out.take() : undefined) ??
+        new SparseRows(this, this.dtype);
       x = new GatheredMatrix(n, d, this.#block(out, n * d), nonZeros, this);
     }
     if (x instanceof GatheredMatrix && x.owner === this) {
@@ -361,7 +394,7 @@ export abstract class BaseKernels implements Kernels {
     let i = slots.findIndex((slot) => slot.b === b);
     if (i < 0) {
       if (slots.length === REMEMBERED) slots.shift()!.s.release();
-      slots.push({ b, s: new SparseRows(this) });
+      slots.push({ b, s: new SparseRows(this, this.dtype) });
       i = slots.length - 1;
     }
     const [slot] = slots.splice(i, 1);
@@ -404,5 +437,5 @@ function checkSparse(
       `${where}: expected b with ${inner} rows (a is ${a.shape}, sparse) but found b of shape ${b.shape}`,
     );
   }
-  return checkOut(where, out, rows, b.cols, b);
+  return checkOut(where, out, rows, b.cols, b, b);
 }

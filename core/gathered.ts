@@ -16,19 +16,19 @@
  * @module
  */
 
-import { Matrix } from "./matrix.ts";
+import { type DType, dtypeOf, type FloatArray, Matrix } from "./matrix.ts";
 import type { ByteCompactLoop, ByteRows, SparseRows } from "./sparse.ts";
 
 // Set by GatheredMatrix's static block, which sees its private fields.
 let nonZerosOf: (m: Matrix) => SparseRows | undefined;
-let valuesOf: (m: Matrix) => Float64Array;
-let storageOf: (m: Matrix) => Float64Array;
+let valuesOf: (m: Matrix) => FloatArray;
+let storageOf: (m: Matrix) => FloatArray;
 
 /** See the module doc. */
 export class GatheredMatrix extends Matrix {
   /** The kernels that gathered it (their memory holds its arrays). */
   readonly owner: object;
-  #values: Float64Array; // rows × cols; the values once #written
+  #values: FloatArray; // rows × cols; the values once #written
   #nonZeros?: SparseRows; // the values' non-zeros, while the kernels use them
   #written = false; // whether #values holds the values
 
@@ -39,7 +39,7 @@ export class GatheredMatrix extends Matrix {
   constructor(
     rows: number,
     cols: number,
-    values: Float64Array,
+    values: FloatArray,
     nonZeros: SparseRows,
     owner: object,
   ) {
@@ -52,6 +52,11 @@ export class GatheredMatrix extends Matrix {
       get: () => this.#expose(),
       enumerable: true,
     });
+  }
+
+  /** The element type, read without reading `data` (which ends the list). */
+  override get dtype(): DType {
+    return dtypeOf(this.#values);
   }
 
   /**
@@ -91,7 +96,7 @@ export class GatheredMatrix extends Matrix {
   }
 
   /** `data`, read from outside the kernels: the values, the list dropped. */
-  #expose(): Float64Array {
+  #expose(): FloatArray {
     this.dropNonZeros();
     return this.#values;
   }
@@ -123,7 +128,7 @@ export function nonZeros(m: Matrix): SparseRows | undefined {
  * The array behind `m`'s values, as it is (a gathered batch's may not hold
  * them yet): for checks that compare arrays, which must not read `data`.
  */
-export function storage(m: Matrix): Float64Array {
+export function storage(m: Matrix): FloatArray {
   return storageOf(m);
 }
 

@@ -23,18 +23,17 @@
  * read without copying; `buffer` gives back a buffer's old block when a
  * larger batch needs a larger one.
  *
- * A second element type (float32) plugs in behind this interface, not in
- * the layers: its kernels would hand out matrices whose data is a
- * Float32Array (from `buffer`, `float64`'s counterpart), compute every
- * method over them, and take the net's parameters from their own memory.
- * Layers never name the element type: they allocate through `buffer` and
- * call these methods, so one copy of each layer serves both; only the
- * numerical gradient, an oracle, stays in float64.
+ * The element type is the kernels' (`dtype`): float32 kernels hand out
+ * matrices whose data is a Float32Array (from `buffer` and `floats`),
+ * compute every method over them, and the net takes its parameters from
+ * their memory. Layers never name the element type: they allocate through
+ * `buffer` and call these methods, so one copy of each layer serves both;
+ * only the numerical gradient, an oracle, stays in float64.
  *
  * @module
  */
 
-import type { Matrix } from "./matrix.ts";
+import type { DType, FloatArray, Matrix } from "./matrix.ts";
 import type { Allocator } from "./memory.ts";
 import type { ImageShape, Window } from "./im2col.ts";
 import type { ByteRows } from "./sparse.ts";
@@ -81,6 +80,14 @@ export interface Kernels extends Allocator {
   readonly backend: "ts" | "simd";
   /** Threads the large products are split over (1 or 2). */
   readonly threads: number;
+  /**
+   * The element type of every matrix these kernels make (`buffer`,
+   * `floats`, an `out` left out) and of the operands they take.
+   */
+  readonly dtype: DType;
+
+  /** A zeroed array of `dtype`, `length` long, in these kernels' memory. */
+  floats(length: number): FloatArray;
 
   /**
    * `buf` when it is `rows × cols` already; else a zeroed matrix of that

@@ -1,5 +1,6 @@
 /**
- * The one data type of dlfs: a dense, row-major matrix of float64 values.
+ * The one data type of dlfs: a dense, row-major matrix of float64 values
+ * (or float32 ones, in a net built with `dtype: "float32"`).
  *
  * Element (i, j) of an `rows × cols` matrix lives at `data[i * cols + j]`.
  * A batch of N samples with D features is an N×D matrix (one sample per row);
@@ -12,7 +13,54 @@ import { describe } from "./options.ts";
 import type { Rng } from "./rng.ts";
 
 /**
- * A dense row-major matrix backed by a `Float64Array`.
+ * The element type of a matrix and of the kernels that compute with it:
+ * `"float64"` (the book's, the default) or `"float32"` (half the bytes,
+ * twice the SIMD lanes; see `Kernels.dtype`).
+ */
+export type DType = "float32" | "float64";
+
+/** The array behind a matrix: one per {@linkcode DType}. */
+export type FloatArray = Float64Array | Float32Array;
+
+/**
+ * A zeroed array of `length` elements of `dtype`.
+ *
+ * @throws {RangeError} for a dtype other than `"float32"` and `"float64"`.
+ *
+ * @example
+ * ```ts
+ * import { floatArray } from "@dlfs/nn/core";
+ *
+ * console.log(floatArray("float32", 2)); // Float32Array(2) [ 0, 0 ]
+ * ```
+ */
+export function floatArray(dtype: DType, length: number): FloatArray {
+  if (dtype === "float64") return new Float64Array(length);
+  if (dtype === "float32") return new Float32Array(length);
+  throw new RangeError(
+    `floatArray(): expected dtype "float32" or "float64" but found ${
+      describe(dtype)
+    }`,
+  );
+}
+
+/**
+ * The element type of `data`.
+ *
+ * @example
+ * ```ts
+ * import { dtypeOf } from "@dlfs/nn/core";
+ *
+ * console.log(dtypeOf(new Float32Array(1))); // float32
+ * ```
+ */
+export function dtypeOf(data: FloatArray): DType {
+  return data instanceof Float32Array ? "float32" : "float64";
+}
+
+/**
+ * A dense row-major matrix backed by a `Float64Array` (or a `Float32Array`:
+ * see {@linkcode DType}).
  *
  * The shape is fixed at construction and `data.length === rows * cols` always
  * holds. Layers update matrices in place (`data` is written, never rebound),
@@ -34,15 +82,16 @@ export class Matrix {
   /** Number of columns (the feature count D for activations). */
   readonly cols: number;
   /** The `rows * cols` elements, row after row. */
-  readonly data: Float64Array;
+  readonly data: FloatArray;
 
   /**
    * Wraps `data` (not copied) as a `rows × cols` matrix; `data` defaults
-   * to a new zero-filled array.
+   * to a new zero-filled `Float64Array`.
    *
    * @throws {RangeError} if `rows` or `cols` is not a non-negative integer, or
    * if `data.length !== rows * cols`.
-   * @throws {TypeError} if `data` is not a `Float64Array`.
+   * @throws {TypeError} if `data` is neither a `Float64Array` nor a
+   * `Float32Array`.
    *
    * @example
    * ```ts
@@ -54,14 +103,18 @@ export class Matrix {
    * assert(z.data[3] === 0 && m.get(0, 1) === 2);
    * ```
    */
-  constructor(rows: number, cols: number, data?: Float64Array) {
+  constructor(rows: number, cols: number, data?: FloatArray) {
     checkDim("Matrix", "rows", rows);
     checkDim("Matrix", "cols", cols);
     if (data === undefined) {
       data = new Float64Array(rows * cols);
-    } else if (!(data instanceof Float64Array)) {
+    } else if (
+      !(data instanceof Float64Array || data instanceof Float32Array)
+    ) {
       throw new TypeError(
-        `Matrix: expected data to be a Float64Array but found ${kindOf(data)}`,
+        `Matrix: expected data to be a Float64Array or a Float32Array but found ${
+          kindOf(data)
+        }`,
       );
     } else if (data.length !== rows * cols) {
       throw new RangeError(
@@ -152,6 +205,11 @@ export class Matrix {
     return m;
   }
 
+  /** The element type: `"float32"` over a `Float32Array`, else `"float64"`. */
+  get dtype(): DType {
+    return dtypeOf(this.data);
+  }
+
   /** The shape as text, `"rows×cols"`, as used in every error message. */
   get shape(): string {
     return `${this.rows}×${this.cols}`;
@@ -174,7 +232,7 @@ export class Matrix {
   }
 
   /**
-   * Rows `start … end−1` as a new (end−start)×cols matrix: NumPy's
+   * Rows `start … end−1` as a new (end−start)×cols matrix of its dtype: NumPy's
    * `x[start:end]` (`x[:3]` is `x.sliceRows(0, 3)`), copied rather than a
    * view.
    *
@@ -204,7 +262,7 @@ export class Matrix {
 
   /**
    * The rows at `indices`, in that order (repeats allowed), as a new
-   * indices.length×cols matrix: NumPy's `x[batch_mask]` with an array of
+   * indices.length×cols matrix of its dtype: NumPy's `x[batch_mask]` with an array of
    * row indices (`np.random.choice`'s, see `Rng.choice`).
    *
    * @throws {RangeError} if an index is not an integer in [0, rows).
@@ -219,7 +277,7 @@ export class Matrix {
    */
   gatherRows(indices: ArrayLike<number>): Matrix {
     const c = this.cols, n = indices.length;
-    const m = new Matrix(n, c);
+    const m = new Matrix(n, c, floatArray(this.dtype, n * c));
     for (let r = 0; r < n; r++) {
       const k = indices[r];
       if (!Number.isInteger(k) || k < 0 || k >= this.rows) {
@@ -233,7 +291,7 @@ export class Matrix {
   }
 
   /**
-   * A deep copy with its own `data`.
+   * A deep copy with its own `data` (of the same dtype).
    *
    * @example
    * ```ts

@@ -12,6 +12,8 @@
 export interface Allocator {
   /** A zeroed Float64Array of `length` elements. */
   float64(length: number): Float64Array;
+  /** A zeroed Float32Array of `length` elements. */
+  float32(length: number): Float32Array;
   /** A zeroed Int32Array of `length` elements. */
   int32(length: number): Int32Array;
   /** A zeroed Uint8Array of `length` elements. */
@@ -21,7 +23,7 @@ export interface Allocator {
    * part of it); a no-op for other arrays. The array must not be used
    * afterwards: its memory may be handed out again.
    */
-  free(array: Float64Array | Int32Array | Uint8Array): void;
+  free(array: Float64Array | Float32Array | Int32Array | Uint8Array): void;
 }
 
 /**
@@ -36,6 +38,7 @@ export interface Allocator {
  */
 export const PLAIN_MEMORY: Allocator = {
   float64: (length) => new Float64Array(length),
+  float32: (length) => new Float32Array(length),
   int32: (length) => new Int32Array(length),
   uint8: (length) => new Uint8Array(length),
   free: () => {},

@@ -53,7 +53,11 @@ export {
   argmax,
   assertMatrix,
   assertSameShape,
+  type DType,
+  dtypeOf,
   ensureShape,
+  type FloatArray,
+  floatArray,
   kindOf,
   Matrix,
 } from "./matrix.ts";
@@ -89,6 +93,7 @@ export { TS_KERNELS, TsKernels } from "./ts_kernels.ts";
 export {
   type Backend,
   checkBackend,
+  checkDtype,
   type KernelChoice,
   selectKernels,
 } from "./backend.ts";

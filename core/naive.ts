@@ -13,7 +13,7 @@
  * @module
  */
 
-import { assertMatrix, Matrix } from "./matrix.ts";
+import { assertMatrix, type FloatArray, floatArray, Matrix } from "./matrix.ts";
 import type { ImageShape, Window } from "./im2col.ts";
 import type { ByteRows } from "./sparse.ts";
 import { storage } from "./gathered.ts";
@@ -129,7 +129,7 @@ export function addRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
     );
   }
   const m = a.rows, n = a.cols;
-  const c = checkOut("addRowVector()", out, m, n);
+  const c = checkOut("addRowVector()", out, m, n, a);
   const A = a.data, B = b.data, C = c.data;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) C[i * n + j] = A[i * n + j] + B[j];
@@ -153,7 +153,7 @@ export function addRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 export function sumColumns(a: Matrix, out?: Matrix): Matrix {
   assertMatrix("sumColumns()", "a", a);
   const m = a.rows, n = a.cols;
-  const c = checkOut("sumColumns()", out, 1, n);
+  const c = checkOut("sumColumns()", out, 1, n, a);
   const A = a.data, C = c.data;
   C.fill(0);
   // Row by row, so that a tall A is read once, in order; each column's sum
@@ -181,7 +181,7 @@ export function checkMatmul(
       `${where}: expected b with ${a.cols} rows (a is ${a.shape}) but found b of shape ${b.shape}`,
     );
   }
-  return checkOut(where, out, a.rows, b.cols);
+  return checkOut(where, out, a.rows, b.cols, a);
 }
 
 /** The checks of `matmulTN` (see {@linkcode checkMatmul}); out is K×N. */
@@ -197,7 +197,7 @@ export function checkMatmulTN(
       `${where}: expected b with ${a.rows} rows (a is ${a.shape}, used transposed) but found b of shape ${b.shape}`,
     );
   }
-  return checkOut(where, out, a.cols, b.cols);
+  return checkOut(where, out, a.cols, b.cols, a);
 }
 
 /** The checks of `matmulNT` (see {@linkcode checkMatmul}); out is M×N. */
@@ -213,7 +213,7 @@ export function checkMatmulNT(
       `${where}: expected b with ${a.cols} columns (a is ${a.shape}; b is used transposed) but found b of shape ${b.shape}`,
     );
   }
-  return checkOut(where, out, a.rows, b.rows);
+  return checkOut(where, out, a.rows, b.rows, a);
 }
 
 function checkOperands(
@@ -234,17 +234,21 @@ function checkOperands(
 
 /**
  * Returns `out` after checking it is a `rows × cols` Matrix that shares no
- * data with `operand`, or a new zeroed matrix when `out` is undefined.
- * Internal: not exported from `mod.ts`.
+ * data with `operand`, or when `out` is undefined a new zeroed matrix of
+ * `like`'s dtype (what a kernel's result defaults to: its first operand's
+ * element type). Internal: not exported from `mod.ts`.
  */
 export function checkOut(
   where: string,
   out: Matrix | undefined,
   rows: number,
   cols: number,
+  like: Matrix,
   operand?: Matrix,
 ): Matrix {
-  if (out === undefined) return new Matrix(rows, cols);
+  if (out === undefined) {
+    return new Matrix(rows, cols, floatArray(like.dtype, rows * cols));
+  }
   assertMatrix(where, "out", out);
   if (operand !== undefined && storage(out) === storage(operand)) {
     throw new RangeError(
@@ -363,7 +367,7 @@ export function allFinite(a: Matrix): boolean {
  * Σ A[i]·scale, in four running sums. (Indexed i−3 … i under `i < length`,
  * which V8 proves in bounds: 1.25× the loop indexed i … i+3.)
  */
-function sum4(A: Float64Array, scale: number): number {
+function sum4(A: FloatArray, scale: number): number {
   const length = A.length;
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 3;
   for (; i < length; i += 4) {
@@ -470,7 +474,7 @@ export function checkGather(where: string, rows: ByteRows, out?: Matrix): void {
 function scaleInto(
   P: Uint8Array,
   src: number,
-  X: Float64Array,
+  X: FloatArray,
   dst: number,
   d: number,
   scale: number,

@@ -19,7 +19,14 @@
  * @module
  */
 
-import { assertMatrix, ensureShape, type Matrix } from "./matrix.ts";
+import {
+  assertMatrix,
+  type DType,
+  ensureShape,
+  type FloatArray,
+  floatArray,
+  type Matrix,
+} from "./matrix.ts";
 import { type Allocator, PLAIN_MEMORY } from "./memory.ts";
 
 /**
@@ -34,7 +41,7 @@ export interface Lists {
   /** Each entry's column (of a row list) or row (of a column list). */
   readonly index: Int32Array;
   /** Each entry's value. */
-  readonly val: Float64Array;
+  readonly val: FloatArray;
   /** The number of lists. */
   readonly count: number;
 }
@@ -107,22 +114,34 @@ export class SparseRows {
   rowPtr: Int32Array = new Int32Array(1);
   /** Column of each entry. */
   col: Int32Array = new Int32Array(0);
-  /** Value of each entry. */
-  val: Float64Array = new Float64Array(0);
+  /** Value of each entry (of `dtype`). */
+  val: FloatArray;
   // The same entries by column (CSC), built by columns() when first needed.
   #colPtr: Int32Array = new Int32Array(1);
   #colRow: Int32Array = new Int32Array(0);
-  #colVal: Float64Array = new Float64Array(0);
+  #colVal: FloatArray;
   #colsValid = false;
   #memory: Allocator;
+  /** The element type of its values (float64 unless made otherwise). */
+  readonly dtype: DType;
 
   /**
    * An empty matrix; `fill` it. Its arrays come from `memory` (default:
    * plain typed arrays; the kernels pass themselves, so that the arrays
-   * live in their memory).
+   * live in their memory), its values of `dtype` (default float64; the
+   * kernels pass theirs).
    */
-  constructor(memory: Allocator = PLAIN_MEMORY) {
+  constructor(memory: Allocator = PLAIN_MEMORY, dtype: DType = "float64") {
     this.#memory = memory;
+    this.dtype = dtype;
+    this.val = this.#colVal = floatArray(dtype, 0);
+  }
+
+  /** `length` zeroed values of its dtype from its memory. */
+  #floats(length: number): FloatArray {
+    return this.dtype === "float32"
+      ? this.#memory.float32(length)
+      : this.#memory.float64(length);
   }
 
   /**
@@ -205,10 +224,10 @@ export class SparseRows {
     memory.free(this.#colVal);
     this.rowPtr = new Int32Array(1);
     this.col = new Int32Array(0);
-    this.val = new Float64Array(0);
+    this.val = floatArray(this.dtype, 0);
     this.#colPtr = new Int32Array(1);
     this.#colRow = new Int32Array(0);
-    this.#colVal = new Float64Array(0);
+    this.#colVal = floatArray(this.dtype, 0);
     this.rows = this.cols = this.nnz = 0;
     this.#colsValid = false;
   }
@@ -272,7 +291,7 @@ export class SparseRows {
         memory.free(this.#colRow);
         memory.free(this.#colVal);
         this.#colRow = memory.int32(nnz);
-        this.#colVal = memory.float64(nnz);
+        this.#colVal = this.#floats(nnz);
       }
       loop(this, lists());
       this.#colsValid = true;
@@ -291,7 +310,7 @@ export class SparseRows {
       memory.free(this.col);
       memory.free(this.val);
       this.col = memory.int32(entries);
-      this.val = memory.float64(entries);
+      this.val = this.#floats(entries);
     }
     this.#colsValid = false;
   }

@@ -10,9 +10,14 @@
  * @module
  */
 
-import { checkBackend, type KernelChoice } from "../core/backend.ts";
+import {
+  checkBackend,
+  checkDtype,
+  type KernelChoice,
+} from "../core/backend.ts";
 import { checkOptions } from "../core/options.ts";
 import { Rng } from "../core/rng.ts";
+import type { FloatArray } from "../core/matrix.ts";
 import { TsKernels } from "../core/ts_kernels.ts";
 import { buildNet } from "../net/registry.ts";
 import type { NetSpec, Network } from "../net/network.ts";
@@ -34,7 +39,10 @@ export interface InputSpec {
 
 /** Options of {@linkcode saveNet}. */
 export interface SaveNetOptions {
-  /** Element type in the file (default F64: bit-exact). */
+  /**
+   * Element type in the file (default: each tensor its array's, F32 for a
+   * float32 net's and F64 otherwise: bit-exact either way).
+   */
   dtype?: Dtype;
   /** The input normalisation the net was trained with (default x/255). */
   input?: InputSpec;
@@ -69,7 +77,8 @@ const TRAINING = "training.";
 /**
  * The net's parameters (and BatchNorm running averages) as safetensors
  * bytes, with its `spec` and the input normalisation in the metadata.
- * `options` (default `{}`): `dtype` (default `"F64"`, bit-exact) and `input`
+ * `options` (default `{}`): `dtype` (default: the net's, F32 or F64,
+ * bit-exact) and `input`
  * (default: pixels scaled to [0, 1], x/255).
  *
  * @example Save, load, predict the same
@@ -95,16 +104,24 @@ export function saveNet(
     "training",
     "settings",
   ]);
-  const { dtype = "F64", input = { pixels: "x/255" }, training, settings } =
-    options;
-  if (training !== undefined && dtype !== "F64") {
+  const { dtype, input = { pixels: "x/255" }, training, settings } = options;
+  if (training !== undefined && dtype !== undefined && dtype !== "F64") {
     throw new RangeError(
       `saveNet(): expected dtype F64 with a training state (continuing it exactly needs every bit) but found ${dtype}`,
     );
   }
-  const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
+  const tensors: Record<
+    string,
+    { shape: number[]; data: FloatArray; dtype?: Dtype }
+  > = {};
+  const exact = (data: FloatArray): Dtype =>
+    dtype ?? (data instanceof Float32Array ? "F32" : "F64");
   for (const [name, p] of Object.entries({ ...net.params, ...net.state() })) {
-    tensors[name] = { shape: [p.rows, p.cols], data: p.data };
+    tensors[name] = {
+      shape: [p.rows, p.cols],
+      data: p.data,
+      dtype: exact(p.data),
+    };
   }
   const metadata: Record<string, string> = {
     format: "dlfs",
@@ -115,7 +132,11 @@ export function saveNet(
   if (training !== undefined) {
     const { trainLossList, optimizer, ...rest } = training;
     const loss = Float64Array.from(trainLossList);
-    tensors[`${TRAINING}loss`] = { shape: [loss.length], data: loss };
+    tensors[`${TRAINING}loss`] = {
+      shape: [loss.length],
+      data: loss,
+      dtype: "F64",
+    };
     const slots: Record<string, string[]> = {};
     for (const [slot, arrays] of Object.entries(optimizer.slots)) {
       slots[slot] = Object.keys(arrays);
@@ -123,6 +144,7 @@ export function saveNet(
         tensors[`${TRAINING}optimizer.${slot}.${key}`] = {
           shape: [a.length],
           data: a,
+          dtype: exact(a),
         };
       }
     }
@@ -143,7 +165,9 @@ export function saveNet(
  * @param rng the generator for Dropout masks if the net is trained further
  * (default `new Rng(0)`; the initial weights it would draw are overwritten).
  * @param kernels what the net computes with (`backend`, or `kernels` made by
- * the caller; default: `"auto"`), as in the nets' options.
+ * the caller; default: `"auto"`) and in what `dtype` (default float64,
+ * whatever the file's: an F32 or F16 file converted to float64, an F64
+ * one rounded for `"float32"`), as in the nets' options.
  * @throws {SafetensorsError} for malformed bytes, an unknown or invalid
  * architecture, or tensors whose names or shapes do not fit it. Nothing is
  * returned half-loaded.
@@ -152,11 +176,12 @@ export function saveNet(
 export function loadNet(
   bytes: Uint8Array,
   rng: Rng = new Rng(0),
-  kernels: Pick<KernelChoice, "backend" | "kernels"> = {},
+  kernels: Pick<KernelChoice, "backend" | "kernels" | "dtype"> = {},
 ): LoadedNet {
   // A bad choice of kernels is not the file's fault: checked before.
-  checkOptions("loadNet()", kernels, ["backend", "kernels"]);
+  checkOptions("loadNet()", kernels, ["backend", "kernels", "dtype"]);
   checkBackend("loadNet()", kernels.backend ?? "auto");
+  checkDtype("loadNet()", kernels.dtype ?? "float64");
   const file = decodeSafetensors(bytes);
   const where = "loadNet()";
   const fail = (what: string): never => {
@@ -202,7 +227,7 @@ export function loadNet(
     held += t.data.length;
   }
   const build = (
-    choice: Pick<KernelChoice, "backend" | "kernels">,
+    choice: Pick<KernelChoice, "backend" | "kernels" | "dtype">,
     draws: Rng,
   ) => {
     try {
@@ -343,7 +368,7 @@ export function loadParams(
   );
   const targets = new Map<
     string,
-    { rows: number; cols: number; data: Float64Array }
+    { rows: number; cols: number; data: FloatArray }
   >();
   for (const [name, p] of Object.entries({ ...net.params, ...net.state() })) {
     targets.set(name, p);
@@ -392,8 +417,17 @@ class BudgetKernels extends TsKernels {
   }
 
   override float64(length: number): Float64Array {
+    this.#spend(length);
+    return super.float64(length);
+  }
+
+  override float32(length: number): Float32Array {
+    this.#spend(length);
+    return super.float32(length);
+  }
+
+  #spend(length: number): void {
     this.#left -= length;
     if (this.#left < 0) throw new OverBudget();
-    return super.float64(length);
   }
 }

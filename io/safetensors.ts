@@ -9,8 +9,12 @@
 
 import { checkOptions } from "../core/options.ts";
 
-/** The element types dlfs reads and writes. */
-export type Dtype = "F64" | "F32";
+/**
+ * The element types dlfs reads: F64 and F32, which it also writes, and
+ * F16 (IEEE half precision, as the book's `half_float_network.py` keeps
+ * its weights), read only.
+ */
+export type Dtype = "F64" | "F32" | "F16";
 
 /** A tensor as dlfs holds it: float64 values in row-major order. */
 export interface Tensor {
@@ -43,16 +47,18 @@ export class SafetensorsError extends Error {
   }
 }
 
-const SIZE: Record<Dtype, number> = { F64: 8, F32: 4 };
+const SIZE: Record<Dtype, number> = { F64: 8, F32: 4, F16: 2 };
 /** Largest header accepted (100 MB, as the reference implementation). */
 const MAX_HEADER = 100_000_000;
 
 /**
- * Encodes tensors (float64 values, any shape) as safetensors, in the order
- * given, with `metadata` strings (default none). With `dtype: "F32"` the
- * values are rounded to float32 on the way out (default `"F64"`: exact).
+ * Encodes tensors (float64 or float32 values, any shape) as safetensors, in
+ * the order given, with `metadata` strings (default none). With `dtype:
+ * "F32"` the values are rounded to float32 on the way out (default `"F64"`:
+ * exact); a tensor's own `dtype` wins over it.
  *
- * @throws {RangeError} if a tensor's shape does not match its data length.
+ * @throws {RangeError} if a tensor's shape does not match its data length,
+ * or a dtype is neither F64 nor F32.
  *
  * @example Round trip
  * ```ts
@@ -69,17 +75,28 @@ const MAX_HEADER = 100_000_000;
  * ```
  */
 export function encodeSafetensors(
-  tensors: Record<string, { shape: readonly number[]; data: Float64Array }>,
+  tensors: Record<
+    string,
+    {
+      shape: readonly number[];
+      data: Float64Array | Float32Array;
+      dtype?: Dtype;
+    }
+  >,
   options: { dtype?: Dtype; metadata?: Record<string, string> } = {},
 ): Uint8Array {
   checkOptions("encodeSafetensors()", options, ["dtype", "metadata"]);
-  const { dtype = "F64", metadata = {} } = options;
-  const size = SIZE[dtype];
-  if (size === undefined) {
-    throw new RangeError(
-      `encodeSafetensors(): expected dtype F64 or F32 but found ${dtype}`,
-    );
-  }
+  const { metadata = {} } = options;
+  const dtypeOf = (t: { dtype?: Dtype }): "F64" | "F32" => {
+    const dtype = t.dtype ?? options.dtype ?? "F64";
+    if (dtype !== "F64" && dtype !== "F32") {
+      throw new RangeError(
+        `encodeSafetensors(): expected dtype F64 or F32 but found ${dtype}`,
+      );
+    }
+    return dtype;
+  };
+  dtypeOf(options);
   // No prototype: a tensor or metadata name "__proto__" stays a name.
   const header: Record<string, unknown> = Object.create(null);
   header.__metadata__ = Object.assign(Object.create(null), metadata);
@@ -98,6 +115,7 @@ export function encodeSafetensors(
         }] but found ${t.data.length}`,
       );
     }
+    const dtype = dtypeOf(t), size = SIZE[dtype];
     header[name] = {
       dtype,
       shape: [...t.shape],
@@ -114,6 +132,7 @@ export function encodeSafetensors(
   bytes.fill(0x20, 8 + head.length, 8 + head.length + pad);
   let at = 8 + head.length + pad;
   for (const t of Object.values(tensors)) {
+    const dtype = dtypeOf(t), size = SIZE[dtype];
     for (let i = 0; i < t.data.length; i++, at += size) {
       if (dtype === "F64") view.setFloat64(at, t.data[i], true);
       else view.setFloat32(at, t.data[i], true);
@@ -124,8 +143,8 @@ export function encodeSafetensors(
 
 /**
  * Decodes safetensors bytes, checking everything before it trusts anything:
- * the header length against the size, the JSON's shape, the dtypes (F64 and
- * F32), every shape against its byte range, and that the ranges cover the
+ * the header length against the size, the JSON's shape, the dtypes (F64,
+ * F32 and F16), every shape against its byte range, and that the ranges cover the
  * data exactly, without overlaps or holes.
  *
  * @throws {SafetensorsError} for any malformed input (never a partial result).
@@ -228,9 +247,9 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
         }`,
       );
     }
-    if (dtype !== "F64" && dtype !== "F32") {
+    if (dtype !== "F64" && dtype !== "F32" && dtype !== "F16") {
       fail(
-        `expected dtype F64 or F32 for "${name}" but found ${
+        `expected dtype F64, F32 or F16 for "${name}" but found ${
           JSON.stringify(dtype)
         }`,
       );
@@ -306,9 +325,23 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     for (let i = 0, at = dataStart + t.begin; i < count; i++, at += size) {
       data[i] = t.dtype === "F64"
         ? view.getFloat64(at, true)
-        : view.getFloat32(at, true);
+        : t.dtype === "F32"
+        ? view.getFloat32(at, true)
+        : half(view.getUint16(at, true));
     }
     tensors[t.name] = { dtype: t.dtype, shape: t.shape, data };
   }
   return { tensors, metadata };
+}
+
+/**
+ * The value of IEEE 754 half-precision bits: sign, 5 exponent bits (bias
+ * 15), 10 fraction bits; subnormals, ±∞ and NaN included.
+ */
+function half(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f, fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }

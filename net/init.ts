@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Matrix } from "../core/matrix.ts";
+import { type FloatArray, Matrix } from "../core/matrix.ts";
 import { Rng } from "../core/rng.ts";
 import { selectKernels } from "../core/backend.ts";
 import { checkOptions } from "../core/options.ts";
@@ -71,9 +71,9 @@ export interface InitWeightsOptions {
   fanIn?: number;
   /**
    * Storage for the matrix (e.g. shared memory), zero-filled and of length
-   * rows·cols (default: a new `Float64Array`).
+   * rows·cols, of either dtype (default: a new `Float64Array`).
    */
-  data?: Float64Array;
+  data?: FloatArray;
 }
 
 /**
@@ -123,6 +123,7 @@ export function checkNetOptions(
     "weightInitStd",
     "backend",
     "kernels",
+    "dtype",
     "type",
   ]);
 }
@@ -137,17 +138,21 @@ export function checkNetOptions(
  * @throws {RangeError} for a bad weight init or choice of kernels.
  */
 export function netSetup(where: string, options: NetOptions, init: WeightInit) {
-  const { rng = new Rng(0), weightInitStd = init, backend } = options;
+  const { rng = new Rng(0), weightInitStd = init, backend, dtype } = options;
   checkRng(where, rng);
   initScale(weightInitStd, 1, where); // validates it
-  const kernels = selectKernels(where, { backend, kernels: options.kernels });
+  const kernels = selectKernels(where, {
+    backend,
+    kernels: options.kernels,
+    dtype,
+  });
   return {
     rng,
     kernels,
     /** An Affine's W, inputs×outputs, drawn from rng row by row (fan-in: inputs). */
     weights: (inputs: number, outputs: number): Matrix =>
       initWeights(rng, inputs, outputs, weightInitStd, {
-        data: kernels.float64(inputs * outputs),
+        data: kernels.floats(inputs * outputs),
       }),
     /**
      * A Convolution's W, FN×(C·FH·FW), drawn from rng row by row (fan-in:
@@ -156,7 +161,7 @@ export function netSetup(where: string, options: NetOptions, init: WeightInit) {
     filters: (filterNum: number, fanIn: number): Matrix =>
       initWeights(rng, filterNum, fanIn, weightInitStd, {
         fanIn,
-        data: kernels.float64(filterNum * fanIn),
+        data: kernels.floats(filterNum * fanIn),
       }),
     /** 1×cols zeros (the book's biases). */
     zeros: (cols: number): Matrix => kernels.buffer(undefined, 1, cols),

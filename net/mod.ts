@@ -35,6 +35,7 @@ export {
   numericalGradient,
 } from "./numerical_gradient.ts";
 export { parallelNumericalGradient } from "./parallel_numerical_gradient.ts";
+export { float64Copy } from "./float64_copy.ts";
 export {
   TwoLayerNet,
   type TwoLayerNetOptions,

@@ -3,18 +3,18 @@
 // parameters (and its Dropouts' frozen masks), computes its share of the
 // numerical gradient, posts it back.
 
-import { Matrix } from "../core/matrix.ts";
+import { type FloatArray, Matrix } from "../core/matrix.ts";
 import type { Dropout } from "../layers/dropout.ts";
 import { Rng } from "../core/rng.ts";
 import { buildNet } from "./registry.ts";
 import { numericalGradientShare } from "./numerical_gradient_share.ts";
 
 globalThis.addEventListener("message", async (event: Event) => {
-  const { module, spec, params, masks, x, t, start, end, backend } =
+  const { module, spec, params, masks, x, t, start, end, backend, dtype } =
     (event as MessageEvent).data;
   try {
     await import(module);
-    const net = buildNet(spec, { rng: new Rng(0), backend });
+    const net = buildNet(spec, { rng: new Rng(0), backend, dtype });
     for (const [key, p] of Object.entries(net.params)) {
       p.data.set(params[key]);
     }
@@ -33,7 +33,7 @@ globalThis.addEventListener("message", async (event: Event) => {
       start,
       end,
     );
-    const out: Record<string, Float64Array> = {};
+    const out: Record<string, FloatArray> = {};
     for (const [key, g] of Object.entries(grads)) out[key] = g.data;
     globalThis.postMessage({ grads: out });
   } catch (e) {

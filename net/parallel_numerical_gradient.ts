@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Matrix } from "../core/matrix.ts";
+import { type FloatArray, Matrix } from "../core/matrix.ts";
 import { Dropout } from "../layers/dropout.ts";
 import type { Labels } from "../layers/labels.ts";
 import type { Network } from "./network.ts";
@@ -85,7 +85,7 @@ export async function parallelNumericalGradient(
         };
       },
     );
-    const params: Record<string, Float64Array> = {};
+    const params: Record<string, FloatArray> = {};
     for (const [key, p] of Object.entries(net.params)) {
       params[key] = p.data.slice();
     }
@@ -102,6 +102,7 @@ export async function parallelNumericalGradient(
       end: total,
       // The same kind of kernels as ours, so that the shares agree.
       backend: net.kernels.backend,
+      dtype: net.kernels.dtype,
     });
     const ours = numericalGradientShare(net, x, t, 0, half);
     const other = await theirs;

@@ -179,8 +179,14 @@ export function buildNet<S extends NetSpec>(
     );
   }
   // Every option named, so that a spec (a file's) cannot bring its own.
-  const { rng, weightInitStd, backend, kernels } = options;
-  return KINDS.get(type)!.build(spec, { rng, weightInitStd, backend, kernels });
+  const { rng, weightInitStd, backend, kernels, dtype } = options;
+  return KINDS.get(type)!.build(spec, {
+    rng,
+    weightInitStd,
+    backend,
+    kernels,
+    dtype,
+  });
 }
 
 /** The registered types, as "A, B or C". */

@@ -48,7 +48,7 @@ export class AdaGrad extends BaseOptimizer {
     this.nextStep();
     for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const h = this.slot("h", key, W.length);
+      const h = this.slot("h", key, W);
       for (let i = 0; i < W.length; i++) {
         h[i] += dW[i] * dW[i];
         W[i] -= this.lr * dW[i] / (Math.sqrt(h[i]) + 1e-7);

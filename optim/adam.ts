@@ -68,8 +68,8 @@ export class Adam extends BaseOptimizer {
     const lrT = this.lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
     for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const m = this.slot("m", key, W.length),
-        v = this.slot("v", key, W.length);
+      const m = this.slot("m", key, W),
+        v = this.slot("v", key, W);
       for (let i = 0; i < W.length; i++) {
         m[i] += (1 - b1) * (dW[i] - m[i]);
         v[i] += (1 - b2) * (dW[i] * dW[i] - v[i]);

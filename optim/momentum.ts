@@ -55,7 +55,7 @@ export class Momentum extends BaseOptimizer {
     this.nextStep();
     for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const v = this.slot("v", key, W.length);
+      const v = this.slot("v", key, W);
       for (let i = 0; i < W.length; i++) {
         v[i] = this.momentum * v[i] - this.lr * dW[i];
         W[i] += v[i];

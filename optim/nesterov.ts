@@ -55,7 +55,7 @@ export class Nesterov extends BaseOptimizer {
     this.nextStep();
     for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const v = this.slot("v", key, W.length);
+      const v = this.slot("v", key, W);
       for (let i = 0; i < W.length; i++) {
         v[i] = mu * v[i] - lr * dW[i];
         W[i] += mu * mu * v[i] - (1 + mu) * lr * dW[i];

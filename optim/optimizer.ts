@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { Matrix } from "../core/matrix.ts";
+import {
+  dtypeOf,
+  type FloatArray,
+  floatArray,
+  type Matrix,
+} from "../core/matrix.ts";
 import { checkOptions, describe } from "../core/options.ts";
 
 /**
@@ -70,7 +75,7 @@ export interface OptimizerState {
    * `v`, AdaGrad's and RMSprop's `h`, Adam's `m` and `v`; SGD has none),
    * then by parameter key, e.g. `slots.m.W1`.
    */
-  slots: Record<string, Record<string, Float64Array>>;
+  slots: Record<string, Record<string, FloatArray>>;
 }
 
 /**
@@ -120,9 +125,12 @@ export abstract class BaseOptimizer implements Optimizer {
     return ++this.#steps;
   }
 
-  /** Slot `name`'s array for parameter `key` (zeros, `length` long, at first). */
-  protected slot(name: string, key: string, length: number): Float64Array {
-    return this.#slots.get(name)!.get(key, length);
+  /**
+   * Slot `name`'s array for parameter `key`, of W's length and dtype
+   * (zeros at first).
+   */
+  protected slot(name: string, key: string, W: FloatArray): FloatArray {
+    return this.#slots.get(name)!.get(key, W);
   }
 
   /**
@@ -218,24 +226,31 @@ export function checkParams<K extends string>(
 
 /**
  * Per-parameter state arrays, allocated on first use with the parameter's
- * length (velocities, sums of squares…).
+ * length and element type (velocities, sums of squares…).
  */
 export class StateByKey {
-  #arrays = new Map<string, Float64Array>();
+  #arrays = new Map<string, FloatArray>();
 
-  /** The zero-initialised state for `key`, of `length` elements. */
-  get(key: string, length: number): Float64Array {
+  /**
+   * The state for `key`, of W's length and dtype: zeros at first; one of
+   * another dtype (restored from a file) converted.
+   */
+  get(key: string, W: FloatArray): FloatArray {
     let a = this.#arrays.get(key);
-    if (a === undefined || a.length !== length) {
-      a = new Float64Array(length);
+    if (a === undefined || a.length !== W.length) {
+      a = floatArray(dtypeOf(W), W.length);
+      this.#arrays.set(key, a);
+    } else if (dtypeOf(a) !== dtypeOf(W)) {
+      a = floatArray(dtypeOf(W), W.length);
+      a.set(this.#arrays.get(key)!);
       this.#arrays.set(key, a);
     }
     return a;
   }
 
   /** Copies of the arrays, by key. */
-  copy(): Record<string, Float64Array> {
-    const out: Record<string, Float64Array> = {};
+  copy(): Record<string, FloatArray> {
+    const out: Record<string, FloatArray> = {};
     for (const [key, a] of this.#arrays) out[key] = a.slice();
     return out;
   }
@@ -243,17 +258,18 @@ export class StateByKey {
   /**
    * The arrays of a `copy()`, copied in turn.
    *
-   * @throws {RangeError} naming `where` unless each is a Float64Array.
+   * @throws {RangeError} naming `where` unless each is a Float64Array or
+   * a Float32Array.
    */
   static from(
     where: string,
-    arrays: Record<string, Float64Array>,
+    arrays: Record<string, FloatArray>,
   ): StateByKey {
     const state = new StateByKey();
     for (const [key, a] of Object.entries(arrays ?? {})) {
-      if (!(a instanceof Float64Array)) {
+      if (!(a instanceof Float64Array || a instanceof Float32Array)) {
         throw new RangeError(
-          `${where}: expected the array of "${key}" to be a Float64Array but found ${
+          `${where}: expected the array of "${key}" to be a Float64Array or a Float32Array but found ${
             describe(a)
           }`,
         );

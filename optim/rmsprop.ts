@@ -57,7 +57,7 @@ export class RMSprop extends BaseOptimizer {
     this.nextStep();
     for (const key of keys) {
       const W = params[key].data, dW = grads[key].data;
-      const h = this.slot("h", key, W.length);
+      const h = this.slot("h", key, W);
       for (let i = 0; i < W.length; i++) {
         h[i] = d * h[i] + (1 - d) * dW[i] * dW[i];
         W[i] -= this.lr * dW[i] / (Math.sqrt(h[i]) + 1e-7);

@@ -40,7 +40,7 @@ Deno.test("Matrix rejects a data array whose length disagrees with the shape", (
   assertThrows(
     () => new Matrix(1, 2, [1, 2] as unknown as Float64Array),
     TypeError,
-    "Matrix: expected data to be a Float64Array but found Array",
+    "Matrix: expected data to be a Float64Array or a Float32Array but found Array",
   );
   assertThrows(
     () => Matrix.fromRows([[1, 2], [3]]),

@@ -55,6 +55,54 @@ Deno.test("F32 files round-trip the float32-rounded values exactly", () => {
   assertEquals(decodeSafetensors(bytes).tensors.v.data, tensors.v.data);
 });
 
+Deno.test("F16 files load: every half-precision value as the runtime's Float16Array reads it", () => {
+  // Every one of the 65536 bit patterns: normals, subnormals, ±0, ±∞, NaN.
+  const bits = Uint16Array.from({ length: 65536 }, (_, i) => i);
+  const header = new TextEncoder().encode(JSON.stringify({
+    h: { dtype: "F16", shape: [256, 256], data_offsets: [0, 2 * 65536] },
+  }));
+  const bytes = new Uint8Array(8 + header.length + 2 * 65536);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+  bytes.set(header, 8);
+  bytes.set(new Uint8Array(bits.buffer), 8 + header.length); // little-endian here
+  const { tensors } = decodeSafetensors(bytes);
+  assertStrictEquals(tensors.h.dtype, "F16");
+  assertEquals(
+    Array.from(tensors.h.data),
+    Array.from(new Float16Array(bits.buffer)),
+  );
+});
+
+Deno.test("a float32 net saves F32 tensors and loads back bit for bit; loading converts where asked", () => {
+  const net = new TwoLayerNet({
+    inputSize: 5,
+    hiddenSize: 4,
+    outputSize: 3,
+    rng: new Rng(62),
+    weightInitStd: 0.5,
+    dtype: "float32",
+  });
+  const bytes = saveNet(net);
+  const { tensors } = decodeSafetensors(bytes);
+  for (const key of Object.keys(net.params)) {
+    assertStrictEquals(tensors[key].dtype, "F32", key);
+  }
+  const same = loadNet(bytes, new Rng(0), { dtype: "float32" }).net;
+  const wide = loadNet(bytes).net; // float64, the default
+  for (const [key, p] of Object.entries(net.params)) {
+    assertEquals(same.params[key].data, p.data, key);
+    assertEquals(wide.params[key].data, Float64Array.from(p.data), key);
+  }
+  // An F64 file into a float32 net: each value rounded to float32.
+  const f64 = new TwoLayerNet({ inputSize: 5, hiddenSize: 4, outputSize: 3 });
+  const narrow = loadNet(saveNet(f64), new Rng(0), { dtype: "float32" }).net;
+  assertEquals(
+    narrow.params.W1.data,
+    Float32Array.from(f64.params.W1.data),
+  );
+  assertStrictEquals(narrow.kernels.dtype, "float32");
+});
+
 Deno.test("the header is padded so that the data starts 8-aligned, even with non-ASCII names", () => {
   const bytes = encodeSafetensors({
     "Gewicht_ä": { shape: [1], data: new Float64Array([1]) },
@@ -110,7 +158,7 @@ Deno.test("decodeSafetensors() rejects each kind of malformed file with a clear 
       withHeader(
         '{"a": {"dtype": "I32", "shape": [2, 3], "data_offsets": [0, 48]}, "b": {"dtype": "F64", "shape": [2], "data_offsets": [48, 64]}}',
       ),
-      /expected dtype F64 or F32 for "a" but found "I32"/,
+      /expected dtype F64, F32 or F16 for "a" but found "I32"/,
     ],
     [
       withHeader(

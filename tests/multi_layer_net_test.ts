@@ -151,9 +151,11 @@ Deno.test("He and Xavier initial weights have the book's standard deviations", (
     ], [0.01, 200, 0.01]] as const
   ) {
     const W = initWeights(new Rng(6), fanIn, 500, init);
-    const mean = W.data.reduce((a, b) => a + b, 0) / W.data.length;
+    const mean = (W.data as Float64Array).reduce((a, b) => a + b, 0) /
+      W.data.length;
     const sd = Math.sqrt(
-      W.data.reduce((a, b) => a + (b - mean) ** 2, 0) / W.data.length,
+      (W.data as Float64Array).reduce((a, b) => a + (b - mean) ** 2, 0) /
+        W.data.length,
     );
     // 1e5 samples: the sample sd is within 1 % of σ with overwhelming odds.
     assert(Math.abs(sd / std - 1) < 0.01, `${init}: sd ${sd} vs ${std}`);

@@ -292,7 +292,8 @@ Deno.test("numericalGradient() matches an analytic gradient", () => {
   // f(x) = Σ sin(xᵢ)·xᵢ², f' = cos(x)·x² + 2x·sin(x); error O(h²) ≈ 1e-8.
   const x = uniformMatrix(new Rng(12), 3, 4, -2, 2);
   const g = numericalGradient(
-    (x) => x.data.reduce((s, v) => s + Math.sin(v) * v * v, 0),
+    (x) =>
+      (x.data as Float64Array).reduce((s, v) => s + Math.sin(v) * v * v, 0),
     x,
   );
   x.data.forEach((v, i) => {

@@ -168,12 +168,26 @@ Deno.test("exportOnnx() keeps a float64 net's every bit with dtype float64 and r
   };
   const f64 = weights({ dtype: "float64" }), f32 = weights();
   assertEquals(f64.type, 11);
-  assertEquals(new Float64Array(f64.bytes), net.params.W1.data);
+  assertEquals(new Float64Array(f64.bytes), net.params.W1.data as Float64Array);
   assertEquals(f32.type, 1);
   assertEquals(
     new Float32Array(f32.bytes),
     Float32Array.from(net.params.W1.data),
   );
+});
+
+Deno.test("exportOnnx() writes a float32 net as it is, and ONNX's float32 weights are its bits", () => {
+  const net = new SimpleConvNet({ rng: new Rng(4), dtype: "float32" });
+  const { initializer } = decodeModel(exportOnnx(net)).graph;
+  for (const [name, W] of Object.entries(net.params)) {
+    const t = initializer.find((i: { name: string }) => i.name === name);
+    assertEquals(t.data_type, 1, name);
+    assertEquals(
+      new Float32Array(t.raw_data.slice().buffer),
+      W.data as Float32Array,
+      name,
+    );
+  }
 });
 
 /** A layer exportOnnx does not know: y = 2x. */
@@ -228,9 +242,11 @@ Deno.test("exportOnnx() refuses in one line, naming it, a layer or net kind it d
     RangeError,
     "exportOnnx(): expected Pool1 with pad 0 (ONNX pads a max pool with −∞, dlfs with 0) but found pad 1",
   );
-  const float32 = like({
-    params: { W1: { data: new Float32Array(12) } },
-    layers: new Map(),
+  const float32 = new TwoLayerNet({
+    inputSize: 4,
+    hiddenSize: 3,
+    outputSize: 2,
+    dtype: "float32",
   });
   assertThrows(
     () => exportOnnx(float32, { dtype: "float64" }),

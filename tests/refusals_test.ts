@@ -72,7 +72,7 @@ Deno.test("every options object refuses a key it does not know, naming the neare
           hidden_size: 3,
           outputSize: 2,
         } as never),
-      'TwoLayerNet: expected an option among inputSize, hiddenSize, outputSize, rng, weightInitStd, backend, kernels, type but found "hidden_size" (did you mean hiddenSize?)',
+      'TwoLayerNet: expected an option among inputSize, hiddenSize, outputSize, rng, weightInitStd, backend, kernels, dtype, type but found "hidden_size" (did you mean hiddenSize?)',
     ],
     [
       () =>

@@ -101,7 +101,7 @@ Deno.test("Dropout drops about `ratio` of the units, reproducibly, and scales by
   const x = Matrix.fromRows([Array.from({ length: 10000 }, () => 1)]);
   const a = new Dropout({ rng: new Rng(5), ratio: 0.3 }),
     b = new Dropout({ rng: new Rng(5), ratio: 0.3 });
-  const first = a.forward(x).data.slice();
+  const first = a.forward(x).data.slice() as Float64Array;
   const kept = first.reduce((s, v) => s + v, 0);
   // Binomial(1e4, 0.7): sd ≈ 46, the bound is ~5 sd.
   assert(Math.abs(kept - 7000) < 230, `kept ${kept}`);

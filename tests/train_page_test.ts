@@ -24,6 +24,8 @@ import { DeepConvNet } from "../net/deep_conv_net.ts";
 import { saveNetFile } from "../data/net_file.ts";
 import { BOOK_PARAMS, loadParams } from "../examples/ch08/deep_convnet.ts";
 import { taskFlags, uniformMatrix } from "./helpers.ts";
+import { commandOf } from "../web/train_protocol.ts";
+import { parseConfig } from "../cli/flags.ts";
 import {
   browserTest,
   BUILT_FILES,
@@ -60,7 +62,7 @@ Deno.test("the graph view's figures are the net's own: predict, softmax, loss an
   // Softmax of the scores, by hand.
   const y = new Matrix(7, 4);
   for (let i = 0; i < 7; i++) {
-    const row = scores.data.subarray(4 * i, 4 * i + 4);
+    const row = (scores.data as Float64Array).subarray(4 * i, 4 * i + 4);
     const max = Math.max(...row);
     const e = row.map((v) => Math.exp(v - max));
     const sum = e.reduce((a, b) => a + b);
@@ -502,3 +504,20 @@ function assertFiguresClose(actual: number[], expected: number[]): void {
     )
   );
 }
+
+Deno.test("the train page's float32 run is the CLI's --dtype float32 run", () => {
+  const command = commandOf({
+    net: "two-layer",
+    iters: 100,
+    seed: 7,
+    threads: 2,
+    dtype: "float32",
+  });
+  assertEquals(
+    command,
+    "deno task train --net two-layer --iters 100 --seed 7 --threads 2 --dtype float32",
+  );
+  const config = parseConfig(command.split(" ").slice(3));
+  assert(config !== "help");
+  assertEquals([config.dtype, config.iters, config.seed], ["float32", 100, 7]);
+});

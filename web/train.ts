@@ -21,6 +21,7 @@ const form = $<HTMLFormElement>("controls");
 const netSelect = $<HTMLSelectElement>("net");
 const itersInput = $<HTMLInputElement>("iters");
 const seedInput = $<HTMLInputElement>("seed");
+const dtypeSelect = $<HTMLSelectElement>("dtype");
 const startButton = $<HTMLButtonElement>("start");
 const pauseButton = $<HTMLButtonElement>("pause");
 const resetButton = $<HTMLButtonElement>("reset");
@@ -57,7 +58,7 @@ function setState(state: string): void {
   // worker says whether it is checkable.
   checkButton.disabled = !(running || state === "done") || !checkable;
   misButton.disabled = !(running || state === "done");
-  for (const input of [netSelect, itersInput, seedInput]) {
+  for (const input of [netSelect, itersInput, seedInput, dtypeSelect]) {
     input.disabled = !editable;
   }
 }
@@ -68,6 +69,7 @@ function config(): RunConfig {
     iters: Number(itersInput.value),
     seed: Number(seedInput.value),
     threads: THREADS,
+    dtype: dtypeSelect.value === "float32" ? "float32" : "float64",
   };
 }
 
@@ -475,7 +477,7 @@ checkButton.addEventListener("click", () => {
     "computing the numerical gradient (training waits meanwhile)…";
   send({ type: "gradientCheck" });
 });
-for (const input of [netSelect, itersInput, seedInput]) {
+for (const input of [netSelect, itersInput, seedInput, dtypeSelect]) {
   input.addEventListener("input", showCommand);
 }
 /**

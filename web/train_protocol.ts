@@ -5,6 +5,7 @@
 import type { EpochRecord } from "../net/trainer.ts";
 import type { NetKind } from "../net/registry.ts";
 import type { NetSpec } from "../net/network.ts";
+import type { DType } from "../core/matrix.ts";
 import type { NetView } from "./net_view.ts";
 
 /** A run: what `deno task train` takes as flags. */
@@ -15,6 +16,8 @@ export interface RunConfig {
   seed: number;
   /** 2 where the page is cross-origin isolated, else 1. */
   threads: 1 | 2;
+  /** `--dtype`: the element type of the net and its kernels. */
+  dtype: DType;
 }
 
 /** The net of `deno task train --net NAME` with no other flag. */
@@ -25,7 +28,9 @@ export function defaultSpec(kind: NetKind): NetSpec {
 
 /** The same run on the command line. */
 export function commandOf(c: RunConfig): string {
-  return `deno task train --net ${c.net} --iters ${c.iters} --seed ${c.seed} --threads ${c.threads}`;
+  return `deno task train --net ${c.net} --iters ${c.iters} --seed ${c.seed} --threads ${c.threads}${
+    c.dtype === "float64" ? "" : ` --dtype ${c.dtype}`
+  }`;
 }
 
 /** Page → worker. */

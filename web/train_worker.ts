@@ -10,7 +10,7 @@
 
 import { Rng } from "../core/rng.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
-import type { Matrix } from "../core/matrix.ts";
+import { argmax, Matrix } from "../core/matrix.ts";
 import {
   type Mnist,
   MNIST_FILES,
@@ -21,13 +21,13 @@ import {
 import { download, DownloadError } from "../data/download.ts";
 import { buildNet, netKinds } from "../net/registry.ts";
 import { gradientCheck } from "../net/gradient_check.ts";
+import { float64Copy } from "../net/float64_copy.ts";
 import type { Network } from "../net/network.ts";
 import { Trainer } from "../net/trainer.ts";
 import { createOptimizer } from "../optim/by_name.ts";
 import { saveNet } from "../io/model.ts";
 import { exportOnnx } from "../io/onnx.ts";
 import { DEFAULTS, runDefaults } from "../cli/defaults.ts";
-import { argmax } from "../core/matrix.ts";
 import { viewNet, weightImages } from "./net_view.ts";
 import {
   defaultSpec,
@@ -93,6 +93,7 @@ async function start(config: RunConfig, base: string): Promise<void> {
   post({ type: "status", text: "building the net…" });
   const kernels = SimdKernels.create({
     threads: config.threads,
+    dtype: config.dtype,
     workerUrl: new URL("simd_worker.js", import.meta.url),
   });
   await kernels?.ready();
@@ -102,7 +103,7 @@ async function start(config: RunConfig, base: string): Promise<void> {
   if (kind === undefined) throw new Error(`no net named ${config.net}`);
   net = buildNet(
     defaultSpec(kind),
-    kernels ? { rng, kernels } : { rng, backend: "ts" },
+    kernels ? { rng, kernels } : { rng, backend: "ts", dtype: config.dtype },
   );
   const { optimizer: name, lr } = runDefaults(kind, { iters: config.iters });
   const optimizer = createOptimizer(name, lr ? { lr } : {});
@@ -196,10 +197,24 @@ function check(): void {
       `gradient check: this net has ${count} parameters, two forward passes each: minutes; try the two-layer net`,
     );
   }
-  // The book's gradient_check.py: x_train[:3], t_train[:3].
+  // The book's gradient_check.py: x_train[:3], t_train[:3]. A float32
+  // net's backprop against its float64 copy's numerical gradient, on the
+  // same images as float32 values (`float64Copy`: why).
   const start = performance.now();
-  const x = mnist.xTrain.batch([0, 1, 2]);
-  const diffs = gradientCheck(net, x, mnist.tTrain.slice(0, 3));
+  const x = mnist.xTrain.batch([0, 1, 2]), t = mnist.tTrain.slice(0, 3);
+  const f32 = net.kernels.dtype === "float32", current = net;
+  const x32 = new Matrix(3, x.cols, Float32Array.from(x.data));
+  const x64 = f32 ? new Matrix(3, x.cols, Float64Array.from(x32.data)) : x;
+  const twin = f32 ? float64Copy(net, { backend: "ts", rows: 3 }) : net;
+  const diffs = gradientCheck(
+    {
+      gradient: (_, t) => current.gradient(f32 ? x32 : x, t),
+      numericalGradient: (_, t) => twin.numericalGradient(x64, t),
+      state: () => current.state(),
+    },
+    x64,
+    t,
+  );
   post({
     type: "gradientCheck",
     diffs: Object.fromEntries(

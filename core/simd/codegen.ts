@@ -75,6 +75,26 @@ export const TILES: Tiles = {
   listVectors: 8,
 };
 
+/**
+ * The tiles of the float32 kernels (`gemmF32`, `gemmNTF32`, `listsF32`),
+ * four lanes a vector. Measured with a throwaway script (best of 45 runs,
+ * one other busy process), GFLOP/s of gemmF32 on x·W1 (100×784·784×50),
+ * xᵀ·dout (784×100·100×50), h·W2 (100×50·50×10) and 100³: 3×3 tiles 31,
+ * 39, 23, 44; 5×2 33, 37, 28, 44; 6×2 34, 38, 27, 40; 4×3 and 3×4 22–24
+ * (spills); chunks of 512 terms and unrolling by 8 within 3 %. Two columns
+ * left over go in a vector's low half (`columnBlocks`' `half`): +5–35 %
+ * on these shapes, whose widths are 2 mod 4. The sparse product with 12
+ * vectors a block (48 columns: MNIST's first layer, 50 wide, in one pass
+ * and a half vector): 78 µs on a batch of 100 images, against 91 and 96
+ * with 8 and 4 (best of 30 interleaved runs).
+ */
+export const TILES_F32: Tiles = {
+  ...TILES,
+  gemmRows: 5,
+  gemmVectors: 2,
+  listVectors: 12,
+};
+
 /** The local indices of `f`'s parameters, 0 … n−1, to destructure. */
 export function locals(f: Func): number[] {
   return f.params.map((_, i) => i);
@@ -121,10 +141,11 @@ export function countDown(f: Func, count: number, body: () => void): void {
 
 /**
  * Columns j = 0 … n−1 in blocks: `emit(V)` (V vectors of L lanes) while
- * they last, then one block of the 1 … V−1 vectors left, then the last
- * columns one at a time (`emit(0)`; at most L − 1 of them). Each block is
- * one pass over the sum's terms, so the columns left over take one pass
- * more, not one per vector. Locals j and limit.
+ * they last, then one block of the 1 … V−1 vectors left, then with `half`
+ * (four lanes) two columns in the low half of a vector (`emit(-2)`) if two
+ * or three are left, then the last columns one at a time (`emit(0)`).
+ * Each block is one pass over the sum's terms, so the columns left over
+ * take one pass more, not one per vector. Locals j and limit.
  */
 export function columnBlocks(
   f: Func,
@@ -134,6 +155,7 @@ export function columnBlocks(
   V: number,
   L: number,
   emit: (vectors: number) => void,
+  half = false,
 ): void {
   f.i32(0).set(j);
   f.get(n).get(n).i32(L * V).i32RemU().i32Sub().set(limit);
@@ -143,6 +165,13 @@ export function columnBlocks(
       f.get(n).get(j).i32Sub().i32(L * v).i32LtS().brIf(0);
       emit(v);
       f.get(j).i32(L * v).i32Add().set(j);
+    });
+  }
+  if (half) {
+    f.block(() => {
+      f.get(n).get(j).i32Sub().i32(2).i32LtS().brIf(0);
+      emit(-2);
+      f.get(j).i32(2).i32Add().set(j);
     });
   }
   whileLess(f, j, n, 1, () => emit(0));
@@ -321,10 +350,14 @@ export function gemm(
       } else {
         f.block(() => {
           f.v128Zero().set(acc[r * V + v]).get(add).i32Eqz().brIf(0);
-          f.get(pc[r]).v128Load(16 * v).set(acc[r * V + v]);
+          load(pc[r], 16 * v).set(acc[r * V + v]);
         });
       }
     };
+    const halfTile = vectors === -2; // two f32 columns, a vector's low half
+    if (halfTile) vectors = 1;
+    const load = (at: number, offset: number) =>
+      halfTile ? f.get(at).v128Load64Zero(offset) : f.get(at).v128Load(offset);
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < Math.max(vectors, 1); v++) start(r, v);
     }
@@ -337,7 +370,7 @@ export function gemm(
             .get(sacc[r])[`${t}Add` as const]().set(sacc[r]);
         }
       } else {
-        for (let v = 0; v < vectors; v++) f.get(pb).v128Load(16 * v).set(bv[v]);
+        for (let v = 0; v < vectors; v++) load(pb, 16 * v).set(bv[v]);
         for (let r = 0; r < rows; r++) {
           f.get(pa[r])[splat]().set(s);
           for (let v = 0; v < vectors; v++) {
@@ -363,14 +396,25 @@ export function gemm(
         f.get(pc[r]).get(sacc[r])[`${t}Store` as const]();
       }
       for (let v = 0; v < vectors; v++) {
-        f.get(pc[r]).get(acc[r * V + v]).v128Store(16 * v);
+        f.get(pc[r]).get(acc[r * V + v]);
+        if (halfTile) f.v128Store64Lane(0, 16 * v);
+        else f.v128Store(16 * v);
       }
     }
   };
 
   // All columns of output rows i … i+rows−1.
   const rowBlock = (rows: number) => {
-    columnBlocks(f, j, n, limit, V, L, (vectors) => tile(rows, vectors));
+    columnBlocks(
+      f,
+      j,
+      n,
+      limit,
+      V,
+      L,
+      (vectors) => tile(rows, vectors),
+      L === 4,
+    );
   };
   const rowLimit = f.local(I32);
   if (strided) {
@@ -434,9 +478,10 @@ export function gemm(
  * }
  * ```
  */
-export function gemmNT(tiles: Tiles, fma: boolean): Func {
-  const R = tiles.ntRows, S = tiles.ntCols;
-  const f = new Func("gemmNT", i32s(6));
+export function gemmNT(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
+  const { bytes, type, vector } = FLOATS[t];
+  const R = tiles.ntRows, S = tiles.ntCols, L = 16 / bytes;
+  const f = new Func(t === "f64" ? "gemmNT" : "gemmNTF32", i32s(6));
   const [a, b, c, m, k, n] = locals(f);
   const i = f.local(I32), j = f.local(I32), count = f.local(I32);
   const kBytes = f.local(I32), iLimit = f.local(I32), jLimit = f.local(I32);
@@ -445,9 +490,10 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
   const acc = Array.from({ length: R * S }, () => f.local(V128));
   const av = Array.from({ length: R }, () => f.local(V128));
   const bv = Array.from({ length: S }, () => f.local(V128));
-  const sum = f.local(F64);
+  const sum = f.local(type), p = f.local(I32), rest = f.local(I32);
 
-  f.get(k).i32(8).i32Mul().set(kBytes);
+  f.get(k).i32(bytes).i32Mul().set(kBytes);
+  f.get(k).i32(L - 1).i32And().i32(bytes).i32Mul().set(rest); // bytes of k mod L terms
 
   const tile = (rows: number, cols: number) => {
     for (let r = 0; r < rows; r++) { // pa[r] = &A(i+r, 0)
@@ -459,13 +505,13 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < cols; q++) f.v128Zero().set(acc[r * S + q]);
     }
-    f.get(k).i32(1).i32ShrU().set(count); // ⌊k/2⌋ pairs of terms
+    f.get(k).i32(Math.log2(L)).i32ShrU().set(count); // ⌊k/L⌋ groups of terms
     countDown(f, count, () => {
       for (let r = 0; r < rows; r++) f.get(pa[r]).v128Load().set(av[r]);
       for (let q = 0; q < cols; q++) f.get(pb[q]).v128Load().set(bv[q]);
       for (let r = 0; r < rows; r++) {
         for (let q = 0; q < cols; q++) {
-          madd(f, "f64", fma, av[r], bv[q], acc[r * S + q]);
+          madd(f, t, fma, av[r], bv[q], acc[r * S + q]);
         }
       }
       for (let r = 0; r < rows; r++) f.get(pa[r]).i32(16).i32Add().set(pa[r]);
@@ -474,17 +520,22 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < cols; q++) {
         const x = acc[r * S + q];
-        f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add().set(
-          sum,
-        );
-        f.block(() => { // the last term when k is odd
-          f.get(k).i32(1).i32And().i32Eqz().brIf(0);
-          f.get(pa[r]).f64Load().get(pb[q]).f64Load().f64Mul().get(sum).f64Add()
-            .set(sum);
+        f.get(x)[`${vector}ExtractLane` as const](0);
+        for (let l = 1; l < L; l++) {
+          f.get(x)[`${vector}ExtractLane` as const](l)[`${t}Add` as const]();
+        }
+        f.set(sum);
+        // the last k mod L terms, one at a time, in order
+        f.i32(0).set(p);
+        whileLess(f, p, rest, bytes, () => {
+          f.get(pa[r]).get(p).i32Add()[`${t}Load` as const]();
+          f.get(pb[q]).get(p).i32Add()[`${t}Load` as const]();
+          f[`${t}Mul` as const]().get(sum)[`${t}Add` as const]().set(sum);
         });
         // C(i+r, j+q)
         f.get(c).get(i).i32(r).i32Add().get(n).i32Mul().get(j).i32Add()
-          .i32(q).i32Add().i32(8).i32Mul().i32Add().get(sum).f64Store();
+          .i32(q).i32Add().i32(bytes).i32Mul().i32Add().get(sum)
+          [`${t}Store` as const]();
       }
     }
   };
@@ -523,48 +574,56 @@ export function gemmNT(tiles: Tiles, fma: boolean): Func {
  * computed 2V columns at a time (each term's value splat once, V vectors of
  * B's row), the columns left over in one narrower pass and a last odd one.
  */
-export function lists(tiles: Tiles, fma: boolean): Func {
-  const V = tiles.listVectors;
-  const f = new Func("lists", i32s(8));
+export function lists(tiles: Tiles, fma: boolean, t: Float = "f64"): Func {
+  const { bytes, type, splat } = FLOATS[t];
+  const V = tiles.listVectors, L = 16 / bytes;
+  const f = new Func(t === "f64" ? "lists" : "listsF32", i32s(8));
   const [ptr, index, val, rowStart, rowEnd, b, n, c] = locals(f);
   const r = f.local(I32), j = f.local(I32), limit = f.local(I32);
   const nBytes = f.local(I32), pc = f.local(I32), pb = f.local(I32);
   const q0 = f.local(I32), q1 = f.local(I32), pi = f.local(I32);
   const pv = f.local(I32), count = f.local(I32), bj = f.local(I32);
   const acc = Array.from({ length: V }, () => f.local(V128));
-  const s = f.local(V128), sum = f.local(F64);
+  const bv = f.local(V128);
+  const s = f.local(V128), sum = f.local(type);
 
-  f.get(n).i32(8).i32Mul().set(nBytes);
+  f.get(n).i32(bytes).i32Mul().set(nBytes);
 
-  // Columns j … j+2·vectors−1 of output row r (vectors = 0: column j alone).
+  // Columns j … j+L·vectors−1 of output row r (vectors = 0: column j
+  // alone; −2: columns j, j+1 in a vector's low half).
   const block = (vectors: number) => {
+    const half = vectors === -2;
+    if (half) vectors = 1;
     for (let v = 0; v < vectors; v++) f.v128Zero().set(acc[v]);
-    if (vectors === 0) f.f64Zero().set(sum);
+    if (vectors === 0) f[`${t}Zero` as const]().set(sum);
     f.get(index).get(q0).i32(4).i32Mul().i32Add().set(pi);
-    f.get(val).get(q0).i32(8).i32Mul().i32Add().set(pv);
+    f.get(val).get(q0).i32(bytes).i32Mul().i32Add().set(pv);
     f.get(q1).get(q0).i32Sub().set(count);
-    f.get(b).get(j).i32(8).i32Mul().i32Add().set(bj); // &B(0, j)
+    f.get(b).get(j).i32(bytes).i32Mul().i32Add().set(bj); // &B(0, j)
     countDown(f, count, () => {
       // pb = &B(index[q], j)
       f.get(pi).i32Load().get(nBytes).i32Mul().get(bj).i32Add().set(pb);
       if (vectors === 0) {
-        f.get(pv).f64Load().get(pb).f64Load().f64Mul().get(sum).f64Add()
-          .set(sum);
+        f.get(pv)[`${t}Load` as const]().get(pb)[`${t}Load` as const]()
+          [`${t}Mul` as const]().get(sum)[`${t}Add` as const]().set(sum);
       } else {
-        f.get(pv).v128Load64Splat().set(s);
+        f.get(pv)[splat]().set(s);
         for (let v = 0; v < vectors; v++) {
-          f.get(s).get(pb).v128Load(16 * v);
-          if (fma) f.get(acc[v]).f64x2RelaxedMadd();
-          else f.f64x2Mul().get(acc[v]).f64x2Add();
-          f.set(acc[v]);
+          if (half) f.get(pb).v128Load64Zero(16 * v).set(bv);
+          else f.get(pb).v128Load(16 * v).set(bv);
+          madd(f, t, fma, s, bv, acc[v]);
         }
       }
       f.get(pi).i32(4).i32Add().set(pi);
-      f.get(pv).i32(8).i32Add().set(pv);
+      f.get(pv).i32(bytes).i32Add().set(pv);
     });
-    const out = () => f.get(pc).get(j).i32(8).i32Mul().i32Add();
-    if (vectors === 0) out().get(sum).f64Store();
-    for (let v = 0; v < vectors; v++) out().get(acc[v]).v128Store(16 * v);
+    const out = () => f.get(pc).get(j).i32(bytes).i32Mul().i32Add();
+    if (vectors === 0) out().get(sum)[`${t}Store` as const]();
+    for (let v = 0; v < vectors; v++) {
+      out().get(acc[v]);
+      if (half) f.v128Store64Lane(0, 16 * v);
+      else f.v128Store(16 * v);
+    }
   };
 
   f.get(rowStart).set(r);
@@ -572,7 +631,7 @@ export function lists(tiles: Tiles, fma: boolean): Func {
     f.get(ptr).get(r).i32(4).i32Mul().i32Add().tee(q0).i32Load(4).set(q1);
     f.get(q0).i32Load().set(q0);
     f.get(c).get(r).get(nBytes).i32Mul().i32Add().set(pc);
-    columnBlocks(f, j, n, limit, V, 2, block);
+    columnBlocks(f, j, n, limit, V, L, block, L === 4);
   });
   return f;
 }
@@ -694,10 +753,12 @@ export function compact(): Func {
  * `sparse.ts` builds it: count each column's entries, add up the counts
  * into offsets (shifted by one slot), scatter the rows in order (so each
  * column's rows come out ascending), and shift the offsets back. The
- * TypeScript equivalent is `transposeRows` there.
+ * TypeScript equivalent is `transposeRows` there. With `t` = "f32"
+ * (`transposeF32`) the values are f32.
  */
-export function transpose(): Func {
-  const f = new Func("transpose", i32s(8));
+export function transpose(t: Float = "f64"): Func {
+  const { bytes } = FLOATS[t], shift = Math.log2(bytes);
+  const f = new Func(t === "f64" ? "transpose" : "transposeF32", i32s(8));
   const [m, k, rowPtr, col, val, colPtr, colRow, colVal] = locals(f);
   const q = f.local(I32), end = f.local(I32), at = f.local(I32);
   const i = f.local(I32), p = f.local(I32), slot = f.local(I32);
@@ -733,8 +794,9 @@ export function transpose(): Func {
         .i32(2).i32Shl().i32Add().tee(at).i32Load().set(slot);
       f.get(at).get(slot).i32(1).i32Add().i32Store();
       f.get(colRow).get(slot).i32(2).i32Shl().i32Add().get(i).i32Store();
-      f.get(colVal).get(slot).i32(3).i32Shl().i32Add();
-      f.get(val).get(q).i32(3).i32Shl().i32Add().f64Load().f64Store();
+      f.get(colVal).get(slot).i32(shift).i32Shl().i32Add();
+      f.get(val).get(q).i32(shift).i32Shl().i32Add()[`${t}Load` as const]()
+        [`${t}Store` as const]();
     });
   });
   // shift back: colPtr[p] = colPtr[p − 1], colPtr[0] = 0
@@ -761,46 +823,60 @@ export function transpose(): Func {
  * not (a non-finite element, or finite ones past 1e308 summing to ∞) does
  * the exact test run: Σ a·0, 0 for finite elements and NaN as soon as one
  * is ±∞ or NaN. The guard is read once per product that skips zeros: at
- * batch 3, a third of a forward.
+ * batch 3, a third of a forward. With `t` = "f32" (`allFiniteF32`) the
+ * same over f32, four lanes a vector (32 elements a pass).
  */
-export function allFinite(): Func {
-  const f = new Func("allFinite", i32s(2), [I32]);
+export function allFinite(t: Float = "f64"): Func {
+  const { bytes, type, vector } = FLOATS[t], L = 16 / bytes;
+  const f = new Func(t === "f64" ? "allFinite" : "allFiniteF32", i32s(2), [
+    I32,
+  ]);
   const [a, n] = locals(f);
   const p = f.local(I32), end = f.local(I32), end16 = f.local(I32);
-  const sum = f.local(F64);
+  const sum = f.local(type);
   const acc = Array.from({ length: 8 }, () => f.local(V128));
   const zero = f.local(V128);
+  const add = `${t}Add` as const, mul = `${t}Mul` as const;
   f.v128Zero().set(zero);
-  f.get(a).get(n).i32(8).i32Mul().i32Add().set(end);
-  f.get(end).get(n).i32(16).i32RemU().i32(8).i32Mul().i32Sub().set(end16);
-  // Σ term(a[i]) into sum; the term of an f64x2 vector on the stack.
+  f.get(a).get(n).i32(bytes).i32Mul().i32Add().set(end);
+  f.get(end).get(n).i32(8 * L).i32RemU().i32(bytes).i32Mul().i32Sub()
+    .set(end16);
+  // Σ term(a[i]) into sum; the term of a vector on the stack.
   const sumOf = (term: () => void, scalar: () => void) => {
     for (const x of acc) f.v128Zero().set(x);
     f.get(a).set(p);
-    whileLess(f, p, end16, 128, () => { // 16 elements per pass
+    whileLess(f, p, end16, 128, () => { // 8 vectors per pass
       acc.forEach((x, v) => {
         f.get(p).v128Load(16 * v);
         term();
-        f.get(x).f64x2Add().set(x);
+        f.get(x)[`${vector}Add` as const]().set(x);
       });
     });
-    f.f64Zero().set(sum);
-    whileLess(f, p, end, 8, () => {
-      f.get(p).f64Load();
+    f[`${t}Zero` as const]().set(sum);
+    whileLess(f, p, end, bytes, () => {
+      f.get(p)[`${t}Load` as const]();
       scalar();
-      f.get(sum).f64Add().set(sum);
+      f.get(sum)[add]().set(sum);
     });
     for (const x of acc) {
-      f.get(x).f64x2ExtractLane(0).get(x).f64x2ExtractLane(1).f64Add()
-        .get(sum).f64Add().set(sum);
+      for (let l = 0; l < L; l++) {
+        f.get(x)[`${vector}ExtractLane` as const](l).get(sum)[add]().set(sum);
+      }
     }
   };
+  const finite = () =>
+    f.get(sum).get(sum)[`${t}Sub` as const]()[`${t}Zero` as const]()
+      [`${t}Eq` as const]();
   f.block(() => {
     sumOf(() => {}, () => {});
-    f.get(sum).get(sum).f64Sub().f64Zero().f64Eq().brIf(0); // finite: done
-    sumOf(() => f.get(zero).f64x2Mul(), () => f.f64Zero().f64Mul());
+    finite();
+    f.brIf(0); // finite: done
+    sumOf(
+      () => f.get(zero)[`${vector}Mul` as const](),
+      () => f[`${t}Zero` as const]()[mul](),
+    );
   });
-  f.get(sum).get(sum).f64Sub().f64Zero().f64Eq();
+  finite();
   return f;
 }
 
@@ -831,12 +907,16 @@ export function allFinite(): Func {
  * 16 bytes at a time: one comparison gives the mask of the non-zero ones
  * (i8x16.ne, i8x16.bitmask), an all-zero chunk (most of an image's border)
  * costs nothing more, and the set bits are taken lowest first (i32.ctz).
- * The last d mod 16 bytes go one at a time.
+ * The last d mod 16 bytes go one at a time. With `t` = "f32"
+ * (`compactBytesF32`) val is f32, each value rounded once from the f64
+ * product.
  */
-export function compactBytes(): Func {
-  const f = new Func("compactBytes", [I32, I32, I32, F64, I32, I32, I32], [
-    I32,
-  ]);
+export function compactBytes(t: Float = "f64"): Func {
+  const f = new Func(
+    t === "f64" ? "compactBytes" : "compactBytesF32",
+    [I32, I32, I32, F64, I32, I32, I32],
+    [I32],
+  );
   const [src, n, d, scale, rowPtr, col, val] = locals(f);
   const r = f.local(I32), j = f.local(I32), q = f.local(I32);
   const mask = f.local(I32), at = f.local(I32), d16 = f.local(I32);
@@ -846,9 +926,11 @@ export function compactBytes(): Func {
   // Appends column `at` (on the stack: nothing) of the current row.
   const emit = () => {
     f.get(col).get(q).i32(4).i32Mul().i32Add().get(at).i32Store();
-    f.get(val).get(q).i32(8).i32Mul().i32Add();
+    f.get(val).get(q).i32(FLOATS[t].bytes).i32Mul().i32Add();
     f.get(src).get(at).i32Add().i32Load8U().f64ConvertI32U().get(scale)
-      .f64Mul().f64Store();
+      .f64Mul();
+    if (t === "f64") f.f64Store();
+    else f.f32DemoteF64().f32Store(); // rounded once, as a Float32Array stores it
     f.get(q).i32(1).i32Add().set(q);
   };
   f.i32(0).set(q);
@@ -945,9 +1027,13 @@ export function bytesToF64(): Func {
  * `v128.andnot` and stores the comparison's two sign bits as two bytes;
  * backward widens two mask bytes into two all-ones-or-zero lanes. No branch
  * on the data, which in TypeScript mispredicts on half the elements; an odd
- * last element by `select`.
+ * last element by `select`. With `t` = "f32" (`reluF32`,
+ * `reluBackwardF32`) four lanes at a time (`f32x4.le`, the four sign bits
+ * spread into four bytes; backward four bytes widened to four lanes), the
+ * last n mod 4 one at a time.
  */
-export function relu(backward: boolean): Func {
+export function relu(backward: boolean, t: Float = "f64"): Func {
+  if (t === "f32") return relu32(backward);
   const f = new Func(backward ? "reluBackward" : "relu", i32s(4));
   // forward (x, out, mask, n): src = x, dst = out;
   // backward (dout, mask, dx, n): src = dout, dst = dx.
@@ -978,17 +1064,69 @@ export function relu(backward: boolean): Func {
     f.get(mask).i32(2).i32Add().set(mask);
     f.get(d).i32(16).i32Add().set(d);
   });
-  // The odd last element: select(0, value, masked).
-  whileLess(f, src, end, 8, () => {
-    f.get(src).f64Load().set(x);
+  reluTail(f, "f64", backward, [src, end, mask, d, x, m]); // the odd last one
+  return f;
+}
+
+/**
+ * `relu`'s last elements, one at a time from src to end: select(0, value,
+ * masked), mask and d advanced (locals src, end, mask, d, x of type t, m).
+ */
+function reluTail(
+  f: Func,
+  t: Float,
+  backward: boolean,
+  [src, end, mask, d, x, m]: number[],
+): void {
+  const { bytes } = FLOATS[t];
+  const zero = `${t}Zero` as const, store = `${t}Store` as const;
+  whileLess(f, src, end, bytes, () => {
+    f.get(src)[`${t}Load` as const]().set(x);
     if (backward) {
-      f.get(d).f64Zero().get(x).get(mask).i32Load8U().select().f64Store();
+      f.get(d)[zero]().get(x).get(mask).i32Load8U().select()[store]();
     } else {
-      f.get(x).f64Zero().f64Le().set(m);
+      f.get(x)[zero]()[`${t}Le` as const]().set(m);
       f.get(mask).get(m).i32Store8();
-      f.get(d).f64Zero().get(x).get(m).select().f64Store();
+      f.get(d)[zero]().get(x).get(m).select()[store]();
     }
+    f.get(mask).i32(1).i32Add().set(mask);
+    f.get(d).i32(bytes).i32Add().set(d);
   });
+}
+
+/** `relu` in f32: see {@linkcode relu}. */
+function relu32(backward: boolean): Func {
+  const f = new Func(backward ? "reluBackwardF32" : "reluF32", i32s(4));
+  const [src, mask, dst, n] = backward ? [0, 1, 2, 3] : [0, 2, 1, 3];
+  const end = f.local(I32), end4 = f.local(I32), d = f.local(I32);
+  const m = f.local(I32), zero = f.local(V128), v = f.local(V128);
+  const lanes = f.local(V128), x = f.local(F32);
+  f.v128Zero().set(zero);
+  f.get(dst).set(d);
+  f.get(src).get(n).i32(4).i32Mul().i32Add().set(end);
+  f.get(end).get(n).i32(3).i32And().i32(4).i32Mul().i32Sub().set(end4);
+  whileLess(f, src, end4, 16, () => {
+    if (backward) {
+      // lanes = −(mask[0 … 3]) as i32: all ones where masked
+      f.get(mask).v128Load32Zero().i16x8ExtendLowI8x16U()
+        .i32x4ExtendLowI16x8U().i32x4Neg().set(lanes);
+      f.get(d).get(src).v128Load().get(lanes).v128Andnot().v128Store();
+    } else {
+      f.get(src).v128Load().tee(v).get(zero).f32x4Le().set(lanes);
+      f.get(d).get(v).get(lanes).v128Andnot().v128Store();
+      // the four sign bits b3 b2 b1 b0 → bytes b0, b1, b2, b3
+      f.get(lanes).i32x4Bitmask().set(m);
+      f.get(mask);
+      f.get(m).i32(1).i32And();
+      for (const bit of [1, 2, 3]) {
+        f.get(m).i32(1 << bit).i32And().i32(7 * bit).i32Shl().i32Or();
+      }
+      f.i32Store();
+    }
+    f.get(mask).i32(4).i32Add().set(mask);
+    f.get(d).i32(16).i32Add().set(d);
+  });
+  reluTail(f, "f32", backward, [src, end, mask, d, x, m]); // n mod 4 left
   return f;
 }
 
@@ -1018,18 +1156,24 @@ export function relu(backward: boolean): Func {
  * is its maximum, as NumPy's `max` has it (the first NaN, as `argmax`).
  * With `fixed` = [ph, pw] the window's
  * loops are unrolled (`maxPool2x2` for the book's 2×2 pools: ~4× fewer
- * instructions than the loops).
+ * instructions than the loops). With `t` = "f32" (`maxPoolF32`,
+ * `maxPool2x2F32`) the same over f32, one window at a time.
  */
-export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
+export function maxPool(
+  fixed?: readonly [ph: number, pw: number],
+  t: Float = "f64",
+): Func {
+  const { bytes, type } = FLOATS[t];
   const f = new Func(
-    fixed ? `maxPool${fixed[0]}x${fixed[1]}` : "maxPool",
+    (fixed ? `maxPool${fixed[0]}x${fixed[1]}` : "maxPool") +
+      (t === "f64" ? "" : "F32"),
     i32s(12),
   );
   const [x, out, arg, n, c, h, w, ph, pw, stride, oh, ow] = locals(f);
   const planes = f.local(I32), pl = f.local(I32), plane = f.local(I32);
   const oy = f.local(I32), ox = f.local(I32), fy = f.local(I32);
   const fx = f.local(I32), at = f.local(I32), j = f.local(I32);
-  const best = f.local(F64), v = f.local(F64), gt = f.local(I32);
+  const best = f.local(type), v = f.local(type), gt = f.local(I32);
   const hw = f.local(I32), img = f.local(I32), img0 = f.local(I32);
   const pj = f.local(I32);
   // 2×2 windows with stride 2, two at once: lane 0 the window at ox, lane 1
@@ -1105,46 +1249,52 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
     // img = &x[pl div c][0]; plane = (pl mod c)·h·w, where this plane
     // starts in its image's row
     f.get(x).get(pl).get(c).i32DivU().get(c).i32Mul().tee(img).get(hw)
-      .i32Mul().i32(8).i32Mul().i32Add().set(img0);
+      .i32Mul().i32(bytes).i32Mul().i32Add().set(img0);
     f.get(pl).get(img).i32Sub().get(hw).i32Mul().set(plane);
     f.i32(0).set(oy);
     whileLess(f, oy, oh, 1, () => {
       f.i32(0).set(ox);
-      if (fixed?.[0] === 2 && fixed[1] === 2) pairs2x2();
+      if (fixed?.[0] === 2 && fixed[1] === 2 && t === "f64") pairs2x2();
       whileLess(f, ox, ow, 1, () => {
         // at = plane + oy·stride·w + ox·stride; best = x[image][at]
         f.get(plane).get(oy).get(stride).i32Mul().get(w).i32Mul().i32Add()
           .get(ox).get(stride).i32Mul().i32Add().set(at);
-        const load = (index: number) => { // x[image][index], f64
-          f.get(img0).get(index).i32(8).i32Mul().i32Add().f64Load();
+        const load = (index: number) => { // x[image][index]
+          f.get(img0).get(index).i32(bytes).i32Mul().i32Add()
+            [`${t}Load` as const]();
         };
         load(at);
         f.set(best);
         // One element of the window: v = x[image][j] at byte p + offset.
-        // best is selected as i64 bits: V8 turns an f64 select into a
-        // branch (mispredicted on half the windows) but an i64 one into a
-        // conditional move.
+        // best is selected as integer bits: V8 turns a float select into
+        // a branch (mispredicted on half the windows) but an integer one
+        // into a conditional move.
         const step = (p: number, offset: number) => {
           // gt = v > best || (v is NaN && best is not)
-          f.get(p).f64Load(offset).tee(v).get(best).f64Gt()
-            .get(v).get(v).f64Ne().get(best).get(best).f64Eq().i32And()
-            .i32Or().set(gt);
-          f.get(v).i64ReinterpretF64().get(best).i64ReinterpretF64().get(gt)
-            .select().f64ReinterpretI64().set(best);
+          f.get(p)[`${t}Load` as const](offset).tee(v).get(best)
+            [`${t}Gt` as const]().get(v).get(v)[`${t}Ne` as const]()
+            .get(best).get(best)[`${t}Eq` as const]().i32And().i32Or().set(gt);
+          if (t === "f64") {
+            f.get(v).i64ReinterpretF64().get(best).i64ReinterpretF64().get(gt)
+              .select().f64ReinterpretI64().set(best);
+          } else {
+            f.get(v).i32ReinterpretF32().get(best).i32ReinterpretF32().get(gt)
+              .select().f32ReinterpretI32().set(best);
+          }
           f.get(j).get(at).get(gt).select().set(at);
         };
         if (fixed) {
           // The window unrolled: row fy starts at element at + fy·w, byte
-          // img0 + 8·(at + fy·w); its elements are constant offsets on.
+          // img0 + bytes·(at + fy·w); its elements are constant offsets on.
           const [fph, fpw] = fixed;
           const origin = f.local(I32), p = f.local(I32);
           f.get(at).set(origin);
           for (let dy = 0; dy < fph; dy++) {
             f.get(origin).get(w).i32(dy).i32Mul().i32Add().set(j);
-            f.get(img0).get(j).i32(8).i32Mul().i32Add().set(p);
+            f.get(img0).get(j).i32(bytes).i32Mul().i32Add().set(p);
             for (let dx = 0; dx < fpw; dx++) {
               if (dx > 0) f.get(j).i32(1).i32Add().set(j);
-              step(p, 8 * dx);
+              step(p, bytes * dx);
             }
           }
         } else {
@@ -1155,14 +1305,14 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
               f.get(plane).get(oy).get(stride).i32Mul().get(fy).i32Add().get(w)
                 .i32Mul().i32Add().get(ox).get(stride).i32Mul().i32Add()
                 .get(fx).i32Add().set(j);
-              f.get(img0).get(j).i32(8).i32Mul().i32Add().set(pj);
+              f.get(img0).get(j).i32(bytes).i32Mul().i32Add().set(pj);
               step(pj, 0);
             });
           });
         }
-        f.get(out).get(best).f64Store();
+        f.get(out).get(best)[`${t}Store` as const]();
         f.get(arg).get(at).i32Store();
-        f.get(out).i32(8).i32Add().set(out);
+        f.get(out).i32(bytes).i32Add().set(out);
         f.get(arg).i32(4).i32Add().set(arg);
       });
     });
@@ -1184,28 +1334,41 @@ export function maxPool(fixed?: readonly [ph: number, pw: number]): Func {
  *   if (at >= 0) DX[i * inSize + at] += D[i * outSize + o];
  * }
  * ```
+ *
+ * With `t` = "f32" (`maxPoolBackwardF32`) the same over f32.
  */
-export function maxPoolBackward(): Func {
-  const f = new Func("maxPoolBackward", i32s(6));
+export function maxPoolBackward(t: Float = "f64"): Func {
+  const { bytes } = FLOATS[t], shift = Math.log2(bytes);
+  const f = new Func(
+    t === "f64" ? "maxPoolBackward" : "maxPoolBackwardF32",
+    i32s(6),
+  );
   const [dout, arg, dx, n, outSize, inSize] = locals(f);
   const p = f.local(I32), end = f.local(I32), end2 = f.local(I32);
   const i = f.local(I32), row = f.local(I32), at = f.local(I32);
   const q = f.local(I32);
   f.get(dx).set(p);
-  f.get(dx).get(n).get(inSize).i32Mul().i32(3).i32Shl().i32Add().set(end);
-  zeroes(f, p, end, end2);
+  f.get(dx).get(n).get(inSize).i32Mul().i32(shift).i32Shl().i32Add()
+    .set(end);
+  if (t === "f64") zeroes(f, p, end, end2);
+  else { // 16 bytes at a time, then the last n·inSize mod 4 one at a time
+    f.get(end).get(end).get(p).i32Sub().i32(15).i32And().i32Sub().set(end2);
+    whileLess(f, p, end2, 16, () => f.get(p).v128Zero().v128Store());
+    whileLess(f, p, end, 4, () => f.get(p).f32Zero().f32Store());
+  }
   f.get(dx).set(row);
   f.i32(0).set(i);
   whileLess(f, i, n, 1, () => {
     f.get(arg).get(outSize).i32(2).i32Shl().i32Add().set(end);
     whileLess(f, arg, end, 4, () => {
       f.get(arg).i32Load().tee(at).i32(0).i32GeS().ifThen(() => {
-        f.get(row).get(at).i32(3).i32Shl().i32Add().tee(q).get(q).f64Load()
-          .get(dout).f64Load().f64Add().f64Store();
+        f.get(row).get(at).i32(shift).i32Shl().i32Add().tee(q).get(q)
+          [`${t}Load` as const]().get(dout)[`${t}Load` as const]()
+          [`${t}Add` as const]()[`${t}Store` as const]();
       });
-      f.get(dout).i32(8).i32Add().set(dout);
+      f.get(dout).i32(bytes).i32Add().set(dout);
     });
-    f.get(row).get(inSize).i32(3).i32Shl().i32Add().set(row);
+    f.get(row).get(inSize).i32(shift).i32Shl().i32Add().set(row);
   });
   return f;
 }

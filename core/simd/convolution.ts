@@ -9,6 +9,11 @@
  * exported from mod.ts; `SimdKernels` (simd.ts) owns one, on a shared
  * memory (else it keeps the im2col of `dispatch.ts`).
  *
+ * The functions compute in f64 (their f32x4 twins are yet to be written):
+ * float32 kernels use them too, their operands copied into f64 buffers
+ * and the results back, rounded (`#place`, `#unstage`), which costs a few
+ * percent of DeepConvNet's step and is more accurate than float32.
+ *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
  * forward and backward: backward builds what it needs again from x, in
  * cache, which costs less than reading it back from memory. So what
@@ -24,7 +29,7 @@
  * @module
  */
 
-import type { Matrix } from "../matrix.ts";
+import type { FloatArray, Matrix } from "../matrix.ts";
 import type {
   ConvolutionGrads,
   ConvolutionSaved,
@@ -173,6 +178,7 @@ export class SimdConvolution {
       });
     }
     this.#unstage(s, "out", out.data);
+    this.#release(s, "x"); // x's copy, if any, is backward's
     return s;
   }
 
@@ -294,6 +300,7 @@ export class SimdConvolution {
       grads.db.data[f] = sum;
     }
     if (dx !== undefined) this.#unstage(s, "dx", dx.data);
+    this.#release(s);
   }
 
   /**
@@ -452,28 +459,49 @@ export class SimdConvolution {
   #place(
     s: SimdConvSaved,
     name: string,
-    data: Float64Array,
+    data: FloatArray,
     copy: boolean,
   ): number {
     let buf = s.staged.get(name);
-    if (this.#memory.has(data)) {
+    if (this.#reads(data)) {
       if (buf !== undefined) this.#kernels.free(buf);
       s.staged.delete(name);
       return data.byteOffset;
     }
     if (buf === undefined || buf.length !== data.length) {
       if (buf !== undefined) this.#kernels.free(buf);
-      buf = this.#kernels.float64(data.length);
+      buf = this.#memory.float64(data.length, !copy); // a copy: not zeroed first
       s.staged.set(name, buf);
     }
     if (copy) buf.set(data);
     return buf.byteOffset;
   }
 
+  /**
+   * Gives back s's copies but `keep`'s: a float32 net's layers then share
+   * the blocks, one layer's copies at a time, instead of each keeping its
+   * own (DeepConvNet: the copies of all its layers' activations).
+   */
+  #release(s: SimdConvSaved, keep?: string): void {
+    for (const [name, buf] of s.staged) {
+      if (name === keep) continue;
+      this.#kernels.free(buf);
+      s.staged.delete(name);
+    }
+  }
+
   /** Copies s's copy of an output under `name`, if any, into `data`. */
-  #unstage(s: SimdConvSaved, name: string, data: Float64Array): void {
+  #unstage(s: SimdConvSaved, name: string, data: FloatArray): void {
     const buf = s.staged.get(name);
-    if (buf !== undefined && !this.#memory.has(data)) data.set(buf);
+    if (buf !== undefined && !this.#reads(data)) data.set(buf);
+  }
+
+  /**
+   * Whether the generated functions read `data` where it is: f64 in the
+   * kernels' memory. (Float32 kernels' operands are staged, converted.)
+   */
+  #reads(data: FloatArray): boolean {
+    return data instanceof Float64Array && this.#memory.has(data);
   }
 }
 

@@ -3,10 +3,12 @@
  * arrays handed out from it, and the staging of operands from elsewhere.
  * Not exported from mod.ts; `SimdKernels` (simd.ts) owns one.
  *
- * Arrays handed out (`float64`, `int32`, `uint8`) live in the memory, so a
- * kernel whose operands come from there copies nothing: it gets their byte
- * offsets. Operands from anywhere else are copied into a scratch area first
- * (and the result copied out), which is correct but slower.
+ * Arrays handed out (`float64`, `float32`, `int32`, `uint8`) live in the
+ * memory, so a kernel whose operands come from there copies nothing: it
+ * gets their byte offsets. Operands from anywhere else, or of another
+ * element type than the kernels' (`dtype`), are copied into a scratch area
+ * first, converted (and the result copied out), which is correct but
+ * slower.
  *
  * The memory is a shared one (its buffer a `SharedArrayBuffer`): growing it
  * never detaches what was handed out, and TypeScript loops over its arrays
@@ -23,6 +25,7 @@
  */
 
 import { align, type Allocator, Heap } from "../memory.ts";
+import { type DType, dtypeOf, type FloatArray } from "../matrix.ts";
 import { CTL, MAX_PAGES } from "./module.ts";
 
 const PAGE = 65536;
@@ -33,6 +36,8 @@ export class SimdMemory implements Allocator {
   readonly memory: WebAssembly.Memory;
   /** Whether it is shared, and so hands out its own arrays. */
   readonly shared: boolean;
+  /** The element type of the kernels' float operands. */
+  readonly dtype: DType;
   #buffer: ArrayBufferLike; // the memory's current buffer
   #mine = new Set<ArrayBufferLike>(); // every buffer the memory has had
   #heap: Heap; // which bytes of the memory are in use
@@ -42,9 +47,11 @@ export class SimdMemory implements Allocator {
 
   /**
    * A memory of one page, shared unless `shared` is false or the runtime
-   * has no shared memory. Its first bytes hold the threads' control block.
+   * has no shared memory, for kernels of `dtype`. Its first bytes hold the
+   * threads' control block.
    */
-  constructor(shared: boolean) {
+  constructor(shared: boolean, dtype: DType = "float64") {
+    this.dtype = dtype;
     let memory: WebAssembly.Memory | undefined;
     if (shared) {
       try {
@@ -80,11 +87,22 @@ export class SimdMemory implements Allocator {
     return this.#mine.has(array.buffer);
   }
 
-  /** A zeroed Float64Array in the memory (ordinary when not shared). */
-  float64(length: number): Float64Array {
+  /**
+   * A zeroed Float64Array in the memory (ordinary when not shared); with
+   * `zeroed` false, holding whatever the block held (for a copy about to
+   * be written over).
+   */
+  float64(length: number, zeroed = true): Float64Array {
     if (!this.shared) return new Float64Array(length);
-    const offset = this.#reserve(length * 8); // may grow the memory: view it after
+    const offset = this.#reserve(length * 8, zeroed); // may grow the memory: view it after
     return new Float64Array(this.#buffer, offset, length);
+  }
+
+  /** A zeroed Float32Array, likewise. */
+  float32(length: number): Float32Array {
+    if (!this.shared) return new Float32Array(length);
+    const offset = this.#reserve(length * 4);
+    return new Float32Array(this.#buffer, offset, length);
   }
 
   /** A zeroed Int32Array, likewise. */
@@ -102,10 +120,10 @@ export class SimdMemory implements Allocator {
   }
 
   /**
-   * Gives back an array handed out by `float64`, `int32` or `uint8` (a
-   * no-op for any other): its bytes are handed out again.
+   * Gives back an array handed out by `float64`, `float32`, `int32` or
+   * `uint8` (a no-op for any other): its bytes are handed out again.
    */
-  free(array: Float64Array | Int32Array | Uint8Array): void {
+  free(array: FloatArray | Int32Array | Uint8Array): void {
     if (this.has(array)) this.#heap.free(array.byteOffset);
   }
 
@@ -124,37 +142,52 @@ export class SimdMemory implements Allocator {
 
   /**
    * Calls `kernel` with the byte offsets of `inputs` and `output`, copying
-   * each that is not in this memory into the scratch area first (and the
-   * output back afterwards).
+   * each that is not in this memory, or is floats of another type than
+   * `dtype`, into the scratch area first, converted (and the output back
+   * afterwards).
    */
   stage(
-    inputs: (Float64Array | Int32Array)[],
-    output: Float64Array,
+    inputs: (FloatArray | Int32Array)[],
+    output: FloatArray,
     kernel: (offsets: number[], out: number) => void,
   ): void {
     this.check();
-    if (this.has(output) && inputs.every((x) => this.has(x))) {
+    if (this.fits(output) && inputs.every((x) => this.fits(x))) {
       return kernel(inputs.map((x) => x.byteOffset), output.byteOffset);
     }
     const all = [...inputs, output];
+    const width = (x: FloatArray | Int32Array) =>
+      x instanceof Int32Array ? 4 : this.dtype === "float32" ? 4 : 8;
     let staged = 0;
-    for (const x of all) if (!this.has(x)) staged += align(x.byteLength);
+    for (const x of all) {
+      if (!this.fits(x)) staged += align(x.length * width(x));
+    }
     let at = this.scratch(staged); // may grow the memory: view it after
-    const bytes = new Uint8Array(this.#buffer);
     const offsets = all.map((x, i) => {
-      if (this.has(x)) return x.byteOffset;
+      if (this.fits(x)) return x.byteOffset;
       const offset = at;
-      at += align(x.byteLength);
-      if (i < inputs.length) {
-        bytes.set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), offset);
-      }
+      at += align(x.length * width(x));
+      if (i < inputs.length) this.#view(x, offset).set(x);
       return offset;
     });
     const out = offsets.pop()!;
     kernel(offsets, out);
-    if (!this.has(output)) {
-      output.set(new Float64Array(this.#buffer, out, output.length));
-    }
+    if (!this.fits(output)) output.set(this.#view(output, out));
+  }
+
+  /** Whether the kernels can read `x` where it is: here, and of `dtype`. */
+  fits(x: FloatArray | Int32Array): boolean {
+    return this.has(x) &&
+      (x instanceof Int32Array || dtypeOf(x) === this.dtype);
+  }
+
+  /** A view at `offset` of x's length, of x's kind (floats: `dtype`). */
+  #view(x: FloatArray | Int32Array, offset: number): FloatArray | Int32Array {
+    const buffer = this.#buffer, n = x.length;
+    if (x instanceof Int32Array) return new Int32Array(buffer, offset, n);
+    return this.dtype === "float32"
+      ? new Float32Array(buffer, offset, n)
+      : new Float64Array(buffer, offset, n);
   }
 
   /**
@@ -171,7 +204,7 @@ export class SimdMemory implements Allocator {
   }
 
   /** Offset of `bytes` zeroed bytes, growing the memory if needed. */
-  #reserve(bytes: number): number {
+  #reserve(bytes: number, zeroed = true): number {
     this.check();
     const offset = this.#heap.alloc(bytes);
     const end = this.#heap.top, have = this.memory.buffer.byteLength;
@@ -191,7 +224,7 @@ export class SimdMemory implements Allocator {
       this.#mine.add(this.#buffer);
     }
     // A block given back may hold old values: hand it out zeroed.
-    new Uint8Array(this.#buffer, offset, align(bytes)).fill(0);
+    if (zeroed) new Uint8Array(this.#buffer, offset, align(bytes)).fill(0);
     return offset;
   }
 }

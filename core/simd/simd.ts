@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Matrix } from "../matrix.ts";
+import type { DType, FloatArray, Matrix } from "../matrix.ts";
 import { checkOptions } from "../options.ts";
 import {
   type ByteRows,
@@ -33,14 +33,24 @@ import type {
 import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { checkGather } from "../naive.ts";
-import { TILES } from "./codegen.ts";
+import { TILES, TILES_F32 } from "./codegen.ts";
 import { kernelModule, KINDS } from "./module.ts";
+
+/** A task kind of the threads: which kernel export. */
+type Kind = (typeof KINDS)[number];
 import { SimdMemory } from "./memory.ts";
 import { type Kernel, SimdThreads } from "./threads.ts";
 import { simdSupport } from "./support.ts";
 
 /** Options of {@linkcode SimdKernels}. */
 export interface SimdKernelsOptions {
+  /**
+   * The element type (default `"float64"`). With `"float32"` the products
+   * (dense and sparse) run four lanes a vector (f32x4), the convolution
+   * the float64 one over converted copies (`convolution.ts`), and the
+   * other methods the TypeScript loops over the same arrays.
+   */
+  dtype?: DType;
   /**
    * Use relaxed-SIMD fused multiply-add (default: when the runtime has
    * it). Without it the products `matmul` and `matmulTN` (dense or sparse) equal
@@ -111,9 +121,13 @@ export class SimdKernels extends BaseKernels {
   readonly name: string;
   /** `"simd"`. */
   readonly backend = "simd";
-  /** True: f64x2 vectors. */
+  /** True: f64x2 or f32x4 vectors. */
   protected readonly vectorized = true;
   #memory: SimdMemory;
+  #f64: boolean; // float64: every kernel in WebAssembly (float32: not all)
+  #bytes: number; // per element: 8 or 4
+  #kinds: { gemm: Kind; gemmNT: Kind; lists: Kind };
+  #tiles: typeof TILES;
   #threads: SimdThreads;
   #compact: (...args: number[]) => number;
   #compactBytes: (...args: number[]) => number;
@@ -138,6 +152,7 @@ export class SimdKernels extends BaseKernels {
    */
   static create(options: SimdKernelsOptions = {}): SimdKernels | undefined {
     checkOptions("SimdKernels.create()", options, [
+      "dtype",
       "timeoutMs",
       "fma",
       "threads",
@@ -167,10 +182,19 @@ export class SimdKernels extends BaseKernels {
     threads: 1 | 2,
     options: SimdKernelsOptions,
   ) {
-    super();
-    const memory = this.#memory = new SimdMemory(options.shared !== false);
+    super(options.dtype);
+    const memory = this.#memory = new SimdMemory(
+      options.shared !== false,
+      this.dtype,
+    );
     this.name = (fma ? "simd+fma" : "simd") +
       (memory.shared ? "" : " (unshared)");
+    this.#f64 = this.dtype === "float64";
+    this.#bytes = this.#f64 ? 8 : 4;
+    this.#kinds = this.#f64
+      ? { gemm: "gemm", gemmNT: "gemmNT", lists: "lists" }
+      : { gemm: "gemmF32", gemmNT: "gemmNTF32", lists: "listsF32" };
+    this.#tiles = this.#f64 ? TILES : TILES_F32;
     const { exports } = new WebAssembly.Instance(
       kernelModule(fma, memory.shared),
       { env: { memory: memory.memory } },
@@ -190,16 +214,19 @@ export class SimdKernels extends BaseKernels {
         timeoutMs: options.timeoutMs ?? 30_000,
       },
     );
+    // The element-wise kernels of this dtype (float32: those of F32 names).
+    const own = (name: string) =>
+      exports[this.#f64 ? name : `${name}F32`] as Kernel;
     this.#compact = exports.compact as (...args: number[]) => number;
-    this.#transpose = exports.transpose as Kernel;
-    this.#compactBytes = exports.compactBytes as (...args: number[]) => number;
-    this.#allFinite = exports.allFinite as (a: number, n: number) => number;
+    this.#transpose = own("transpose");
+    this.#compactBytes = own("compactBytes") as (...args: number[]) => number;
+    this.#allFinite = own("allFinite") as (a: number, n: number) => number;
     this.#bytesToF64 = exports.bytesToF64 as Kernel;
-    this.#relu = exports.relu as Kernel;
-    this.#reluBackward = exports.reluBackward as Kernel;
-    this.#maxPool = exports.maxPool as Kernel;
-    this.#maxPool2x2 = exports.maxPool2x2 as Kernel;
-    this.#maxPoolBackward = exports.maxPoolBackward as Kernel;
+    this.#relu = own("relu");
+    this.#reluBackward = own("reluBackward");
+    this.#maxPool = own("maxPool");
+    this.#maxPool2x2 = own("maxPool2x2");
+    this.#maxPoolBackward = own("maxPoolBackward");
     if (memory.shared) {
       this.#convolution = new SimdConvolution(
         this,
@@ -266,6 +293,11 @@ export class SimdKernels extends BaseKernels {
     return this.#memory.float64(length);
   }
 
+  /** A zeroed Float32Array in the kernels' memory. */
+  override float32(length: number): Float32Array {
+    return this.#memory.float32(length);
+  }
+
   /** A zeroed Int32Array in the kernels' memory. */
   override int32(length: number): Int32Array {
     return this.#memory.int32(length);
@@ -277,27 +309,28 @@ export class SimdKernels extends BaseKernels {
   }
 
   /**
-   * Gives back an array handed out by `float64`, `int32` or `uint8` (a
-   * no-op for any other): its bytes are handed out again.
+   * Gives back an array handed out by `float64`, `float32`, `int32` or
+   * `uint8` (a no-op for any other): its bytes are handed out again.
    */
-  override free(array: Float64Array | Int32Array | Uint8Array): void {
+  override free(array: FloatArray | Int32Array | Uint8Array): void {
     this.#memory.free(array);
   }
 
   /** C = A · B (dense, checked). */
   protected gemm(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.cols;
+    const m = a.rows, k = a.cols, n = b.cols, e = this.#bytes;
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
       // Rows of C split between the threads at a multiple of the tile.
-      this.#threads.run("gemm", m, m * k * n, TILES.gemmRows, (r0, r1) => [
-        pa + 8 * k * r0,
+      const rows = this.#tiles.gemmRows;
+      this.#threads.run(this.#kinds.gemm, m, m * k * n, rows, (r0, r1) => [
+        pa + e * k * r0,
         pb,
-        pc + 8 * n * r0,
+        pc + e * n * r0,
         r1 - r0,
         k,
         n,
-        8 * k,
-        8,
+        e * k,
+        e,
         0,
       ]);
     });
@@ -305,19 +338,20 @@ export class SimdKernels extends BaseKernels {
 
   /** C = Aᵀ · B (dense, checked). */
   protected gemmTN(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.cols;
+    const m = a.rows, k = a.cols, n = b.cols, e = this.#bytes;
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
-      // Element (i, p) of gemm's "A" is A[p][i], at pa + 8i + 8Kp; C's
+      // Element (i, p) of gemm's "A" is A[p][i], at pa + e·i + e·K·p; C's
       // K rows split between the threads.
-      this.#threads.run("gemm", k, m * k * n, TILES.gemmRows, (r0, r1) => [
-        pa + 8 * r0,
+      const rows = this.#tiles.gemmRows;
+      this.#threads.run(this.#kinds.gemm, k, m * k * n, rows, (r0, r1) => [
+        pa + e * r0,
         pb,
-        pc + 8 * n * r0,
+        pc + e * n * r0,
         r1 - r0,
         m,
         n,
-        8,
-        8 * k,
+        e,
+        e * k,
         0,
       ]);
     });
@@ -325,12 +359,13 @@ export class SimdKernels extends BaseKernels {
 
   /** C = A · Bᵀ (dense, checked). */
   protected gemmNT(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.rows;
+    const m = a.rows, k = a.cols, n = b.rows, e = this.#bytes;
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
-      this.#threads.run("gemmNT", m, m * k * n, TILES.ntRows, (r0, r1) => [
-        pa + 8 * k * r0,
+      const rows = this.#tiles.ntRows;
+      this.#threads.run(this.#kinds.gemmNT, m, m * k * n, rows, (r0, r1) => [
+        pa + e * k * r0,
         pb,
-        pc + 8 * n * r0,
+        pc + e * n * r0,
         r1 - r0,
         k,
         n,
@@ -351,7 +386,7 @@ export class SimdKernels extends BaseKernels {
     }
     this.#memory.stage([ptr, index, val, b.data], c.data, (at, pc) => {
       const [pp, pi, pv, pb] = at;
-      this.#threads.run("lists", count, nnz * n, 1, (r0, r1) => [
+      this.#threads.run(this.#kinds.lists, count, nnz * n, 1, (r0, r1) => [
         pp,
         pi,
         pv,
@@ -400,7 +435,7 @@ export class SimdKernels extends BaseKernels {
     maxDensity: number,
   ): number {
     const { rowPtr, col, val } = into, m = a.rows, k = a.cols;
-    if (![rowPtr, col, val].every((x) => this.#memory.has(x))) {
+    if (!this.#f64 || ![rowPtr, col, val].every((x) => this.#memory.has(x))) {
       return super.compactRows(a, into, maxDensity);
     }
     // The kernel writes up to k slots past the cap, unchecked: check here.
@@ -458,7 +493,9 @@ export class SimdKernels extends BaseKernels {
    * lives in this memory; else the TypeScript loop.
    */
   protected override writeBytes(rows: ByteRows, out: Matrix): void {
-    if (!this.#memory.has(out.data)) return super.writeBytes(rows, out);
+    if (!this.#memory.fits(out.data) || !this.#f64) {
+      return super.writeBytes(rows, out);
+    }
     checkGather("gatherBytes()", rows, out);
     const src = this.#stageBytes(rows);
     this.#bytesToF64(src, out.data.length, rows.scale, out.data.byteOffset);
@@ -590,7 +627,7 @@ export class SimdKernels extends BaseKernels {
   /** Whether every element of `a` is finite. */
   override allFinite(a: Matrix): boolean {
     const A = a.data;
-    if (!this.#memory.has(A)) return super.allFinite(a);
+    if (!this.#memory.fits(A)) return super.allFinite(a);
     return this.#allFinite(A.byteOffset, A.length) === 1;
   }
 }

@@ -349,6 +349,38 @@ export class Func {
   f32Mul(): this {
     return this.#op(0x94);
   }
+  /** `f32.sub` */
+  f32Sub(): this {
+    return this.#op(0x93);
+  }
+  /** `f32.eq` */
+  f32Eq(): this {
+    return this.#op(0x5b);
+  }
+  /** `f32.le` */
+  f32Le(): this {
+    return this.#op(0x5f);
+  }
+  /** `f32.gt` */
+  f32Gt(): this {
+    return this.#op(0x5e);
+  }
+  /** `f32.ne` */
+  f32Ne(): this {
+    return this.#op(0x5c);
+  }
+  /** `i32.reinterpret_f32`: the f32's bits. */
+  i32ReinterpretF32(): this {
+    return this.#op(0xbc);
+  }
+  /** `f32.reinterpret_i32`: the bits as an f32. */
+  f32ReinterpretI32(): this {
+    return this.#op(0xbe);
+  }
+  /** `f32.demote_f64`: an f64 rounded to f32. */
+  f32DemoteF64(): this {
+    return this.#op(0xb6);
+  }
 
   // f64 scalars.
   /** `f64.const value` */
@@ -426,6 +458,30 @@ export class Func {
   /** `v128.store64_lane`: lane `lane` of an f64x2 to memory. */
   v128Store64Lane(lane: number, offset = 0): this {
     return this.#simd(0x5b).#memarg(3, offset).#op(lane);
+  }
+  /** `v128.load32_zero`: 32 bits from memory into lane 0, the rest zero. */
+  v128Load32Zero(offset = 0): this {
+    return this.#simd(0x5c).#memarg(2, offset);
+  }
+  /** `f32x4.le` */
+  f32x4Le(): this {
+    return this.#simd(0x45);
+  }
+  /** `i32x4.bitmask`: the lanes' sign bits, lane 0 in bit 0. */
+  i32x4Bitmask(): this {
+    return this.#simd(0xa4);
+  }
+  /** `i32x4.neg` */
+  i32x4Neg(): this {
+    return this.#simd(0xa1);
+  }
+  /** `i16x8.extend_low_i8x16_u`: the low eight bytes widened. */
+  i16x8ExtendLowI8x16U(): this {
+    return this.#simd(0x89);
+  }
+  /** `i32x4.extend_low_i16x8_u`: the low four i16 widened. */
+  i32x4ExtendLowI16x8U(): this {
+    return this.#simd(0xa9);
   }
   /** `v128.load32_splat`: one f32 from memory into all four lanes. */
   v128Load32Splat(offset = 0): this {
@@ -531,6 +587,10 @@ export class Func {
   /** `f64x2.extract_lane` */
   f64x2ExtractLane(lane: number): this {
     return this.#simd(0x21).#op(lane);
+  }
+  /** `f32x4.extract_lane` */
+  f32x4ExtractLane(lane: number): this {
+    return this.#simd(0x1f).#op(lane);
   }
   /** `f32x4.add` */
   f32x4Add(): this {

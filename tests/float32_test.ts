@@ -1,0 +1,327 @@
+// Every float32 kernel (TypeScript and SIMD, one thread and two) against
+// the float64 oracle (the TypeScript float64 kernels, which equal the naive
+// ones bit for bit: tests/kernels_test.ts), within the rounding float32
+// allows: operands are float32 values, exact in float64, so the oracle's
+// own error (2⁻⁵³ a term) is negligible beside the kernels' (2⁻²⁴).
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import {
+  type DType,
+  type ImageShape,
+  type Kernels,
+  Matrix,
+  outputSize,
+  Rng,
+  SimdKernels,
+  TsKernels,
+  type Window,
+} from "../core/mod.ts";
+import { uniformMatrix } from "./helpers.ts";
+import { compareGradients, float64Copy, MultiLayerNet } from "../net/mod.ts";
+
+const ORACLE = new TsKernels(); // float64
+const U32 = 2 ** -24; // float32's unit roundoff
+
+/** A copy of `m` in `kernels`' memory and dtype (values rounded to it). */
+function at(kernels: Kernels, m: Matrix): Matrix {
+  const copy = kernels.buffer(undefined, m.rows, m.cols);
+  copy.data.set(m.data);
+  return copy;
+}
+
+/** A float64 copy of `m` (exact for float32 values). */
+function f64(m: Matrix): Matrix {
+  return new Matrix(m.rows, m.cols, Float64Array.from(m.data));
+}
+
+/** |m|, in float64. */
+function abs(m: Matrix): Matrix {
+  return new Matrix(m.rows, m.cols, Float64Array.from(m.data, Math.abs));
+}
+
+/** Rows×cols of float32 values (rounded uniform samples), a third zeros. */
+function operand(rng: Rng, rows: number, cols: number): Matrix {
+  const m = uniformMatrix(rng, rows, cols);
+  for (let i = 0; i < m.data.length; i += 3) m.data[i] = 0;
+  return f64(new Matrix(rows, cols, Float32Array.from(m.data)));
+}
+
+/**
+ * Asserts each element of `got` within γ(terms)·scale + u·|want| of
+ * `want`, γ(n) = n·u/(1 − n·u) with u = 2⁻²⁴: the bound on any order of
+ * summing `terms` products in float32 (FMA or not), `scale` the sum of
+ * their magnitudes (the same computation over |operands|), plus the final
+ * rounding to float32. It holds for every input, never by luck.
+ */
+export function assertWithinFloat32(
+  got: Matrix,
+  want: Matrix,
+  scale: Matrix,
+  terms: number,
+  what: string,
+): void {
+  const gamma = (terms * U32) / (1 - terms * U32);
+  assertEquals(got.dtype, "float32", `${what}: dtype`);
+  for (let i = 0; i < want.data.length; i++) {
+    const d = Math.abs(got.data[i] - want.data[i]);
+    assert(
+      d <= gamma * scale.data[i] + U32 * Math.abs(want.data[i]),
+      `${what}: element ${i} is ${got.data[i]}, expected ${
+        want.data[i]
+      } (off by ${d}, more than float32 rounding allows)`,
+    );
+  }
+}
+
+/**
+ * `kernels[op]` of a (placed: `placed`, default a copy) and b against the
+ * oracle's, within float32 rounding of `terms` products.
+ */
+function checkProduct(
+  kernels: Kernels,
+  op: "matmul" | "matmulTN" | "matmulNT",
+  a: Matrix,
+  b: Matrix,
+  terms: number,
+  what: string,
+  placed = at(kernels, a),
+): void {
+  assertWithinFloat32(
+    kernels[op](placed, at(kernels, b)),
+    ORACLE[op](a, b),
+    ORACLE[op](abs(a), abs(b)),
+    terms,
+    `${op} ${what}`,
+  );
+}
+
+const KERNELS: Kernels[] = [
+  new TsKernels({ dtype: "float32" }),
+  SimdKernels.create({ dtype: "float32" })!,
+  SimdKernels.create({ dtype: "float32", threads: 2, spinMs: 0 })!,
+];
+
+for (const kernels of KERNELS) {
+  const name = `${kernels.name} float32${
+    kernels === KERNELS[2] ? " (two threads)" : ""
+  }`;
+
+  Deno.test(`${name}: the products (dense and sparse) are the float64 ones within float32 rounding`, async () => {
+    await kernels.ready();
+    const rng = new Rng(401);
+    // Remainders of every tile (rows, four lanes, vectors), and one big
+    // enough for two threads.
+    for (
+      const [m, k, n] of [[1, 1, 1], [3, 5, 7], [7, 13, 11], [13, 17, 61], [
+        100,
+        200,
+        50,
+      ]]
+    ) {
+      const a = operand(rng, m, k), b = operand(rng, k, n);
+      const bt = operand(rng, n, k), d = operand(rng, m, n);
+      const shape = `${m}×${k}·${k}×${n}`;
+      checkProduct(kernels, "matmul", a, b, k, shape);
+      checkProduct(kernels, "matmulTN", a, d, m, shape);
+      checkProduct(kernels, "matmulNT", a, bt, k, shape);
+    }
+    // A mostly-zero x, as MNIST's: the zero-skipping products, both ways
+    // (matmulTN reusing what matmul found in the same x).
+    const x = operand(rng, 30, 784), W = operand(rng, 784, 50);
+    for (let i = 0; i < x.data.length; i++) if (i % 5) x.data[i] = 0;
+    const dy = operand(rng, 30, 50), xk = at(kernels, x);
+    checkProduct(kernels, "matmul", x, W, 784, "sparse", xk);
+    checkProduct(kernels, "matmulTN", x, dy, 30, "sparse", xk);
+  });
+
+  Deno.test(`${name}: bias, ReLU, pooling and pixels are the float64 ones within float32 rounding`, () => {
+    const rng = new Rng(402);
+    const x = operand(rng, 5, 24), b = operand(rng, 1, 24);
+    const zero = new Matrix(5, 24);
+    assertWithinFloat32(
+      kernels.addRowVector(at(kernels, x), at(kernels, b)),
+      ORACLE.addRowVector(x, b),
+      zero,
+      1,
+      "addRowVector",
+    );
+    assertWithinFloat32(
+      kernels.sumColumns(at(kernels, x)),
+      ORACLE.sumColumns(x),
+      ORACLE.sumColumns(abs(x)),
+      5,
+      "sumColumns",
+    );
+    // Exact: comparisons and copies; 115 elements (the last 115 mod 4 one
+    // at a time), with −0, NaN and ±∞.
+    const r = operand(rng, 5, 23);
+    r.data.set([-0, NaN, Infinity, -Infinity], 110);
+    const out = kernels.buffer(undefined, 5, 23), mask = kernels.uint8(115);
+    kernels.relu(at(kernels, r), out, mask);
+    const want = new Matrix(5, 23), wantMask = new Uint8Array(115);
+    ORACLE.relu(r, want, wantMask);
+    assertEquals(Array.from(out.data), Array.from(want.data), "relu");
+    assertEquals(Array.from(mask), Array.from(wantMask), "relu mask");
+    const dout = operand(rng, 5, 23);
+    const dx = kernels.buffer(undefined, 5, 23), wantDx = new Matrix(5, 23);
+    kernels.reluBackward(at(kernels, dout), mask, dx);
+    ORACLE.reluBackward(dout, wantMask, wantDx);
+    assertEquals(Array.from(dx.data), Array.from(wantDx.data), "reluBackward");
+    assertEquals(kernels.allFinite(at(kernels, x)), true);
+    assertEquals(kernels.allFinite(at(kernels, r)), false);
+    const input: ImageShape = [2, 4, 3], window = { height: 2, width: 2 };
+    const [oh, ow] = outputSize(input, window);
+    const pooled = kernels.buffer(undefined, 5, 2 * oh * ow);
+    const arg = kernels.int32(5 * 2 * oh * ow);
+    kernels.maxPool(at(kernels, x), input, window, pooled, arg);
+    const wantPooled = new Matrix(5, 2 * oh * ow);
+    const wantArg = new Int32Array(arg.length);
+    ORACLE.maxPool(x, input, window, wantPooled, wantArg);
+    assertEquals(Array.from(pooled.data), Array.from(wantPooled.data));
+    assertEquals(Array.from(arg), Array.from(wantArg));
+    // Overlapping windows (stride 1): dx sums up to four douts.
+    const dpool = operand(rng, 5, 2 * oh * ow);
+    const dx2 = kernels.buffer(undefined, 5, 24), wantDx2 = new Matrix(5, 24);
+    kernels.maxPoolBackward(at(kernels, dpool), arg, dx2);
+    ORACLE.maxPoolBackward(dpool, wantArg, wantDx2);
+    const dxScale = new Matrix(5, 24);
+    ORACLE.maxPoolBackward(abs(dpool), wantArg, dxScale);
+    assertWithinFloat32(dx2, wantDx2, dxScale, 4, "maxPoolBackward");
+    // 2×2 windows of stride 2 (the book's pools), a NaN among them.
+    const y = operand(rng, 3, 2 * 4 * 6);
+    y.data[9] = NaN;
+    const pool2 = { height: 2, width: 2, stride: 2 };
+    const got2 = kernels.buffer(undefined, 3, 2 * 2 * 3);
+    const arg2 = kernels.int32(3 * 12), want2 = new Matrix(3, 12);
+    const wantArg2 = new Int32Array(36);
+    kernels.maxPool(at(kernels, y), [2, 4, 6], pool2, got2, arg2);
+    ORACLE.maxPool(y, [2, 4, 6], pool2, want2, wantArg2);
+    assertEquals(Array.from(got2.data), Array.from(want2.data));
+    assertEquals(Array.from(arg2), Array.from(wantArg2));
+    const bytes = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) % 256);
+    const rows = { bytes, indices: [3, 0, 2], width: 16, scale: 1 / 255 };
+    assertWithinFloat32(
+      kernels.gatherBytes(rows),
+      ORACLE.gatherBytes(rows),
+      new Matrix(3, 16),
+      0,
+      "gatherBytes",
+    );
+  });
+
+  Deno.test(`${name}: the convolution and its backward are the float64 ones within float32 rounding`, async () => {
+    await kernels.ready();
+    const rng = new Rng(403);
+    // 3×3 stride 1 over 3 channels (Winograd's in float64) and 5×5 pad 2.
+    for (
+      const [input, fn, f, pad] of [[[3, 8, 8], 4, 3, 1], [
+        [1, 9, 7],
+        3,
+        5,
+        2,
+      ]] as [
+        ImageShape,
+        number,
+        number,
+        number,
+      ][]
+    ) {
+      const window: Window = { height: f, width: f, stride: 1, pad };
+      const [oh, ow] = outputSize(input, window), n = 3, c = input[0];
+      const x = operand(rng, n, c * input[1] * input[2]);
+      const W = operand(rng, fn, c * f * f), b = operand(rng, 1, fn);
+      const dout = operand(rng, n, fn * oh * ow);
+      const run = (k: Kernels, [x, W, b, dout]: Matrix[]) => {
+        const out = k.buffer(undefined, n, fn * oh * ow);
+        const saved = k.convolution(x, W, b, input, window, out);
+        const grads = {
+          dW: k.buffer(undefined, fn, W.cols),
+          db: k.buffer(undefined, 1, fn),
+          dx: k.buffer(undefined, n, x.cols),
+        };
+        k.convolutionBackward(dout, W, saved, grads);
+        return { out, ...grads };
+      };
+      const got = run(kernels, [x, W, b, dout].map((m) => at(kernels, m)));
+      const want = run(ORACLE, [x, W, b, dout]);
+      const scale = run(ORACLE, [x, W, b, dout].map(abs));
+      const what = JSON.stringify([input, fn, f, pad]);
+      assertWithinFloat32(got.out, want.out, scale.out, c * f * f + 1, what);
+      assertWithinFloat32(got.dW, want.dW, scale.dW, n * oh * ow, what);
+      assertWithinFloat32(got.db, want.db, scale.db, n * oh * ow, what);
+      assertWithinFloat32(got.dx, want.dx, scale.dx, fn * f * f, what);
+    }
+  });
+}
+
+Deno.test("the float32 rounding check fails on a product one term off", () => {
+  const rng = new Rng(404);
+  const a = operand(rng, 4, 9), b = operand(rng, 9, 6);
+  const kernels = KERNELS[1];
+  const got = kernels.matmul(at(kernels, a), at(kernels, b));
+  const want = ORACLE.matmul(a, b), scale = ORACLE.matmul(abs(a), abs(b));
+  assertWithinFloat32(got, want, scale, 9, "as computed");
+  got.data[7] += a.data[1 * 9 + 4] * b.data[4 * 6 + 1] || 0.5; // one more term
+  assertThrows(
+    () => assertWithinFloat32(got, want, scale, 9, "one term off"),
+    Error,
+    "more than float32 rounding allows",
+  );
+});
+
+Deno.test("kernels and nets take a dtype: float32 arrays from buffer() and floats(), params and grads", () => {
+  for (const dtype of ["float32", "float64"] as DType[]) {
+    for (
+      const k of [new TsKernels({ dtype }), SimdKernels.create({ dtype })!]
+    ) {
+      assertEquals(k.dtype, dtype);
+      assertEquals(k.buffer(undefined, 2, 3).dtype, dtype);
+      assertEquals(
+        k.floats(4).constructor.name,
+        dtype === "float32" ? "Float32Array" : "Float64Array",
+      );
+    }
+  }
+  assertThrows(
+    () => new TsKernels({ dtype: "float16" as DType }),
+    RangeError,
+    'expected dtype "float32" or "float64" but found "float16"',
+  );
+});
+
+Deno.test("a float32 net's backprop matches its float64 copy's numerical gradient within 1e-6, and a gradient off by 1e-3 in one element fails", () => {
+  for (const backend of ["ts", "simd"] as const) {
+    const rng = new Rng(405);
+    const net = new MultiLayerNet({
+      inputSize: 12,
+      hiddenSizes: [8, 6],
+      outputSize: 4,
+      rng,
+      backend,
+      dtype: "float32",
+    });
+    const x = new Matrix(
+      3,
+      12,
+      Float32Array.from({ length: 36 }, () => rng.uniform()),
+    );
+    const t = [0, 3, 1];
+    const twin = float64Copy(net, { backend });
+    const x64 = new Matrix(3, 12, Float64Array.from(x.data));
+    const numerical = twin.numericalGradient(x64, t);
+    const backprop = net.gradient(x, t);
+    assertEquals(backprop.W1.dtype, "float32");
+    for (const key of Object.keys(numerical)) {
+      const d = compareGradients(backprop[key], numerical[key]).meanAbsDiff;
+      assert(d <= 1e-6, `${backend} ${key}: mean |Δ| ${d}`);
+    }
+    backprop.W2.data[5] += 1e-3;
+    assert(
+      !(compareGradients(backprop.W2, numerical.W2).meanAbsDiff <= 1e-6),
+      `${backend}: a wrong element passed`,
+    );
+  }
+});
+
+Deno.test("float32 kernels close", () => {
+  for (const kernels of KERNELS) kernels.close();
+});
