@@ -374,6 +374,26 @@ Deno.test("train.ts stops a diverging run with the iteration and a hint", async 
   );
 });
 
+Deno.test("train.ts says in one line, exit 1, that a batch does not fit the SIMD kernels' memory, and what to do", async () => {
+  // SimpleConvNet's first convolution at batch 20000: 2.8 GB out, refused
+  // before anything is computed
+  const { code, stderr } = await train(
+    "--net",
+    "convnet",
+    "--batch-size",
+    "20000",
+    "--iters",
+    "1",
+    "--backend",
+    "simd",
+  );
+  assertStrictEquals(code, 1);
+  assertMatch(
+    stderr,
+    /^train: SimdKernels: expected to grow the WebAssembly memory to 2\.\d\d GiB \(\d+ bytes\) but found its cap of 2 GiB: give a smaller --batch-size, or --backend ts \(no such cap, slower\)\n$/,
+  );
+});
+
 Deno.test("train.ts with the same --seed prints the same numbers", async () => {
   const run = async (seed: string) => {
     const { code, stdout, stderr } = await train(
