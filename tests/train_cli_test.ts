@@ -336,7 +336,7 @@ Deno.test("gradient_check.ts checks again with smaller steps the elements whose 
   );
 });
 
-Deno.test("gradient_check.ts --net checks the registry's nets on --images N, and refuses an unknown net or count in one line", async () => {
+Deno.test("gradient_check.ts --net checks the registry's nets on --images N, and refuses an unknown net or count (a negative one too) in one line", async () => {
   const mnist = await gradientCheckCli("--net", "multi-layer", "--images", "1");
   assertStrictEquals(mnist.code, 0, mnist.stderr);
   assertMatch(
@@ -349,12 +349,15 @@ Deno.test("gradient_check.ts --net checks the registry's nets on --images N, and
     bad.stderr,
     /^gradient-check: --net expects one of two-layer, multi-layer, convnet, deep-convnet but got "lenet"\n$/,
   );
-  const images = await gradientCheckCli("--images", "0");
-  assertStrictEquals(images.code, 2);
-  assertMatch(
-    images.stderr,
-    /^gradient-check: --images expects an integer from 1 to 100 but got "0"\n$/,
-  );
+  for (const args of [["--images", "0"], ["--images", "-1"], ["--images=-1"]]) {
+    const images = await gradientCheckCli(...args);
+    assertStrictEquals(images.code, 2);
+    const got = args.at(-1)!.replace("--images=", "");
+    assertStrictEquals(
+      images.stderr,
+      `gradient-check: --images expects an integer from 1 to 100 but got "${got}"\n`,
+    );
+  }
 });
 
 Deno.test("train.ts stops a diverging run with the iteration and a hint", async () => {
