@@ -381,14 +381,7 @@ Deno.test("train.ts says in one line, exit 1, that a batch does not fit the SIMD
   // SimpleConvNet's first convolution at batch 20000: 2.8 GB out, refused
   // before anything is computed
   const { code, stderr } = await train(
-    "--net",
-    "convnet",
-    "--batch-size",
-    "20000",
-    "--iters",
-    "1",
-    "--backend",
-    "simd",
+    ..."--net convnet --batch-size 20000 --iters 1 --backend simd".split(" "),
   );
   assertStrictEquals(code, 1);
   assertMatch(

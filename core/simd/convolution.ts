@@ -172,9 +172,9 @@ export class SimdConvolution {
       this.#winograd(s, s.plan, s.xAt, U.byteOffset, bAt, outAt, s.m);
       if (!this.#finite(outAt, out.data.length)) {
         s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
-        this.#colForward(s, s.colPlan, W, bAt, outAt);
+        this.#colForward(s, this.#colPlan(s, s.colPlan, W, bAt, outAt));
       }
-    } else this.#colForward(s, s.plan, W, bAt, outAt);
+    } else this.#colForward(s, this.#colPlan(s, s.plan, W, bAt, outAt));
     this.#unstage(s, "out", out.data);
     return s;
   }
@@ -209,8 +209,8 @@ export class SimdConvolution {
         this.#unstage(s, "dW", dW.data);
       } else {
         s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
-        this.#colPlan(s, s.colPlan, W, 0, 0);
-        db = this.#colBackward(s, s.colPlan, W, doutAt, dxAt, dW);
+        const plan = this.#colPlan(s, s.colPlan, W, 0, 0);
+        db = this.#colBackward(s, plan, W, doutAt, dxAt, dW);
       }
     } else db = this.#colBackward(s, s.plan, W, doutAt, dxAt, dW);
     const parts = db.length / s.fn;
@@ -222,19 +222,10 @@ export class SimdConvolution {
     if (dx !== undefined) this.#unstage(s, "dx", dx.data);
   }
 
-  /**
-   * im2col's forward of s's sizes and window by W and the bias at byte
-   * `b` into `out` (`plan` filled by `#colPlan`).
-   */
-  #colForward(
-    s: SimdConvSaved,
-    plan: Int32Array,
-    W: Matrix,
-    b: number,
-    out: number,
-  ): void {
-    this.#colPlan(s, plan, W, b, out);
-    const { n, fn, oh, ow } = s, K = W.cols, rows = plan[PLAN.ROWS];
+  /** Runs im2col's forward of `plan` (filled by `#colPlan`) over s's batch. */
+  #colForward(s: SimdConvSaved, plan: Int32Array): void {
+    const { n, c, fn, oh, ow } = s, rows = plan[PLAN.ROWS];
+    const K = c * s.window.height * s.window.width;
     this.#run("convForward", plan, n, n * fn * K * oh * ow, {
       scratch: K * rows * ow,
       chunk: chunkOf(n),
@@ -243,7 +234,8 @@ export class SimdConvolution {
 
   /**
    * Fills `plan`'s forward slots (`PLAN`): s's x, sizes and window, W,
-   * the bias at byte `b` and `out` (0 for backward, which reads neither).
+   * the bias at byte `b` and `out` (0 for backward, which reads neither);
+   * returns it.
    */
   #colPlan(
     s: SimdConvSaved,
@@ -251,28 +243,22 @@ export class SimdConvolution {
     W: Matrix,
     b: number,
     out: number,
-  ): void {
-    const { c, h, w, fn, pad, oh, ow } = s;
+  ): Int32Array {
+    const { oh, ow } = s;
     const { height: fh, width: fw, stride = 1 } = s.window, K = W.cols;
     const rows = Math.max(1, Math.min(oh, Math.floor(BLOCK / (K * ow))));
-    const slots: [keyof typeof PLAN, number][] = [
-      ["X", s.xAt],
-      ["W", this.#place(s, "W", W.data, true)],
-      ["B", b],
-      ["OUT", out],
-      ["C", c],
-      ["H", h],
-      ["WIDTH", w],
-      ["FN", fn],
-      ["FH", fh],
-      ["FW", fw],
-      ["STRIDE", stride],
-      ["PAD", pad],
-      ["OH", oh],
-      ["OW", ow],
-      ["ROWS", rows],
-    ];
-    for (const [slot, v] of slots) plan[PLAN[slot]] = v;
+    fill(plan, PLAN, {
+      ...sizes(s),
+      X: s.xAt,
+      W: this.#place(s, "W", W.data, true),
+      B: b,
+      OUT: out,
+      FH: fh,
+      FW: fw,
+      STRIDE: stride,
+      ROWS: rows,
+    });
+    return plan;
   }
 
   /**
@@ -484,7 +470,7 @@ export class SimdConvolution {
     out: number,
     m: number,
   ): void {
-    const { n, c, h, w, fn, pad, oh, ow } = s;
+    const { n, c, fn, oh, ow } = s;
     const tw = Math.ceil(ow / m), th = Math.ceil(oh / m);
     const alpha = m + 2;
     // tile rows per block, or whole images when one fits
@@ -494,22 +480,15 @@ export class SimdConvolution {
     );
     const rows = Math.max(1, Math.min(th, Math.floor(tiles / tw)));
     const images = rows < th ? 1 : Math.max(1, Math.floor(tiles / (th * tw)));
-    const slots: [keyof typeof WPLAN, number][] = [
-      ["X", x],
-      ["U", U],
-      ["B", b],
-      ["OUT", out],
-      ["C", c],
-      ["H", h],
-      ["WIDTH", w],
-      ["FN", fn],
-      ["PAD", pad],
-      ["OH", oh],
-      ["OW", ow],
-      ["TROWS", rows],
-      ["IMAGES", images],
-    ];
-    for (const [slot, v] of slots) plan[WPLAN[slot]] = v;
+    fill(plan, WPLAN, {
+      ...sizes(s),
+      X: x,
+      U,
+      B: b,
+      OUT: out,
+      TROWS: rows,
+      IMAGES: images,
+    });
     this.#run(`winogradForward${m as 2 | 4}`, plan, n, n * fn * c * oh * ow, {
       scratch: this.#winogradScratch(plan, alpha),
       chunk: chunkOf(n, images),
@@ -603,6 +582,23 @@ export class SimdConvolution {
     const buf = s.staged.get(name);
     if (buf !== undefined && !this.#memory.has(data)) data.set(buf);
   }
+}
+
+/** A convolution's sizes: C channels of H×W in, FN of OH×OW out, pad. */
+type Sizes = Pick<SimdConvSaved, "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">;
+
+/** The slots of s's sizes, named as in `PLAN` and `WPLAN` both. */
+function sizes({ c, h, w, fn, pad, oh, ow }: Sizes) {
+  return { C: c, H: h, WIDTH: w, FN: fn, PAD: pad, OH: oh, OW: ow };
+}
+
+/** Sets `plan`'s slots, at their places in `layout` (`PLAN`, `WPLAN`). */
+function fill<L extends Record<string, number>>(
+  plan: Int32Array,
+  layout: L,
+  values: Partial<Record<keyof L, number>>,
+): void {
+  for (const [slot, v] of Object.entries(values)) plan[layout[slot]] = v!;
 }
 
 /**
