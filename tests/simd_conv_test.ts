@@ -635,7 +635,7 @@ Deno.test("the non-finite checks fail on Winograd's results without im2col's rec
   }
 });
 
-Deno.test("two-thread SIMD convolution gives the one-thread results bit for bit", async () => {
+Deno.test("two-thread SIMD convolution gives the one-thread results bit for bit, with NaNs too", async () => {
   const one = SimdKernels.create()!;
   const two = SimdKernels.create({ threads: 2 })!;
   try {
@@ -648,10 +648,18 @@ Deno.test("two-thread SIMD convolution gives the one-thread results bit for bit"
       ] as Geometry[]
     ) {
       const { window, args } = operands(rng, geometry);
-      const a = convolve(one, args, geometry[0], window, true);
-      const b = convolve(two, args, geometry[0], window, true);
-      for (const key of ["out", "dx", "dW", "db"] as const) {
-        assertEquals(b[key]!.data, a[key]!.data, `${key} ${geometry}`);
+      const [x] = args, images = geometry[6], size = x.data.length / images;
+      // finite, then a NaN in each image in turn: whichever thread takes
+      // it finds it
+      for (let nan = -1; nan < images; nan++) {
+        const kept = nan < 0 ? 0 : x.data[nan * size + 2];
+        if (nan >= 0) x.data[nan * size + 2] = NaN;
+        const a = convolve(one, args, geometry[0], window, true);
+        const b = convolve(two, args, geometry[0], window, true);
+        for (const key of ["out", "dx", "dW", "db"] as const) {
+          assertEquals(b[key]!.data, a[key]!.data, `${key} ${geometry}`);
+        }
+        if (nan >= 0) x.data[nan * size + 2] = kept;
       }
     }
     assertGreater(two.splits, 0);
