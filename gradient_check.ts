@@ -23,7 +23,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { Matrix, Rng } from "./core/mod.ts";
-import { notCapable } from "./cli/flags.ts";
+import { integer, joinNegatives, notCapable, UsageError } from "./cli/flags.ts";
 import { gatherLabels, loadMnist, MnistError } from "./data/mod.ts";
 import { Dropout } from "./layers/mod.ts";
 import {
@@ -77,8 +77,9 @@ addEventListener("unhandledrejection", (e) => {
   Deno.exit(2);
 });
 const strays: string[] = [];
-const values = parseArgs(Deno.args, {
-  string: ["data-dir", "seed", "net", "images", "dtype"],
+const valued = ["data-dir", "seed", "net", "images", "dtype"];
+const values = parseArgs(joinNegatives(Deno.args, valued), {
+  string: valued,
   boolean: ["help", "uniform"],
   alias: { h: "help" },
   unknown: (arg) => (strays.push(arg), false),
@@ -122,11 +123,12 @@ if (kind === undefined) {
   );
   Deno.exit(2);
 }
-const images = Number(values.images ?? 3);
-if (!/^\d+$/.test(values.images ?? "3") || !(images >= 1 && images <= 100)) {
-  console.error(
-    `gradient-check: --images expects an integer from 1 to 100 but got "${values.images}"`,
-  );
+let images = 3;
+try {
+  images = integer("--images", values.images, images, 1, 100);
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  console.error(`gradient-check: ${e.message}`);
   Deno.exit(2);
 }
 const dtype = values.dtype ?? "float64";

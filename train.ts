@@ -14,7 +14,12 @@
  * @module
  */
 
-import { type KernelChoice, Rng, SimdKernels } from "./core/mod.ts";
+import {
+  type KernelChoice,
+  KernelMemoryError,
+  Rng,
+  SimdKernels,
+} from "./core/mod.ts";
 import { DivergenceError, netKind, Trainer } from "./net/mod.ts";
 import { createOptimizer } from "./optim/mod.ts";
 import { SafetensorsError } from "./io/mod.ts";
@@ -220,6 +225,12 @@ if (import.meta.main) {
     }
     if (e instanceof MnistError || e instanceof SafetensorsError) {
       console.error(`train: ${e.message}`);
+      Deno.exit(1);
+    }
+    if (e instanceof KernelMemoryError) {
+      console.error(
+        `train: ${e.message}: give a smaller --batch-size, or --backend ts (no such cap, slower)`,
+      );
       Deno.exit(1);
     }
     if (e instanceof Deno.errors.NotCapable) {

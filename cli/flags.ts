@@ -303,8 +303,9 @@ export function parseConfig(
 /** The flags a command line gives, after the checks of its form. */
 function parseValues(args: string[]): Values {
   const strays: string[] = [];
-  const parsed = parseArgs(joinNegatives(args), {
-    string: FLAGS.filter((f) => !BOOLEAN_FLAGS.includes(f)),
+  const valued = FLAGS.filter((f) => !BOOLEAN_FLAGS.includes(f));
+  const parsed = parseArgs(joinNegatives(args, valued), {
+    string: valued,
     boolean: BOOLEAN_FLAGS,
     alias: { h: "help" },
     unknown: (arg) => (strays.push(arg), false),
@@ -332,17 +333,21 @@ function parseValues(args: string[]): Values {
 }
 
 /**
- * The command line with a negative number after a flag that takes a value
- * joined to it (`--iters -5` as `--iters=-5`), so that the flag's own check
- * names it: parseArgs would take `-5` for a flag of its own.
+ * The command line with a negative number after a flag of `valued` (the
+ * flags that take a value, without their --) joined to it (`--iters -5` as
+ * `--iters=-5`), so that the flag's own check names it: parseArgs would
+ * take `-5` for a flag of its own.
  */
-function joinNegatives(args: string[]): string[] {
+export function joinNegatives(
+  args: string[],
+  valued: readonly string[],
+): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const flag = args[i].replace(/^--/, "");
     if (
-      args[i].startsWith("--") && FLAGS.includes(flag) &&
-      !BOOLEAN_FLAGS.includes(flag) && /^-\.?\d/.test(args[i + 1] ?? "")
+      args[i].startsWith("--") && valued.includes(flag) &&
+      /^-\.?\d/.test(args[i + 1] ?? "")
     ) {
       out.push(`${args[i]}=${args[++i]}`);
     } else out.push(args[i]);
@@ -510,7 +515,13 @@ function svg(path: string | undefined): string | undefined {
   return path;
 }
 
-function integer(
+/**
+ * The integer `text` of `flag`, from `min` to `max`, or `fallback` when
+ * absent.
+ *
+ * @throws {UsageError} for anything else, naming the flag and the range.
+ */
+export function integer(
   flag: string,
   text: string | undefined,
   fallback: number,

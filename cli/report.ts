@@ -85,16 +85,7 @@ export async function checkFiles(config: Config): Promise<void> {
   const [flag, input] = config.resume !== undefined
     ? ["--resume", config.resume]
     : ["--load", config.load];
-  if (input !== undefined) {
-    const stat = await statOf(flag, input);
-    if (!stat?.isFile) {
-      throw new UsageError(
-        `${flag} ${input}: ${
-          stat ? "is a folder, not a file" : "no such file"
-        }`,
-      );
-    }
-  }
+  if (input !== undefined) await checkInput(flag, input);
   const outputs = [
     // --resume FILE saves back to FILE unless --save says otherwise.
     [config.save === config.resume ? "--resume" : "--save", config.save],
@@ -113,29 +104,44 @@ export async function checkFiles(config: Config): Promise<void> {
     seen.set(resolve(path), flag);
   }
   for (const [flag, path] of outputs) {
-    if (path === undefined) continue;
-    const stat = await statOf(flag, path);
-    if (stat?.isDirectory) {
-      throw new UsageError(`${flag} ${path}: is a folder, not a file`);
-    }
-    const dir = dirname(path);
-    const dirStat = await statOf(flag, dir, path);
-    if (!dirStat?.isDirectory) {
-      throw new UsageError(
-        `${flag} ${path}: ${
-          dirStat ? `${dir} is a file, not a folder` : `no such folder ${dir}`
-        }`,
-      );
-    }
-    try {
-      await Deno.remove(
-        await Deno.makeTempFile({ dir, prefix: ".dlfs-check-" }),
-      );
-    } catch (e) {
-      throw new UsageError(
-        `${flag} ${path}: cannot write in ${dir} (${(e as Error).message})`,
-      );
-    }
+    if (path !== undefined) await checkOutput(flag, path);
+  }
+}
+
+/** Throws a UsageError unless `path`, named by `flag`, is a file. */
+export async function checkInput(flag: string, path: string): Promise<void> {
+  const stat = await statOf(flag, path);
+  if (!stat?.isFile) {
+    throw new UsageError(
+      `${flag} ${path}: ${stat ? "is a folder, not a file" : "no such file"}`,
+    );
+  }
+}
+
+/**
+ * Throws a UsageError unless a file can be written at `path`, named by
+ * `flag`: its folder exists and takes a new file, and it is not a folder.
+ */
+export async function checkOutput(flag: string, path: string): Promise<void> {
+  const stat = await statOf(flag, path);
+  if (stat?.isDirectory) {
+    throw new UsageError(`${flag} ${path}: is a folder, not a file`);
+  }
+  const dir = dirname(path);
+  const dirStat = await statOf(flag, dir, path);
+  if (!dirStat?.isDirectory) {
+    throw new UsageError(
+      `${flag} ${path}: ${
+        dirStat ? `${dir} is a file, not a folder` : `no such folder ${dir}`
+      }`,
+    );
+  }
+  try {
+    await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".dlfs-check-" }));
+  } catch (e) {
+    throw new UsageError(
+      `${flag} ${path}: cannot write in ${dir} (${(e as Error).message})`,
+    );
   }
 }
 

@@ -130,7 +130,11 @@ export class Heap {
   }
 }
 
-/** `bytes` rounded up to a multiple of 16. */
+/**
+ * `bytes` rounded up to a multiple of 16 (in float arithmetic: 2 GiB and
+ * more stay positive, so that a request past the SIMD memory's cap is
+ * refused as such).
+ */
 export function align(bytes: number): number {
-  return (bytes + 15) & ~15;
+  return Math.ceil(bytes / 16) * 16;
 }

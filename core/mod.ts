@@ -98,6 +98,7 @@ export {
   selectKernels,
 } from "./backend.ts";
 export { SimdKernels, type SimdKernelsOptions } from "./simd/simd.ts";
+export { KernelMemoryError } from "./simd/memory.ts";
 export { type SimdSupport, simdSupport } from "./simd/support.ts";
 export {
   col2im,

@@ -108,50 +108,76 @@ Deno.test("examples/ch08/half_float_network.ts prints the book's float64 and flo
   ]);
 });
 
-Deno.test("the chapter-8 scripts refuse a parameter file that is not the net's, and bad flags, in one line", async () => {
+Deno.test("the chapter-8 scripts refuse a parameter file that is not the net's, bad flags and unwritable outputs up front, in one line, exit 2", async () => {
+  let env: Record<string, string> = {}; // for the script's environment
   const fails = async (code: number, ...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-R", "-E", "-W", "-N=registry.npmjs.org", ...args],
       cwd: ROOT,
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...env },
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assertEquals(out.code, code);
-    return new TextDecoder().decode(out.stderr);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, code, stderr);
+    return stderr;
   };
   const script = "examples/ch08/half_float_network.ts";
-  assertMatch(
-    await fails(1, script, "--params", "/nonexistent.pkl"),
-    /^load_params: \/nonexistent\.pkl: No such file or directory[^\n]*\n$/,
+  assertEquals(
+    await fails(2, script, "--params", "/nonexistent.pkl"),
+    "half_float_network: --params /nonexistent.pkl: no such file\n",
+  );
+  const misclassified = "examples/ch08/misclassified_mnist.ts";
+  assertEquals(
+    await fails(2, misclassified, "--params", "/tmp"),
+    "misclassified_mnist: --params /tmp: is a folder, not a file\n",
   );
   // A pickle of other arrays, a file that is no pickle, one that is no
   // safetensors file.
   assertMatch(
-    await fails(1, script, "--params", "tests/pickles/protocol4.pkl"),
-    /^load_params: tests\/pickles\/protocol4\.pkl: loadParams\(\): expected tensors W1, b1, W2, .* but found W, fortran, [^\n]*\n$/,
+    await fails(2, script, "--params", "tests/pickles/protocol4.pkl"),
+    /^half_float_network: load_params: tests\/pickles\/protocol4\.pkl: loadParams\(\): expected tensors W1, b1, W2, .* but found W, fortran, [^\n]*\n$/,
   );
   const dir = await Deno.makeTempDir({ prefix: "dlfs-ch08-" });
   try {
     await Deno.copyFile("tests/book/make.py", `${dir}/text.pkl`);
     assertMatch(
-      await fails(1, script, "--params", `${dir}/text.pkl`),
-      /^load_params: decodePickle\(\): expected [^\n]*\(\S+text\.pkl, byte 0\)\n$/,
+      await fails(2, script, "--params", `${dir}/text.pkl`),
+      /^half_float_network: load_params: decodePickle\(\): expected [^\n]*\(\S+text\.pkl, byte 0\)\n$/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
   assertMatch(
-    await fails(1, script, "--params", "README.md"),
-    /^load_params: README\.md: decodeSafetensors\(\): expected a header of [^\n]+\n$/,
+    await fails(2, script, "--params", "README.md"),
+    /^half_float_network: load_params: README\.md: decodeSafetensors\(\): expected a header of [^\n]+\n$/,
   );
   assertEquals(
     await fails(2, script, "--sampled", "0"),
     'half_float_network: --sampled expects a whole number from 1 to 10000 but got "0"\n',
   );
   assertEquals(
-    await fails(2, "examples/ch08/misclassified_mnist.ts", "--bogus"),
+    await fails(2, misclassified, "--bogus"),
     "misclassified_mnist: unknown argument --bogus (it takes --params, --sampled, --svg)\n",
+  );
+  // Outputs checked before the run, not after it
+  assertEquals(
+    await fails(2, misclassified, "--svg", "/nonexistent/x.svg"),
+    "misclassified_mnist: --svg /nonexistent/x.svg: no such folder /nonexistent\n",
+  );
+  assertEquals(
+    await fails(2, misclassified, "--svg", "/tmp"),
+    "misclassified_mnist: --svg /tmp: is a folder, not a file\n",
+  );
+  assertEquals(
+    await fails(2, "examples/ch08/train_deepnet.ts", "--save", "/x/y.st"),
+    "train_deepnet: --save /x/y.st: no such folder /x\n",
+  );
+  // What fails on the way (here the data): one line too, exit 1
+  env = { MNIST_DIR: "/nonexistent/mnist" };
+  assertMatch(
+    await fails(1, misclassified, "--sampled", "5"),
+    /^misclassified_mnist: loadMnist\(\): expected MNIST_DIR "\/nonexistent\/mnist" [^\n]*\n$/,
   );
 });
 

@@ -14,6 +14,7 @@ import type { BaseKernels } from "../core/dispatch.ts";
 import { TS_KERNELS } from "../core/ts_kernels.ts";
 import { selectKernels } from "../core/backend.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
+import { KernelMemoryError } from "../core/simd/memory.ts";
 import { simdSupport } from "../core/simd/support.ts";
 import { place } from "./helpers.ts";
 
@@ -472,6 +473,28 @@ Deno.test("SimdKernels' memory grows without moving the arrays it handed out", (
   const b = new Matrix(2, 2, simd.float64(4));
   b.data.set([1, 0, 0, 1]);
   assertEquals(simd.matmul(a, b).toRows(), [[1, 2], [3, 4]]);
+});
+
+Deno.test("SimdKernels refuse arrays past the memory's 2 GiB cap with a KernelMemoryError, and keep working", () => {
+  const simd = SimdKernels.create()!;
+  const a = simd.float64(4);
+  a.set([1, 2, 3, 4]);
+  const refused = (length: number) => {
+    const e = assertThrows(
+      () => simd.float64(length),
+      KernelMemoryError,
+      "SimdKernels: expected to grow the WebAssembly memory to 2.24 GiB (",
+    );
+    assert(e instanceof RangeError);
+    assert(e.message.endsWith(" bytes) but found its cap of 2 GiB"), e.message);
+  };
+  refused(300_000_000); // one array of 2.4 GB: its size past 2³¹ bytes
+  simd.float64(150_000_000); // 1.2 GB: fits
+  refused(150_000_000); // 1.2 GB more does not
+  assertEquals(Array.from(a), [1, 2, 3, 4]);
+  const b = simd.float64(4);
+  b.set([5, 6, 7, 8]);
+  assertEquals(Array.from(a), [1, 2, 3, 4]);
 });
 
 Deno.test("selectKernels() picks the backend and names bad requests", () => {

@@ -14,7 +14,7 @@ import {
 } from "../core/mod.ts";
 import { simdSupport } from "../core/simd/support.ts";
 import { place, uniformMatrix } from "./helpers.ts";
-import { winogradSide } from "../core/simd/convolution.ts";
+import { recompute, winogradSide } from "../core/simd/convolution.ts";
 
 /** What one forward and backward through the seam computes. */
 interface Results {
@@ -53,11 +53,12 @@ const abs = (m: Matrix) => new Matrix(m.rows, m.cols, m.data.map(Math.abs));
 
 /**
  * Asserts each element of `got` within 2γ(terms)·scale of `want`, γ(n) =
- * n·2⁻⁵³/(1 − n·2⁻⁵³). With `scale` the sum of the |products| (the same
- * computation over absolute values), that bounds the rounding of any two
- * orders of summing `terms` products; the Winograd convolution's bound
- * has other scales and depths (`winogradScales`). So it holds for every
- * input, never by luck, and a result off by a whole term fails.
+ * n·2⁻⁵³/(1 − n·2⁻⁵³), and NaN, +∞ or −∞ exactly where `want` is. With
+ * `scale` the sum of the |products| (the same computation over absolute
+ * values), that bounds the rounding of any two orders of summing `terms`
+ * products; the Winograd convolution's bound has other scales and depths
+ * (`winogradScales`). So it holds for every input, never by luck, and a
+ * result off by a whole term fails.
  */
 function assertWithinRounding(
   got: Matrix,
@@ -68,12 +69,18 @@ function assertWithinRounding(
 ) {
   const u = 2 ** -53, gamma = (terms * u) / (1 - terms * u);
   for (let i = 0; i < want.data.length; i++) {
-    const d = Math.abs(got.data[i] - want.data[i]);
+    const a = got.data[i], b = want.data[i];
+    if (!Number.isFinite(b)) {
+      assert(
+        Number.isNaN(b) ? Number.isNaN(a) : a === b,
+        `${what}: element ${i} is ${a}, expected ${b}`,
+      );
+      continue;
+    }
+    const d = Math.abs(a - b);
     assert(
       d <= 2 * gamma * scale.data[i],
-      `${what}: element ${i} is ${got.data[i]}, expected ${
-        want.data[i]
-      } (off by ${d}, more than rounding allows)`,
+      `${what}: element ${i} is ${a}, expected ${b} (off by ${d}, more than rounding allows)`,
     );
   }
 }
@@ -477,7 +484,158 @@ Deno.test("the convolution's rounding checks fail on a result one product off, i
   }
 });
 
-Deno.test("two-thread SIMD convolution gives the one-thread results bit for bit", async () => {
+/**
+ * Asserts that `kernels`' forward and backward give the TypeScript
+ * kernels' results: NaN and ±∞ exactly where they do, the finite
+ * elements within rounding. A Winograd result is im2col's where
+ * Winograd's had a non-finite element (core/simd/convolution.ts), so the
+ * scale is Winograd's magnitude where finite (it bounds the direct
+ * |products| too), else the direct |products|.
+ */
+function assertLikeTs(
+  kernels: Kernels,
+  geometry: Geometry,
+  args: Matrix[],
+  window: Window,
+  outside: boolean,
+  what: string,
+) {
+  const [input, , , , , , n] = geometry;
+  const got = convolve(kernels, args, input, window, true, outside);
+  const want = convolve(TS_KERNELS, args, input, window, true);
+  const { scale, terms, sums } = bounds(geometry, args, window);
+  for (const key of ["out", "dx", "dW"] as const) {
+    const direct = sums[key]!,
+      either = scale[key]!.data.map((v, i) =>
+        Number.isFinite(v) ? v : direct.data[i]
+      );
+    assertWithinRounding(
+      got[key]!,
+      want[key]!,
+      new Matrix(direct.rows, direct.cols, either),
+      terms[key],
+      `${key} ${what}`,
+    );
+  }
+  const positions = args[3].cols / args[1].rows;
+  assertWithinRounding(got.db, want.db, sums.db, n * positions, `db ${what}`);
+}
+
+/**
+ * Winograd geometries, and x, W and dout with one NaN, +∞ or −∞: x's in
+ * image 0, channel 1, at (2, 2), so that outputs of its tile lie outside
+ * its windows; W's and dout's in the middle.
+ */
+const NON_FINITE_GEOMETRIES: Geometry[] = [
+  [[4, 8, 8], 3, 3, 3, 1, 1, 2], // F(4×4)
+  [[4, 7, 9], 3, 3, 3, 1, 1, 2], // F(2×2), partial tiles both sides
+  [[5, 4, 6], 7, 3, 3, 1, 2, 3], // F(4×4), pad 2
+];
+
+/** `geometry`'s seeded operands with `value` in `operand` (0: x, 1: W, 3: dout). */
+function withNonFinite(
+  rng: Rng,
+  geometry: Geometry,
+  operand: 0 | 1 | 3,
+  value: number,
+) {
+  const { window, args } = operands(rng, geometry);
+  const [[, h, w]] = geometry, m = args[operand];
+  m.data[operand === 0 ? (h + 2) * w + 2 : m.data.length >> 1] = value;
+  const name = { 0: "x", 1: "W", 3: "dout" }[operand];
+  return { window, args, what: `${name} ${value} ${JSON.stringify(geometry)}` };
+}
+
+for (const [kernels] of KERNELS) {
+  Deno.test(`${kernels.name} Winograd convolution gives NaN and ±∞ where the TypeScript kernels (NumPy) do, for one in x, W or dout`, () => {
+    const rng = new Rng(305);
+    let outside = false;
+    for (const geometry of NON_FINITE_GEOMETRIES) {
+      assert(winograd(geometry));
+      for (const operand of [0, 1, 3] as const) {
+        for (const value of [NaN, Infinity, -Infinity]) {
+          const { window, args, what } = withNonFinite(
+            rng,
+            geometry,
+            operand,
+            value,
+          );
+          outside = !outside;
+          assertLikeTs(kernels, geometry, args, window, outside, what);
+        }
+      }
+    }
+  });
+}
+
+/**
+ * Operands near 1e153: the direct sums stay finite (up to ~1.6e307),
+ * Winograd's intermediates overflow.
+ */
+function huge(): { geometry: Geometry; window: Window; args: Matrix[] } {
+  const geometry: Geometry = [[16, 14, 14], 8, 3, 3, 1, 1, 2];
+  const { window, args } = operands(new Rng(306), geometry);
+  for (const m of args) m.data.forEach((v, i) => m.data[i] = v * 1e153);
+  return { geometry, window, args };
+}
+
+Deno.test("SIMD Winograd convolution of operands near 1e153 is finite as the TypeScript kernels' is", () => {
+  const { geometry, window, args } = huge();
+  const want = convolve(TS_KERNELS, args, geometry[0], window, true);
+  for (const key of ["out", "dx", "dW", "db"] as const) {
+    assert(want[key]!.data.every(Number.isFinite), key);
+  }
+  for (const [kernels] of KERNELS) {
+    assertLikeTs(kernels, geometry, args, window, false, "1e153");
+  }
+});
+
+Deno.test("the non-finite checks fail on Winograd's results without im2col's recomputation", () => {
+  const [kernels] = KERNELS[0], geometry = NON_FINITE_GEOMETRIES[0];
+  recompute.nonFinite = false;
+  try {
+    for (
+      const [operand, value, first] of [
+        [0, NaN, "out"],
+        [0, Infinity, "out"],
+        [1, -Infinity, "out"],
+        [3, NaN, "dx"],
+      ] as const
+    ) {
+      const { window, args, what } = withNonFinite(
+        new Rng(307),
+        geometry,
+        operand,
+        value,
+      );
+      assertThrows(
+        () => assertLikeTs(kernels, geometry, args, window, false, what),
+        Error,
+        `${first} ${what}: element`,
+      );
+      // Winograd alone: x's NaN or ∞ spread over whole tiles, ∞ turned NaN
+      const got = convolve(kernels, args, geometry[0], window, true);
+      const want = convolve(TS_KERNELS, args, geometry[0], window, true);
+      const { data } = got[first]!, expected = want[first]!.data;
+      const nanWhere = (like: (v: number) => boolean) =>
+        data.some((v, i) => Number.isNaN(v) && like(expected[i]));
+      if (operand === 0) assert(nanWhere(Number.isFinite), what);
+      if (!Number.isNaN(value)) {
+        assert(nanWhere((v) => v === Infinity || v === -Infinity), what);
+      }
+    }
+    const { geometry: g, window, args } = huge();
+    assertThrows(
+      () => assertLikeTs(kernels, g, args, window, false, "1e153"),
+      Error,
+      "1e153: element",
+    );
+  } finally {
+    recompute.nonFinite = true;
+  }
+});
+
+Deno.test("two-thread SIMD convolution gives the one-thread results bit for bit, with NaNs too", async () => {
   const one = SimdKernels.create()!;
   const two = SimdKernels.create({ threads: 2 })!;
   try {
@@ -490,10 +648,18 @@ Deno.test("two-thread SIMD convolution gives the one-thread results bit for bit"
       ] as Geometry[]
     ) {
       const { window, args } = operands(rng, geometry);
-      const a = convolve(one, args, geometry[0], window, true);
-      const b = convolve(two, args, geometry[0], window, true);
-      for (const key of ["out", "dx", "dW", "db"] as const) {
-        assertEquals(b[key]!.data, a[key]!.data, `${key} ${geometry}`);
+      const [x] = args, images = geometry[6], size = x.data.length / images;
+      // finite, then a NaN in each image in turn: whichever thread takes
+      // it finds it
+      for (let nan = -1; nan < images; nan++) {
+        const kept = nan < 0 ? 0 : x.data[nan * size + 2];
+        if (nan >= 0) x.data[nan * size + 2] = NaN;
+        const a = convolve(one, args, geometry[0], window, true);
+        const b = convolve(two, args, geometry[0], window, true);
+        for (const key of ["out", "dx", "dW", "db"] as const) {
+          assertEquals(b[key]!.data, a[key]!.data, `${key} ${geometry}`);
+        }
+        if (nan >= 0) x.data[nan * size + 2] = kept;
       }
     }
     assertGreater(two.splits, 0);

@@ -336,7 +336,7 @@ Deno.test("gradient_check.ts checks again with smaller steps the elements whose 
   );
 });
 
-Deno.test("gradient_check.ts --net checks the registry's nets on --images N, and refuses an unknown net or count in one line", async () => {
+Deno.test("gradient_check.ts --net checks the registry's nets on --images N, and refuses an unknown net or count (a negative one too) in one line", async () => {
   const mnist = await gradientCheckCli("--net", "multi-layer", "--images", "1");
   assertStrictEquals(mnist.code, 0, mnist.stderr);
   assertMatch(
@@ -349,12 +349,15 @@ Deno.test("gradient_check.ts --net checks the registry's nets on --images N, and
     bad.stderr,
     /^gradient-check: --net expects one of two-layer, multi-layer, convnet, deep-convnet but got "lenet"\n$/,
   );
-  const images = await gradientCheckCli("--images", "0");
-  assertStrictEquals(images.code, 2);
-  assertMatch(
-    images.stderr,
-    /^gradient-check: --images expects an integer from 1 to 100 but got "0"\n$/,
-  );
+  for (const args of [["--images", "0"], ["--images", "-1"], ["--images=-1"]]) {
+    const images = await gradientCheckCli(...args);
+    assertStrictEquals(images.code, 2);
+    const got = args.at(-1)!.replace("--images=", "");
+    assertStrictEquals(
+      images.stderr,
+      `gradient-check: --images expects an integer from 1 to 100 but got "${got}"\n`,
+    );
+  }
 });
 
 Deno.test("train.ts stops a diverging run with the iteration and a hint", async () => {
@@ -371,6 +374,19 @@ Deno.test("train.ts stops a diverging run with the iteration and a hint", async 
   assertStrictEquals(
     stderr.trim(),
     "train: the loss became NaN at iteration 2 (lr 1e+300): training diverged; try a lower --lr",
+  );
+});
+
+Deno.test("train.ts says in one line, exit 1, that a batch does not fit the SIMD kernels' memory, and what to do", async () => {
+  // SimpleConvNet's first convolution at batch 20000: 2.8 GB out, refused
+  // before anything is computed
+  const { code, stderr } = await train(
+    ..."--net convnet --batch-size 20000 --iters 1 --backend simd".split(" "),
+  );
+  assertStrictEquals(code, 1);
+  assertMatch(
+    stderr,
+    /^train: SimdKernels: expected to grow the WebAssembly memory to 2\.\d\d GiB \(\d+ bytes\) but found its cap of 2 GiB: give a smaller --batch-size, or --backend ts \(no such cap, slower\)\n$/,
   );
 });
 

@@ -20,6 +20,19 @@
  * forward saves is x itself (the layer keeps x unchanged between the two,
  * as for `matmul` and `matmulTN`).
  *
+ * Winograd's transforms mix a tile's pixels, and its sums run through
+ * larger intermediates than the direct ones: one NaN or ±∞ in x, W or
+ * dout makes a whole tile's results NaN (where NumPy gives NaN or ±∞ only
+ * to the outputs whose sums hold it), and operands near 1e153 overflow
+ * where the direct sums do not. Neither happens with finite results, so
+ * a Winograd result (out; dW, dx) with any non-finite element is computed
+ * again by im2col, which gives the TypeScript kernels' (NumPy's) results.
+ * The check: out and dx, each thread's sum of the outputs as the kernel
+ * stores them (`winogradOutput`: finite only if they all are); dW (FN×C·9)
+ * by `allFinite` (codegen.ts). DeepConvNet's step, one process running
+ * the old and new kernels step by step, 100 pairs: +0.3 % (a scan of out
+ * and dx by `allFinite` instead, 6.4 M f64 a step: +2.1 %).
+ *
  * The batch goes in chunks of about an eighth, which each thread claims
  * in turn (`claiming` in conv_codegen.ts) until none is left: a thread
  * slowed by another process takes fewer. The filters' gradients are
@@ -30,6 +43,7 @@
  */
 
 import type { FloatArray, Matrix } from "../matrix.ts";
+import type { Window } from "../im2col.ts";
 import type {
   ConvolutionGrads,
   ConvolutionSaved,
@@ -67,6 +81,13 @@ const WINOGRAD_MIN_TILES = 24;
  */
 const WINOGRAD_MIN_CHANNELS = 3;
 
+/**
+ * Whether a Winograd result with a non-finite element is computed again by
+ * im2col (see the module doc): tests turn it off to show that their checks
+ * catch Winograd's results alone.
+ */
+export const recompute = { nonFinite: true };
+
 /** What the SIMD convolution keeps between forward and backward. */
 class SimdConvSaved implements ConvolutionSaved {
   readonly kernels: Kernels;
@@ -74,6 +95,8 @@ class SimdConvSaved implements ConvolutionSaved {
   plan: Int32Array;
   /** Winograd's plan of dx, a forward convolution of dout. */
   dxPlan?: Int32Array;
+  /** im2col's plan where Winograd's results were not finite (`PLAN`). */
+  colPlan?: Int32Array;
   /** Copies of operands that live outside the kernels' memory, by name. */
   readonly staged = new Map<string, Float64Array>();
   /** Winograd's m (tile side) forward and for dW, and for dx; 0: im2col. */
@@ -87,6 +110,9 @@ class SimdConvSaved implements ConvolutionSaved {
   pad = 0;
   oh = 0;
   ow = 0;
+  /** x's byte offset in the kernels' memory (or of its copy). */
+  xAt = 0;
+  window: Window = { height: 0, width: 0 };
   /** The filters transformed (Winograd: U, then for dx turned). */
   U?: Float64Array;
   /** The filters' gradient sums of each chunk of the batch, then db's. */
@@ -105,6 +131,7 @@ export class SimdConvolution {
   #threads: SimdThreads;
   #scratch: Float64Array[] = []; // per thread: the calling one, the worker
   #exports: WebAssembly.Exports; // the filter transforms, winogradFilters2 …
+  #allFinite: (a: number, n: number) => number; // codegen.ts' allFinite
   #counter?: Int32Array; // the next image to claim (`#run`)
 
   /**
@@ -121,6 +148,7 @@ export class SimdConvolution {
     this.#memory = memory;
     this.#threads = threads;
     this.#exports = exports;
+    this.#allFinite = exports.allFinite as (a: number, n: number) => number;
   }
 
   /** See `Kernels.convolution`. */
@@ -135,7 +163,7 @@ export class SimdConvolution {
       : new SimdConvSaved(k, k.int32(Math.max(PLAN.SIZE, WPLAN.SIZE)));
     const [c, h, w] = input, [oh, ow] = outputSize(input, window);
     const { height: fh, width: fw, stride = 1, pad = 0 } = window;
-    Object.assign(s, { n: x.rows, c, h, w, fn: W.rows, pad, oh, ow });
+    Object.assign(s, { n: x.rows, c, h, w, fn: W.rows, pad, oh, ow, window });
     // Winograd for 3×3 windows of stride 1: F(4×4, 3×3) unless its tiles
     // would reach far past the output's edge, else F(2×2, 3×3); the side
     // of dx's tiles likewise, for x's sides
@@ -143,40 +171,18 @@ export class SimdConvolution {
       c >= WINOGRAD_MIN_CHANNELS;
     s.m = winograd ? winogradSide(oh, ow) : 0;
     s.dxM = winograd ? winogradSide(h, w) : 0;
-    const xAt = this.#place(s, "x", x.data, true);
+    s.xAt = this.#place(s, "x", x.data, true);
     const bAt = this.#place(s, "b", b.data, true);
     const outAt = this.#place(s, "out", out.data, false);
     if (s.m !== 0) {
       const alpha = s.m + 2;
       const U = s.U = this.#sized(s.U, alpha * alpha * s.fn * c);
       this.#filters(s, W, U, s.m, false);
-      this.#winograd(s, s.plan, xAt, U.byteOffset, bAt, outAt, s.m);
-    } else {
-      const plan = s.plan, K = c * fh * fw;
-      const rows = Math.max(1, Math.min(oh, Math.floor(BLOCK / (K * ow))));
-      const slots: [keyof typeof PLAN, number][] = [
-        ["X", xAt],
-        ["W", this.#place(s, "W", W.data, true)],
-        ["B", bAt],
-        ["OUT", outAt],
-        ["C", c],
-        ["H", h],
-        ["WIDTH", w],
-        ["FN", s.fn],
-        ["FH", fh],
-        ["FW", fw],
-        ["STRIDE", stride],
-        ["PAD", pad],
-        ["OH", oh],
-        ["OW", ow],
-        ["ROWS", rows],
-      ];
-      for (const [slot, v] of slots) plan[PLAN[slot]] = v;
-      this.#run("convForward", plan, s.n, s.n * s.fn * K * oh * ow, {
-        scratch: K * rows * ow,
-        chunk: chunkOf(s.n),
-      });
-    }
+      if (!this.#winograd(s, s.plan, s.xAt, U.byteOffset, bAt, outAt, s.m)) {
+        s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
+        this.#colForward(s, this.#colPlan(s, s.colPlan, W, bAt, outAt));
+      }
+    } else this.#colForward(s, this.#colPlan(s, s.plan, W, bAt, outAt));
     this.#unstage(s, "out", out.data);
     this.#release(s, "x"); // x's copy, if any, is backward's
     return s;
@@ -198,109 +204,220 @@ export class SimdConvolution {
         `convolutionBackward(): expected what ${this.#kernels.name} kernels' convolution() saved but found another record`,
       );
     }
-    const s = saved, { n, c, fn, oh, ow } = s, dx = grads.dx;
+    const s = saved, { dW, dx } = grads;
     const doutAt = this.#place(s, "dout", dout.data, true);
     const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
-    const work = n * fn * c * oh * ow;
-    const chunk = chunkOf(n, s.m !== 0 ? s.plan[WPLAN.IMAGES] : 1);
-    const parts = Math.ceil(n / chunk);
-    // the filters' sums, (α² or K) × FN × C per chunk of the batch, then
-    // db per chunk
-    const alpha = s.m + 2, xis = alpha * alpha;
-    const size = s.m !== 0 ? xis * fn * c : W.cols * fn;
-    const sums = s.sums = this.#sized(s.sums, parts * (size + fn)).fill(0);
-    const db = sums.subarray(parts * size);
-    // dout, where the first chunk's sums go and how far apart, the chunk
-    const backward = [
-      doutAt,
-      sums.byteOffset,
-      8 * size,
-      db.byteOffset,
-      8 * fn,
-      chunk,
-    ];
-    const fill = (plan: Int32Array, slots: number[]) => {
-      backward.forEach((v, i) => plan[slots[i]] = v);
-    };
+    let db: Float64Array;
     if (s.m !== 0) {
-      const plan = s.plan;
-      fill(plan, [
-        WPLAN.DOUT,
-        WPLAN.DU,
-        WPLAN.DUSTEP,
-        WPLAN.DB,
-        WPLAN.DBSTEP,
-        WPLAN.CHUNK,
-      ]);
-      this.#run(`winogradBackward${s.m as 2 | 4}`, plan, n, work, {
-        scratch: this.#winogradScratch(plan, alpha, true),
-        chunk,
-      });
-      // dW = Gᵀ (the chunks' DU, added in order) G
-      const dW = this.#place(s, "dW", grads.dW.data, false);
-      this.#call(`winogradUnfilter${s.m}`, sums.byteOffset, dW, fn, c, parts);
-      this.#unstage(s, "dW", grads.dW.data);
-      if (dx !== undefined) {
-        // dx: dout convolved with the filters turned 180°, channels and
-        // filters swapped, pad 2 − pad
-        const a = s.dxM + 2;
-        const turned = s.U = this.#sized(s.U, a * a * fn * c);
-        this.#filters(s, W, turned, s.dxM, true);
-        s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
-        const dxSizes = {
-          n,
-          c: fn,
-          h: oh,
-          w: ow,
-          fn: c,
-          pad: 2 - s.pad,
-          oh: s.h,
-          ow: s.w,
-        };
-        this.#winograd(
-          dxSizes,
-          s.dxPlan,
-          doutAt,
-          turned.byteOffset,
-          0,
-          dxAt,
-          s.dxM,
-        );
+      const dWAt = this.#place(s, "dW", dW.data, false);
+      const winograd = this.#winogradBackward(s, W, doutAt, dWAt, dxAt);
+      db = winograd.db;
+      if (winograd.finite && this.#finite(dWAt, dW.data.length)) {
+        this.#unstage(s, "dW", dW.data);
+      } else {
+        s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
+        const plan = this.#colPlan(s, s.colPlan, W, 0, 0);
+        db = this.#colBackward(s, plan, W, doutAt, dxAt, dW);
       }
-    } else {
-      const plan = s.plan, K = W.cols;
-      plan[PLAN.W] = this.#place(s, "W", W.data, true);
-      plan[PLAN.DX] = dxAt;
-      fill(plan, [
+    } else db = this.#colBackward(s, s.plan, W, doutAt, dxAt, dW);
+    const parts = db.length / s.fn;
+    for (let f = 0; f < s.fn; f++) { // db: the chunks' sums, in order
+      let sum = 0;
+      for (let p = 0; p < parts; p++) sum += db[p * s.fn + f];
+      grads.db.data[f] = sum;
+    }
+    if (dx !== undefined) this.#unstage(s, "dx", dx.data);
+    this.#release(s);
+  }
+
+  /** Runs im2col's forward of `plan` (filled by `#colPlan`) over s's batch. */
+  #colForward(s: SimdConvSaved, plan: Int32Array): void {
+    const { n, c, fn, oh, ow } = s, rows = plan[PLAN.ROWS];
+    const K = c * s.window.height * s.window.width;
+    this.#run("convForward", plan, n, n * fn * K * oh * ow, {
+      scratch: K * rows * ow,
+      chunk: chunkOf(n),
+    });
+  }
+
+  /**
+   * Fills `plan`'s forward slots (`PLAN`): s's x, sizes and window, W,
+   * the bias at byte `b` and `out` (0 for backward, which reads neither);
+   * returns it.
+   */
+  #colPlan(
+    s: SimdConvSaved,
+    plan: Int32Array,
+    W: Matrix,
+    b: number,
+    out: number,
+  ): Int32Array {
+    const { oh, ow } = s;
+    const { height: fh, width: fw, stride = 1 } = s.window, K = W.cols;
+    const rows = Math.max(1, Math.min(oh, Math.floor(BLOCK / (K * ow))));
+    fill(plan, PLAN, {
+      ...sizes(s),
+      X: s.xAt,
+      W: this.#place(s, "W", W.data, true),
+      B: b,
+      OUT: out,
+      FH: fh,
+      FW: fw,
+      STRIDE: stride,
+      ROWS: rows,
+    });
+    return plan;
+  }
+
+  /**
+   * im2col's backward of dout (at byte `doutAt`) by `plan` (forward's,
+   * filled by `#colPlan`): dW, dx at byte `dxAt` (0: none). Returns db's
+   * sums, FN a chunk of the batch.
+   */
+  #colBackward(
+    s: SimdConvSaved,
+    plan: Int32Array,
+    W: Matrix,
+    doutAt: number,
+    dxAt: number,
+    dW: Matrix,
+  ): Float64Array {
+    const { n, fn, oh, ow } = s, K = W.cols, chunk = chunkOf(n);
+    plan[PLAN.W] = this.#place(s, "W", W.data, true);
+    plan[PLAN.DX] = dxAt;
+    const { sums, db, parts } = this.#sums(
+      s,
+      plan,
+      [
         PLAN.DOUT,
         PLAN.DWT,
         PLAN.DWTSTEP,
         PLAN.DB,
         PLAN.DBSTEP,
         PLAN.CHUNK,
-      ]);
-      const block = plan[PLAN.ROWS] * ow;
-      this.#run("convBackward", plan, n, work * (dx ? 2 : 1) * K / c, {
-        scratch: (2 * K + fn) * block,
-        chunk,
-      });
-      // dW = (the chunks' dWᵀ, added in order)ᵀ
-      const dW = grads.dW.data;
-      for (let f = 0; f < fn; f++) {
-        for (let q = 0; q < K; q++) {
-          let sum = 0;
-          for (let p = 0; p < parts; p++) sum += sums[p * size + q * fn + f];
-          dW[f * K + q] = sum;
-        }
+      ],
+      doutAt,
+      K * fn,
+      chunk,
+    );
+    const block = plan[PLAN.ROWS] * ow, work = n * fn * K * oh * ow;
+    this.#run("convBackward", plan, n, work * (dxAt ? 2 : 1), {
+      scratch: (2 * K + fn) * block,
+      chunk,
+    });
+    // dW = (the chunks' dWᵀ, added in order)ᵀ
+    for (let f = 0; f < fn; f++) {
+      for (let q = 0; q < K; q++) {
+        let sum = 0;
+        for (let p = 0; p < parts; p++) sum += sums[p * K * fn + q * fn + f];
+        dW.data[f * K + q] = sum;
       }
     }
-    for (let f = 0; f < fn; f++) { // db: the chunks' sums, in order
-      let sum = 0;
-      for (let p = 0; p < parts; p++) sum += db[p * fn + f];
-      grads.db.data[f] = sum;
+    return db;
+  }
+
+  /**
+   * Winograd's backward of dout (at byte `doutAt`) by s's plan: dW into
+   * byte `dWAt`, dx into byte `dxAt` (0: none). Returns db's sums, FN a
+   * chunk of the batch, and whether dx is all finite (see `#winograd`).
+   */
+  #winogradBackward(
+    s: SimdConvSaved,
+    W: Matrix,
+    doutAt: number,
+    dWAt: number,
+    dxAt: number,
+  ): { db: Float64Array; finite: boolean } {
+    const { n, c, fn, oh, ow } = s, plan = s.plan, alpha = s.m + 2;
+    const chunk = chunkOf(n, plan[WPLAN.IMAGES]);
+    // the filters' sums, α² × FN × C per chunk of the batch
+    const { sums, db, parts } = this.#sums(
+      s,
+      plan,
+      [
+        WPLAN.DOUT,
+        WPLAN.DU,
+        WPLAN.DUSTEP,
+        WPLAN.DB,
+        WPLAN.DBSTEP,
+        WPLAN.CHUNK,
+      ],
+      doutAt,
+      alpha * alpha * fn * c,
+      chunk,
+    );
+    this.#run(
+      `winogradBackward${s.m as 2 | 4}`,
+      plan,
+      n,
+      n * fn * c * oh * ow,
+      {
+        scratch: this.#winogradScratch(plan, alpha, true),
+        chunk,
+      },
+    );
+    // dW = Gᵀ (the chunks' DU, added in order) G
+    this.#call(`winogradUnfilter${s.m}`, sums.byteOffset, dWAt, fn, c, parts);
+    let finite = true;
+    if (dxAt !== 0) {
+      // dx: dout convolved with the filters turned 180°, channels and
+      // filters swapped, pad 2 − pad
+      const a = s.dxM + 2;
+      const turned = s.U = this.#sized(s.U, a * a * fn * c);
+      this.#filters(s, W, turned, s.dxM, true);
+      s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
+      const dxSizes = {
+        n,
+        c: fn,
+        h: oh,
+        w: ow,
+        fn: c,
+        pad: 2 - s.pad,
+        oh: s.h,
+        ow: s.w,
+      };
+      finite = this.#winograd(
+        dxSizes,
+        s.dxPlan,
+        doutAt,
+        turned.byteOffset,
+        0,
+        dxAt,
+        s.dxM,
+      );
     }
-    if (dx !== undefined) this.#unstage(s, "dx", dx.data);
-    this.#release(s);
+    return { db, finite };
+  }
+
+  /**
+   * s's sums of the filters' gradients, `size` f64 a chunk of the batch
+   * of `chunk` images, then db's, FN a chunk, zeroed; and `plan`'s slots
+   * `slots` set to dout's byte offset, the first chunk's sums and how far
+   * apart, the first db and how far apart, and the chunk.
+   */
+  #sums(
+    s: SimdConvSaved,
+    plan: Int32Array,
+    slots: number[],
+    doutAt: number,
+    size: number,
+    chunk: number,
+  ): { sums: Float64Array; db: Float64Array; parts: number } {
+    const fn = s.fn, parts = Math.ceil(s.n / chunk);
+    const sums = s.sums = this.#sized(s.sums, parts * (size + fn)).fill(0);
+    const db = sums.subarray(parts * size, parts * (size + fn));
+    [doutAt, sums.byteOffset, 8 * size, db.byteOffset, 8 * fn, chunk]
+      .forEach((v, i) => plan[slots[i]] = v);
+    return { sums, db, parts };
+  }
+
+  /**
+   * Whether the `length` f64 at byte `at` of the kernels' memory are all
+   * finite (always, when `recompute.nonFinite` is off): for dW, small
+   * (FN×C·9), which the Winograd forward's sums do not cover.
+   */
+  #finite(at: number, length: number): boolean {
+    return !recompute.nonFinite || this.#allFinite(at, length) === 1;
   }
 
   /**
@@ -352,7 +469,10 @@ export class SimdConvolution {
 
   /**
    * Winograd's F(m×m, 3×3) forward of the sizes in `s` (c channels of h×w
-   * in, fn of oh×ow out) into `plan`, and runs it.
+   * in, fn of oh×ow out) into `plan`, and runs it. Returns whether the
+   * outputs are all finite: each thread's sum of them, which the kernel
+   * adds up in the first 2 f64 of its scratch, is (always true when
+   * `recompute.nonFinite` is off).
    */
   #winograd(
     s: Pick<SimdConvSaved, "n" | "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">,
@@ -362,8 +482,8 @@ export class SimdConvolution {
     b: number,
     out: number,
     m: number,
-  ): void {
-    const { n, c, h, w, fn, pad, oh, ow } = s;
+  ): boolean {
+    const { n, c, fn, oh, ow } = s;
     const tw = Math.ceil(ow / m), th = Math.ceil(oh / m);
     const alpha = m + 2;
     // tile rows per block, or whole images when one fits
@@ -373,26 +493,22 @@ export class SimdConvolution {
     );
     const rows = Math.max(1, Math.min(th, Math.floor(tiles / tw)));
     const images = rows < th ? 1 : Math.max(1, Math.floor(tiles / (th * tw)));
-    const slots: [keyof typeof WPLAN, number][] = [
-      ["X", x],
-      ["U", U],
-      ["B", b],
-      ["OUT", out],
-      ["C", c],
-      ["H", h],
-      ["WIDTH", w],
-      ["FN", fn],
-      ["PAD", pad],
-      ["OH", oh],
-      ["OW", ow],
-      ["TROWS", rows],
-      ["IMAGES", images],
-    ];
-    for (const [slot, v] of slots) plan[WPLAN[slot]] = v;
+    fill(plan, WPLAN, {
+      ...sizes(s),
+      X: x,
+      U,
+      B: b,
+      OUT: out,
+      TROWS: rows,
+      IMAGES: images,
+    });
     this.#run(`winogradForward${m as 2 | 4}`, plan, n, n * fn * c * oh * ow, {
       scratch: this.#winogradScratch(plan, alpha),
       chunk: chunkOf(n, images),
     });
+    const sums = this.#scratch.slice(0, this.#threads.count);
+    return !recompute.nonFinite ||
+      sums.every((sum) => Number.isFinite(sum[0] + sum[1]));
   }
 
   /**
@@ -406,14 +522,15 @@ export class SimdConvolution {
     const ldv = strideOf(images * plan[WPLAN.TROWS] * tw);
     const padded = c * (m * th + 2) * (m * tw + 2) +
       (backward ? fn * m * th * m * tw : 0);
-    return images * padded + alpha * alpha * (c + fn) * ldv;
+    return 2 + images * padded + alpha * alpha * (c + fn) * ldv;
   }
 
   /**
    * Runs `kind` over the n images of `plan`, `chunk` at a time, each
    * thread (the worker too when it runs) claiming chunks until none is
    * left (`claiming` in conv_codegen.ts); each thread's scratch holds
-   * `scratch` f64. `work`: multiply-adds (for the threads' threshold).
+   * `scratch` f64, the first 2 zeroed (the Winograd forward's sums).
+   * `work`: multiply-adds (for the threads' threshold).
    */
   #run(
     kind:
@@ -428,7 +545,7 @@ export class SimdConvolution {
   ): void {
     const threads = this.#threads.count, at: number[] = [];
     for (let t = 0; t < threads; t++) {
-      this.#scratch[t] = this.#sized(this.#scratch[t], scratch);
+      this.#scratch[t] = this.#sized(this.#scratch[t], scratch).fill(0, 0, 2);
       at.push(this.#scratch[t].byteOffset);
     }
     const counter = this.#counter ??= this.#kernels.int32(1);
@@ -503,6 +620,23 @@ export class SimdConvolution {
   #reads(data: FloatArray): boolean {
     return data instanceof Float64Array && this.#memory.has(data);
   }
+}
+
+/** A convolution's sizes: C channels of H×W in, FN of OH×OW out, pad. */
+type Sizes = Pick<SimdConvSaved, "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">;
+
+/** The slots of s's sizes, named as in `PLAN` and `WPLAN` both. */
+function sizes({ c, h, w, fn, pad, oh, ow }: Sizes) {
+  return { C: c, H: h, WIDTH: w, FN: fn, PAD: pad, OH: oh, OW: ow };
+}
+
+/** Sets `plan`'s slots, at their places in `layout` (`PLAN`, `WPLAN`). */
+function fill<L extends Record<string, number>>(
+  plan: Int32Array,
+  layout: L,
+  values: Partial<Record<keyof L, number>>,
+): void {
+  for (const [slot, v] of Object.entries(values)) plan[layout[slot]] = v!;
 }
 
 /**

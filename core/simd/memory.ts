@@ -30,6 +30,49 @@ import { CTL, MAX_PAGES } from "./module.ts";
 
 const PAGE = 65536;
 
+/**
+ * Thrown when the SIMD kernels' memory cannot grow as far as an array
+ * needs: WebAssembly memory stops at 2 GiB here (the kernels' byte
+ * offsets are i32s), and the runtime may refuse sooner. A smaller batch
+ * needs less; the TypeScript kernels (`backend: "ts"`) have no such cap.
+ *
+ * @example A batch too large for the kernels' memory
+ * ```ts
+ * import { KernelMemoryError, SimdKernels } from "@dlfs/nn/core";
+ *
+ * const simd = SimdKernels.create();
+ * try {
+ *   simd?.float64(300_000_000); // 2.4 GB of f64
+ * } catch (e) {
+ *   if (!(e instanceof KernelMemoryError)) throw e;
+ *   console.log(e.message); // SimdKernels: expected to grow the WebAssembly memory to 2.24 GiB … but found its cap of 2 GiB
+ * }
+ * ```
+ */
+export class KernelMemoryError extends RangeError {
+  /** The bytes the memory would have had to hold. */
+  readonly bytes: number;
+
+  /**
+   * The error for a memory that could not grow to `bytes`; `refusal`: the
+   * runtime's message.
+   */
+  constructor(bytes: number, refusal: string) {
+    const gib = (n: number) => `${+(n / 2 ** 30).toFixed(2)} GiB`;
+    super(
+      `SimdKernels: expected to grow the WebAssembly memory to ${
+        gib(bytes)
+      } (${bytes} bytes) but found ${
+        bytes > MAX_PAGES * PAGE
+          ? `its cap of ${gib(MAX_PAGES * PAGE)}`
+          : `the runtime refused (${refusal})`
+      }`,
+    );
+    this.name = "KernelMemoryError";
+    this.bytes = bytes;
+  }
+}
+
 /** A `WebAssembly.Memory` with a heap inside: see the module doc. */
 export class SimdMemory implements Allocator {
   /** The memory the kernel module imports. */
@@ -214,11 +257,7 @@ export class SimdMemory implements Allocator {
         this.memory.grow(pages);
       } catch (e) {
         this.#heap.free(offset);
-        throw new RangeError(
-          `SimdKernels: expected to grow the WebAssembly memory to ${end} bytes but the runtime refused (${
-            (e as Error).message
-          })`,
-        );
+        throw new KernelMemoryError(end, (e as Error).message);
       }
       this.#buffer = this.memory.buffer; // a new, longer view (old ones stay valid)
       this.#mine.add(this.#buffer);

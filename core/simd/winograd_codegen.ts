@@ -427,16 +427,18 @@ export function winogradInput(v: Variant, tileMajor: boolean): Func {
 }
 
 /**
- * `winogradOutputM(mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias)`: Y = Aᵀ
- * M A (+ bias[filter] unless bias is 0) for each tile of tile rows ty0 …
- * ty0+nty−1 and each filter, from element ξ of M at M[ξ][filter][tt]
+ * `winogradOutputM(mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias, sums)`: Y
+ * = Aᵀ M A (+ bias[filter] unless bias is 0) for each tile of tile rows
+ * ty0 … ty0+nty−1 and each filter, from element ξ of M at M[ξ][filter][tt]
  * (rows ldm apart), into the image's fn planes of oh×ow at out: the part
- * of the tile within them.
+ * of the tile within them. The f64x2 at `sums` gets every Y computed added
+ * to it: finite only if they all are (the caller's finiteness check).
  */
 export function winogradOutput(v: Variant): Func {
   const { m, alpha } = v;
-  const f = new Func(`winogradOutput${m}`, i32s(10));
-  const [mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias] = locals(f);
+  const f = new Func(`winogradOutput${m}`, i32s(11));
+  const [mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias, sums] = locals(f);
+  const sum = f.local(V128);
   const fi = f.local(I32), mf = f.local(I32), q = f.local(I32);
   const of = f.local(I32), xiStep = f.local(I32), plane = f.local(I32);
   const row = f.local(I32), bv = f.local(V128), rows = f.local(I32);
@@ -450,6 +452,7 @@ export function winogradOutput(v: Variant): Func {
   f.get(ow).i32(3).i32Shl().set(row);
   f.get(mm).set(mf);
   f.get(out).set(of);
+  f.v128Zero().set(sum);
   f.i32(0).set(fi);
   whileLess(f, fi, fn, 1, () => {
     f.v128Zero().set(bv);
@@ -478,6 +481,16 @@ export function winogradOutput(v: Variant): Func {
       f.get(bias).ifThen(() => {
         for (const yv of y) f.get(yv).get(bv).f64x2Add().set(yv);
       });
+      // sum += the tile's Y, added as a tree: one addition on sum's chain
+      const tree = (ys: number[]): void => {
+        if (ys.length === 1) return void f.get(ys[0]);
+        tree(ys.slice(0, ys.length >> 1));
+        tree(ys.slice(ys.length >> 1));
+        f.f64x2Add();
+      };
+      f.get(sum);
+      tree(y);
+      f.f64x2Add().set(sum);
       // each tile's rows, two outputs a vector, the second lane's tile
       // first (see tilePairs); past the output's edge (the last tiles of a
       // side that m does not divide) only the rows and columns within it
@@ -522,6 +535,7 @@ export function winogradOutput(v: Variant): Func {
     f.get(of).get(plane).i32Add().set(of);
     f.get(mf).get(ldm).i32(3).i32Shl().i32Add().set(mf);
   });
+  f.get(sums).get(sums).v128Load().get(sum).f64x2Add().v128Store();
   return f;
 }
 
@@ -766,8 +780,9 @@ export interface WinogradFuncs {
  * tiles reach past the edge, their douts'), transformed tiles V
  * (α²·C·ldv f64) and M (α²·FN·ldv), ldv = the block's tiles + 1 rounded
  * up to even, + 2 if that is a multiple of 4 (`strideOf` in
- * convolution.ts). Scratch: IMAGES·(C·(m·TH + 2)·(m·TW + 2) + FN·m·TH·m·TW
- * for the backward) + α²·(C + FN)·ldv f64, TH, TW the tiles a side.
+ * convolution.ts). Scratch: 2 + IMAGES·(C·(m·TH + 2)·(m·TW + 2) +
+ * FN·m·TH·m·TW for the backward) + α²·(C + FN)·ldv f64, TH, TW the tiles a
+ * side; the forward adds its outputs to the first 2 (`winogradOutput`).
  */
 export function winograd(
   product: Func,
@@ -786,7 +801,10 @@ export function winograd(
   ): Func => {
     const f = new Func(name, i32s(4));
     const [plan, n0, n1, scratch] = locals(f);
-    const g: Locals = { scratch };
+    // the thread's sum of the outputs (forward) first, then the rest
+    const g: Locals = { scratch, sums: f.local(I32) };
+    f.get(scratch).set(g.sums);
+    f.get(scratch).i32(16).i32Add().set(scratch);
     const sizes = ["X", "C", "H", "WIDTH", "FN", "PAD", "OH", "OW"] as const;
     for (const slot of [...sizes, "TROWS", "IMAGES", ...slots] as const) {
       g[slot] = f.local(I32);
@@ -929,7 +947,7 @@ export function winograd(
     each(() => {
       f.get(g.m).get(g.col).i32(3).i32Shl().i32Add().get(g.on).get(g.FN)
         .get(g.ldv).get(g.ty0).get(g.nty).get(g.tw).get(g.OH).get(g.OW)
-        .get(g.B).call(output);
+        .get(g.B).get(g.sums).call(output);
     });
   });
 

@@ -13,10 +13,10 @@
 import { loadMnist } from "@dlfs/nn/data";
 import { BOOK_PARAMS, DeepConvNet, flags, loadParams } from "./deep_convnet.ts";
 
-const args = flags("half_float_network", {
+const args = await flags("half_float_network", {
   params: BOOK_PARAMS,
   sampled: "1000",
-});
+}, { read: ["params"] });
 
 const { xTest: images, tTest: labels } = await loadMnist({ flatten: false });
 

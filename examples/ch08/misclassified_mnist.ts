@@ -15,11 +15,11 @@ import { loadMnist, writeFileAtomic } from "@dlfs/nn/data";
 import { digitsPlot } from "@dlfs/nn/io";
 import { BOOK_PARAMS, DeepConvNet, flags, loadParams } from "./deep_convnet.ts";
 
-const args = flags("misclassified_mnist", {
+const args = await flags("misclassified_mnist", {
   params: BOOK_PARAMS,
   sampled: undefined,
   svg: "misclassified_mnist.svg",
-});
+}, { read: ["params"], write: ["svg"] });
 
 const { xTest, tTest } = await loadMnist({ flatten: false });
 

@@ -13,10 +13,10 @@ import { Rng, Trainer } from "@dlfs/nn";
 import { loadMnist } from "@dlfs/nn/data";
 import { DeepConvNet, flags, saveParams } from "./deep_convnet.ts";
 
-const args = flags("train_deepnet", {
+const args = await flags("train_deepnet", {
   iters: undefined,
   save: "deep_convnet_params.safetensors",
-});
+}, { write: ["save"] });
 const iters = args.iters === undefined ? undefined : Number(args.iters);
 if (iters !== undefined && !(Number.isInteger(iters) && iters >= 1)) {
   console.error(
