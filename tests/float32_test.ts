@@ -211,22 +211,21 @@ for (const kernels of KERNELS) {
   Deno.test(`${name}: the convolution and its backward are the float64 ones within float32 rounding`, async () => {
     await kernels.ready();
     const rng = new Rng(403);
-    // 3×3 stride 1 over 3 channels (Winograd's in float64) and 5×5 pad 2.
+    // 3×3 stride 1 over 3 channels (Winograd's in float64), and im2col's
+    // (f32x4 in the SIMD kernels): 5×5 pad 2, 3×3 over 2 channels (odd
+    // widths: runs of 1 … 3 lanes left), stride 2, 1×1, 2×2 pad 0.
     for (
-      const [input, fn, f, pad] of [[[3, 8, 8], 4, 3, 1], [
-        [1, 9, 7],
-        3,
-        5,
-        2,
-      ]] as [
-        ImageShape,
-        number,
-        number,
-        number,
-      ][]
+      const [input, fn, f, pad, stride] of [
+        [[3, 8, 8], 4, 3, 1, 1],
+        [[1, 9, 7], 3, 5, 2, 1],
+        [[2, 11, 13], 5, 3, 1, 1],
+        [[2, 9, 11], 3, 3, 1, 2],
+        [[4, 5, 7], 6, 1, 0, 1],
+        [[3, 6, 9], 7, 2, 0, 1],
+      ] as [ImageShape, number, number, number, number][]
     ) {
-      const window: Window = { height: f, width: f, stride: 1, pad };
-      const [oh, ow] = outputSize(input, window), n = 3, c = input[0];
+      const window: Window = { height: f, width: f, stride, pad };
+      const [oh, ow] = outputSize(input, window), n = 10, c = input[0];
       const x = operand(rng, n, c * input[1] * input[2]);
       const W = operand(rng, fn, c * f * f), b = operand(rng, 1, fn);
       const dout = operand(rng, n, fn * oh * ow);
@@ -244,7 +243,7 @@ for (const kernels of KERNELS) {
       const got = run(kernels, [x, W, b, dout].map((m) => at(kernels, m)));
       const want = run(ORACLE, [x, W, b, dout]);
       const scale = run(ORACLE, [x, W, b, dout].map(abs));
-      const what = JSON.stringify([input, fn, f, pad]);
+      const what = JSON.stringify([input, fn, f, pad, stride]);
       assertWithinFloat32(got.out, want.out, scale.out, c * f * f + 1, what);
       assertWithinFloat32(got.dW, want.dW, scale.dW, n * oh * ow, what);
       assertWithinFloat32(got.db, want.db, scale.db, n * oh * ow, what);
@@ -263,6 +262,38 @@ Deno.test("the float32 rounding check fails on a product one term off", () => {
   got.data[7] += a.data[1 * 9 + 4] * b.data[4 * 6 + 1] || 0.5; // one more term
   assertThrows(
     () => assertWithinFloat32(got, want, scale, 9, "one term off"),
+    Error,
+    "more than float32 rounding allows",
+  );
+});
+
+Deno.test("SIMD float32 im2col convolution: operands outside the kernels' memory too, and the check fails on an output one product off", () => {
+  const kernels = KERNELS[1], rng = new Rng(405);
+  const input: ImageShape = [2, 7, 9], fn = 3;
+  const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
+  const [oh, ow] = outputSize(input, window), n = 4, K = 2 * 9;
+  const x = operand(rng, n, 2 * 7 * 9), W = operand(rng, fn, K);
+  const b = operand(rng, 1, fn);
+  const outside = (m: Matrix) =>
+    new Matrix(m.rows, m.cols, Float32Array.from(m.data));
+  const out = outside(new Matrix(n, fn * oh * ow));
+  kernels.convolution(
+    outside(x),
+    at(kernels, W),
+    outside(b),
+    input,
+    window,
+    out,
+  );
+  const want = new Matrix(n, fn * oh * ow), scale = new Matrix(n, fn * oh * ow);
+  ORACLE.convolution(x, W, b, input, window, want);
+  ORACLE.convolution(abs(x), abs(W), abs(b), input, window, scale);
+  assertWithinFloat32(out, want, scale, K + 1, "as computed");
+  // output (image 0, filter 0, position (1, 1)) one product more: x's
+  // (channel 0, row 1, column 1) times W's centre
+  out.data[ow + 1] += x.data[9 + 1] * W.data[4] || 0.5;
+  assertThrows(
+    () => assertWithinFloat32(out, want, scale, K + 1, "one product off"),
     Error,
     "more than float32 rounding allows",
   );

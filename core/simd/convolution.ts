@@ -9,9 +9,11 @@
  * exported from mod.ts; `SimdKernels` (simd.ts) owns one, on a shared
  * memory (else it keeps the im2col of `dispatch.ts`).
  *
- * The functions compute in f64 (their f32x4 twins are yet to be written):
- * float32 kernels use them too, their operands copied into f64 buffers
- * and the results back, rounded (`#place`, `#unstage`), which costs a few
+ * im2col's functions have f32x4 twins (`convForwardF32`, …), which
+ * float32 kernels call on their operands where they are. Winograd's
+ * compute in f64 only (their f32x4 twins are yet to be written): float32
+ * kernels use them over copies of their operands in f64 buffers, the
+ * results copied back, rounded (`#place`, `#unstage`), which costs a few
  * percent of DeepConvNet's step and is more accurate than float32.
  *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
@@ -50,7 +52,8 @@ import type {
   Kernels,
 } from "../kernels.ts";
 import { outputSize } from "../im2col.ts";
-import { PLAN } from "./conv_codegen.ts";
+import { PLAN, suffix } from "./conv_codegen.ts";
+import { type Float, FLOATS } from "./codegen.ts";
 import { WPLAN } from "./winograd_codegen.ts";
 import type { SimdMemory } from "./memory.ts";
 import type { SimdThreads } from "./threads.ts";
@@ -97,8 +100,16 @@ class SimdConvSaved implements ConvolutionSaved {
   dxPlan?: Int32Array;
   /** im2col's plan where Winograd's results were not finite (`PLAN`). */
   colPlan?: Int32Array;
-  /** Copies of operands that live outside the kernels' memory, by name. */
-  readonly staged = new Map<string, Float64Array>();
+  /**
+   * The element type im2col's functions compute in: the kernels' (f32 for
+   * float32), but f64 where Winograd's do (their fallback then too).
+   */
+  t: Float = "f64";
+  /**
+   * Copies of operands (of type t) that live outside the kernels' memory
+   * or are of another type, by name.
+   */
+  readonly staged = new Map<string, FloatArray>();
   /** Winograd's m (tile side) forward and for dW, and for dx; 0: im2col. */
   m = 0;
   dxM = 0;
@@ -115,8 +126,8 @@ class SimdConvSaved implements ConvolutionSaved {
   window: Window = { height: 0, width: 0 };
   /** The filters transformed (Winograd: U, then for dx turned). */
   U?: Float64Array;
-  /** The filters' gradient sums of each chunk of the batch, then db's. */
-  sums?: Float64Array;
+  /** The filters' gradient sums of each chunk of the batch, then db's (t). */
+  sums?: FloatArray;
 
   constructor(kernels: Kernels, plan: Int32Array) {
     this.kernels = kernels;
@@ -171,6 +182,7 @@ export class SimdConvolution {
       c >= WINOGRAD_MIN_CHANNELS;
     s.m = winograd ? winogradSide(oh, ow) : 0;
     s.dxM = winograd ? winogradSide(h, w) : 0;
+    s.t = s.m === 0 && k.dtype === "float32" ? "f32" : "f64";
     s.xAt = this.#place(s, "x", x.data, true);
     const bAt = this.#place(s, "b", b.data, true);
     const outAt = this.#place(s, "out", out.data, false);
@@ -207,7 +219,7 @@ export class SimdConvolution {
     const s = saved, { dW, dx } = grads;
     const doutAt = this.#place(s, "dout", dout.data, true);
     const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
-    let db: Float64Array;
+    let db: FloatArray;
     if (s.m !== 0) {
       const dWAt = this.#place(s, "dW", dW.data, false);
       const winograd = this.#winogradBackward(s, W, doutAt, dWAt, dxAt);
@@ -234,7 +246,7 @@ export class SimdConvolution {
   #colForward(s: SimdConvSaved, plan: Int32Array): void {
     const { n, c, fn, oh, ow } = s, rows = plan[PLAN.ROWS];
     const K = c * s.window.height * s.window.width;
-    this.#run("convForward", plan, n, n * fn * K * oh * ow, {
+    this.#run(`convForward${suffix(s.t)}`, plan, n, n * fn * K * oh * ow, {
       scratch: K * rows * ow,
       chunk: chunkOf(n),
     });
@@ -281,7 +293,7 @@ export class SimdConvolution {
     doutAt: number,
     dxAt: number,
     dW: Matrix,
-  ): Float64Array {
+  ): FloatArray {
     const { n, fn, oh, ow } = s, K = W.cols, chunk = chunkOf(n);
     plan[PLAN.W] = this.#place(s, "W", W.data, true);
     plan[PLAN.DX] = dxAt;
@@ -301,7 +313,7 @@ export class SimdConvolution {
       chunk,
     );
     const block = plan[PLAN.ROWS] * ow, work = n * fn * K * oh * ow;
-    this.#run("convBackward", plan, n, work * (dxAt ? 2 : 1), {
+    this.#run(`convBackward${suffix(s.t)}`, plan, n, work * (dxAt ? 2 : 1), {
       scratch: (2 * K + fn) * block,
       chunk,
     });
@@ -327,7 +339,7 @@ export class SimdConvolution {
     doutAt: number,
     dWAt: number,
     dxAt: number,
-  ): { db: Float64Array; finite: boolean } {
+  ): { db: FloatArray; finite: boolean } {
     const { n, c, fn, oh, ow } = s, plan = s.plan, alpha = s.m + 2;
     const chunk = chunkOf(n, plan[WPLAN.IMAGES]);
     // the filters' sums, α² × FN × C per chunk of the batch
@@ -390,8 +402,9 @@ export class SimdConvolution {
   }
 
   /**
-   * s's sums of the filters' gradients, `size` f64 a chunk of the batch
-   * of `chunk` images, then db's, FN a chunk, zeroed; and `plan`'s slots
+   * s's sums of the filters' gradients, `size` elements (of s.t) a chunk
+   * of the batch of `chunk` images, then db's, FN a chunk, zeroed; and
+   * `plan`'s slots
    * `slots` set to dout's byte offset, the first chunk's sums and how far
    * apart, the first db and how far apart, and the chunk.
    */
@@ -402,11 +415,13 @@ export class SimdConvolution {
     doutAt: number,
     size: number,
     chunk: number,
-  ): { sums: Float64Array; db: Float64Array; parts: number } {
+  ): { sums: FloatArray; db: FloatArray; parts: number } {
     const fn = s.fn, parts = Math.ceil(s.n / chunk);
-    const sums = s.sums = this.#sized(s.sums, parts * (size + fn)).fill(0);
+    const sums = s.sums = this.#sized(s.sums, parts * (size + fn), s.t)
+      .fill(0);
     const db = sums.subarray(parts * size, parts * (size + fn));
-    [doutAt, sums.byteOffset, 8 * size, db.byteOffset, 8 * fn, chunk]
+    const bytes = sums.BYTES_PER_ELEMENT;
+    [doutAt, sums.byteOffset, bytes * size, db.byteOffset, bytes * fn, chunk]
       .forEach((v, i) => plan[slots[i]] = v);
     return { sums, db, parts };
   }
@@ -534,8 +549,8 @@ export class SimdConvolution {
    */
   #run(
     kind:
-      | "convForward"
-      | "convBackward"
+      | `convForward${"" | "F32"}`
+      | `convBackward${"" | "F32"}`
       | `winogradForward${2 | 4}`
       | `winogradBackward${2 | 4}`,
     plan: Int32Array,
@@ -560,18 +575,27 @@ export class SimdConvolution {
   }
 
   /**
-   * `buf` when it holds at least `length` elements, else a new array in
-   * the memory (`buf` given back).
+   * `buf` when it holds at least `length` elements of type `t`, else a new
+   * array in the memory (`buf` given back).
    */
-  #sized(buf: Float64Array | undefined, length: number): Float64Array {
-    if (buf !== undefined && buf.length >= length) return buf;
+  #sized(buf: Float64Array | undefined, length: number): Float64Array;
+  #sized(buf: FloatArray | undefined, length: number, t: Float): FloatArray;
+  #sized(
+    buf: FloatArray | undefined,
+    length: number,
+    t: Float = "f64",
+  ): FloatArray {
+    if (buf !== undefined && buf.length >= length && isOf(buf, t)) return buf;
     if (buf !== undefined) this.#kernels.free(buf);
-    return this.#kernels.float64(length);
+    return t === "f64"
+      ? this.#kernels.float64(length)
+      : this.#kernels.float32(length);
   }
 
   /**
-   * The byte offset of `data` when it lives in the kernels' memory; else
-   * of s's copy under `name` (filled with `data` when `copy`).
+   * The byte offset of `data` when it lives in the kernels' memory, of
+   * type s.t; else of s's copy under `name` (filled with `data`, converted,
+   * when `copy`).
    */
   #place(
     s: SimdConvSaved,
@@ -580,14 +604,16 @@ export class SimdConvolution {
     copy: boolean,
   ): number {
     let buf = s.staged.get(name);
-    if (this.#reads(data)) {
+    if (this.#reads(s, data)) {
       if (buf !== undefined) this.#kernels.free(buf);
       s.staged.delete(name);
       return data.byteOffset;
     }
-    if (buf === undefined || buf.length !== data.length) {
+    if (buf === undefined || buf.length !== data.length || !isOf(buf, s.t)) {
       if (buf !== undefined) this.#kernels.free(buf);
-      buf = this.#memory.float64(data.length, !copy); // a copy: not zeroed first
+      buf = s.t === "f64" // a copy: not zeroed first
+        ? this.#memory.float64(data.length, !copy)
+        : this.#memory.float32(data.length);
       s.staged.set(name, buf);
     }
     if (copy) buf.set(data);
@@ -610,16 +636,21 @@ export class SimdConvolution {
   /** Copies s's copy of an output under `name`, if any, into `data`. */
   #unstage(s: SimdConvSaved, name: string, data: FloatArray): void {
     const buf = s.staged.get(name);
-    if (buf !== undefined && !this.#reads(data)) data.set(buf);
+    if (buf !== undefined && !this.#reads(s, data)) data.set(buf);
   }
 
   /**
-   * Whether the generated functions read `data` where it is: f64 in the
-   * kernels' memory. (Float32 kernels' operands are staged, converted.)
+   * Whether the generated functions read `data` where it is: of type s.t
+   * in the kernels' memory. (Else it is staged, converted where need be.)
    */
-  #reads(data: FloatArray): boolean {
-    return data instanceof Float64Array && this.#memory.has(data);
+  #reads(s: SimdConvSaved, data: FloatArray): boolean {
+    return isOf(data, s.t) && this.#memory.has(data);
   }
+}
+
+/** Whether `data`'s elements are of type `t`. */
+function isOf(data: FloatArray, t: Float): boolean {
+  return data.BYTES_PER_ELEMENT === FLOATS[t].bytes;
 }
 
 /** A convolution's sizes: C channels of H×W in, FN of OH×OW out, pad. */
