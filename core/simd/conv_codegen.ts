@@ -280,9 +280,10 @@ export function suffix(t: Float): "" | "F32" {
  * scratch)` over images n0 … n1−1 of the plan's batch (see the module
  * doc), with Winograd's drivers. Scratch, f64: K·ROWS·OW forward; backward
  * that, ROWS·OW·FN and (with dx) K·ROWS·OW more. With `t` = "f32" the
- * same over f32 (`convForwardF32`, `convBackwardF32`: the plan's matrices,
- * the filters' gradient sums and db's, and the scratch's elements f32),
- * im2col's only.
+ * same over f32 (`convForwardF32`, `winogradForward2F32`, …: the plan's
+ * matrices, the filters' gradient sums and db's, and the scratch's
+ * elements f32; Winograd's transforms computing in f64 between), Winograd's
+ * F(2×2, 3×3) only (see convolution.ts).
  */
 export function convolution(
   tiles: Tiles,
@@ -424,10 +425,9 @@ export function convolution(
     });
   });
   // Winograd's, m = 2 and 4: winogradForward2, winogradBackward2, …
-  const padded = t === "f64" ? [padInto()] : [];
-  const variants = padded.flatMap((p) =>
-    [VARIANTS[2], VARIANTS[4]].map((v) => winograd(product, p, v))
-  );
+  const padded = padInto(t);
+  const sides = t === "f64" ? [VARIANTS[2], VARIANTS[4]] : [VARIANTS[2]];
+  const variants = sides.map((v) => winograd(product, padded, v, t));
   const drivers = [
     forward,
     backward,
@@ -441,7 +441,7 @@ export function convolution(
       toCols,
       fromCols,
       transpose,
-      ...padded,
+      padded,
       ...drivers,
       ...drivers.map(claiming),
       ...variants.flatMap((w) => w.all),

@@ -99,4 +99,6 @@ export const KIND_STOP = 0,
     "winogradBackward2Chunks",
     "winogradForward4Chunks",
     "winogradBackward4Chunks",
+    "winogradForward2F32Chunks",
+    "winogradBackward2F32Chunks",
   ] as const;
