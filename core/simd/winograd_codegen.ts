@@ -109,6 +109,8 @@ interface Elements {
   low(f: Func): void;
   /** → the element at address, as an f64. */
   one(f: Func): void;
+  /** → the element at address, as an f64x2's two lanes. */
+  splat(f: Func): void;
   /** f64x2 → stored as two elements at address + offset. */
   storePair(f: Func, offset?: number): void;
   /** f64x2 → its lane `lane` stored at address + offset. */
@@ -129,6 +131,8 @@ function elements(t: Float): Elements {
     low: (f) =>
       f64 ? f.v128Load64Zero() : f.v128Load32Zero().f64x2PromoteLowF32x4(),
     one: (f) => f64 ? f.f64Load() : f.f32Load().f64PromoteF32(),
+    splat: (f) =>
+      f64 ? f.v128Load64Splat() : f.f32Load().f64PromoteF32().f64x2Splat(),
     storePair: (f, offset = 0) =>
       f64
         ? f.v128Store(offset)
@@ -524,8 +528,8 @@ export function winogradOutput(v: Variant, type: Float = "f64"): Func {
     f.v128Zero().set(bv);
     f.get(bias).ifThen(() => {
       f.get(bias).get(fi).i32(mem.shift).i32Shl().i32Add();
-      mem.one(f);
-      f.f64x2Splat().set(bv);
+      mem.splat(f);
+      f.set(bv);
     });
     tilePairs(f, mem, m, [ty0, nty, tw, ow], (a, b, tt, ty, tx) => {
       f.get(mf).get(tt).i32(mem.shift).i32Shl().i32Add().set(q);
