@@ -75,6 +75,27 @@ export function assertWithinFloat32(
 }
 
 /**
+ * `k.convolution` of x by W and b, then `convolutionBackward` of dout:
+ * out, dW, db and dx in k's buffers.
+ */
+function convolve(
+  k: Kernels,
+  [x, W, b, dout]: Matrix[],
+  input: ImageShape,
+  window: Window,
+) {
+  const out = k.buffer(undefined, x.rows, dout.cols);
+  const saved = k.convolution(x, W, b, input, window, out);
+  const grads = {
+    dW: k.buffer(undefined, W.rows, W.cols),
+    db: k.buffer(undefined, 1, W.rows),
+    dx: k.buffer(undefined, x.rows, x.cols),
+  };
+  k.convolutionBackward(dout, W, saved, grads);
+  return { out, ...grads };
+}
+
+/**
  * `kernels[op]` of a (placed: `placed`, default a copy) and b against the
  * oracle's, within float32 rounding of `terms` products.
  */
@@ -235,17 +256,8 @@ for (const kernels of KERNELS) {
       const x = operand(rng, n, c * input[1] * input[2]);
       const W = operand(rng, fn, c * f * f), b = operand(rng, 1, fn);
       const dout = operand(rng, n, fn * oh * ow);
-      const run = (k: Kernels, [x, W, b, dout]: Matrix[]) => {
-        const out = k.buffer(undefined, n, fn * oh * ow);
-        const saved = k.convolution(x, W, b, input, window, out);
-        const grads = {
-          dW: k.buffer(undefined, fn, W.cols),
-          db: k.buffer(undefined, 1, fn),
-          dx: k.buffer(undefined, n, x.cols),
-        };
-        k.convolutionBackward(dout, W, saved, grads);
-        return { out, ...grads };
-      };
+      const run = (k: Kernels, ops: Matrix[]) =>
+        convolve(k, ops, input, window);
       const got = run(kernels, [x, W, b, dout].map((m) => at(kernels, m)));
       const want = run(ORACLE, [x, W, b, dout]);
       const scale = run(ORACLE, [x, W, b, dout].map(abs));
@@ -342,16 +354,13 @@ Deno.test("SIMD float32 Winograd convolution gives NaN and ±∞ where the TypeS
   const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
   const [oh, ow] = outputSize(input, window);
   const run = (k: Kernels, ops: Matrix[]) => {
-    const [x, W, b, dout] = ops.map((m) => at(k, m));
-    const out = k.buffer(undefined, n, fn * oh * ow);
-    const saved = k.convolution(x, W, b, input, window, out);
-    const grads = {
-      dW: k.buffer(undefined, fn, W.cols),
-      db: k.buffer(undefined, 1, fn),
-      dx: k.buffer(undefined, n, x.cols),
-    };
-    k.convolutionBackward(dout, W, saved, grads);
-    return [out, grads.dx, grads.dW];
+    const { out, dx, dW } = convolve(
+      k,
+      ops.map((m) => at(k, m)),
+      input,
+      window,
+    );
+    return [out, dx, dW];
   };
   const nonFinite = (m: Matrix) =>
     Array.from(m.data, (v) => Number.isFinite(v) ? 0 : v);
