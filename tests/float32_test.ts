@@ -392,6 +392,29 @@ Deno.test("SIMD float32 Winograd convolution gives NaN and ±∞ where the TypeS
   assert(differ > 0, "Winograd's results alone match the direct NaNs");
 });
 
+Deno.test("two-thread SIMD float32 convolution gives the one-thread results bit for bit, Winograd's and im2col's", async () => {
+  const [one, two] = [KERNELS[1], KERNELS[2]], rng = new Rng(407);
+  await two.ready();
+  for (const c of [3, 2]) { // Winograd's, im2col's
+    // past the threads' split threshold (100 000 multiply-adds)
+    const input: ImageShape = [c, 14, 14], fn = 16, n = 20;
+    const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
+    const [oh, ow] = outputSize(input, window);
+    const ops = [
+      operand(rng, n, c * 14 * 14),
+      operand(rng, fn, c * 9),
+      operand(rng, 1, fn),
+      operand(rng, n, fn * oh * ow),
+    ];
+    const [a, b] = [one, two].map((k) =>
+      convolve(k, ops.map((m) => at(k, m)), input, window)
+    );
+    for (const key of ["out", "dW", "db", "dx"] as const) {
+      assertEquals(a[key].data, b[key].data, `${c} channels: ${key}`);
+    }
+  }
+});
+
 Deno.test("kernels and nets take a dtype: float32 arrays from buffer() and floats(), params and grads", () => {
   for (const dtype of ["float32", "float64"] as DType[]) {
     for (
