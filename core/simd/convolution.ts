@@ -364,7 +364,7 @@ export class SimdConvolution {
       chunk,
     );
     this.#run(
-      `winogradBackward${s.m}${suffix(s.t)}` as `winogradBackward${2 | 4}`,
+      `winogradBackward${s.m}${suffix(s.t)}` as Kind,
       plan,
       n,
       n * fn * c * oh * ow,
@@ -537,9 +537,7 @@ export class SimdConvolution {
       TROWS: rows,
       IMAGES: images,
     });
-    const kind = `winogradForward${m}${suffix(s.t)}` as `winogradForward${
-      | 2
-      | 4}`;
+    const kind = `winogradForward${m}${suffix(s.t)}` as Kind;
     this.#run(kind, plan, n, n * fn * c * oh * ow, {
       scratch: this.#winogradScratch(plan, alpha),
       chunk: chunkOf(n, images),
@@ -571,10 +569,7 @@ export class SimdConvolution {
    * `work`: multiply-adds (for the threads' threshold).
    */
   #run(
-    kind:
-      | `convForward${"" | "F32"}`
-      | `convBackward${"" | "F32"}`
-      | `winograd${"Forward" | "Backward"}${2 | 4 | "2F32"}`,
+    kind: Kind,
     plan: Int32Array,
     n: number,
     work: number,
@@ -674,6 +669,11 @@ export class SimdConvolution {
 function isOf(data: FloatArray, t: Float): boolean {
   return data.BYTES_PER_ELEMENT === FLOATS[t].bytes;
 }
+
+/** The drivers `#run` runs (their `…Chunks` exports). */
+type Kind =
+  | `conv${"Forward" | "Backward"}${"" | "F32"}`
+  | `winograd${"Forward" | "Backward"}${2 | 4 | "2F32"}`;
 
 /** A convolution's sizes: C channels of H×W in, FN of OH×OW out, pad. */
 type Sizes = Pick<SimdConvSaved, "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">;
