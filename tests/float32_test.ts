@@ -16,6 +16,8 @@ import {
   type Window,
 } from "../core/mod.ts";
 import { uniformMatrix } from "./helpers.ts";
+import { recompute } from "../core/simd/convolution.ts";
+import { winogradScales } from "./winograd_bounds.ts";
 import { compareGradients, float64Copy, MultiLayerNet } from "../net/mod.ts";
 
 const ORACLE = new TsKernels(); // float64
@@ -70,6 +72,27 @@ export function assertWithinFloat32(
       } (off by ${d}, more than float32 rounding allows)`,
     );
   }
+}
+
+/**
+ * `k.convolution` of x by W and b, then `convolutionBackward` of dout:
+ * out, dW, db and dx in k's buffers.
+ */
+function convolve(
+  k: Kernels,
+  [x, W, b, dout]: Matrix[],
+  input: ImageShape,
+  window: Window,
+) {
+  const out = k.buffer(undefined, x.rows, dout.cols);
+  const saved = k.convolution(x, W, b, input, window, out);
+  const grads = {
+    dW: k.buffer(undefined, W.rows, W.cols),
+    db: k.buffer(undefined, 1, W.rows),
+    dx: k.buffer(undefined, x.rows, x.cols),
+  };
+  k.convolutionBackward(dout, W, saved, grads);
+  return { out, ...grads };
 }
 
 /**
@@ -211,44 +234,59 @@ for (const kernels of KERNELS) {
   Deno.test(`${name}: the convolution and its backward are the float64 ones within float32 rounding`, async () => {
     await kernels.ready();
     const rng = new Rng(403);
-    // 3×3 stride 1 over 3 channels (Winograd's in float64) and 5×5 pad 2.
+    // 3×3 stride 1 over 3 channels or more (the SIMD kernels' Winograd
+    // F(2×2, 3×3) for out and dx, im2col for dW; tiles past the edge, pad
+    // 0 and 2), and im2col's: 5×5 pad 2, 3×3 over 2 channels (odd widths:
+    // runs of 1 … 3 lanes left), stride 2, 1×1, 2×2 pad 0.
     for (
-      const [input, fn, f, pad] of [[[3, 8, 8], 4, 3, 1], [
-        [1, 9, 7],
-        3,
-        5,
-        2,
-      ]] as [
-        ImageShape,
-        number,
-        number,
-        number,
-      ][]
+      const [input, fn, f, pad, stride] of [
+        [[3, 8, 8], 4, 3, 1, 1],
+        [[4, 7, 9], 5, 3, 1, 1],
+        [[3, 9, 6], 2, 3, 0, 1],
+        [[5, 6, 6], 3, 3, 2, 1],
+        [[1, 9, 7], 3, 5, 2, 1],
+        [[2, 11, 13], 5, 3, 1, 1],
+        [[2, 9, 11], 3, 3, 1, 2],
+        [[4, 5, 7], 6, 1, 0, 1],
+        [[3, 6, 9], 7, 2, 0, 1],
+      ] as [ImageShape, number, number, number, number][]
     ) {
-      const window: Window = { height: f, width: f, stride: 1, pad };
-      const [oh, ow] = outputSize(input, window), n = 3, c = input[0];
+      const window: Window = { height: f, width: f, stride, pad };
+      const [oh, ow] = outputSize(input, window), n = 10, c = input[0];
       const x = operand(rng, n, c * input[1] * input[2]);
       const W = operand(rng, fn, c * f * f), b = operand(rng, 1, fn);
       const dout = operand(rng, n, fn * oh * ow);
-      const run = (k: Kernels, [x, W, b, dout]: Matrix[]) => {
-        const out = k.buffer(undefined, n, fn * oh * ow);
-        const saved = k.convolution(x, W, b, input, window, out);
-        const grads = {
-          dW: k.buffer(undefined, fn, W.cols),
-          db: k.buffer(undefined, 1, fn),
-          dx: k.buffer(undefined, n, x.cols),
-        };
-        k.convolutionBackward(dout, W, saved, grads);
-        return { out, ...grads };
-      };
+      const run = (k: Kernels, ops: Matrix[]) =>
+        convolve(k, ops, input, window);
       const got = run(kernels, [x, W, b, dout].map((m) => at(kernels, m)));
       const want = run(ORACLE, [x, W, b, dout]);
       const scale = run(ORACLE, [x, W, b, dout].map(abs));
-      const what = JSON.stringify([input, fn, f, pad]);
-      assertWithinFloat32(got.out, want.out, scale.out, c * f * f + 1, what);
+      const what = JSON.stringify([input, fn, f, pad, stride]);
+      // The SIMD kernels' Winograd out and dx: rounded as the float64 ones
+      // (tests/winograd_bounds.ts), on Winograd's scales
+      const winograd = kernels instanceof SimdKernels && f === 3 &&
+        stride === 1 && c >= 3;
+      const w = winograd
+        ? winogradScales([x, W, b, dout], input, pad, 2)
+        : scale;
+      const depth = winograd ? 21 : 0; // see winogradScales
+      const terms = { out: c * f * f + 1, dx: fn * f * f };
+      assertWithinFloat32(
+        got.out,
+        want.out,
+        w.out,
+        terms.out + (winograd ? c + depth : 0),
+        what,
+      );
+      assertWithinFloat32(
+        got.dx,
+        want.dx,
+        w.dx!,
+        terms.dx + (winograd ? fn + depth : 0),
+        what,
+      );
       assertWithinFloat32(got.dW, want.dW, scale.dW, n * oh * ow, what);
       assertWithinFloat32(got.db, want.db, scale.db, n * oh * ow, what);
-      assertWithinFloat32(got.dx, want.dx, scale.dx, fn * f * f, what);
     }
   });
 }
@@ -266,6 +304,115 @@ Deno.test("the float32 rounding check fails on a product one term off", () => {
     Error,
     "more than float32 rounding allows",
   );
+});
+
+Deno.test("SIMD float32 convolution, im2col's and Winograd's: operands outside the kernels' memory too, and the check fails on an output one product off", () => {
+  const kernels = KERNELS[1], rng = new Rng(405);
+  for (const c of [2, 3]) { // Winograd's from 3 channels
+    const input: ImageShape = [c, 7, 9], fn = 3, n = 4, K = c * 9;
+    const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
+    const [oh, ow] = outputSize(input, window);
+    const x = operand(rng, n, c * 7 * 9), W = operand(rng, fn, K);
+    const b = operand(rng, 1, fn);
+    const outside = (m: Matrix) =>
+      new Matrix(m.rows, m.cols, Float32Array.from(m.data));
+    const out = outside(new Matrix(n, fn * oh * ow));
+    kernels.convolution(
+      outside(x),
+      at(kernels, W),
+      outside(b),
+      input,
+      window,
+      out,
+    );
+    const want = new Matrix(n, fn * oh * ow);
+    ORACLE.convolution(x, W, b, input, window, want);
+    let scale = new Matrix(n, fn * oh * ow), terms = K + 1;
+    if (c < 3) ORACLE.convolution(abs(x), abs(W), abs(b), input, window, scale);
+    else {
+      const dout = new Matrix(n, fn * oh * ow);
+      scale = winogradScales([x, W, b, dout], input, 1, 2).out;
+      terms += c + 21;
+    }
+    const what = `${c} channels`;
+    assertWithinFloat32(out, want, scale, terms, `${what}, as computed`);
+    // output (image 0, filter 0, position (1, 1)) one product more: x's
+    // (channel 0, row 1, column 1) times W's centre
+    out.data[ow + 1] += x.data[9 + 1] * W.data[4] || 0.5;
+    assertThrows(
+      () => assertWithinFloat32(out, want, scale, terms, `${what}, one off`),
+      Error,
+      "more than float32 rounding allows",
+    );
+  }
+});
+
+Deno.test("SIMD float32 Winograd convolution gives NaN and ±∞ where the TypeScript float32 kernels do (im2col's recomputation), and not without it", async () => {
+  const simd = KERNELS[1], ts = KERNELS[0], rng = new Rng(406);
+  await simd.ready();
+  const input: ImageShape = [3, 6, 8], fn = 4, n = 3;
+  const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
+  const [oh, ow] = outputSize(input, window);
+  const run = (k: Kernels, ops: Matrix[]) => {
+    const { out, dx, dW } = convolve(
+      k,
+      ops.map((m) => at(k, m)),
+      input,
+      window,
+    );
+    return [out, dx, dW];
+  };
+  const nonFinite = (m: Matrix) =>
+    Array.from(m.data, (v) => Number.isFinite(v) ? 0 : v);
+  const cases = [0, 1, 3].flatMap((which) =>
+    [NaN, Infinity, -Infinity].map((value) => ({ which, value }))
+  );
+  let differ = 0;
+  for (const nonFiniteRecomputed of [true, false]) {
+    recompute.nonFinite = nonFiniteRecomputed;
+    for (const { which, value } of cases) {
+      const ops = [
+        operand(rng, n, 3 * 6 * 8),
+        operand(rng, fn, 27),
+        operand(rng, 1, fn),
+        operand(rng, n, fn * oh * ow),
+      ];
+      ops[which].data[ops[which].data.length >> 1] = value;
+      const got = run(simd, ops), want = run(ts, ops);
+      for (const [i, name] of ["out", "dx", "dW"].entries()) {
+        const same = JSON.stringify(nonFinite(got[i])) ===
+          JSON.stringify(nonFinite(want[i]));
+        if (nonFiniteRecomputed) {
+          assert(same, `${name}, ${value} in operand ${which}`);
+        } else if (!same) differ++;
+      }
+    }
+  }
+  recompute.nonFinite = true;
+  assert(differ > 0, "Winograd's results alone match the direct NaNs");
+});
+
+Deno.test("two-thread SIMD float32 convolution gives the one-thread results bit for bit, Winograd's and im2col's", async () => {
+  const [one, two] = [KERNELS[1], KERNELS[2]], rng = new Rng(407);
+  await two.ready();
+  for (const c of [3, 2]) { // Winograd's, im2col's
+    // past the threads' split threshold (100 000 multiply-adds)
+    const input: ImageShape = [c, 14, 14], fn = 16, n = 20;
+    const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
+    const [oh, ow] = outputSize(input, window);
+    const ops = [
+      operand(rng, n, c * 14 * 14),
+      operand(rng, fn, c * 9),
+      operand(rng, 1, fn),
+      operand(rng, n, fn * oh * ow),
+    ];
+    const [a, b] = [one, two].map((k) =>
+      convolve(k, ops.map((m) => at(k, m)), input, window)
+    );
+    for (const key of ["out", "dW", "db", "dx"] as const) {
+      assertEquals(a[key].data, b[key].data, `${c} channels: ${key}`);
+    }
+  }
 });
 
 Deno.test("kernels and nets take a dtype: float32 arrays from buffer() and floats(), params and grads", () => {

@@ -33,7 +33,7 @@ import { F32, F64, Func, I32, V128, type ValType } from "./wasm.ts";
 export type Float = "f64" | "f32";
 
 /** Per float type: bytes, value type, vector type, load-into-every-lane. */
-const FLOATS = {
+export const FLOATS = {
   f64: { bytes: 8, type: F64, vector: "f64x2", splat: "v128Load64Splat" },
   f32: { bytes: 4, type: F32, vector: "f32x4", splat: "v128Load32Splat" },
 } as const;
@@ -183,9 +183,9 @@ export function minInto(f: Func, local: number, other: number): void {
 }
 
 /**
- * Over the bytes p … end−1 of f64 data: `pair()` at p two elements at a
- * time, then `one()` for an odd last one (p advanced after each; end2 a
- * scratch local).
+ * Over the bytes p … end−1 of f64 data (of `t`): `pair()` at p a vector
+ * (16 bytes: two f64, four f32) at a time, then `one()` for each element
+ * left (p advanced after each; end2 a scratch local).
  */
 export function pairs(
   f: Func,
@@ -194,24 +194,34 @@ export function pairs(
   end2: number,
   pair: () => void,
   one: () => void,
+  t: Float = "f64",
 ): void {
-  f.get(end).get(end).get(p).i32Sub().i32(8).i32And().i32Sub().set(end2);
+  const { bytes } = FLOATS[t];
+  f.get(end).get(end).get(p).i32Sub().i32(16 - bytes).i32And().i32Sub()
+    .set(end2);
   whileLess(f, p, end2, 16, pair);
-  whileLess(f, p, end, 8, one);
+  whileLess(f, p, end, bytes, one);
 }
 
 /**
- * The f64 at bytes p … end−1 set to 0, two at a time (p advanced; end2 a
- * scratch local).
+ * The f64 (of `t`) at bytes p … end−1 set to 0, a vector at a time (p
+ * advanced; end2 a scratch local).
  */
-export function zeroes(f: Func, p: number, end: number, end2: number): void {
+export function zeroes(
+  f: Func,
+  p: number,
+  end: number,
+  end2: number,
+  t: Float = "f64",
+): void {
   pairs(
     f,
     p,
     end,
     end2,
     () => f.get(p).v128Zero().v128Store(),
-    () => f.get(p).f64Zero().f64Store(),
+    () => f.get(p)[`${t}Zero` as const]()[`${t}Store` as const](),
+    t,
   );
 }
 
@@ -231,8 +241,9 @@ export function chunkSums(
 }
 
 /**
- * into[i] += Σ of row i, for the `count` rows of `length` f64 at byte
- * `rows` (locals all): two lanes along the row, then their sum.
+ * into[i] += Σ of row i, for the `count` rows of `length` f64 (of `t`) at
+ * byte `rows` (locals all): a vector's lanes along the row, then their
+ * sum.
  */
 export function addRowSums(
   f: Func,
@@ -240,22 +251,31 @@ export function addRowSums(
   count: number,
   length: number,
   into: number,
+  t: Float = "f64",
 ): void {
+  const { bytes, vector } = FLOATS[t], shift = Math.log2(bytes);
   const i = f.local(I32), p = f.local(I32), end = f.local(I32);
   const end2 = f.local(I32), acc = f.local(V128);
   f.get(rows).set(p);
   f.i32(0).set(i);
   whileLess(f, i, count, 1, () => {
     f.v128Zero().set(acc);
-    f.get(p).get(length).i32(3).i32Shl().i32Add().set(end);
+    f.get(p).get(length).i32(shift).i32Shl().i32Add().set(end);
     pairs(f, p, end, end2, () => {
-      f.get(acc).get(p).v128Load().f64x2Add().set(acc);
+      f.get(acc).get(p).v128Load()[`${vector}Add` as const]().set(acc);
     }, () => {
-      f.get(acc).get(p).v128Load64Zero().f64x2Add().set(acc);
-    });
-    f.get(into).get(i).i32(3).i32Shl().i32Add().tee(end).get(end).f64Load()
-      .get(acc).f64x2ExtractLane(0).get(acc).f64x2ExtractLane(1).f64Add()
-      .f64Add().f64Store();
+      f.get(acc).get(p);
+      if (t === "f64") f.v128Load64Zero();
+      else f.v128Load32Zero();
+      f[`${vector}Add` as const]().set(acc);
+    }, t);
+    f.get(into).get(i).i32(shift).i32Shl().i32Add().tee(end).get(end)
+      [`${t}Load` as const]();
+    for (let lane = 0; lane < 16 / bytes; lane++) {
+      f.get(acc)[`${vector}ExtractLane` as const](lane);
+      if (lane > 0) f[`${t}Add` as const]();
+    }
+    f[`${t}Add` as const]()[`${t}Store` as const]();
   });
 }
 
@@ -314,7 +334,7 @@ export function gemm(
   const { bytes, type, splat } = FLOATS[t];
   const R = tiles.gemmRows, V = tiles.gemmVectors, L = 16 / bytes;
   const f = new Func(
-    strided ? "gemmStrided" : t === "f64" ? "gemm" : "gemmF32",
+    `${strided ? "gemmStrided" : "gemm"}${t === "f64" ? "" : "F32"}`,
     i32s(strided ? 11 : 9),
   );
   const [a, b, c, m, k, n, aRow, aStep, ...rest] = locals(f);
@@ -1350,12 +1370,7 @@ export function maxPoolBackward(t: Float = "f64"): Func {
   f.get(dx).set(p);
   f.get(dx).get(n).get(inSize).i32Mul().i32(shift).i32Shl().i32Add()
     .set(end);
-  if (t === "f64") zeroes(f, p, end, end2);
-  else { // 16 bytes at a time, then the last n·inSize mod 4 one at a time
-    f.get(end).get(end).get(p).i32Sub().i32(15).i32And().i32Sub().set(end2);
-    whileLess(f, p, end2, 16, () => f.get(p).v128Zero().v128Store());
-    whileLess(f, p, end, 4, () => f.get(p).f32Zero().f32Store());
-  }
+  zeroes(f, p, end, end2, t);
   f.get(dx).set(row);
   f.i32(0).set(i);
   whileLess(f, i, n, 1, () => {

@@ -31,6 +31,8 @@ import { padInto, VARIANTS, winograd } from "./winograd_codegen.ts";
 import {
   addRowSums,
   chunkSums,
+  type Float,
+  FLOATS,
   gemm,
   i32s,
   locals,
@@ -112,55 +114,59 @@ type Locals = Record<string, number>;
  * ⌊(w − 1 + pad − fx)/stride⌋ + 1 clamped to 0 … ow: with stride 1 a run
  * of an image row, moved two at a time.
  */
-export function im2colRows(adjoint: boolean): Func {
-  const f = new Func(adjoint ? "col2imRows" : "im2colRows", i32s(12));
+export function im2colRows(adjoint: boolean, t: Float = "f64"): Func {
+  const { bytes, vector } = FLOATS[t], shift = Math.log2(bytes);
+  const f = new Func(
+    `${adjoint ? "col2imRows" : "im2colRows"}${suffix(t)}`,
+    i32s(12),
+  );
   const [img, col, c, h, w, fh, fw, stride, pad, ow, oy0, rows] = locals(f);
   const ch = f.local(I32), fy = f.local(I32), fx = f.local(I32);
   const r = f.local(I32), y = f.local(I32), lo = f.local(I32);
-  const hi = f.local(I32), t = f.local(I32), src = f.local(I32);
+  const hi = f.local(I32), gap = f.local(I32), src = f.local(I32);
   const dst = f.local(I32), p = f.local(I32), end = f.local(I32);
   const end2 = f.local(I32), none = f.local(I32); // none stays 0
 
   // dst[from … to) = 0, elements of the current row
   const zero = (from: number, to: number) => {
-    f.get(dst).get(from).i32(3).i32Shl().i32Add().set(p);
-    f.get(dst).get(to).i32(3).i32Shl().i32Add().set(end);
-    whileLess(f, p, end, 8, () => f.get(p).f64Zero().f64Store());
+    f.get(dst).get(from).i32(shift).i32Shl().i32Add().set(p);
+    f.get(dst).get(to).i32(shift).i32Shl().i32Add().set(end);
+    whileLess(f, p, end, bytes, () => f.get(p)[`${t}Zero`]()[`${t}Store`]());
   };
   // The run lo … hi−1 of the row at dst, from (or into) the image at src.
   const run = () => {
-    f.get(dst).get(lo).i32(3).i32Shl().i32Add().set(p);
-    f.get(dst).get(hi).i32(3).i32Shl().i32Add().set(end);
-    const move = (vector: boolean, step: () => void) => () => {
+    f.get(dst).get(lo).i32(shift).i32Shl().i32Add().set(p);
+    f.get(dst).get(hi).i32(shift).i32Shl().i32Add().set(end);
+    const move = (whole: boolean, step: () => void) => () => {
       const load = (at: number) =>
-        vector ? f.get(at).v128Load() : f.get(at).f64Load();
+        whole ? f.get(at).v128Load() : f.get(at)[`${t}Load`]();
       if (adjoint) {
         f.get(src);
         load(src);
         load(p);
-        if (vector) f.f64x2Add().v128Store();
-        else f.f64Add().f64Store();
+        if (whole) f[`${vector}Add`]().v128Store();
+        else f[`${t}Add`]()[`${t}Store`]();
       } else {
         f.get(p);
         load(src);
-        if (vector) f.v128Store();
-        else f.f64Store();
+        if (whole) f.v128Store();
+        else f[`${t}Store`]();
       }
       step();
     };
     const next = (bytes: number) => () =>
       f.get(src).i32(bytes).i32Add().set(src);
     f.get(stride).i32(1).i32Eq().ifThen(() => {
-      pairs(f, p, end, end2, move(true, next(16)), move(false, next(8)));
+      pairs(f, p, end, end2, move(true, next(16)), move(false, next(bytes)), t);
     }, () => { // one at a time, stride elements apart in the image
-      f.get(stride).i32(3).i32Shl().set(t);
+      f.get(stride).i32(shift).i32Shl().set(gap);
       whileLess(
         f,
         p,
         end,
-        8,
+        bytes,
         move(false, () => {
-          f.get(src).get(t).i32Add().set(src);
+          f.get(src).get(gap).i32Add().set(src);
         }),
       );
     });
@@ -174,13 +180,13 @@ export function im2colRows(adjoint: boolean): Func {
       f.i32(0).set(fx);
       whileLess(f, fx, fw, 1, () => {
         // lo = pad − fx > 0 ? ⌈(pad − fx)/stride⌉ : 0, at most ow
-        f.get(pad).get(fx).i32Sub().tee(t).get(stride).i32Add().i32(1)
-          .i32Sub().get(stride).i32DivU().i32(0).get(t).i32(0).i32GtS()
+        f.get(pad).get(fx).i32Sub().tee(gap).get(stride).i32Add().i32(1)
+          .i32Sub().get(stride).i32DivU().i32(0).get(gap).i32(0).i32GtS()
           .select().set(lo);
         minInto(f, lo, ow);
         // hi = w − 1 + pad − fx ≥ 0 ? ⌊…/stride⌋ + 1 : 0, within lo … ow
-        f.get(w).i32(1).i32Sub().get(pad).i32Add().get(fx).i32Sub().tee(t)
-          .get(stride).i32DivU().i32(1).i32Add().i32(0).get(t).i32(0)
+        f.get(w).i32(1).i32Sub().get(pad).i32Add().get(fx).i32Sub().tee(gap)
+          .get(stride).i32DivU().i32(1).i32Add().i32(0).get(gap).i32(0)
           .i32GeS().select().set(hi);
         minInto(f, hi, ow);
         f.get(hi).get(lo).get(hi).get(lo).i32GtS().select().set(hi);
@@ -192,13 +198,13 @@ export function im2colRows(adjoint: boolean): Func {
               // src = &img(ch, y, lo·stride + fx − pad)
               f.get(img).get(ch).get(h).i32Mul().get(y).i32Add().get(w)
                 .i32Mul().get(lo).get(stride).i32Mul().i32Add().get(fx)
-                .i32Add().get(pad).i32Sub().i32(3).i32Shl().i32Add()
+                .i32Add().get(pad).i32Sub().i32(shift).i32Shl().i32Add()
                 .set(src);
               if (!adjoint) zero(none, lo);
               run();
               if (!adjoint) zero(hi, ow);
             }, adjoint ? undefined : () => zero(none, ow));
-          f.get(dst).get(ow).i32(3).i32Shl().i32Add().set(dst);
+          f.get(dst).get(ow).i32(shift).i32Shl().i32Add().set(dst);
         });
       });
     });
@@ -208,21 +214,23 @@ export function im2colRows(adjoint: boolean): Func {
 
 /**
  * `transposeRows(src, srcRow, dst, m, n)`: the M×N block at src (rows
- * srcRow bytes apart) transposed into the N×M matrix at dst.
+ * srcRow bytes apart) transposed into the N×M matrix at dst; of f32 with
+ * `t` = "f32" (`transposeRowsF32`).
  */
-export function transposeRows(): Func {
-  const f = new Func("transposeRows", i32s(5));
+export function transposeRows(t: Float = "f64"): Func {
+  const { bytes } = FLOATS[t], shift = Math.log2(bytes);
+  const f = new Func(`transposeRows${suffix(t)}`, i32s(5));
   const [src, srcRow, dst, m, n] = locals(f);
   const i = f.local(I32), p = f.local(I32), q = f.local(I32);
   const end = f.local(I32), step = f.local(I32);
-  f.get(m).i32(3).i32Shl().set(step);
+  f.get(m).i32(shift).i32Shl().set(step);
   f.i32(0).set(i);
   whileLess(f, i, m, 1, () => { // row i of src → column i of dst
     f.get(src).get(i).get(srcRow).i32Mul().i32Add().set(p);
-    f.get(p).get(n).i32(3).i32Shl().i32Add().set(end);
-    f.get(dst).get(i).i32(3).i32Shl().i32Add().set(q);
-    whileLess(f, p, end, 8, () => {
-      f.get(q).get(p).f64Load().f64Store();
+    f.get(p).get(n).i32(shift).i32Shl().i32Add().set(end);
+    f.get(dst).get(i).i32(shift).i32Shl().i32Add().set(q);
+    whileLess(f, p, end, bytes, () => {
+      f.get(q).get(p)[`${t}Load`]()[`${t}Store`]();
       f.get(q).get(step).i32Add().set(q);
     });
   });
@@ -262,16 +270,30 @@ export interface ConvFuncs {
   all: Func[];
 }
 
+/** "" for f64, "F32" for f32: the suffix of the f32 twins' names. */
+export function suffix(t: Float): "" | "F32" {
+  return t === "f64" ? "" : "F32";
+}
+
 /**
  * `convForward(plan, n0, n1, scratch)` and `convBackward(plan, n0, n1,
  * scratch)` over images n0 … n1−1 of the plan's batch (see the module
- * doc). Scratch, f64: K·ROWS·OW forward; backward that, ROWS·OW·FN and
- * (with dx) K·ROWS·OW more.
+ * doc), with Winograd's drivers. Scratch, f64: K·ROWS·OW forward; backward
+ * that, ROWS·OW·FN and (with dx) K·ROWS·OW more. With `t` = "f32" the
+ * same over f32 (`convForwardF32`, `winogradForward2F32`, …: the plan's
+ * matrices, the filters' gradient sums and db's, and the scratch's
+ * elements f32; Winograd's transforms computing in f64 between), Winograd's
+ * F(2×2, 3×3) only (see convolution.ts).
  */
-export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
-  const product = gemm(tiles, fma, "f64", true);
-  const toCols = im2colRows(false), fromCols = im2colRows(true);
-  const transpose = transposeRows();
+export function convolution(
+  tiles: Tiles,
+  fma: boolean,
+  t: Float = "f64",
+): ConvFuncs {
+  const { bytes, vector, splat } = FLOATS[t], shift = Math.log2(bytes);
+  const product = gemm(tiles, fma, t, true);
+  const toCols = im2colRows(false, t), fromCols = im2colRows(true, t);
+  const transpose = transposeRows(t);
 
   // A driver: the plan's slots into locals, the sizes, then per image n
   // (xn = its row of x, on = of out or dout) `image(f, g, before)` around
@@ -283,7 +305,7 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     image: (f: Func, g: Locals, blocks: () => void) => void,
     block: (f: Func, g: Locals) => void,
   ): Func => {
-    const f = new Func(name, i32s(4));
+    const f = new Func(name + suffix(t), i32s(4));
     const [plan, n0, n1, scratch] = locals(f);
     const g: Locals = { plan, n0, n1, scratch };
     for (const slot of [...GEOMETRY, ...slots]) {
@@ -296,9 +318,10 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     }
     f.get(g.C).get(g.FH).i32Mul().get(g.FW).i32Mul().set(g.k);
     f.get(g.OH).get(g.OW).i32Mul().set(g.positions);
-    f.get(g.C).get(g.H).i32Mul().get(g.WIDTH).i32Mul().i32(3).i32Shl()
+    f.get(g.C).get(g.H).i32Mul().get(g.WIDTH).i32Mul().i32(shift).i32Shl()
       .set(g.inBytes);
-    f.get(g.FN).get(g.positions).i32Mul().i32(3).i32Shl().set(g.outBytes);
+    f.get(g.FN).get(g.positions).i32Mul().i32(shift).i32Shl()
+      .set(g.outBytes);
     const outs = slots.includes("DOUT") ? g.DOUT : g.OUT;
     f.get(n0).set(g.n);
     whileLess(f, g.n, n1, 1, () => {
@@ -310,8 +333,8 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
           f.get(g.OH).get(g.oy0).i32Sub().set(g.nrows);
           minInto(f, g.nrows, g.ROWS);
           f.get(g.nrows).get(g.OW).i32Mul().set(g.pb);
-          f.get(g.on).get(g.oy0).get(g.OW).i32Mul().i32(3).i32Shl().i32Add()
-            .set(g.block);
+          f.get(g.on).get(g.oy0).get(g.OW).i32Mul().i32(shift).i32Shl()
+            .i32Add().set(g.block);
           block(f, g);
         });
       });
@@ -323,7 +346,7 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     f.get(img).get(col).get(g.C).get(g.H).get(g.WIDTH).get(g.FH).get(g.FW)
       .get(g.STRIDE).get(g.PAD).get(g.OW).get(g.oy0).get(g.nrows).call(fn);
   };
-  const bytes = (f: Func, local: number) => f.get(local).i32(3).i32Shl();
+  const size = (f: Func, local: number) => f.get(local).i32(shift).i32Shl();
 
   const forward = driver("convForward", ["OUT", "B"], (f, g, blocks) => {
     blocks();
@@ -332,24 +355,25 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     const end = f.local(I32), end2 = f.local(I32), pb = f.local(I32);
     f.i32(0).set(fi);
     whileLess(f, fi, g.FN, 1, () => {
-      f.get(g.B).get(fi).i32(3).i32Shl().i32Add().tee(pb).v128Load64Splat()
+      f.get(g.B).get(fi).i32(shift).i32Shl().i32Add().tee(pb)[splat]()
         .set(bv);
-      f.get(g.on).get(fi).get(g.positions).i32Mul().i32(3).i32Shl().i32Add()
-        .tee(p);
-      bytes(f, g.positions).i32Add().set(end);
+      f.get(g.on).get(fi).get(g.positions).i32Mul().i32(shift).i32Shl()
+        .i32Add().tee(p);
+      size(f, g.positions).i32Add().set(end);
       pairs(f, p, end, end2, () => {
-        f.get(p).get(p).v128Load().get(bv).f64x2Add().v128Store();
+        f.get(p).get(p).v128Load().get(bv)[`${vector}Add`]().v128Store();
       }, () => {
-        f.get(p).get(p).f64Load().get(pb).f64Load().f64Add().f64Store();
-      });
+        f.get(p).get(p)[`${t}Load`]().get(pb)[`${t}Load`]()[`${t}Add`]()
+          [`${t}Store`]();
+      }, t);
     });
   }, (f, g) => {
     cols(f, g, toCols, g.xn, g.scratch);
     // the block of out (FN×pb, rows OH·OW apart) = W · colT
     f.get(g.W).get(g.scratch).get(g.block).get(g.FN).get(g.k).get(g.pb);
-    bytes(f, g.k).i32(8);
-    bytes(f, g.pb);
-    bytes(f, g.positions).i32(0).call(product);
+    size(f, g.k).i32(bytes);
+    size(f, g.pb);
+    size(f, g.positions).i32(0).call(product);
   });
 
   const backward = driver("convBackward", [
@@ -366,45 +390,44 @@ export function convolution(tiles: Tiles, fma: boolean): ConvFuncs {
     const dcolT = g.dcolT = f.local(I32);
     const p = f.local(I32), end = f.local(I32), end2 = f.local(I32);
     // scratch: colT (K·ROWS·OW), doutT (ROWS·OW·FN), dcolT (K·ROWS·OW)
-    f.get(g.scratch).get(g.k).get(g.ROWS).i32Mul().get(g.OW).i32Mul().i32(3)
-      .i32Shl().i32Add().tee(doutT).get(g.ROWS).get(g.OW).i32Mul().get(g.FN)
-      .i32Mul().i32(3).i32Shl().i32Add().set(dcolT);
+    f.get(g.scratch).get(g.k).get(g.ROWS).i32Mul().get(g.OW).i32Mul()
+      .i32(shift).i32Shl().i32Add().tee(doutT).get(g.ROWS).get(g.OW).i32Mul()
+      .get(g.FN).i32Mul().i32(shift).i32Shl().i32Add().set(dcolT);
     // this image's chunk's sums
     chunkSums(f, g, [[g.DWT, g.DWTSTEP, dwt], [g.DB, g.DBSTEP, db]]);
     // db[filter] += Σ of its row of dout
-    addRowSums(f, g.on, g.FN, g.positions, db);
+    addRowSums(f, g.on, g.FN, g.positions, db, t);
     // dx of this image = 0, then each block adds to it
     f.get(g.DX).ifThen(() => {
       f.get(g.DX).get(g.n).get(g.inBytes).i32Mul().i32Add().tee(dxn).set(p);
       f.get(dxn).get(g.inBytes).i32Add().set(end);
-      zeroes(f, p, end, end2);
+      zeroes(f, p, end, end2, t);
     });
     blocks();
   }, (f, g) => {
     cols(f, g, toCols, g.xn, g.scratch);
     // doutT (pb×FN) = the block of dout, transposed
     f.get(g.block);
-    bytes(f, g.positions).get(g.doutT).get(g.FN).get(g.pb).call(transpose);
+    size(f, g.positions).get(g.doutT).get(g.FN).get(g.pb).call(transpose);
     // dWᵀ (K×FN) += colT · doutT
     f.get(g.scratch).get(g.doutT).get(g.dwt).get(g.k).get(g.pb).get(g.FN);
-    bytes(f, g.pb).i32(8);
-    bytes(f, g.FN);
-    bytes(f, g.FN).i32(1).call(product);
+    size(f, g.pb).i32(bytes);
+    size(f, g.FN);
+    size(f, g.FN).i32(1).call(product);
     f.get(g.DX).ifThen(() => {
       // dcolT (K×pb) = Wᵀ · dout's block, then into dx
       f.get(g.W).get(g.block).get(g.dcolT).get(g.k).get(g.FN).get(g.pb)
-        .i32(8);
-      bytes(f, g.k);
-      bytes(f, g.positions);
-      bytes(f, g.pb).i32(0).call(product);
+        .i32(bytes);
+      size(f, g.k);
+      size(f, g.positions);
+      size(f, g.pb).i32(0).call(product);
       cols(f, g, fromCols, g.dxn, g.dcolT);
     });
   });
   // Winograd's, m = 2 and 4: winogradForward2, winogradBackward2, …
-  const padded = padInto();
-  const variants = [VARIANTS[2], VARIANTS[4]].map((v) =>
-    winograd(product, padded, v)
-  );
+  const padded = padInto(t);
+  const sides = t === "f64" ? [VARIANTS[2], VARIANTS[4]] : [VARIANTS[2]];
+  const variants = sides.map((v) => winograd(product, padded, v, t));
   const drivers = [
     forward,
     backward,

@@ -9,10 +9,17 @@
  * exported from mod.ts; `SimdKernels` (simd.ts) owns one, on a shared
  * memory (else it keeps the im2col of `dispatch.ts`).
  *
- * The functions compute in f64 (their f32x4 twins are yet to be written):
- * float32 kernels use them too, their operands copied into f64 buffers
- * and the results back, rounded (`#place`, `#unstage`), which costs a few
- * percent of DeepConvNet's step and is more accurate than float32.
+ * Float32 kernels call the functions' f32 twins (`convForwardF32`,
+ * `winogradForward2F32`, …: f32x4 products, Winograd's transforms in f64
+ * between f32 loads and stores) on their operands where they are. They
+ * take F(2×2, 3×3) for out and dx and im2col for dW: F(4×4, 3×3)'s
+ * rounding in float32 strays past the float32 tests' bound on out. Worst
+ * error on DeepConvNet's six convolutions (40 Adam steps from He's
+ * weights, a batch of MNIST), in units of 2⁻²⁴ × the direct |products|
+ * (float32's γ(K) bound allows K: 145 … 577 for out): out 726–3317 with
+ * F(4×4), 4.4–7.3 with F(2×2), 4.5–6.5 with im2col; dx 45–378, 2.5–10.6,
+ * 1.2–1.8; dW up to 266 252 (F(4×4)) and 39 086 (F(2×2)) on the last
+ * (bound 6400), 1.2–2.6 with im2col.
  *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
  * forward and backward: backward builds what it needs again from x, in
@@ -50,7 +57,8 @@ import type {
   Kernels,
 } from "../kernels.ts";
 import { outputSize } from "../im2col.ts";
-import { PLAN } from "./conv_codegen.ts";
+import { PLAN, suffix } from "./conv_codegen.ts";
+import { type Float, FLOATS } from "./codegen.ts";
 import { WPLAN } from "./winograd_codegen.ts";
 import type { SimdMemory } from "./memory.ts";
 import type { SimdThreads } from "./threads.ts";
@@ -97,8 +105,16 @@ class SimdConvSaved implements ConvolutionSaved {
   dxPlan?: Int32Array;
   /** im2col's plan where Winograd's results were not finite (`PLAN`). */
   colPlan?: Int32Array;
-  /** Copies of operands that live outside the kernels' memory, by name. */
-  readonly staged = new Map<string, Float64Array>();
+  /**
+   * The element type im2col's functions compute in: the kernels' (f32 for
+   * float32), but f64 where Winograd's do (their fallback then too).
+   */
+  t: Float = "f64";
+  /**
+   * Copies of operands (of type t) that live outside the kernels' memory
+   * or are of another type, by name.
+   */
+  readonly staged = new Map<string, FloatArray>();
   /** Winograd's m (tile side) forward and for dW, and for dx; 0: im2col. */
   m = 0;
   dxM = 0;
@@ -114,9 +130,9 @@ class SimdConvSaved implements ConvolutionSaved {
   xAt = 0;
   window: Window = { height: 0, width: 0 };
   /** The filters transformed (Winograd: U, then for dx turned). */
-  U?: Float64Array;
-  /** The filters' gradient sums of each chunk of the batch, then db's. */
-  sums?: Float64Array;
+  U?: FloatArray;
+  /** The filters' gradient sums of each chunk of the batch, then db's (t). */
+  sums?: FloatArray;
 
   constructor(kernels: Kernels, plan: Int32Array) {
     this.kernels = kernels;
@@ -131,7 +147,6 @@ export class SimdConvolution {
   #threads: SimdThreads;
   #scratch: Float64Array[] = []; // per thread: the calling one, the worker
   #exports: WebAssembly.Exports; // the filter transforms, winogradFilters2 …
-  #allFinite: (a: number, n: number) => number; // codegen.ts' allFinite
   #counter?: Int32Array; // the next image to claim (`#run`)
 
   /**
@@ -148,7 +163,6 @@ export class SimdConvolution {
     this.#memory = memory;
     this.#threads = threads;
     this.#exports = exports;
-    this.#allFinite = exports.allFinite as (a: number, n: number) => number;
   }
 
   /** See `Kernels.convolution`. */
@@ -164,19 +178,22 @@ export class SimdConvolution {
     const [c, h, w] = input, [oh, ow] = outputSize(input, window);
     const { height: fh, width: fw, stride = 1, pad = 0 } = window;
     Object.assign(s, { n: x.rows, c, h, w, fn: W.rows, pad, oh, ow, window });
+    s.t = k.dtype === "float32" ? "f32" : "f64";
     // Winograd for 3×3 windows of stride 1: F(4×4, 3×3) unless its tiles
     // would reach far past the output's edge, else F(2×2, 3×3); the side
     // of dx's tiles likewise, for x's sides
     const winograd = fh === 3 && fw === 3 && stride === 1 && pad <= 2 &&
       c >= WINOGRAD_MIN_CHANNELS;
-    s.m = winograd ? winogradSide(oh, ow) : 0;
-    s.dxM = winograd ? winogradSide(h, w) : 0;
+    const side = (oh: number, ow: number) =>
+      s.t === "f32" ? 2 : winogradSide(oh, ow); // see the module doc
+    s.m = winograd ? side(oh, ow) : 0;
+    s.dxM = winograd ? side(h, w) : 0;
     s.xAt = this.#place(s, "x", x.data, true);
     const bAt = this.#place(s, "b", b.data, true);
     const outAt = this.#place(s, "out", out.data, false);
     if (s.m !== 0) {
       const alpha = s.m + 2;
-      const U = s.U = this.#sized(s.U, alpha * alpha * s.fn * c);
+      const U = s.U = this.#sized(s.U, alpha * alpha * s.fn * c, s.t);
       this.#filters(s, W, U, s.m, false);
       if (!this.#winograd(s, s.plan, s.xAt, U.byteOffset, bAt, outAt, s.m)) {
         s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
@@ -207,18 +224,21 @@ export class SimdConvolution {
     const s = saved, { dW, dx } = grads;
     const doutAt = this.#place(s, "dout", dout.data, true);
     const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
-    let db: Float64Array;
+    let db: FloatArray;
     if (s.m !== 0) {
-      const dWAt = this.#place(s, "dW", dW.data, false);
-      const winograd = this.#winogradBackward(s, W, doutAt, dWAt, dxAt);
-      db = winograd.db;
-      if (winograd.finite && this.#finite(dWAt, dW.data.length)) {
-        this.#unstage(s, "dW", dW.data);
-      } else {
-        s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
-        const plan = this.#colPlan(s, s.colPlan, W, 0, 0);
-        db = this.#colBackward(s, plan, W, doutAt, dxAt, dW);
-      }
+      // float32: dW by im2col (Winograd's strays past float32's rounding
+      // bound, see the module doc)
+      s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
+      const colPlan = () => this.#colPlan(s, s.colPlan!, W, 0, 0);
+      let finite = true;
+      if (s.t === "f64") {
+        const dWAt = this.#place(s, "dW", dW.data, false);
+        db = this.#winogradFilterGrad(s, doutAt, dWAt);
+        finite = this.#finite(s.t, dWAt, dW.data.length);
+        if (finite) this.#unstage(s, "dW", dW.data);
+      } else db = this.#colBackward(s, colPlan(), W, doutAt, 0, dW);
+      if (finite && dxAt !== 0) finite = this.#winogradDx(s, W, doutAt, dxAt);
+      if (!finite) db = this.#colBackward(s, colPlan(), W, doutAt, dxAt, dW);
     } else db = this.#colBackward(s, s.plan, W, doutAt, dxAt, dW);
     const parts = db.length / s.fn;
     for (let f = 0; f < s.fn; f++) { // db: the chunks' sums, in order
@@ -234,7 +254,7 @@ export class SimdConvolution {
   #colForward(s: SimdConvSaved, plan: Int32Array): void {
     const { n, c, fn, oh, ow } = s, rows = plan[PLAN.ROWS];
     const K = c * s.window.height * s.window.width;
-    this.#run("convForward", plan, n, n * fn * K * oh * ow, {
+    this.#run(`convForward${suffix(s.t)}`, plan, n, n * fn * K * oh * ow, {
       scratch: K * rows * ow,
       chunk: chunkOf(n),
     });
@@ -281,7 +301,7 @@ export class SimdConvolution {
     doutAt: number,
     dxAt: number,
     dW: Matrix,
-  ): Float64Array {
+  ): FloatArray {
     const { n, fn, oh, ow } = s, K = W.cols, chunk = chunkOf(n);
     plan[PLAN.W] = this.#place(s, "W", W.data, true);
     plan[PLAN.DX] = dxAt;
@@ -301,7 +321,7 @@ export class SimdConvolution {
       chunk,
     );
     const block = plan[PLAN.ROWS] * ow, work = n * fn * K * oh * ow;
-    this.#run("convBackward", plan, n, work * (dxAt ? 2 : 1), {
+    this.#run(`convBackward${suffix(s.t)}`, plan, n, work * (dxAt ? 2 : 1), {
       scratch: (2 * K + fn) * block,
       chunk,
     });
@@ -317,17 +337,14 @@ export class SimdConvolution {
   }
 
   /**
-   * Winograd's backward of dout (at byte `doutAt`) by s's plan: dW into
-   * byte `dWAt`, dx into byte `dxAt` (0: none). Returns db's sums, FN a
-   * chunk of the batch, and whether dx is all finite (see `#winograd`).
+   * Winograd's filters' gradient from dout (at byte `doutAt`) by s's
+   * plan, into byte `dWAt`. Returns db's sums, FN a chunk of the batch.
    */
-  #winogradBackward(
+  #winogradFilterGrad(
     s: SimdConvSaved,
-    W: Matrix,
     doutAt: number,
     dWAt: number,
-    dxAt: number,
-  ): { db: Float64Array; finite: boolean } {
+  ): FloatArray {
     const { n, c, fn, oh, ow } = s, plan = s.plan, alpha = s.m + 2;
     const chunk = chunkOf(n, plan[WPLAN.IMAGES]);
     // the filters' sums, α² × FN × C per chunk of the batch
@@ -347,7 +364,7 @@ export class SimdConvolution {
       chunk,
     );
     this.#run(
-      `winogradBackward${s.m as 2 | 4}`,
+      `winogradBackward${s.m}${suffix(s.t)}` as Kind,
       plan,
       n,
       n * fn * c * oh * ow,
@@ -357,41 +374,59 @@ export class SimdConvolution {
       },
     );
     // dW = Gᵀ (the chunks' DU, added in order) G
-    this.#call(`winogradUnfilter${s.m}`, sums.byteOffset, dWAt, fn, c, parts);
-    let finite = true;
-    if (dxAt !== 0) {
-      // dx: dout convolved with the filters turned 180°, channels and
-      // filters swapped, pad 2 − pad
-      const a = s.dxM + 2;
-      const turned = s.U = this.#sized(s.U, a * a * fn * c);
-      this.#filters(s, W, turned, s.dxM, true);
-      s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
-      const dxSizes = {
-        n,
-        c: fn,
-        h: oh,
-        w: ow,
-        fn: c,
-        pad: 2 - s.pad,
-        oh: s.h,
-        ow: s.w,
-      };
-      finite = this.#winograd(
-        dxSizes,
-        s.dxPlan,
-        doutAt,
-        turned.byteOffset,
-        0,
-        dxAt,
-        s.dxM,
-      );
-    }
-    return { db, finite };
+    this.#call(
+      `winogradUnfilter${s.m}${suffix(s.t)}`,
+      sums.byteOffset,
+      dWAt,
+      fn,
+      c,
+      parts,
+    );
+    return db;
   }
 
   /**
-   * s's sums of the filters' gradients, `size` f64 a chunk of the batch
-   * of `chunk` images, then db's, FN a chunk, zeroed; and `plan`'s slots
+   * Winograd's dx of dout (at byte `doutAt`) into byte `dxAt`: dout
+   * convolved with the filters turned 180°, channels and filters swapped,
+   * pad 2 − pad. Returns whether dx is all finite (see `#winograd`).
+   */
+  #winogradDx(
+    s: SimdConvSaved,
+    W: Matrix,
+    doutAt: number,
+    dxAt: number,
+  ): boolean {
+    const { n, c, fn, oh, ow } = s;
+    const a = s.dxM + 2;
+    const turned = s.U = this.#sized(s.U, a * a * fn * c, s.t);
+    this.#filters(s, W, turned, s.dxM, true);
+    s.dxPlan ??= this.#kernels.int32(WPLAN.SIZE);
+    const dxSizes = {
+      n,
+      c: fn,
+      h: oh,
+      w: ow,
+      fn: c,
+      pad: 2 - s.pad,
+      oh: s.h,
+      ow: s.w,
+      t: s.t,
+    };
+    return this.#winograd(
+      dxSizes,
+      s.dxPlan,
+      doutAt,
+      turned.byteOffset,
+      0,
+      dxAt,
+      s.dxM,
+    );
+  }
+
+  /**
+   * s's sums of the filters' gradients, `size` elements (of s.t) a chunk
+   * of the batch of `chunk` images, then db's, FN a chunk, zeroed; and
+   * `plan`'s slots
    * `slots` set to dout's byte offset, the first chunk's sums and how far
    * apart, the first db and how far apart, and the chunk.
    */
@@ -402,22 +437,28 @@ export class SimdConvolution {
     doutAt: number,
     size: number,
     chunk: number,
-  ): { sums: Float64Array; db: Float64Array; parts: number } {
+  ): { sums: FloatArray; db: FloatArray; parts: number } {
     const fn = s.fn, parts = Math.ceil(s.n / chunk);
-    const sums = s.sums = this.#sized(s.sums, parts * (size + fn)).fill(0);
+    const sums = s.sums = this.#sized(s.sums, parts * (size + fn), s.t)
+      .fill(0);
     const db = sums.subarray(parts * size, parts * (size + fn));
-    [doutAt, sums.byteOffset, 8 * size, db.byteOffset, 8 * fn, chunk]
+    const bytes = sums.BYTES_PER_ELEMENT;
+    [doutAt, sums.byteOffset, bytes * size, db.byteOffset, bytes * fn, chunk]
       .forEach((v, i) => plan[slots[i]] = v);
     return { sums, db, parts };
   }
 
   /**
-   * Whether the `length` f64 at byte `at` of the kernels' memory are all
-   * finite (always, when `recompute.nonFinite` is off): for dW, small
-   * (FN×C·9), which the Winograd forward's sums do not cover.
+   * Whether the `length` elements of type t at byte `at` of the kernels'
+   * memory are all finite (always, when `recompute.nonFinite` is off): for
+   * dW, small (FN×C·9), which the Winograd forward's sums do not cover.
    */
-  #finite(at: number, length: number): boolean {
-    return !recompute.nonFinite || this.#allFinite(at, length) === 1;
+  #finite(t: Float, at: number, length: number): boolean {
+    const allFinite = this.#exports[`allFinite${suffix(t)}`] as (
+      a: number,
+      n: number,
+    ) => number;
+    return !recompute.nonFinite || allFinite(at, length) === 1;
   }
 
   /**
@@ -428,36 +469,27 @@ export class SimdConvolution {
   #filters(
     s: SimdConvSaved,
     W: Matrix,
-    U: Float64Array,
+    U: FloatArray,
     m: number,
     turned: boolean,
   ): void {
     const w = this.#place(s, "W", W.data, true), fn = W.rows, c = W.cols / 9;
-    const step = 8 * fn * c;
+    const e = FLOATS[s.t].bytes, name = `winogradFilters${m}${suffix(s.t)}`;
+    const step = e * fn * c;
     if (turned) {
       this.#call(
-        `winogradFilters${m}`,
-        w + 64,
+        name,
+        w + 8 * e,
         U.byteOffset,
         c,
         fn,
-        72,
-        72 * c,
-        -8,
+        9 * e,
+        9 * e * c,
+        -e,
         step,
       );
     } else {
-      this.#call(
-        `winogradFilters${m}`,
-        w,
-        U.byteOffset,
-        fn,
-        c,
-        72 * c,
-        72,
-        8,
-        step,
-      );
+      this.#call(name, w, U.byteOffset, fn, c, 9 * e * c, 9 * e, e, step);
     }
   }
 
@@ -475,7 +507,10 @@ export class SimdConvolution {
    * `recompute.nonFinite` is off).
    */
   #winograd(
-    s: Pick<SimdConvSaved, "n" | "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">,
+    s: Pick<
+      SimdConvSaved,
+      "n" | "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow" | "t"
+    >,
     plan: Int32Array,
     x: number,
     U: number,
@@ -502,7 +537,8 @@ export class SimdConvolution {
       TROWS: rows,
       IMAGES: images,
     });
-    this.#run(`winogradForward${m as 2 | 4}`, plan, n, n * fn * c * oh * ow, {
+    const kind = `winogradForward${m}${suffix(s.t)}` as Kind;
+    this.#run(kind, plan, n, n * fn * c * oh * ow, {
       scratch: this.#winogradScratch(plan, alpha),
       chunk: chunkOf(n, images),
     });
@@ -533,11 +569,7 @@ export class SimdConvolution {
    * `work`: multiply-adds (for the threads' threshold).
    */
   #run(
-    kind:
-      | "convForward"
-      | "convBackward"
-      | `winogradForward${2 | 4}`
-      | `winogradBackward${2 | 4}`,
+    kind: Kind,
     plan: Int32Array,
     n: number,
     work: number,
@@ -560,18 +592,27 @@ export class SimdConvolution {
   }
 
   /**
-   * `buf` when it holds at least `length` elements, else a new array in
-   * the memory (`buf` given back).
+   * `buf` when it holds at least `length` elements of type `t`, else a new
+   * array in the memory (`buf` given back).
    */
-  #sized(buf: Float64Array | undefined, length: number): Float64Array {
-    if (buf !== undefined && buf.length >= length) return buf;
+  #sized(buf: Float64Array | undefined, length: number): Float64Array;
+  #sized(buf: FloatArray | undefined, length: number, t: Float): FloatArray;
+  #sized(
+    buf: FloatArray | undefined,
+    length: number,
+    t: Float = "f64",
+  ): FloatArray {
+    if (buf !== undefined && buf.length >= length && isOf(buf, t)) return buf;
     if (buf !== undefined) this.#kernels.free(buf);
-    return this.#kernels.float64(length);
+    return t === "f64"
+      ? this.#kernels.float64(length)
+      : this.#kernels.float32(length);
   }
 
   /**
-   * The byte offset of `data` when it lives in the kernels' memory; else
-   * of s's copy under `name` (filled with `data` when `copy`).
+   * The byte offset of `data` when it lives in the kernels' memory, of
+   * type s.t; else of s's copy under `name` (filled with `data`, converted,
+   * when `copy`).
    */
   #place(
     s: SimdConvSaved,
@@ -580,14 +621,16 @@ export class SimdConvolution {
     copy: boolean,
   ): number {
     let buf = s.staged.get(name);
-    if (this.#reads(data)) {
+    if (this.#reads(s, data)) {
       if (buf !== undefined) this.#kernels.free(buf);
       s.staged.delete(name);
       return data.byteOffset;
     }
-    if (buf === undefined || buf.length !== data.length) {
+    if (buf === undefined || buf.length !== data.length || !isOf(buf, s.t)) {
       if (buf !== undefined) this.#kernels.free(buf);
-      buf = this.#memory.float64(data.length, !copy); // a copy: not zeroed first
+      buf = s.t === "f64" // a copy: not zeroed first
+        ? this.#memory.float64(data.length, !copy)
+        : this.#memory.float32(data.length);
       s.staged.set(name, buf);
     }
     if (copy) buf.set(data);
@@ -610,17 +653,27 @@ export class SimdConvolution {
   /** Copies s's copy of an output under `name`, if any, into `data`. */
   #unstage(s: SimdConvSaved, name: string, data: FloatArray): void {
     const buf = s.staged.get(name);
-    if (buf !== undefined && !this.#reads(data)) data.set(buf);
+    if (buf !== undefined && !this.#reads(s, data)) data.set(buf);
   }
 
   /**
-   * Whether the generated functions read `data` where it is: f64 in the
-   * kernels' memory. (Float32 kernels' operands are staged, converted.)
+   * Whether the generated functions read `data` where it is: of type s.t
+   * in the kernels' memory. (Else it is staged, converted where need be.)
    */
-  #reads(data: FloatArray): boolean {
-    return data instanceof Float64Array && this.#memory.has(data);
+  #reads(s: SimdConvSaved, data: FloatArray): boolean {
+    return isOf(data, s.t) && this.#memory.has(data);
   }
 }
+
+/** Whether `data`'s elements are of type `t`. */
+function isOf(data: FloatArray, t: Float): boolean {
+  return data.BYTES_PER_ELEMENT === FLOATS[t].bytes;
+}
+
+/** The drivers `#run` runs (their `…Chunks` exports). */
+type Kind =
+  | `conv${"Forward" | "Backward"}${"" | "F32"}`
+  | `winograd${"Forward" | "Backward"}${2 | 4 | "2F32"}`;
 
 /** A convolution's sizes: C channels of H×W in, FN of OH×OW out, pad. */
 type Sizes = Pick<SimdConvSaved, "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">;

@@ -60,6 +60,7 @@ export function kernelModule(
       maxPool([2, 2]),
       maxPoolBackward(),
       ...convolution(TILES, fma).all,
+      ...convolution(TILES_F32, fma, "f32").all,
     ];
     const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
     module = new WebAssembly.Module(bytes);
@@ -92,8 +93,12 @@ export const KIND_STOP = 0,
     "listsF32",
     "convForwardChunks",
     "convBackwardChunks",
+    "convForwardF32Chunks",
+    "convBackwardF32Chunks",
     "winogradForward2Chunks",
     "winogradBackward2Chunks",
     "winogradForward4Chunks",
     "winogradBackward4Chunks",
+    "winogradForward2F32Chunks",
+    "winogradBackward2F32Chunks",
   ] as const;

@@ -47,8 +47,8 @@ export interface SimdKernelsOptions {
   /**
    * The element type (default `"float64"`). With `"float32"` the products
    * (dense and sparse) run four lanes a vector (f32x4), the convolution
-   * the float64 one over converted copies (`convolution.ts`), and the
-   * other methods the TypeScript loops over the same arrays.
+   * its f32 twins (`convolution.ts`), and the other methods the
+   * TypeScript loops over the same arrays.
    */
   dtype?: DType;
   /**

@@ -381,6 +381,10 @@ export class Func {
   f32DemoteF64(): this {
     return this.#op(0xb6);
   }
+  /** `f64.promote_f32`: an f32 as an f64 (exact). */
+  f64PromoteF32(): this {
+    return this.#op(0xbb);
+  }
 
   // f64 scalars.
   /** `f64.const value` */
@@ -458,6 +462,18 @@ export class Func {
   /** `v128.store64_lane`: lane `lane` of an f64x2 to memory. */
   v128Store64Lane(lane: number, offset = 0): this {
     return this.#simd(0x5b).#memarg(3, offset).#op(lane);
+  }
+  /** `v128.store32_lane`: lane `lane` of an f32x4 to memory. */
+  v128Store32Lane(lane: number, offset = 0): this {
+    return this.#simd(0x5a).#memarg(2, offset).#op(lane);
+  }
+  /** `f64x2.promote_low_f32x4`: lanes 0 and 1 of an f32x4 as an f64x2. */
+  f64x2PromoteLowF32x4(): this {
+    return this.#simd(0x5f);
+  }
+  /** `f32x4.demote_f64x2_zero`: an f64x2 rounded into lanes 0, 1; 2, 3 zero. */
+  f32x4DemoteF64x2Zero(): this {
+    return this.#simd(0x5e);
   }
   /** `v128.load32_zero`: 32 bits from memory into lane 0, the rest zero. */
   v128Load32Zero(offset = 0): this {

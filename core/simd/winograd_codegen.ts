@@ -38,9 +38,11 @@
  */
 
 import { Func, I32, V128 } from "./wasm.ts";
+import { suffix } from "./conv_codegen.ts";
 import {
   addRowSums,
   chunkSums,
+  type Float,
   i32s,
   locals,
   minInto,
@@ -88,6 +90,59 @@ const HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
 
 /** Splatted constants by value (the transforms' multipliers). */
 type Consts = Record<number, number>;
+
+/**
+ * How the functions meet memory whose elements are of type t: the
+ * transforms compute in f64x2 (two tiles a vector) either way; f32
+ * elements are promoted (exactly) as they are loaded and rounded as they
+ * are stored. Each method takes an address on the stack (and a value to
+ * store after it).
+ */
+interface Elements {
+  t: Float;
+  /** Bytes an element, and its log2. */
+  bytes: number;
+  shift: number;
+  /** → the f64x2 of the two elements at address + offset. */
+  pair(f: Func, offset?: number): void;
+  /** → the element at address, as an f64x2's lane 0 (lane 1 zero). */
+  low(f: Func): void;
+  /** → the element at address, as an f64. */
+  one(f: Func): void;
+  /** → the element at address, as an f64x2's two lanes. */
+  splat(f: Func): void;
+  /** f64x2 → stored as two elements at address + offset. */
+  storePair(f: Func, offset?: number): void;
+  /** f64x2 → its lane `lane` stored at address + offset. */
+  storeLane(f: Func, lane: number, offset?: number): void;
+}
+
+/** See {@linkcode Elements}. */
+function elements(t: Float): Elements {
+  const f64 = t === "f64", bytes = f64 ? 8 : 4;
+  return {
+    t,
+    bytes,
+    shift: Math.log2(bytes),
+    pair: (f, offset = 0) =>
+      f64
+        ? f.v128Load(offset)
+        : f.v128Load64Zero(offset).f64x2PromoteLowF32x4(),
+    low: (f) =>
+      f64 ? f.v128Load64Zero() : f.v128Load32Zero().f64x2PromoteLowF32x4(),
+    one: (f) => f64 ? f.f64Load() : f.f32Load().f64PromoteF32(),
+    splat: (f) =>
+      f64 ? f.v128Load64Splat() : f.f32Load().f64PromoteF32().f64x2Splat(),
+    storePair: (f, offset = 0) =>
+      f64
+        ? f.v128Store(offset)
+        : f.f32x4DemoteF64x2Zero().v128Store64Lane(0, offset),
+    storeLane: (f, lane, offset = 0) =>
+      f64
+        ? f.v128Store64Lane(lane, offset)
+        : f.f32x4DemoteF64x2Zero().v128Store32Lane(lane, offset),
+  };
+}
 
 /** x = a op b over f64x2 locals. */
 function combine(f: Func, a: number, op: "+" | "-", b: number, x: number) {
@@ -283,6 +338,7 @@ export const VARIANTS: Record<2 | 4, Variant> = {
  */
 function tilePairs(
   f: Func,
+  mem: Elements,
   m: number,
   [ty0, nty, tw, width]: number[],
   pair: (a: number, b: number, tt: number, ty: number, tx: number) => void,
@@ -295,9 +351,12 @@ function tilePairs(
   whileLess(f, ty, end, 1, () => {
     f.i32(0).set(tx);
     whileLess(f, tx, tw, 2, () => {
-      // a = 8m·(ty·width + tx); b = a + 8m unless tx is the row's last
-      f.get(ty).get(width).i32Mul().get(tx).i32Add().i32(Math.log2(8 * m))
-        .i32Shl().tee(a).i32(8 * m).i32Add().get(a).get(tx).i32(1).i32Add()
+      // a = m·(ty·width + tx) elements; b = a + m unless tx is the row's
+      // last
+      f.get(ty).get(width).i32Mul().get(tx).i32Add()
+        .i32(Math.log2(mem.bytes * m)).i32Shl().tee(a).i32(mem.bytes * m)
+        .i32Add()
+        .get(a).get(tx).i32(1).i32Add()
         .get(tw).i32LtS().select().set(b);
       pair(a, b, tt, ty, tx);
       // the next pair's index: two on, or the next row's first tile
@@ -329,6 +388,7 @@ function constants(f: Func, v: Variant): Consts {
  */
 function loadPair(
   f: Func,
+  mem: Elements,
   [ra, rb]: number[],
   offset: number | undefined,
   d: number[],
@@ -339,7 +399,8 @@ function loadPair(
     for (const [r, l] of [[ra, la], [rb, lb]]) {
       f.get(r);
       if (offset !== undefined) f.get(offset).i32Add();
-      f.v128Load(16 * v).set(l);
+      mem.pair(f, 2 * mem.bytes * v);
+      f.set(l);
     }
     f.get(la).get(lb).i8x16Shuffle(LOW).set(d[2 * v]);
     f.get(la).get(lb).i8x16Shuffle(HIGH).set(d[2 * v + 1]);
@@ -355,10 +416,14 @@ function loadPair(
  * block's last tile). With `tileMajor` (`winogradInputTM`, for the
  * filters' gradient) at V[ξ][tt][ch].
  */
-export function winogradInput(v: Variant, tileMajor: boolean): Func {
-  const { m, alpha } = v;
+export function winogradInput(
+  v: Variant,
+  tileMajor: boolean,
+  type: Float = "f64",
+): Func {
+  const { m, alpha } = v, mem = elements(type);
   const f = new Func(
-    `winogradInput${tileMajor ? "T" : ""}${m}`,
+    `winogradInput${tileMajor ? "T" : ""}${m}${suffix(type)}`,
     i32s(9),
   );
   const [xp, vv, c, hp, wp, tw, ty0, nty, ldv] = locals(f);
@@ -370,16 +435,16 @@ export function winogradInput(v: Variant, tileMajor: boolean): Func {
   const k = constants(f, v), t = vectors(f, v.temps);
   const d = vectors(f, alpha), out = vectors(f, alpha), l = vectors(f, 2);
   const e = vectors(f, alpha * alpha); // e[αi + b] = (d B)[i][b], both tiles
-  f.get(hp).get(wp).i32Mul().i32(3).i32Shl().set(plane);
-  f.get(wp).i32(3).i32Shl().set(row);
-  f.get(c).i32(3).i32Shl().tee(cBytes).get(ldv).i32Mul().tee(xiStep)
+  f.get(hp).get(wp).i32Mul().i32(mem.shift).i32Shl().set(plane);
+  f.get(wp).i32(mem.shift).i32Shl().set(row);
+  f.get(c).i32(mem.shift).i32Shl().tee(cBytes).get(ldv).i32Mul().tee(xiStep)
     .i32(alpha).i32Mul().set(colStep);
   // The pair at a, b of the plane at xc, into V from dst on.
   const transform = (a: number, b: number) => {
     f.get(xc).get(a).i32Add().set(ra);
     f.get(xc).get(b).i32Add().set(rb);
     for (let i = 0; i < alpha; i++) { // along the patch's rows
-      loadPair(f, [ra, rb], i === 0 ? undefined : at, d, l);
+      loadPair(f, mem, [ra, rb], i === 0 ? undefined : at, d, l);
       v.input(f, d, e.slice(alpha * i, alpha * i + alpha), t, k);
       if (i < alpha - 1) f.get(row).i32(i + 1).i32Mul().set(at);
     }
@@ -389,9 +454,14 @@ export function winogradInput(v: Variant, tileMajor: boolean): Func {
       f.get(dst).get(xiStep).i32(b).i32Mul().i32Add().set(q);
       for (let a = 0; a < alpha; a++) {
         if (tileMajor) { // the second lane first: see tilePairs
-          f.get(q).get(cBytes).i32Add().get(out[a]).v128Store64Lane(1);
-          f.get(q).get(out[a]).v128Store64Lane(0);
-        } else f.get(q).get(out[a]).v128Store();
+          f.get(q).get(cBytes).i32Add().get(out[a]);
+          mem.storeLane(f, 1);
+          f.get(q).get(out[a]);
+          mem.storeLane(f, 0);
+        } else {
+          f.get(q).get(out[a]);
+          mem.storePair(f);
+        }
         f.get(q).get(colStep).i32Add().set(q);
       }
     }
@@ -399,14 +469,14 @@ export function winogradInput(v: Variant, tileMajor: boolean): Func {
   if (tileMajor) {
     // V[ξ][tt][ch]: tiles outer, so that the channels' 8-byte stores fill
     // cache lines in turn
-    tilePairs(f, m, [ty0, nty, tw, wp], (a, b, tt) => {
+    tilePairs(f, mem, m, [ty0, nty, tw, wp], (a, b, tt) => {
       f.get(xp).set(xc);
       f.get(vv).get(tt).get(cBytes).i32Mul().i32Add().set(dst);
       f.i32(0).set(ch);
       whileLess(f, ch, c, 1, () => {
         transform(a, b);
         f.get(xc).get(plane).i32Add().set(xc);
-        f.get(dst).i32(8).i32Add().set(dst);
+        f.get(dst).i32(mem.bytes).i32Add().set(dst);
       });
     });
   } else {
@@ -415,12 +485,12 @@ export function winogradInput(v: Variant, tileMajor: boolean): Func {
     f.get(vv).set(vc);
     f.i32(0).set(ch);
     whileLess(f, ch, c, 1, () => {
-      tilePairs(f, m, [ty0, nty, tw, wp], (a, b, tt) => {
-        f.get(vc).get(tt).i32(3).i32Shl().i32Add().set(dst);
+      tilePairs(f, mem, m, [ty0, nty, tw, wp], (a, b, tt) => {
+        f.get(vc).get(tt).i32(mem.shift).i32Shl().i32Add().set(dst);
         transform(a, b);
       });
       f.get(xc).get(plane).i32Add().set(xc);
-      f.get(vc).get(ldv).i32(3).i32Shl().i32Add().set(vc);
+      f.get(vc).get(ldv).i32(mem.shift).i32Shl().i32Add().set(vc);
     });
   }
   return f;
@@ -434,9 +504,9 @@ export function winogradInput(v: Variant, tileMajor: boolean): Func {
  * of the tile within them. The f64x2 at `sums` gets every Y computed added
  * to it: finite only if they all are (the caller's finiteness check).
  */
-export function winogradOutput(v: Variant): Func {
-  const { m, alpha } = v;
-  const f = new Func(`winogradOutput${m}`, i32s(11));
+export function winogradOutput(v: Variant, type: Float = "f64"): Func {
+  const { m, alpha } = v, mem = elements(type);
+  const f = new Func(`winogradOutput${m}${suffix(type)}`, i32s(11));
   const [mm, out, fn, ldm, ty0, nty, tw, oh, ow, bias, sums] = locals(f);
   const sum = f.local(V128);
   const fi = f.local(I32), mf = f.local(I32), q = f.local(I32);
@@ -447,9 +517,9 @@ export function winogradOutput(v: Variant): Func {
   const x = vectors(f, alpha), col = vectors(f, m);
   const r = vectors(f, alpha * m); // r[m·a + j] = (M A)[a][j]
   const y = vectors(f, m * m); // y[m·i + j] = Y[i][j]
-  f.get(fn).get(ldm).i32Mul().i32(3).i32Shl().set(xiStep);
-  f.get(oh).get(ow).i32Mul().i32(3).i32Shl().set(plane);
-  f.get(ow).i32(3).i32Shl().set(row);
+  f.get(fn).get(ldm).i32Mul().i32(mem.shift).i32Shl().set(xiStep);
+  f.get(oh).get(ow).i32Mul().i32(mem.shift).i32Shl().set(plane);
+  f.get(ow).i32(mem.shift).i32Shl().set(row);
   f.get(mm).set(mf);
   f.get(out).set(of);
   f.v128Zero().set(sum);
@@ -457,13 +527,17 @@ export function winogradOutput(v: Variant): Func {
   whileLess(f, fi, fn, 1, () => {
     f.v128Zero().set(bv);
     f.get(bias).ifThen(() => {
-      f.get(bias).get(fi).i32(3).i32Shl().i32Add().v128Load64Splat().set(bv);
+      f.get(bias).get(fi).i32(mem.shift).i32Shl().i32Add();
+      mem.splat(f);
+      f.set(bv);
     });
-    tilePairs(f, m, [ty0, nty, tw, ow], (a, b, tt, ty, tx) => {
-      f.get(mf).get(tt).i32(3).i32Shl().i32Add().set(q);
+    tilePairs(f, mem, m, [ty0, nty, tw, ow], (a, b, tt, ty, tx) => {
+      f.get(mf).get(tt).i32(mem.shift).i32Shl().i32Add().set(q);
       for (let aa = 0; aa < alpha; aa++) { // along M's rows
         for (const xv of x) {
-          f.get(q).v128Load().set(xv);
+          f.get(q);
+          mem.pair(f);
+          f.set(xv);
           f.get(q).get(xiStep).i32Add().set(q);
         }
         v.output(f, x, r.slice(m * aa, m * aa + m), t, k);
@@ -481,6 +555,11 @@ export function winogradOutput(v: Variant): Func {
       f.get(bias).ifThen(() => {
         for (const yv of y) f.get(yv).get(bv).f64x2Add().set(yv);
       });
+      if (type === "f32") { // Y as stored, so that sum overflows where it does
+        for (const yv of y) {
+          f.get(yv).f32x4DemoteF64x2Zero().f64x2PromoteLowF32x4().set(yv);
+        }
+      }
       // sum += the tile's Y, added as a tree: one addition on sum's chain
       const tree = (ys: number[]): void => {
         if (ys.length === 1) return void f.get(ys[0]);
@@ -508,9 +587,11 @@ export function winogradOutput(v: Variant): Func {
           for (let i = 0; i < m; i++) {
             const rowOf = () => {
               for (let j = 0; j < m; j += 2) {
-                const both = () =>
+                const both = () => {
                   f.get(q).get(y[m * i + j]).get(y[m * i + j + 1])
-                    .i8x16Shuffle(lanes).v128Store(8 * j);
+                    .i8x16Shuffle(lanes);
+                  mem.storePair(f, mem.bytes * j);
+                };
                 if (!masked) {
                   both();
                   continue;
@@ -518,7 +599,8 @@ export function winogradOutput(v: Variant): Func {
                 f.get(cols).i32(j + 1).i32GtS().ifThen(both, () => {
                   f.get(cols).i32(j + 1).i32Eq().ifThen(() => {
                     f.get(q).get(y[m * i + j]).get(y[m * i + j + 1])
-                      .i8x16Shuffle(lanes).v128Store64Lane(0, 8 * j);
+                      .i8x16Shuffle(lanes);
+                    mem.storeLane(f, 0, mem.bytes * j);
                   });
                 });
               }
@@ -533,7 +615,7 @@ export function winogradOutput(v: Variant): Func {
         .ifThen(() => store(false), () => store(true));
     });
     f.get(of).get(plane).i32Add().set(of);
-    f.get(mf).get(ldm).i32(3).i32Shl().i32Add().set(mf);
+    f.get(mf).get(ldm).i32(mem.shift).i32Shl().i32Add().set(mf);
   });
   f.get(sums).get(sums).v128Load().get(sum).f64x2Add().v128Store();
   return f;
@@ -545,9 +627,9 @@ export function winogradOutput(v: Variant): Func {
  * image's fn planes of oh×ow at dout, element ξ at M[ξ][filter][tt] (rows
  * ldm apart).
  */
-export function winogradDout(v: Variant): Func {
-  const { m, alpha } = v;
-  const f = new Func(`winogradDout${m}`, i32s(9));
+export function winogradDout(v: Variant, type: Float = "f64"): Func {
+  const { m, alpha } = v, mem = elements(type);
+  const f = new Func(`winogradDout${m}${suffix(type)}`, i32s(9));
   const [dout, mm, fn, ldm, ty0, nty, tw, oh, ow] = locals(f);
   const fi = f.local(I32), mf = f.local(I32), q = f.local(I32);
   const df = f.local(I32), ia = f.local(I32), ib = f.local(I32);
@@ -556,19 +638,19 @@ export function winogradDout(v: Variant): Func {
   const k = constants(f, v), t = vectors(f, v.temps);
   const y = vectors(f, m), out = vectors(f, alpha), l = vectors(f, 2);
   const h = vectors(f, m * alpha); // h[α·i + b] = (dY Aᵀ)[i][b]
-  f.get(fn).get(ldm).i32Mul().i32(3).i32Shl().tee(xiStep).i32(alpha)
+  f.get(fn).get(ldm).i32Mul().i32(mem.shift).i32Shl().tee(xiStep).i32(alpha)
     .i32Mul().set(colStep);
-  f.get(oh).get(ow).i32Mul().i32(3).i32Shl().set(plane);
-  f.get(ow).i32(3).i32Shl().set(row);
+  f.get(oh).get(ow).i32Mul().i32(mem.shift).i32Shl().set(plane);
+  f.get(ow).i32(mem.shift).i32Shl().set(row);
   f.get(mm).set(mf);
   f.get(dout).set(df);
   f.i32(0).set(fi);
   whileLess(f, fi, fn, 1, () => {
-    tilePairs(f, m, [ty0, nty, tw, ow], (a, b, tt) => {
+    tilePairs(f, mem, m, [ty0, nty, tw, ow], (a, b, tt) => {
       f.get(df).get(a).i32Add().set(ia);
       f.get(df).get(b).i32Add().set(ib);
       for (let i = 0; i < m; i++) { // along dY's rows
-        loadPair(f, [ia, ib], i === 0 ? undefined : at, y, l);
+        loadPair(f, mem, [ia, ib], i === 0 ? undefined : at, y, l);
         v.grad(f, y, h.slice(alpha * i, alpha * i + alpha), t, k);
         if (i < m - 1) f.get(row).i32(i + 1).i32Mul().set(at);
       }
@@ -580,16 +662,17 @@ export function winogradDout(v: Variant): Func {
           t,
           k,
         );
-        f.get(mf).get(tt).i32(3).i32Shl().i32Add().get(xiStep).i32(b)
+        f.get(mf).get(tt).i32(mem.shift).i32Shl().i32Add().get(xiStep).i32(b)
           .i32Mul().i32Add().set(q);
         for (const o of out) {
-          f.get(q).get(o).v128Store();
+          f.get(q).get(o);
+          mem.storePair(f);
           f.get(q).get(colStep).i32Add().set(q);
         }
       }
     });
     f.get(df).get(plane).i32Add().set(df);
-    f.get(mf).get(ldm).i32(3).i32Shl().i32Add().set(mf);
+    f.get(mf).get(ldm).i32(mem.shift).i32Shl().i32Add().set(mf);
   });
   return f;
 }
@@ -605,9 +688,9 @@ export function winogradDout(v: Variant): Func {
  * U[ξ][ch][f] (dx's filters): outer C, inner FN, srcOuter 72, srcInner
  * 72C, kStep −8 from w + 64.
  */
-export function winogradFilters(v: Variant): Func {
-  const { m, alpha } = v;
-  const f = new Func(`winogradFilters${m}`, i32s(8));
+export function winogradFilters(v: Variant, type: Float = "f64"): Func {
+  const { m, alpha } = v, mem = elements(type);
+  const f = new Func(`winogradFilters${m}${suffix(type)}`, i32s(8));
   const [w, u, outer, inner, srcOuter, srcInner, kStep, step] = locals(f);
   const o = f.local(I32), i = f.local(I32), p = f.local(I32);
   const q = f.local(I32), dst = f.local(I32), last = f.local(I32);
@@ -626,8 +709,11 @@ export function winogradFilters(v: Variant): Func {
         .i32Mul().i32Add().set(p);
       f.get(p).get(srcInner).i32Add().get(p).get(last).select().set(q);
       for (let kk = 0; kk < 9; kk++) {
-        f.get(p).v128Load64Zero().get(q).f64Load().f64x2ReplaceLane(1)
-          .set(g[kk]);
+        f.get(p);
+        mem.low(f);
+        f.get(q);
+        mem.one(f);
+        f.f64x2ReplaceLane(1).set(g[kk]);
         f.get(p).get(kStep).i32Add().set(p);
         f.get(q).get(kStep).i32Add().set(q);
       }
@@ -641,15 +727,17 @@ export function winogradFilters(v: Variant): Func {
           const at = () =>
             f.get(dst).get(step).i32(alpha * a + b).i32Mul().i32Add()
               .get(col[b]);
-          f.get(last).ifThen(() => at().v128Store(), () => {
-            at().v128Store64Lane(0);
+          f.get(last).ifThen(() => mem.storePair(at()), () => {
+            mem.storeLane(at(), 0);
           });
         }
       }
-      f.get(dst).i32(16).i32Add().set(dst);
+      f.get(dst).i32(2 * mem.bytes).i32Add().set(dst);
     });
     // an odd inner count stepped dst one element too far
-    f.get(dst).get(inner).i32(1).i32And().i32(3).i32Shl().i32Sub().set(dst);
+    f.get(dst).get(inner).i32(1).i32And().i32(mem.shift).i32Shl().i32Sub().set(
+      dst,
+    );
   });
   return f;
 }
@@ -661,9 +749,9 @@ export function winogradFilters(v: Variant): Func {
  * element ξ of part k at sums + 8·((k·α² + ξ)·FN·C + f·C + ch); into dW
  * (FN×C·9) at dw.
  */
-export function winogradUnfilter(v: Variant): Func {
-  const { m, alpha } = v, xis = alpha * alpha;
-  const f = new Func(`winogradUnfilter${m}`, i32s(5));
+export function winogradUnfilter(v: Variant, type: Float = "f64"): Func {
+  const { m, alpha } = v, xis = alpha * alpha, mem = elements(type);
+  const f = new Func(`winogradUnfilter${m}${suffix(type)}`, i32s(5));
   const [sums, dw, fn, c, parts] = locals(f);
   const fi = f.local(I32), ch = f.local(I32), p = f.local(I32);
   const step = f.local(I32), part = f.local(I32), to = f.local(I32);
@@ -671,7 +759,7 @@ export function winogradUnfilter(v: Variant): Func {
   const k = constants(f, v), t = vectors(f, v.temps);
   const d = vectors(f, xis), col = vectors(f, 3), x = vectors(f, alpha);
   const qq = vectors(f, 3 * alpha); // qq[α·i + b] = (Gᵀ D)[i][b]
-  f.get(fn).get(c).i32Mul().i32(3).i32Shl().tee(step).i32(xis).i32Mul()
+  f.get(fn).get(c).i32Mul().i32(mem.shift).i32Shl().tee(step).i32(xis).i32Mul()
     .set(part);
   f.get(sums).set(p);
   f.i32(0).set(fi);
@@ -680,12 +768,15 @@ export function winogradUnfilter(v: Variant): Func {
     whileLess(f, ch, c, 2, () => {
       f.get(ch).i32(1).i32Add().get(c).i32LtS().set(last);
       for (let xi = 0; xi < xis; xi++) { // D = the parts' sum, in order
-        f.get(p).get(step).i32(xi).i32Mul().i32Add().tee(at).v128Load()
-          .set(d[xi]);
+        f.get(p).get(step).i32(xi).i32Mul().i32Add().tee(at);
+        mem.pair(f);
+        f.set(d[xi]);
         f.get(at).get(part).get(parts).i32Mul().i32Add().set(end);
         f.get(at).get(part).i32Add().set(at);
         whileLess(f, at, end, { local: part }, () => {
-          f.get(d[xi]).get(at).v128Load().f64x2Add().set(d[xi]);
+          f.get(d[xi]).get(at);
+          mem.pair(f);
+          f.f64x2Add().set(d[xi]);
         });
       }
       for (let b = 0; b < alpha; b++) { // down D's columns: Gᵀ D
@@ -700,21 +791,24 @@ export function winogradUnfilter(v: Variant): Func {
       }
       // dW[f][ch][i][j] at dw + 8·((f·C + ch)·9 + 3i + j), lane 1 (ch + 1)
       // 72 bytes on
-      f.get(dw).get(fi).get(c).i32Mul().get(ch).i32Add().i32(72).i32Mul()
+      f.get(dw).get(fi).get(c).i32Mul().get(ch).i32Add().i32(9 * mem.bytes)
+        .i32Mul()
         .i32Add().set(to);
       for (let i = 0; i < 3; i++) { // along the rows: (Gᵀ D) G
         for (let b = 0; b < alpha; b++) f.get(qq[alpha * i + b]).set(x[b]);
         v.unfilter(f, x, col, t, k);
         for (let j = 0; j < 3; j++) {
-          f.get(to).get(col[j]).v128Store64Lane(0, 8 * (3 * i + j));
+          f.get(to).get(col[j]);
+          mem.storeLane(f, 0, mem.bytes * (3 * i + j));
           f.get(last).ifThen(() => {
-            f.get(to).get(col[j]).v128Store64Lane(1, 72 + 8 * (3 * i + j));
+            f.get(to).get(col[j]);
+            mem.storeLane(f, 1, mem.bytes * (9 + 3 * i + j));
           });
         }
       }
-      f.get(p).i32(16).i32Add().set(p);
+      f.get(p).i32(2 * mem.bytes).i32Add().set(p);
     });
-    f.get(p).get(c).i32(1).i32And().i32(3).i32Shl().i32Sub().set(p);
+    f.get(p).get(c).i32(1).i32And().i32(mem.shift).i32Shl().i32Sub().set(p);
   });
   return f;
 }
@@ -726,16 +820,18 @@ export function winogradUnfilter(v: Variant): Func {
  * the caller zeroes it once). hp ≥ h + 2·pad, wp ≥ w + 2·pad: more when the
  * last tiles reach past the output's edge.
  */
-export function padInto(): Func {
-  const f = new Func("padInto", i32s(8));
+export function padInto(type: Float = "f64"): Func {
+  const mem = elements(type);
+  const f = new Func(`padInto${suffix(type)}`, i32s(8));
   const [src, dst, c, h, w, pad, hp, wp] = locals(f);
   const ch = f.local(I32), y = f.local(I32), p = f.local(I32);
   const end = f.local(I32), end2 = f.local(I32), q = f.local(I32);
   const row = f.local(I32), plane = f.local(I32), at = f.local(I32);
-  f.get(wp).i32(3).i32Shl().set(row);
+  f.get(wp).i32(mem.shift).i32Shl().set(row);
   f.get(hp).get(row).i32Mul().set(plane);
   // channel 0's first row: pad rows and pad columns in
-  f.get(dst).get(pad).get(row).i32Mul().i32Add().get(pad).i32(3).i32Shl()
+  f.get(dst).get(pad).get(row).i32Mul().i32Add().get(pad).i32(mem.shift)
+    .i32Shl()
     .i32Add().set(at);
   f.get(src).set(p);
   f.i32(0).set(ch);
@@ -743,14 +839,14 @@ export function padInto(): Func {
     f.i32(0).set(y);
     whileLess(f, y, h, 1, () => {
       f.get(at).get(y).get(row).i32Mul().i32Add().set(q);
-      f.get(p).get(w).i32(3).i32Shl().i32Add().set(end);
+      f.get(p).get(w).i32(mem.shift).i32Shl().i32Add().set(end);
       pairs(f, p, end, end2, () => {
         f.get(q).get(p).v128Load().v128Store();
         f.get(q).i32(16).i32Add().set(q);
       }, () => {
-        f.get(q).get(p).f64Load().f64Store();
-        f.get(q).i32(8).i32Add().set(q);
-      });
+        f.get(q).get(p)[`${type}Load`]()[`${type}Store`]();
+        f.get(q).i32(mem.bytes).i32Add().set(q);
+      }, type);
     });
     f.get(at).get(plane).i32Add().set(at);
   });
@@ -788,10 +884,12 @@ export function winograd(
   product: Func,
   padded: Func,
   v: Variant,
+  type: Float = "f64",
 ): WinogradFuncs {
-  const { m, alpha } = v, xis = alpha * alpha;
-  const input = winogradInput(v, false), inputT = winogradInput(v, true);
-  const output = winogradOutput(v), dY = winogradDout(v);
+  const { m, alpha } = v, xis = alpha * alpha, mem = elements(type);
+  const input = winogradInput(v, false, type);
+  const inputT = winogradInput(v, true, type);
+  const output = winogradOutput(v, type), dY = winogradDout(v, type);
   type Locals = Record<string, number>;
   const driver = (
     name: string,
@@ -799,7 +897,7 @@ export function winograd(
     group: (f: Func, g: Locals) => void,
     block: (f: Func, g: Locals, each: (body: () => void) => void) => void,
   ): Func => {
-    const f = new Func(name, i32s(4));
+    const f = new Func(name + suffix(type), i32s(4));
     const [plan, n0, n1, scratch] = locals(f);
     // the thread's sum of the outputs (forward) first, then the rest
     const g: Locals = { scratch, sums: f.local(I32) };
@@ -835,19 +933,22 @@ export function winograd(
     // scratch: IMAGES padded images, for the backward IMAGES padded douts
     // (FN planes of m·th × m·tw: dY past the output's edge is 0), V
     // (α²·C·ldv), M (α²·FN·ldv)
-    f.get(g.C).get(g.hp).i32Mul().get(g.wp).i32Mul().i32(3).i32Shl()
+    f.get(g.C).get(g.hp).i32Mul().get(g.wp).i32Mul().i32(mem.shift).i32Shl()
       .set(g.plane);
     f.get(g.FN).get(g.hp).i32(2).i32Sub().i32Mul().get(g.wp).i32(2).i32Sub()
-      .i32Mul().i32(3).i32Shl().set(g.dplane);
+      .i32Mul().i32(mem.shift).i32Shl().set(g.dplane);
     f.get(scratch).get(g.plane).get(g.IMAGES).i32Mul().i32Add().tee(g.dpad);
     if (slots.includes("DOUT")) {
       f.get(g.dplane).get(g.IMAGES).i32Mul().i32Add();
     }
-    f.tee(g.v).get(g.C).get(g.ldv).i32Mul().i32(8 * xis).i32Mul().i32Add()
+    f.tee(g.v).get(g.C).get(g.ldv).i32Mul().i32(mem.bytes * xis).i32Mul()
+      .i32Add()
       .set(g.m);
-    f.get(g.C).get(g.H).i32Mul().get(g.WIDTH).i32Mul().i32(3).i32Shl()
+    f.get(g.C).get(g.H).i32Mul().get(g.WIDTH).i32Mul().i32(mem.shift).i32Shl()
       .set(g.inBytes);
-    f.get(g.FN).get(g.positions).i32Mul().i32(3).i32Shl().set(g.outBytes);
+    f.get(g.FN).get(g.positions).i32Mul().i32(mem.shift).i32Shl().set(
+      g.outBytes,
+    );
     // For images n … end−1 of the group: i, xp (its padded copy), dp (its
     // padded dout's), on (its out or dout) and col (its first tile's index
     // in the block).
@@ -867,7 +968,7 @@ export function winograd(
     };
     // the padded images' borders: zero (padInto writes their insides)
     f.get(scratch).set(g.xp);
-    zeroes(f, g.xp, g.v, g.end);
+    zeroes(f, g.xp, g.v, g.end, type);
     f.get(n0).set(g.n);
     f.block(() =>
       f.loop(() => {
@@ -907,9 +1008,9 @@ export function winograd(
   // of FN×C, C×ldv and FN×ldv f64.
   const products = (f: Func, g: Locals, u: number, args: () => void) => {
     const uStep = f.local(I32), vStep = f.local(I32), mStep = f.local(I32);
-    f.get(g.FN).get(g.C).i32Mul().i32(3).i32Shl().set(uStep);
-    f.get(g.C).get(g.ldv).i32Mul().i32(3).i32Shl().set(vStep);
-    f.get(g.FN).get(g.ldv).i32Mul().i32(3).i32Shl().set(mStep);
+    f.get(g.FN).get(g.C).i32Mul().i32(mem.shift).i32Shl().set(uStep);
+    f.get(g.C).get(g.ldv).i32Mul().i32(mem.shift).i32Shl().set(vStep);
+    f.get(g.FN).get(g.ldv).i32Mul().i32(mem.shift).i32Shl().set(mStep);
     f.get(u).set(g.pu);
     f.get(g.v).set(g.pv);
     f.get(g.m).set(g.pm);
@@ -923,7 +1024,8 @@ export function winograd(
       f.get(g.xi).i32(1).i32Add().tee(g.xi).i32(xis).i32LtS().brIf(0);
     });
   };
-  const bytes = (f: Func, local: number) => f.get(local).i32(3).i32Shl();
+  const bytes = (f: Func, local: number) =>
+    f.get(local).i32(mem.shift).i32Shl();
 
   const forward = driver(`winogradForward${m}`, ["U", "B", "OUT"], () => {}, (
     f,
@@ -931,7 +1033,7 @@ export function winograd(
     each,
   ) => {
     each(() => {
-      f.get(g.xp).get(g.v).get(g.col).i32(3).i32Shl().i32Add().get(g.C)
+      f.get(g.xp).get(g.v).get(g.col).i32(mem.shift).i32Shl().i32Add().get(g.C)
         .get(g.hp).get(g.wp).get(g.tw).get(g.ty0).get(g.nty).get(g.ldv)
         .call(input);
     });
@@ -940,12 +1042,12 @@ export function winograd(
     f.get(g.cols).i32(1).i32Add().i32(-2).i32And().set(even);
     products(f, g, g.U, () => {
       f.get(g.pu).get(g.pv).get(g.pm).get(g.FN).get(g.C).get(even);
-      bytes(f, g.C).i32(8);
+      bytes(f, g.C).i32(mem.bytes);
       bytes(f, g.ldv);
       bytes(f, g.ldv).i32(0);
     });
     each(() => {
-      f.get(g.m).get(g.col).i32(3).i32Shl().i32Add().get(g.on).get(g.FN)
+      f.get(g.m).get(g.col).i32(mem.shift).i32Shl().i32Add().get(g.on).get(g.FN)
         .get(g.ldv).get(g.ty0).get(g.nty).get(g.tw).get(g.OH).get(g.OW)
         .get(g.B).get(g.sums).call(output);
     });
@@ -970,16 +1072,18 @@ export function winograd(
     f.get(g.n).set(g.i);
     whileLess(f, g.i, g.end, 1, () => {
       f.get(g.DOUT).get(g.i).get(g.outBytes).i32Mul().i32Add().set(g.on);
-      addRowSums(f, g.on, g.FN, g.positions, db);
+      addRowSums(f, g.on, g.FN, g.positions, db, type);
     });
   }, (f, g, each) => {
     each(() => {
-      f.get(g.xp).get(g.v).get(g.col).get(g.C).i32Mul().i32(3).i32Shl()
+      f.get(g.xp).get(g.v).get(g.col).get(g.C).i32Mul().i32(mem.shift).i32Shl()
         .i32Add().get(g.C).get(g.hp).get(g.wp).get(g.tw).get(g.ty0)
         .get(g.nty).get(g.ldv).call(inputT);
       // dout, or its padded copy where tiles reach past its edge
       f.get(g.dp).get(g.on).get(g.partial).select();
-      f.get(g.m).get(g.col).i32(3).i32Shl().i32Add().get(g.FN).get(g.ldv)
+      f.get(g.m).get(g.col).i32(mem.shift).i32Shl().i32Add().get(g.FN).get(
+        g.ldv,
+      )
         .get(g.ty0).get(g.nty).get(g.tw);
       f.get(g.hp).i32(2).i32Sub().get(g.OH).get(g.partial).select();
       f.get(g.wp).i32(2).i32Sub().get(g.OW).get(g.partial).select();
@@ -988,7 +1092,7 @@ export function winograd(
     // DU_ξ (FN × C) += M_ξ (FN × cols) · V_ξ (cols × C)
     products(f, g, g.du, () => {
       f.get(g.pm).get(g.pv).get(g.pu).get(g.FN).get(g.cols).get(g.C);
-      bytes(f, g.ldv).i32(8);
+      bytes(f, g.ldv).i32(mem.bytes);
       bytes(f, g.C);
       bytes(f, g.C).i32(1);
     });
@@ -996,6 +1100,13 @@ export function winograd(
   return {
     forward,
     backward,
-    all: [input, inputT, output, dY, winogradFilters(v), winogradUnfilter(v)],
+    all: [
+      input,
+      inputT,
+      output,
+      dY,
+      winogradFilters(v, type),
+      winogradUnfilter(v, type),
+    ],
   };
 }
