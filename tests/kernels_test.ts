@@ -2,6 +2,7 @@
 import {
   assert,
   assertEquals,
+  assertGreater,
   assertMatch,
   assertStrictEquals,
   assertThrows,
@@ -591,12 +592,12 @@ Deno.test("the f32x4 gemm (bench's float32 comparison) matches a float32 loop to
   }
 });
 
-Deno.test("a worker that fails mid-product is an error at once, and the kernels refuse work afterwards", async () => {
+Deno.test("a product that fails on either thread is an error at once, and the kernels refuse work afterwards", async () => {
   const two = SimdKernels.create({ threads: 2, timeoutMs: 60_000 })!;
   try {
     await two.ready();
-    // Four rows of one entry each; the worker's two (the second half of the
-    // entries) read B far outside the memory: a WebAssembly trap there.
+    // Four rows of one entry each; the last two read B far outside the
+    // memory: a WebAssembly trap in whichever thread claims them.
     const n = 25_000;
     const s = new SparseRows(two);
     s.fill(Matrix.fromRows([[1], [1], [1], [1]]));
@@ -605,7 +606,7 @@ Deno.test("a worker that fails mid-product is an error at once, and the kernels 
     const start = performance.now();
     assertMatch(
       (assertThrows(() => two.sparseMatmul(s, b), Error)).message,
-      /^SimdKernels: the worker failed during a product/,
+      /^SimdKernels: (the worker failed during a product|a product failed on the calling thread \(RuntimeError)/,
     );
     assert(performance.now() - start < 30_000, "not after the timeout");
     assertMatch(
@@ -624,29 +625,47 @@ Deno.test("a worker that fails mid-product is an error at once, and the kernels 
   }
 });
 
-Deno.test("two-thread SimdKernels stop splitting products while another process holds the worker's core", async () => {
-  if (navigator.hardwareConcurrency > 2) return; // the machine kind has 2 cores
-  const two = SimdKernels.create({ threads: 2 })!;
+Deno.test("two-thread SimdKernels give one thread's bits, float64 and float32, while another process holds a core", async () => {
   const busy = new Deno.Command("sh", { args: ["-c", "while :; do :; done"] })
     .spawn();
+  const kernels = (["float64", "float32"] as const).map((dtype) => [
+    SimdKernels.create({ dtype })!,
+    SimdKernels.create({ dtype, threads: 2 })!,
+  ]);
   try {
-    await two.ready();
     const rng = new Rng(110);
-    const a = place(two, sparseish(rng, 100, 784, 0), false);
-    const b = place(two, sparseish(rng, 784, 50, 0), false);
-    const out = place(two, new Matrix(100, 50), false);
-    const want = two.denseMatmul(a, b).data.slice();
-    const before = two.splits;
-    for (let i = 0; i < 400; i++) two.denseMatmul(a, b, out);
-    const split = two.splits - before;
-    assert(
-      split < 300,
-      `${split} of 400 products split with the other core busy`,
-    );
-    assertEquals(out.data, want); // the same numbers either way
+    for (const [one, two] of kernels) {
+      await two.ready();
+      const before = two.splits;
+      const f32 = one.dtype === "float32";
+      const of = (m: Matrix) =>
+        f32 ? new Matrix(m.rows, m.cols, Float32Array.from(m.data)) : m;
+      for (const [m, k, n] of [[100, 784, 50], [301, 200, 13], [7, 5000, 30]]) {
+        const a = of(sparseish(rng, m, k, 0.8)),
+          b = of(sparseish(rng, k, n, 0));
+        const d = of(sparseish(rng, m, n, 0));
+        const what = `${one.dtype} ${m}×${k}·${k}×${n}`;
+        const want = [
+          one.matmul(a, b),
+          one.denseMatmul(a, b),
+          one.matmulTN(a, d),
+          one.matmulNT(d, b),
+        ].map((c) => c.data);
+        for (let i = 0; i < 50; i++) {
+          const got = [
+            two.matmul(a, b),
+            two.denseMatmul(a, b),
+            two.matmulTN(a, d),
+            two.matmulNT(d, b),
+          ];
+          got.forEach((c, j) => assertEquals(c.data, want[j], `${what} ${j}`));
+        }
+      }
+      assertGreater(two.splits, before, `${one.dtype}: the worker took part`);
+    }
   } finally {
     busy.kill();
     await busy.status;
-    two.close();
+    for (const [, two] of kernels) two.close();
   }
 });

@@ -1387,3 +1387,67 @@ export function maxPoolBackward(t: Float = "f64"): Func {
   });
   return f;
 }
+
+/**
+ * `${kernel.name}Chunks(counter, chunk, rows, ...args)`: `kernel` over rows
+ * 0 … rows−1, `chunk` rows at a time, each chunk claimed by adding `chunk`
+ * to the i32 at byte `counter` (atomically: two threads run this at once
+ * on the same counter, each taking chunks until none is left, so a thread
+ * slowed by another process takes fewer). `call(f, args, r0, r1)` pushes
+ * `kernel`'s arguments for rows r0 … r1−1 from the wrapper's own `count`
+ * further ones (`args`, locals) and calls it.
+ */
+export function claimingRows(
+  kernel: Func,
+  count: number,
+  call: (f: Func, args: number[], r0: number, r1: number) => void,
+): Func {
+  const f = new Func(`${kernel.name}Chunks`, i32s(3 + count));
+  const [counter, chunk, rows, ...args] = locals(f);
+  const r0 = f.local(I32), r1 = f.local(I32);
+  f.block(() =>
+    f.loop(() => {
+      f.get(counter).get(chunk).i32AtomicRmwAdd().tee(r0).get(rows).i32GeS()
+        .brIf(1);
+      f.get(r0).get(chunk).i32Add().set(r1);
+      minInto(f, r1, rows);
+      call(f, args, r0, r1);
+      f.br(0);
+    })
+  );
+  return f;
+}
+
+/**
+ * The products of `gemm`, `gemmNT` and `lists` for `t`, and their
+ * claiming wrappers (`claimingRows`): `gemmChunks(counter, chunk, m, a, b,
+ * c, k, n, aRow, aStep)` (C's rows, nothing added), `gemmNTChunks(counter,
+ * chunk, m, a, b, c, k, n)`, `listsChunks(counter, chunk, count, ptr,
+ * index, val, b, n, c)` (the lists); "F32" after each name in f32.
+ */
+export function products(tiles: Tiles, fma: boolean, t: Float): Func[] {
+  const bytes = FLOATS[t].bytes;
+  const product = gemm(tiles, fma, t), nt = gemmNT(tiles, fma, t);
+  const sparse = lists(tiles, fma, t);
+  // pushes base + r0·rowBytes, rowBytes = size·bytes (or a local's value)
+  const row = (f: Func, base: number, r0: number, size: number) =>
+    f.get(base).get(r0).get(size).i32Mul().i32(bytes).i32Mul().i32Add();
+  return [
+    product,
+    nt,
+    sparse,
+    claimingRows(product, 7, (f, [a, b, c, k, n, aRow, aStep], r0, r1) => {
+      f.get(a).get(r0).get(aRow).i32Mul().i32Add().get(b);
+      row(f, c, r0, n).get(r1).get(r0).i32Sub().get(k).get(n).get(aRow)
+        .get(aStep).i32(0).call(product);
+    }),
+    claimingRows(nt, 5, (f, [a, b, c, k, n], r0, r1) => {
+      row(f, a, r0, k).get(b);
+      row(f, c, r0, n).get(r1).get(r0).i32Sub().get(k).get(n).call(nt);
+    }),
+    claimingRows(sparse, 6, (f, [ptr, index, val, b, n, c], r0, r1) => {
+      f.get(ptr).get(index).get(val).get(r0).get(r1).get(b).get(n).get(c)
+        .call(sparse);
+    }),
+  ];
+}

@@ -6,11 +6,9 @@ import {
   bytesToF64,
   compact,
   compactBytes,
-  gemm,
-  gemmNT,
-  lists,
   maxPool,
   maxPoolBackward,
+  products,
   relu,
   TILES,
   TILES_F32,
@@ -35,12 +33,8 @@ export function kernelModule(
   let module = modules.get(key);
   if (module === undefined) {
     const funcs = [
-      gemm(TILES, fma),
-      gemmNT(TILES, fma),
-      lists(TILES, fma),
-      gemm(TILES_F32, fma, "f32"),
-      gemmNT(TILES_F32, fma, "f32"),
-      lists(TILES_F32, fma, "f32"),
+      ...products(TILES, fma, "f64"),
+      ...products(TILES_F32, fma, "f32"),
       compactBytes("f32"),
       transpose("f32"),
       allFinite("f32"),
@@ -80,17 +74,21 @@ export const CTL = {
   KIND: 3, // KIND_* below
   ARGS: 4, // the kernel's arguments, up to 10
   FAILED: 14, // 1 once a task threw in the worker (it stops then)
-  SLOTS: 16,
+  // −SEQ while task SEQ is open to the worker; SEQ once the worker joined
+  // it, 0 once the calling thread closed it without the worker
+  JOIN: 15,
+  COUNTER: 16, // the next row a product's threads claim (`claimingRows`)
+  SLOTS: 17,
 } as const;
 /** Task kinds: stop, or which kernel export to call. */
 export const KIND_STOP = 0,
   KINDS = [
-    "gemm",
-    "gemmNT",
-    "lists",
-    "gemmF32",
-    "gemmNTF32",
-    "listsF32",
+    "gemmChunks",
+    "gemmNTChunks",
+    "listsChunks",
+    "gemmF32Chunks",
+    "gemmNTF32Chunks",
+    "listsF32Chunks",
     "convForwardChunks",
     "convBackwardChunks",
     "convForwardF32Chunks",

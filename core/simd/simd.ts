@@ -73,7 +73,11 @@ export interface SimdKernelsOptions {
    * where the runtime allows it.
    */
   shared?: boolean;
-  /** How long the worker spins for the next task before sleeping (ms, default 0.5). */
+  /**
+   * How long the worker spins for the next task before sleeping (ms,
+   * default 0.05: spinning longer costs the calling thread time when
+   * another process is busy; README, "How a product runs").
+   */
   spinMs?: number;
   /**
    * Where the second thread's module is (default: `simd_worker.ts` beside
@@ -192,8 +196,12 @@ export class SimdKernels extends BaseKernels {
     this.#f64 = this.dtype === "float64";
     this.#bytes = this.#f64 ? 8 : 4;
     this.#kinds = this.#f64
-      ? { gemm: "gemm", gemmNT: "gemmNT", lists: "lists" }
-      : { gemm: "gemmF32", gemmNT: "gemmNTF32", lists: "listsF32" };
+      ? { gemm: "gemmChunks", gemmNT: "gemmNTChunks", lists: "listsChunks" }
+      : {
+        gemm: "gemmF32Chunks",
+        gemmNT: "gemmNTF32Chunks",
+        lists: "listsF32Chunks",
+      };
     this.#tiles = this.#f64 ? TILES : TILES_F32;
     const { exports } = new WebAssembly.Instance(
       kernelModule(fma, memory.shared),
@@ -208,7 +216,7 @@ export class SimdKernels extends BaseKernels {
       {
         fma,
         threads,
-        spinMs: options.spinMs ?? 0.5,
+        spinMs: options.spinMs ?? 0.05,
         workerUrl: options.workerUrl ??
           new URL("./simd_worker.ts", import.meta.url),
         timeoutMs: options.timeoutMs ?? 30_000,
@@ -318,84 +326,67 @@ export class SimdKernels extends BaseKernels {
 
   /** C = A · B (dense, checked). */
   protected gemm(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.cols, e = this.#bytes;
-    this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
-      // Rows of C split between the threads at a multiple of the tile.
-      const rows = this.#tiles.gemmRows;
-      this.#threads.run(this.#kinds.gemm, m, m * k * n, rows, (r0, r1) => [
-        pa + e * k * r0,
-        pb,
-        pc + e * n * r0,
-        r1 - r0,
-        k,
-        n,
-        e * k,
-        e,
-        0,
-      ]);
-    });
+    this.#gemm(a, b, c, false);
   }
 
   /** C = Aᵀ · B (dense, checked). */
   protected gemmTN(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.cols, e = this.#bytes;
+    this.#gemm(a, b, c, true);
+  }
+
+  /**
+   * C = A · B, or Aᵀ · B with `tn`: element (i, p) of gemm's "A" at
+   * pa + aRow·i + aStep·p (A[p][i] with `tn`); C's rows claimed by the
+   * threads, a multiple of the tile at a time.
+   */
+  #gemm(a: Matrix, b: Matrix, c: Matrix, tn: boolean): void {
+    const e = this.#bytes, n = b.cols;
+    const [rows, k] = tn ? [a.cols, a.rows] : [a.rows, a.cols];
+    const [aRow, aStep] = tn ? [e, e * a.cols] : [e * a.cols, e];
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
-      // Element (i, p) of gemm's "A" is A[p][i], at pa + e·i + e·K·p; C's
-      // K rows split between the threads.
-      const rows = this.#tiles.gemmRows;
-      this.#threads.run(this.#kinds.gemm, k, m * k * n, rows, (r0, r1) => [
-        pa + e * r0,
-        pb,
-        pc + e * n * r0,
-        r1 - r0,
-        m,
-        n,
-        e,
-        e * k,
-        0,
-      ]);
+      this.#threads.claim(
+        this.#kinds.gemm,
+        rows,
+        this.#tiles.gemmRows,
+        rows * k * n,
+        [pa, pb, pc, k, n, aRow, aStep],
+      );
     });
   }
 
   /** C = A · Bᵀ (dense, checked). */
   protected gemmNT(a: Matrix, b: Matrix, c: Matrix): void {
-    const m = a.rows, k = a.cols, n = b.rows, e = this.#bytes;
+    const m = a.rows, k = a.cols, n = b.rows;
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
-      const rows = this.#tiles.ntRows;
-      this.#threads.run(this.#kinds.gemmNT, m, m * k * n, rows, (r0, r1) => [
-        pa + e * k * r0,
-        pb,
-        pc + e * n * r0,
-        r1 - r0,
-        k,
-        n,
-      ]);
+      this.#threads.claim(
+        this.#kinds.gemmNT,
+        m,
+        this.#tiles.ntRows,
+        m * k * n,
+        [
+          pa,
+          pb,
+          pc,
+          k,
+          n,
+        ],
+      );
     });
   }
 
   /** `productByLists` of `sparse.ts`, in WebAssembly, over every list. */
   protected override lists(lists: Lists, b: Matrix, c: Matrix): void {
     const { ptr, index, val, count } = lists, n = b.cols;
-    // Split where half of the entries (the work) is done.
-    const nnz = ptr[count];
-    let split = 0, hi = count;
-    while (split < hi) {
-      const mid = (split + hi) >> 1;
-      if (ptr[mid] < nnz / 2) split = mid + 1;
-      else hi = mid;
-    }
     this.#memory.stage([ptr, index, val, b.data], c.data, (at, pc) => {
       const [pp, pi, pv, pb] = at;
-      this.#threads.run(this.#kinds.lists, count, nnz * n, 1, (r0, r1) => [
+      this.#threads.claim(this.#kinds.lists, count, 1, ptr[count] * n, [
         pp,
         pi,
         pv,
-        r0,
-        r1,
         pb,
         n,
         pc,
-      ], split);
+      ]);
     });
   }
 

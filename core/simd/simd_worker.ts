@@ -1,6 +1,7 @@
 // The second thread of a two-thread SimdKernels (simd.ts): instantiates the
 // same kernel module on the same shared memory, waits for a task in the
-// control block, runs its rows of the product, and signals completion.
+// control block, joins it if it is still open (threads.ts), runs it (its
+// chunks of the work), and signals completion.
 // No Deno.* here: it runs wherever module workers and shared memory do.
 
 import { CTL, kernelModule, KIND_STOP, KINDS } from "./module.ts";
@@ -20,11 +21,16 @@ globalThis.addEventListener("message", (event: Event) => {
   });
   const kernels = KINDS.map((kind) => exports[kind] as Kernel);
   const ctl = new Int32Array(memory.buffer, at, CTL.SLOTS);
-  const args = new Array<number>(CTL.SLOTS - CTL.ARGS);
+  const args = new Array<number>(CTL.FAILED - CTL.ARGS);
   Atomics.store(ctl, CTL.READY, 1);
   let seen = 0;
   while (true) {
     seen = waitForTask(ctl, CTL.SEQ, seen, spinMs);
+    // Closed already (the caller did all the work)? Then its arguments
+    // may be the next task's, being written: leave it.
+    if (Atomics.compareExchange(ctl, CTL.JOIN, -seen, seen) !== -seen) {
+      continue;
+    }
     const kind = Atomics.load(ctl, CTL.KIND);
     if (kind === KIND_STOP) break;
     for (let i = 0; i < args.length; i++) args[i] = ctl[CTL.ARGS + i];

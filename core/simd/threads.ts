@@ -1,9 +1,14 @@
 /**
  * The second thread of the SIMD kernels: a Worker running the same kernel
  * module on the same shared memory (`simd_worker.ts`), the control block
- * they talk through, how a product's rows are split between the threads,
- * and the back-off when the worker's core is busy. Not exported from
- * mod.ts; `SimdKernels` (simd.ts) owns one.
+ * they talk through, and how a kernel's work is shared: both threads run
+ * it at once, each claiming chunks of it from an atomic counter until none
+ * is left (`claimingRows` in codegen.ts, `claiming` in conv_codegen.ts), so
+ * a thread slowed by another process takes fewer. The worker joins a task
+ * only while it is open: the calling thread, done with every chunk, closes
+ * it, and waits for the worker only if it joined (then at most for the
+ * chunk it holds). A worker whose core another process holds costs no
+ * wait. Not exported from mod.ts; `SimdKernels` (simd.ts) owns one.
  *
  * @module
  */
@@ -17,6 +22,11 @@ export type Kernel = (...args: number[]) => void;
 
 /** Products with fewer multiply-adds stay on the calling thread. */
 const MIN_SPLIT_WORK = 100_000;
+/**
+ * Chunks a product's rows are cut into for two threads (fewer when the
+ * rows are fewer): one thread's wait for the other is at most a chunk.
+ */
+const CHUNKS = 16;
 
 /** How `SimdThreads` starts its worker. */
 export interface ThreadOptions {
@@ -28,13 +38,13 @@ export interface ThreadOptions {
   spinMs: number;
   /** The worker's module. */
   workerUrl: string | URL;
-  /** How long a product waits for the worker before giving up (ms). */
+  /** How long a task waits for the worker before giving up (ms). */
   timeoutMs: number;
 }
 
 /**
- * Runs kernels on the calling thread, or splits their rows with a Worker:
- * see the module doc.
+ * Runs kernels on the calling thread, or shares them with a Worker: see
+ * the module doc.
  */
 export class SimdThreads {
   #memory: SimdMemory;
@@ -44,10 +54,7 @@ export class SimdThreads {
   #seq = 0;
   #timeoutMs: number;
   #workerError?: string; // what the worker reported, if it failed
-  #lateness = 0; // moving average of (wait for the worker) / (our own rows' time)
-  #alone = 0; // split products to run on this thread alone, contention seen
-  #backoff = 32; // how many, next time (doubles while contention lasts)
-  #splits = 0; // products split between the threads so far
+  #shared = 0; // tasks the worker joined so far
 
   /**
    * The calling thread's `kernels`, and a worker when `options.threads` is
@@ -93,9 +100,9 @@ export class SimdThreads {
     return this.#worker === undefined ? 1 : 2;
   }
 
-  /** Products split between the two threads so far. */
+  /** Tasks the worker took part in so far. */
   get splits(): number {
-    return this.#splits;
+    return this.#shared;
   }
 
   /**
@@ -124,113 +131,86 @@ export class SimdThreads {
     if (ctl === undefined || worker === undefined) return;
     this.#worker = undefined;
     Atomics.store(ctl, CTL.KIND, KIND_STOP);
-    Atomics.store(ctl, CTL.SEQ, ++this.#seq);
+    ctl[CTL.JOIN] = -(++this.#seq);
+    Atomics.store(ctl, CTL.SEQ, this.#seq);
     Atomics.notify(ctl, CTL.SEQ);
     worker.terminate();
   }
 
   /**
-   * Runs `kind` over rows 0 … rows−1: all on this thread, or rows from
-   * `split` (by default half, at a multiple of `step`) on the worker while
-   * this thread does the rest. `args(r0, r1)` are the kernel's arguments
-   * for rows r0 … r1−1; `work` its multiply-adds.
+   * Runs `kind`, a `claimingRows` wrapper, over rows 0 … rows−1 with
+   * `args` (its arguments after counter, chunk and rows): in one chunk on
+   * this thread, or in chunks of a multiple of `step` rows on both threads
+   * (the same tiles either way, so the same bits). `work`: multiply-adds.
    */
-  run(
+  claim(
     kind: (typeof KINDS)[number],
     rows: number,
-    work: number,
     step: number,
-    args: (r0: number, r1: number) => number[],
-    split = Math.round(rows / 2 / step) * step,
+    work: number,
+    args: number[],
   ): void {
-    if (split <= 0 || split >= rows || !this.#pays(work)) {
-      this.#kernels[kind](...args(0, rows));
-    } else this.#both(kind, args(0, split), args(split, rows));
+    const ctl = this.#ctl ?? new Int32Array(this.#memory.buffer, 0, CTL.SLOTS);
+    ctl[CTL.COUNTER] = 0; // published to the worker with its task
+    if (!this.#pays(work)) {
+      this.#kernels[kind](4 * CTL.COUNTER, rows, rows, ...args);
+      return;
+    }
+    const chunk = step * Math.max(1, Math.ceil(rows / (CHUNKS * step)));
+    const all = [4 * CTL.COUNTER, chunk, rows, ...args];
+    this.#both(kind, all, all);
   }
 
   /**
-   * Runs `kind` with `args(0)` on this thread and, when the worker takes
-   * a share, `args(1)` on it at once: for kernels that share their work
-   * out themselves (claiming chunks of it, `conv_codegen.ts`), which must
-   * do all of it when run alone. `work`: its multiply-adds.
+   * Runs `kind` with `args(0)` on this thread and, when the worker joins,
+   * `args(1)` on it at once: for kernels that share their work out
+   * themselves (claiming chunks of it, `conv_codegen.ts`), which must do
+   * all of it when run alone. `work`: its multiply-adds.
    */
   share(
     kind: (typeof KINDS)[number],
     work: number,
     args: (thread: number) => number[],
   ): void {
-    // No pacing: a worker slowed by another process claims fewer chunks,
-    // and the wait for its last one is at most a chunk's time; that wait
-    // is no sign of contention (the chunks seldom end together).
-    if (
-      this.#ctl === undefined || work < MIN_SPLIT_WORK || !this.#workerReady()
-    ) this.#kernels[kind](...args(0));
-    else this.#both(kind, args(0), args(1), false);
+    if (!this.#pays(work)) this.#kernels[kind](...args(0));
+    else this.#both(kind, args(0), args(1));
   }
 
-  /**
-   * Whether `work` multiply-adds go to both threads: a worker listens,
-   * the work is large enough, and the worker's core has not been found
-   * busy lately (`#pace`).
-   */
+  /** Whether `work` multiply-adds are offered to a listening worker. */
   #pays(work: number): boolean {
-    if (
-      this.#ctl === undefined || work < MIN_SPLIT_WORK || !this.#workerReady()
-    ) return false;
-    if (this.#alone === 0) return true;
-    this.#alone--;
-    return false;
+    return work >= MIN_SPLIT_WORK && this.#workerReady();
   }
 
   /**
-   * `kind` with `theirs` on the worker and `mine` here; waits for both,
-   * and with `pace` judges from the wait whether the worker's core is
-   * busy (`#pace`).
+   * `kind` with `mine` here, offered with `theirs` to the worker; closes
+   * the task when `mine` is done and waits for the worker only if it
+   * joined. A failure on either thread (a trap) is fatal (`#fail`).
    */
-  #both(
-    kind: (typeof KINDS)[number],
-    mine: number[],
-    theirs: number[],
-    pace = true,
-  ): void {
+  #both(kind: (typeof KINDS)[number], mine: number[], theirs: number[]): void {
     const ctl = this.#ctl!;
     for (let i = 0; i < theirs.length; i++) ctl[CTL.ARGS + i] = theirs[i];
     ctl[CTL.KIND] = KINDS.indexOf(kind) + 1;
     const seq = ++this.#seq;
+    ctl[CTL.JOIN] = -seq;
     Atomics.store(ctl, CTL.SEQ, seq); // publishes everything written above
     Atomics.notify(ctl, CTL.SEQ);
-    this.#splits++;
-    const t0 = performance.now();
-    this.#kernels[kind](...mine);
-    const t1 = performance.now();
-    if (!spinUntil(ctl, CTL.DONE, seq, this.#timeoutMs, CTL.FAILED)) {
-      this.#fail(
-        Atomics.load(ctl, CTL.FAILED) !== 0
-          ? "the worker failed during a product"
-          : `the worker did not finish a product within ${this.#timeoutMs} ms`,
-      );
+    let failed: string | undefined;
+    try {
+      this.#kernels[kind](...mine);
+    } catch (e) {
+      failed = `a product failed on the calling thread (${e})`;
     }
-    if (pace) this.#pace(t1 - t0, performance.now() - t1);
-  }
-
-  /**
-   * Whether the second thread pays: after a split product, `own` ms of our
-   * rows and `waited` ms for the worker's. On a core of its own the worker
-   * finishes about when we do; when another process holds that core, it
-   * finishes late, and we wait (spinning) longer than the split saved. Then
-   * the products run on this thread alone for a while — 64 products, twice
-   * as many each time contention is found again in a row, up to 2¹⁶ — and
-   * the worker, given nothing, goes to sleep; afterwards a split is tried
-   * again. Bench: `train.ts --threads 2` under one busy process (README).
-   */
-  #pace(own: number, waited: number): void {
-    this.#lateness = 0.8 * this.#lateness +
-      0.2 * (waited / Math.max(own, 1e-3));
-    if (this.#lateness > 0.5) {
-      this.#backoff = Math.min(2 * this.#backoff, 65536);
-      this.#alone = this.#backoff;
-      this.#lateness = 0;
-    } else if (this.#lateness < 0.1) this.#backoff = 32;
+    if (Atomics.compareExchange(ctl, CTL.JOIN, -seq, 0) !== -seq) {
+      this.#shared++;
+      if (!spinUntil(ctl, CTL.DONE, seq, this.#timeoutMs, CTL.FAILED)) {
+        this.#fail(
+          Atomics.load(ctl, CTL.FAILED) !== 0
+            ? "the worker failed during a product"
+            : `the worker did not finish a product within ${this.#timeoutMs} ms`,
+        );
+      }
+    }
+    if (failed !== undefined) this.#fail(failed);
   }
 
   /**
