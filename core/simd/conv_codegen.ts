@@ -31,6 +31,7 @@ import { padInto, VARIANTS, winograd } from "./winograd_codegen.ts";
 import {
   addRowSums,
   chunkSums,
+  claimingRows,
   type Float,
   FLOATS,
   gemm,
@@ -238,26 +239,16 @@ export function transposeRows(t: Float = "f64"): Func {
 }
 
 /**
- * `${driver}Chunks(plan, counter, n, chunk, scratch)`: `driver(plan, n0,
+ * `${driver}Chunks(counter, chunk, n, plan, scratch)`: `driver(plan, n0,
  * n1, scratch)` over images 0 … n−1, `chunk` at a time, each chunk claimed
- * by adding `chunk` to the i32 at `counter` (atomically: two threads run
- * this at once on the same counter, each taking chunks until none is
- * left, so a thread slowed by another process takes fewer).
+ * from the i32 at `counter` as the products claim their rows
+ * (`claimingRows` in codegen.ts: a thread slowed by another process takes
+ * fewer).
  */
-export function claiming(driver: Func): Func {
-  const f = new Func(`${driver.name}Chunks`, i32s(5));
-  const [plan, counter, n, chunk, scratch] = locals(f);
-  const n0 = f.local(I32), n1 = f.local(I32);
-  f.block(() =>
-    f.loop(() => {
-      f.get(counter).get(chunk).i32AtomicRmwAdd().tee(n0).get(n).i32GeS()
-        .brIf(1);
-      f.get(n0).get(chunk).i32Add().set(n1);
-      minInto(f, n1, n);
-      f.get(plan).get(n0).get(n1).get(scratch).call(driver).br(0);
-    })
-  );
-  return f;
+function claiming(driver: Func): Func {
+  return claimingRows(driver, 2, (f, [plan, scratch], n0, n1) => {
+    f.get(plan).get(n0).get(n1).get(scratch).call(driver);
+  });
 }
 
 /** The convolution's exported functions and every function they call. */

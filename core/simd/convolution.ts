@@ -583,10 +583,10 @@ export class SimdConvolution {
     const counter = this.#counter ??= this.#kernels.int32(1);
     counter[0] = 0; // published to the worker with its task
     this.#threads.share(`${kind}Chunks`, work, (thread) => [
-      plan.byteOffset,
       counter.byteOffset,
-      n,
       chunk,
+      n,
+      plan.byteOffset,
       at[thread],
     ]);
   }
