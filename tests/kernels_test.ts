@@ -2,6 +2,7 @@
 import {
   assert,
   assertEquals,
+  assertFalse,
   assertGreater,
   assertMatch,
   assertStrictEquals,
@@ -17,6 +18,7 @@ import { selectKernels } from "../core/backend.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
 import { KernelMemoryError } from "../core/simd/memory.ts";
 import { simdSupport } from "../core/simd/support.ts";
+import { offering, Offers } from "../core/simd/threads.ts";
 import { place } from "./helpers.ts";
 
 // Sizes that hit every remainder of the 3×2 and 5-column blockings (m, k, n
@@ -634,6 +636,7 @@ Deno.test("two-thread SimdKernels give one thread's bits, float64 and float32, w
   ]);
   try {
     const rng = new Rng(110);
+    offering.measured = false; // offered every time: the worker takes part
     for (const [one, two] of kernels) {
       await two.ready();
       const before = two.splits;
@@ -664,8 +667,58 @@ Deno.test("two-thread SimdKernels give one thread's bits, float64 and float32, w
       assertGreater(two.splits, before, `${one.dtype}: the worker took part`);
     }
   } finally {
+    offering.measured = true;
     busy.kill();
     await busy.status;
     for (const [, two] of kernels) two.close();
+  }
+});
+
+/**
+ * Runs `phases` phases of 32 tasks through `offers` on a clock where a task
+ * takes `cost(offered, phase)` ms; gives whether each phase was offered.
+ */
+function offerPhases(
+  phases: number,
+  cost: (offered: boolean, phase: number) => number,
+): boolean[] {
+  let now = 0;
+  const offers = new Offers(() => now), ways: boolean[] = [];
+  for (let p = 0; p < phases; p++) {
+    for (let t = 0; t < 32; t++) {
+      const offered = offers.offer(1_000_000);
+      if (t === 0) ways.push(offered);
+      now += cost(offered, p);
+    }
+  }
+  return ways;
+}
+
+Deno.test("two-thread SimdKernels offer tasks to the worker while, and only while, that measures faster", () => {
+  // Whether ways[p] is offered exactly when phase p is (not) a probe, the
+  // one phase in 16 that tries the slower way, for p in [from, to).
+  const only = (ways: boolean[], from: number, to: number, probes: boolean) =>
+    ways.slice(from, to).every((w, i) =>
+      w === ((from + i) % 16 === 0) === probes
+    );
+  // Offered tasks slower (another process busy): once both ways are
+  // measured, only the probes are offered; offered faster: all but those.
+  assert(only(offerPhases(400, (o) => o ? 1.2 : 1), 32, 400, true));
+  assert(only(offerPhases(400, (o) => o ? 0.8 : 1), 32, 400, false));
+  // The load comes at phase 200 and goes at 400: the way follows within
+  // four probes.
+  const changing = offerPhases(
+    600,
+    (offered, p) => (offered === (p < 200 || p >= 400)) ? 0.8 : 1,
+  );
+  assert(only(changing, 32, 200, false));
+  assert(only(changing, 264, 400, true));
+  assert(only(changing, 464, 600, false));
+  // The check fails on a chooser that does not measure.
+  offering.measured = false;
+  try {
+    assertFalse(only(offerPhases(400, (o) => o ? 1.2 : 1), 32, 400, true));
+  } finally {
+    offering.measured = true;
   }
 });

@@ -8,7 +8,13 @@
  * only while it is open: the calling thread, done with every chunk, closes
  * it, and waits for the worker only if it joined (then at most for the
  * chunk it holds). A worker whose core another process holds costs no
- * wait. Not exported from mod.ts; `SimdKernels` (simd.ts) owns one.
+ * wait.
+ *
+ * Whether tasks are offered to the worker at all is measured as they run
+ * (`Offers`): on this machine kind the two vCPUs are one core's two
+ * hyperthreads, so a second thread gains little when idle, and with
+ * another process busy, handing tasks over can cost more than it gains.
+ * Not exported from mod.ts; `SimdKernels` (simd.ts) owns one.
  *
  * @module
  */
@@ -27,6 +33,71 @@ const MIN_SPLIT_WORK = 100_000;
  * rows are fewer): one thread's wait for the other is at most a chunk.
  */
 const CHUNKS = 16;
+
+/** Tasks a phase of `Offers` spans. */
+const PHASE = 32;
+
+/** Every how many phases `Offers` tries the slower way again. */
+const PROBE_EVERY = 16;
+
+/** Phases of each way whose median `Offers` compares. */
+const KEPT = 5;
+
+/**
+ * Whether to offer tasks to the worker, by measuring: phases of `PHASE`
+ * tasks go one way or the other (offered, or all on the calling thread),
+ * each timed from its first task to the next phase's first, everything
+ * between included (where a worker running beside another busy process
+ * slows the calling thread, its cost shows), per multiply-add. The way of
+ * the lower median over its last `KEPT` phases is taken, the other every
+ * `PROBE_EVERY`-th phase, to see whether that changed. Both ways give the
+ * same bits: the choice only changes the time. Under load the tasks then
+ * cost at most their one-thread time plus a probe's share of the
+ * difference.
+ */
+export class Offers {
+  #now: () => number;
+  #offered = true; // this phase's way (offered until both are measured)
+  #tasks = 0; // this phase's tasks so far
+  #work = 0; // and their multiply-adds
+  #start = 0; // when its first task began (ms)
+  #phases = 0;
+  #kept: [number[], number[]] = [[], []]; // ms a multiply-add: alone, offered
+
+  /** `now`: the clock (ms), `performance.now` but in tests. */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** Whether the next task, of `work` multiply-adds, is offered. */
+  offer(work: number): boolean {
+    if (!offering.measured) return true;
+    const now = this.#now();
+    if (this.#tasks === PHASE) {
+      const kept = this.#kept[this.#offered ? 1 : 0];
+      if (kept.push((now - this.#start) / this.#work) > KEPT) kept.shift();
+      const [alone, offered] = this.#kept.map(median);
+      const faster = !(alone < offered);
+      this.#offered = ++this.#phases % PROBE_EVERY === 0 ? !faster : faster;
+      this.#tasks = this.#work = 0;
+    }
+    if (this.#tasks++ === 0) this.#start = now;
+    this.#work += work;
+    return this.#offered;
+  }
+}
+
+/**
+ * Whether `Offers` measures (else every task that may pay is offered):
+ * tests turn it off to be sure the worker takes part.
+ */
+export const offering = { measured: true };
+
+/** The median of `a` (NaN if empty). */
+function median(a: number[]): number {
+  const s = a.toSorted((p, q) => p - q);
+  return s.length === 0 ? NaN : s[s.length >> 1];
+}
 
 /** How `SimdThreads` starts its worker. */
 export interface ThreadOptions {
@@ -55,6 +126,7 @@ export class SimdThreads {
   #timeoutMs: number;
   #workerError?: string; // what the worker reported, if it failed
   #shared = 0; // tasks the worker joined so far
+  #offers = new Offers();
 
   /**
    * The calling thread's `kernels`, and a worker when `options.threads` is
@@ -152,7 +224,7 @@ export class SimdThreads {
   ): void {
     const ctl = this.#ctl ?? new Int32Array(this.#memory.buffer, 0, CTL.SLOTS);
     ctl[CTL.COUNTER] = 0; // published to the worker with its task
-    if (!this.#pays(work)) {
+    if (!this.#offer(work)) {
       this.#kernels[kind](4 * CTL.COUNTER, rows, rows, ...args);
       return;
     }
@@ -172,13 +244,17 @@ export class SimdThreads {
     work: number,
     args: (thread: number) => number[],
   ): void {
-    if (!this.#pays(work)) this.#kernels[kind](...args(0));
-    else this.#both(kind, args(0), args(1));
+    if (this.#offer(work)) this.#both(kind, args(0), args(1));
+    else this.#kernels[kind](...args(0));
   }
 
-  /** Whether `work` multiply-adds are offered to a listening worker. */
-  #pays(work: number): boolean {
-    return work >= MIN_SPLIT_WORK && this.#workerReady();
+  /**
+   * Whether a task of `work` multiply-adds is offered to the worker: where
+   * it listens, and the work may pay for it, and `Offers` finds it does.
+   */
+  #offer(work: number): boolean {
+    return work >= MIN_SPLIT_WORK && this.#workerReady() &&
+      this.#offers.offer(work);
   }
 
   /**
