@@ -280,7 +280,8 @@ export class SimdKernels extends BaseKernels {
 
   /**
    * Products split between the two threads so far (the rest ran on the
-   * calling thread: too small, or the worker's core was busy).
+   * calling thread: too small, the worker's core busy, or one thread
+   * measured faster: see `core/simd/threads.ts`).
    */
   get splits(): number {
     return this.#threads.splits;
