@@ -18,6 +18,7 @@
 import type { DType, FloatArray, Matrix } from "../matrix.ts";
 import { checkOptions } from "../options.ts";
 import {
+  BYTE_SLACK,
   type ByteRows,
   densityCaps,
   type Lists,
@@ -33,7 +34,7 @@ import type {
 import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
 import { checkGather } from "../naive.ts";
-import { TILES, TILES_F32 } from "./codegen.ts";
+import { packTable, TILES, TILES_F32 } from "./codegen.ts";
 import { kernelModule, KINDS } from "./module.ts";
 
 /** A task kind of the threads: which kernel export. */
@@ -135,6 +136,7 @@ export class SimdKernels extends BaseKernels {
   #threads: SimdThreads;
   #compact: (...args: number[]) => number;
   #compactBytes: (...args: number[]) => number;
+  #packTable: Uint8Array; // compactBytes' table, in the memory
   #transpose: Kernel;
   #allFinite: (a: number, n: number) => number;
   #bytesToF64: Kernel;
@@ -228,6 +230,8 @@ export class SimdKernels extends BaseKernels {
     this.#compact = exports.compact as (...args: number[]) => number;
     this.#transpose = own("transpose");
     this.#compactBytes = own("compactBytes") as (...args: number[]) => number;
+    this.#packTable = memory.uint8(256 * 8);
+    this.#packTable.set(packTable());
     this.#allFinite = own("allFinite") as (a: number, n: number) => number;
     this.#bytesToF64 = exports.bytesToF64 as Kernel;
     this.#relu = own("relu");
@@ -465,7 +469,15 @@ export class SimdKernels extends BaseKernels {
     if (![rowPtr, col, val].every((x) => this.#memory.has(x))) {
       return super.compactByteRows(rows, into);
     }
-    const src = this.#stageBytes(rows), n = rows.indices.length;
+    const n = rows.indices.length, slots = n * rows.width + BYTE_SLACK;
+    if (rowPtr.length < n + 1 || col.length < slots || val.length < slots) {
+      throw new RangeError(
+        `SimdKernels.compactByteRows(): expected rowPtr of ${
+          n + 1
+        } and col, val of ${slots} but found ${rowPtr.length}, ${col.length}, ${val.length}`,
+      );
+    }
+    const src = this.#stageBytes(rows);
     return this.#compactBytes(
       src,
       n,
@@ -474,6 +486,7 @@ export class SimdKernels extends BaseKernels {
       rowPtr.byteOffset,
       col.byteOffset,
       val.byteOffset,
+      this.#packTable.byteOffset,
     );
   }
 
