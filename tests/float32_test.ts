@@ -23,6 +23,7 @@ import { winogradScales } from "./winograd_bounds.ts";
 import { compareGradients, float64Copy, MultiLayerNet } from "../net/mod.ts";
 
 const ORACLE = new TsKernels(); // float64
+const TS32 = new TsKernels({ dtype: "float32" });
 const U32 = 2 ** -24; // float32's unit roundoff
 
 /** A copy of `m` in `kernels`' memory and dtype (values rounded to it). */
@@ -184,6 +185,16 @@ for (const kernels of KERNELS) {
   Deno.test(`${name}: bias, ReLU, pooling and pixels are the float64 ones within float32 rounding`, () => {
     const rng = new Rng(402);
     const x = operand(rng, 5, 24), b = operand(rng, 1, 24);
+    // One addition an element: the TypeScript float32 loops' bits.
+    for (const n of [1, 3, 4, 5, 8, 50]) {
+      const xs = at(kernels, operand(rng, 3, n)),
+        bs = at(kernels, operand(rng, 1, n));
+      assertEquals(
+        kernels.addRowVector(xs, bs).data,
+        TS32.addRowVector(xs, bs).data,
+      );
+      assertEquals(kernels.sumColumns(xs).data, TS32.sumColumns(xs).data);
+    }
     const zero = new Matrix(5, 24);
     assertWithinFloat32(
       kernels.addRowVector(at(kernels, x), at(kernels, b)),

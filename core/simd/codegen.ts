@@ -1079,6 +1079,52 @@ export function packTable(): Uint8Array {
 }
 
 /**
+ * With `sum` false, `addRowVector(x, b, out, m, n)`: out = X + b, the row
+ * b added to each of X's m rows of n (as `addRowVector` in `naive.ts`;
+ * out may be x); with `sum`, `sumColumns(x, out, m, n)`: out = the sums of
+ * X's columns, each adding its rows in ascending order (`sumColumns`).
+ * Both of `t` (`addRowVectorF32`, `sumColumnsF32` in f32), a vector at a
+ * time along the row: one addition per element, so the same numbers as
+ * the TypeScript loops, bit for bit.
+ */
+export function rowVector(sum: boolean, t: Float = "f64"): Func {
+  const { bytes, vector } = FLOATS[t];
+  const name = (sum ? "sumColumns" : "addRowVector") +
+    (t === "f64" ? "" : "F32");
+  const f = new Func(name, i32s(sum ? 4 : 5));
+  const params = locals(f);
+  // out's row i = X's row i + other: b, or with `sum` out itself
+  const [x, other, out] = sum ? [params[0], params[1], params[1]] : params;
+  const [m, n] = params.slice(sum ? 2 : 3);
+  const i = f.local(I32), p = f.local(I32), end = f.local(I32);
+  const end2 = f.local(I32), row = f.local(I32), to = f.local(I32);
+  f.get(n).i32(bytes).i32Mul().set(end); // bytes a row
+  if (sum) {
+    f.get(out).set(p);
+    f.get(out).get(end).i32Add().set(row);
+    zeroes(f, p, row, end2, t);
+  }
+  f.get(x).set(row);
+  f.get(out).set(to);
+  f.i32(0).set(i);
+  whileLess(f, i, m, 1, () => {
+    f.i32(0).set(p); // the byte along the row
+    const add = (vec: boolean) => { // a vector, or one element
+      const load = vec ? "v128Load" : `${t}Load` as const;
+      f.get(to).get(p).i32Add();
+      f.get(row).get(p).i32Add()[load]();
+      f.get(other).get(p).i32Add()[load]();
+      if (vec) f[`${vector}Add` as const]().v128Store();
+      else f[`${t}Add` as const]()[`${t}Store` as const]();
+    };
+    pairs(f, p, end, end2, () => add(true), () => add(false), t);
+    f.get(row).get(end).i32Add().set(row);
+    if (!sum) f.get(to).get(end).i32Add().set(to);
+  });
+  return f;
+}
+
+/**
  * `bytesToF64(src, n, scale, dst)`: the n bytes at byte src (u8 pixels)
  * as n f64 at byte dst, each times `scale`: what `gatherBytes` in
  * `naive.ts` computes once the rows are side by side. The TypeScript

@@ -33,7 +33,7 @@ import type {
 } from "../kernels.ts";
 import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
-import { checkGather } from "../naive.ts";
+import { checkAddRowVector, checkGather, checkSumColumns } from "../naive.ts";
 import { packTable, TILES, TILES_F32 } from "./codegen.ts";
 import { kernelModule, KINDS } from "./module.ts";
 
@@ -42,6 +42,8 @@ type Kind = (typeof KINDS)[number];
 import { SimdMemory } from "./memory.ts";
 import { type Kernel, SimdThreads } from "./threads.ts";
 import { simdSupport } from "./support.ts";
+
+const NT_BY_GEMM_MAX_TERMS = 16;
 
 /** Options of {@linkcode SimdKernels}. */
 export interface SimdKernelsOptions {
@@ -137,9 +139,12 @@ export class SimdKernels extends BaseKernels {
   #compact: (...args: number[]) => number;
   #compactBytes: (...args: number[]) => number;
   #packTable: Uint8Array; // compactBytes' table, in the memory
+  #bt?: Matrix; // Bᵀ of a float32 A·Bᵀ over few terms (gemmNT)
   #transpose: Kernel;
   #allFinite: (a: number, n: number) => number;
   #bytesToF64: Kernel;
+  #addRowVector: Kernel;
+  #sumColumns: Kernel;
   #relu: Kernel;
   #reluBackward: Kernel;
   #maxPool: Kernel;
@@ -234,6 +239,8 @@ export class SimdKernels extends BaseKernels {
     this.#packTable.set(packTable());
     this.#allFinite = own("allFinite") as (a: number, n: number) => number;
     this.#bytesToF64 = exports.bytesToF64 as Kernel;
+    this.#addRowVector = own("addRowVector");
+    this.#sumColumns = own("sumColumns");
     this.#relu = own("relu");
     this.#reluBackward = own("reluBackward");
     this.#maxPool = own("maxPool");
@@ -361,6 +368,15 @@ export class SimdKernels extends BaseKernels {
   /** C = A · Bᵀ (dense, checked). */
   protected gemmNT(a: Matrix, b: Matrix, c: Matrix): void {
     const m = a.rows, k = a.cols, n = b.rows;
+    if (!this.#f64 && k <= NT_BY_GEMM_MAX_TERMS) {
+      const bt = this.#bt = this.buffer(this.#bt, k, n),
+        B = b.data,
+        T = bt.data;
+      for (let j = 0; j < n; j++) {
+        for (let p = 0; p < k; p++) T[p * n + j] = B[j * k + p];
+      }
+      return this.#gemm(a, bt, c, false);
+    }
     this.#memory.stage([a.data, b.data], c.data, ([pa, pb], pc) => {
       this.#threads.claim(
         this.#kinds.gemmNT,
@@ -516,6 +532,30 @@ export class SimdKernels extends BaseKernels {
       to.set(bytes.subarray(start, start + d), r * d);
     }
     return src;
+  }
+
+  /**
+   * out = X + b, b added to every row (see `Kernels.addRowVector`), a
+   * vector at a time in WebAssembly: the TypeScript loop's numbers.
+   */
+  override addRowVector(x: Matrix, b: Matrix, out?: Matrix): Matrix {
+    const c = checkAddRowVector(x, b, out);
+    this.#memory.stage([x.data, b.data], c.data, ([px, pb], pc) => {
+      this.#addRowVector(px, pb, pc, x.rows, x.cols);
+    });
+    return c;
+  }
+
+  /**
+   * The column sums (see `Kernels.sumColumns`), a vector of columns at a
+   * time, each adding its rows in order: the TypeScript loop's numbers.
+   */
+  override sumColumns(x: Matrix, out?: Matrix): Matrix {
+    const c = checkSumColumns(x, out);
+    this.#memory.stage([x.data], c.data, ([px], pc) => {
+      this.#sumColumns(px, pc, x.rows, x.cols);
+    });
+    return c;
   }
 
   /**
