@@ -925,6 +925,8 @@ export function allFinite(t: Float = "f64"): Func {
 
 /** A shuffle's lanes that bring a vector's high 8 bytes to the front. */
 const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+/** A shuffle's lanes: the low 8 bytes of a, then the low 8 bytes of b. */
+const LOW_HALVES = Array.from({ length: 16 }, (_, i) => i < 8 ? i : i + 8);
 
 /**
  * `compactBytes(src, n, d, scale, rowPtr, col, val, table) → nnz`: the
@@ -950,11 +952,12 @@ const HIGH_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
  * ```
  *
  * 16 bytes at a time, without a branch per non-zero (a loop over the set
- * bits mispredicted at the end of every chunk: 94 µs on a batch of 100
- * MNIST images, against ~25 µs so; bench/train_bench.ts): one comparison
+ * bits mispredicted at the end of every chunk: gathering 100 fresh MNIST
+ * images took 107–116 µs that way, 90–104 so, a third of it copying their
+ * bytes; in the iteration 94 → 78–81 µs; load 5–7 on 2 cores): one comparison
  * gives the mask of the non-zero bytes (i8x16.ne, i8x16.bitmask); an
  * all-zero chunk (most of an image's border) costs nothing more; else each
- * half's 8-bit mask picks from `table` (`PACK_TABLE`, 256 × 8 bytes in the
+ * half's 8-bit mask picks from `table` (`packTable()`, 256 × 8 bytes in the
  * memory) the positions of its set bits, packed to the front, which
  * gather the non-zero bytes to the front too (i8x16.swizzle). Eight
  * columns and eight values are written whatever the count, and q moves on
@@ -992,24 +995,7 @@ export function compactBytes(t: Float = "f64"): Func {
     }
     if (t === "f32") { // the two demoted pairs side by side
       f.set(wide);
-      at8().get(low).get(wide).i8x16Shuffle([
-        0,
-        1,
-        2,
-        3,
-        4,
-        5,
-        6,
-        7,
-        16,
-        17,
-        18,
-        19,
-        20,
-        21,
-        22,
-        23,
-      ]).v128Store(4 * at);
+      at8().get(low).get(wide).i8x16Shuffle(LOW_HALVES).v128Store(4 * at);
     }
   };
   // The set bits of `half` (8 bits of the chunk's mask, the chunk's bytes
