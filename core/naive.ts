@@ -121,15 +121,7 @@ export function matmulNT(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * ```
  */
 export function addRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
-  assertMatrix("addRowVector()", "a", a);
-  assertMatrix("addRowVector()", "b", b);
-  if (b.rows !== 1 || b.cols !== a.cols) {
-    throw new RangeError(
-      `addRowVector(): expected b of shape 1×${a.cols} (a is ${a.shape}) but found ${b.shape}`,
-    );
-  }
-  const m = a.rows, n = a.cols;
-  const c = checkOut("addRowVector()", out, m, n, a);
+  const c = checkAddRowVector(a, b, out), m = a.rows, n = a.cols;
   const A = a.data, B = b.data, C = c.data;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) C[i * n + j] = A[i * n + j] + B[j];
@@ -151,9 +143,7 @@ export function addRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
  * ```
  */
 export function sumColumns(a: Matrix, out?: Matrix): Matrix {
-  assertMatrix("sumColumns()", "a", a);
-  const m = a.rows, n = a.cols;
-  const c = checkOut("sumColumns()", out, 1, n, a);
+  const c = checkSumColumns(a, out), m = a.rows, n = a.cols;
   const A = a.data, C = c.data;
   C.fill(0);
   // Row by row, so that a tall A is read once, in order; each column's sum
@@ -162,6 +152,24 @@ export function sumColumns(a: Matrix, out?: Matrix): Matrix {
     for (let j = 0; j < n; j++) C[j] += A[i * n + j];
   }
   return c;
+}
+
+/** `addRowVector`'s checks; returns `out`, or a new matrix if none. */
+export function checkAddRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
+  assertMatrix("addRowVector()", "a", a);
+  assertMatrix("addRowVector()", "b", b);
+  if (b.rows !== 1 || b.cols !== a.cols) {
+    throw new RangeError(
+      `addRowVector(): expected b of shape 1×${a.cols} (a is ${a.shape}) but found ${b.shape}`,
+    );
+  }
+  return checkOut("addRowVector()", out, a.rows, a.cols, a);
+}
+
+/** `sumColumns`' checks; returns `out`, or a new matrix if none. */
+export function checkSumColumns(a: Matrix, out?: Matrix): Matrix {
+  assertMatrix("sumColumns()", "a", a);
+  return checkOut("sumColumns()", out, 1, a.cols, a);
 }
 
 /**

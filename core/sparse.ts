@@ -77,10 +77,17 @@ export interface ByteRows {
 
 /**
  * Fills `into` (arrays reserved by `SparseRows.fillBytes`) with the
- * non-zero values of `rows`; returns their count.
+ * non-zero values of `rows`; returns their count. It may write up to
+ * {@linkcode BYTE_SLACK} entries past the last one.
  * {@linkcode compactByteRows} is the TypeScript one.
  */
 export type ByteCompactLoop = (rows: ByteRows, into: SparseRows) => number;
+
+/**
+ * Entries a {@linkcode ByteCompactLoop} may write past the last non-zero
+ * (the SIMD one writes eight at a time, keeping those that are).
+ */
+export const BYTE_SLACK = 8;
 
 /**
  * Fills `into` (arrays sized for `a`'s columns and non-zeros) with the
@@ -193,7 +200,7 @@ export class SparseRows {
    */
   fillBytes(rows: ByteRows, loop: ByteCompactLoop = compactByteRows): void {
     const n = rows.indices.length, d = rows.width;
-    this.#reserve(n, n * d);
+    this.#reserve(n, n * d + BYTE_SLACK);
     const nnz = loop(rows, this);
     this.rows = n;
     this.cols = d;

@@ -9,7 +9,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
-import { allFinite } from "../core/naive.ts";
+import { addRowVector, allFinite, sumColumns } from "../core/naive.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import { SparseRows } from "../core/sparse.ts";
 import type { BaseKernels } from "../core/dispatch.ts";
@@ -281,6 +281,28 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
             `matmulNT ${shape}`,
           );
         }
+      }
+    }
+  });
+
+  Deno.test(`${kernels.name} addRowVector() and sumColumns() equal the naive loops bit for bit, in place too, in their memory or not`, () => {
+    const rng = new Rng(106);
+    let outside = false;
+    for (const m of [1, 2, 5]) {
+      for (const n of SIMD_DIMS) {
+        outside = !outside;
+        const x = place(kernels, sparseish(rng, m, n, 0.3), outside);
+        const b = place(kernels, sparseish(rng, 1, n, 0.3), !outside);
+        const want = addRowVector(x, b), sums = sumColumns(x);
+        const shape = `${m}×${n}`;
+        assertEquals(kernels.addRowVector(x, b).data, want.data, shape);
+        assertEquals(kernels.sumColumns(x).data, sums.data, shape);
+        const out = place(kernels, new Matrix(1, n), outside);
+        out.data.fill(NaN); // overwritten, not added to
+        assertStrictEquals(kernels.sumColumns(x, out), out);
+        assertEquals(out.data, sums.data, `${shape} into out`);
+        assertStrictEquals(kernels.addRowVector(x, b, x), x);
+        assertEquals(x.data, want.data, `${shape} in place`);
       }
     }
   });

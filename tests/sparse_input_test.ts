@@ -17,6 +17,7 @@ import {
   TsKernels,
 } from "../core/mod.ts";
 import type { BaseKernels } from "../core/dispatch.ts";
+import { nonZeros } from "../core/gathered.ts";
 import { ImageSet } from "../data/mod.ts";
 import { Affine } from "../layers/mod.ts";
 import { MultiLayerNet, TwoLayerNet } from "../net/mod.ts";
@@ -264,4 +265,51 @@ Deno.test("SparseRows.fill() keeps exactly the non-zeros, NaN included", () => {
   assertStrictEquals(s.nnz, 3);
   assertEquals(Array.from(s.col.subarray(0, 3)), [1, 0, 3]);
   assertEquals(s.toDense().toRows(), [[0, NaN, 0, 0], [1, 0, 0, Infinity]]);
+});
+
+/** Asserts that two lists of non-zeros hold the same entries, bit for bit. */
+function assertSameLists(got: SparseRows, want: SparseRows, what: string) {
+  assertStrictEquals(got.shape, want.shape, what);
+  assertStrictEquals(got.nnz, want.nnz, what);
+  const n = want.nnz;
+  assertEquals(
+    got.rowPtr.subarray(0, want.rows + 1),
+    want.rowPtr.subarray(0, want.rows + 1),
+    what,
+  );
+  assertEquals(got.col.subarray(0, n), want.col.subarray(0, n), what);
+  assertEquals(got.val.subarray(0, n), want.val.subarray(0, n), what);
+}
+
+for (const dtype of ["float64", "float32"] as const) {
+  Deno.test(`the SIMD ${dtype} kernels list a batch's non-zero pixels as the TypeScript loop does, at every density and width`, () => {
+    const kernels = SimdKernels.create({ dtype })!, rng = new Rng(205);
+    for (const d of [1, 15, 16, 20, 49, 784]) { // 16-byte chunks, a tail, or none
+      for (const density of [0, 0.2, 0.6, 1]) {
+        const count = 9, pixels = new Uint8Array(count * d);
+        for (let i = 0; i < pixels.length; i++) {
+          pixels[i] = rng.uniform() < density ? 1 + rng.int(255) : 0;
+        }
+        const indices = [3, 0, 8, 8, 1, 5, 2, 7];
+        const rows = { bytes: pixels, indices, width: d, scale: 1 / 255 };
+        const got = nonZeros(kernels.gatherBytes(rows))!;
+        const want = new SparseRows(undefined, dtype);
+        want.fillBytes(rows); // compactByteRows
+        assertSameLists(got, want, `${d} wide, density ${density}`);
+      }
+    }
+  });
+}
+
+Deno.test("assertSameLists() fails on a list one entry off", () => {
+  const want = new SparseRows(), got = new SparseRows();
+  const a = Matrix.fromRows([[0, 2, 0], [1, 0, 3]]);
+  want.fill(a);
+  got.fill(a);
+  assertSameLists(got, want, "the same");
+  got.val[2] = 3 + 2 ** -50; // a value a rounding off
+  assertThrows(() => assertSameLists(got, want, "a value"));
+  got.fill(a);
+  got.col[1] = 1; // an entry in the wrong column
+  assertThrows(() => assertSameLists(got, want, "a column"));
 });

@@ -310,6 +310,10 @@ export class Func {
   i64ExtendI32U(): this {
     return this.#op(0xad);
   }
+  /** `i32.popcnt`: the number of set bits. */
+  i32Popcnt(): this {
+    return this.#op(0x69);
+  }
   /** `i32.ctz`: the number of trailing zero bits. */
   i32Ctz(): this {
     return this.#op(0x68);
@@ -567,6 +571,26 @@ export class Func {
   /** `i32x4.extend_low_i16x8_u` (`high`: `…_high_…`): 4 u16s to i32s. */
   i32x4ExtendI16x8U(high: boolean): this {
     return this.#simd(high ? 0xaa : 0xa9);
+  }
+  /** `i8x16.swizzle`: byte i of the result is byte b[i] of a (0 past 15). */
+  i8x16Swizzle(): this {
+    return this.#simd(0x0e);
+  }
+  /** `i8x16.splat` */
+  i8x16Splat(): this {
+    return this.#simd(0x0f);
+  }
+  /** `i8x16.add` */
+  i8x16Add(): this {
+    return this.#simd(0x6e);
+  }
+  /** `i32x4.splat` */
+  i32x4Splat(): this {
+    return this.#simd(0x11);
+  }
+  /** `i32x4.add` */
+  i32x4Add(): this {
+    return this.#simd(0xae);
   }
   /** `f64x2.convert_low_i32x4_u`: lanes 0 and 1, as unsigned, to f64. */
   f64x2ConvertLowI32x4U(): this {
