@@ -81,7 +81,11 @@ export abstract class BaseKernels implements Kernels {
   abstract readonly backend: "ts" | "simd";
   /** See {@linkcode Kernels.dtype}. */
   readonly dtype: DType;
-  /** The TypeScript loops for `dtype`'s arrays (`loops.ts`). */
+  /**
+   * The TypeScript loops for `dtype`'s arrays (`loops.ts`; internal).
+   *
+   * @ignore
+   */
   protected readonly loops: Loops;
   /**
    * Whether the dense products are vectorised (about 3× the scalar loops),
