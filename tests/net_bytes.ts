@@ -119,9 +119,9 @@ export function netBytes(
 }
 
 if (import.meta.main) {
-  const mb = (n: number) => (n / 1e6).toFixed(2);
+  const mib = (n: number) => (n / 2 ** 20).toFixed(2);
   console.log(
-    "| net | dtype | parameters | gradients | optimizer | activations | integers | MB |",
+    "| net | dtype | parameters | gradients | optimizer | activations | integers | all, MiB |",
   );
   for (const kind of netKinds()) {
     for (const dtype of ["float64", "float32"] as const) {
@@ -131,7 +131,7 @@ if (import.meta.main) {
       console.log(
         `| ${kind.name} | ${dtype} | ${
           [b.params, b.grads, b.optimizer, b.activations, b.integers, total]
-            .map(mb).join(" | ")
+            .map(mib).join(" | ")
         } |`,
       );
     }
