@@ -10,7 +10,7 @@
 // real MNIST batches or the seeded stand-in (see the name). Run this file
 // alone (`deno bench -A bench/dtype_order_bench.ts`): another file's benches
 // in the same process would feed the loops both types before these rows.
-import { type DType, Matrix, Rng } from "../core/mod.ts";
+import { type DType, type Matrix, Rng } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { TwoLayerNet } from "../net/mod.ts";
 import { SGD } from "../optim/mod.ts";
