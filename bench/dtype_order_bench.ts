@@ -16,16 +16,12 @@ import { TwoLayerNet } from "../net/mod.ts";
 import { SGD } from "../optim/mod.ts";
 import { data } from "./batches.ts";
 
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
 function iteration(dtype: DType): () => void {
   const rng = new Rng(2);
-  const net = new TwoLayerNet({
-    inputSize: 784,
-    hiddenSize: 50,
-    outputSize: 10,
-    rng,
-    backend: "ts",
-    dtype,
-  });
+  const net = new TwoLayerNet({ ...BOOK, rng, backend: "ts", dtype });
   const sgd = new SGD({ lr: 0.1 });
   const indices = new Int32Array(100);
   let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
