@@ -4,6 +4,10 @@
  * computes it behind the seam: the layer calls `kernels.convolution` and
  * `kernels.convolutionBackward`, and these do the rearranging.
  *
+ * The float32 kernels run copies of these functions generated into `f32.ts`:
+ * after editing one, run `deno task gen` (tests/twins_test.ts fails until
+ * then).
+ *
  * @module
  */
 
@@ -11,8 +15,11 @@ import type { Matrix } from "./matrix.ts";
 import type { ConvolutionGrads, ConvolutionSaved, Kernels } from "./kernels.ts";
 import { col2im, im2col, type ImageShape, type Window } from "./im2col.ts";
 
-/** What the im2col convolution keeps between forward and backward. */
-class Im2colSaved implements ConvolutionSaved {
+/**
+ * What the im2col convolution keeps between forward and backward (exported
+ * for its float32 twin in `f32.ts`).
+ */
+export class Im2colSaved implements ConvolutionSaved {
   readonly kernels: Kernels;
   input: ImageShape;
   window: Window;

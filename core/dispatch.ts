@@ -22,31 +22,14 @@ import type { ConvolutionGrads, ConvolutionSaved, Kernels } from "./kernels.ts";
 import { PLAIN_MEMORY } from "./memory.ts";
 import type { ImageShape, Window } from "./im2col.ts";
 import {
-  convolutionBackwardByIm2col,
-  convolutionByIm2col,
-} from "./convolution.ts";
-import {
-  addRowVector,
-  allFinite,
   checkGather,
   checkMatmul,
   checkMatmulNT,
   checkMatmulTN,
   checkOut,
-  gatherBytes,
-  maxPool,
-  maxPoolBackward,
-  sumColumns,
 } from "./naive.ts";
-import {
-  type ByteRows,
-  compactByteRows,
-  compactRows,
-  type Lists,
-  productByLists,
-  productTNByRows,
-  SparseRows,
-} from "./sparse.ts";
+import { type ByteRows, type Lists, SparseRows } from "./sparse.ts";
+import { type Loops, loopsOf } from "./loops.ts";
 import { denseOf, GatheredMatrix, nonZeros, storage } from "./gathered.ts";
 
 /**
@@ -99,6 +82,12 @@ export abstract class BaseKernels implements Kernels {
   /** See {@linkcode Kernels.dtype}. */
   readonly dtype: DType;
   /**
+   * The TypeScript loops for `dtype`'s arrays (`loops.ts`; internal).
+   *
+   * @ignore
+   */
+  protected readonly loops: Loops;
+  /**
    * Whether the dense products are vectorised (about 3× the scalar loops),
    * so that skipping zeros pays in fewer products.
    */
@@ -121,6 +110,7 @@ export abstract class BaseKernels implements Kernels {
   constructor(dtype: DType = "float64") {
     floatArray(dtype, 0); // checks it
     this.dtype = dtype;
+    this.loops = loopsOf(dtype);
   }
 
   /** C = A · B for dense operands, C of the right shape. */
@@ -137,7 +127,7 @@ export abstract class BaseKernels implements Kernels {
 
   /** The product over lists, every output row (`productByLists`). */
   protected lists(lists: Lists, b: Matrix, c: Matrix): void {
-    productByLists(lists, b, c);
+    this.loops.productByLists(lists, b, c);
   }
 
   /** The non-zeros of `a` into `into` (`compactRows` of `sparse.ts`). */
@@ -146,17 +136,17 @@ export abstract class BaseKernels implements Kernels {
     into: SparseRows,
     maxDensity: number,
   ): number {
-    return compactRows(a, into, maxDensity);
+    return this.loops.compactRows(a, into, maxDensity);
   }
 
   /** The non-zero bytes of `rows` into `into` (`compactByteRows`). */
   protected compactByteRows(rows: ByteRows, into: SparseRows): number {
-    return compactByteRows(rows, into);
+    return this.loops.compactByteRows(rows, into);
   }
 
   /** The values of `rows` into `out`, at once (`gatherBytes` of `naive.ts`). */
   protected writeBytes(rows: ByteRows, out: Matrix): void {
-    gatherBytes(rows, out);
+    this.loops.gatherBytes(rows, out);
   }
 
   /** A zeroed Float64Array (ordinary; the SIMD kernels' own memory). */
@@ -279,17 +269,17 @@ export abstract class BaseKernels implements Kernels {
 
   /** See {@linkcode Kernels.addRowVector}. */
   addRowVector(x: Matrix, b: Matrix, out?: Matrix): Matrix {
-    return addRowVector(x, b, out);
+    return this.loops.addRowVector(x, b, out);
   }
 
   /** See {@linkcode Kernels.sumColumns}. */
   sumColumns(x: Matrix, out?: Matrix): Matrix {
-    return sumColumns(x, out);
+    return this.loops.sumColumns(x, out);
   }
 
   /** See {@linkcode Kernels.allFinite}. */
   allFinite(a: Matrix): boolean {
-    return allFinite(a);
+    return this.loops.allFinite(a);
   }
 
   /**
@@ -317,23 +307,17 @@ export abstract class BaseKernels implements Kernels {
 
   /** See {@linkcode Kernels.relu} (the book's loop). */
   relu(x: Matrix, out: Matrix, mask: Uint8Array): void {
-    const X = x.data, O = out.data;
-    for (let i = 0; i < X.length; i++) {
-      const v = X[i];
-      mask[i] = v <= 0 ? 1 : 0;
-      O[i] = v <= 0 ? 0 : v;
-    }
+    this.loops.relu(x, out, mask);
   }
 
   /** See {@linkcode Kernels.reluBackward}. */
   reluBackward(dout: Matrix, mask: Uint8Array, dx: Matrix): void {
-    const D = dout.data, G = dx.data;
-    for (let i = 0; i < D.length; i++) G[i] = mask[i] ? 0 : D[i];
+    this.loops.reluBackward(dout, mask, dx);
   }
 
   /** See {@linkcode Kernels.convolution}: im2col and one product (`convolution.ts`). */
   convolution(...args: Parameters<Kernels["convolution"]>): ConvolutionSaved {
-    return convolutionByIm2col(this, ...args);
+    return this.loops.convolutionByIm2col(this, ...args);
   }
 
   /** See {@linkcode Kernels.convolutionBackward} (`convolution.ts`). */
@@ -343,7 +327,7 @@ export abstract class BaseKernels implements Kernels {
     saved: ConvolutionSaved,
     grads: ConvolutionGrads,
   ): void {
-    convolutionBackwardByIm2col(this, dout, W, saved, grads);
+    this.loops.convolutionBackwardByIm2col(this, dout, W, saved, grads);
   }
 
   /** See {@linkcode Kernels.maxPool} (`maxPool` of `naive.ts`). */
@@ -354,12 +338,12 @@ export abstract class BaseKernels implements Kernels {
     out: Matrix,
     argmax: Int32Array,
   ): void {
-    maxPool(x, input, window, out, argmax);
+    this.loops.maxPool(x, input, window, out, argmax);
   }
 
   /** See {@linkcode Kernels.maxPoolBackward} (`maxPoolBackward` of `naive.ts`). */
   maxPoolBackward(dout: Matrix, argmax: Int32Array, dx: Matrix): void {
-    maxPoolBackward(dout, argmax, dx);
+    this.loops.maxPoolBackward(dout, argmax, dx);
   }
 
   /** Resolves at once: one thread. */
@@ -411,8 +395,9 @@ export abstract class BaseKernels implements Kernels {
    * row of A for small outputs (`productTNByRows`), else by A's columns.
    */
   protected sparseTN(a: SparseRows, b: Matrix, c: Matrix): void {
-    if (a.cols * b.cols <= AXPY_MAX_OUTPUT) productTNByRows(a, b, c);
-    else this.lists(a.columns(), b, c);
+    if (a.cols * b.cols <= AXPY_MAX_OUTPUT) {
+      this.loops.productTNByRows(a, b, c);
+    } else this.lists(a.columns(this.loops.transposeRows), b, c);
   }
 }
 

@@ -11,6 +11,10 @@
  * `|0` on index arithmetic tells V8 the indices are small integers, which
  * removes overflow checks from the inner loops (≈ +20 % here).
  *
+ * The float32 kernels run copies of these functions generated into `f32.ts`:
+ * after editing one, run `deno task gen` (tests/twins_test.ts fails until
+ * then).
+ *
  * @module
  */
 
@@ -154,7 +158,7 @@ export function matmulTNFast(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 }
 
 /** Rows of A and B per pass of {@linkcode matmulTNFast}. */
-const TN_CHUNK = 256;
+export const TN_CHUNK = 256;
 
 /**
  * C = A · Bᵀ (A is M×K, B is N×K, C is M×N): each output is a dot product of

@@ -12,6 +12,10 @@
  * padding). With the filters as an FN×(C·FH·FW) matrix W, the convolution
  * is then col · Wᵀ.
  *
+ * The float32 kernels run copies of `im2col` and `col2im` generated into
+ * `f32.ts`: after editing one, run `deno task gen` (tests/twins_test.ts
+ * fails until then).
+ *
  * @module
  */
 

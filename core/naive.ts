@@ -10,6 +10,10 @@
  * - `matmulTN`: Aᵀ (K×M) · B (M×N) → K×N   (dW = xᵀ · dout)
  * - `matmulNT`: A (M×K) · Bᵀ (K×N) → M×N, with B of shape N×K (dx = dout · Wᵀ)
  *
+ * The float32 kernels run copies of the loops the kernels run
+ * (`addRowVector`, `maxPool`, …) generated into `f32.ts`: after editing one,
+ * run `deno task gen` (tests/twins_test.ts fails until then).
+ *
  * @module
  */
 
@@ -170,6 +174,32 @@ export function checkAddRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
 export function checkSumColumns(a: Matrix, out?: Matrix): Matrix {
   assertMatrix("sumColumns()", "a", a);
   return checkOut("sumColumns()", out, 1, a.cols, a);
+}
+
+/**
+ * out = max(0, x) and mask = (x ≤ 0), element by element: the book's
+ * `Relu.forward` loop (`Kernels.relu`). Shapes are the caller's to check.
+ */
+export function relu(x: Matrix, out: Matrix, mask: Uint8Array): void {
+  const X = x.data, O = out.data;
+  for (let i = 0; i < X.length; i++) {
+    const v = X[i];
+    mask[i] = v <= 0 ? 1 : 0;
+    O[i] = v <= 0 ? 0 : v;
+  }
+}
+
+/**
+ * dx = dout, 0 where `mask` is set: the book's `Relu.backward` loop
+ * (`Kernels.reluBackward`). Shapes are the caller's to check.
+ */
+export function reluBackward(
+  dout: Matrix,
+  mask: Uint8Array,
+  dx: Matrix,
+): void {
+  const D = dout.data, G = dx.data;
+  for (let i = 0; i < D.length; i++) G[i] = mask[i] ? 0 : D[i];
 }
 
 /**

@@ -16,6 +16,10 @@
  * terms only; adding an exact zero changes no sum (beyond the sign of a zero
  * result), so the results equal the dense kernels' bit for bit.
  *
+ * The float32 kernels run copies of its loops (`compactRows`,
+ * `productByLists`, …) generated into `f32.ts`: after editing one, run `deno
+ * task gen` (tests/twins_test.ts fails until then).
+ *
  * @module
  */
 

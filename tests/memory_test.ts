@@ -128,3 +128,32 @@ Deno.test("Heap reuses given-back blocks, merges neighbours and lowers its top",
   heap.free(c); // the last block: the top comes down, past the free ones
   assertEquals([heap.top, heap.used, heap.peak], [64, 0, 224]);
 });
+
+Deno.test({
+  name:
+    "loading MNIST raises the peak RSS by little more than the bytes it keeps (the checksum reads the files where they are)",
+  ignore: Deno.build.os !== "linux", // the peak is read from /proc
+  async fn() {
+    const run = async (...args: string[]) => {
+      const driver = new URL("./mnist_peak_driver.ts", import.meta.url);
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", driver.pathname, ...args],
+      }).output();
+      const text = new TextDecoder();
+      assertStrictEquals(code, 0, text.decode(stderr));
+      return JSON.parse(text.decode(stdout)) as {
+        growth: number;
+        kept: number;
+      };
+    };
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    const { growth, kept } = await run();
+    assert(
+      growth < 1.25 * kept,
+      `peak grew by ${mib(growth)}, keeping ${mib(kept)}`,
+    );
+    // The check can fail: Web Crypto's digest copies each file first.
+    const copied = await run("webcrypto");
+    assert(copied.growth > 1.5 * kept, `peak grew by ${mib(copied.growth)}`);
+  },
+});
