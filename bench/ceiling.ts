@@ -1,9 +1,9 @@
 // The ceiling of a DeepConvNet training step on this machine (issues 22,
 // 23): its FLOPs as im2col computes them (the book's count) and as the
-// SIMD kernels' products do (Winograd's where they take it: float64
-// F(4×4) or F(2×2) by side, float32 F(2×2) for out and dx, im2col for
-// dW), the WebAssembly f64x2 and f32x4 multiply-add peaks of one core and
-// of two at once (12 independent chains, no memory), and the step's time
+// SIMD kernels' products do (Winograd's where they take it, F(4×4) or
+// F(2×2) by side, float64 and float32 alike), the WebAssembly f64x2 and
+// f32x4 multiply-add peaks of one core and of two at once (12 independent
+// chains, no memory), and the step's time
 // on the SIMD kernels, one thread, float64 and float32, as GFLOP/s of both
 // counts. Usage: deno run -A bench/ceiling.ts
 import { outputSize, Rng, SimdKernels } from "../core/mod.ts";
@@ -24,45 +24,34 @@ const CONVS: [number, number, number, number][] = [
   [64, 8, 64, 1],
 ];
 
-/**
- * Multiply-adds of one image's forward of a convolution, and its dx, by
- * the float64 (or, with `f32`, float32) kernels.
- */
-function macs(
-  c: number,
-  h: number,
-  fn: number,
-  pad: number,
-  dx: boolean,
-  f32: boolean,
-) {
+/** Multiply-adds of one image's forward of a convolution, and its dx. */
+function macs(c: number, h: number, fn: number, pad: number, dx: boolean) {
   const [oh] = outputSize([c, h, h], { height: 3, width: 3, pad });
   const direct = fn * c * 9 * oh * oh;
   if (c < 3) return { direct, winograd: direct }; // im2col (convolution.ts)
   // α² products per tile and (filter, channel), ⌈side/m⌉² tiles
   const tiles = (side: number, m: number) => Math.ceil(side / m) ** 2;
-  const side = dx ? h : oh, m = f32 ? 2 : winogradSide(side, side);
+  const side = dx ? h : oh, m = winogradSide(side, side);
   return { direct, winograd: (m + 2) ** 2 * fn * c * tiles(side, m) };
 }
 
 /** Multiply-adds of one image's step: as im2col, and as performed. */
-function step(f32: boolean) {
+function step() {
   let direct = 0, winograd = 0;
   CONVS.forEach(([c, h, fn, pad], i) => {
-    const forward = macs(c, h, fn, pad, false, f32);
-    // forward and dW: the same products (float32's dW: im2col's); dx but
-    // for the first layer
+    const forward = macs(c, h, fn, pad, false);
+    // forward and dW: the same products; dx but for the first layer
     direct += 2 * forward.direct;
-    winograd += forward.winograd + (f32 ? forward.direct : forward.winograd);
+    winograd += 2 * forward.winograd;
     if (i > 0) {
-      const dx = macs(c, h, fn, pad, true, f32);
+      const dx = macs(c, h, fn, pad, true);
       direct += dx.direct;
       winograd += dx.winograd;
     }
   });
   return { direct, winograd };
 }
-const { direct } = step(false);
+const { direct, winograd } = step();
 const affine = 3 * (1024 * 50 + 50 * 10); // forward, dW, dx of both
 const flop = (perImage: number) => 2 * 100 * (perImage + affine) / 1e9;
 
@@ -165,7 +154,7 @@ for (const dtype of ["float64", "float32"] as const) {
   }
   times.sort((a, b) => a - b);
   const ms = times[times.length >> 1];
-  const performed = flop(step(dtype === "float32").winograd);
+  const performed = flop(winograd);
   console.log(
     `${dtype} step on the SIMD kernels (${kernels.name}, one thread, ${data.source}), ` +
       `median of 20: ${ms.toFixed(1)} ms = ${

@@ -18,7 +18,7 @@ import {
 } from "../core/mod.ts";
 import type { BaseKernels } from "../core/dispatch.ts";
 import { uniformMatrix } from "./helpers.ts";
-import { recompute } from "../core/simd/convolution.ts";
+import { recompute, winogradSide } from "../core/simd/convolution.ts";
 import { winogradScales } from "./winograd_bounds.ts";
 import { compareGradients, float64Copy, MultiLayerNet } from "../net/mod.ts";
 
@@ -79,23 +79,86 @@ export function assertWithinFloat32(
 
 /**
  * `k.convolution` of x by W and b, then `convolutionBackward` of dout:
- * out, dW, db and dx in k's buffers.
+ * out, dW, db and dx in `buffer`s (default k's).
  */
 function convolve(
   k: Kernels,
   [x, W, b, dout]: Matrix[],
   input: ImageShape,
   window: Window,
+  buffer = (rows: number, cols: number) => k.buffer(undefined, rows, cols),
 ) {
-  const out = k.buffer(undefined, x.rows, dout.cols);
+  const out = buffer(x.rows, dout.cols);
   const saved = k.convolution(x, W, b, input, window, out);
   const grads = {
-    dW: k.buffer(undefined, W.rows, W.cols),
-    db: k.buffer(undefined, 1, W.rows),
-    dx: k.buffer(undefined, x.rows, x.cols),
+    dW: buffer(W.rows, W.cols),
+    db: buffer(1, W.rows),
+    dx: buffer(x.rows, x.cols),
   };
   k.convolutionBackward(dout, W, saved, grads);
   return { out, ...grads };
+}
+
+/** Seeded float32 operands of a convolution of n images: x, W, b, dout. */
+function convOperands(
+  rng: Rng,
+  n: number,
+  input: ImageShape,
+  window: Window,
+  fn: number,
+): Matrix[] {
+  const [c, h, w] = input, [oh, ow] = outputSize(input, window);
+  return [
+    operand(rng, n, c * h * w),
+    operand(rng, fn, c * window.height * window.width),
+    operand(rng, 1, fn),
+    operand(rng, n, fn * oh * ow),
+  ];
+}
+
+/**
+ * Asserts a float32 convolution's results (`convolve`'s) within float32
+ * rounding of the float64 oracle's on the same operands: im2col's within
+ * γ(terms) of the direct |products|; with `winograd` (the SIMD kernels'
+ * 3×3 windows of stride 1 over 3 channels or more, F(m×m, 3×3) with m by
+ * `winogradSide`) out, dx and dW within the float64 test's Winograd bound
+ * (tests/winograd_bounds.ts) with u = 2⁻²⁴: γ(terms + C + 21) and
+ * γ(terms + T + 23) of Winograd's magnitudes, T the batch's tiles. (The
+ * float64 test allows twice that, for the im2col result's rounding too;
+ * the float32 kernels' stores of the transformed tiles round once more
+ * each, which the terms cover: see core/simd/convolution.ts.)
+ */
+function checkConvolution(
+  got: Record<"out" | "dx" | "dW" | "db", Matrix>,
+  ops: Matrix[],
+  input: ImageShape,
+  window: Window,
+  winograd: boolean,
+  what: string,
+): void {
+  const want = convolve(ORACLE, ops, input, window);
+  const scale = convolve(ORACLE, ops.map(abs), input, window);
+  const [c, h, w] = input, n = ops[0].rows, fn = ops[1].rows;
+  const [oh, ow] = outputSize(input, window), f = window.height;
+  const terms = { out: c * f * f + 1, dx: fn * f * f, dW: n * oh * ow };
+  if (winograd) {
+    const m = winogradSide(oh, ow);
+    const tiles = n * Math.ceil(oh / m) * Math.ceil(ow / m);
+    Object.assign(scale, winogradScales(ops, [c, h, w], window.pad ?? 0));
+    terms.out += c + 21;
+    terms.dx += fn + 21;
+    terms.dW += tiles + 23;
+  }
+  for (const key of ["out", "dx", "dW"] as const) {
+    assertWithinFloat32(
+      got[key],
+      want[key],
+      scale[key],
+      terms[key],
+      `${what} ${key}`,
+    );
+  }
+  assertWithinFloat32(got.db, want.db, scale.db, n * oh * ow, `${what} db`);
 }
 
 /**
@@ -270,16 +333,19 @@ for (const kernels of KERNELS) {
   Deno.test(`${name}: the convolution and its backward are the float64 ones within float32 rounding`, async () => {
     await kernels.ready();
     const rng = new Rng(403);
-    // 3×3 stride 1 over 3 channels or more (the SIMD kernels' Winograd
-    // F(2×2, 3×3) for out and dx, im2col for dW; tiles past the edge, pad
-    // 0 and 2), and im2col's: 5×5 pad 2, 3×3 over 2 channels (odd widths:
-    // runs of 1 … 3 lanes left), stride 2, 1×1, 2×2 pad 0.
+    // 3×3 stride 1 over 3 channels or more (the SIMD kernels' Winograd:
+    // F(4×4, 3×3) where winogradSide takes it, else F(2×2), for out, dx
+    // and dW; tiles past the edge, pad 0 and 2; the last two large enough
+    // for two threads), and im2col's: 5×5 pad 2, 3×3 over 2 channels (odd
+    // widths: runs of 1 … 3 lanes left), stride 2, 1×1, 2×2 pad 0.
     for (
       const [input, fn, f, pad, stride] of [
         [[3, 8, 8], 4, 3, 1, 1],
         [[4, 7, 9], 5, 3, 1, 1],
         [[3, 9, 6], 2, 3, 0, 1],
         [[5, 6, 6], 3, 3, 2, 1],
+        [[8, 14, 14], 8, 3, 1, 1],
+        [[8, 7, 9], 24, 3, 1, 1],
         [[1, 9, 7], 3, 5, 2, 1],
         [[2, 11, 13], 5, 3, 1, 1],
         [[2, 9, 11], 3, 3, 1, 2],
@@ -288,41 +354,20 @@ for (const kernels of KERNELS) {
       ] as [ImageShape, number, number, number, number][]
     ) {
       const window: Window = { height: f, width: f, stride, pad };
-      const [oh, ow] = outputSize(input, window), n = 10, c = input[0];
-      const x = operand(rng, n, c * input[1] * input[2]);
-      const W = operand(rng, fn, c * f * f), b = operand(rng, 1, fn);
-      const dout = operand(rng, n, fn * oh * ow);
+      const n = 10, ops = convOperands(rng, n, input, window, fn);
       const run = (k: Kernels, ops: Matrix[]) =>
         convolve(k, ops, input, window);
-      const got = run(kernels, [x, W, b, dout].map((m) => at(kernels, m)));
-      const want = run(ORACLE, [x, W, b, dout]);
-      const scale = run(ORACLE, [x, W, b, dout].map(abs));
-      const what = JSON.stringify([input, fn, f, pad, stride]);
-      // The SIMD kernels' Winograd out and dx: rounded as the float64 ones
-      // (tests/winograd_bounds.ts), on Winograd's scales
+      const got = run(kernels, ops.map((m) => at(kernels, m)));
       const winograd = kernels instanceof SimdKernels && f === 3 &&
-        stride === 1 && c >= 3;
-      const w = winograd
-        ? winogradScales([x, W, b, dout], input, pad, 2)
-        : scale;
-      const depth = winograd ? 21 : 0; // see winogradScales
-      const terms = { out: c * f * f + 1, dx: fn * f * f };
-      assertWithinFloat32(
-        got.out,
-        want.out,
-        w.out,
-        terms.out + (winograd ? c + depth : 0),
-        what,
+        stride === 1 && input[0] >= 3;
+      checkConvolution(
+        got,
+        ops,
+        input,
+        window,
+        winograd,
+        JSON.stringify([input, fn, f, pad, stride]),
       );
-      assertWithinFloat32(
-        got.dx,
-        want.dx,
-        w.dx!,
-        terms.dx + (winograd ? fn + depth : 0),
-        what,
-      );
-      assertWithinFloat32(got.dW, want.dW, scale.dW, n * oh * ow, what);
-      assertWithinFloat32(got.db, want.db, scale.db, n * oh * ow, what);
     }
   });
 }
@@ -342,111 +387,108 @@ Deno.test("the float32 rounding check fails on a product one term off", () => {
   );
 });
 
-Deno.test("SIMD float32 convolution, im2col's and Winograd's: operands outside the kernels' memory too, and the check fails on an output one product off", () => {
+Deno.test("SIMD float32 convolution, im2col's, F(2×2)'s and F(4×4)'s: operands and results outside the kernels' memory too, and the check fails on a result one product off", () => {
   const kernels = KERNELS[1], rng = new Rng(405);
-  for (const c of [2, 3]) { // Winograd's from 3 channels
-    const input: ImageShape = [c, 7, 9], fn = 3, n = 4, K = c * 9;
+  const outside = (m: Matrix) =>
+    new Matrix(m.rows, m.cols, Float32Array.from(m.data));
+  // im2col (2 channels), F(2×2, 3×3) (7×9), F(4×4, 3×3) (8×8)
+  for (const input of [[2, 7, 9], [3, 7, 9], [3, 8, 8]] as ImageShape[]) {
+    const [c, , w] = input, fn = 3, n = 4;
     const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
-    const [oh, ow] = outputSize(input, window);
-    const x = operand(rng, n, c * 7 * 9), W = operand(rng, fn, K);
-    const b = operand(rng, 1, fn);
-    const outside = (m: Matrix) =>
-      new Matrix(m.rows, m.cols, Float32Array.from(m.data));
-    const out = outside(new Matrix(n, fn * oh * ow));
-    kernels.convolution(
-      outside(x),
-      at(kernels, W),
-      outside(b),
+    const [, ow] = outputSize(input, window);
+    const ops = convOperands(rng, n, input, window, fn), [x, W, , dout] = ops;
+    const winograd = c >= 3;
+    assertEquals(winogradSide(7, 9), 2);
+    assertEquals(winogradSide(8, 8), 4);
+    // x, b, dout and the results outside, W inside
+    const got = convolve(
+      kernels,
+      ops.map((m, i) => i === 1 ? at(kernels, m) : outside(m)),
       input,
       window,
-      out,
+      (rows, cols) => outside(new Matrix(rows, cols)),
     );
-    const want = new Matrix(n, fn * oh * ow);
-    ORACLE.convolution(x, W, b, input, window, want);
-    let scale = new Matrix(n, fn * oh * ow), terms = K + 1;
-    if (c < 3) ORACLE.convolution(abs(x), abs(W), abs(b), input, window, scale);
-    else {
-      const dout = new Matrix(n, fn * oh * ow);
-      scale = winogradScales([x, W, b, dout], input, 1, 2).out;
-      terms += c + 21;
+    const what = JSON.stringify(input);
+    const check = () =>
+      checkConvolution(got, ops, input, window, winograd, what);
+    check(); // as computed
+    // one product more: out (image 0, filter 0, position (1, 1)) x's
+    // (channel 0, (1, 1)) times W's centre; dx (channel 0, (1, 1)) dout's
+    // (filter 0, (1, 1)) times W's centre; dW (filter 0, channel 0,
+    // centre) x's (1, 1) times dout's
+    for (
+      const [key, i, product] of [
+        ["out", ow + 1, x.data[w + 1] * W.data[4]],
+        ["dx", w + 1, dout.data[ow + 1] * W.data[4]],
+        ["dW", 4, x.data[w + 1] * dout.data[ow + 1]],
+      ] as const
+    ) {
+      const was = got[key].data[i];
+      got[key].data[i] += product || 0.5;
+      assertThrows(check, Error, `${what} ${key}: element ${i} `);
+      got[key].data[i] = was;
     }
-    const what = `${c} channels`;
-    assertWithinFloat32(out, want, scale, terms, `${what}, as computed`);
-    // output (image 0, filter 0, position (1, 1)) one product more: x's
-    // (channel 0, row 1, column 1) times W's centre
-    out.data[ow + 1] += x.data[9 + 1] * W.data[4] || 0.5;
-    assertThrows(
-      () => assertWithinFloat32(out, want, scale, terms, `${what}, one off`),
-      Error,
-      "more than float32 rounding allows",
-    );
   }
 });
 
-Deno.test("SIMD float32 Winograd convolution gives NaN and ±∞ where the TypeScript float32 kernels do (im2col's recomputation), and not without it", async () => {
+Deno.test("SIMD float32 Winograd convolution, F(4×4) and F(2×2), gives NaN and ±∞ where the TypeScript float32 kernels do (im2col's recomputation), and not without it", async () => {
   const simd = KERNELS[1], ts = KERNELS[0], rng = new Rng(406);
   await simd.ready();
-  const input: ImageShape = [3, 6, 8], fn = 4, n = 3;
   const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
-  const [oh, ow] = outputSize(input, window);
-  const run = (k: Kernels, ops: Matrix[]) => {
-    const { out, dx, dW } = convolve(
-      k,
-      ops.map((m) => at(k, m)),
-      input,
-      window,
-    );
-    return [out, dx, dW];
-  };
   const nonFinite = (m: Matrix) =>
     Array.from(m.data, (v) => Number.isFinite(v) ? 0 : v);
   const cases = [0, 1, 3].flatMap((which) =>
     [NaN, Infinity, -Infinity].map((value) => ({ which, value }))
   );
-  let differ = 0;
-  for (const nonFiniteRecomputed of [true, false]) {
-    recompute.nonFinite = nonFiniteRecomputed;
-    for (const { which, value } of cases) {
-      const ops = [
-        operand(rng, n, 3 * 6 * 8),
-        operand(rng, fn, 27),
-        operand(rng, 1, fn),
-        operand(rng, n, fn * oh * ow),
-      ];
-      ops[which].data[ops[which].data.length >> 1] = value;
-      const got = run(simd, ops), want = run(ts, ops);
-      for (const [i, name] of ["out", "dx", "dW"].entries()) {
-        const same = JSON.stringify(nonFinite(got[i])) ===
-          JSON.stringify(nonFinite(want[i]));
-        if (nonFiniteRecomputed) {
-          assert(same, `${name}, ${value} in operand ${which}`);
-        } else if (!same) differ++;
+  // F(4×4, 3×3) (6×8), F(2×2, 3×3) (7×9)
+  for (const input of [[3, 6, 8], [3, 7, 9]] as ImageShape[]) {
+    let differ = 0;
+    for (const nonFiniteRecomputed of [true, false]) {
+      recompute.nonFinite = nonFiniteRecomputed;
+      for (const { which, value } of cases) {
+        const ops = convOperands(rng, 3, input, window, 4);
+        ops[which].data[ops[which].data.length >> 1] = value;
+        const [got, want] = [simd, ts].map((k) =>
+          convolve(k, ops.map((m) => at(k, m)), input, window)
+        );
+        for (const key of ["out", "dx", "dW"] as const) {
+          const same = JSON.stringify(nonFinite(got[key])) ===
+            JSON.stringify(nonFinite(want[key]));
+          if (nonFiniteRecomputed) {
+            assert(same, `${input}: ${key}, ${value} in operand ${which}`);
+          } else if (!same) differ++;
+        }
       }
     }
+    recompute.nonFinite = true;
+    assert(
+      differ > 0,
+      `${input}: Winograd's results alone match the direct NaNs`,
+    );
   }
-  recompute.nonFinite = true;
-  assert(differ > 0, "Winograd's results alone match the direct NaNs");
 });
 
-Deno.test("two-thread SIMD float32 convolution gives the one-thread results bit for bit, Winograd's and im2col's", async () => {
+Deno.test("two-thread SIMD float32 convolution gives the one-thread results bit for bit, Winograd's F(4×4) and F(2×2) and im2col's", async () => {
   const [one, two] = [KERNELS[1], KERNELS[2]], rng = new Rng(407);
   await two.ready();
-  for (const c of [3, 2]) { // Winograd's, im2col's
-    // past the threads' split threshold (100 000 multiply-adds)
-    const input: ImageShape = [c, 14, 14], fn = 16, n = 20;
+  // past the threads' split threshold (100 000 multiply-adds): F(4×4, 3×3)
+  // (14×14), F(2×2, 3×3) (7×9), im2col (2 channels)
+  for (
+    const [input, fn] of [[[3, 14, 14], 16], [[3, 7, 9], 32], [
+      [2, 14, 14],
+      16,
+    ]] as [
+      ImageShape,
+      number,
+    ][]
+  ) {
     const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
-    const [oh, ow] = outputSize(input, window);
-    const ops = [
-      operand(rng, n, c * 14 * 14),
-      operand(rng, fn, c * 9),
-      operand(rng, 1, fn),
-      operand(rng, n, fn * oh * ow),
-    ];
+    const ops = convOperands(rng, 20, input, window, fn);
     const [a, b] = [one, two].map((k) =>
       convolve(k, ops.map((m) => at(k, m)), input, window)
     );
     for (const key of ["out", "dW", "db", "dx"] as const) {
-      assertEquals(a[key].data, b[key].data, `${c} channels: ${key}`);
+      assertEquals(a[key].data, b[key].data, `${input}: ${key}`);
     }
   }
 });

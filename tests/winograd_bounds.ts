@@ -78,10 +78,9 @@ function winogradMagnitude(
   W: Matrix,
   b: Matrix | undefined,
   pad: number,
-  side?: 2 | 4,
 ): Matrix {
   const n = x.rows, fn = W.rows, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
-  const m = side ?? winogradSide(oh, ow), { BT, G, AT } = WINOGRAD[m];
+  const m = winogradSide(oh, ow), { BT, G, AT } = WINOGRAD[m];
   const alpha = m + 2;
   const U = Array.from(
     { length: fn * c },
@@ -216,14 +215,12 @@ function winogradGradMagnitude(
  * at most γ(C + 20)·magnitude, dW by γ(T + 23)·magnitude; the im2col
  * kernels by γ(terms) times the direct |products|, which the magnitude
  * bounds. So their difference is within 2γ(terms + C + 21), 2γ(terms + T +
- * 23) of the magnitudes. `side`: out's and dx's m, if not `winogradSide`'s
- * (the float32 kernels' 2).
+ * 23) of the magnitudes.
  */
 export function winogradScales(
   [x, W, b, dout]: Matrix[],
   [c, h, w]: ImageShape,
   pad: number,
-  side?: 2 | 4,
 ): { out: Matrix; dx: Matrix; dW: Matrix } {
   const fn = W.rows, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
   const turned = new Matrix(c, fn * 9); // W'[ch][f] = W[f][ch] turned 180°
@@ -235,8 +232,8 @@ export function winogradScales(
     }
   }
   return {
-    out: winogradMagnitude(x, [c, h, w], W, b, pad, side),
-    dx: winogradMagnitude(dout, [fn, oh, ow], turned, undefined, 2 - pad, side),
+    out: winogradMagnitude(x, [c, h, w], W, b, pad),
+    dx: winogradMagnitude(dout, [fn, oh, ow], turned, undefined, 2 - pad),
     dW: winogradGradMagnitude(x, [c, h, w], dout, fn, pad),
   };
 }

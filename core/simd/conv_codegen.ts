@@ -273,8 +273,7 @@ export function suffix(t: Float): "" | "F32" {
  * that, ROWS·OW·FN and (with dx) K·ROWS·OW more. With `t` = "f32" the
  * same over f32 (`convForwardF32`, `winogradForward2F32`, …: the plan's
  * matrices, the filters' gradient sums and db's, and the scratch's
- * elements f32; Winograd's transforms computing in f64 between), Winograd's
- * F(2×2, 3×3) only (see convolution.ts).
+ * elements f32; Winograd's transforms computing in f64 between).
  */
 export function convolution(
   tiles: Tiles,
@@ -417,8 +416,9 @@ export function convolution(
   });
   // Winograd's, m = 2 and 4: winogradForward2, winogradBackward2, …
   const padded = padInto(t);
-  const sides = t === "f64" ? [VARIANTS[2], VARIANTS[4]] : [VARIANTS[2]];
-  const variants = sides.map((v) => winograd(product, padded, v, t));
+  const variants = [VARIANTS[2], VARIANTS[4]].map((v) =>
+    winograd(product, padded, v, t)
+  );
   const drivers = [
     forward,
     backward,

@@ -10,16 +10,29 @@
  * memory (else it keeps the im2col of `dispatch.ts`).
  *
  * Float32 kernels call the functions' f32 twins (`convForwardF32`,
- * `winogradForward2F32`, …: f32x4 products, Winograd's transforms in f64
- * between f32 loads and stores) on their operands where they are. They
- * take F(2×2, 3×3) for out and dx and im2col for dW: F(4×4, 3×3)'s
- * rounding in float32 strays past the float32 tests' bound on out. Worst
- * error on DeepConvNet's six convolutions (40 Adam steps from He's
- * weights, a batch of MNIST), in units of 2⁻²⁴ × the direct |products|
- * (float32's γ(K) bound allows K: 145 … 577 for out): out 726–3317 with
- * F(4×4), 4.4–7.3 with F(2×2), 4.5–6.5 with im2col; dx 45–378, 2.5–10.6,
- * 1.2–1.8; dW up to 266 252 (F(4×4)) and 39 086 (F(2×2)) on the last
- * (bound 6400), 1.2–2.6 with im2col.
+ * `winogradForward4F32`, …: f32x4 products, Winograd's transforms in f64
+ * between f32 loads and stores) on their operands where they are, and
+ * pick the algorithms as float64 does. Their rounding is bounded as
+ * float64's is (tests/winograd_bounds.ts: Winograd's computation over
+ * absolute values, times γ of its depth), with u = 2⁻²⁴: the f32 stores
+ * of the transformed tiles and of the results add a rounding each, C + 24
+ * deep for out and dx, T + 26 for dW (T the batch's tiles). Measured on
+ * DeepConvNet's convolutions 2–6 (seed 42, 40 Adam steps from He's
+ * weights, a batch of 100 MNIST images; the float32 kernels against the
+ * float64 oracle on the same float32 operands), the worst error in units
+ * of 2⁻²⁴ × Winograd's magnitude, where those depths allow at least 40
+ * and 426:
+ *
+ * | 2⁻²⁴ × magnitude | out       | dx        | dW        |
+ * | ---------------- | --------- | --------- | --------- |
+ * | F(4×4, 3×3)      | 0.15–0.73 | 0.17–0.36 | 0.09–0.30 |
+ * | F(2×2, 3×3)      | 0.73–1.64 | 0.29–0.71 | 0.22–0.59 |
+ *
+ * As max|Δ| / max|reference| of each layer's result: F(4×4) out 1.8–3.5e-6,
+ * dx 3.3–5.7e-6, dW 1.4–2.3e-6; F(2×2) 1.5–6.4e-7; im2col 1.0–7.7e-7 (the
+ * first layer, over one channel, im2col's: out 1.6e-7, dW 5.6e-7). So
+ * F(4×4)'s transforms (entries up to 8 and 5) cost float32 about one
+ * digit against im2col, within their bound.
  *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
  * forward and backward: backward builds what it needs again from x, in
@@ -105,10 +118,7 @@ class SimdConvSaved implements ConvolutionSaved {
   dxPlan?: Int32Array;
   /** im2col's plan where Winograd's results were not finite (`PLAN`). */
   colPlan?: Int32Array;
-  /**
-   * The element type im2col's functions compute in: the kernels' (f32 for
-   * float32), but f64 where Winograd's do (their fallback then too).
-   */
+  /** The element type the generated functions compute in: the kernels'. */
   t: Float = "f64";
   /**
    * Copies of operands (of type t) that live outside the kernels' memory
@@ -184,10 +194,8 @@ export class SimdConvolution {
     // of dx's tiles likewise, for x's sides
     const winograd = fh === 3 && fw === 3 && stride === 1 && pad <= 2 &&
       c >= WINOGRAD_MIN_CHANNELS;
-    const side = (oh: number, ow: number) =>
-      s.t === "f32" ? 2 : winogradSide(oh, ow); // see the module doc
-    s.m = winograd ? side(oh, ow) : 0;
-    s.dxM = winograd ? side(h, w) : 0;
+    s.m = winograd ? winogradSide(oh, ow) : 0;
+    s.dxM = winograd ? winogradSide(h, w) : 0;
     s.xAt = this.#place(s, "x", x.data, true);
     const bAt = this.#place(s, "b", b.data, true);
     const outAt = this.#place(s, "out", out.data, false);
@@ -226,19 +234,16 @@ export class SimdConvolution {
     const dxAt = dx === undefined ? 0 : this.#place(s, "dx", dx.data, false);
     let db: FloatArray;
     if (s.m !== 0) {
-      // float32: dW by im2col (Winograd's strays past float32's rounding
-      // bound, see the module doc)
-      s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
-      const colPlan = () => this.#colPlan(s, s.colPlan!, W, 0, 0);
-      let finite = true;
-      if (s.t === "f64") {
-        const dWAt = this.#place(s, "dW", dW.data, false);
-        db = this.#winogradFilterGrad(s, doutAt, dWAt);
-        finite = this.#finite(s.t, dWAt, dW.data.length);
-        if (finite) this.#unstage(s, "dW", dW.data);
-      } else db = this.#colBackward(s, colPlan(), W, doutAt, 0, dW);
+      const dWAt = this.#place(s, "dW", dW.data, false);
+      db = this.#winogradFilterGrad(s, doutAt, dWAt);
+      let finite = this.#finite(s.t, dWAt, dW.data.length);
       if (finite && dxAt !== 0) finite = this.#winogradDx(s, W, doutAt, dxAt);
-      if (!finite) db = this.#colBackward(s, colPlan(), W, doutAt, dxAt, dW);
+      if (finite) this.#unstage(s, "dW", dW.data);
+      else {
+        s.colPlan ??= this.#kernels.int32(PLAN.SIZE);
+        const plan = this.#colPlan(s, s.colPlan, W, 0, 0);
+        db = this.#colBackward(s, plan, W, doutAt, dxAt, dW);
+      }
     } else db = this.#colBackward(s, s.plan, W, doutAt, dxAt, dW);
     const parts = db.length / s.fn;
     for (let f = 0; f < s.fn; f++) { // db: the chunks' sums, in order
@@ -673,7 +678,7 @@ function isOf(data: FloatArray, t: Float): boolean {
 /** The drivers `#run` runs (their `…Chunks` exports). */
 type Kind =
   | `conv${"Forward" | "Backward"}${"" | "F32"}`
-  | `winograd${"Forward" | "Backward"}${2 | 4 | "2F32"}`;
+  | `winograd${"Forward" | "Backward"}${2 | 4}${"" | "F32"}`;
 
 /** A convolution's sizes: C channels of H×W in, FN of OH×OW out, pad. */
 type Sizes = Pick<SimdConvSaved, "c" | "h" | "w" | "fn" | "pad" | "oh" | "ow">;

@@ -104,4 +104,6 @@ export const KIND_STOP = 0,
     "winogradBackward4Chunks",
     "winogradForward2F32Chunks",
     "winogradBackward2F32Chunks",
+    "winogradForward4F32Chunks",
+    "winogradBackward4F32Chunks",
   ] as const;
