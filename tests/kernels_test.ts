@@ -718,28 +718,34 @@ function offerPhases(
 
 Deno.test("two-thread SimdKernels offer tasks to the worker while, and only while, that measures faster", () => {
   // Whether ways[p] is offered exactly when phase p is (not) a probe, the
-  // one phase in 16 that tries the slower way, for p in [from, to).
+  // one phase in 32 that tries the slower way, for p in [from, to).
   const only = (ways: boolean[], from: number, to: number, probes: boolean) =>
     ways.slice(from, to).every((w, i) =>
-      w === ((from + i) % 16 === 0) === probes
+      w === ((from + i) % 32 === 0) === probes
     );
+  // The first four phases alternate, offered first.
+  const first = [true, false, true, false];
   // Offered tasks slower (another process busy): once both ways are
   // measured, only the probes are offered; offered faster: all but those.
-  assert(only(offerPhases(400, (o) => o ? 1.2 : 1), 32, 400, true));
-  assert(only(offerPhases(400, (o) => o ? 0.8 : 1), 32, 400, false));
-  // The load comes at phase 200 and goes at 400: the way follows within
-  // four probes.
+  const loaded = offerPhases(400, (o) => o ? 1.2 : 1);
+  assertEquals(loaded.slice(0, 4), first);
+  assert(only(loaded, 4, 400, true));
+  const idle = offerPhases(400, (o) => o ? 0.8 : 1);
+  assertEquals(idle.slice(0, 4), first);
+  assert(only(idle, 4, 400, false));
+  // The load comes at phase 200 and goes at 500: the way follows within
+  // three probes.
   const changing = offerPhases(
-    600,
-    (offered, p) => (offered === (p < 200 || p >= 400)) ? 0.8 : 1,
+    800,
+    (offered, p) => (offered === (p < 200 || p >= 500)) ? 0.8 : 1,
   );
-  assert(only(changing, 32, 200, false));
-  assert(only(changing, 264, 400, true));
-  assert(only(changing, 464, 600, false));
+  assert(only(changing, 4, 200, false));
+  assert(only(changing, 200 + 3 * 32, 500, true));
+  assert(only(changing, 500 + 3 * 32, 800, false));
   // The check fails on a chooser that does not measure.
   offering.measured = false;
   try {
-    assertFalse(only(offerPhases(400, (o) => o ? 1.2 : 1), 32, 400, true));
+    assertFalse(only(offerPhases(400, (o) => o ? 1.2 : 1), 4, 400, true));
   } finally {
     offering.measured = true;
   }

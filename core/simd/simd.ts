@@ -217,10 +217,10 @@ export class SimdKernels extends BaseKernels {
         lists: "listsF32Chunks",
       };
     this.#tiles = this.#f64 ? TILES : TILES_F32;
-    const { exports } = new WebAssembly.Instance(
-      kernelModule(fma, memory.shared),
-      { env: { memory: memory.memory } },
-    );
+    const module = kernelModule(fma, memory.shared);
+    const { exports } = new WebAssembly.Instance(module, {
+      env: { memory: memory.memory },
+    });
     this.#threads = new SimdThreads(
       memory,
       Object.fromEntries(KINDS.map((kind) => [kind, exports[kind]])) as Record<
@@ -228,7 +228,7 @@ export class SimdKernels extends BaseKernels {
         Kernel
       >,
       {
-        fma,
+        module,
         threads,
         spinMs: options.spinMs ?? 0.05,
         workerUrl: options.workerUrl ??

@@ -1,22 +1,23 @@
 // The second thread of a two-thread SimdKernels (simd.ts): instantiates the
-// same kernel module on the same shared memory, waits for a task in the
+// same kernel module (compiled by the calling thread, posted here) on the
+// same shared memory, waits for a task in the
 // control block, joins it if it is still open (threads.ts), runs it (its
 // chunks of the work), and signals completion.
 // No Deno.* here: it runs wherever module workers and shared memory do.
 
-import { CTL, kernelModule, KIND_STOP, KINDS } from "./module.ts";
+import { CTL, KIND_STOP, KINDS } from "./module.ts";
 import { waitForTask } from "./spin.ts";
 
 type Kernel = (...args: number[]) => void;
 
 globalThis.addEventListener("message", (event: Event) => {
-  const { memory, ctl: at, fma, spinMs } = (event as MessageEvent).data as {
+  const { memory, ctl: at, module, spinMs } = (event as MessageEvent).data as {
     memory: WebAssembly.Memory;
     ctl: number;
-    fma: boolean;
+    module: WebAssembly.Module;
     spinMs: number;
   };
-  const { exports } = new WebAssembly.Instance(kernelModule(fma, true), {
+  const { exports } = new WebAssembly.Instance(module, {
     env: { memory },
   });
   const kernels = KINDS.map((kind) => exports[kind] as Kernel);

@@ -37,8 +37,16 @@ const CHUNKS = 16;
 /** Tasks a phase of `Offers` spans. */
 const PHASE = 32;
 
-/** Every how many phases `Offers` tries the slower way again. */
-const PROBE_EVERY = 16;
+/**
+ * Every how many phases `Offers` tries the slower way again: a probe costs
+ * that way's extra time for one phase, so under load (offered slower by
+ * about a third here) 1/32 of it, ~1 %; a change of load is followed
+ * within three probes.
+ */
+const PROBE_EVERY = 32;
+
+/** Phases of each way `Offers` measures first, alternating. */
+const FIRST = 2;
 
 /** Phases of each way whose median `Offers` compares. */
 const KEPT = 5;
@@ -48,9 +56,10 @@ const KEPT = 5;
  * tasks go one way or the other (offered, or all on the calling thread),
  * each timed from its first task to the next phase's first, everything
  * between included (where a worker running beside another busy process
- * slows the calling thread, its cost shows), per multiply-add. The way of
- * the lower median over its last `KEPT` phases is taken, the other every
- * `PROBE_EVERY`-th phase, to see whether that changed. Both ways give the
+ * slows the calling thread, its cost shows), per multiply-add. The first
+ * `2 × FIRST` phases alternate; then the way of the lower median over its
+ * last `KEPT` phases is taken, the other every `PROBE_EVERY`-th phase, to
+ * see whether that changed. Both ways give the
  * same bits: the choice only changes the time. Under load the tasks then
  * cost at most their one-thread time plus a probe's share of the
  * difference.
@@ -78,7 +87,11 @@ export class Offers {
       if (kept.push((now - this.#start) / this.#work) > KEPT) kept.shift();
       const [alone, offered] = this.#kept.map(median);
       const faster = !(alone < offered);
-      this.#offered = ++this.#phases % PROBE_EVERY === 0 ? !faster : faster;
+      this.#offered = ++this.#phases < 2 * FIRST
+        ? this.#phases % 2 === 0
+        : this.#phases % PROBE_EVERY === 0
+        ? !faster
+        : faster;
       this.#tasks = this.#work = 0;
     }
     if (this.#tasks++ === 0) this.#start = now;
@@ -101,8 +114,11 @@ function median(a: number[]): number {
 
 /** How `SimdThreads` starts its worker. */
 export interface ThreadOptions {
-  /** Whether the kernel module uses fused multiply-add. */
-  fma: boolean;
+  /**
+   * The compiled kernel module, posted to the worker as it is (its code
+   * shared, not generated and compiled again there).
+   */
+  module: WebAssembly.Module;
   /** 2 for a worker (where the memory is shared and Workers exist), else 1. */
   threads: 1 | 2;
   /** How long the worker spins for the next task before sleeping (ms). */
@@ -162,7 +178,7 @@ export class SimdThreads {
     worker.postMessage({
       memory: memory.memory,
       ctl: 0,
-      fma: options.fma,
+      module: options.module,
       spinMs: options.spinMs,
     });
   }
