@@ -35,6 +35,7 @@ export const TWINS: Readonly<Record<string, readonly string[]>> = {
     "productTNByRows",
   ],
   "core/naive.ts": [
+    "axpy",
     "addRowVector",
     "sumColumns",
     "relu",

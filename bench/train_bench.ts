@@ -8,15 +8,10 @@
 // the book's loop, which calls loss() again after the step, and dense
 // random batches of the same shape, where no input is zero. Real MNIST
 // batches, or the seeded stand-in (see the name).
-import {
-  type DType,
-  type FloatArray,
-  Matrix,
-  Rng,
-  SimdKernels,
-} from "../core/mod.ts";
+import { Matrix, Rng, SimdKernels } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { type NetOptions, TwoLayerNet } from "../net/mod.ts";
+import { SGD } from "../optim/mod.ts";
 import { data, denseBatch } from "./batches.ts";
 
 /** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
@@ -24,31 +19,14 @@ const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
 
 const KEYS = ["W1", "b1", "W2", "b2"] as const;
 
-// The SGD step, one loop per element type: V8 keeps a function literal's
-// type feedback for all its closures, and a loop that has seen both
-// Float64Array and Float32Array runs ~3× slower (over 40,000 elements, 25
-// → 75 µs, a throwaway script), which a process that trains in one dtype
-// never pays. With one loop for both, the float32 rows, run after the
-// float64 ones, carried ~110 µs of it (min 476 µs against 360, 7 Dec 2026).
-const STEPS: Record<
-  DType,
-  (W: FloatArray, dW: FloatArray, lr: number) => void
-> = {
-  float64: (W, dW, lr) => {
-    for (let j = 0; j < W.length; j++) W[j] -= lr * dW[j];
-  },
-  float32: (W, dW, lr) => {
-    for (let j = 0; j < W.length; j++) W[j] -= lr * dW[j];
-  },
-};
-
+// The book's SGD (lr 0.1), its step in the net's kernels as the Trainer
+// runs it (`axpy`: per element type, a vector at a time in the SIMD ones).
 function sgd(
   net: TwoLayerNet,
   grads: Record<(typeof KEYS)[number], Matrix>,
-  lr: number,
+  optimizer: SGD,
 ) {
-  const step = STEPS[net.kernels.dtype];
-  for (const key of KEYS) step(net.params[key].data, grads[key].data, lr);
+  optimizer.update(net.params, grads, net.kernels);
 }
 
 // Not closed: deno bench ends the process when the benches are done.
@@ -70,6 +48,7 @@ const configs: [string, NetOptions][] = [
 for (const [name, options] of configs) {
   const rng = new Rng(2);
   const net = new TwoLayerNet({ ...BOOK, rng, ...options });
+  const optimizer = new SGD({ lr: 0.1 });
   const indices = new Int32Array(100);
   let x: Matrix | undefined, mine: Matrix | undefined;
   let t: Int32Array | Matrix | undefined;
@@ -83,7 +62,7 @@ for (const [name, options] of configs) {
     baseline: name === "ts, 1 thread",
   }, () => {
     draw();
-    sgd(net, net.gradient(gather(), t!), 0.1);
+    sgd(net, net.gradient(gather(), t!), optimizer);
   });
   Deno.bench(
     `iteration, batch 100, ${data.source} batches gathered outside the kernels, ${name}`,
@@ -91,7 +70,7 @@ for (const [name, options] of configs) {
     () => {
       draw();
       x = data.images.batch(indices, x);
-      sgd(net, net.gradient(x, t!), 0.1);
+      sgd(net, net.gradient(x, t!), optimizer);
     },
   );
   Deno.bench(
@@ -100,7 +79,7 @@ for (const [name, options] of configs) {
     () => {
       draw();
       const batch = gather();
-      sgd(net, net.gradient(batch, t!), 0.1);
+      sgd(net, net.gradient(batch, t!), optimizer);
       net.loss(batch, t!);
     },
   );
@@ -114,6 +93,7 @@ for (
 ) {
   const rng = new Rng(3);
   const net = new TwoLayerNet({ ...BOOK, rng, ...options });
+  const optimizer = new SGD({ lr: 0.1 });
   // Fresh dense batches (no zeros), cycled, so the sparse path
   // never applies and the dense kernels carry the whole product.
   // In the kernels' memory, as train.ts keeps its batches.
@@ -129,6 +109,6 @@ for (
     baseline: backend === "ts",
   }, () => {
     const { x, t } = batches[i++ % batches.length];
-    sgd(net, net.gradient(x, t), 0.1);
+    sgd(net, net.gradient(x, t), optimizer);
   });
 }

@@ -277,6 +277,11 @@ export abstract class BaseKernels implements Kernels {
     return this.loops.sumColumns(x, out);
   }
 
+  /** See {@linkcode Kernels.axpy}. */
+  axpy(alpha: number, x: Matrix, y: Matrix): Matrix {
+    return this.loops.axpy(alpha, x, y);
+  }
+
   /** See {@linkcode Kernels.allFinite}. */
   allFinite(a: Matrix): boolean {
     return this.loops.allFinite(a);

@@ -32,6 +32,7 @@ import {
 } from "./matrix.ts";
 import {
   checkAddRowVector,
+  checkAxpy,
   checkGather,
   checkMatmul,
   checkMatmulNT,
@@ -324,6 +325,14 @@ export function productTNByRows(a: SparseRows, b: Matrix, c: Matrix): void {
       for (let j = 0; j < n; j++) C[cp + j] += x * B[bp + j];
     }
   }
+}
+
+// axpy, from core/naive.ts
+export function axpy(alpha: number, x: Matrix, y: Matrix): Matrix {
+  checkAxpy("axpy()", alpha, x, y);
+  const X = x.data, Y = y.data;
+  for (let i = 0; i < Y.length; i++) Y[i] += alpha * X[i];
+  return y;
 }
 
 // addRowVector, from core/naive.ts

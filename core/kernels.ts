@@ -111,6 +111,14 @@ export interface Kernels extends Allocator {
   addRowVector(x: Matrix, b: Matrix, out?: Matrix): Matrix;
   /** out = Σ rows of X: M×N → 1×N (the bias gradient); `out` default: new. */
   sumColumns(x: Matrix, out?: Matrix): Matrix;
+  /**
+   * y ← y + α·x in place, x and y of one shape (BLAS's axpy; SGD's step is
+   * `axpy(−lr, dW, W)`): the bits of the TypeScript loop (`axpy` in
+   * `naive.ts`) on every implementation. Returns y.
+   *
+   * @throws {RangeError} if x and y differ in shape.
+   */
+  axpy(alpha: number, x: Matrix, y: Matrix): Matrix;
   /** Whether every element of `a` is finite. */
   allFinite(a: Matrix): boolean;
   /**

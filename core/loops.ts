@@ -24,6 +24,7 @@ import {
 import {
   addRowVector,
   allFinite,
+  axpy,
   gatherBytes,
   maxPool,
   maxPoolBackward,
@@ -46,6 +47,7 @@ const FLOAT64 = {
   compactByteRows,
   productByLists,
   productTNByRows,
+  axpy,
   addRowVector,
   sumColumns,
   relu,

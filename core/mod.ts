@@ -65,6 +65,7 @@ export { Rng, type RngState } from "./rng.ts";
 export {
   addRowVector,
   allFinite,
+  axpy,
   gatherBytes,
   matmul,
   matmulNT,

@@ -158,6 +158,50 @@ export function sumColumns(a: Matrix, out?: Matrix): Matrix {
   return c;
 }
 
+/**
+ * y ← y + α·x, element by element, in place (BLAS's axpy): the step of
+ * SGD, W ← W − lr·∂L/∂W, is `axpy(−lr, dW, W)` (section 6.1.2), the same
+ * bits as the book's `W -= lr * dW`. x and y: one shape. Returns y.
+ *
+ * @throws {RangeError} if x and y differ in shape.
+ *
+ * @example
+ * ```ts
+ * import { axpy, Matrix } from "@dlfs/nn/core";
+ *
+ * const W = Matrix.fromRows([[1, 2]]);
+ * axpy(-0.5, Matrix.fromRows([[2, 2]]), W);
+ * console.log(W.toRows()); // [[0, 1]]
+ * ```
+ */
+export function axpy(alpha: number, x: Matrix, y: Matrix): Matrix {
+  checkAxpy("axpy()", alpha, x, y);
+  const X = x.data, Y = y.data;
+  for (let i = 0; i < Y.length; i++) Y[i] += alpha * X[i];
+  return y;
+}
+
+/** `axpy`'s checks, under the name `where`. */
+export function checkAxpy(
+  where: string,
+  alpha: number,
+  x: Matrix,
+  y: Matrix,
+): void {
+  assertMatrix(where, "x", x);
+  assertMatrix(where, "y", y);
+  if (typeof alpha !== "number") {
+    throw new TypeError(
+      `${where}: expected alpha, a number, but found ${typeof alpha}`,
+    );
+  }
+  if (x.rows !== y.rows || x.cols !== y.cols) {
+    throw new RangeError(
+      `${where}: expected x and y of one shape but found ${x.shape} and ${y.shape}`,
+    );
+  }
+}
+
 /** `addRowVector`'s checks; returns `out`, or a new matrix if none. */
 export function checkAddRowVector(a: Matrix, b: Matrix, out?: Matrix): Matrix {
   assertMatrix("addRowVector()", "a", a);

@@ -296,7 +296,8 @@ export class Trainer {
     const grads = net.gradient(x, this.#t1);
     const loss = net.lastLayer.loss; // the gradient's forward: before the step
     if (!Number.isFinite(loss)) throw new DivergenceError(i, loss);
-    this.optimizer.update(net.params, grads); // W ← W − lr·∂L/∂W, in place
+    // W ← W − lr·∂L/∂W, in place (in the net's kernels where that runs so)
+    this.optimizer.update(net.params, grads, net.kernels);
     this.trainLossList.push(loss);
     this.#iter++;
     this.#options.onIteration?.(i, loss);

@@ -11,6 +11,7 @@ import {
   floatArray,
   type Matrix,
 } from "../core/matrix.ts";
+import type { Kernels } from "../core/kernels.ts";
 import { checkOptions, describe } from "../core/options.ts";
 
 /**
@@ -46,8 +47,16 @@ export type ParamSet<K extends string = string> = { readonly [P in K]: Matrix };
 export interface Optimizer {
   /** The learning rate η. */
   readonly lr: number;
-  /** Moves each `params[key]` by its rule, using `grads[key]`, in place. */
-  update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void;
+  /**
+   * Moves each `params[key]` by its rule, using `grads[key]`, in place.
+   * `kernels`, optional: those the parameters live in (a net's `kernels`),
+   * for an optimizer whose step runs as theirs (SGD's, as `axpy`).
+   */
+  update<K extends string>(
+    params: ParamSet<K>,
+    grads: ParamSet<K>,
+    kernels?: Kernels,
+  ): void;
   /**
    * What it has learned so far, as plain data (optional: the book's
    * optimizers have it; a `Trainer` needs it to save a run).
@@ -114,10 +123,14 @@ export abstract class BaseOptimizer implements Optimizer {
     return this.#steps;
   }
 
-  /** Moves each `params[key]` by its rule, using `grads[key]`, in place. */
+  /**
+   * Moves each `params[key]` by its rule, using `grads[key]`, in place
+   * (`kernels`: see {@linkcode Optimizer.update}).
+   */
   abstract update<K extends string>(
     params: ParamSet<K>,
     grads: ParamSet<K>,
+    kernels?: Kernels,
   ): void;
 
   /** Counts an `update` call; returns the count, this one included. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { Kernels } from "../core/kernels.ts";
+import { TS_KERNELS } from "../core/ts_kernels.ts";
 import {
   BaseOptimizer,
   checkParams,
@@ -41,13 +43,19 @@ export class SGD extends BaseOptimizer {
     this.lr = lr;
   }
 
-  /** One step for every parameter, in place. */
-  update<K extends string>(params: ParamSet<K>, grads: ParamSet<K>): void {
+  /**
+   * One step for every parameter, in place: W ← W − lr·dW, as `axpy(−lr,
+   * dW, W)` of `kernels` (the net's, a vector at a time in the SIMD
+   * kernels' memory; default: the TypeScript loop), the bits of the book's
+   * `params[key] -= self.lr * grads[key]` either way.
+   */
+  update<K extends string>(
+    params: ParamSet<K>,
+    grads: ParamSet<K>,
+    kernels: Kernels = TS_KERNELS,
+  ): void {
     const keys = checkParams("SGD.update()", params, grads);
     this.nextStep();
-    for (const key of keys) {
-      const W = params[key].data, dW = grads[key].data;
-      for (let i = 0; i < W.length; i++) W[i] -= this.lr * dW[i];
-    }
+    for (const key of keys) kernels.axpy(-this.lr, grads[key], params[key]);
   }
 }

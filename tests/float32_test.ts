@@ -245,6 +245,26 @@ for (const kernels of KERNELS) {
     }
   });
 
+  Deno.test(`${name}: axpy (SGD's step) has the TypeScript float32 loop's bits, within float32 rounding of float64`, () => {
+    const rng = new Rng(403);
+    for (const n of [1, 3, 4, 5, 8, 9, 50]) {
+      const x = operand(rng, 1, n), y = operand(rng, 1, n);
+      if (n === 50) y.data.set([-0, NaN, Infinity, -Infinity], 46);
+      const got = kernels.axpy(-0.1, at(kernels, x), at(kernels, y));
+      const ts = TS32.axpy(-0.1, at(TS32, x), at(TS32, y));
+      assertEquals(got.data, ts.data, `n ${n}`);
+      if (n !== 50) {
+        assertWithinFloat32(
+          got,
+          ORACLE.axpy(-0.1, x, f64(y)),
+          ORACLE.axpy(0.1, abs(x), abs(y)),
+          1,
+          `axpy n ${n}`,
+        );
+      }
+    }
+  });
+
   Deno.test(`${name}: bias, ReLU, pooling and pixels are the float64 ones within float32 rounding`, () => {
     const rng = new Rng(402);
     const x = operand(rng, 5, 24), b = operand(rng, 1, 24);

@@ -9,7 +9,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { matmul, matmulNT, matmulTN, Matrix, Rng } from "../core/mod.ts";
-import { addRowVector, allFinite, sumColumns } from "../core/naive.ts";
+import { addRowVector, allFinite, axpy, sumColumns } from "../core/naive.ts";
 import { matmulFast, matmulNTFast, matmulTNFast } from "../core/fast.ts";
 import { SparseRows } from "../core/sparse.ts";
 import type { BaseKernels } from "../core/dispatch.ts";
@@ -305,6 +305,32 @@ for (const [kernels, exact] of IMPLEMENTATIONS) {
         assertEquals(x.data, want.data, `${shape} in place`);
       }
     }
+  });
+
+  Deno.test(`${kernels.name} axpy() equals the naive loop bit for bit, in their memory or not`, () => {
+    const rng = new Rng(108);
+    let outside = false;
+    for (const n of SIMD_DIMS) {
+      outside = !outside;
+      const x = place(kernels, sparseish(rng, 1, n, 0.3), outside);
+      const y = place(kernels, sparseish(rng, 1, n, 0.3), !outside);
+      if (n === 19) y.data.set([-0, NaN, Infinity, -Infinity], 15);
+      const want = axpy(-0.1, x, Matrix.fromRows([[...y.data]]));
+      assertStrictEquals(kernels.axpy(-0.1, x, y), y);
+      assertEquals(y.data, want.data, `n ${n}`);
+    }
+    // The check fails on one element one ulp off.
+    const x = place(kernels, sparseish(rng, 1, 9, 0), false);
+    const y = place(kernels, sparseish(rng, 1, 9, 0), false);
+    const want = axpy(0.3, x, Matrix.fromRows([[...y.data]]));
+    kernels.axpy(0.3, x, y);
+    y.data[4] *= 1 + 2 ** -52;
+    assertThrows(() => assertEquals(y.data, want.data));
+    assertThrows(
+      () => kernels.axpy(1, x, new Matrix(3, 3)),
+      RangeError,
+      "axpy(): expected x and y of one shape but found 1×9 and 3×3",
+    );
   });
 
   Deno.test(`${kernels.name} kernels sum long products across their cache chunks`, () => {

@@ -106,6 +106,7 @@ function everyLoop(k: Kernels): Record<string, ArrayLike<number>> {
   out["Aᵀ·B sparse, by columns"] = k.matmulTN(wide, tall).data;
   out["bias"] = k.addRowVector(dense, f32Matrix(rng, 1, 13)).data;
   out["column sums"] = k.sumColumns(dense).data;
+  out["axpy"] = k.axpy(-0.1, f32Matrix(rng, 7, 13), f32Matrix(rng, 7, 13)).data;
   const relu = k.buffer(undefined, 7, 13), mask = new Uint8Array(7 * 13);
   k.relu(dense, relu, mask);
   const dx = k.buffer(undefined, 7, 13);

@@ -1238,6 +1238,50 @@ function reluTail(
   });
 }
 
+/**
+ * `axpy(alpha, x, y, n)`: y ← y + alpha·x over the n floats at byte offsets
+ * x and y (BLAS's axpy; SGD's step W ← W − lr·dW is axpy(−lr, dW, W)), as
+ * `axpy` in `naive.ts` computes it: the product, then the sum, each rounded
+ * once in f64, no fused multiply-add, so the bits are TypeScript's. With
+ * `t` = "f32" (`axpyF32`) the floats are f32, each taken to f64 and the
+ * sum rounded back to f32 once, as a Float32Array stores what TypeScript
+ * computed in doubles: two lanes of f64 a vector, four floats a pass.
+ */
+export function axpy(t: Float = "f64"): Func {
+  const { bytes } = FLOATS[t];
+  const f = new Func(t === "f64" ? "axpy" : "axpyF32", [F64, I32, I32, I32]);
+  const [alpha, x, y, n] = locals(f);
+  const end = f.local(I32), end16 = f.local(I32), a = f.local(V128);
+  f.get(alpha).f64x2Splat().set(a);
+  f.get(x).get(n).i32(bytes).i32Mul().i32Add().set(end);
+  f.get(end).get(n).i32(16 / bytes - 1).i32And().i32(bytes).i32Mul()
+    .i32Sub().set(end16);
+  whileLess(f, x, end16, 16, () => {
+    if (t === "f64") {
+      f.get(y).get(y).v128Load().get(a).get(x).v128Load().f64x2Mul()
+        .f64x2Add().v128Store();
+    } else {
+      for (const at of [0, 8]) { // two f32 at a time, as f64x2
+        f.get(y).get(y).v128Load64Zero(at).f64x2PromoteLowF32x4();
+        f.get(a).get(x).v128Load64Zero(at).f64x2PromoteLowF32x4().f64x2Mul();
+        f.f64x2Add().f32x4DemoteF64x2Zero().v128Store64Lane(0, at);
+      }
+    }
+    f.get(y).i32(16).i32Add().set(y);
+  });
+  whileLess(f, x, end, bytes, () => { // the last n mod 16/bytes, one by one
+    f.get(y).get(y);
+    if (t === "f64") f.f64Load().get(alpha).get(x).f64Load();
+    else {f.f32Load().f64PromoteF32().get(alpha).get(x).f32Load()
+        .f64PromoteF32();}
+    f.f64Mul().f64Add();
+    if (t === "f32") f.f32DemoteF64().f32Store();
+    else f.f64Store();
+    f.get(y).i32(bytes).i32Add().set(y);
+  });
+  return f;
+}
+
 /** `relu` in f32: see {@linkcode relu}. */
 function relu32(backward: boolean): Func {
   const f = new Func(backward ? "reluBackwardF32" : "reluF32", i32s(4));

@@ -3,6 +3,7 @@
 
 import {
   allFinite,
+  axpy,
   bytesToF64,
   compact,
   compactBytes,
@@ -36,6 +37,8 @@ export function kernelModule(
     const funcs = [
       ...products(TILES, fma, "f64"),
       ...products(TILES_F32, fma, "f32"),
+      axpy(),
+      axpy("f32"),
       compactBytes("f32"),
       rowVector(false, "f32"),
       rowVector(true, "f32"),

@@ -33,7 +33,12 @@ import type {
 } from "../kernels.ts";
 import { SimdConvolution } from "./convolution.ts";
 import { BaseKernels } from "../dispatch.ts";
-import { checkAddRowVector, checkGather, checkSumColumns } from "../naive.ts";
+import {
+  checkAddRowVector,
+  checkAxpy,
+  checkGather,
+  checkSumColumns,
+} from "../naive.ts";
 import { packTable, TILES, TILES_F32 } from "./codegen.ts";
 import { kernelModule, KINDS } from "./module.ts";
 
@@ -152,6 +157,7 @@ export class SimdKernels extends BaseKernels {
   #bytesToF64: Kernel;
   #addRowVector: Kernel;
   #sumColumns: Kernel;
+  #axpy: (alpha: number, x: number, y: number, n: number) => void;
   #relu: Kernel;
   #reluBackward: Kernel;
   #maxPool: Kernel;
@@ -248,6 +254,7 @@ export class SimdKernels extends BaseKernels {
     this.#bytesToF64 = exports.bytesToF64 as Kernel;
     this.#addRowVector = own("addRowVector");
     this.#sumColumns = own("sumColumns");
+    this.#axpy = own("axpy");
     this.#relu = own("relu");
     this.#reluBackward = own("reluBackward");
     this.#maxPool = own("maxPool");
@@ -564,6 +571,20 @@ export class SimdKernels extends BaseKernels {
       this.#sumColumns(px, pc, x.rows, x.cols);
     });
     return c;
+  }
+
+  /**
+   * y ← y + α·x (see `Kernels.axpy`) a vector at a time, where x and y
+   * are floats of `dtype` in this memory; else the TypeScript loop.
+   */
+  override axpy(alpha: number, x: Matrix, y: Matrix): Matrix {
+    if (!this.#memory.fits(x.data) || !this.#memory.fits(y.data)) {
+      return super.axpy(alpha, x, y);
+    }
+    checkAxpy("axpy()", alpha, x, y);
+    this.#memory.check();
+    this.#axpy(alpha, x.data.byteOffset, y.data.byteOffset, y.data.length);
+    return y;
   }
 
   /**
