@@ -1,8 +1,8 @@
 // The second thread of a two-thread SimdKernels (simd.ts): instantiates the
 // same kernel module (compiled by the calling thread, posted here) on the
-// same shared memory, waits for a task in the
-// control block, joins it if it is still open (threads.ts), runs it (its
-// chunks of the work), and signals completion.
+// same shared memory, waits for a task in the control block, joins it if it
+// is still open (threads.ts), runs it (its chunks of the work), and signals
+// completion.
 // No Deno.* here: it runs wherever module workers and shared memory do.
 
 import { CTL, KIND_STOP, KINDS } from "./module.ts";

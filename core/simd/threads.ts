@@ -59,10 +59,9 @@ const KEPT = 5;
  * slows the calling thread, its cost shows), per multiply-add. The first
  * `2 × FIRST` phases alternate; then the way of the lower median over its
  * last `KEPT` phases is taken, the other every `PROBE_EVERY`-th phase, to
- * see whether that changed. Both ways give the
- * same bits: the choice only changes the time. Under load the tasks then
- * cost at most their one-thread time plus a probe's share of the
- * difference.
+ * see whether that changed. Both ways give the same bits: the choice only
+ * changes the time. Under load the tasks then cost at most their
+ * one-thread time plus a probe's share of the difference.
  */
 export class Offers {
   #now: () => number;
