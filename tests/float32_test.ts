@@ -125,8 +125,8 @@ function convOperands(
  * (tests/winograd_bounds.ts) with u = 2⁻²⁴: γ(terms + C + 21) and
  * γ(terms + T + 23) of Winograd's magnitudes, T the batch's tiles. (The
  * float64 test allows twice that, for the im2col result's rounding too;
- * the float32 kernels' stores of the transformed tiles round once more
- * each, which the terms cover: see core/simd/convolution.ts.)
+ * the float32 transforms round in f32 as float64's in f64, operation for
+ * operation: the same depths, with u = 2⁻²⁴; see core/simd/convolution.ts.)
  */
 function checkConvolution(
   got: Record<"out" | "dx" | "dW" | "db", Matrix>,
@@ -357,7 +357,9 @@ for (const kernels of KERNELS) {
     // F(4×4, 3×3) where winogradSide takes it, else F(2×2), for out, dx
     // and dW; tiles past the edge, pad 0 and 2; the last two large enough
     // for two threads), and im2col's: 5×5 pad 2, 3×3 over 2 channels (odd
-    // widths: runs of 1 … 3 lanes left), stride 2, 1×1, 2×2 pad 0.
+    // widths: runs of 1 … 3 lanes left), stride 2, 1×1, 2×2 pad 0; last
+    // F(4×4) with 3 tiles a row (float32's four a vector: 1 … 4 left over
+    // in a row across the Winograd cases), past the edge both ways.
     for (
       const [input, fn, f, pad, stride] of [
         [[3, 8, 8], 4, 3, 1, 1],
@@ -371,6 +373,7 @@ for (const kernels of KERNELS) {
         [[2, 9, 11], 3, 3, 1, 2],
         [[4, 5, 7], 6, 1, 0, 1],
         [[3, 6, 9], 7, 2, 0, 1],
+        [[3, 11, 10], 3, 3, 1, 1],
       ] as [ImageShape, number, number, number, number][]
     ) {
       const window: Window = { height: f, width: f, stride, pad };
@@ -485,6 +488,38 @@ Deno.test("SIMD float32 Winograd convolution, F(4×4) and F(2×2), gives NaN and
       differ > 0,
       `${input}: Winograd's results alone match the direct NaNs`,
     );
+  }
+});
+
+Deno.test("SIMD float32 Winograd keeps its finite results where the last tiles' copies read past the block, whatever an earlier call left there", async () => {
+  const simd = KERNELS[1], rng = new Rng(408);
+  await simd.ready();
+  const window: Window = { height: 3, width: 3, stride: 1, pad: 1 };
+  // F(4×4, 3×3) with 9 tiles an image (the last group of four: one tile,
+  // three copies), F(2×2, 3×3) with 20 (no copies)
+  for (const input of [[3, 11, 10], [3, 7, 9]] as ImageShape[]) {
+    // an earlier forward's NaNs all through the scratch's transformed
+    // tiles (four images: past the two's last tile too; not recomputed,
+    // so that im2col's columns do not overwrite them)
+    const [x, W, b, dout] = convOperands(rng, 4, input, window, 4)
+      .map((m) => at(simd, m));
+    x.data.fill(NaN);
+    recompute.nonFinite = false;
+    simd.convolution(
+      x,
+      W,
+      b,
+      input,
+      window,
+      simd.buffer(undefined, 4, dout.cols),
+    );
+    const ops = convOperands(rng, 2, input, window, 4);
+    const [checked, kept] = [true, false].map((nonFinite) => {
+      recompute.nonFinite = nonFinite;
+      return convolve(simd, ops.map((m) => at(simd, m)), input, window).out;
+    });
+    recompute.nonFinite = true;
+    assertEquals(checked.data, kept.data, `${input}`);
   }
 });
 

@@ -10,18 +10,27 @@
  * memory (else it keeps the im2col of `dispatch.ts`).
  *
  * Float32 kernels call the functions' f32 twins (`convForwardF32`,
- * `winogradForward4F32`, …: f32x4 products, Winograd's transforms in f64
- * between f32 loads and stores) on their operands where they are, and
- * pick the algorithms as float64 does. Their rounding is bounded as
- * float64's is (tests/winograd_bounds.ts: Winograd's computation over
- * absolute values, times γ of its depth), with u = 2⁻²⁴: the f32 stores
- * of the transformed tiles and of the results add a rounding each, C + 24
- * deep for out and dx, T + 26 for dW (T the batch's tiles). Measured on
- * DeepConvNet's convolutions 2–6 (seed 42, 40 Adam steps from He's
- * weights, a batch of 100 MNIST images; the float32 kernels against the
- * float64 oracle on the same float32 operands), the worst error in units
- * of 2⁻²⁴ × Winograd's magnitude, where those depths allow at least 40
- * and 426:
+ * `winogradForward4F32`, …: f32x4 products, and Winograd's transforms in
+ * f32x4, four tiles a vector) on their operands where they are, and pick
+ * the algorithms as float64 does. Their rounding is bounded as float64's
+ * is (tests/winograd_bounds.ts: Winograd's computation over absolute
+ * values, times γ of its depth), with u = 2⁻²⁴, C + 24 deep for out and
+ * dx, T + 26 for dW (T the batch's tiles). Float64's depths, C + 20 and
+ * T + 23, count every operation of the transforms as a rounding: each 1D
+ * transform of d, M and dY 3 deep (× 4 and × 8 exact, × 5 once, two
+ * adds), G g Gᵀ and Gᵀ dU G 4 deep a stage (⅙, 1/12 and 1/24 inexact,
+ * counted once each), two stages each. The float32 transforms do the same
+ * operations in the same order in f32 (the constants rounded to f32 once,
+ * as counted), each rounding once with u = 2⁻²⁴, and store what they
+ * computed: so the same count, with u = 2⁻²⁴. (Before the f32x4
+ * transforms they computed in f64 and rounded at each store of U, V, dY's
+ * transform, the results and dW: the 4 and 3 roundings past float64's,
+ * no longer spent but kept in the bound.) Measured with the f64
+ * transforms on DeepConvNet's convolutions 2–6 (seed 42, 40 Adam steps
+ * from He's weights, a batch of 100 MNIST images; the float32 kernels
+ * against the float64 oracle on the same float32 operands), the worst
+ * error in units of 2⁻²⁴ × Winograd's magnitude, where those depths allow
+ * at least 40 and 426:
  *
  * | 2⁻²⁴ × magnitude | out       | dx        | dW        |
  * | ---------------- | --------- | --------- | --------- |
@@ -32,7 +41,10 @@
  * dx 3.3–5.7e-6, dW 1.4–2.3e-6; F(2×2) 1.5–6.4e-7; im2col 1.0–7.7e-7 (the
  * first layer, over one channel, im2col's: out 1.6e-7, dW 5.6e-7). So
  * F(4×4)'s transforms (entries up to 8 and 5) cost float32 about one
- * digit against im2col, within their bound.
+ * digit against im2col, within their bound. The f32x4 transforms against
+ * the f64 ones, one sitting, uniform operands (W × 0.1) of DeepConvNet's
+ * five Winograd convolutions, 4 images: worst out 0.09–0.15 (were
+ * 0.09–0.13), dx 0.08–0.13 (0.08–0.12), dW 0.03–0.10 (0.03–0.10).
  *
  * Nothing of the book's (N·OH·OW)×(C·FH·FW) columns is kept between
  * forward and backward: backward builds what it needs again from x, in
@@ -48,10 +60,12 @@
  * a Winograd result (out; dW, dx) with any non-finite element is computed
  * again by im2col, which gives the TypeScript kernels' (NumPy's) results.
  * The check: out and dx, each thread's sum of the outputs as the kernel
- * stores them (`winogradOutput`: finite only if they all are); dW (FN×C·9)
- * by `allFinite` (codegen.ts). DeepConvNet's step, one process running
- * the old and new kernels step by step, 100 pairs: +0.3 % (a scan of out
- * and dx by `allFinite` instead, 6.4 M f64 a step: +2.1 %).
+ * stores them (float32: of each tile's sum minus itself, 0 or NaN, so
+ * that only a tile's outputs near f32's largest overflow it, and im2col
+ * computes those again; `winogradOutput`: finite only if they all are);
+ * dW (FN×C·9) by `allFinite` (codegen.ts). DeepConvNet's step, one
+ * process running the old and new kernels step by step, 100 pairs: +0.3 %
+ * (a scan of out and dx by `allFinite` instead, 6.4 M f64 a step: +2.1 %).
  *
  * The batch goes in chunks of about an eighth, which each thread claims
  * in turn (`claiming` in conv_codegen.ts) until none is left: a thread
@@ -374,7 +388,7 @@ export class SimdConvolution {
       n,
       n * fn * c * oh * ow,
       {
-        scratch: this.#winogradScratch(plan, alpha, true),
+        scratch: this.#winogradScratch(plan, alpha, lanesOf(s.t), true),
         chunk,
       },
     );
@@ -544,7 +558,7 @@ export class SimdConvolution {
     });
     const kind = `winogradForward${m}${suffix(s.t)}` as Kind;
     this.#run(kind, plan, n, n * fn * c * oh * ow, {
-      scratch: this.#winogradScratch(plan, alpha),
+      scratch: this.#winogradScratch(plan, alpha, lanesOf(s.t)),
       chunk: chunkOf(n, images),
     });
     const sums = this.#scratch.slice(0, this.#threads.count);
@@ -556,11 +570,16 @@ export class SimdConvolution {
    * f64 of scratch a Winograd plan needs (`winograd` in
    * winograd_codegen.ts), `backward` for the filters' gradient.
    */
-  #winogradScratch(plan: Int32Array, alpha: number, backward = false): number {
+  #winogradScratch(
+    plan: Int32Array,
+    alpha: number,
+    lanes: 2 | 4,
+    backward = false,
+  ): number {
     const c = plan[WPLAN.C], fn = plan[WPLAN.FN], images = plan[WPLAN.IMAGES];
     const m = alpha - 2, th = Math.ceil(plan[WPLAN.OH] / m);
     const tw = Math.ceil(plan[WPLAN.OW] / m);
-    const ldv = strideOf(images * plan[WPLAN.TROWS] * tw);
+    const ldv = strideOf(images * plan[WPLAN.TROWS] * tw, lanes);
     const padded = c * (m * th + 2) * (m * tw + 2) +
       (backward ? fn * m * th * m * tw : 0);
     return 2 + images * padded + alpha * alpha * (c + fn) * ldv;
@@ -720,13 +739,25 @@ export function winogradSide(oh: number, ow: number): 2 | 4 {
 }
 
 /**
- * The row length of a block of `tiles` transformed tiles: past the last
- * tile (an odd last tile's copy lands there, see winograd_codegen.ts),
- * even (16-byte aligned rows), and not a multiple of 4, so that the 16
- * planes of V and M, C·ldv and FN·ldv apart, do not fall into the same
- * few cache sets (at 126 tiles, ldv = 128 made the transforms 3× slower).
+ * The row length of a block of `tiles` transformed tiles, `lanes` of them
+ * a vector (float64 2, float32 4): past the last tile (float64: an odd
+ * last tile's copy lands there; float32: M's four columns past the last,
+ * zeroed for the last group's copies, see winograd_codegen.ts), a
+ * multiple of `lanes` (16-byte aligned rows), and not of 2·lanes, so that
+ * the 16 planes of V and M, C·ldv and FN·ldv apart, do not fall into the
+ * same few cache sets (at 126 tiles, ldv = 128 made the transforms 3×
+ * slower). Float32's rows aligned (ldv 4 mod 8, was 2 mod 4): its
+ * convolutions 2–6 of DeepConvNet 2 % faster, one sitting.
  */
-export function strideOf(tiles: number): number {
-  const ldv = (tiles + 2) & ~1;
-  return ldv % 4 === 0 ? ldv + 2 : ldv;
+export function strideOf(tiles: number, lanes: 2 | 4 = 2): number {
+  const ldv = (tiles + (lanes === 2 ? 2 : 7)) & -lanes;
+  return ldv % (2 * lanes) === 0 ? ldv + lanes : ldv;
+}
+
+/**
+ * Tiles a vector of the Winograd transforms (winograd_codegen.ts): float64
+ * two (f64x2), float32 four (f32x4).
+ */
+function lanesOf(t: Float): 2 | 4 {
+  return t === "f64" ? 2 : 4;
 }

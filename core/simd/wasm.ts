@@ -337,6 +337,11 @@ export class Func {
   f32Zero(): this {
     return this.#op(0x43, 0, 0, 0, 0);
   }
+  /** `f32.const value` (value rounded to f32) */
+  f32(value: number): this {
+    const bytes = new Uint8Array(new Float32Array([value]).buffer);
+    return this.#op(0x43, ...bytes);
+  }
   /** `f32.load` (natural alignment) */
   f32Load(offset = 0): this {
     return this.#op(0x2a).#memarg(2, offset);
@@ -470,6 +475,13 @@ export class Func {
   /** `v128.store32_lane`: lane `lane` of an f32x4 to memory. */
   v128Store32Lane(lane: number, offset = 0): this {
     return this.#simd(0x5a).#memarg(2, offset).#op(lane);
+  }
+  /**
+   * `v128.load32_lane`: the f32 at the address (pushed before the vector)
+   * into lane `lane` of the vector.
+   */
+  v128Load32Lane(lane: number, offset = 0): this {
+    return this.#simd(0x56).#memarg(2, offset).#op(lane);
   }
   /** `f64x2.promote_low_f32x4`: lanes 0 and 1 of an f32x4 as an f64x2. */
   f64x2PromoteLowF32x4(): this {
@@ -635,6 +647,18 @@ export class Func {
   /** `f32x4.add` */
   f32x4Add(): this {
     return this.#simd(0xe4);
+  }
+  /** `f32x4.sub` */
+  f32x4Sub(): this {
+    return this.#simd(0xe5);
+  }
+  /** `f32x4.neg` */
+  f32x4Neg(): this {
+    return this.#simd(0xe1);
+  }
+  /** `f32x4.splat` */
+  f32x4Splat(): this {
+    return this.#simd(0x13);
   }
   /** `f32x4.mul` */
   f32x4Mul(): this {
