@@ -34,8 +34,13 @@ const MIN_SPLIT_WORK = 100_000;
  */
 const CHUNKS = 16;
 
-/** Tasks a phase of `Offers` spans. */
-const PHASE = 32;
+/**
+ * Tasks of one key a phase of `Offers` spans at least, and how long it
+ * lasts at least (ms): a DeepConvNet step holds each kind of task once (4
+ * steps, ~0.4 s), an MNIST iteration each twice within ~0.4 ms (a dozen
+ * iterations: shorter windows were too noisy to choose by).
+ */
+export const PHASE = 4, PHASE_MS = 5;
 
 /**
  * Every how many phases `Offers` tries the slower way again: a probe costs
@@ -52,49 +57,64 @@ const FIRST = 2;
 const KEPT = 5;
 
 /**
- * Whether to offer tasks to the worker, by measuring: phases of `PHASE`
- * tasks go one way or the other (offered, or all on the calling thread),
- * each timed from its first task to the next phase's first, everything
- * between included (where a worker running beside another busy process
- * slows the calling thread, its cost shows), per multiply-add. The first
- * `2 × FIRST` phases alternate; then the way of the lower median over its
- * last `KEPT` phases is taken, the other every `PROBE_EVERY`-th phase, to
- * see whether that changed. Both ways give the same bits: the choice only
- * changes the time. Under load the tasks then cost at most their
- * one-thread time plus a probe's share of the difference.
+ * Whether to offer tasks to the worker, by measuring, apart for each key
+ * (a kernel and its amount of work: a net's step mixes tasks of very
+ * different speeds, so like is compared with like). Phases of a key's
+ * tasks (`PHASE` and `PHASE_MS` at least) go one way or the other (offered, or all on the calling
+ * thread), each timed from its first task to the key's next phase's first,
+ * everything between included: the rest of the steps, where a worker
+ * running beside another busy process slows the calling thread, shows too
+ * (the same between both ways but for this key's choice). The first
+ * `2 × FIRST + 1` phases of a key alternate, the first not kept (it warms
+ * the code up); then the way of the lower median over its last `KEPT`
+ * phases is taken, the other every `PROBE_EVERY`-th phase, to see whether
+ * that changed. Both ways give the same bits: the choice only changes the
+ * time. Under load the tasks then cost at most their one-thread time plus
+ * a probe's share of the difference.
  */
 export class Offers {
   #now: () => number;
-  #offered = true; // this phase's way (offered until both are measured)
-  #tasks = 0; // this phase's tasks so far
-  #work = 0; // and their multiply-adds
-  #start = 0; // when its first task began (ms)
-  #phases = 0;
-  #kept: [number[], number[]] = [[], []]; // ms a multiply-add: alone, offered
+  #keys = new Map<string, Tally>();
 
   /** `now`: the clock (ms), `performance.now` but in tests. */
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
   }
 
-  /** Whether the next task, of `work` multiply-adds, is offered. */
-  offer(work: number): boolean {
+  /** Whether the next task of `key` is offered. */
+  offer(key: string): boolean {
     if (!offering.measured) return true;
-    const now = this.#now();
-    if (this.#tasks === PHASE) {
+    let tally = this.#keys.get(key);
+    if (tally === undefined) this.#keys.set(key, tally = new Tally());
+    return tally.next(this.#now());
+  }
+}
+
+/** One key's phases for `Offers`. */
+class Tally {
+  #offered = true; // this phase's way (offered first)
+  #tasks = 0; // this phase's tasks so far
+  #start = 0; // when its first began (ms)
+  #phases = 0;
+  #kept: [number[], number[]] = [[], []]; // ms a task: alone, offered
+
+  /** Whether a task starting `now` is offered (past a phase: a new way). */
+  next(now: number): boolean {
+    if (this.#tasks >= PHASE && now - this.#start >= PHASE_MS) {
       const kept = this.#kept[this.#offered ? 1 : 0];
-      if (kept.push((now - this.#start) / this.#work) > KEPT) kept.shift();
+      const ms = (now - this.#start) / this.#tasks;
+      // The first phase warms the code up: not kept.
+      if (this.#phases > 0 && kept.push(ms) > KEPT) kept.shift();
       const [alone, offered] = this.#kept.map(median);
       const faster = !(alone < offered);
-      this.#offered = ++this.#phases < 2 * FIRST
+      this.#offered = ++this.#phases <= 2 * FIRST
         ? this.#phases % 2 === 0
         : this.#phases % PROBE_EVERY === 0
         ? !faster
         : faster;
-      this.#tasks = this.#work = 0;
+      this.#tasks = 0;
     }
     if (this.#tasks++ === 0) this.#start = now;
-    this.#work += work;
     return this.#offered;
   }
 }
@@ -239,10 +259,9 @@ export class SimdThreads {
   ): void {
     const ctl = this.#ctl ?? new Int32Array(this.#memory.buffer, 0, CTL.SLOTS);
     ctl[CTL.COUNTER] = 0; // published to the worker with its task
-    if (!this.#offer(work)) {
+    const alone = () =>
       this.#kernels[kind](4 * CTL.COUNTER, rows, rows, ...args);
-      return;
-    }
+    if (!this.#offer(`${kind} ${rows}`, work)) return alone();
     const chunk = step * Math.max(1, Math.ceil(rows / (CHUNKS * step)));
     const all = [4 * CTL.COUNTER, chunk, rows, ...args];
     this.#both(kind, all, all);
@@ -259,17 +278,18 @@ export class SimdThreads {
     work: number,
     args: (thread: number) => number[],
   ): void {
-    if (this.#offer(work)) this.#both(kind, args(0), args(1));
+    if (this.#offer(kind, work)) this.#both(kind, args(0), args(1));
     else this.#kernels[kind](...args(0));
   }
 
   /**
-   * Whether a task of `work` multiply-adds is offered to the worker: where
-   * it listens, and the work may pay for it, and `Offers` finds it does.
+   * Whether a task (`key` and `work` multiply-adds) is offered to the
+   * worker: where it listens, and the work may pay for it, and `Offers`
+   * finds it does for tasks of that key and work.
    */
-  #offer(work: number): boolean {
+  #offer(key: string, work: number): boolean {
     return work >= MIN_SPLIT_WORK && this.#workerReady() &&
-      this.#offers.offer(work);
+      this.#offers.offer(`${key} ${work}`);
   }
 
   /**
