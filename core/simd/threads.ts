@@ -50,8 +50,8 @@ export const PHASE = 4, PHASE_MS = 5;
  */
 const PROBE_EVERY = 32;
 
-/** Phases of each way `Offers` measures first, alternating. */
-const FIRST = 2;
+/** The phase of a key that first tries the other way (then every `PROBE_EVERY`-th). */
+const FIRST_PROBE = 2;
 
 /** Phases of each way whose median `Offers` compares. */
 const KEPT = 5;
@@ -60,21 +60,24 @@ const KEPT = 5;
  * Whether to offer tasks to the worker, by measuring, apart for each key
  * (a kernel and its amount of work: a net's step mixes tasks of very
  * different speeds, so like is compared with like). Phases of a key's
- * tasks (`PHASE` and `PHASE_MS` at least) go one way or the other (offered, or all on the calling
- * thread), each timed from its first task to the key's next phase's first,
- * everything between included: the rest of the steps, where a worker
- * running beside another busy process slows the calling thread, shows too
- * (the same between both ways but for this key's choice). The first
- * `2 × FIRST + 1` phases of a key alternate, the first not kept (it warms
- * the code up); then the way of the lower median over its last `KEPT`
- * phases is taken, the other every `PROBE_EVERY`-th phase, to see whether
- * that changed. Both ways give the same bits: the choice only changes the
- * time. Under load the tasks then cost at most their one-thread time plus
- * a probe's share of the difference.
+ * tasks (`PHASE` and `PHASE_MS` at least) go one way or the other
+ * (offered, or all on the calling thread), each timed from its first task
+ * to the key's next phase's first, everything between included: the rest
+ * of the steps, where a worker running beside another busy process slows
+ * the calling thread, shows too (the same between both ways but for this
+ * key's choice). A new key goes the way the last key to choose took
+ * (offered at first): a net's evaluation brings large products few times
+ * each, too few to measure, and they go as the training's did. Its first
+ * phase warms the code up (not kept); the other way is tried at phase
+ * `FIRST_PROBE`, then every `PROBE_EVERY`-th, and the way of the lower
+ * median over its last `KEPT` phases is taken. Both ways give the same
+ * bits: the choice only changes the time. Under load the tasks then cost
+ * at most their one-thread time plus a probe's share of the difference.
  */
 export class Offers {
   #now: () => number;
   #keys = new Map<string, Tally>();
+  #last = { offered: true }; // the way the last key to choose took
 
   /** `now`: the clock (ms), `performance.now` but in tests. */
   constructor(now: () => number = () => performance.now()) {
@@ -85,18 +88,27 @@ export class Offers {
   offer(key: string): boolean {
     if (!offering.measured) return true;
     let tally = this.#keys.get(key);
-    if (tally === undefined) this.#keys.set(key, tally = new Tally());
+    if (tally === undefined) {
+      this.#keys.set(key, tally = new Tally(this.#last));
+    }
     return tally.next(this.#now());
   }
 }
 
 /** One key's phases for `Offers`. */
 class Tally {
-  #offered = true; // this phase's way (offered first)
+  #offered: boolean; // this phase's way
+  #last: { offered: boolean }; // shared: the way the last key chose
   #tasks = 0; // this phase's tasks so far
   #start = 0; // when its first began (ms)
   #phases = 0;
   #kept: [number[], number[]] = [[], []]; // ms a task: alone, offered
+
+  /** A key's tally, its first way `last`'s. */
+  constructor(last: { offered: boolean }) {
+    this.#last = last;
+    this.#offered = last.offered;
+  }
 
   /** Whether a task starting `now` is offered (past a phase: a new way). */
   next(now: number): boolean {
@@ -106,12 +118,14 @@ class Tally {
       // The first phase warms the code up: not kept.
       if (this.#phases > 0 && kept.push(ms) > KEPT) kept.shift();
       const [alone, offered] = this.#kept.map(median);
-      const faster = !(alone < offered);
-      this.#offered = ++this.#phases <= 2 * FIRST
-        ? this.#phases % 2 === 0
-        : this.#phases % PROBE_EVERY === 0
-        ? !faster
-        : faster;
+      // Until both ways are measured, the way it went; then the faster.
+      const faster = Number.isNaN(alone) || Number.isNaN(offered)
+        ? this.#offered
+        : !(alone < offered);
+      const p = ++this.#phases;
+      const probe = p === FIRST_PROBE || p % PROBE_EVERY === 0;
+      if (!probe && p > FIRST_PROBE) this.#last.offered = faster;
+      this.#offered = probe ? !faster : faster;
       this.#tasks = 0;
     }
     if (this.#tasks++ === 0) this.#start = now;
