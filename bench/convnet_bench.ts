@@ -39,12 +39,6 @@ function steps(net: Network, rng: Rng): () => void {
   };
 }
 
-// Two threads: whether a product is handed to the worker is measured for
-// each kind of product over its first 20 (`Offers` in threads.ts); the
-// warm-up lets that pass, as a training run's first steps do.
-const warmup = (name: string, steps: number) =>
-  name.includes("2 threads") ? 20 : steps;
-
 for (const [name, options] of configs) {
   const rng = new Rng(6);
   const net = new SimpleConvNet({ rng, ...options });
@@ -53,22 +47,12 @@ for (const [name, options] of configs) {
 
   Deno.bench(
     `SimpleConvNet iteration, batch 100, ${data.source} (gradient + Adam), ${name}`,
-    {
-      group: "convnet",
-      baseline: name === "ts",
-      n: 30,
-      warmup: warmup(name, 5),
-    },
+    { group: "convnet", baseline: name === "ts", n: 30, warmup: 5 },
     steps(net, rng),
   );
   Deno.bench(
     `SimpleConvNet forward (predict), batch 100, ${data.source}, ${name}`,
-    {
-      group: "convnet forward",
-      baseline: name === "ts",
-      n: 30,
-      warmup: warmup(name, 5),
-    },
+    { group: "convnet forward", baseline: name === "ts", n: 30, warmup: 5 },
     () => {
       net.predict(batches[i++ % batches.length].x);
     },
@@ -82,12 +66,7 @@ for (const [name, options] of configs) {
   const n = name === "ts" ? 4 : 20;
   Deno.bench(
     `DeepConvNet iteration, batch 100, ${data.source} (gradient + Adam), ${name}`,
-    {
-      group: "deep convnet",
-      baseline: name === "ts",
-      n,
-      warmup: warmup(name, 2),
-    },
+    { group: "deep convnet", baseline: name === "ts", n, warmup: 2 },
     steps(net, rng),
   );
 }

@@ -18,7 +18,7 @@ import { selectKernels } from "../core/backend.ts";
 import { SimdKernels } from "../core/simd/simd.ts";
 import { KernelMemoryError } from "../core/simd/memory.ts";
 import { simdSupport } from "../core/simd/support.ts";
-import { offering, Offers, PHASE } from "../core/simd/threads.ts";
+import { offering, Offers } from "../core/simd/threads.ts";
 import { place } from "./helpers.ts";
 
 // Sizes that hit every remainder of the 3×2 and 5-column blockings (m, k, n
@@ -723,9 +723,8 @@ Deno.test("two-thread SimdKernels give one thread's bits, float64 and float32, w
 });
 
 /**
- * Runs `phases` phases of `PHASE` tasks of one key through an `Offers` on a
- * clock where a task takes `cost(offered, phase)` ms; gives whether each
- * phase was offered.
+ * Runs `phases` phases of 32 tasks through `offers` on a clock where a task
+ * takes `cost(offered, phase)` ms; gives whether each phase was offered.
  */
 function offerPhases(
   phases: number,
@@ -734,12 +733,8 @@ function offerPhases(
   let now = 0;
   const offers = new Offers(() => now), ways: boolean[] = [];
   for (let p = 0; p < phases; p++) {
-    for (let t = 0; t < PHASE; t++) {
-      // Another key's task between, ten times slower whichever way it
-      // goes, and the way of this key's alone decides this key's time.
-      offers.offer("other");
-      now += 10;
-      const offered = offers.offer("this");
+    for (let t = 0; t < 32; t++) {
+      const offered = offers.offer(1_000_000);
       if (t === 0) ways.push(offered);
       now += cost(offered, p);
     }
@@ -754,39 +749,29 @@ Deno.test("two-thread SimdKernels offer tasks to the worker while, and only whil
     ways.slice(from, to).every((w, i) =>
       w === ((from + i) % 32 === 0) === probes
     );
-  // Offered first; the other way tried at phase 2, then every 32nd.
-  const first = [true, true, false];
+  // The first four phases alternate, offered first.
+  const first = [true, false, true, false];
   // Offered tasks slower (another process busy): once both ways are
   // measured, only the probes are offered; offered faster: all but those.
   const loaded = offerPhases(400, (o) => o ? 1.2 : 1);
-  assertEquals(loaded.slice(0, 3), first);
-  assert(only(loaded, 3, 400, true));
+  assertEquals(loaded.slice(0, 4), first);
+  assert(only(loaded, 4, 400, true));
   const idle = offerPhases(400, (o) => o ? 0.8 : 1);
-  assertEquals(idle.slice(0, 3), first);
-  assert(only(idle, 3, 400, false));
+  assertEquals(idle.slice(0, 4), first);
+  assert(only(idle, 4, 400, false));
   // The load comes at phase 200 and goes at 500: the way follows within
   // three probes.
   const changing = offerPhases(
     800,
     (offered, p) => (offered === (p < 200 || p >= 500)) ? 0.8 : 1,
   );
-  assert(only(changing, 3, 200, false));
+  assert(only(changing, 4, 200, false));
   assert(only(changing, 200 + 3 * 32, 500, true));
   assert(only(changing, 500 + 3 * 32, 800, false));
-  // A new key (an evaluation's large products) goes the way the last key
-  // chose: alone once that is faster.
-  let now = 0;
-  const offers = new Offers(() => now);
-  for (let t = 0; t < 20 * PHASE; t++) now += offers.offer("a") ? 2 : 1;
-  assertFalse(offers.offer("b"));
-  // Offered faster: offered.
-  const idler = new Offers(() => now);
-  for (let t = 0; t < 20 * PHASE; t++) now += idler.offer("a") ? 1 : 2;
-  assert(idler.offer("b"));
   // The check fails on a chooser that does not measure.
   offering.measured = false;
   try {
-    assertFalse(only(offerPhases(400, (o) => o ? 1.2 : 1), 3, 400, true));
+    assertFalse(only(offerPhases(400, (o) => o ? 1.2 : 1), 4, 400, true));
   } finally {
     offering.measured = true;
   }

@@ -10,8 +10,9 @@
  * chunk it holds). A worker whose core another process holds costs no
  * wait.
  *
- * Whether tasks are offered to the worker at all is measured as they run
- * (`Offers`): on this machine kind the two vCPUs are one core's two
+ * Whether the products (`claim`) are offered to the worker at all is
+ * measured as they run (`Offers`; the convolutions, `share`, always are):
+ * on this machine kind the two vCPUs are one core's two
  * hyperthreads, so a second thread gains little when idle, and with
  * another process busy, handing tasks over can cost more than it gains.
  * Not exported from mod.ts; `SimdKernels` (simd.ts) owns one.
@@ -34,13 +35,8 @@ const MIN_SPLIT_WORK = 100_000;
  */
 const CHUNKS = 16;
 
-/**
- * Tasks of one key a phase of `Offers` spans at least, and how long it
- * lasts at least (ms): a DeepConvNet step holds each kind of task once (4
- * steps, ~0.4 s), an MNIST iteration each twice within ~0.4 ms (a dozen
- * iterations: shorter windows were too noisy to choose by).
- */
-export const PHASE = 4, PHASE_MS = 5;
+/** Tasks a phase of `Offers` spans. */
+const PHASE = 32;
 
 /**
  * Every how many phases `Offers` tries the slower way again: a probe costs
@@ -50,85 +46,56 @@ export const PHASE = 4, PHASE_MS = 5;
  */
 const PROBE_EVERY = 32;
 
-/** The phase of a key that first tries the other way (then every `PROBE_EVERY`-th). */
-const FIRST_PROBE = 2;
+/** Phases of each way `Offers` measures first, alternating. */
+const FIRST = 2;
 
 /** Phases of each way whose median `Offers` compares. */
 const KEPT = 5;
 
 /**
- * Whether to offer tasks to the worker, by measuring, apart for each key
- * (a kernel and its amount of work: a net's step mixes tasks of very
- * different speeds, so like is compared with like). Phases of a key's
- * tasks (`PHASE` and `PHASE_MS` at least) go one way or the other
- * (offered, or all on the calling thread), each timed from its first task
- * to the key's next phase's first, everything between included: the rest
- * of the steps, where a worker running beside another busy process slows
- * the calling thread, shows too (the same between both ways but for this
- * key's choice). A new key goes the way the last key to choose took
- * (offered at first): a net's evaluation brings large products few times
- * each, too few to measure, and they go as the training's did. Its first
- * phase warms the code up (not kept); the other way is tried at phase
- * `FIRST_PROBE`, then every `PROBE_EVERY`-th, and the way of the lower
- * median over its last `KEPT` phases is taken. Both ways give the same
- * bits: the choice only changes the time. Under load the tasks then cost
- * at most their one-thread time plus a probe's share of the difference.
+ * Whether to offer tasks to the worker, by measuring: phases of `PHASE`
+ * tasks go one way or the other (offered, or all on the calling thread),
+ * each timed from its first task to the next phase's first, everything
+ * between included (where a worker running beside another busy process
+ * slows the calling thread, its cost shows), per multiply-add. The first
+ * `2 × FIRST` phases alternate; then the way of the lower median over its
+ * last `KEPT` phases is taken, the other every `PROBE_EVERY`-th phase, to
+ * see whether that changed. Both ways give the same bits: the choice only
+ * changes the time. Under load the tasks then cost at most their
+ * one-thread time plus a probe's share of the difference.
  */
 export class Offers {
   #now: () => number;
-  #keys = new Map<string, Tally>();
-  #last = { offered: true }; // the way the last key to choose took
+  #offered = true; // this phase's way (offered until both are measured)
+  #tasks = 0; // this phase's tasks so far
+  #work = 0; // and their multiply-adds
+  #start = 0; // when its first task began (ms)
+  #phases = 0;
+  #kept: [number[], number[]] = [[], []]; // ms a multiply-add: alone, offered
 
   /** `now`: the clock (ms), `performance.now` but in tests. */
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
   }
 
-  /** Whether the next task of `key` is offered. */
-  offer(key: string): boolean {
+  /** Whether the next task, of `work` multiply-adds, is offered. */
+  offer(work: number): boolean {
     if (!offering.measured) return true;
-    let tally = this.#keys.get(key);
-    if (tally === undefined) {
-      this.#keys.set(key, tally = new Tally(this.#last));
-    }
-    return tally.next(this.#now());
-  }
-}
-
-/** One key's phases for `Offers`. */
-class Tally {
-  #offered: boolean; // this phase's way
-  #last: { offered: boolean }; // shared: the way the last key chose
-  #tasks = 0; // this phase's tasks so far
-  #start = 0; // when its first began (ms)
-  #phases = 0;
-  #kept: [number[], number[]] = [[], []]; // ms a task: alone, offered
-
-  /** A key's tally, its first way `last`'s. */
-  constructor(last: { offered: boolean }) {
-    this.#last = last;
-    this.#offered = last.offered;
-  }
-
-  /** Whether a task starting `now` is offered (past a phase: a new way). */
-  next(now: number): boolean {
-    if (this.#tasks >= PHASE && now - this.#start >= PHASE_MS) {
+    const now = this.#now();
+    if (this.#tasks === PHASE) {
       const kept = this.#kept[this.#offered ? 1 : 0];
-      const ms = (now - this.#start) / this.#tasks;
-      // The first phase warms the code up: not kept.
-      if (this.#phases > 0 && kept.push(ms) > KEPT) kept.shift();
+      if (kept.push((now - this.#start) / this.#work) > KEPT) kept.shift();
       const [alone, offered] = this.#kept.map(median);
-      // Until both ways are measured, the way it went; then the faster.
-      const faster = Number.isNaN(alone) || Number.isNaN(offered)
-        ? this.#offered
-        : !(alone < offered);
-      const p = ++this.#phases;
-      const probe = p === FIRST_PROBE || p % PROBE_EVERY === 0;
-      if (!probe && p > FIRST_PROBE) this.#last.offered = faster;
-      this.#offered = probe ? !faster : faster;
-      this.#tasks = 0;
+      const faster = !(alone < offered);
+      this.#offered = ++this.#phases < 2 * FIRST
+        ? this.#phases % 2 === 0
+        : this.#phases % PROBE_EVERY === 0
+        ? !faster
+        : faster;
+      this.#tasks = this.#work = 0;
     }
     if (this.#tasks++ === 0) this.#start = now;
+    this.#work += work;
     return this.#offered;
   }
 }
@@ -273,9 +240,10 @@ export class SimdThreads {
   ): void {
     const ctl = this.#ctl ?? new Int32Array(this.#memory.buffer, 0, CTL.SLOTS);
     ctl[CTL.COUNTER] = 0; // published to the worker with its task
-    const alone = () =>
+    if (!this.#offer(work)) {
       this.#kernels[kind](4 * CTL.COUNTER, rows, rows, ...args);
-    if (!this.#offer(`${kind} ${rows}`, work)) return alone();
+      return;
+    }
     const chunk = step * Math.max(1, Math.ceil(rows / (CHUNKS * step)));
     const all = [4 * CTL.COUNTER, chunk, rows, ...args];
     this.#both(kind, all, all);
@@ -292,18 +260,23 @@ export class SimdThreads {
     work: number,
     args: (thread: number) => number[],
   ): void {
-    if (this.#offer(kind, work)) this.#both(kind, args(0), args(1));
-    else this.#kernels[kind](...args(0));
+    // Always offered (no `Offers`): a convolution is milliseconds of work
+    // in chunks of an eighth of the batch, which the worker pays for
+    // whenever it runs at all; measured in one tally with the products,
+    // a net's step mixed tasks of such different speeds per multiply-add
+    // that DeepConvNet's two threads lost their gain.
+    if (work >= MIN_SPLIT_WORK && this.#workerReady()) {
+      this.#both(kind, args(0), args(1));
+    } else this.#kernels[kind](...args(0));
   }
 
   /**
-   * Whether a task (`key` and `work` multiply-adds) is offered to the
-   * worker: where it listens, and the work may pay for it, and `Offers`
-   * finds it does for tasks of that key and work.
+   * Whether a task of `work` multiply-adds is offered to the worker: where
+   * it listens, and the work may pay for it, and `Offers` finds it does.
    */
-  #offer(key: string, work: number): boolean {
+  #offer(work: number): boolean {
     return work >= MIN_SPLIT_WORK && this.#workerReady() &&
-      this.#offers.offer(`${key} ${work}`);
+      this.#offers.offer(work);
   }
 
   /**
