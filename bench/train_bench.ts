@@ -17,18 +17,6 @@ import { data, denseBatch } from "./batches.ts";
 /** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
 const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
 
-const KEYS = ["W1", "b1", "W2", "b2"] as const;
-
-// The book's SGD (lr 0.1), its step in the net's kernels as the Trainer
-// runs it (`axpy`: per element type, a vector at a time in the SIMD ones).
-function sgd(
-  net: TwoLayerNet,
-  grads: Record<(typeof KEYS)[number], Matrix>,
-  optimizer: SGD,
-) {
-  optimizer.update(net.params, grads, net.kernels);
-}
-
 // Not closed: deno bench ends the process when the benches are done.
 const simd2 = SimdKernels.create({ threads: 2 })!;
 const simd2f32 = SimdKernels.create({ threads: 2, dtype: "float32" })!;
@@ -48,6 +36,7 @@ const configs: [string, NetOptions][] = [
 for (const [name, options] of configs) {
   const rng = new Rng(2);
   const net = new TwoLayerNet({ ...BOOK, rng, ...options });
+  // The book's SGD, its step in the net's kernels as the Trainer runs it.
   const optimizer = new SGD({ lr: 0.1 });
   const indices = new Int32Array(100);
   let x: Matrix | undefined, mine: Matrix | undefined;
@@ -62,7 +51,7 @@ for (const [name, options] of configs) {
     baseline: name === "ts, 1 thread",
   }, () => {
     draw();
-    sgd(net, net.gradient(gather(), t!), optimizer);
+    optimizer.update(net.params, net.gradient(gather(), t!), net.kernels);
   });
   Deno.bench(
     `iteration, batch 100, ${data.source} batches gathered outside the kernels, ${name}`,
@@ -70,7 +59,7 @@ for (const [name, options] of configs) {
     () => {
       draw();
       x = data.images.batch(indices, x);
-      sgd(net, net.gradient(x, t!), optimizer);
+      optimizer.update(net.params, net.gradient(x, t!), net.kernels);
     },
   );
   Deno.bench(
@@ -79,7 +68,7 @@ for (const [name, options] of configs) {
     () => {
       draw();
       const batch = gather();
-      sgd(net, net.gradient(batch, t!), optimizer);
+      optimizer.update(net.params, net.gradient(batch, t!), net.kernels);
       net.loss(batch, t!);
     },
   );
@@ -109,6 +98,6 @@ for (
     baseline: backend === "ts",
   }, () => {
     const { x, t } = batches[i++ % batches.length];
-    sgd(net, net.gradient(x, t), optimizer);
+    optimizer.update(net.params, net.gradient(x, t), net.kernels);
   });
 }

@@ -578,10 +578,10 @@ export class SimdKernels extends BaseKernels {
    * are floats of `dtype` in this memory; else the TypeScript loop.
    */
   override axpy(alpha: number, x: Matrix, y: Matrix): Matrix {
+    checkAxpy("axpy()", alpha, x, y);
     if (!this.#memory.fits(x.data) || !this.#memory.fits(y.data)) {
       return super.axpy(alpha, x, y);
     }
-    checkAxpy("axpy()", alpha, x, y);
     this.#memory.check();
     this.#axpy(alpha, x.data.byteOffset, y.data.byteOffset, y.data.length);
     return y;

@@ -144,33 +144,20 @@ interface Elements {
 
 /** See {@linkcode Elements}. */
 function elements(t: Float): Elements {
-  const store = (f: Func, offset = 0) => f.v128Store(offset);
-  const vector = (f: Func, offset = 0) => f.v128Load(offset);
-  return t === "f64"
-    ? {
-      t,
-      bytes: 8,
-      shift: 3,
-      lanes: 2,
-      op: ARITH.f64x2,
-      vector,
-      low: (f) => f.v128Load64Zero(),
-      splat: (f) => f.v128Load64Splat(),
-      store,
-      storeLane: (f, lane, offset = 0) => f.v128Store64Lane(lane, offset),
-    }
-    : {
-      t,
-      bytes: 4,
-      shift: 2,
-      lanes: 4,
-      op: ARITH.f32x4,
-      vector,
-      low: (f) => f.v128Load32Zero(),
-      splat: (f) => f.v128Load32Splat(),
-      store,
-      storeLane: (f, lane, offset = 0) => f.v128Store32Lane(lane, offset),
-    };
+  const f64 = t === "f64";
+  return {
+    t,
+    bytes: f64 ? 8 : 4,
+    shift: f64 ? 3 : 2,
+    lanes: f64 ? 2 : 4,
+    op: f64 ? ARITH.f64x2 : ARITH.f32x4,
+    vector: (f, offset = 0) => f.v128Load(offset),
+    low: (f) => f64 ? f.v128Load64Zero() : f.v128Load32Zero(),
+    splat: (f) => f64 ? f.v128Load64Splat() : f.v128Load32Splat(),
+    store: (f, offset = 0) => f.v128Store(offset),
+    storeLane: (f, lane, offset = 0) =>
+      f64 ? f.v128Store64Lane(lane, offset) : f.v128Store32Lane(lane, offset),
+  };
 }
 
 /** x = a op b over vector locals. */
