@@ -16,10 +16,19 @@
  * survive growth, but V8 runs plain loops over resizable buffers ~10×
  * slower.) Where shared memory is unavailable (a browser page that is not
  * cross-origin isolated), arrays are ordinary ones and every operand is
- * copied. It grows up to 2 GiB (byte offsets are the kernels' i32s) and
- * never shrinks; inside it a `Heap` reuses the blocks given back (`free`,
- * and `buffer` when a batch outgrows a buffer), so it follows the largest
- * batch, not the sum of all batches.
+ * copied. Its cap is 2 GiB (byte offsets are the kernels' i32s).
+ *
+ * Where the runtime grants it, the shared memory is made at that cap at
+ * once (`fixed`; address space: a page is resident once written) and never
+ * grows, for speed: Deno runs WebAssembly without V8's trap handler, so
+ * every load and store of the kernels carries an explicit bounds check,
+ * which on a shared memory that may grow reads the memory's current size
+ * each time, and on one that cannot is a compare with a constant (the
+ * CSR-to-CSC transpose of a batch of 100 MNIST images: 39 µs against 61).
+ * Else (or with `reserve` false) it starts at one page and grows as arrays
+ * are handed out. Either way it never shrinks; inside it a `Heap` reuses
+ * the blocks given back (`free`, and `buffer` when a batch outgrows a
+ * buffer), so it follows the largest batch, not the sum of all batches.
  *
  * @module
  */
@@ -79,6 +88,8 @@ export class SimdMemory implements Allocator {
   readonly memory: WebAssembly.Memory;
   /** Whether it is shared, and so hands out its own arrays. */
   readonly shared: boolean;
+  /** Whether it is shared and made at its cap, never growing. */
+  readonly fixed: boolean;
   /** The element type of the kernels' float operands. */
   readonly dtype: DType;
   #buffer: ArrayBufferLike; // the memory's current buffer
@@ -89,25 +100,28 @@ export class SimdMemory implements Allocator {
   #broken?: string; // why nothing may be handed out or computed any more
 
   /**
-   * A memory of one page, shared unless `shared` is false or the runtime
-   * has no shared memory, for kernels of `dtype`. Its first bytes hold the
-   * threads' control block.
+   * A memory for kernels of `dtype`: shared unless `shared` is false or the
+   * runtime has no shared memory; then made at its cap (2 GiB) unless
+   * `reserve` is false or the runtime refuses, else of one page. Its first
+   * bytes hold the threads' control block.
    */
-  constructor(shared: boolean, dtype: DType = "float64") {
+  constructor(shared: boolean, dtype: DType = "float64", reserve = true) {
     this.dtype = dtype;
     let memory: WebAssembly.Memory | undefined;
-    if (shared) {
+    for (const initial of shared ? reserve ? [MAX_PAGES, 1] : [1] : []) {
       try {
         memory = new WebAssembly.Memory({
-          initial: 1,
+          initial,
           maximum: MAX_PAGES,
           shared: true,
         });
+        break;
       } catch {
-        memory = undefined; // no shared memory here
+        memory = undefined; // not that much, or no shared memory here
       }
     }
     this.shared = memory !== undefined;
+    this.fixed = this.shared && memory!.buffer.byteLength === MAX_PAGES * PAGE;
     this.memory = memory ??
       new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
     this.#buffer = this.memory.buffer;
@@ -123,6 +137,16 @@ export class SimdMemory implements Allocator {
   /** Bytes in blocks handed out (arrays and scratch). */
   get used(): number {
     return this.#heap.used;
+  }
+
+  /**
+   * Bytes of the memory used at the most: its length where it grows; where
+   * `fixed`, up to the end of the highest block ever handed out, in whole
+   * pages (the length growing would have given it).
+   */
+  get extent(): number {
+    if (!this.fixed) return this.memory.buffer.byteLength;
+    return Math.max(1, Math.ceil(this.#heap.peak / PAGE)) * PAGE;
   }
 
   /** Whether `array` lives in this memory. */

@@ -24,14 +24,16 @@ export const MAX_PAGES = 32768;
 const modules = new Map<string, WebAssembly.Module>();
 
 /**
- * The kernel module, with or without FMA, for a shared memory or not
- * (compiled once per process or worker).
+ * The kernel module, with or without FMA, for a shared memory or not, and
+ * a shared one `fixed` at MAX_PAGES or growing up to them (compiled once
+ * per process or worker).
  */
 export function kernelModule(
   fma: boolean,
   shared: boolean,
+  fixed = false,
 ): WebAssembly.Module {
-  const key = `${fma} ${shared}`;
+  const key = `${fma} ${shared} ${fixed}`;
   let module = modules.get(key);
   if (module === undefined) {
     const funcs = [
@@ -64,7 +66,11 @@ export function kernelModule(
       ...convolution(TILES, fma).all,
       ...convolution(TILES_F32, fma, "f32").all,
     ];
-    const bytes = wasmModule(funcs, shared ? MAX_PAGES : undefined);
+    const bytes = wasmModule(
+      funcs,
+      shared ? MAX_PAGES : undefined,
+      shared && fixed ? MAX_PAGES : 1,
+    );
     module = new WebAssembly.Module(bytes);
     modules.set(key, module);
   }

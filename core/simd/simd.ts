@@ -89,6 +89,14 @@ export interface SimdKernelsOptions {
    */
   shared?: boolean;
   /**
+   * false: the shared memory starts at one page and grows as arrays are
+   * handed out. Default true: it is made at its cap of 2 GiB at once
+   * (address space; a page is resident once written) where the runtime
+   * grants it, and never grows, so that the kernels' bounds checks compare
+   * with a constant (faster in Deno: see `core/simd/memory.ts`).
+   */
+  reserve?: boolean;
+  /**
    * How long the worker spins for the next task before sleeping (ms,
    * default 0.05: spinning longer costs the calling thread time when
    * another process is busy; README, "How a product runs").
@@ -136,7 +144,10 @@ export interface SimdKernelsOptions {
  * ```
  */
 export class SimdKernels extends BaseKernels {
-  /** `"simd"` or `"simd+fma"`, `" (unshared)"` without shared memory. */
+  /**
+   * `"simd"` or `"simd+fma"`; `" (unshared)"` after it without shared
+   * memory, `" (growing)"` with a shared memory that grows (`reserve`).
+   */
   readonly name: string;
   /** `"simd"`. */
   readonly backend = "simd";
@@ -181,6 +192,7 @@ export class SimdKernels extends BaseKernels {
       "fma",
       "threads",
       "shared",
+      "reserve",
       "spinMs",
       "workerUrl",
     ]);
@@ -210,9 +222,10 @@ export class SimdKernels extends BaseKernels {
     const memory = this.#memory = new SimdMemory(
       options.shared !== false,
       this.dtype,
+      options.reserve !== false,
     );
     this.name = (fma ? "simd+fma" : "simd") +
-      (memory.shared ? "" : " (unshared)");
+      (memory.fixed ? "" : memory.shared ? " (growing)" : " (unshared)");
     this.#f64 = this.dtype === "float64";
     this.#bytes = this.#f64 ? 8 : 4;
     this.#kinds = this.#f64
@@ -223,7 +236,7 @@ export class SimdKernels extends BaseKernels {
         lists: "listsF32Chunks",
       };
     this.#tiles = this.#f64 ? TILES : TILES_F32;
-    const module = kernelModule(fma, memory.shared);
+    const module = kernelModule(fma, memory.shared, memory.fixed);
     const { exports } = new WebAssembly.Instance(module, {
       env: { memory: memory.memory },
     });
@@ -317,9 +330,13 @@ export class SimdKernels extends BaseKernels {
     return this.#memory.used;
   }
 
-  /** Bytes the WebAssembly memory holds (it grows, never shrinks). */
+  /**
+   * Bytes of WebAssembly memory the kernels have used at the most (it never
+   * shrinks): the memory's length, or where it is made at its cap
+   * (`reserve`), up to the end of the highest block handed out, in pages.
+   */
   get memoryBytes(): number {
-    return this.#memory.memory.buffer.byteLength;
+    return this.#memory.extent;
   }
 
   /** A zeroed Float64Array in the kernels' memory. */

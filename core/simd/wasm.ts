@@ -694,13 +694,17 @@ export class Func {
 }
 
 /**
- * The bytes of a module that imports `env.memory` (at least one page; with
- * `maxPages`, a shared memory of at most that many pages, as shared
- * memories must declare a maximum) and exports `funcs`, each under its name.
+ * The bytes of a module that imports `env.memory` (at least `minPages`
+ * pages, default 1; with `maxPages`, a shared memory of at most that many
+ * pages, as shared memories must declare a maximum) and exports `funcs`,
+ * each under its name. With `minPages` equal to `maxPages` the memory
+ * cannot grow, and V8 checks each load and store against a constant size
+ * (see `SimdMemory`).
  */
 export function wasmModule(
   funcs: Func[],
   maxPages?: number,
+  minPages = 1,
 ): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]; // "\0asm", version 1
   const section = (id: number, content: number[]) => {
@@ -726,13 +730,14 @@ export function wasmModule(
     }),
   );
   // 2 imports: env.memory (kind 2) with its limits: flags (0 = minimum
-  // only, 3 = shared with minimum and maximum), minimum 1 page, maximum.
+  // only, 3 = shared with minimum and maximum), minimum, maximum.
   section(
     2,
     vec(["memory"], (field, to) => {
       name("env", to);
       name(field, to);
-      to.push(0x02, maxPages === undefined ? 0x00 : 0x03, 1);
+      to.push(0x02, maxPages === undefined ? 0x00 : 0x03);
+      uleb(minPages, to);
       if (maxPages !== undefined) uleb(maxPages, to);
     }),
   );
