@@ -3,7 +3,12 @@
 // ones bit for bit: tests/kernels_test.ts), within the rounding float32
 // allows: operands are float32 values, exact in float64, so the oracle's
 // own error (2⁻⁵³ a term) is negligible beside the kernels' (2⁻²⁴).
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   type DType,
   type ImageShape,
@@ -408,6 +413,30 @@ Deno.test("the float32 rounding check fails on a product one term off", () => {
     Error,
     "more than float32 rounding allows",
   );
+});
+
+Deno.test("SIMD float32 gemm gives a row-major A's product (A read four terms a vector) the bits of the same product read a term at a time (A transposed), and the comparison fails on one term off", () => {
+  const rng = new Rng(405);
+  const simd = KERNELS[1];
+  const float32 = (rows: number, cols: number) =>
+    at(simd, uniformMatrix(rng, rows, cols)); // dense: the gemm path
+  for (const m of [1, 3, 4, 5, 9]) {
+    for (const k of [1, 3, 4, 5, 8, 13, 64]) {
+      for (const n of [1, 2, 6, 8, 50]) {
+        const a = float32(m, k), b = float32(k, n);
+        const aT = simd.buffer(undefined, k, m);
+        for (let i = 0; i < m; i++) {
+          for (let p = 0; p < k; p++) aT.data[p * m + i] = a.data[i * k + p];
+        }
+        const byVector = simd.matmul(a, b), byTerm = simd.matmulTN(aT, b);
+        assertEquals(byVector.data, byTerm.data, `${m}×${k}·${k}×${n}`);
+        if (m === 9 && k === 13 && n === 50) {
+          aT.data[5] += 2 ** -20; // one term of one row off
+          assertNotEquals(simd.matmulTN(aT, b).data, byVector.data);
+        }
+      }
+    }
+  }
 });
 
 Deno.test("SIMD float32 convolution, im2col's, F(2×2)'s and F(4×4)'s: operands and results outside the kernels' memory too, and the check fails on a result one product off", () => {
