@@ -1,0 +1,97 @@
+// The Deno half of `side_by_side.py`: one training step of the benches'
+// (bench/train_bench.ts's MNIST iteration, bench/convnet_bench.ts's
+// DeepConvNet step), run in turns with the book's NumPy step so that both
+// see the same machine. Reads commands from stdin, one a line:
+//   run SECONDS   steps for that long; answers "ok MEDIAN_MS COUNT"
+//   end           exits
+// usage: deno run -A bench/side_by_side.ts mnist|deep float64|float32 1|2
+import { type DType, type Matrix, Rng, SimdKernels } from "../core/mod.ts";
+import { gatherLabels } from "../data/mod.ts";
+import { DeepConvNet, TwoLayerNet } from "../net/mod.ts";
+import { Adam, SGD } from "../optim/mod.ts";
+import { data } from "./batches.ts";
+
+const [what, dtypeArg, threadsArg] = Deno.args;
+if (
+  !["mnist", "deep"].includes(what) ||
+  !["float64", "float32"].includes(dtypeArg) || !["1", "2"].includes(threadsArg)
+) {
+  console.error(
+    "side_by_side.ts: expected mnist|deep float64|float32 1|2 but found " +
+      JSON.stringify(Deno.args),
+  );
+  Deno.exit(2);
+}
+const dtype = dtypeArg as DType;
+const kernels = SimdKernels.create({
+  dtype,
+  threads: Number(threadsArg) as 1 | 2,
+})!;
+await kernels.ready();
+
+/** One step, as the bench rows take it. */
+function mnistStep(): () => void {
+  const rng = new Rng(2);
+  const net = new TwoLayerNet({
+    inputSize: 784,
+    hiddenSize: 50,
+    outputSize: 10,
+    rng,
+    kernels,
+    dtype,
+  });
+  const optimizer = new SGD({ lr: 0.1 });
+  const indices = new Int32Array(100);
+  let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
+  return () => {
+    for (let k = 0; k < 100; k++) indices[k] = rng.int(data.images.count);
+    t = gatherLabels(data.labels, indices, t);
+    x = data.images.batch(indices, x, net.kernels);
+    optimizer.update(net.params, net.gradient(x, t!), net.kernels);
+  };
+}
+
+function deepStep(): () => void {
+  const rng = new Rng(8);
+  const net = new DeepConvNet({ rng, kernels, dtype });
+  const adam = new Adam();
+  const batches = Array.from({ length: 4 }, () => data.batch(rng, 100));
+  let i = 0;
+  return () => {
+    const { x, t } = batches[i++ % batches.length];
+    adam.update(net.params, net.gradient(x, t));
+  };
+}
+
+const step = what === "mnist" ? mnistStep() : deepStep();
+const encoder = new TextEncoder(), decoder = new TextDecoder();
+const buffer = new Uint8Array(256);
+let pending = "";
+async function line(): Promise<string | undefined> {
+  while (!pending.includes("\n")) {
+    const n = await Deno.stdin.read(buffer);
+    if (n === null) return undefined;
+    pending += decoder.decode(buffer.subarray(0, n));
+  }
+  const at = pending.indexOf("\n"), got = pending.slice(0, at);
+  pending = pending.slice(at + 1);
+  return got;
+}
+
+for (
+  let command = await line();
+  command?.startsWith("run ");
+  command = await line()
+) {
+  const seconds = Number(command.slice(4)), times: number[] = [];
+  const end = performance.now() + 1000 * seconds;
+  while (performance.now() < end) {
+    const start = performance.now();
+    step();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[times.length >> 1];
+  await Deno.stdout.write(encoder.encode(`ok ${median} ${times.length}\n`));
+}
+kernels.close();
