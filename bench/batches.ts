@@ -3,6 +3,8 @@
 // bench name that depends on it includes it.
 import { Matrix, Rng } from "../core/mod.ts";
 import { gatherLabels, type ImageSet, loadMnist } from "../data/mod.ts";
+import type { Network } from "../net/mod.ts";
+import { Adam, SGD } from "../optim/mod.ts";
 
 export interface BenchData {
   source: "MNIST" | "random";
@@ -63,4 +65,35 @@ export function normalMatrix(
   std = 1,
 ): Matrix {
   return Matrix.randn(rows, cols, rng, std);
+}
+
+/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
+export const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+
+/**
+ * One training iteration as the Trainer runs it: 100 indices drawn with
+ * replacement, their pixels gathered by the net's kernels (into their
+ * memory), gradient, and the book's SGD (lr 0.1) in the net's kernels.
+ */
+export function mnistIteration(net: Network, rng: Rng): () => void {
+  const optimizer = new SGD({ lr: 0.1 });
+  const indices = new Int32Array(100);
+  let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
+  return () => {
+    for (let k = 0; k < 100; k++) indices[k] = rng.int(data.images.count);
+    t = gatherLabels(data.labels, indices, t);
+    x = data.images.batch(indices, x, net.kernels);
+    optimizer.update(net.params, net.gradient(x, t), net.kernels);
+  };
+}
+
+/** An Adam step of `net` over four seeded batches of 100, round robin. */
+export function adamSteps(net: Network, rng: Rng): () => void {
+  const adam = new Adam();
+  const batches = Array.from({ length: 4 }, () => data.batch(rng, 100));
+  let i = 0;
+  return () => {
+    const { x, t } = batches[i++ % batches.length];
+    adam.update(net.params, net.gradient(x, t));
+  };
 }

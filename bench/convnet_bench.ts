@@ -4,14 +4,8 @@
 // (the baseline), WebAssembly SIMD on one thread and on two (one
 // SimdKernels' memory shared with a Worker), the SIMD ones also in float32.
 import { Rng, SimdKernels } from "../core/mod.ts";
-import {
-  DeepConvNet,
-  type NetOptions,
-  type Network,
-  SimpleConvNet,
-} from "../net/mod.ts";
-import { Adam } from "../optim/mod.ts";
-import { data } from "./batches.ts";
+import { DeepConvNet, type NetOptions, SimpleConvNet } from "../net/mod.ts";
+import { adamSteps, data } from "./batches.ts";
 
 // Not closed: deno bench ends the process when the benches are done.
 const simd2 = SimdKernels.create({ threads: 2 })!;
@@ -28,17 +22,6 @@ const configs: [string, NetOptions][] = [
   ["simd float32, 2 threads", { kernels: simd2f32 }],
 ];
 
-/** An Adam step of `net` over seeded batches, round robin. */
-function steps(net: Network, rng: Rng): () => void {
-  const adam = new Adam();
-  const batches = Array.from({ length: 4 }, () => data.batch(rng, 100));
-  let i = 0;
-  return () => {
-    const { x, t } = batches[i++ % batches.length];
-    adam.update(net.params, net.gradient(x, t));
-  };
-}
-
 for (const [name, options] of configs) {
   const rng = new Rng(6);
   const net = new SimpleConvNet({ rng, ...options });
@@ -48,7 +31,7 @@ for (const [name, options] of configs) {
   Deno.bench(
     `SimpleConvNet iteration, batch 100, ${data.source} (gradient + Adam), ${name}`,
     { group: "convnet", baseline: name === "ts", n: 30, warmup: 5 },
-    steps(net, rng),
+    adamSteps(net, rng),
   );
   Deno.bench(
     `SimpleConvNet forward (predict), batch 100, ${data.source}, ${name}`,
@@ -67,6 +50,6 @@ for (const [name, options] of configs) {
   Deno.bench(
     `DeepConvNet iteration, batch 100, ${data.source} (gradient + Adam), ${name}`,
     { group: "deep convnet", baseline: name === "ts", n, warmup: 2 },
-    steps(net, rng),
+    adamSteps(net, rng),
   );
 }

@@ -10,27 +10,16 @@
 // real MNIST batches or the seeded stand-in (see the name). Run this file
 // alone (`deno bench -A bench/dtype_order_bench.ts`): another file's benches
 // in the same process would feed the loops both types before these rows.
-import { type DType, type Matrix, Rng } from "../core/mod.ts";
-import { gatherLabels } from "../data/mod.ts";
+import { type DType, Rng } from "../core/mod.ts";
 import { TwoLayerNet } from "../net/mod.ts";
-import { SGD } from "../optim/mod.ts";
-import { data } from "./batches.ts";
-
-/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
-const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+import { BOOK, data, mnistIteration } from "./batches.ts";
 
 function iteration(dtype: DType): () => void {
   const rng = new Rng(2);
-  const net = new TwoLayerNet({ ...BOOK, rng, backend: "ts", dtype });
-  const sgd = new SGD({ lr: 0.1 });
-  const indices = new Int32Array(100);
-  let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
-  return () => {
-    for (let k = 0; k < 100; k++) indices[k] = rng.int(data.images.count);
-    t = gatherLabels(data.labels, indices, t);
-    x = data.images.batch(indices, x, net.kernels);
-    sgd.update(net.params, net.gradient(x, t));
-  };
+  return mnistIteration(
+    new TwoLayerNet({ ...BOOK, rng, backend: "ts", dtype }),
+    rng,
+  );
 }
 
 const rows: [string, DType][] = [

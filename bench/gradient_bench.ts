@@ -5,10 +5,7 @@
 // backends.
 import { Rng } from "../core/mod.ts";
 import { parallelNumericalGradient, TwoLayerNet } from "../net/mod.ts";
-import { data } from "./batches.ts";
-
-/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
-const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+import { BOOK, data } from "./batches.ts";
 
 for (const backend of ["ts", "simd"] as const) {
   const rng = new Rng(4);

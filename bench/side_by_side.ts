@@ -5,11 +5,9 @@
 //   run SECONDS   steps for that long; answers "ok MEDIAN_MS COUNT"
 //   end           exits
 // usage: deno run -A bench/side_by_side.ts mnist|deep float64|float32 1|2
-import { type DType, type Matrix, Rng, SimdKernels } from "../core/mod.ts";
-import { gatherLabels } from "../data/mod.ts";
+import { type DType, Rng, SimdKernels } from "../core/mod.ts";
 import { DeepConvNet, TwoLayerNet } from "../net/mod.ts";
-import { Adam, SGD } from "../optim/mod.ts";
-import { data } from "./batches.ts";
+import { adamSteps, BOOK, mnistIteration } from "./batches.ts";
 
 const [what, dtypeArg, threadsArg] = Deno.args;
 if (
@@ -29,41 +27,11 @@ const kernels = SimdKernels.create({
 })!;
 await kernels.ready();
 
-/** One step, as the bench rows take it. */
-function mnistStep(): () => void {
-  const rng = new Rng(2);
-  const net = new TwoLayerNet({
-    inputSize: 784,
-    hiddenSize: 50,
-    outputSize: 10,
-    rng,
-    kernels,
-    dtype,
-  });
-  const optimizer = new SGD({ lr: 0.1 });
-  const indices = new Int32Array(100);
-  let x: Matrix | undefined, t: Int32Array | Matrix | undefined;
-  return () => {
-    for (let k = 0; k < 100; k++) indices[k] = rng.int(data.images.count);
-    t = gatherLabels(data.labels, indices, t);
-    x = data.images.batch(indices, x, net.kernels);
-    optimizer.update(net.params, net.gradient(x, t!), net.kernels);
-  };
-}
-
-function deepStep(): () => void {
-  const rng = new Rng(8);
-  const net = new DeepConvNet({ rng, kernels, dtype });
-  const adam = new Adam();
-  const batches = Array.from({ length: 4 }, () => data.batch(rng, 100));
-  let i = 0;
-  return () => {
-    const { x, t } = batches[i++ % batches.length];
-    adam.update(net.params, net.gradient(x, t));
-  };
-}
-
-const step = what === "mnist" ? mnistStep() : deepStep();
+// One step, as the bench rows take it (the net drawn from the rng first).
+const rng = new Rng(what === "mnist" ? 2 : 8);
+const step = what === "mnist"
+  ? mnistIteration(new TwoLayerNet({ ...BOOK, rng, kernels, dtype }), rng)
+  : adamSteps(new DeepConvNet({ rng, kernels, dtype }), rng);
 const encoder = new TextEncoder(), decoder = new TextDecoder();
 const buffer = new Uint8Array(256);
 let pending = "";

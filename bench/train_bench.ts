@@ -12,10 +12,7 @@ import { Matrix, Rng, SimdKernels } from "../core/mod.ts";
 import { gatherLabels } from "../data/mod.ts";
 import { type NetOptions, TwoLayerNet } from "../net/mod.ts";
 import { SGD } from "../optim/mod.ts";
-import { data, denseBatch } from "./batches.ts";
-
-/** The book's TwoLayerNet(input_size=784, hidden_size=50, output_size=10). */
-const BOOK = { inputSize: 784, hiddenSize: 50, outputSize: 10 };
+import { BOOK, data, denseBatch, mnistIteration } from "./batches.ts";
 
 // Not closed: deno bench ends the process when the benches are done.
 const simd2 = SimdKernels.create({ threads: 2 })!;
@@ -49,10 +46,7 @@ for (const [name, options] of configs) {
   Deno.bench(`iteration, batch 100, ${data.source} batches, ${name}`, {
     group: "iteration",
     baseline: name === "ts, 1 thread",
-  }, () => {
-    draw();
-    optimizer.update(net.params, net.gradient(gather(), t!), net.kernels);
-  });
+  }, mnistIteration(net, rng));
   Deno.bench(
     `iteration, batch 100, ${data.source} batches gathered outside the kernels, ${name}`,
     { group: "iteration, plain gather" },
