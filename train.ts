@@ -241,6 +241,15 @@ if (import.meta.main) {
       );
       Deno.exit(2);
     }
+    if (
+      e instanceof RangeError &&
+      /allocation failed|Invalid typed array length/.test(e.message)
+    ) {
+      console.error(
+        `train: expected memory for the run's arrays but found none left (${e.message}): give a smaller --batch-size`,
+      );
+      Deno.exit(1);
+    }
     throw e;
   }
 }

@@ -7,7 +7,7 @@
 // usage: deno run -A bench/side_by_side.ts mnist|deep float64|float32 1|2
 import { type DType, Rng, SimdKernels } from "../core/mod.ts";
 import { DeepConvNet, TwoLayerNet } from "../net/mod.ts";
-import { adamSteps, BOOK, mnistIteration } from "./batches.ts";
+import { adamSteps, BOOK, data, mnistIteration } from "./batches.ts";
 
 const [what, dtypeArg, threadsArg] = Deno.args;
 if (
@@ -19,6 +19,12 @@ if (
       JSON.stringify(Deno.args),
   );
   Deno.exit(2);
+}
+if (data.source !== "MNIST") {
+  console.error(
+    "side_by_side.ts: expected MNIST (MNIST_DIR, or the cache) but found none: the random stand-in would time other pixels than NumPy's",
+  );
+  Deno.exit(1);
 }
 const dtype = dtypeArg as DType;
 const kernels = SimdKernels.create({
@@ -53,11 +59,11 @@ for (
 ) {
   const seconds = Number(command.slice(4)), times: number[] = [];
   const end = performance.now() + 1000 * seconds;
-  while (performance.now() < end) {
+  do { // one step at least
     const start = performance.now();
     step();
     times.push(performance.now() - start);
-  }
+  } while (performance.now() < end);
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1];
   await Deno.stdout.write(encoder.encode(`ok ${median} ${times.length}\n`));

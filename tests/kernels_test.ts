@@ -582,7 +582,7 @@ for (const reserve of [true, false]) {
       const e = assertThrows(
         () => simd.float64(length),
         KernelMemoryError,
-        "SimdKernels: expected to grow the WebAssembly memory to 2.24 GiB (",
+        "SimdKernels: expected the WebAssembly memory to hold 2.24 GiB (",
       );
       assert(e instanceof RangeError);
       assert(

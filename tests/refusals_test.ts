@@ -196,6 +196,21 @@ async function assertThrowsAsync(f: () => Promise<unknown>, text: string) {
   assert(e instanceof TypeError && e.message.includes(text), String(e));
 }
 
+Deno.test("SimdKernels.create() refuses a reserve that is not true or false, in one line", () => {
+  for (const reserve of ["no", 0, null]) {
+    assertThrows(
+      () => SimdKernels.create({ reserve } as never),
+      TypeError,
+      `SimdKernels.create(): expected reserve true or false but found ${
+        JSON.stringify(reserve)
+      }`,
+    );
+  }
+  for (const reserve of [true, false, undefined]) {
+    SimdKernels.create({ reserve })!.close();
+  }
+});
+
 Deno.test("BatchNormalization refuses to train on one row, in the layer and in the Trainer", () => {
   const bn = new BatchNormalization(
     Matrix.fromRows([[1, 1]]),

@@ -386,7 +386,19 @@ Deno.test("train.ts says in one line, exit 1, that a batch does not fit the SIMD
   assertStrictEquals(code, 1);
   assertMatch(
     stderr,
-    /^train: SimdKernels: expected to grow the WebAssembly memory to 2\.\d\d GiB \(\d+ bytes\) but found its cap of 2 GiB: give a smaller --batch-size, or --backend ts \(no such cap, slower\)\n$/,
+    /^train: SimdKernels: expected the WebAssembly memory to hold 2\.\d\d GiB \(\d+ bytes\) but found its cap of 2 GiB: give a smaller --batch-size, or --backend ts \(no such cap, slower\)\n$/,
+  );
+});
+
+Deno.test("train.ts says in one line, exit 1, that the TypeScript kernels found no memory for a batch, and what to do", async () => {
+  // 10 million images of 784 float64: 63 GB, refused at once
+  const { code, stderr } = await train(
+    ..."--batch-size 10000000 --iters 1 --backend ts".split(" "),
+  );
+  assertStrictEquals(code, 1);
+  assertMatch(
+    stderr,
+    /^train: expected memory for the run's arrays but found none left \([^\n]+\): give a smaller --batch-size\n$/,
   );
 });
 

@@ -40,10 +40,11 @@ import { CTL, MAX_PAGES } from "./module.ts";
 const PAGE = 65536;
 
 /**
- * Thrown when the SIMD kernels' memory cannot grow as far as an array
- * needs: WebAssembly memory stops at 2 GiB here (the kernels' byte
- * offsets are i32s), and the runtime may refuse sooner. A smaller batch
- * needs less; the TypeScript kernels (`backend: "ts"`) have no such cap.
+ * Thrown when the SIMD kernels' memory cannot hold an array: WebAssembly
+ * memory stops at 2 GiB here (the kernels' byte offsets are i32s), and a
+ * runtime that refused to make it at that size at once may refuse to grow
+ * it sooner. A smaller batch needs less; the TypeScript kernels (`backend:
+ * "ts"`) have no such cap.
  *
  * @example A batch too large for the kernels' memory
  * ```ts
@@ -54,7 +55,7 @@ const PAGE = 65536;
  *   simd?.float64(300_000_000); // 2.4 GB of f64
  * } catch (e) {
  *   if (!(e instanceof KernelMemoryError)) throw e;
- *   console.log(e.message); // SimdKernels: expected to grow the WebAssembly memory to 2.24 GiB … but found its cap of 2 GiB
+ *   console.log(e.message); // SimdKernels: expected the WebAssembly memory to hold 2.24 GiB … but found its cap of 2 GiB
  * }
  * ```
  */
@@ -63,13 +64,13 @@ export class KernelMemoryError extends RangeError {
   readonly bytes: number;
 
   /**
-   * The error for a memory that could not grow to `bytes`; `refusal`: the
+   * The error for a memory that could not hold `bytes`; `refusal`: the
    * runtime's message.
    */
   constructor(bytes: number, refusal: string) {
     const gib = (n: number) => `${+(n / 2 ** 30).toFixed(2)} GiB`;
     super(
-      `SimdKernels: expected to grow the WebAssembly memory to ${
+      `SimdKernels: expected the WebAssembly memory to hold ${
         gib(bytes)
       } (${bytes} bytes) but found ${
         bytes > MAX_PAGES * PAGE

@@ -62,14 +62,18 @@ export interface SimdKernelsOptions {
   /**
    * The element type (default `"float64"`). With `"float32"` the products
    * (dense and sparse) run four lanes a vector (f32x4), the convolution
-   * its f32 twins (`convolution.ts`), and the other methods the
-   * TypeScript loops over the same arrays.
+   * its f32 twins (`convolution.ts`), ReLU, pooling, the bias, the column
+   * sums, `axpy`, the pixel compaction, the transpose and the finiteness
+   * guard their F32 kernels; compacting a float matrix's zeros and
+   * writing pixels as floats stay the TypeScript loops.
    */
   dtype?: DType;
   /**
    * Use relaxed-SIMD fused multiply-add (default: when the runtime has
-   * it). Without it the products `matmul` and `matmulTN` (dense or sparse) equal
-   * the naive kernels bit for bit; with it they differ by rounding.
+   * it). Without it, in float64, the products `matmul` and `matmulTN`
+   * (dense or sparse) equal the naive kernels bit for bit; with it they
+   * differ by rounding. (Float32 rounds every product's terms to float32
+   * either way: within float32 rounding of the float64 oracle.)
    */
   fma?: boolean;
   /**
@@ -91,9 +95,11 @@ export interface SimdKernelsOptions {
   /**
    * false: the shared memory starts at one page and grows as arrays are
    * handed out. Default true: it is made at its cap of 2 GiB at once
-   * (address space; a page is resident once written) where the runtime
-   * grants it, and never grows, so that the kernels' bounds checks compare
-   * with a constant (faster in Deno: see `core/simd/memory.ts`).
+   * (address space; a page is resident once written) and never grows, so
+   * that the kernels' bounds checks compare with a constant (faster in
+   * Deno: see `core/simd/memory.ts`); where the runtime refuses that much
+   * at once, it starts at one page and grows, as with false, and `name`
+   * ends in " (growing)". No effect without shared memory.
    */
   reserve?: boolean;
   /**
@@ -202,6 +208,13 @@ export class SimdKernels extends BaseKernels {
     if (fma && !relaxed) {
       throw new RangeError(
         "SimdKernels.create(): expected a runtime with relaxed SIMD for fma: true but found none",
+      );
+    }
+    if (options.reserve !== undefined && typeof options.reserve !== "boolean") {
+      throw new TypeError(
+        `SimdKernels.create(): expected reserve true or false but found ${
+          JSON.stringify(options.reserve)
+        }`,
       );
     }
     const threads = options.threads ?? 1;
