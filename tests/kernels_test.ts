@@ -578,27 +578,57 @@ for (const reserve of [true, false]) {
     const simd = SimdKernels.create({ reserve })!;
     const a = simd.float64(4);
     a.set([1, 2, 3, 4]);
+    const extent = simd.memoryBytes;
     const refused = (length: number) => {
       const e = assertThrows(
         () => simd.float64(length),
         KernelMemoryError,
-        "SimdKernels: expected the WebAssembly memory to hold 2.24 GiB (",
+        "SimdKernels: expected the WebAssembly memory to hold ",
       );
       assert(e instanceof RangeError);
-      assert(
-        e.message.endsWith(" bytes) but found its cap of 2 GiB"),
+      assertMatch(
         e.message,
+        / \d+ bytes \(2\.\d\d GiB\) but found its cap of 2147483648 bytes \(2 GiB\)$/,
       );
     };
     refused(300_000_000); // one array of 2.4 GB: its size past 2³¹ bytes
+    assertStrictEquals(simd.memoryBytes, extent); // what was refused not counted
     simd.float64(150_000_000); // 1.2 GB: fits
     refused(150_000_000); // 1.2 GB more does not
+    assert(simd.memoryBytes < 2 ** 31, `${simd.memoryBytes}`);
     assertEquals(Array.from(a), [1, 2, 3, 4]);
     const b = simd.float64(4);
     b.set([5, 6, 7, 8]);
     assertEquals(Array.from(a), [1, 2, 3, 4]);
   });
 }
+
+Deno.test("SimdKernels refuse an array length that is not a whole number ≥ 0, and the arrays they handed out stay apart", () => {
+  for (const reserve of [true, false]) {
+    const simd = SimdKernels.create({ reserve })!;
+    const a = simd.float32(4);
+    a.set([1, 2, 3, 4]);
+    for (const length of [NaN, -1, 1.5, Infinity]) {
+      const makers: ((n: number) => unknown)[] = [
+        (n) => simd.float64(n),
+        (n) => simd.float32(n),
+        (n) => simd.int32(n),
+        (n) => simd.uint8(n),
+      ];
+      for (const make of makers) {
+        assertThrows(
+          () => make(length),
+          RangeError,
+          `SimdKernels: expected an array length, a whole number ≥ 0, but found ${length}`,
+        );
+      }
+    }
+    const b = simd.float32(4); // where a NaN length once left the heap's top
+    b.fill(7);
+    assertEquals(Array.from(a), [1, 2, 3, 4]);
+    assert(b.byteOffset >= a.byteOffset + 16);
+  }
+});
 
 Deno.test("selectKernels() picks the backend and names bad requests", () => {
   assertStrictEquals(selectKernels("T", { backend: "ts" }).name, "ts");

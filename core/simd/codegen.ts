@@ -369,6 +369,11 @@ export function gemm(
   const R = tiles.gemmRows, V = tiles.gemmVectors, L = 16 / bytes;
   // A a vector of four terms at a time where its rows are contiguous
   const RA = L === 4 && tiles.gemmUnroll === 4 ? tiles.gemmRowsA : 0;
+  if (RA > R) { // its accumulators are among R's
+    throw new RangeError(
+      `gemm(): expected tiles.gemmRowsA at most gemmRows (${R}) but found ${RA}`,
+    );
+  }
   const f = new Func(
     `${strided ? "gemmStrided" : "gemm"}${t === "f64" ? "" : "F32"}`,
     i32s(strided ? 11 : 9),

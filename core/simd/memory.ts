@@ -26,7 +26,12 @@
  * each time, and on one that cannot is a compare with a constant (the
  * CSR-to-CSC transpose of a batch of 100 MNIST images: 39 µs against 61).
  * Else (or with `reserve` false) it starts at one page and grows as arrays
- * are handed out. Either way it never shrinks; inside it a `Heap` reuses
+ * are handed out. What that costs: V8 counts the 2 GiB as external memory,
+ * so making such a memory starts a full garbage collection in Deno (4–7 ms
+ * on a small heap, ~190 ms with 3 million small objects, 221 MiB, held:
+ * many nets made one after another in a large process want `reserve`
+ * false, or one kernels passed to all of them); and a kernel reading past the arrays but below 2 GiB, which only
+ * a bug in a kernel would, reads zeros where a growing memory would trap. Either way it never shrinks; inside it a `Heap` reuses
  * the blocks given back (`free`, and `buffer` when a batch outgrows a
  * buffer), so it follows the largest batch, not the sum of all batches.
  *
@@ -38,6 +43,16 @@ import { type DType, dtypeOf, type FloatArray } from "../matrix.ts";
 import { CTL, MAX_PAGES } from "./module.ts";
 
 const PAGE = 65536;
+
+/** `length` if it is a whole number ≥ 0 (an array's length), else throws. */
+function checkLength(length: number): number {
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(
+      `SimdKernels: expected an array length, a whole number ≥ 0, but found ${length}`,
+    );
+  }
+  return length;
+}
 
 /**
  * Thrown when the SIMD kernels' memory cannot hold an array: WebAssembly
@@ -55,7 +70,7 @@ const PAGE = 65536;
  *   simd?.float64(300_000_000); // 2.4 GB of f64
  * } catch (e) {
  *   if (!(e instanceof KernelMemoryError)) throw e;
- *   console.log(e.message); // SimdKernels: expected the WebAssembly memory to hold 2.24 GiB … but found its cap of 2 GiB
+ *   console.log(e.message); // SimdKernels: expected the WebAssembly memory to hold 2400002128 bytes (2.24 GiB) but found its cap of 2147483648 bytes (2 GiB)
  * }
  * ```
  */
@@ -68,13 +83,17 @@ export class KernelMemoryError extends RangeError {
    * runtime's message.
    */
   constructor(bytes: number, refusal: string) {
-    const gib = (n: number) => `${+(n / 2 ** 30).toFixed(2)} GiB`;
+    const size = (n: number) =>
+      n < 2 ** 30
+        ? `${+(n / 2 ** 20).toFixed(1)} MiB`
+        : `${+(n / 2 ** 30).toFixed(2)} GiB`;
+    const cap = MAX_PAGES * PAGE;
     super(
-      `SimdKernels: expected the WebAssembly memory to hold ${
-        gib(bytes)
-      } (${bytes} bytes) but found ${
-        bytes > MAX_PAGES * PAGE
-          ? `its cap of ${gib(MAX_PAGES * PAGE)}`
+      `SimdKernels: expected the WebAssembly memory to hold ${bytes} bytes (${
+        size(bytes)
+      }) but found ${
+        bytes > cap
+          ? `its cap of ${cap} bytes (2 GiB)`
           : `the runtime refused (${refusal})`
       }`,
     );
@@ -96,6 +115,7 @@ export class SimdMemory implements Allocator {
   #buffer: ArrayBufferLike; // the memory's current buffer
   #mine = new Set<ArrayBufferLike>(); // every buffer the memory has had
   #heap: Heap; // which bytes of the memory are in use
+  #highest = 0; // the end of the highest block handed out
   #scratch = 0; // offset and size of the staging area
   #scratchBytes = 0;
   #broken?: string; // why nothing may be handed out or computed any more
@@ -147,7 +167,7 @@ export class SimdMemory implements Allocator {
    */
   get extent(): number {
     if (!this.fixed) return this.memory.buffer.byteLength;
-    return Math.max(1, Math.ceil(this.#heap.peak / PAGE)) * PAGE;
+    return Math.max(1, Math.ceil(this.#highest / PAGE)) * PAGE;
   }
 
   /** Whether `array` lives in this memory. */
@@ -162,28 +182,28 @@ export class SimdMemory implements Allocator {
    */
   float64(length: number, zeroed = true): Float64Array {
     if (!this.shared) return new Float64Array(length);
-    const offset = this.#reserve(length * 8, zeroed); // may grow the memory: view it after
+    const offset = this.#reserve(checkLength(length) * 8, zeroed); // may grow the memory: view it after
     return new Float64Array(this.#buffer, offset, length);
   }
 
   /** A zeroed Float32Array, likewise. */
   float32(length: number): Float32Array {
     if (!this.shared) return new Float32Array(length);
-    const offset = this.#reserve(length * 4);
+    const offset = this.#reserve(checkLength(length) * 4);
     return new Float32Array(this.#buffer, offset, length);
   }
 
   /** A zeroed Int32Array, likewise. */
   int32(length: number): Int32Array {
     if (!this.shared) return new Int32Array(length);
-    const offset = this.#reserve(length * 4);
+    const offset = this.#reserve(checkLength(length) * 4);
     return new Int32Array(this.#buffer, offset, length);
   }
 
   /** A zeroed Uint8Array, likewise. */
   uint8(length: number): Uint8Array {
     if (!this.shared) return new Uint8Array(length);
-    const offset = this.#reserve(length);
+    const offset = this.#reserve(checkLength(length));
     return new Uint8Array(this.#buffer, offset, length);
   }
 
@@ -287,6 +307,7 @@ export class SimdMemory implements Allocator {
       this.#buffer = this.memory.buffer; // a new, longer view (old ones stay valid)
       this.#mine.add(this.#buffer);
     }
+    this.#highest = Math.max(this.#highest, end);
     // A block given back may hold old values: hand it out zeroed.
     if (zeroed) new Uint8Array(this.#buffer, offset, align(bytes)).fill(0);
     return offset;
