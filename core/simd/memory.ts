@@ -26,14 +26,17 @@
  * each time, and on one that cannot is a compare with a constant (the
  * CSR-to-CSC transpose of a batch of 100 MNIST images: 39 µs against 61).
  * Else (or with `reserve` false) it starts at one page and grows as arrays
- * are handed out. What that costs: V8 counts the 2 GiB as external memory,
- * so making such a memory starts a full garbage collection in Deno (4–7 ms
- * on a small heap, ~190 ms with 3 million small objects, 221 MiB, held:
- * many nets made one after another in a large process want `reserve`
- * false, or one kernels passed to all of them); and a kernel reading past the arrays but below 2 GiB, which only
- * a bug in a kernel would, reads zeros where a growing memory would trap. Either way it never shrinks; inside it a `Heap` reuses
- * the blocks given back (`free`, and `buffer` when a batch outgrows a
- * buffer), so it follows the largest batch, not the sum of all batches.
+ * are handed out. What the cap at once costs: V8 counts the 2 GiB as
+ * external memory, so making such a memory starts a full garbage
+ * collection in Deno (4–7 ms on a small heap, ~190 ms with 3 million small
+ * objects, 221 MiB, held: many nets made one after another in a large
+ * process want `reserve` false, or one kernels passed to all of them); and
+ * a kernel reading past the arrays but below 2 GiB, which only a bug in a
+ * kernel would, reads zeros where a growing memory would trap.
+ *
+ * Either way it never shrinks; inside it a `Heap` reuses the blocks given
+ * back (`free`, and `buffer` when a batch outgrows a buffer), so it
+ * follows the largest batch, not the sum of all batches.
  *
  * @module
  */
