@@ -196,7 +196,7 @@ async function assertThrowsAsync(f: () => Promise<unknown>, text: string) {
   assert(e instanceof TypeError && e.message.includes(text), String(e));
 }
 
-Deno.test("SimdKernels.create() refuses a reserve that is not true or false, in one line", () => {
+Deno.test("SimdKernels.create() refuses a reserve, dtype, spinMs or timeoutMs it cannot take, in one line", () => {
   for (const reserve of ["no", 0, null]) {
     assertThrows(
       () => SimdKernels.create({ reserve } as never),
@@ -209,6 +209,25 @@ Deno.test("SimdKernels.create() refuses a reserve that is not true or false, in 
   for (const reserve of [true, false, undefined]) {
     SimdKernels.create({ reserve })!.close();
   }
+  const refused: [object, string][] = [
+    [
+      { dtype: "float16" },
+      'expected dtype "float64" or "float32" but found "float16"',
+    ],
+    [{ spinMs: -1 }, "expected spinMs a number ≥ 0 but found -1"],
+    [{ spinMs: NaN }, "expected spinMs a number ≥ 0 but found NaN"],
+    [{ timeoutMs: 0 }, "expected timeoutMs a number > 0 but found 0"],
+    [{ timeoutMs: "5" }, "expected timeoutMs a number > 0 but found 5"],
+  ];
+  for (const [options, message] of refused) {
+    assertThrows(
+      () => SimdKernels.create(options as never),
+      RangeError,
+      `SimdKernels.create(): ${message}`,
+    );
+  }
+  SimdKernels.create({ dtype: "float32", spinMs: 0, timeoutMs: Infinity })!
+    .close();
 });
 
 Deno.test("BatchNormalization refuses to train on one row, in the layer and in the Trainer", () => {

@@ -189,9 +189,11 @@ export class SimdKernels extends BaseKernels {
    * `options` (default `{}`): see {@linkcode SimdKernelsOptions}, each
    * field's default there (one thread, FMA where the runtime has it).
    *
-   * @throws {RangeError} for `fma: true` without relaxed SIMD, or `threads`
-   * other than 1 or 2.
-   * @throws {TypeError} for an option it does not take.
+   * @throws {RangeError} for `fma: true` without relaxed SIMD, `threads`
+   * other than 1 or 2, a `dtype` other than "float64" or "float32",
+   * `spinMs` not a number ≥ 0 or `timeoutMs` not one > 0.
+   * @throws {TypeError} for an option it does not take, or a `reserve`
+   * that is not a boolean.
    */
   static create(options: SimdKernelsOptions = {}): SimdKernels | undefined {
     checkOptions("SimdKernels.create()", options, [
@@ -217,6 +219,30 @@ export class SimdKernels extends BaseKernels {
         `SimdKernels.create(): expected reserve true or false but found ${
           JSON.stringify(options.reserve)
         }`,
+      );
+    }
+    const { dtype, spinMs, timeoutMs } = options;
+    if (dtype !== undefined && dtype !== "float64" && dtype !== "float32") {
+      throw new RangeError(
+        `SimdKernels.create(): expected dtype "float64" or "float32" but found ${
+          JSON.stringify(dtype)
+        }`,
+      );
+    }
+    if (
+      spinMs !== undefined &&
+      !(typeof spinMs === "number" && Number.isFinite(spinMs) && spinMs >= 0)
+    ) {
+      throw new RangeError(
+        `SimdKernels.create(): expected spinMs a number ≥ 0 but found ${spinMs}`,
+      );
+    }
+    if (
+      timeoutMs !== undefined &&
+      !(typeof timeoutMs === "number" && timeoutMs > 0)
+    ) {
+      throw new RangeError(
+        `SimdKernels.create(): expected timeoutMs a number > 0 but found ${timeoutMs}`,
       );
     }
     const threads = options.threads ?? 1;
