@@ -347,6 +347,12 @@ export const VARIANTS: Record<2 | 4, Variant> = {
 };
 
 /**
+ * A group's code, given its tiles' locals: `at` their byte offsets,
+ * `tt` the first one's index in the block, `ty` and `tx` their positions.
+ */
+type TileGroup = (at: number[], tt: number, ty: number[], tx: number[]) => void;
+
+/**
  * For the tiles of tile rows ty0 … ty0+nty−1 (tw to a row, m×m outputs
  * each, in an image `width` elements wide), L = `mem.lanes` at a time (a
  * vector's lanes): `group(at, tt, ty, tx)` with locals at[l] holding the
@@ -368,7 +374,7 @@ function tileGroups(
   mem: Elements,
   m: number,
   [ty0, nty, tw, width]: number[],
-  group: (at: number[], tt: number, ty: number[], tx: number[]) => void,
+  group: TileGroup,
 ): void {
   if (mem.lanes === 4) {
     return tileQuads(f, mem, m, [ty0, nty, tw, width], group);
@@ -402,7 +408,7 @@ function tileQuads(
   mem: Elements,
   m: number,
   [ty0, nty, tw, width]: number[],
-  group: (at: number[], tt: number, ty: number[], tx: number[]) => void,
+  group: TileGroup,
 ): void {
   const tiles = f.local(I32), tt = f.local(I32), wrap = f.local(I32);
   const jump = f.local(I32);
